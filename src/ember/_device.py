@@ -1,0 +1,122 @@
+"""Devices: `device('cpu' | 'cuda[:N]')` and its array module `xp` (numpy or cupy).
+
+This is the only file that imports cupy, lazily, so `import ember` needs nothing but NumPy.
+Backend differences (host transfer) are written once here.
+"""
+
+import numpy as np
+
+_cupy = None
+
+
+def _get_cupy():
+    global _cupy
+    if _cupy is None:
+        try:
+            import cupy
+            cupy.cuda.runtime.getDeviceCount()
+            _cupy = cupy
+        except Exception:
+            _cupy = False
+    return _cupy
+
+
+def cuda_available():
+    return bool(_get_cupy())
+
+
+class device:
+    """Matches torch.device."""
+
+    __slots__ = ("type", "index")
+
+    def __new__(cls, type_or_str="cpu", index=None):
+        if isinstance(type_or_str, device):
+            return type_or_str
+        if isinstance(type_or_str, int):
+            type_or_str, index = "cuda", type_or_str
+        s = str(type_or_str)
+        if ":" in s:
+            kind, _, idx = s.partition(":")
+            if not idx.isdigit() or index is not None:
+                raise RuntimeError(f"Invalid device string: '{s}'")
+            index = int(idx)
+        else:
+            kind = s
+        if kind not in ("cpu", "cuda", "meta"):
+            raise RuntimeError(
+                "Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, "
+                "fpga, maia, xla, lazy, vulkan, mps, meta, hpu, mtia, privateuseone device type "
+                f"at start of device string: {s}")
+        if kind == "cpu" and index is None and s == "cpu" and _CPU is not None:
+            return _CPU
+        self = object.__new__(cls)
+        self.type = kind
+        self.index = index
+        return self
+
+    @property
+    def xp(self):
+        if self.type == "cuda":
+            cp = _get_cupy()
+            if not cp:
+                raise AssertionError("Torch not compiled with CUDA enabled")
+            return cp
+        return np
+
+    def __repr__(self):
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and self.type == other.type and self.index == other.index
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __reduce__(self):
+        return (device, (str(self),))
+
+
+_CPU = None
+_CPU = device("cpu")
+cpu = _CPU
+
+
+def as_device(d):
+    if d is None:
+        return _CPU
+    if d.__class__ is device:
+        return d
+    dev = device(d)
+    if dev.type == "cuda":
+        dev.xp  # raises when there is no GPU
+        if dev.index is None:
+            dev = device("cuda", 0)
+    return dev
+
+
+def array_device(a):
+    """The device an array lives on."""
+    if isinstance(a, np.ndarray):
+        return _CPU
+    return device("cuda", int(a.device.id))
+
+
+def to_device(a, dev):
+    """Moves an array to `dev` (a copy across devices, the array itself otherwise)."""
+    if dev.type == "cpu":
+        return a if isinstance(a, np.ndarray) else a.get()
+    cp = dev.xp
+    with cp.cuda.Device(dev.index or 0):
+        return cp.asarray(a)
+
+
+def to_host(a):
+    return a if isinstance(a, np.ndarray) else a.get()

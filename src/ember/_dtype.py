@@ -1,0 +1,166 @@
+"""dtypes and torch's type promotion (never NumPy's).
+
+A `dtype` wraps a NumPy dtype. Promotion follows torch: a lattice over bool < unsigned/signed
+ints < floats, and three priority levels (dim > 0 tensors, 0-d tensors, Python scalars) where a
+lower level only wins when its *category* is higher (see `_combine`). Python floats take the
+default dtype, set by `set_default_dtype`.
+"""
+
+import numpy as np
+
+__all__ = ["dtype", "get_default_dtype", "set_default_dtype", "promote_types", "can_cast"]
+
+
+class dtype:
+    """A tensor element type; `repr` is torch's (`torch.float32`) so printed text matches."""
+
+    __slots__ = ("name", "np", "itemsize", "is_floating_point", "is_complex", "is_signed",
+                 "_rank", "_legacy", "_storage")
+
+    def __init__(self, name, np_dtype, rank, legacy, storage):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.itemsize = self.np.itemsize
+        self.is_floating_point = self.np.kind == "f"
+        self.is_complex = self.np.kind == "c"
+        self.is_signed = self.np.kind in "fic"
+        self._rank = rank
+        self._legacy = legacy  # legacy tensor type name, e.g. 'FloatTensor'
+        self._storage = storage  # torch storage class name, e.g. 'FloatStorage'
+
+    def __repr__(self):
+        return "torch." + self.name
+
+    def __reduce__(self):
+        return (_dtype_by_name, (self.name,))
+
+    def to_complex(self):
+        return {"float32": complex64, "float64": complex128}.get(self.name, self)
+
+    def to_real(self):
+        return {"complex64": float32, "complex128": float64}.get(self.name, self)
+
+    @property
+    def is_bool(self):
+        return self.name == "bool"
+
+
+bool_ = dtype("bool", np.bool_, 0, "BoolTensor", "BoolStorage")
+uint8 = dtype("uint8", np.uint8, 1, "ByteTensor", "ByteStorage")
+int8 = dtype("int8", np.int8, 2, "CharTensor", "CharStorage")
+int16 = dtype("int16", np.int16, 3, "ShortTensor", "ShortStorage")
+int32 = dtype("int32", np.int32, 4, "IntTensor", "IntStorage")
+int64 = dtype("int64", np.int64, 5, "LongTensor", "LongStorage")
+float16 = dtype("float16", np.float16, 6, "HalfTensor", "HalfStorage")
+float32 = dtype("float32", np.float32, 8, "FloatTensor", "FloatStorage")
+float64 = dtype("float64", np.float64, 9, "DoubleTensor", "DoubleStorage")
+complex64 = dtype("complex64", np.complex64, 10, "ComplexFloatTensor", "ComplexFloatStorage")
+complex128 = dtype("complex128", np.complex128, 11, "ComplexDoubleTensor",
+                   "ComplexDoubleStorage")
+
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64, complex64, complex128)
+_BY_NP = {d.np: d for d in ALL}
+_BY_NAME = {d.name: d for d in ALL}
+ALIASES = {"half": float16, "float": float32, "double": float64, "short": int16,
+           "int": int32, "long": int64, "cfloat": complex64, "cdouble": complex128}
+
+
+def _dtype_by_name(name):
+    return _BY_NAME[name]
+
+
+def from_numpy_dtype(np_dtype):
+    try:
+        return _BY_NP[np_dtype]
+    except KeyError:
+        d = _BY_NP.get(np.dtype(np_dtype))
+        if d is None:
+            raise TypeError(
+                f"can't convert np.ndarray of type numpy.{np.dtype(np_dtype).name}. The only "
+                "supported types are: float64, float32, float16, complex64, complex128, int64, "
+                "int32, int16, int8, uint8, and bool.") from None
+        return d
+
+
+_default = [float32]
+
+
+def get_default_dtype():
+    return _default[0]
+
+
+def set_default_dtype(d):
+    if d not in (float16, float32, float64):
+        raise TypeError("only floating-point types are supported as the default type")
+    _default[0] = d
+
+
+def _category(d):
+    return 3 if d.is_complex else 2 if d.is_floating_point else 0 if d is bool_ else 1
+
+
+def _promote_pair(a, b):
+    if a is b:
+        return a
+    ca, cb = _category(a), _category(b)
+    if ca != cb:
+        hi, lo = (a, b) if ca > cb else (b, a)
+        if hi.is_complex and lo.is_floating_point and lo is float64:
+            return complex128
+        return hi
+    if ca == 1:
+        # uint8 with a signed int: the smallest signed type that holds both
+        if a is uint8 or b is uint8:
+            other = b if a is uint8 else a
+            return int16 if other is int8 else other
+    return a if a._rank > b._rank else b
+
+
+_TABLE = {(a, b): _promote_pair(a, b) for a in ALL for b in ALL}
+
+
+def promote_types(type1, type2):
+    """Matches torch.promote_types."""
+    return _TABLE[type1, type2]
+
+
+def can_cast(from_, to):
+    """Matches torch.can_cast: no cast to a lower category."""
+    return _category(from_) <= _category(to)
+
+
+def _combine(higher, lower):
+    """torch's combine_categories: `lower` only counts when its category is higher."""
+    if higher is None:
+        return lower
+    if lower is None:
+        return higher
+    if higher.is_complex:
+        return higher
+    if higher.is_floating_point and not lower.is_complex:
+        return higher
+    if higher is bool_ or lower.is_floating_point or lower.is_complex:
+        return _TABLE[higher, lower]
+    return higher
+
+
+def scalar_dtype(v):
+    """The dtype a Python scalar stands for when it takes part in promotion."""
+    if isinstance(v, bool):
+        return bool_
+    if isinstance(v, int):
+        return int64
+    if isinstance(v, complex):
+        return complex128 if _default[0] is float64 else complex64
+    return _default[0]
+
+
+def result_type_of(dim_types, zero_types, scalar_types):
+    """Promotes three priority levels as torch's ResultTypeState does."""
+    levels = []
+    for group in (dim_types, zero_types, scalar_types):
+        r = None
+        for d in group:
+            r = d if r is None else _TABLE[r, d]
+        levels.append(r)
+    return _combine(levels[0], _combine(levels[1], levels[2]))

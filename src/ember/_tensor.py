@@ -1,0 +1,607 @@
+"""Tensor: a thin handle on a backend array plus autograd metadata.
+
+`_data` is the NumPy (or CuPy) array, itself a view when the tensor is one, so views share
+memory exactly as NumPy's do. A version counter (`_vc`, a one-element list) is shared by a base
+and its views; in-place ops bump it, and saved tensors compare it at backward time. Operations
+live in `ember.ops.*`, which bind their functions as methods here; this file holds only the
+protocol (conversions, properties, autograd entry points).
+"""
+
+import numbers
+
+import numpy as np
+
+from . import _dtype as D
+from ._device import _CPU, array_device, as_device, to_device, to_host
+from .autograd import engine, function
+from .autograd import grad_mode as _gm
+
+_new = object.__new__
+_BY_NP = D._BY_NP
+_ndarray = np.ndarray
+
+
+class Size(tuple):
+    """Matches torch.Size: a tuple of ints with torch's repr."""
+
+    def __repr__(self):
+        return "torch.Size([" + ", ".join(str(s) for s in self) + "])"
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, i):
+        r = tuple.__getitem__(self, i)
+        return Size(r) if isinstance(i, slice) else r
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other))
+
+    def __reduce__(self):
+        return (Size, (tuple(self),))
+
+
+def _coerce(data):
+    if isinstance(data, np.generic):
+        return np.asarray(data)
+    if isinstance(data, _ndarray):  # a subclass (e.g. matrix, memmap)
+        return data.view(np.ndarray)
+    return data  # a cupy array
+
+
+def _wrap(data, rg=False, fn=None, nr=0):
+    """A new Tensor on `data` (no copy). Fast path used by every op."""
+    if data.__class__ is not _ndarray:
+        data = _coerce(data)
+    t = _new(Tensor)
+    t._data = data
+    t.dtype = _BY_NP[data.dtype]
+    t._rg = rg
+    t.grad = None
+    t.grad_fn = fn
+    t._vc = [0]
+    t._output_nr = nr
+    t._base = None
+    return t
+
+
+def _view_of(base, data, fn=None):
+    """A Tensor on `data`, a view of `base`'s array: shares its version counter."""
+    t = _wrap(data, fn is not None, fn)
+    t._vc = base._vc
+    t._base = base if base._base is None else base._base
+    return t
+
+
+_LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
+
+
+class Tensor:
+    """Matches torch.Tensor."""
+
+    __slots__ = ("_data", "dtype", "_rg", "grad", "grad_fn", "_vc", "_output_nr", "_base",
+                 "__dict__", "__weakref__")
+    __array_priority__ = 1000
+    _accum_ref = None
+    _meta_hooks = None
+    _is_param = False
+
+    def __new__(cls, *args, device=None):
+        from .ops.creation import _legacy_new
+        return _legacy_new(cls, D.get_default_dtype(), args, device)
+
+    # ---- metadata ----
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_dim(dim, self._data.ndim)]
+
+    def dim(self):
+        return self._data.ndim
+
+    ndimension = dim
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def numel(self):
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self):
+        return self._data.itemsize
+
+    @property
+    def itemsize(self):
+        return self._data.itemsize
+
+    @property
+    def nbytes(self):
+        return self._data.nbytes
+
+    def stride(self, dim=None):
+        it = self._data.itemsize
+        st = tuple(s // it for s in self._data.strides)
+        if self._data.ndim and 0 in self._data.shape:
+            st = _contiguous_strides(self._data.shape)
+        return st if dim is None else st[_dim(dim, self._data.ndim)]
+
+    def storage_offset(self):
+        root = _root(self._data)
+        return (_ptr(self._data) - _ptr(root)) // self._data.itemsize
+
+    def is_contiguous(self, memory_format=None):
+        a = self._data
+        if a.flags.c_contiguous:
+            return True
+        expected = 1
+        for n, s in zip(reversed(a.shape), reversed(a.strides)):
+            if n != 1 and s != expected * a.itemsize:
+                return False
+            expected *= n
+        return True
+
+    @property
+    def device(self):
+        d = self._data
+        return _CPU if d.__class__ is _ndarray else array_device(d)
+
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
+
+    is_sparse = False
+    is_quantized = False
+    is_meta = False
+    is_mkldnn = False
+    is_nested = False
+    layout = "torch.strided"
+
+    def get_device(self):
+        d = self.device
+        return -1 if d.type == "cpu" else d.index
+
+    def is_floating_point(self):
+        return self.dtype.is_floating_point
+
+    def is_complex(self):
+        return self.dtype.is_complex
+
+    def is_signed(self):
+        return self.dtype.is_signed
+
+    @property
+    def _version(self):
+        return self._vc[0]
+
+    def _bump(self):
+        self._vc[0] += 1
+
+    def data_ptr(self):
+        return _ptr(self._data)
+
+    # ---- autograd ----
+    @property
+    def requires_grad(self):
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        if value and not (self.dtype.is_floating_point or self.dtype.is_complex):
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._rg = bool(value)
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def output_nr(self):
+        return self._output_nr
+
+    def _accumulator(self):
+        ref = self._accum_ref
+        node = ref() if ref is not None else None
+        if node is None:
+            import weakref
+            node = function.AccumulateGrad(self)
+            self._accum_ref = weakref.ref(node)
+        return node
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        if inputs is not None:
+            if isinstance(inputs, Tensor):
+                inputs = (inputs,)
+            grads = engine.run_backward((self,), None if gradient is None else (gradient,),
+                                        retain_graph, create_graph, inputs=tuple(inputs),
+                                        allow_unused=True, accumulate=False)
+            for t, g in zip(inputs, grads):
+                if g is not None:
+                    engine._accumulate(t._accumulator() if t.grad_fn is None else _Fake(t), g,
+                                       create_graph, set())
+            return
+        engine.run_backward((self,), None if gradient is None else (gradient,),
+                            retain_graph, create_graph)
+
+    def detach(self):
+        t = _wrap(self._data)
+        t._vc = self._vc
+        return t
+
+    def detach_(self):
+        if self._base is not None and self._base._rg and self.grad_fn is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
+                "as True, gradients are views of DDP buckets, and hence detach_() cannot be "
+                "called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
+        self.grad_fn = None
+        self._rg = False
+        return self
+
+    def retain_grad(self):
+        if self.grad_fn is None:
+            if not self._rg:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return
+        if self.__dict__.get("_retains"):
+            return
+        import weakref
+        ref = weakref.ref(self)
+
+        def hook(g):
+            t = ref()
+            if t is not None:
+                t.grad = g.detach().clone() if t.grad is None else t.grad + g.detach()
+        self.grad_fn._add_tensor_hook(self._output_nr, hook)
+        self._retains = True
+
+    @property
+    def retains_grad(self):
+        return bool(self.__dict__.get("_retains"))
+
+    def register_hook(self, hook):
+        if not self._rg:
+            raise RuntimeError(
+                "cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            return self.grad_fn._add_tensor_hook(self._output_nr, hook)
+        if self._meta_hooks is None:
+            self._meta_hooks = []
+        self._meta_hooks.append(hook)
+        return function._Handle(self._meta_hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        node = self._accumulator()
+        node.__dict__.setdefault("_post_hooks", []).append(hook)
+        self.__dict__["_accum_keep"] = node
+        return function._Handle(node._post_hooks, hook)
+
+    @property
+    def data(self):
+        t = _wrap(self._data)
+        return t
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data
+        self.dtype = value.dtype
+
+    @property
+    def _grad_fn(self):
+        return self.grad_fn
+
+    # ---- conversions ----
+    def item(self):
+        a = self._data
+        if a.size != 1:
+            raise RuntimeError(f"a Tensor with {a.size} elements cannot be converted to Scalar")
+        return to_host(a).reshape(()).item()
+
+    def tolist(self):
+        return to_host(self._data).tolist()
+
+    def numpy(self, *, force=False):
+        if self._rg and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        if self._data.__class__ is not _ndarray:
+            if not force:
+                raise TypeError(
+                    "can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy "
+                    "the tensor to host memory first.")
+            return to_host(self._data)
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        a = to_host(self._data)
+        return a if dtype is None else a.astype(dtype, copy=False)
+
+    def __float__(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return float(self.item())
+
+    def __int__(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return int(self.item())
+
+    def __complex__(self):
+        return complex(self.item())
+
+    def __index__(self):
+        if self.dtype.is_floating_point or self.dtype is D.bool_ or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self.item())
+
+    def __bool__(self):
+        n = self._data.size
+        if n != 1:
+            if n == 0:
+                raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    def __repr__(self, *, tensor_contents=None):
+        from ._printing import tensor_repr
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __hash__(self):
+        return id(self)
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (to_host(self._data).copy(), self._rg, str(self.device)))
+
+    def __deepcopy__(self, memo):
+        if not self.is_leaf:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment.  If you were "
+                               "attempting to deepcopy a module, this may be because of a "
+                               "torch.nn.utils.weight_norm usage, see "
+                               "https://github.com/pytorch/pytorch/pull/103001")
+        if id(self) in memo:
+            return memo[id(self)]
+        t = type(self).__new__(type(self)) if type(self) is not Tensor else None
+        new = _wrap(self._data.copy(), self._rg)
+        if t is not None:
+            new = _as_subclass(new, type(self))
+        if self.grad is not None:
+            new.grad = self.grad.__deepcopy__(memo)
+        new.__dict__.update({k: v for k, v in self.__dict__.items() if not k.startswith("_")})
+        memo[id(self)] = new
+        return new
+
+    # ---- devices and dtypes ----
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False,
+           memory_format=None):
+        for a in args:
+            if isinstance(a, D.dtype):
+                dtype = a
+            elif isinstance(a, Tensor):
+                dtype, device = a.dtype, a.device
+            elif a is not None:
+                device = a
+        from .ops.pointwise import _cast
+        out = self
+        if device is not None:
+            dev = as_device(device)
+            if dev != self.device:
+                out = _ToDevice.apply(out, dev)
+        if dtype is not None and dtype is not out.dtype:
+            out = _cast(out, dtype)
+        if copy and out is self:
+            out = self.clone()
+        return out
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None, non_blocking=False):
+        return self.to(as_device("cuda" if device is None else device))
+
+    def type(self, dtype=None, non_blocking=False):
+        if dtype is None:
+            prefix = "torch.cuda." if self.is_cuda else "torch."
+            return prefix + self.dtype._legacy
+        if isinstance(dtype, str):
+            name = dtype.rsplit(".", 1)[-1]
+            dtype = next(d for d in D.ALL if d._legacy == name)
+        elif isinstance(dtype, type) and issubclass(dtype, Tensor):
+            dtype = dtype._legacy_dtype
+        return self.to(dtype)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def float(self):
+        return self.to(D.float32)
+
+    def double(self):
+        return self.to(D.float64)
+
+    def half(self):
+        return self.to(D.float16)
+
+    def long(self):
+        return self.to(D.int64)
+
+    def int(self):
+        return self.to(D.int32)
+
+    def short(self):
+        return self.to(D.int16)
+
+    def char(self):
+        return self.to(D.int8)
+
+    def byte(self):
+        return self.to(D.uint8)
+
+    def bool(self):
+        return self.to(D.bool_)
+
+    def cfloat(self):
+        return self.to(D.complex64)
+
+    def cdouble(self):
+        return self.to(D.complex128)
+
+    def pin_memory(self):
+        return self
+
+    def is_pinned(self):
+        return False
+
+    def share_memory_(self):
+        return self
+
+    def is_shared(self):
+        return False
+
+    # ---- shape-like properties bound to ops ----
+    @property
+    def T(self):
+        return self.permute(*range(self._data.ndim - 1, -1, -1))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    @property
+    def H(self):
+        return self.T.conj()
+
+    @property
+    def mH(self):
+        return self.mT.conj()
+
+    @property
+    def real(self):
+        return self if not self.dtype.is_complex else self._real()
+
+    def __dir__(self):
+        return sorted(set(dir(type(self))) | set(self.__dict__))
+
+
+class _Fake:
+    """Lets Tensor.backward(inputs=...) accumulate into a non-leaf's .grad."""
+
+    def __init__(self, t):
+        self.variable = t
+        self.__dict__["_post_hooks"] = ()
+
+
+class _ToDevice(function.Op):
+    _name = "ToCopyBackward0"
+
+    def forward(ctx, x, dev):
+        ctx.src = array_device(x)
+        return to_device(x, dev)
+
+    def backward(ctx, grad):
+        return grad.to(ctx.src), None
+
+
+def _rebuild(data, rg, dev="cpu"):
+    t = _wrap(data)
+    if dev != "cpu":
+        t = t.to(dev)
+    t._rg = rg
+    return t
+
+
+def _as_subclass(t, cls):
+    new = _new(cls)
+    for s in Tensor.__slots__[:-2]:
+        object.__setattr__(new, s, getattr(t, s))
+    return new
+
+
+def _contiguous_strides(shape):
+    st, acc = [], 1
+    for s in reversed(shape):
+        st.append(acc)
+        acc *= max(s, 1)
+    return tuple(reversed(st))
+
+
+def _root(a):
+    while isinstance(a.base, (np.ndarray,)) or (a.base is not None and hasattr(a.base, "data")
+                                                 and hasattr(a.base, "shape")):
+        a = a.base
+    return a
+
+
+def _ptr(a):
+    if a.__class__ is _ndarray or isinstance(a, np.ndarray):
+        return a.__array_interface__["data"][0]
+    return a.data.ptr
+
+
+def _storage(t):
+    """(storage array, element offset) of a tensor: the root array its memory belongs to."""
+    root = _root(t._data)
+    return root, (_ptr(t._data) - _ptr(root)) // t._data.itemsize
+
+
+def _dim(d, ndim):
+    n = max(ndim, 1)
+    if not isinstance(d, numbers.Integral):
+        raise TypeError(f"dim must be an int, got {type(d).__name__}")
+    if d < -n or d >= n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {d})")
+    return d + n if d < 0 else d
+
+
+def _check_inplace(t):
+    if _gm._enabled[0] and t._rg:
+        if t.grad_fn is None:
+            raise RuntimeError(_LEAF_INPLACE)
+        if t._base is not None and t._base._rg and t._base.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
+
+
+function.Tensor = Tensor
+function._wrap = _wrap
+engine._Tensor = Tensor
+engine._wrap = _wrap

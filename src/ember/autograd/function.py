@@ -1,0 +1,307 @@
+"""Graph nodes: internal `Op`s (array forward, Tensor backward), the public `Function`, and
+`AccumulateGrad` for leaves.
+
+An op *class* defines forward and backward side by side; an *instance* is both the ctx and the
+graph node. `Op.apply` runs forward on arrays and records a node only when grad mode is on and
+an input requires grad. Saved tensors remember the version they had, so backward can refuse
+a tensor modified in place since. Outputs are saved as bare arrays and rebuilt on unpack with
+this node as grad_fn, so a node never holds its own output Tensor (no reference cycle).
+"""
+
+from . import grad_mode
+
+_enabled = grad_mode._enabled
+_FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
+          "after they have already been freed). Saved intermediate values of the graph are freed "
+          "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+          "backward through the graph a second time or if you need to access saved tensors after "
+          "calling backward.")
+
+Tensor = None  # set by ember._tensor to break the import cycle
+_wrap = None
+
+
+class Node:
+    """A node of the backward graph (torch's grad_fn objects)."""
+
+    _name = None
+    next_functions = ()
+    _freed = False
+    _hooks = None
+    _pre_hooks = None
+    _tensor_hooks = None  # output_nr -> [hook]: hooks registered on non-leaf tensors
+
+    def name(self):
+        return self._name or type(self).__name__
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    def register_hook(self, fn):
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _Handle(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(fn)
+        return _Handle(self._pre_hooks, fn)
+
+    @property
+    def metadata(self):
+        d = self.__dict__.get("_metadata")
+        if d is None:
+            d = self._metadata = {}
+        return d
+
+    def _add_tensor_hook(self, output_nr, fn):
+        if self._tensor_hooks is None:
+            self._tensor_hooks = {}
+        lst = self._tensor_hooks.setdefault(output_nr, [])
+        lst.append(fn)
+        return _Handle(lst, fn)
+
+
+class _Handle:
+    """Matches torch.utils.hooks.RemovableHandle."""
+
+    def __init__(self, lst, fn):
+        self._lst, self._fn = lst, fn
+
+    def remove(self):
+        if self._fn in self._lst:
+            self._lst.remove(self._fn)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _edge(t):
+    """The (node, output_nr) an input tensor's gradient flows to."""
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
+    if t._rg:
+        return (t._accumulator(), 0)
+    return (None, 0)
+
+
+class Op(Node):
+    """Base of ember's primitives: forward on arrays, backward on Tensors."""
+
+    save_inputs = ()      # indices of inputs whose Tensors backward reads (ctx.saved_tensors)
+    save_output = False   # backward reads ctx.output
+    nondiff_outputs = ()  # output positions with no gradient (e.g. indices)
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        T = Tensor
+        return cls.run(args, [a._data if isinstance(a, T) else a for a in args], kwargs)
+
+    @classmethod
+    def run(cls, args, arrays, kwargs):
+        """Forward on `arrays` (already promoted), recording `args` as the graph inputs."""
+        T = Tensor
+        ctx = cls.__new__(cls)
+        out = cls.forward(ctx, *arrays, **kwargs)
+        if _enabled[0]:
+            for a in args:
+                if isinstance(a, T) and a._rg:
+                    return _record(ctx, args, out)
+        if out.__class__ is tuple:
+            return tuple(_wrap(o) for o in out)
+        return _wrap(out)
+
+    @property
+    def saved_tensors(self):
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(_FREED)
+        for t, v in zip(saved, self._saved_vc):
+            if v is not None and t._vc[0] != v:
+                _raise_modified(t, v)
+        return saved
+
+    @property
+    def output(self):
+        out = self._out
+        if out is None:
+            raise RuntimeError(_FREED)
+        if self._out_vc[0] != self._out_v:
+            _raise_modified(_wrap(out), self._out_v, self)
+        return _wrap(out, True, self)
+
+    def _release(self):
+        self._saved = None
+        self._out = None
+        self._freed = True
+
+    def _call_backward(self, grads):
+        if self._freed:
+            raise RuntimeError(_FREED)
+        return self.backward(*grads)
+
+
+def _record(ctx, args, out):
+    T = Tensor
+    ctx.next_functions = tuple(_edge(a) if isinstance(a, T) else (None, 0) for a in args)
+    ctx._in_meta = tuple((a._data.shape, a.dtype) if isinstance(a, T) else None for a in args)
+    cls = ctx.__class__
+    if cls.save_inputs:
+        saved = ctx._saved = tuple(args[i] for i in cls.save_inputs)
+        ctx._saved_vc = tuple(t._vc[0] if isinstance(t, T) else None for t in saved)
+    else:
+        ctx._saved = ()
+    if out.__class__ is tuple:
+        nondiff = cls.nondiff_outputs
+        res = tuple(_wrap(o) if i in nondiff else _wrap(o, True, ctx, i) for i, o in enumerate(out))
+        ctx._out_meta = tuple((o.shape, r.dtype) for o, r in zip(out, res))
+        if cls.save_output:
+            ctx._out = out[0]
+            ctx._out_vc = res[0]._vc
+            ctx._out_v = 0
+        return res
+    res = _wrap(out, True, ctx)
+    ctx._out_meta = ((out.shape, res.dtype),)
+    if cls.save_output:
+        ctx._out = out
+        ctx._out_vc = res._vc
+        ctx._out_v = 0
+    return res
+
+
+def _raise_modified(t, version, node=None):
+    fn = node or t.grad_fn
+    where = ""
+    if fn is not None:
+        nm = fn.name()
+        if nm.endswith("Backward0"):
+            nm = nm[:-9]
+        elif nm.endswith("Backward1"):
+            nm = nm[:-9]
+        where = f", which is output {t._output_nr} of {nm},"
+    shape = "[" + ", ".join(str(s) for s in t.shape) + "]"
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [torch.{t.dtype._legacy} {shape}]{where} is at version {t._vc[0]}; "
+        f"expected version {version} instead. Hint: enable anomaly detection to find the "
+        "operation that failed to compute its gradient, with "
+        "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+
+
+class AccumulateGrad(Node):
+    """The node that adds a gradient into a leaf's `.grad`."""
+
+    _name = "AccumulateGrad"
+
+    def __init__(self, leaf):
+        self.variable = leaf
+        self._out_meta = ((leaf._data.shape, leaf.dtype),)
+
+
+class FunctionCtx(Node):
+    """ctx for the public Function; the node of a custom op."""
+
+    def save_for_backward(self, *tensors):
+        self._saved = tensors
+        self._saved_vc = tuple(t._vc[0] if t is not None else 0 for t in tensors)
+
+    @property
+    def saved_tensors(self):
+        saved = self.__dict__.get("_saved", ())
+        if saved is None:
+            raise RuntimeError(_FREED)
+        for t, v in zip(saved, self._saved_vc):
+            if t is not None and t._vc[0] != v:
+                _raise_modified(t, v)
+        return saved
+
+    def mark_non_differentiable(self, *tensors):
+        self._nondiff = {id(t) for t in tensors}
+
+    def mark_dirty(self, *tensors):
+        self._dirty = tensors
+
+    def set_materialize_grads(self, value):
+        self._materialize = bool(value)
+
+    def _release(self):
+        if "_saved" in self.__dict__:
+            self._saved = None
+        self._freed = True
+
+    def _call_backward(self, grads):
+        if self._freed:
+            raise RuntimeError(_FREED)
+        res = self._fn_cls.backward(self, *grads)
+        return res if isinstance(res, tuple) else (res,)
+
+
+class _FunctionMeta(type):
+    def __init__(cls, name, bases, ns):
+        super().__init__(name, bases, ns)
+        cls._backward_cls = type(name + "Backward", (FunctionCtx,),
+                                 {"_fn_cls": cls, "_name": name + "Backward"})
+
+
+class Function(metaclass=_FunctionMeta):
+    """Matches torch.autograd.Function: subclass with static forward(ctx, ...) / backward."""
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError(
+            "You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom "
+            "autograd.Function to use it with backward mode AD.")
+
+    vjp = backward
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        T = Tensor
+        ctx = cls._backward_cls()
+        ctx.needs_input_grad = tuple(isinstance(a, T) and a._rg for a in args)
+        with grad_mode.no_grad():
+            out = cls.forward(ctx, *args, **kwargs)
+        if not (_enabled[0] and any(ctx.needs_input_grad)):
+            return out
+        ctx.next_functions = tuple(_edge(a) if isinstance(a, T) else (None, 0) for a in args)
+        ctx._in_meta = tuple((a._data.shape, a.dtype) if isinstance(a, T) else None
+                             for a in args)
+        nondiff = ctx.__dict__.get("_nondiff", ())
+        outs = out if isinstance(out, tuple) else (out,)
+        res, meta = [], []
+        inputs = {id(a) for a in args if isinstance(a, T)}
+        for i, o in enumerate(outs):
+            if isinstance(o, T):
+                if id(o) in inputs and id(o) not in {id(d) for d in ctx.__dict__.get("_dirty", ())}:
+                    o = o.view_as(o)
+                if id(o) not in nondiff and o.dtype.is_floating_point:
+                    o = _rebase(o, ctx, i)
+                meta.append((o._data.shape, o.dtype))
+            else:
+                meta.append(None)
+            res.append(o)
+        ctx._out_meta = tuple(meta)
+        return tuple(res) if isinstance(out, tuple) else res[0]
+
+
+def _rebase(t, ctx, i):
+    t.grad_fn = ctx
+    t._output_nr = i
+    t._rg = True
+    return t
+
+
+def once_differentiable(fn):
+    return fn
+

@@ -1,0 +1,534 @@
+"""Reductions: sum, mean, prod, max/min (with indices), amax/amin, argmax/argmin, std/var,
+logsumexp, norm, all/any, cumsum/cumprod, count_nonzero, median, mode.
+
+`dim` is an int, a tuple or None everywhere; `keepdim` as torch. Backward expands the gradient
+back over the reduced axes (`_unsqueeze_to`), so formulas read as the math.
+"""
+
+import collections
+import math
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Tensor, _dim, _wrap
+from ..autograd.function import Op
+from ._util import dims, method
+
+_ndarray = np.ndarray
+values_indices = collections.namedtuple("values_indices", ["values", "indices"])
+
+
+def _ret(name):
+    cls = type("torch.return_types." + name, (values_indices,), {})
+    cls.__repr__ = lambda self: (f"torch.return_types.{name}(\nvalues={self.values!r},\n"
+                                 f"indices={self.indices!r})")
+    return cls
+
+
+_max_t, _min_t, _sort_t, _topk_t = _ret("max"), _ret("min"), _ret("sort"), _ret("topk")
+_median_t, _mode_t, _kth_t = _ret("median"), _ret("mode"), _ret("kthvalue")
+_aminmax_t = collections.namedtuple("aminmax", ["min", "max"])
+
+
+def _unsqueeze_to(g, axes, keepdim, shape):
+    """Gradient of a reduction, reshaped to broadcast against the input."""
+    if axes is None:
+        return g.reshape((1,) * len(shape)) if len(shape) else g
+    if not keepdim:
+        ks = list(g.shape)
+        for a in axes:
+            ks.insert(a, 1)
+        g = g.reshape(ks)
+    return g
+
+
+def _axes(input, dim):
+    return dims(dim, input._data.ndim) if dim is not None else None
+
+
+class Sum(Op):
+    _name = "SumBackward0"
+
+    def forward(ctx, x, axes, keepdim, dt):
+        ctx.in_shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        return x.sum(axis=axes, keepdims=keepdim, dtype=dt)
+
+    def backward(ctx, grad):
+        return _unsqueeze_to(grad, ctx.axes, ctx.keepdim, ctx.in_shape).expand(ctx.in_shape), \
+            None, None, None
+
+
+def _acc_dtype(input, dtype):
+    if dtype is not None:
+        return dtype.np
+    d = input.dtype
+    if not d.is_floating_point and not d.is_complex:
+        return np.int64
+    return None
+
+
+@method("sum")
+def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None):
+    if isinstance(input, (list, tuple)) or not isinstance(input, Tensor):
+        import builtins
+        return builtins.sum(input) if dim is None else builtins.sum(input, dim)
+    if dim is None and axis is not None:
+        dim = axis
+    axes = _axes(input, dim)
+    if axes == ():
+        axes = None
+    r = Sum.apply(input, axes, keepdim, _acc_dtype(input, dtype))
+    if dim is not None and r.grad_fn is not None:
+        r.grad_fn._name = "SumBackward1"
+    return r
+
+
+@method("nansum")
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    return sum(input.nan_to_num(0.0, float("inf"), float("-inf")) if False else
+               input.masked_fill(input.isnan(), 0), dim, keepdim, dtype=dtype)
+
+
+class Mean(Op):
+    _name = "MeanBackward0"
+
+    def forward(ctx, x, axes, keepdim):
+        ctx.in_shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
+        ctx.n = n
+        return x.mean(axis=axes, keepdims=keepdim, dtype=x.dtype) if n else \
+            np.full(np.sum(x, axis=axes, keepdims=keepdim).shape, np.nan, x.dtype)
+
+    def backward(ctx, grad):
+        g = _unsqueeze_to(grad, ctx.axes, ctx.keepdim, ctx.in_shape)
+        return (g / ctx.n).expand(ctx.in_shape), None, None
+
+
+@method("mean")
+def mean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None):
+    if dim is None and axis is not None:
+        dim = axis
+    if dtype is not None:
+        input = input.to(dtype)
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point "
+            f"or complex dtype. Got: {input.dtype._legacy[:-6]}")
+    axes = _axes(input, dim)
+    if axes == ():
+        axes = None
+    r = Mean.apply(input, axes, keepdim)
+    if dim is not None and r.grad_fn is not None:
+        r.grad_fn._name = "MeanBackward1"
+    return r
+
+
+@method("nanmean")
+def nanmean(input, dim=None, keepdim=False):
+    keep = ~input.isnan()
+    return sum(input.masked_fill(~keep, 0), dim, keepdim) / sum(keep, dim, keepdim)
+
+
+class Prod(Op):
+    _name = "ProdBackward0"
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(ctx, x, axis, keepdim, dt):
+        ctx.in_shape, ctx.axis, ctx.keepdim = x.shape, axis, keepdim
+        return x.prod(axis=axis, keepdims=keepdim, dtype=dt)
+
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        axes = None if ctx.axis is None else (ctx.axis,)
+        g = _unsqueeze_to(grad, axes, ctx.keepdim, ctx.in_shape)
+        y = _unsqueeze_to(ctx.output, axes, ctx.keepdim, ctx.in_shape)
+        if not bool((x == 0).any()):
+            return g * y / x, None, None, None
+        # with zeros: product of all the others, by exclusive cumulative products
+        d = 0 if ctx.axis is None else ctx.axis
+        xf = x.reshape(-1) if ctx.axis is None else x
+        n = xf.shape[d]
+        ones = xf.narrow(d, 0, 1) * 0 + 1
+        left = cat_([ones, xf.narrow(d, 0, n - 1).cumprod(d)], d) if n > 1 else ones
+        rev = xf.flip(d)
+        right = cat_([ones, rev.narrow(d, 0, n - 1).cumprod(d)], d).flip(d) if n > 1 else ones
+        others = (left * right).reshape(ctx.in_shape)
+        return g * others, None, None, None
+
+
+def cat_(ts, d):
+    from .shape import cat
+    return cat(ts, d)
+
+
+@method("prod")
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    axis = None if dim is None else _dim(dim, input._data.ndim)
+    r = Prod.apply(input, axis, keepdim, _acc_dtype(input, dtype))
+    if dim is not None and r.grad_fn is not None:
+        r.grad_fn._name = "ProdBackward1"
+    return r
+
+
+class MaxAll(Op):
+    _name = "MaxBackward1"
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(ctx, x, is_max):
+        if x.size == 0:
+            raise RuntimeError(
+                f"{'max' if is_max else 'min'}(): Expected reduction dim to be specified for "
+                "input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
+        return x.max() if is_max else x.min()
+
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        mask = (x == ctx.output)
+        return grad * mask / mask.sum(), None  # ties share the gradient evenly
+
+
+class MaxDim(Op):
+    _name = "MaxBackward0"
+    nondiff_outputs = (1,)
+
+    def forward(ctx, x, d, keepdim, is_max):
+        ctx.in_shape, ctx.d, ctx.keepdim = x.shape, d, keepdim
+        if x.shape[d] == 0 if x.ndim else False:
+            raise IndexError(f"{'max' if is_max else 'min'}(): Expected reduction dim {d} to "
+                             "have non-zero size.")
+        idx = _arg(x, d, is_max)
+        ctx.idx = idx
+        val = np.take_along_axis(x, np.expand_dims(idx, d), d) if x.ndim else x
+        if not keepdim and x.ndim:
+            val = val.squeeze(d)
+        else:
+            idx = np.expand_dims(idx, d) if x.ndim else idx
+        return val, idx
+
+    def backward(ctx, grad, _):
+        from .index import _scatter_into
+        idx = ctx.idx if ctx.keepdim or not ctx.in_shape else np.expand_dims(ctx.idx, ctx.d)
+        g = grad if ctx.keepdim or not ctx.in_shape else grad.unsqueeze(ctx.d)
+        return _scatter_into(g, ctx.in_shape, ctx.d, idx), None, None, None
+
+
+def _arg(x, d, is_max):
+    """argmax/argmin along d; NaN wins as in torch."""
+    if x.ndim == 0:
+        return np.asarray(0, np.int64)
+    if x.dtype.kind == "f":
+        nan = np.isnan(x)
+        if nan.any():
+            return np.argmax(nan, axis=d).astype(np.int64)
+    return (np.argmax(x, axis=d) if is_max else np.argmin(x, axis=d)).astype(np.int64)
+
+
+def _maxmin(input, dim, keepdim, other, is_max):
+    if isinstance(dim, Tensor) and other is None:
+        from .pointwise import maximum, minimum
+        return maximum(input, dim) if is_max else minimum(input, dim)
+    if dim is None:
+        r = MaxAll.apply(input, is_max)
+        if not is_max and r.grad_fn is not None:
+            r.grad_fn._name = "MinBackward1"
+        return r
+    d = _dim(dim, input._data.ndim)
+    v, i = MaxDim.apply(input, d, keepdim, is_max)
+    if not is_max and v.grad_fn is not None:
+        v.grad_fn._name = "MinBackward0"
+    return (_max_t if is_max else _min_t)(v, i)
+
+
+@method("max")
+def max(input, dim=None, keepdim=False, *, out=None):
+    return _maxmin(input, dim, keepdim, None, True)
+
+
+@method("min")
+def min(input, dim=None, keepdim=False, *, out=None):
+    return _maxmin(input, dim, keepdim, None, False)
+
+
+class AMax(Op):
+    _name = "AmaxBackward0"
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(ctx, x, axes, keepdim, is_max):
+        ctx.axes, ctx.keepdim, ctx.in_shape = axes, keepdim, x.shape
+        return x.max(axis=axes, keepdims=keepdim) if is_max else x.min(axis=axes,
+                                                                         keepdims=keepdim)
+
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        y = _unsqueeze_to(ctx.output, ctx.axes, ctx.keepdim, ctx.in_shape)
+        g = _unsqueeze_to(grad, ctx.axes, ctx.keepdim, ctx.in_shape)
+        mask = x == y
+        return g * mask / mask.sum(ctx.axes, keepdim=True), None, None, None
+
+
+@method("amax")
+def amax(input, dim=(), keepdim=False):
+    axes = _axes(input, dim) if dim != () else None
+    return AMax.apply(input, axes or None, keepdim, True)
+
+
+@method("amin")
+def amin(input, dim=(), keepdim=False):
+    axes = _axes(input, dim) if dim != () else None
+    r = AMax.apply(input, axes or None, keepdim, False)
+    if r.grad_fn is not None:
+        r.grad_fn._name = "AminBackward0"
+    return r
+
+
+@method("aminmax")
+def aminmax(input, *, dim=None, keepdim=False):
+    return _aminmax_t(amin(input, () if dim is None else dim, keepdim),
+                      amax(input, () if dim is None else dim, keepdim))
+
+
+@method("argmax")
+def argmax(input, dim=None, keepdim=False):
+    x = input._data
+    if dim is None:
+        r = _arg(x.reshape(-1), 0, True)
+        return _wrap(r.reshape((1,) * x.ndim) if keepdim else np.asarray(r))
+    d = _dim(dim, x.ndim)
+    r = _arg(x, d, True)
+    return _wrap(np.expand_dims(r, d) if keepdim and x.ndim else r)
+
+
+@method("argmin")
+def argmin(input, dim=None, keepdim=False):
+    x = input._data
+    if dim is None:
+        r = _arg(x.reshape(-1), 0, False)
+        return _wrap(r.reshape((1,) * x.ndim) if keepdim else np.asarray(r))
+    d = _dim(dim, x.ndim)
+    r = _arg(x, d, False)
+    return _wrap(np.expand_dims(r, d) if keepdim and x.ndim else r)
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    if unbiased is None:
+        return 1
+    return 1 if unbiased else 0
+
+
+def _var_args(dim, unbiased, keepdim, correction):
+    # var(x, True) is var(x, unbiased=True); var(x, 0) is var(x, dim=0)
+    if isinstance(dim, bool):
+        unbiased, dim = dim, None
+    return dim, _correction(unbiased, correction), keepdim
+
+
+@method("var")
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    dim, c, keepdim = _var_args(dim, unbiased, keepdim, correction)
+    axes = _axes(input, dim)
+    n = input._data.size if axes is None else int(np.prod([input.shape[a] for a in axes]))
+    mu = input.mean(axes, keepdim=True) if axes is not None else input.mean()
+    dev = input - mu
+    r = (dev * dev).sum(axes, keepdim=keepdim) / builtins_max(n - c, 0)
+    if r.grad_fn is not None:
+        r.grad_fn._name = "VarBackward0"
+    return r
+
+
+def builtins_max(a, b):
+    return a if a > b else b
+
+
+@method("std")
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    r = var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+    if r.grad_fn is not None:
+        r.grad_fn._name = "StdBackward0"
+    return r
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (var(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, _var_args(dim, unbiased, keepdim, correction)[0], keepdim))
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (std(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, _var_args(dim, unbiased, keepdim, correction)[0], keepdim))
+
+
+@method("logsumexp")
+def logsumexp(input, dim, keepdim=False):
+    axes = _axes(input, dim)
+    if not input.dtype.is_floating_point:
+        input = input.to(D.get_default_dtype())
+    m = amax(input, axes, keepdim=True).detach()
+    m = m.masked_fill(m.isinf(), 0)
+    r = (input - m).exp().sum(axes, keepdim=True).log() + m
+    r = r if keepdim else r.squeeze(axes) if axes else r.reshape(())
+    if r.grad_fn is not None:
+        r.grad_fn._name = "LogsumexpBackward0"
+    return r
+
+
+@method("norm")
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    if isinstance(dim, int):
+        dim = (dim,)
+    if p == "fro" or p == 2 or p is None:
+        r = (input * input).sum(dim, keepdim=keepdim).sqrt() if dim is not None else \
+            (input * input).sum().sqrt()
+    elif p == "nuc":
+        raise NotImplementedError("ember does not implement torch.norm(p='nuc') yet")
+    elif p == math.inf or p == "inf":
+        r = input.abs().amax(dim if dim is not None else (), keepdim)
+    elif p == -math.inf:
+        r = input.abs().amin(dim if dim is not None else (), keepdim)
+    elif p == 0:
+        r = (input != 0).to(input.dtype).sum(dim, keepdim=keepdim) if dim is not None else \
+            (input != 0).to(input.dtype).sum()
+    elif p == 1:
+        r = input.abs().sum(dim, keepdim=keepdim) if dim is not None else input.abs().sum()
+    else:
+        s = (input.abs() ** p).sum(dim, keepdim=keepdim) if dim is not None else \
+            (input.abs() ** p).sum()
+        r = s ** (1.0 / p)
+    if r.grad_fn is not None:
+        r.grad_fn._name = "LinalgVectorNormBackward0"
+    return r
+
+
+@method("all")
+def all(input, dim=None, keepdim=False):
+    x = input._data
+    axes = _axes(input, dim)
+    return _wrap(np.all(x, axis=axes, keepdims=keepdim) if input.dtype is not D.uint8 else
+                 np.all(x, axis=axes, keepdims=keepdim).astype(np.uint8))
+
+
+@method("any")
+def any(input, dim=None, keepdim=False):
+    x = input._data
+    axes = _axes(input, dim)
+    return _wrap(np.any(x, axis=axes, keepdims=keepdim) if input.dtype is not D.uint8 else
+                 np.any(x, axis=axes, keepdims=keepdim).astype(np.uint8))
+
+
+@method("count_nonzero")
+def count_nonzero(input, dim=None):
+    axes = _axes(input, dim)
+    return _wrap(np.asarray(np.count_nonzero(input._data, axis=axes), dtype=np.int64))
+
+
+class Cumsum(Op):
+    _name = "CumsumBackward0"
+
+    def forward(ctx, x, d, dt):
+        ctx.d = d
+        return np.cumsum(x, axis=d, dtype=dt) if x.ndim else x.astype(dt or x.dtype)
+
+    def backward(ctx, grad):
+        if grad.dim() == 0:
+            return grad, None, None
+        return grad.flip(ctx.d).cumsum(ctx.d).flip(ctx.d), None, None
+
+
+@method("cumsum")
+def cumsum(input, dim, *, dtype=None, out=None):
+    d = _dim(dim, input._data.ndim)
+    return Cumsum.apply(input, d, _acc_dtype(input, dtype))
+
+
+class Cumprod(Op):
+    _name = "CumprodBackward0"
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(ctx, x, d, dt):
+        ctx.d = d
+        return np.cumprod(x, axis=d, dtype=dt) if x.ndim else x.astype(dt or x.dtype)
+
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        if grad.dim() == 0:
+            return grad, None, None
+        d = ctx.d
+        y = ctx.output
+        if not bool((x == 0).any()):
+            return (grad * y).flip(d).cumsum(d).flip(d) / x, None, None
+        # exact with zeros: sum_{k>=i} g_k prod_{j<=k, j!=i} x_j, by brute force over i
+        n = x.shape[d]
+        cols = []
+        for i in range(n):
+            mask = [1.0] * n
+            mask[i] = 0.0
+            sh = [1] * x.dim()
+            sh[d] = n
+            from .creation import tensor
+            m = tensor(mask, dtype=x.dtype).reshape(sh)
+            xi = x * m + (1 - m)
+            p = xi.cumprod(d)
+            keep = tensor([0.0] * i + [1.0] * (n - i), dtype=x.dtype).reshape(sh)
+            cols.append((grad * p * keep).sum(d, keepdim=True))
+        return cat_(cols, d), None, None
+
+
+@method("cumprod")
+def cumprod(input, dim, *, dtype=None, out=None):
+    d = _dim(dim, input._data.ndim)
+    return Cumprod.apply(input, d, _acc_dtype(input, dtype))
+
+
+@method("cummax")
+def cummax(input, dim):
+    x = input._data
+    d = _dim(dim, x.ndim)
+    v = np.maximum.accumulate(x, axis=d)
+    idx = np.broadcast_to(np.arange(x.shape[d]).reshape([-1] + [1] * (x.ndim - d - 1)), x.shape)
+    i = np.maximum.accumulate(np.where(x == v, idx, 0), axis=d)
+    return _ret("cummax")(_wrap(v), _wrap(i.astype(np.int64)))
+
+
+@method("median")
+def median(input, dim=None, keepdim=False):
+    if dim is None:
+        flat = input.reshape(-1)
+        s = flat.sort().values
+        r = s[(flat.shape[0] - 1) // 2]
+        if r.grad_fn is not None:
+            r.grad_fn._name = "MedianBackward0"
+        return r
+    s = input.sort(dim)
+    k = (input.shape[dim] - 1) // 2
+    v = s.values.narrow(dim, k, 1)
+    i = s.indices.narrow(dim, k, 1)
+    if not keepdim:
+        v, i = v.squeeze(dim), i.squeeze(dim)
+    return _median_t(v, i)
+
+
+@method("mode")
+def mode(input, dim=-1, keepdim=False):
+    x = input._data
+    d = _dim(dim, x.ndim)
+    xs = np.moveaxis(x, d, -1)
+    vals = np.empty(xs.shape[:-1], x.dtype)
+    idxs = np.empty(xs.shape[:-1], np.int64)
+    for pos in np.ndindex(xs.shape[:-1]):
+        row = xs[pos]
+        u, c = np.unique(row, return_counts=True)
+        v = u[np.argmax(c)]
+        vals[pos] = v
+        idxs[pos] = np.nonzero(row == v)[0][-1]
+    v, i = _wrap(vals), _wrap(idxs)
+    if keepdim:
+        v, i = v.unsqueeze(d), i.unsqueeze(d)
+    return _mode_t(v, i)
