@@ -1,0 +1,441 @@
+"""torch's CPU generator on NumPy: a 32-bit MT19937 with torch's seeding, state layout and caches,
+and the array-level draws (uniform, integers, permutations, Bernoulli, exponential, ...).
+
+The MT state advance is vectorised over whole generations (`_generations`), so a draw of n words
+costs n/227 NumPy steps, never a Python loop per word. Each draw function writes into a NumPy
+array in memory order, as torch's TensorIterator does. Normal sampling and the exact FMA/libm
+helpers live in `_random_normal.py`; tensors and the public API are in `ops/sampling.py`.
+"""
+
+import math
+import os
+
+import numpy as np
+
+from . import _random_normal as _rn
+
+__all__ = ["Generator", "default_generator"]
+
+_N = 624
+_U32, _U64, _F32, _F64 = np.uint32, np.uint64, np.float32, np.float64
+_MATRIX = _U32(0x9908B0DF)
+_DEFAULT_SEED = 67280421310721
+_STATE_BYTES = 5056
+
+
+def _seed_words(seed32):
+    """init_genrand: the Knuth recurrence is sequential, 623 cheap Python steps."""
+    words = [seed32]
+    for j in range(1, _N):
+        prev = words[-1]
+        words.append((1812433253 * (prev ^ (prev >> 30)) + j) & 0xFFFFFFFF)
+    return np.array(words, _U32)
+
+
+def _twist_into(out, x0, x1):
+    """out = twist(x0, x1): the upper bit of x0 and the lower 31 of x1, shifted, matrix-mixed."""
+    np.bitwise_and(x0, _U32(0x80000000), out=out)
+    out |= x1 & _U32(0x7FFFFFFF)
+    out >>= _U32(1)
+    out ^= (x1 & _U32(1)) * _MATRIX
+
+
+def _generations(state, count):
+    """The next `count` MT19937 generations after `state`, flat. In the flat word sequence
+    x[n] = x[n-227] ^ F[n-624] with F[m] = twist(x[m], x[m+1]); unrolled twice,
+    x[n] = x[n-681] ^ F[n-624] ^ F[n-851] ^ F[n-1078], so 623 words at a time are independent."""
+    total = _N * (count + 1)
+    x = np.empty(total, _U32)
+    f = np.empty(total, _U32)
+    x[:_N] = state
+    _twist_into(f[:_N - 1], x[:_N - 1], x[1:_N])
+    n = _N
+    while n < total:
+        if n < 1078:  # not enough history for the unrolled form yet
+            k = min(227, total - n)
+            np.bitwise_xor(x[n - 227:n - 227 + k], f[n - 624:n - 624 + k], out=x[n:n + k])
+        else:
+            k = min(623, total - n)
+            out = x[n:n + k]
+            np.bitwise_xor(x[n - 681:n - 681 + k], f[n - 624:n - 624 + k], out=out)
+            out ^= f[n - 851:n - 851 + k]
+            out ^= f[n - 1078:n - 1078 + k]
+        _twist_into(f[n - 1:n - 1 + k], x[n - 1:n - 1 + k], x[n:n + k])
+        n += k
+    return x[_N:]
+
+
+def _temper(y):
+    y = y ^ (y >> _U32(11))
+    y ^= (y << _U32(7)) & _U32(0x9D2C5680)
+    y ^= (y << _U32(15)) & _U32(0xEFC60000)
+    y ^= y >> _U32(18)
+    return y
+
+
+def _check_seed(seed):
+    seed = int(seed)
+    if not -(1 << 63) <= seed < (1 << 64):
+        raise ValueError("Overflow when unpacking long long")
+    return seed % (1 << 64)
+
+
+class Generator:
+    """A CPU random generator with torch's stream: same seed, same numbers as torch.Generator."""
+
+    def __init__(self, device="cpu"):
+        self.device = _cpu_device(device)
+        self.manual_seed(_DEFAULT_SEED)
+
+    # ---- seeding and state ---------------------------------------------------------------------
+    def manual_seed(self, seed):
+        seed = _check_seed(seed)
+        self._initial_seed = seed
+        self._mt = _seed_words(seed & 0xFFFFFFFF)
+        self._left, self._next, self._seeded = 1, 0, 1
+        self._normal_double = None
+        self._normal_float = None
+        return self
+
+    def seed(self):
+        seed = int.from_bytes(os.urandom(8), "little")
+        self.manual_seed(seed)
+        return seed
+
+    def initial_seed(self):
+        return self._initial_seed
+
+    def get_state(self):
+        from ._tensor import _wrap
+        return _wrap(self._get_state_array())
+
+    def set_state(self, new_state):
+        data = getattr(new_state, "_data", new_state)
+        if not isinstance(data, np.ndarray) or data.dtype != np.uint8:
+            raise TypeError("RNG state must be a torch.ByteTensor")
+        self._set_state_array(data)
+        return self
+
+    def _get_state_array(self):
+        buf = bytearray(_STATE_BYTES)
+        np.frombuffer(buf, "<u8", 1, 0)[0] = self._initial_seed
+        np.frombuffer(buf, "<i4", 2, 8)[:] = (self._left, self._seeded)
+        np.frombuffer(buf, "<u8", 1, 16)[0] = self._next
+        np.frombuffer(buf, "<u8", _N, 24)[:] = self._mt
+        if self._normal_double is not None:
+            np.frombuffer(buf, "<f8", 1, 5024)[0] = self._normal_double
+            np.frombuffer(buf, "<i4", 1, 5040)[0] = 1
+        if self._normal_float is not None:
+            np.frombuffer(buf, "<f4", 1, 5048)[0] = self._normal_float
+            buf[5052] = 1
+        return np.frombuffer(buf, np.uint8).copy()
+
+    def _set_state_array(self, data):
+        if data.size != _STATE_BYTES:
+            raise RuntimeError(f"Expected a CPUGeneratorImplState of size {_STATE_BYTES} but "
+                               f"found the input RNG state size to be {data.size}")
+        raw = np.ascontiguousarray(data).reshape(-1).tobytes()
+        seed = int(np.frombuffer(raw, "<u8", 1, 0)[0])
+        left, seeded = (int(v) for v in np.frombuffer(raw, "<i4", 2, 8))
+        nxt = int(np.frombuffer(raw, "<u8", 1, 16)[0]) & 0xFFFFFFFF
+        if seeded != 1 or not 0 < left <= _N or nxt > _N:
+            raise RuntimeError("Invalid mt19937 state")
+        self._initial_seed, self._left, self._seeded, self._next = seed, left, seeded, nxt
+        self._mt = np.frombuffer(raw, "<u8", _N, 24).astype(_U32)  # torch keeps the low words
+        valid = np.frombuffer(raw, "<i4", 1, 5040)[0]
+        self._normal_double = float(np.frombuffer(raw, "<f8", 1, 5024)[0]) if valid else None
+        self._normal_float = (float(np.frombuffer(raw, "<f4", 1, 5048)[0]) if raw[5052]
+                              else None)
+
+    # ---- primitive draws -----------------------------------------------------------------------
+    def random32(self, n):
+        """n 32-bit outputs, as torch's `random()` called n times."""
+        k = min(n, self._left - 1)
+        head = self._mt[self._next:self._next + k]
+        self._left -= k
+        self._next += k
+        rest = n - k
+        if rest <= 0:
+            return _temper(head)
+        count = -(-rest // _N)
+        flat = _generations(self._mt, count)
+        self._mt = flat[-_N:].copy()
+        used = rest - _N * (count - 1)
+        self._left, self._next = _N + 1 - used, used
+        return _temper(np.concatenate([head, flat[:rest]]))
+
+    def random64(self, n):
+        """n 64-bit outputs; each takes two words, the first is the high half."""
+        w = self.random32(2 * n).astype(_U64)
+        return (w[0::2] << _U64(32)) | w[1::2]
+
+    def uniform24(self, n):
+        """float uniforms in [0, 1): the low 24 bits of one word."""
+        return ((self.random32(n) & _U32(0xFFFFFF)).astype(_F32)) * _F32(2.0 ** -24)
+
+    def uniform53(self, n):
+        """double uniforms in [0, 1): the low 53 bits of one 64-bit draw."""
+        return (self.random64(n) & _U64((1 << 53) - 1)).astype(_F64) * (2.0 ** -53)
+
+    def __repr__(self):
+        return f"<ember.Generator object at {id(self):#x}>"
+
+
+def _cpu_device(device):
+    name = str(getattr(device, "type", device))
+    if name.split(":")[0] != "cpu":
+        raise RuntimeError(
+            f"Device type {name.upper()} is not supported for torch.Generator() api.")
+    try:
+        from ._device import device as make_device
+        return make_device("cpu")
+    except ImportError:
+        return "cpu"
+
+
+default_generator = Generator()
+default_generator.seed()
+
+
+def _gen(generator):
+    return default_generator if generator is None else generator
+
+
+# ---- writing in memory order --------------------------------------------------------------------
+
+def memory_axes(arr):
+    """Axes of arr from outermost to innermost in memory (TensorIterator's fill order)."""
+    if arr.ndim < 2 or arr.flags.c_contiguous:
+        return tuple(range(arr.ndim))
+    return tuple(sorted(range(arr.ndim), key=lambda i: (-abs(arr.strides[i]), i)))
+
+
+def memory_order_view(arr):
+    """A view of arr whose C order is its memory order."""
+    return arr.transpose(memory_axes(arr))
+
+
+def fill(arr, values):
+    """Write flat `values` (one per element, in draw order) into arr in memory order."""
+    view = memory_order_view(arr)
+    view[...] = values.reshape(view.shape)
+
+
+def is_contiguous(arr):
+    return arr.flags.c_contiguous or arr.size <= 1
+
+
+# ---- uniform ------------------------------------------------------------------------------------
+
+def uniform_values(gen, n, np_dtype, low=0.0, high=1.0):
+    """torch's uniform_: x * (b - a) + a with one rounding (AVX2 FMA), in double for float64 and
+    in float otherwise; a result equal to b (after the cast) becomes a."""
+    np_dtype = np.dtype(np_dtype)
+    if np_dtype == _F64:
+        a, b = float(low), float(high)
+        x = gen.uniform53(n)
+        v = x if (a, b) == (0.0, 1.0) else _rn.fma64(x, b - a, a)
+    else:  # float16 computes in float from float endpoints (not half-rounded ones)
+        a, b = _F32(low), _F32(high)
+        x = gen.uniform24(n)
+        v = x if (a, b) == (0.0, 1.0) else _rn.fma32(x, b - a, a)
+    v = v.astype(np_dtype)
+    return np.where(v == np.array(b, np_dtype), np.array(a, np_dtype), v)
+
+
+def uniform_(gen, arr, low=0.0, high=1.0):
+    fill(arr, uniform_values(_gen(gen), arr.size, arr.dtype, low, high))
+
+
+# ---- integers -----------------------------------------------------------------------------------
+
+def randint_values(gen, n, low, high, np_dtype):
+    """(word % range) + low, computed in 64 bits; a range of 2^28 or more uses 64-bit words.
+    `low`/`high` must already be adjusted for float dtypes (see `float_bounds`)."""
+    rng = (int(high) - int(low)) % (1 << 64)
+    np_dtype = np.dtype(np_dtype)
+    if rng >= (1 << 28):
+        words = gen.random64(n)
+    else:
+        words = gen.random32(n).astype(_U64)
+    v = (words % _U64(rng) + _U64(int(low) % (1 << 64))).view(np.int64)
+    return _cast_int64(v, np_dtype)
+
+
+def float_bounds(low, high, np_dtype):
+    """torch moves [low, high) inward so that casting to a float dtype cannot leave the range."""
+    def exact(v):
+        return int(np.array(v, np_dtype).astype(np.float64))
+    digits = np.finfo(np_dtype).nmant + 1
+    if exact(low + 1) < low:
+        low = exact(low + 1) + (1 << (abs(low + 1).bit_length() - 1 - digits + 1))
+    if high is not None and exact(high - 1) >= high:
+        high = exact(high - 1) - (1 << (abs(high - 1).bit_length() - 1 - digits + 1))
+    return low, high
+
+
+def _cast_int64(v, np_dtype):
+    if np_dtype == np.bool_:
+        return v != 0
+    return v.astype(np_dtype)
+
+
+def random_full_values(gen, n, np_dtype):
+    """random_(-2**63, None): a whole random64 as int64."""
+    return _cast_int64(gen.random64(n).view(np.int64), np.dtype(np_dtype))
+
+
+def random_default_values(gen, n, np_dtype):
+    """random_() with no bounds: [0, max] for ints, [0, 2^mantissa] for floats."""
+    np_dtype = np.dtype(np_dtype)
+    if np_dtype == np.bool_:
+        return (gen.random32(n) & _U32(1)).astype(np.bool_)
+    if np_dtype in (np.dtype(np.int64), np.dtype(_F64)):
+        mod = (1 << 63) if np_dtype == np.int64 else (1 << 53) + 1
+        return (gen.random64(n) % _U64(mod)).astype(np_dtype)
+    if np_dtype.kind == "f":
+        mod = (1 << (np.finfo(np_dtype).nmant + 1)) + 1
+    else:
+        mod = int(np.iinfo(np_dtype).max) + 1
+    return (gen.random32(n).astype(_U64) % _U64(mod)).astype(np_dtype)
+
+
+# ---- permutations -------------------------------------------------------------------------------
+
+_RANDPERM_SMALL = (2 ** 32 - 1) // 20
+
+
+def randperm_values(gen, n):
+    """torch's randperm: a forward swap shuffle with 32-bit draws, inside-out with 64-bit ones
+    for huge n. Each swap depends on the previous one, so this loop stays in Python (on lists)."""
+    if n < _RANDPERM_SMALL:
+        if n <= 1:
+            return np.arange(n, dtype=np.int64)
+        steps = np.arange(n, 1, -1, dtype=_U64)
+        offsets = (gen.random32(n - 1).astype(_U64) % steps).tolist()
+        perm = list(range(n))
+        for i, z in enumerate(offsets):
+            j = i + z
+            perm[i], perm[j] = perm[j], perm[i]
+        return np.array(perm, np.int64)
+    picks = (gen.random64(n) % np.arange(1, n + 1, dtype=_U64)).tolist()
+    perm = [0] * n
+    for i, z in enumerate(picks):
+        perm[i] = perm[z]
+        perm[z] = i
+    return np.array(perm, np.int64)
+
+
+# ---- Bernoulli and other per-element transforms of double uniforms -------------------------------
+
+def bernoulli_scalar_values(gen, n, p):
+    """bernoulli_(p: float): u53 < p."""
+    return gen.uniform53(n) < float(p)
+
+
+def bernoulli_tensor_values(gen, p):
+    """bernoulli(p tensor): u53 < p for float64 p, else a float uniform < float(p)."""
+    p = np.asarray(p)
+    if p.dtype == _F64:
+        return gen.uniform53(p.size) < p.reshape(-1)
+    return gen.uniform24(p.size) < p.reshape(-1).astype(_F32)
+
+
+def exponential_values(gen, n, lambd):
+    """-1/lambda * log1p(-u) in double."""
+    return (-1.0 / float(lambd)) * _rn.libm("log1p", -gen.uniform53(n))
+
+
+def geometric_values(gen, n, p):
+    """ceil(log(u) / log1p(-p)) in double."""
+    with np.errstate(divide="ignore"):
+        return np.ceil(_rn.libm("log", gen.uniform53(n)) / math.log1p(-float(p)))
+
+
+def cauchy_values(gen, n, median, sigma):
+    """median + sigma * tan(pi * (u - 0.5)) in double (one FMA)."""
+    t = _rn.libm("tan", math.pi * (gen.uniform53(n) - 0.5))
+    return _rn.fma64(float(sigma), t, float(median))
+
+
+def log_normal_values(gen, n, mean, std):
+    """exp of torch's scalar (cached, double) normal."""
+    return _rn.libm("exp", _rn.normal_scalar(gen, n, mean, std))
+
+
+def normal_values(gen, arr, mean=0.0, std=1.0):
+    """The values normal_ writes into arr, in memory order: block path for contiguous arrays with
+    16+ elements, the cached scalar Box-Muller otherwise."""
+    n = arr.size
+    if n >= 16 and is_contiguous(arr):
+        return _rn.normal_fill(gen, n, arr.dtype, mean, std)
+    return _rn.normal_scalar(gen, n, mean, std).astype(arr.dtype)
+
+
+def normal_(gen, arr, mean=0.0, std=1.0):
+    fill(arr, normal_values(_gen(gen), arr, mean, std))
+
+
+# ---- multinomial --------------------------------------------------------------------------------
+
+def multinomial_values(gen, probs, num_samples, replacement):
+    """probs: 2-d float array (rows = distributions). Returns int64 (rows, num_samples)."""
+    rows, cats = probs.shape
+    if not replacement or num_samples == 1:
+        q = exponential_values(gen, probs.size, 1.0).astype(probs.dtype).reshape(probs.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            keys = probs / q
+        if num_samples == 1:
+            return np.argmax(keys, axis=1)[:, None].astype(np.int64)
+        return np.argsort(-keys, axis=1, kind="stable")[:, :num_samples].astype(np.int64)
+    acc = _F32 if probs.dtype == np.float16 else probs.dtype
+    cum = np.cumsum(probs.astype(acc), axis=1, dtype=acc)
+    cum = cum / cum[:, -1:]
+    cum[:, -1] = 1
+    u = gen.uniform53(rows * num_samples).reshape(rows, num_samples)
+    out = np.empty((rows, num_samples), np.int64)
+    for r in range(rows):
+        out[r] = np.searchsorted(cum[r].astype(_F64), u[r], side="left")
+    return np.minimum(out, cats - 1)
+
+
+# ---- Poisson ------------------------------------------------------------------------------------
+
+def poisson_values(gen, rates):
+    """torch's sample_poisson per rate (product of uniforms below 10, transformed rejection above);
+    rejection draws a variable count per element, so this is a Python loop over elements."""
+    out = np.empty(rates.size, _F64)
+    u = lambda: float(gen.uniform53(1)[0])  # noqa: E731
+    for i, lam in enumerate(np.asarray(rates, _F64).reshape(-1).tolist()):
+        out[i] = _poisson_one(lam, u)
+    return out
+
+
+def _poisson_one(lam, uniform):
+    if lam >= 10:
+        slam, loglam = math.sqrt(lam), math.log(lam)
+        b = 0.931 + 2.53 * slam
+        a = -0.059 + 0.02483 * b
+        invalpha = 1.1239 + 1.1328 / (b - 3.4)
+        vr = 0.9277 - 3.6224 / (b - 2)
+        while True:
+            U = uniform() - 0.5
+            V = uniform()
+            us = 0.5 - abs(U)
+            k = math.floor((2 * a / us + b) * U + lam + 0.43)
+            if us >= 0.07 and V <= vr:
+                return k
+            if k < 0 or (us < 0.013 and V > us):
+                continue
+            lhs = math.log(V) + math.log(invalpha) - math.log(a / (us * us) + b)
+            if lhs <= -lam + k * loglam - math.lgamma(k + 1):
+                return k
+    if lam == 0:
+        return 0
+    enlam, x, prod = math.exp(-lam), 0, 1.0
+    while True:
+        prod *= uniform()
+        if prod > enlam:
+            x += 1
+        else:
+            return x
