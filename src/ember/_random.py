@@ -1,8 +1,11 @@
 """torch's CPU generator on NumPy: a 32-bit MT19937 with torch's seeding, state layout and caches,
 and the array-level draws (uniform, integers, permutations, Bernoulli, exponential, ...).
 
-The MT state advance is vectorised over whole generations (`_generations`), so a draw of n words
-costs n/227 NumPy steps, never a Python loop per word. Each draw function writes into a NumPy
+The engine is NumPy's legacy `RandomState`, used only as a fast MT19937 (C speed, 32-bit words
+with `randint(0, 2**32, dtype=uint32)`): its seeding is the same init_genrand as torch's, its key
+is the untempered state, and its position maps to torch's `next`/`left`, so `get_state` and
+`set_state` translate to and from torch's 5,056-byte layout. (A pure-NumPy generation-vectorised
+twist was 11x slower.) Each draw function writes into a NumPy
 array in memory order, as torch's TensorIterator does. Normal sampling and the exact FMA/libm
 helpers live in `_random_normal.py`; tensors and the public API are in `ops/sampling.py`.
 """
@@ -18,59 +21,8 @@ __all__ = ["Generator", "default_generator"]
 
 _N = 624
 _U32, _U64, _F32, _F64 = np.uint32, np.uint64, np.float32, np.float64
-_MATRIX = _U32(0x9908B0DF)
 _DEFAULT_SEED = 67280421310721
 _STATE_BYTES = 5056
-
-
-def _seed_words(seed32):
-    """init_genrand: the Knuth recurrence is sequential, 623 cheap Python steps."""
-    words = [seed32]
-    for j in range(1, _N):
-        prev = words[-1]
-        words.append((1812433253 * (prev ^ (prev >> 30)) + j) & 0xFFFFFFFF)
-    return np.array(words, _U32)
-
-
-def _twist_into(out, x0, x1):
-    """out = twist(x0, x1): the upper bit of x0 and the lower 31 of x1, shifted, matrix-mixed."""
-    np.bitwise_and(x0, _U32(0x80000000), out=out)
-    out |= x1 & _U32(0x7FFFFFFF)
-    out >>= _U32(1)
-    out ^= (x1 & _U32(1)) * _MATRIX
-
-
-def _generations(state, count):
-    """The next `count` MT19937 generations after `state`, flat. In the flat word sequence
-    x[n] = x[n-227] ^ F[n-624] with F[m] = twist(x[m], x[m+1]); unrolled twice,
-    x[n] = x[n-681] ^ F[n-624] ^ F[n-851] ^ F[n-1078], so 623 words at a time are independent."""
-    total = _N * (count + 1)
-    x = np.empty(total, _U32)
-    f = np.empty(total, _U32)
-    x[:_N] = state
-    _twist_into(f[:_N - 1], x[:_N - 1], x[1:_N])
-    n = _N
-    while n < total:
-        if n < 1078:  # not enough history for the unrolled form yet
-            k = min(227, total - n)
-            np.bitwise_xor(x[n - 227:n - 227 + k], f[n - 624:n - 624 + k], out=x[n:n + k])
-        else:
-            k = min(623, total - n)
-            out = x[n:n + k]
-            np.bitwise_xor(x[n - 681:n - 681 + k], f[n - 624:n - 624 + k], out=out)
-            out ^= f[n - 851:n - 851 + k]
-            out ^= f[n - 1078:n - 1078 + k]
-        _twist_into(f[n - 1:n - 1 + k], x[n - 1:n - 1 + k], x[n:n + k])
-        n += k
-    return x[_N:]
-
-
-def _temper(y):
-    y = y ^ (y >> _U32(11))
-    y ^= (y << _U32(7)) & _U32(0x9D2C5680)
-    y ^= (y << _U32(15)) & _U32(0xEFC60000)
-    y ^= y >> _U32(18)
-    return y
 
 
 def _check_seed(seed):
@@ -91,8 +43,9 @@ class Generator:
     def manual_seed(self, seed):
         seed = _check_seed(seed)
         self._initial_seed = seed
-        self._mt = _seed_words(seed & 0xFFFFFFFF)
-        self._left, self._next, self._seeded = 1, 0, 1
+        self._rs = np.random.RandomState(seed & 0xFFFFFFFF)
+        self._fresh = True  # torch reports next=0 (not 624) until the first draw
+        self._seeded = 1
         self._normal_double = None
         self._normal_float = None
         return self
@@ -119,9 +72,11 @@ class Generator:
     def _get_state_array(self):
         buf = bytearray(_STATE_BYTES)
         np.frombuffer(buf, "<u8", 1, 0)[0] = self._initial_seed
-        np.frombuffer(buf, "<i4", 2, 8)[:] = (self._left, self._seeded)
-        np.frombuffer(buf, "<u8", 1, 16)[0] = self._next
-        np.frombuffer(buf, "<u8", _N, 24)[:] = self._mt
+        _, key, pos = self._rs.get_state()[:3]
+        nxt = 0 if self._fresh else pos
+        np.frombuffer(buf, "<i4", 2, 8)[:] = (_N + 1 - pos, self._seeded)
+        np.frombuffer(buf, "<u8", 1, 16)[0] = nxt
+        np.frombuffer(buf, "<u8", _N, 24)[:] = key
         if self._normal_double is not None:
             np.frombuffer(buf, "<f8", 1, 5024)[0] = self._normal_double
             np.frombuffer(buf, "<i4", 1, 5040)[0] = 1
@@ -140,8 +95,11 @@ class Generator:
         nxt = int(np.frombuffer(raw, "<u8", 1, 16)[0]) & 0xFFFFFFFF
         if seeded != 1 or not 0 < left <= _N or nxt > _N:
             raise RuntimeError("Invalid mt19937 state")
-        self._initial_seed, self._left, self._seeded, self._next = seed, left, seeded, nxt
-        self._mt = np.frombuffer(raw, "<u8", _N, 24).astype(_U32)  # torch keeps the low words
+        self._initial_seed, self._seeded = seed, seeded
+        key = np.frombuffer(raw, "<u8", _N, 24).astype(_U32)  # torch keeps the low words
+        self._rs = np.random.RandomState()
+        self._rs.set_state(("MT19937", key, _N if left == 1 else nxt))
+        self._fresh = left == 1 and nxt == 0
         valid = np.frombuffer(raw, "<i4", 1, 5040)[0]
         self._normal_double = float(np.frombuffer(raw, "<f8", 1, 5024)[0]) if valid else None
         self._normal_float = (float(np.frombuffer(raw, "<f4", 1, 5048)[0]) if raw[5052]
@@ -150,19 +108,8 @@ class Generator:
     # ---- primitive draws -----------------------------------------------------------------------
     def random32(self, n):
         """n 32-bit outputs, as torch's `random()` called n times."""
-        k = min(n, self._left - 1)
-        head = self._mt[self._next:self._next + k]
-        self._left -= k
-        self._next += k
-        rest = n - k
-        if rest <= 0:
-            return _temper(head)
-        count = -(-rest // _N)
-        flat = _generations(self._mt, count)
-        self._mt = flat[-_N:].copy()
-        used = rest - _N * (count - 1)
-        self._left, self._next = _N + 1 - used, used
-        return _temper(np.concatenate([head, flat[:rest]]))
+        self._fresh = False
+        return self._rs.randint(0, 1 << 32, size=n, dtype=_U32)
 
     def random64(self, n):
         """n 64-bit outputs; each takes two words, the first is the high half."""
