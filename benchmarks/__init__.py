@@ -1,0 +1,1 @@
+"""Side-by-side ember vs torch benchmarks (run `python -m benchmarks`)."""

@@ -1,0 +1,112 @@
+"""Per-operation overhead and import time: ember vs torch side by side in one process.
+
+Run: python benchmarks/bench_core.py [--threads N]
+Each case runs interleaved (ember, torch, ember, torch, ...) and reports the median time per
+call of each framework and the ember/torch ratio. Import time is measured as whole processes.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+
+def _per_call(fn, number):
+    t0 = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - t0) / number
+
+
+def interleaved(fns, repeat=7, number=2000):
+    """Median seconds per call for each of fns, measured in alternation."""
+    times = [[] for _ in fns]
+    for f in fns:
+        f()
+    for _ in range(repeat):
+        for i, f in enumerate(fns):
+            times[i].append(_per_call(f, number))
+    return [statistics.median(t) for t in times]
+
+
+def cases(lib):
+    import numpy as np
+    rng = np.random.default_rng(0)
+    a = lib.from_numpy(rng.standard_normal((8, 8)).astype(np.float32))
+    b = lib.from_numpy(rng.standard_normal((8, 8)).astype(np.float32))
+    ag = a.clone().requires_grad_(True)
+    bg = b.clone().requires_grad_(True)
+    ws = [lib.from_numpy(rng.standard_normal(s).astype(np.float32) * 0.1).requires_grad_(True)
+          for s in ((784, 256), (256,), (256, 128), (128,), (128, 10), (10,))]
+    x1 = lib.from_numpy(rng.standard_normal((1, 784)).astype(np.float32))
+
+    def mlp():
+        h = x1
+        for i in range(0, 6, 2):
+            h = h @ ws[i] + ws[i + 1]
+            if i < 4:
+                h = h.relu()
+        h.sum().backward()
+        for w in ws:
+            w.grad = None
+
+    return {
+        "add 8x8": lambda: a + b,
+        "mul 8x8": lambda: a * b,
+        "matmul 8x8": lambda: a @ b,
+        "sum 8x8": lambda: a.sum(),
+        "add 8x8 (grad)": lambda: ag + bg,
+        "mul 8x8 (grad)": lambda: ag * bg,
+        "matmul 8x8 (grad)": lambda: ag @ bg,
+        "sum 8x8 (grad)": lambda: ag.sum(),
+        "add+sum+backward (grad)": lambda: (ag + bg).sum().backward(),
+        "MLP 784-256-128-10 fwd+bwd, batch 1": mlp,
+    }
+
+
+def import_time(module, repeat=5):
+    code = f"import time; t=time.perf_counter(); import {module}; print(time.perf_counter()-t)"
+    out = []
+    for _ in range(repeat):
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        if r.returncode != 0:
+            return None
+        out.append(float(r.stdout.strip()))
+    return statistics.median(out)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--threads", type=int, default=None)
+    args = p.parse_args()
+    if args.threads:
+        for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[v] = str(args.threads)
+    import ember
+    try:
+        import torch
+        if args.threads:
+            torch.set_num_threads(args.threads)
+    except ImportError:
+        torch = None
+    ec = cases(ember)
+    tc = cases(torch) if torch else {}
+    print(f"{'case':40s} {'ember us':>10s} {'torch us':>10s} {'ratio':>7s}")
+    for name, ef in ec.items():
+        number = 200 if "MLP" in name else 2000
+        if torch:
+            te, tt = interleaved([ef, tc[name]], number=number)
+            print(f"{name:40s} {te * 1e6:10.2f} {tt * 1e6:10.2f} {te / tt:7.2f}")
+        else:
+            te, = interleaved([ef], number=number)
+            print(f"{name:40s} {te * 1e6:10.2f} {'n/a':>10s} {'n/a':>7s}")
+    ie, it = import_time("ember"), import_time("torch") if torch else None
+    ratio = f"{ie / it:7.2f}" if it else "    n/a"
+    print(f"{'import (whole process, ms)':40s} {ie * 1e3:10.1f} "
+          f"{(it * 1e3 if it else float('nan')):10.1f} {ratio}")
+
+
+if __name__ == "__main__":
+    main()
