@@ -1,0 +1,10 @@
+"""ember.vision.datasets: torchvision's datasets, reading torchvision's on-disk layouts."""
+
+from .cifar import CIFAR10, CIFAR100
+from .folder import DatasetFolder, ImageFolder
+from .mnist import EMNIST, KMNIST, MNIST, QMNIST, FashionMNIST
+from .svhn import SVHN
+from .vision import VisionDataset
+
+__all__ = ["CIFAR10", "CIFAR100", "DatasetFolder", "EMNIST", "FashionMNIST", "ImageFolder",
+           "KMNIST", "MNIST", "QMNIST", "SVHN", "VisionDataset"]
