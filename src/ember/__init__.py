@@ -16,12 +16,19 @@ from ._dtype import dtype
 from ._tensor import Size, Tensor
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
+from .autograd.anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled
+from .ops import compare as _compare
 from .ops import creation as _creation
+from .ops import gather as _gather
 from .ops import index as _index
 from .ops import linalg as _linalg
 from .ops import pointwise as _pointwise
+from .ops import rearrange as _rearrange
 from .ops import reduce as _reduce
 from .ops import shape as _shape
+from .ops import sorting as _sorting
+from .ops import ternary as _ternary
+from .ops import unary as _unary
 from . import autograd, cuda  # noqa: E402
 
 __version__ = "0.1.0"
@@ -41,20 +48,24 @@ def _export(module):
             g[name] = value
 
 
-for _m in (_pointwise, _reduce, _shape, _index, _linalg, _creation):
+for _m in (_pointwise, _unary, _ternary, _compare, _reduce, _shape, _rearrange, _index, _gather,
+           _sorting, _linalg, _creation):
     _export(_m)
 from .ops.creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor,  # noqa: E402
                            FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor)
 from .ops._util import result_type  # noqa: E402
-from .ops.pointwise import (abs, absolute, arccos, arcsin, arctan, fix, negative,  # noqa: E402
-                            round)
+from .ops.unary import (abs, absolute, arccos, arcsin, arctan, fix, negative,  # noqa: E402
+                        round)
 from .ops.reduce import all, any, max, min, sum  # noqa: E402
 
-globals().update({n: getattr(_pointwise, n) for n in _pointwise._UNARY_FNS if not n.startswith(
+globals().update({n: getattr(_unary, n) for n in _unary._UNARY_FNS if not n.startswith(
     "_")})
 from . import random  # noqa: E402
 from ._printing import get_printoptions, set_printoptions  # noqa: E402
 from ._random import Generator, default_generator  # noqa: E402
+from . import serialization  # noqa: E402
+from .serialization import load, save  # noqa: E402
+from . import utils  # noqa: E402
 from .ops import sampling as _sampling  # noqa: E402
 from .ops.sampling import *  # noqa: E402,F401,F403
 from .random import (get_rng_state, initial_seed, manual_seed, seed,  # noqa: E402

@@ -137,7 +137,9 @@ def _combine(higher, lower):
         return higher
     if higher.is_complex:
         return higher
-    if higher.is_floating_point and not lower.is_complex:
+    if lower.is_complex:  # torch keeps a float's width: float32 with complex128 -> complex64
+        return higher.to_complex() if higher.is_floating_point else lower
+    if higher.is_floating_point:
         return higher
     if higher is bool_ or lower.is_floating_point or lower.is_complex:
         return _TABLE[higher, lower]

@@ -60,7 +60,7 @@ def _wrap(data, rg=False, fn=None, nr=0):
     t._data = data
     t.dtype = _BY_NP[data.dtype]
     t._rg = rg
-    t.grad = None
+    t._grad = None
     t.grad_fn = fn
     t._vc = [0]
     t._output_nr = nr
@@ -76,13 +76,24 @@ def _view_of(base, data, fn=None):
     return t
 
 
+_NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
+    "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+    "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
+    "github.com/pytorch/pytorch/pull/30531 for more information.")
+_CPP_NAMES = {np.dtype(k): v for k, v in (
+    ("float16", "c10::Half"), ("float32", "float"), ("float64", "double"),
+    ("complex64", "c10::complex<float>"), ("complex128", "c10::complex<double>"),
+    ("int8", "signed char"), ("int16", "short int"), ("int32", "int"), ("int64", "long int"),
+    ("uint8", "unsigned char"), ("bool", "bool"))}
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 
 
 class Tensor:
     """Matches torch.Tensor."""
 
-    __slots__ = ("_data", "dtype", "_rg", "grad", "grad_fn", "_vc", "_output_nr", "_base",
+    __slots__ = ("_data", "dtype", "_rg", "_grad", "grad_fn", "_vc", "_output_nr", "_base",
                  "__dict__", "__weakref__")
     __array_priority__ = 1000
     _accum_ref = None
@@ -228,18 +239,38 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         if inputs is not None:
-            if isinstance(inputs, Tensor):
-                inputs = (inputs,)
-            grads = engine.run_backward((self,), None if gradient is None else (gradient,),
-                                        retain_graph, create_graph, inputs=tuple(inputs),
-                                        allow_unused=True, accumulate=False)
-            for t, g in zip(inputs, grads):
-                if g is not None:
-                    engine._accumulate(t._accumulator() if t.grad_fn is None else _Fake(t), g,
-                                       create_graph, set())
-            return
+            inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
         engine.run_backward((self,), None if gradient is None else (gradient,),
-                            retain_graph, create_graph)
+                            retain_graph, create_graph, inputs=inputs)
+
+    @property
+    def grad(self):
+        g = self._grad
+        if g is None and self.grad_fn is not None and not self.__dict__.get("_retains"):
+            import warnings
+            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError("assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor "
+                    f"of size '{list(self.shape)}'. Please ensure that the gradient and the "
+                    "tensor are the same size")
+            if value.dtype is not self.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_CPP_NAMES[value.dtype.np]}' "
+                    f"to a tensor with grad_dtype '{self.dtype._legacy[:-6]}'. The gradient must "
+                    "match the tensor's grad_dtype (defaults to the tensor's dtype). You can set "
+                    "the tensor's grad_dtype attribute with a specific dtype, or None to allow any "
+                    "dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and its "
+                    "gradient may break downstream systems that assume they match.")
+        self._grad = value
 
     def detach(self):
         t = _wrap(self._data)
@@ -271,7 +302,8 @@ class Tensor:
         def hook(g):
             t = ref()
             if t is not None:
-                t.grad = g.detach().clone() if t.grad is None else t.grad + g.detach()
+                t._grad = g.detach().clone() if t._grad is None else t._grad + g.detach()
+        hook._retains_grad = True  # Node._add_tensor_hook keeps it last
         self.grad_fn._add_tensor_hook(self._output_nr, hook)
         self._retains = True
 
@@ -333,8 +365,16 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        a = to_host(self._data)
-        return a if dtype is None else a.astype(dtype, copy=False)
+        a = self.numpy()
+        if dtype is not None:
+            a = a.astype(dtype, copy=False)
+        return a.copy() if copy else a
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        # NumPy functions that fell back to an array hand their result back here (np.exp(t))
+        if array.dtype == np.bool_:
+            array = array.astype(np.uint8)  # as torch does
+        return _wrap(np.asarray(array))
 
     def __float__(self):
         if self._data.size != 1:
@@ -373,10 +413,16 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
 
+    def __contains__(self, element):
+        if isinstance(element, (Tensor, numbers.Number)):
+            return bool((self == element).any().item())
+        raise RuntimeError("Tensor.__contains__ only supports Tensor or scalar, but you passed in "
+                           f"a {type(element)}.")
+
     def __format__(self, spec):
-        if self._data.ndim == 0:
+        if self._data.ndim == 0 and type(self) is Tensor:
             return format(self.item(), spec)
-        return format(repr(self), spec)
+        return object.__format__(self, spec)
 
     def __repr__(self, *, tensor_contents=None):
         from ._printing import tensor_repr
@@ -388,7 +434,15 @@ class Tensor:
         return id(self)
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild, (to_host(self._data).copy(), self._rg, str(self.device)))
+        # torch pickles the whole storage with offset and strides: views stay views of one
+        # storage within a pickle, and strides survive. A C-contiguous root array allows that.
+        a = to_host(self._data)
+        root = _root(a)
+        if root.dtype == a.dtype and root.flags.c_contiguous:
+            it = a.itemsize
+            layout = ((_ptr(a) - _ptr(root)) // it, a.shape, tuple(s // it for s in a.strides))
+            return (_rebuild, (root.reshape(-1), self._rg, str(self.device), layout))
+        return (_rebuild, (a.copy(order="K"), self._rg, str(self.device)))
 
     def __deepcopy__(self, memo):
         if not self.is_leaf:
@@ -403,8 +457,8 @@ class Tensor:
         new = _wrap(self._data.copy(), self._rg)
         if t is not None:
             new = _as_subclass(new, type(self))
-        if self.grad is not None:
-            new.grad = self.grad.__deepcopy__(memo)
+        if self._grad is not None:
+            new._grad = self._grad.__deepcopy__(memo)
         new.__dict__.update({k: v for k, v in self.__dict__.items() if not k.startswith("_")})
         memo[id(self)] = new
         return new
@@ -521,14 +575,6 @@ class Tensor:
         return sorted(set(dir(type(self))) | set(self.__dict__))
 
 
-class _Fake:
-    """Lets Tensor.backward(inputs=...) accumulate into a non-leaf's .grad."""
-
-    def __init__(self, t):
-        self.variable = t
-        self.__dict__["_post_hooks"] = ()
-
-
 class _ToDevice(function.Op):
     _name = "ToCopyBackward0"
 
@@ -540,7 +586,11 @@ class _ToDevice(function.Op):
         return grad.to(ctx.src), None
 
 
-def _rebuild(data, rg, dev="cpu"):
+def _rebuild(data, rg, dev="cpu", layout=None):
+    if layout is not None:
+        offset, shape, strides = layout
+        it = data.itemsize
+        data = np.lib.stride_tricks.as_strided(data[offset:], shape, tuple(s * it for s in strides))
     t = _wrap(data)
     if dev != "cpu":
         t = t.to(dev)
@@ -564,10 +614,14 @@ def _contiguous_strides(shape):
 
 
 def _root(a):
-    while isinstance(a.base, (np.ndarray,)) or (a.base is not None and hasattr(a.base, "data")
-                                                 and hasattr(a.base, "shape")):
-        a = a.base
-    return a
+    """The array owning a's memory (through NumPy's as_strided wrapper objects too)."""
+    while True:
+        b = a.base
+        if not isinstance(b, np.ndarray):
+            b = getattr(b, "base", None)  # as_strided/broadcast_to keep a wrapper in between
+            if not isinstance(b, np.ndarray):
+                return a
+        a = b
 
 
 def _ptr(a):

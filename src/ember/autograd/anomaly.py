@@ -1,28 +1,36 @@
-"""Anomaly detection: a backward that produces NaN names the op that did it."""
+"""Anomaly detection: nodes remember the forward stack that made them, and a backward that
+fails or produces NaN warns with that stack and names the op. The flags live in
+`function._anomaly` ([enabled, check_nan]), which `_record` and the engine read."""
 
-from . import engine
+import warnings
+
+from .function import _anomaly
+
+_ENABLED_WARNING = ("Anomaly Detection has been enabled. This mode will increase the runtime and "
+                    "should only be enabled for debugging.")
 
 
 def is_anomaly_enabled():
-    return engine._anomaly[0]
+    return _anomaly[0]
 
 
 def is_anomaly_check_nan_enabled():
-    return engine._anomaly[1]
+    return _anomaly[1]
 
 
 class set_detect_anomaly:
-    """Matches torch.autograd.set_detect_anomaly (a function and a context manager)."""
+    """Matches torch.autograd.set_detect_anomaly: takes effect at once; restores as a context
+    manager."""
 
     def __init__(self, mode, check_nan=True):
-        self._prev = list(engine._anomaly)
-        engine._anomaly[:] = [bool(mode), bool(check_nan)]
+        self._prev = list(_anomaly)
+        _anomaly[:] = [bool(mode), bool(check_nan)]
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        engine._anomaly[:] = self._prev
+        _anomaly[:] = self._prev
         return False
 
 
@@ -33,19 +41,11 @@ class detect_anomaly:
         self.check_nan = check_nan
 
     def __enter__(self):
-        self._prev = list(engine._anomaly)
-        engine._anomaly[:] = [True, self.check_nan]
+        warnings.warn(_ENABLED_WARNING, UserWarning, stacklevel=2)
+        self._prev = list(_anomaly)
+        _anomaly[:] = [True, bool(self.check_nan)]
         return self
 
     def __exit__(self, *exc):
-        engine._anomaly[:] = self._prev
+        _anomaly[:] = self._prev
         return False
-
-    def __call__(self, fn):
-        import functools
-
-        @functools.wraps(fn)
-        def wrapper(*a, **k):
-            with detect_anomaly(self.check_nan):
-                return fn(*a, **k)
-        return wrapper

@@ -7,14 +7,19 @@ use unless retain_graph. Leaves accumulate into `.grad`, stealing a gradient arr
 else holds and copying otherwise.
 """
 
-import math
+import warnings
 
+from .._device import array_device
 from . import grad_mode
-from .function import AccumulateGrad
+from .function import AccumulateGrad, _anomaly
 
 _Tensor = None  # set by ember._tensor
 _wrap = None
-_anomaly = [False, True]  # enabled, check_nan
+_CYCLE_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter "
+    "and its gradient which can cause a memory leak. We recommend using autograd.grad when "
+    "creating the graph to avoid this. If you have to use this function, make sure to reset the "
+    ".grad fields of your parameters to None after use to break the cycle and avoid the leak.")
 
 
 def _roots(tensors, grad_tensors, create_graph, what="grad"):
@@ -41,9 +46,9 @@ def _roots(tensors, grad_tensors, create_graph, what="grad"):
                 raise RuntimeError(
                     "grad can be implicitly created only for real scalar outputs but got "
                     + repr(t.dtype))
-            g = _wrap(t._data.__class__.__call__ if False else _ones_like(t._data))
+            g = _wrap(_xp(t._data).ones_like(t._data))
         elif not isinstance(g, T):
-            g = _wrap(_full_like(t._data, g))
+            g = _wrap(_xp(t._data).full_like(t._data, g))
         else:
             if g.shape != t.shape:
                 raise RuntimeError(
@@ -58,16 +63,8 @@ def _sz(shape):
     return "torch.Size([" + ", ".join(str(s) for s in shape) + "])"
 
 
-def _ones_like(a):
-    import numpy as np
-    xp = np if isinstance(a, np.ndarray) else __import__("cupy")
-    return xp.ones_like(a)
-
-
-def _full_like(a, v):
-    import numpy as np
-    xp = np if isinstance(a, np.ndarray) else __import__("cupy")
-    return xp.full_like(a, v)
+def _xp(a):
+    return array_device(a).xp
 
 
 def _edge_of(t):
@@ -77,22 +74,41 @@ def _edge_of(t):
     return t._accumulator(), 0
 
 
-def _dependencies(start_nodes):
+def _dependencies(start_nodes, targets=None):
+    """How many edges reach each node. With `targets` (the nodes whose grads are wanted), only
+    nodes on a path to one of them count, and the set of those nodes is returned too."""
+    needed = None if targets is None else _needed(start_nodes, targets)
     deps = {}
-    seen = set()
+    seen = set(start_nodes)
     stack = list(start_nodes)
-    for n in start_nodes:
-        seen.add(n)
     while stack:
         node = stack.pop()
-        for nxt, _ in node.next_functions:
-            if nxt is None:
+        for nxt, _ in node._edges:
+            if nxt is None or (needed is not None and nxt not in needed):
                 continue
             deps[nxt] = deps.get(nxt, 0) + 1
             if nxt not in seen:
                 seen.add(nxt)
                 stack.append(nxt)
-    return deps
+    return deps, needed
+
+
+def _needed(start_nodes, targets):
+    """The nodes from which some target can be reached (iterative post-order walk)."""
+    needed, done = set(), set()
+    stack = [(n, False) for n in start_nodes]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            done.add(node)
+            if node in targets or any(n in needed for n, _ in node._edges if n is not None):
+                needed.add(node)
+            continue
+        if node in done:
+            continue
+        stack.append((node, True))
+        stack.extend((n, False) for n, _ in node._edges if n is not None and n not in done)
+    return needed
 
 
 def _sum_to(g, shape, dtype):
@@ -107,9 +123,13 @@ def _sum_to(g, shape, dtype):
 
 def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
                  inputs=None, allow_unused=False, accumulate=True):
-    """Runs the graph backward; returns the captured grads of `inputs` when accumulate=False."""
+    """Runs the graph backward. Without `inputs`, accumulates into every leaf reached. With
+    `inputs`, runs only what reaches them and returns their grads (autograd.grad), or, when
+    `accumulate`, adds them into their `.grad` (backward(inputs=...))."""
     if retain_graph is None:
         retain_graph = create_graph
+    if create_graph and accumulate:
+        warnings.warn(_CYCLE_WARNING, UserWarning, stacklevel=3)
     roots = _roots(tensors, grad_tensors, create_graph)
     buffers = {}
     root_nodes = []
@@ -131,7 +151,8 @@ def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fal
     # ids of gradient arrays reachable from more than one place: a leaf must not steal those
     shared = {id(g._data) for _, g in roots}
     seen = set()
-    deps = _dependencies(root_nodes)
+    deps, needed = _dependencies(root_nodes, None if capture is None else
+                                 {node for node, _ in capture})
     ready = [n for n in root_nodes if deps.get(n, 0) == 0]
     prev = grad_mode._enabled[0]
     grad_mode._enabled[0] = bool(create_graph)
@@ -139,19 +160,25 @@ def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fal
         while ready:
             node = ready.pop()
             grads = buffers.pop(node)
-            if capture is not None:
-                for nr in range(len(grads)):
-                    idx = capture.get((node, nr))
-                    if idx is not None:
-                        for i in idx:
-                            results[i] = grads[nr]
+            if needed is not None and node not in needed:
+                continue
+            is_leaf = node.__class__ is AccumulateGrad
             if node._tensor_hooks:
                 _run_tensor_hooks(node, grads)
                 shared.update(id(g._data) for g in grads if g is not None)
-            if isinstance(node, AccumulateGrad):
-                if accumulate:
-                    _accumulate(node, grads[0], create_graph, shared)
+            elif is_leaf and node.variable._meta_hooks:
+                grads[0] = _run_leaf_hooks(node.variable, grads[0])
+                shared.add(id(grads[0]._data))
+            if capture is not None:
+                for nr, g in enumerate(grads):
+                    for i in capture.get((node, nr), ()):
+                        results[i] = g
+            if is_leaf:
+                if capture is None:
+                    _accumulate(node.variable, grads[0], create_graph, shared, node)
                 continue
+            if needed is not None and not any(n in needed for n, _ in node._edges):
+                continue  # a captured input's node with nothing wanted beyond it
             if node._pre_hooks:
                 for h in node._pre_hooks:
                     r = h(tuple(grads))
@@ -165,9 +192,10 @@ def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fal
                     r = h(tuple(in_grads), tuple(grads))
                     if r is not None:
                         in_grads = r
-            meta = node._in_meta
-            for (nxt, nr), g, m in zip(node.next_functions, in_grads, meta):
-                if nxt is None:
+            if node._custom:  # a custom Function's backward may return arrays seen elsewhere
+                shared.update(id(g._data) for g in in_grads if g is not None)
+            for (nxt, nr), g, m in zip(node._edges, in_grads, node._in_meta):
+                if nxt is None or (needed is not None and nxt not in needed):
                     continue
                 if g is not None:
                     g = _sum_to(g, m[0], m[1])
@@ -187,28 +215,34 @@ def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fal
                 if d == 0:
                     if all(x is None for x in buffers[nxt]):
                         buffers.pop(nxt)
-                        _skip(nxt, deps, buffers, ready)
+                        _skip(nxt, deps, buffers, ready, needed)
                     else:
                         ready.append(nxt)
     finally:
         grad_mode._enabled[0] = prev
-    if capture is not None:
-        for i, r in enumerate(results):
-            if r is None and not allow_unused:
-                raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the "
-                    "graph. Set allow_unused=True if this is the desired behavior.")
-        return tuple(r if r is None or create_graph else r.detach() for r in results)
-    return None
+    if capture is None:
+        return None
+    if accumulate:
+        for t, g in zip(inputs, results):
+            if g is not None:
+                _accumulate(t, g, create_graph, shared,
+                            t._accumulator() if t.grad_fn is None else None)
+        return None
+    for i, r in enumerate(results):
+        if r is None and not allow_unused:
+            raise RuntimeError(
+                f"The differentiated Tensor at index {i} appears to not have been used in "
+                "the graph. Set allow_unused=True if this is the desired behavior.")
+    return tuple(r if r is None or create_graph else r.detach() for r in results)
 
 
-def _skip(node, deps, buffers, ready):
+def _skip(node, deps, buffers, ready, needed):
     """A node reached only by None gradients: release its dependents without running it."""
     stack = [node]
     while stack:
         n = stack.pop()
-        for nxt, _ in n.next_functions:
-            if nxt is None:
+        for nxt, _ in n._edges:
+            if nxt is None or (needed is not None and nxt not in needed):
                 continue
             d = deps[nxt] - 1
             deps[nxt] = d
@@ -223,21 +257,25 @@ def _skip(node, deps, buffers, ready):
 
 def _apply(node, grads):
     meta = node._out_meta
-    for i, g in enumerate(grads):
-        if g is None and meta[i] is not None and getattr(node, "_materialize", True):
-            shape, dt = meta[i]
-            import numpy as np
-            grads[i] = _wrap(np.zeros(shape, dt.np))
-    res = node._call_backward(grads)
-    if res.__class__ is not tuple:
-        res = (res,)
-    if _anomaly[0] and _anomaly[1]:
-        for g in res:
-            if g is not None and g.dtype.is_floating_point and bool(g.isnan().any()):
-                raise RuntimeError(
-                    f"Function '{node.name()}' returned nan values in its "
-                    f"{_ordinal(res.index(g))} output.")
-    n = len(node.next_functions)
+    if len(grads) > 1 and any(g is None for g in grads) and getattr(node, "_materialize", True):
+        # zeros for outputs that got no gradient
+        xp = _xp(next(g for g in grads if g is not None)._data)
+        for i, g in enumerate(grads):
+            if g is None and meta[i] is not None:
+                grads[i] = _wrap(xp.zeros(meta[i][0], meta[i][1].np))
+    if _anomaly[0]:
+        try:
+            res = _call_checked(node, grads)
+        except Exception:
+            trace = node.__dict__.get("_trace", "")
+            warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that "
+                          f"caused the error:\n{trace}", UserWarning, stacklevel=2)
+            raise
+    else:
+        res = node._call_backward(grads)
+        if res.__class__ is not tuple:
+            res = (res,)
+    n = len(node._edges)
     if len(res) != n:
         if len(res) > n and all(r is None for r in res[n:]):
             res = res[:n]
@@ -248,8 +286,17 @@ def _apply(node, grads):
     return res
 
 
-def _ordinal(i):
-    return {0: "0th", 1: "1st", 2: "2nd"}.get(i, f"{i}th")
+def _call_checked(node, grads):
+    """A node's backward under anomaly mode: NaN in its results is an error naming it."""
+    res = node._call_backward(grads)
+    if res.__class__ is not tuple:
+        res = (res,)
+    if _anomaly[1]:
+        for i, g in enumerate(res):
+            if g is not None and g.dtype.is_floating_point and bool(g.isnan().any()):
+                raise RuntimeError(
+                    f"Function '{node.name()}' returned nan values in its {i}th output.")
+    return res
 
 
 def _run_tensor_hooks(node, grads):
@@ -262,31 +309,31 @@ def _run_tensor_hooks(node, grads):
                 grads[nr] = r
 
 
-def _accumulate(node, g, create_graph, shared):
-    leaf = node.variable
-    if leaf._meta_hooks:
-        for h in list(leaf._meta_hooks):
-            r = h(g)
-            if r is not None:
-                g = r
-    old = leaf.grad
+def _run_leaf_hooks(leaf, g):
+    for h in list(leaf._meta_hooks):
+        r = h(g)
+        if r is not None:
+            g = r
+    return g
+
+
+def _accumulate(leaf, g, create_graph, shared, node=None):
+    """Adds `g` into `leaf.grad`: steals g's array when nothing else can see it."""
+    old = leaf._grad
     if old is None:
         if create_graph:
-            leaf.grad = g
+            leaf._grad = g
         else:
             data = g._data
             if data.base is not None or id(data) in shared or not data.flags.writeable \
                     or data.strides != leaf._data.strides:
                 data = data.copy()
-            leaf.grad = _wrap(data)
+            leaf._grad = _wrap(data)
     elif create_graph or old._rg:
-        leaf.grad = old + g
+        leaf._grad = old + g
     else:
         old._data += g._data
         old._bump()
-    for h in node.__dict__.get("_post_hooks", ()):
-        h(leaf)
-
-
-def _is_finite(x):
-    return math.isfinite(x)
+    if node is not None:
+        for h in node.__dict__.get("_post_hooks", ()):
+            h(leaf)

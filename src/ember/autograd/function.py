@@ -8,9 +8,14 @@ a tensor modified in place since. Outputs are saved as bare arrays and rebuilt o
 this node as grad_fn, so a node never holds its own output Tensor (no reference cycle).
 """
 
+import os
+import traceback
+
 from . import grad_mode
 
 _enabled = grad_mode._enabled
+_anomaly = [False, True]  # anomaly detection: enabled, check_nan
+_PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
           "after they have already been freed). Saved intermediate values of the graph are freed "
           "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
@@ -22,10 +27,16 @@ _wrap = None
 
 
 class Node:
-    """A node of the backward graph (torch's grad_fn objects)."""
+    """A node of the backward graph (torch's grad_fn objects).
+
+    `_edges` holds one (node, output_nr) per positional argument of the op, as the engine and
+    backward formulas index them; `next_functions` shows torch's view of it, which has edges
+    only for tensor inputs that could carry a gradient.
+    """
 
     _name = None
-    next_functions = ()
+    _edges = ()
+    _custom = False  # a public autograd.Function's node
     _freed = False
     _hooks = None
     _pre_hooks = None
@@ -36,6 +47,14 @@ class Node:
 
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
+
+    @property
+    def next_functions(self):
+        edges = self._edges
+        if self._name in _OPERAND_EDGES:  # torch wraps a Python scalar operand as a tensor
+            return edges[:2]
+        return tuple(e for e, m in zip(edges, self._in_meta)
+                     if m is not None and (m[1].is_floating_point or m[1].is_complex))
 
     def register_hook(self, fn):
         if self._hooks is None:
@@ -60,8 +79,14 @@ class Node:
         if self._tensor_hooks is None:
             self._tensor_hooks = {}
         lst = self._tensor_hooks.setdefault(output_nr, [])
-        lst.append(fn)
+        if lst and getattr(lst[-1], "_retains_grad", False):
+            lst.insert(len(lst) - 1, fn)  # retain_grad sees the grad after every other hook
+        else:
+            lst.append(fn)
         return _Handle(lst, fn)
+
+
+_OPERAND_EDGES = frozenset(("AddBackward0", "SubBackward0", "MulBackward0", "DivBackward0"))
 
 
 class _Handle:
@@ -98,6 +123,10 @@ class Op(Node):
     save_output = False   # backward reads ctx.output
     nondiff_outputs = ()  # output positions with no gradient (e.g. indices)
 
+    @property
+    def needs_input_grad(self):
+        return tuple(e[0] is not None for e in self._edges)
+
     @classmethod
     def apply(cls, *args, **kwargs):
         T = Tensor
@@ -133,7 +162,9 @@ class Op(Node):
         if out is None:
             raise RuntimeError(_FREED)
         if self._out_vc[0] != self._out_v:
-            _raise_modified(_wrap(out), self._out_v, self)
+            t = _wrap(out)
+            t._vc = self._out_vc  # report the output's current version
+            _raise_modified(t, self._out_v, self)
         return _wrap(out, True, self)
 
     def _release(self):
@@ -149,8 +180,10 @@ class Op(Node):
 
 def _record(ctx, args, out):
     T = Tensor
-    ctx.next_functions = tuple(_edge(a) if isinstance(a, T) else (None, 0) for a in args)
+    ctx._edges = tuple(_edge(a) if isinstance(a, T) else (None, 0) for a in args)
     ctx._in_meta = tuple((a._data.shape, a.dtype) if isinstance(a, T) else None for a in args)
+    if _anomaly[0]:
+        ctx._trace = _user_stack()
     cls = ctx.__class__
     if cls.save_inputs:
         saved = ctx._saved = tuple(args[i] for i in cls.save_inputs)
@@ -179,33 +212,52 @@ def _raise_modified(t, version, node=None):
     fn = node or t.grad_fn
     where = ""
     if fn is not None:
-        nm = fn.name()
-        if nm.endswith("Backward0"):
-            nm = nm[:-9]
-        elif nm.endswith("Backward1"):
-            nm = nm[:-9]
+        nm = fn.name().rstrip("0123456789")
+        if nm.endswith("Backward"):
+            nm = nm[:-8]
         where = f", which is output {t._output_nr} of {nm},"
     shape = "[" + ", ".join(str(s) for s in t.shape) + "]"
     raise RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: [torch.{t.dtype._legacy} {shape}]{where} is at version {t._vc[0]}; "
-        f"expected version {version} instead. Hint: enable anomaly detection to find the "
-        "operation that failed to compute its gradient, with "
-        "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+        f"expected version {version} instead. " + (_HINT_ANOMALY if _anomaly[0] else _HINT))
+
+
+_HINT = ("Hint: enable anomaly detection to find the operation that failed to compute its "
+         "gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).")
+_HINT_ANOMALY = ("Hint: the backtrace further above shows the operation that failed to compute "
+                 "its gradient. The variable in question was changed in there or anywhere later. "
+                 "Good luck!")
+
+
+def _user_stack():
+    """The forward call stack outside ember, as anomaly mode reports it."""
+    frames = [f for f in traceback.extract_stack()[:-2] if not f.filename.startswith(_PKG)]
+    return "".join(traceback.format_list(frames))
 
 
 class AccumulateGrad(Node):
     """The node that adds a gradient into a leaf's `.grad`."""
 
-    _name = "AccumulateGrad"
+    _name = "torch::autograd::AccumulateGrad"
+    next_functions = ()
 
     def __init__(self, leaf):
         self.variable = leaf
         self._out_meta = ((leaf._data.shape, leaf.dtype),)
 
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
 
 class FunctionCtx(Node):
     """ctx for the public Function; the node of a custom op."""
+
+    _custom = True
+
+    @property
+    def next_functions(self):
+        return tuple(e for e, m in zip(self._edges, self._in_meta) if m is not None)
 
     def save_for_backward(self, *tensors):
         self._saved = tensors
@@ -274,9 +326,11 @@ class Function(metaclass=_FunctionMeta):
             out = cls.forward(ctx, *args, **kwargs)
         if not (_enabled[0] and any(ctx.needs_input_grad)):
             return out
-        ctx.next_functions = tuple(_edge(a) if isinstance(a, T) else (None, 0) for a in args)
+        ctx._edges = tuple(_edge(a) if isinstance(a, T) else (None, 0) for a in args)
         ctx._in_meta = tuple((a._data.shape, a.dtype) if isinstance(a, T) else None
                              for a in args)
+        if _anomaly[0]:
+            ctx._trace = _user_stack()
         nondiff = ctx.__dict__.get("_nondiff", ())
         outs = out if isinstance(out, tuple) else (out,)
         res, meta = [], []

@@ -1,4 +1,9 @@
-"""gradcheck / gradgradcheck: analytical gradients against central finite differences."""
+"""gradcheck / gradgradcheck: analytical gradients against central finite differences.
+
+Both Jacobians are dense float64 matrices [input][output] of shape (input.numel(), out.numel()).
+The numerical one perturbs each input element in place, so it runs with grad mode on:
+gradgradcheck's function itself calls autograd.grad.
+"""
 
 import numpy as np
 
@@ -7,44 +12,44 @@ def _as_tuple(x):
     return x if isinstance(x, tuple) else tuple(x) if isinstance(x, list) else (x,)
 
 
+def _differentiable(t):
+    return getattr(t, "_rg", False)
+
+
 def _flat_outputs(fn, inputs):
     from .._tensor import Tensor
-    out = _as_tuple(fn(*inputs))
-    return [o for o in out if isinstance(o, Tensor)]
+    return [o for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)]
 
 
-def _numerical(fn, inputs, eps):
-    """d out_j / d in_i by central differences, as dense matrices [inputs][outputs]."""
-    from .grad_mode import no_grad
+def _values(fn, inputs):
+    return [o._data.astype(np.float64).reshape(-1) for o in _flat_outputs(fn, inputs)]
+
+
+def _numerical(fn, inputs, outs, eps):
     jac = []
-    with no_grad():
-        outs = _flat_outputs(fn, inputs)
-        for t in inputs:
-            if not (hasattr(t, "_rg") and t._rg):
-                jac.append(None)
-                continue
-            flat = t._data.reshape(-1)
-            cols = [np.zeros((flat.size, o.numel())) for o in outs]
-            for k in range(flat.size):
-                orig = flat[k].item()
-                flat[k] = orig + eps
-                plus = [o._data.astype(np.float64).reshape(-1).copy()
-                        for o in _flat_outputs(fn, inputs)]
-                flat[k] = orig - eps
-                minus = [o._data.astype(np.float64).reshape(-1).copy()
-                         for o in _flat_outputs(fn, inputs)]
-                flat[k] = orig
-                for c, p, m in zip(cols, plus, minus):
-                    c[k] = (p - m) / (2 * eps)
-            jac.append(cols)
+    for t in inputs:
+        if not _differentiable(t):
+            jac.append(None)
+            continue
+        a = t._data  # written through directly, so non-contiguous inputs work too
+        cols = [np.zeros((a.size, o.numel())) for o in outs]
+        for k, idx in enumerate(np.ndindex(a.shape)):
+            orig = a[idx].item()
+            a[idx] = orig + eps
+            plus = _values(fn, inputs)
+            a[idx] = orig - eps
+            minus = _values(fn, inputs)
+            a[idx] = orig
+            for c, p, m in zip(cols, plus, minus):
+                c[k] = (p - m) / (2 * eps)
+        jac.append(cols)
     return jac
 
 
-def _analytical(fn, inputs):
+def _analytical(fn, inputs, outs):
     from .. import autograd
     from .._tensor import _wrap
-    outs = _flat_outputs(fn, inputs)
-    diff = [t for t in inputs if hasattr(t, "_rg") and t._rg]
+    diff = [t for t in inputs if _differentiable(t)]
     jac = {id(t): [np.zeros((t.numel(), o.numel())) for o in outs] for t in diff}
     for j, o in enumerate(outs):
         if not o._rg:
@@ -60,14 +65,15 @@ def _analytical(fn, inputs):
 
 
 class GradcheckError(RuntimeError):
-    pass
+    """Matches torch.autograd.gradcheck.GradcheckError."""
 
 
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, **kw):
     """Matches torch.autograd.gradcheck (dense, real-valued)."""
     inputs = _as_tuple(inputs)
-    num = _numerical(func, inputs, eps)
-    ana = _analytical(func, inputs)
+    outs = _flat_outputs(func, inputs)
+    num = _numerical(func, inputs, outs, eps)
+    ana = _analytical(func, inputs, outs)
     for i, (n, a) in enumerate(zip(num, ana)):
         if n is None:
             continue
@@ -83,24 +89,23 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
 
 def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
                   raise_exception=True, **kw):
-    """Matches torch.autograd.gradgradcheck: gradcheck of the first derivative."""
+    """Matches torch.autograd.gradgradcheck: gradcheck of the vector-Jacobian product."""
     from .. import autograd
     from .._tensor import _wrap
     inputs = _as_tuple(inputs)
-    outs = _flat_outputs(func, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(0)
         grad_outputs = [_wrap(rng.standard_normal(o.shape).astype(o.dtype.np)).requires_grad_()
-                        for o in outs]
-    grad_outputs = list(_as_tuple(grad_outputs))
+                        for o in _flat_outputs(func, inputs)]
+    grad_outputs = _as_tuple(grad_outputs)
     n_in = len(inputs)
 
     def first(*args):
         ins, gos = args[:n_in], args[n_in:]
-        outs = _flat_outputs(func, ins)
-        diff = [t for t in ins if hasattr(t, "_rg") and t._rg]
-        g = autograd.grad(outs, diff, gos, create_graph=True, allow_unused=True)
+        diff = [t for t in ins if _differentiable(t)]
+        g = autograd.grad(_flat_outputs(func, ins), diff, gos, create_graph=True,
+                          allow_unused=True)
         return tuple(x for x in g if x is not None)
 
-    return gradcheck(first, tuple(inputs) + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
+    return gradcheck(first, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception)

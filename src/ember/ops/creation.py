@@ -5,6 +5,7 @@ logspace, eye, the legacy constructors (Tensor(...), FloatTensor, Tensor.new) an
 NumPy values keep theirs) and reports ragged input with torch's message.
 """
 
+import builtins
 import math
 import numbers
 
@@ -23,77 +24,156 @@ def _finish(arr, device=None, requires_grad=False):
             arr = to_device(arr, dev)
     t = _wrap(arr)
     if requires_grad:
-        t.requires_grad_(True)
+        if arr.dtype.kind not in "fc":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        t._rg = True
     return t
 
 
-def _leaf(data):
+_PY_SCALARS = (bool, int, float, builtins.complex)  # this module defines complex() and range()
+
+
+def _leaf_dtype(v):
+    """The dtype torch infers for one leaf of tensor()'s data."""
+    if isinstance(v, Tensor):
+        return v.dtype
+    if isinstance(v, (np.generic, np.ndarray)):
+        return D.from_numpy_dtype(v.dtype)
+    if isinstance(v, _PY_SCALARS):
+        return D.scalar_dtype(v)
+    if isinstance(v, str):
+        raise TypeError("new(): invalid data type 'str'")
+    raise RuntimeError(f"Could not infer dtype of {type(v).__name__}")
+
+
+def _infer_dtype(data):
+    """Promotes the dtypes of all leaves (Python floats count as the default dtype)."""
+    types, typed = set(), []
+    stack = [data]
+    while stack:
+        seq = stack.pop()
+        for v in seq:
+            if isinstance(v, (list, tuple)):
+                stack.append(v)
+            elif isinstance(v, (Tensor, np.ndarray)):
+                typed.append(v.dtype if isinstance(v, Tensor) else D.from_numpy_dtype(v.dtype))
+            else:
+                types.add(type(v) if not isinstance(v, np.generic) else v.dtype)
+    dt = None
+    for t in types:
+        if isinstance(t, np.dtype):
+            d = D.from_numpy_dtype(t)
+        elif issubclass(t, _PY_SCALARS):
+            d = D.scalar_dtype(t(0))
+        elif issubclass(t, str):
+            raise TypeError("new(): invalid data type 'str'")
+        else:
+            raise RuntimeError(f"Could not infer dtype of {t.__name__}")
+        dt = d if dt is None else D.promote_types(dt, d)
+    for d in typed:
+        dt = d if dt is None else D.promote_types(dt, d)
+    return dt or D.get_default_dtype()
+
+
+def _shape_error(data, dt):
+    """torch's error for data that is not a regular nested sequence."""
+    shape, v = [], data
+    while isinstance(v, (list, tuple, str)):
+        if isinstance(v, str):
+            raise ValueError("too many dimensions 'str'")
+        shape.append(len(v))
+        if not v:
+            break
+        v = v[0]
+
+    def walk(seq, dim):
+        if len(seq) != shape[dim]:
+            return ValueError(f"expected sequence of length {shape[dim]} at dim {dim} "
+                              f"(got {len(seq)})")
+        for item in seq:
+            if dim + 1 < len(shape):
+                if not isinstance(item, (list, tuple)):
+                    return TypeError("not a sequence")
+                e = walk(item, dim + 1)
+                if e is not None:
+                    return e
+            elif isinstance(item, (list, tuple)):
+                return TypeError("must be real number, not " + type(item).__name__
+                                 if dt.is_floating_point or dt.is_complex else
+                                 f"'{type(item).__name__}' object cannot be interpreted as an "
+                                 "integer")
+        return None
+    return walk(data, 0) or ValueError("could not convert the data to a tensor")
+
+
+def _nested_array(data):
+    """A NumPy array of `data` (lists holding tensors or arrays are stacked)."""
+    if isinstance(data, Tensor):
+        from .._device import to_host
+        return np.array(to_host(data._data))
+    if isinstance(data, np.ndarray):
+        return data
+    if isinstance(data, (list, tuple)) and any(isinstance(d, (Tensor, np.ndarray, list, tuple))
+                                               for d in data):
+        parts = [_nested_array(d) for d in data]
+        if any(isinstance(p, np.ndarray) for p in parts):
+            shapes = {np.shape(p) for p in parts}
+            if len(shapes) > 1:
+                raise ValueError
+            return np.stack([np.asarray(p) for p in parts]) if parts else np.zeros(0)
+    return np.array(data)
+
+
+def _checked_cast(arr, dt, from_python):
+    """Casts as torch.tensor(data, dtype=) does: Python values that overflow an int type raise."""
+    if from_python and arr.dtype.kind in "fiu" and dt.np.kind in "iu" and arr.size:
+        info = np.iinfo(dt.np)
+        lo = -info.max if (arr.dtype.kind in "iu" and dt.np.kind == "u") else info.min
+        if arr.min() < lo or arr.max() > info.max:
+            raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow")
+    return arr.astype(dt.np, copy=False)
+
+
+def _infer_array(data, dtype=None):
+    """data as a NumPy array of the dtype torch.tensor(data) would have."""
+    if isinstance(data, Tensor):
+        from .._device import to_host
+        arr = np.array(to_host(data._data))
+        return arr if dtype is None else arr.astype(dtype.np)
+    if isinstance(data, np.ndarray):
+        D.from_numpy_dtype(data.dtype)
+        return data.copy() if dtype is None else data.astype(dtype.np)
+    if isinstance(data, str):
+        raise TypeError("new(): invalid data type 'str'")
+    seq = isinstance(data, (list, tuple))
+    if seq and isinstance(_first(data), str):
+        raise ValueError("too many dimensions 'str'")
+    dt = _infer_dtype(data) if seq else _leaf_dtype(data)
+    try:
+        arr = _nested_array(data) if seq else np.array(data)
+    except (ValueError, TypeError):
+        raise _shape_error(data, dt) from None
+    if arr.dtype == object or arr.dtype.kind in "USV":
+        if arr.dtype == object and all(isinstance(v, int) for v in np.ravel(arr)):
+            raise ValueError("Overflow when unpacking long long")
+        raise _shape_error(data, dt)
+    if arr.dtype.kind == "u" and not isinstance(_first(data), np.generic):
+        raise ValueError("Overflow when unpacking long long")
+    if dtype is not None:
+        return _checked_cast(arr, dtype, not isinstance(_first(data), (np.generic, Tensor)))
+    return arr.astype(dt.np, copy=False)
+
+
+def _first(data):
     while isinstance(data, (list, tuple)) and data:
         data = data[0]
     return data
 
 
-def _ragged_error(data, dim=0):
-    if not isinstance(data, (list, tuple)):
-        return None
-    lens = None
-    for item in data:
-        if isinstance(item, (list, tuple)):
-            if lens is None:
-                lens = len(item)
-            elif len(item) != lens:
-                return ValueError(f"expected sequence of length {lens} at dim {dim + 1} "
-                                  f"(got {len(item)})")
-        elif lens is not None:
-            return TypeError(f"not a sequence")
-    for item in data:
-        e = _ragged_error(item, dim + 1)
-        if e is not None:
-            return e
-    return None
-
-
-def _infer_array(data):
-    if isinstance(data, Tensor):
-        return data._data.copy() if isinstance(data._data, np.ndarray) else data._data.get()
-    if isinstance(data, np.ndarray):
-        return data.copy()
-    if isinstance(data, str):
-        raise TypeError("new(): invalid data type 'str'")
-    if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
-        parts = [_infer_array(d) for d in data]
-        return np.stack(parts) if parts else np.zeros((0,), D.get_default_dtype().np)
-    leaf = _leaf(data)
-    try:
-        arr = np.array(data)
-    except ValueError:
-        e = _ragged_error(data)
-        raise e or ValueError("could not convert the data to a tensor") from None
-    if arr.dtype == object:
-        e = _ragged_error(data)
-        if e is not None:
-            raise e
-        raise TypeError(f"new(): invalid data type '{type(leaf).__name__}'")
-    if arr.dtype.kind in "US":
-        raise TypeError(f"new(): invalid data type '{type(leaf).__name__}'")
-    if isinstance(leaf, np.generic):
-        return arr
-    if arr.dtype == np.float64 and not (isinstance(leaf, np.float64)):
-        return arr.astype(D.get_default_dtype().np)
-    if arr.dtype.kind == "c" and not isinstance(leaf, np.generic):
-        return arr.astype(D.get_default_dtype().to_complex().np)
-    if arr.dtype.kind in "iu" and not isinstance(leaf, np.generic):
-        return arr.astype(np.int64)
-    if arr.size == 0 and arr.dtype == np.float64:
-        return arr.astype(D.get_default_dtype().np)
-    return arr
-
-
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
-    """Matches torch.tensor."""
-    arr = _infer_array(data)
-    if dtype is not None:
-        arr = arr.astype(dtype.np, copy=False)
+    """Matches torch.tensor: always copies, infers the dtype as torch does."""
+    arr = _infer_array(data, dtype)
     if requires_grad and arr.dtype.kind not in "fc":
         raise RuntimeError("Only Tensors of floating point and complex dtype can require "
                            "gradients")
@@ -119,9 +199,14 @@ asarray = as_tensor
 
 
 def from_numpy(ndarray):
+    """Matches torch.from_numpy: the tensor shares the array's memory."""
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    D.from_numpy_dtype(ndarray.dtype)
+    if ndarray.dtype not in D._BY_NP:
+        raise TypeError(f"can't convert np.ndarray of type numpy.{ndarray.dtype.type.__name__}. "
+                        "The only supported types are: float64, float32, float16, complex64, "
+                        "complex128, int64, int32, int16, int8, uint64, uint32, uint16, uint8, "
+                        "and bool.")
     if not ndarray.dtype.isnative:
         raise ValueError("given numpy array has byte order different from the native byte "
                          "order. Conversion between byte orders is currently not supported.")
@@ -132,19 +217,44 @@ def _dt(dtype):
     return (dtype or D.get_default_dtype()).np
 
 
+def _size(name, size):
+    """zeros(2, 3) / zeros((2, 3)) / zeros([2, 3]) / zeros(Size) -> (2, 3), checked as torch."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    elif len(size) == 1 and (not isinstance(size[0], (numbers.Integral, Tensor))
+                             or isinstance(size[0], bool)):
+        raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size[0]).__name__}")
+    out = []
+    for i, v in enumerate(size):
+        if isinstance(v, Tensor) and not v.dtype.is_floating_point and v.numel() == 1:
+            v = int(v)
+        if not isinstance(v, numbers.Integral):
+            raise TypeError(f"{name}(): argument 'size' failed to unpack the object at pos "
+                            f"{i + 1} with error \"type must be tuple of ints,but got "
+                            f"{type(v).__name__}\"")
+        out.append(int(v))
+    if any(v < 0 for v in out):
+        if name == "zeros":
+            raise RuntimeError("zeros: Dimension size must be non-negative.")
+        neg = next(v for v in out if v < 0)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {neg}: {out}")
+    return tuple(out)
+
+
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None):
-    return _finish(np.zeros(size_args(size), _dt(dtype)), device, requires_grad)
+    return _finish(np.zeros(_size("zeros", size), _dt(dtype)), device, requires_grad)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False, memory_format=None):
-    return _finish(np.ones(size_args(size), _dt(dtype)), device, requires_grad)
+    return _finish(np.ones(_size("ones", size), _dt(dtype)), device, requires_grad)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None):
-    return _finish(np.empty(size_args(size), _dt(dtype)), device, requires_grad)
+    return _finish(np.empty(_size("empty", size), _dt(dtype)), device, requires_grad)
 
 
 def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False):
@@ -167,7 +277,7 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
     dt = dtype or _fill_dtype(fill_value)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    return _finish(np.full(size_args((size,)), fill_value, dt.np), device, requires_grad)
+    return _finish(np.full(_size("full", (size,)), fill_value, dt.np), device, requires_grad)
 
 
 def _like(fn):
@@ -195,25 +305,39 @@ def _num(v):
     return v.item() if isinstance(v, (Tensor, np.generic)) else v
 
 
+_EXTENDED = np.finfo(np.longdouble).nmant >= 63
+
+
+def _fma(a, i, c):
+    """a * i + c with one rounding to float64, as torch's range kernels compute it (fused
+    multiply-add); long double holds the product exactly for the index sizes met in practice."""
+    if _EXTENDED:
+        return (np.longdouble(a) * i.astype(np.longdouble) + np.longdouble(c)).astype(np.float64)
+    return a * i.astype(np.float64) + c
+
+
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
            requires_grad=False, pin_memory=False):
+    """Matches torch.arange, values included (fused multiply-add in double)."""
     start, end, step = _num(start), _num(end), _num(step)
     if end is None:
         start, end = 0, start
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) / step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         floating = any(isinstance(v, float) for v in (start, end, step))
         dtype = D.get_default_dtype() if floating else D.int64
-    n = int(math.ceil((end - start) / step))
-    if dtype.is_floating_point:
-        arr = (start + np.arange(n, dtype=np.float64) * step).astype(dtype.np)
+    if dtype is D.int64:  # torch sizes an int64 range in int64 arithmetic, others in double
+        n = -(-(int(end) - int(start)) // int(step)) if int(step) else 0
     else:
-        arr = (start + np.arange(n, dtype=np.int64) * step).astype(dtype.np) \
-            if all(isinstance(v, numbers.Integral) for v in (start, end, step)) else \
-            (start + np.arange(n, dtype=np.float64) * step).astype(dtype.np)
+        n = int(math.ceil((end - start) / step))
+    i = np.arange(max(n, 0), dtype=np.int64)
+    if dtype.is_floating_point or dtype.is_complex:
+        arr = _fma(float(step), i, float(start)).astype(dtype.np)
+    else:
+        arr = (int(start) + i * int(step)).astype(dtype.np)
     return _finish(arr, device, requires_grad)
 
 
@@ -222,37 +346,54 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=F
         start, end = 0, start
     n = int(math.floor((end - start) / step)) + 1
     dt = dtype or D.get_default_dtype()
-    arr = (start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
+    arr = _fma(float(step), np.arange(n), float(start)).astype(dt.np)
     return _finish(arr, device, requires_grad)
+
+
+def _linspace_values(start, end, steps, dt):
+    """torch's linspace: the first half forward from start, the second back from end."""
+    if steps == 1:
+        return np.array([start], np.float64)
+    work = np.float32 if dt == np.float32 else np.float64
+    s, e = work(start), work(end)
+    step = (e - s) / work(steps - 1)
+    i = np.arange(steps, dtype=np.int64)
+    half = steps // 2
+    lo = _fma(float(step), i, float(s))
+    hi = _fma(-float(step), steps - 1 - i, float(e))
+    return np.where(i < half, lo, hi)
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False):
+    """Matches torch.linspace, values included."""
     start, end = _num(start), _num(end)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dt = dtype or D.get_default_dtype()
-    work = dt.np if dt.is_floating_point else np.float64
-    if steps == 1:
-        arr = np.array([start], dtype=work)
-    else:
-        # torch fills the first half forward from start and the second half back from end
-        step = (work.type(end) - work.type(start)) / work.type(steps - 1)
-        i = np.arange(steps, dtype=work)
-        half = steps // 2
-        arr = np.where(i < half, work.type(start) + step * i,
-                       work.type(end) - step * (work.type(steps - 1) - i))
+    arr = _linspace_values(start, end, steps, dt.np)
     return _finish(arr.astype(dt.np), device, requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False):
+    """Matches torch.logspace to an ulp: base ** linspace(start, end, steps), pow in double
+    (libm's and NumPy's pow can differ in the last bit)."""
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
     dt = dtype or D.get_default_dtype()
-    exps = linspace(start, end, steps, dtype=D.float64)._data
-    return _finish(np.power(base, exps).astype(dt.np), device, requires_grad)
+    start, end = _num(start), _num(end)
+    if dt.np == np.float32:
+        start, end = float(np.float32(start)), float(np.float32(end))
+    exps = _linspace_values(start, end, steps, np.dtype(np.float64))
+    return _finish(np.power(float(base), exps).astype(dt.np), device, requires_grad)
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    if n < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    if m is not None and m < 0:
+        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
     return _finish(np.eye(n, n if m is None else m, dtype=_dt(dtype)), device, requires_grad)
 
 
@@ -292,7 +433,8 @@ class _LegacyMeta(type):
 
 _LEGACY = {}
 for _d in D.ALL:
-    _LEGACY[_d._legacy] = _LegacyMeta(_d._legacy, (), {"_legacy_dtype": _d, "dtype": _d})
+    _LEGACY[_d._legacy] = _LegacyMeta(_d._legacy, (Tensor,), {"_legacy_dtype": _d, "dtype": _d,
+                                                               "__slots__": ()})
 FloatTensor, DoubleTensor, HalfTensor = (_LEGACY[n] for n in ("FloatTensor", "DoubleTensor",
                                                              "HalfTensor"))
 LongTensor, IntTensor, ShortTensor = (_LEGACY[n] for n in ("LongTensor", "IntTensor",

@@ -26,6 +26,9 @@ class MatMul(Op):
     save_inputs = (0, 1)
 
     def forward(ctx, x, y):
+        # np.dot for 2-d: np.matmul misses BLAS for some transposed views (e.g. (784,1)@(1,256))
+        if x.ndim == 2 and y.ndim == 2:
+            return _xp(x).dot(x, y)
         return _xp(x).matmul(x, y)
 
     def backward(ctx, grad):
@@ -41,13 +44,28 @@ class MatMul(Op):
         return grad @ b.mT, a.mT @ grad
 
 
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool"}
+
+
 def _check_dtypes(a, b):
-    if a.dtype is not b.dtype:
-        n = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
-             "float16": "c10::Half"}
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{n.get(a.dtype.name, a.dtype.name)} != "
-                           f"{n.get(b.dtype.name, b.dtype.name)}")
+    """torch's wording differs by the kernel the rank pair reaches (dot, addmv, mm, bmm)."""
+    da, db = a.dtype, b.dtype
+    if da is db:
+        return
+    na, nb = a._data.ndim, b._data.ndim
+    ca, cb = da._legacy[:-6], db._legacy[:-6]
+    if na == 1 and nb == 1:
+        msg = f"dot : expected both vectors to have same dtype, but found {ca} and {cb}"
+    elif nb == 1:
+        msg = f"addmv input tensors must have the same dtype, but got {cb}, {ca}, and {cb}"
+    elif nb == 2:
+        msg = (f"expected m1 and m2 to have the same dtype, but got: "
+               f"{_C_NAMES.get(da.name, da.name)} != {_C_NAMES.get(db.name, db.name)}")
+    else:
+        msg = f"expected scalar type {ca} but found {cb}"
+    raise RuntimeError(msg)
 
 
 def _check_shapes(a, b):
@@ -82,8 +100,15 @@ def _check_shapes(a, b):
                                f"[{bsz}, {sa[-1]}] but got: [{bsz}, {sb[-2]}].")
 
 
-_NAMES = {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (2, 2): "MmBackward0",
-          (3, 3): "BmmBackward0"}
+_NAMES = {(1, 1): "DotBackward0", (1, 2): "SqueezeBackward4", (2, 1): "MvBackward0",
+          (2, 2): "MmBackward0"}
+
+
+def _matmul_name(na, nb):
+    """The grad_fn torch's matmul ends with: its last step for this pair of ranks."""
+    if (na, nb) in _NAMES:
+        return _NAMES[(na, nb)]
+    return "CloneBackward0" if na == 2 else "UnsafeViewBackward0"
 
 
 @method("matmul", "__matmul__")
@@ -92,15 +117,16 @@ def matmul(input, other, *, out=None):
         raise TypeError(f"matmul(): argument 'other' (position 2) must be Tensor, not "
                         f"{type(other).__name__}")
     _check_shapes(input, other)
+    return _product(input, other, _matmul_name(input._data.ndim, other._data.ndim), out)
+
+
+def _product(input, other, name, out=None):
     _check_dtypes(input, other)
     r = MatMul.apply(input, other)
     if r.grad_fn is not None:
-        key = (input._data.ndim, other._data.ndim)
-        r.grad_fn._name = _NAMES.get(key, "MvBackward0" if key[1] == 1 else "UnsafeViewBackward0"
-                                     if key[0] > 2 and key[1] == 2 else "BmmBackward0"
-                                     if key[0] == key[1] else "UnsafeViewBackward0")
+        r.grad_fn._name = name
     if out is not None:
-        from .pointwise import _out
+        from .inplace import _out
         return _out(r, out)
     return r
 
@@ -116,7 +142,8 @@ def mm(input, mat2, *, out=None):
         raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
-    return matmul(input, mat2, out=out)
+    _check_shapes(input, mat2)
+    return _product(input, mat2, "MmBackward0", out)
 
 
 @method("bmm")
@@ -129,7 +156,7 @@ def bmm(input, mat2, *, out=None):
     if sb[0] != sa[0] or sb[1] != sa[2]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{sa[0]}, {sa[2]}] but got: [{sb[0]}, {sb[1]}].")
-    return matmul(input, mat2, out=out)
+    return _product(input, mat2, "BmmBackward0", out)
 
 
 @method("mv")
@@ -137,7 +164,8 @@ def mv(input, vec, *, out=None):
     if input._data.ndim != 2 or vec._data.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.dim()}, "
                            f"{vec.dim()}")
-    return matmul(input, vec, out=out)
+    _check_shapes(input, vec)
+    return _product(input, vec, "MvBackward0", out)
 
 
 @method("dot", "inner")
@@ -145,7 +173,8 @@ def dot(input, other, *, out=None):
     if input._data.ndim != 1 or other._data.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.dim()}D and {other.dim()}D "
                            "tensors")
-    return matmul(input, other, out=out)
+    _check_shapes(input, other)
+    return _product(input, other, "DotBackward0", out)
 
 
 inner = dot
@@ -166,7 +195,7 @@ class Addmm(Op):
 
     def forward(ctx, c, a, b, beta, alpha):
         ctx.beta, ctx.alpha = beta, alpha
-        out = _xp(a).matmul(a, b)
+        out = _xp(a).dot(a, b)
         if alpha != 1:
             out *= alpha
         if beta != 0:
@@ -215,59 +244,96 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
 class Einsum(Op):
     _name = "EinsumBackward0"
 
-    def forward(ctx, eq, *arrays):
-        ctx.eq = eq
-        return _xp(arrays[0]).einsum(eq, *arrays, optimize=True)
+    def forward(ctx, *arrays, parts, out):
+        ctx.parts, ctx.out = parts, out
+        eq = ",".join(parts) + "->" + out
+        return _xp(arrays[0]).einsum(eq, *arrays, optimize=len(arrays) > 2)
 
     def backward(ctx, grad):
-        ins, out = ctx.eq.split("->")
-        parts = ins.split(",")
-        ops = ctx._inputs
-        res = [None]
-        for i, p in enumerate(parts):
-            others = [parts[j] for j in range(len(parts)) if j != i]
-            eq = ",".join([out] + others) + "->" + p
-            # letters of p missing from out and the others: the grad is constant along them
-            avail = set(out + "".join(others))
-            missing = [c for c in p if c not in avail]
-            if missing:
-                red = "".join(c for c in p if c in avail)
-                g = einsum(",".join([out] + others) + "->" + red,
-                           grad, *[ops[j] for j in range(len(parts)) if j != i])
-                shape = [ops[i].shape[k] if c in missing else 1 for k, c in enumerate(p)]
-                idx = [k for k, c in enumerate(p) if c not in missing]
-                full = [1] * len(p)
-                for k, s in zip(idx, g.shape):
-                    full[k] = s
-                g = g.reshape(full).expand([max(a, b) for a, b in zip(full, shape)])
-            else:
-                g = einsum(eq, grad, *[ops[j] for j in range(len(parts)) if j != i])
-            res.append(g)
-        return tuple(res)
+        ops = ctx.saved_tensors
+        return tuple(_einsum_grad(ctx.parts, ctx.out, ops, grad, i)
+                     if ctx.needs_input_grad[i] else None
+                     for i in range(len(ops)))
 
 
-def _norm_eq(eq, arrays):
-    eq = eq.replace(" ", "")
-    if "->" not in eq:
-        ins = eq.split(",")
-        letters = "".join(ins)
-        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c != "."))
-        eq = eq + "->" + out
-    if "." in eq:
-        raise NotImplementedError("ember does not implement torch.einsum with '...' yet")
-    return eq
+def _einsum_grad(parts, out, ops, grad, i):
+    """d out / d operand i as one einsum of grad with the other operands.
+
+    A repeated letter of operand i (a diagonal) gets a fresh name tied to the first by an
+    identity operand; a letter found nowhere else (summed away) is brought back by a ones
+    operand, so the result broadcasts along it.
+    """
+    p, shape = parts[i], ops[i].shape
+    subs = [out] + [q for j, q in enumerate(parts) if j != i]
+    extra, names = [], []
+    fresh = iter(c for c in _LETTERS if c not in "".join(parts) + out)
+    for k, c in enumerate(p):
+        if c in names:
+            c2 = next(fresh)
+            subs.append(c + c2)
+            extra.append(_eye(shape[k], grad))
+            c = c2
+        names.append(c)
+    have = set("".join(subs))
+    for k, c in enumerate(names):
+        if c not in have:
+            subs.append(c)
+            extra.append(_ones(shape[k], grad))
+    others = [o for j, o in enumerate(ops) if j != i]
+    return einsum(",".join(subs) + "->" + "".join(names), grad, *others, *extra)
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _eye(n, like):
+    return _wrap(_xp(like._data).eye(n, dtype=like._data.dtype))
+
+
+def _ones(n, like):
+    return _wrap(_xp(like._data).ones(n, dtype=like._data.dtype))
+
+
+def _parse(equation, operands):
+    """Splits an einsum equation into per-operand subscripts and the output, '...' expanded."""
+    eq = equation.replace(" ", "")
+    ins, arrow, out = eq.partition("->")
+    parts = ins.split(",")
+    if len(parts) != len(operands):
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation"
+                         if len(operands) > len(parts) else
+                         "einsum(): fewer operands were provided than specified in the equation")
+    used = set(eq)
+    free = [c for c in _LETTERS if c not in used]
+    ell_n = 0
+    for q, o in zip(parts, operands):
+        if "..." in q:
+            ell_n = max(ell_n, o.dim() - (len(q) - 3))
+    ell = "".join(free[:ell_n])
+    parts = [q.replace("...", ell[ell_n - (o.dim() - (len(q) - 3)):]) if "..." in q else q
+             for q, o in zip(parts, operands)]
+    if not arrow:
+        letters = "".join(parts)
+        out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1
+                                   and c not in ell))
+    else:
+        out = out.replace("...", ell)
+    return parts, out
 
 
 def einsum(equation, *operands):
+    """Matches torch.einsum (sublist format aside)."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    eq = _norm_eq(equation, operands)
-    r = Einsum.run((None,) + tuple(operands), (eq,) + tuple(o._data for o in operands), {})
-    if r.grad_fn is not None:
-        r.grad_fn._inputs = operands
-        r.grad_fn._name = "ViewBackward0"
+    parts, out = _parse(equation, operands)
+    for q, o in zip(parts, operands):
+        if len(q) != o.dim():
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(q)}) "
+                               f"does not match the number of dimensions ({o.dim()}) for "
+                               f"operand {parts.index(q)} and no ellipsis was given")
+    r = Einsum.run(tuple(operands), [o._data for o in operands], {"parts": parts, "out": out})
+    node = r.grad_fn
+    if node is not None:
+        node._saved = tuple(operands)
+        node._saved_vc = tuple(o._vc[0] for o in operands)
     return r
-
-
-def _t(x):
-    return _wrap(x)

@@ -20,7 +20,7 @@ values_indices = collections.namedtuple("values_indices", ["values", "indices"])
 
 
 def _ret(name):
-    cls = type("torch.return_types." + name, (values_indices,), {})
+    cls = type(name, (values_indices,), {"__module__": "torch.return_types"})
     cls.__repr__ = lambda self: (f"torch.return_types.{name}(\nvalues={self.values!r},\n"
                                  f"indices={self.indices!r})")
     return cls
@@ -44,7 +44,23 @@ def _unsqueeze_to(g, axes, keepdim, shape):
 
 
 def _axes(input, dim):
-    return dims(dim, input._data.ndim) if dim is not None else None
+    """Sorted axes to reduce, None for all (also any dim of a 0-d tensor, which NumPy lacks)."""
+    if dim is None or input._data.ndim == 0:
+        if dim is not None:
+            dims(dim, 0)  # still range-checked
+        return None
+    return dims(dim, input._data.ndim)
+
+
+def _check_nonempty(input, axes, name, sep="():"):
+    """torch's errors for a reduction without identity over an empty dim."""
+    shape = input._data.shape
+    if axes is None and 0 in shape:
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
+                           "== 0. Specify the reduction dim with the 'dim' argument.")
+    for a in axes or ():
+        if shape[a] == 0:
+            raise IndexError(f"{name}{sep} Expected reduction dim {a} to have non-zero size.")
 
 
 class Sum(Op):
@@ -86,8 +102,10 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None):
 
 @method("nansum")
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
-    return sum(input.nan_to_num(0.0, float("inf"), float("-inf")) if False else
-               input.masked_fill(input.isnan(), 0), dim, keepdim, dtype=dtype)
+    r = sum(input.masked_fill(input.isnan(), 0), dim, keepdim, dtype=dtype)
+    if r.grad_fn is not None:
+        r.grad_fn._name = "NansumBackward0"
+    return r
 
 
 class Mean(Op):
@@ -210,8 +228,10 @@ class MaxDim(Op):
 
     def backward(ctx, grad, _):
         from .index import _scatter_into
-        idx = ctx.idx if ctx.keepdim or not ctx.in_shape else np.expand_dims(ctx.idx, ctx.d)
-        g = grad if ctx.keepdim or not ctx.in_shape else grad.unsqueeze(ctx.d)
+        if not ctx.in_shape:
+            return grad, None, None, None
+        idx = np.expand_dims(ctx.idx, ctx.d)
+        g = grad if ctx.keepdim else grad.unsqueeze(ctx.d)
         return _scatter_into(g, ctx.in_shape, ctx.d, idx), None, None, None
 
 
@@ -270,16 +290,20 @@ class AMax(Op):
         return g * mask / mask.sum(ctx.axes, keepdim=True), None, None, None
 
 
+def _amax(input, dim, keepdim, is_max, name):
+    axes = _axes(input, dim) if dim != () else None
+    _check_nonempty(input, axes, name)
+    return AMax.apply(input, axes or None, keepdim, is_max)
+
+
 @method("amax")
 def amax(input, dim=(), keepdim=False):
-    axes = _axes(input, dim) if dim != () else None
-    return AMax.apply(input, axes or None, keepdim, True)
+    return _amax(input, dim, keepdim, True, "amax")
 
 
 @method("amin")
 def amin(input, dim=(), keepdim=False):
-    axes = _axes(input, dim) if dim != () else None
-    r = AMax.apply(input, axes or None, keepdim, False)
+    r = _amax(input, dim, keepdim, False, "amin")
     if r.grad_fn is not None:
         r.grad_fn._name = "AminBackward0"
     return r
@@ -287,12 +311,31 @@ def amin(input, dim=(), keepdim=False):
 
 @method("aminmax")
 def aminmax(input, *, dim=None, keepdim=False):
-    return _aminmax_t(amin(input, () if dim is None else dim, keepdim),
-                      amax(input, () if dim is None else dim, keepdim))
+    if dim is None and 0 in input._data.shape:
+        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
+                           "operation has no identity.")
+    if dim is not None:
+        _check_nonempty(input, _axes(input, dim), "aminmax", ":")
+    lo, hi = (_amax(input, () if dim is None else dim, keepdim, m, "aminmax") for m in (0, 1))
+    for r in (lo, hi):
+        if r.grad_fn is not None:
+            r.grad_fn._name = "AminmaxBackward0"
+    return _aminmax_t(lo, hi)
+
+
+def _check_arg(input, dim, name):
+    if input.dtype is D.bool_:
+        raise RuntimeError(f"{name}(): does not support bool input")
+    if input._data.size == 0:
+        if dim is None:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+                             "input.numel() == 0.")
+        _check_nonempty(input, _axes(input, dim), name)
 
 
 @method("argmax")
 def argmax(input, dim=None, keepdim=False):
+    _check_arg(input, dim, "argmax")
     x = input._data
     if dim is None:
         r = _arg(x.reshape(-1), 0, True)
@@ -304,6 +347,7 @@ def argmax(input, dim=None, keepdim=False):
 
 @method("argmin")
 def argmin(input, dim=None, keepdim=False):
+    _check_arg(input, dim, "argmin")
     x = input._data
     if dim is None:
         r = _arg(x.reshape(-1), 0, False)
@@ -330,6 +374,8 @@ def _var_args(dim, unbiased, keepdim, correction):
 
 @method("var")
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError("std and var only support floating point and complex dtypes")
     dim, c, keepdim = _var_args(dim, unbiased, keepdim, correction)
     axes = _axes(input, dim)
     n = input._data.size if axes is None else int(np.prod([input.shape[a] for a in axes]))
@@ -347,10 +393,21 @@ def builtins_max(a, b):
 
 @method("std")
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    r = var(input, dim, unbiased, keepdim, correction=correction).sqrt()
-    if r.grad_fn is not None:
-        r.grad_fn._name = "StdBackward0"
-    return r
+    return StdSqrt.apply(var(input, dim, unbiased, keepdim, correction=correction))
+
+
+class StdSqrt(Op):
+    """sqrt of the variance; torch's std gives 0, not nan, where the std is 0."""
+
+    _name = "StdBackward0"
+    save_output = True
+
+    def forward(ctx, v):
+        return np.sqrt(v)
+
+    def backward(ctx, grad):
+        y = ctx.output
+        return (grad / (2 * y)).masked_fill(y == 0, 0)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -368,8 +425,9 @@ def logsumexp(input, dim, keepdim=False):
     axes = _axes(input, dim)
     if not input.dtype.is_floating_point:
         input = input.to(D.get_default_dtype())
-    m = amax(input, axes, keepdim=True).detach()
-    m = m.masked_fill(m.isinf(), 0)
+    m = np.array(np.max(input._data, axis=axes, keepdims=True, initial=-np.inf))  # -inf if empty
+    m[~np.isfinite(m)] = 0
+    m = _wrap(m)
     r = (input - m).exp().sum(axes, keepdim=True).log() + m
     r = r if keepdim else r.squeeze(axes) if axes else r.reshape(())
     if r.grad_fn is not None:
@@ -381,6 +439,9 @@ def logsumexp(input, dim, keepdim=False):
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {input.dtype._legacy[:-6]}")
     if isinstance(dim, int):
         dim = (dim,)
     if p == "fro" or p == 2 or p is None:
@@ -388,6 +449,8 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
             (input * input).sum().sqrt()
     elif p == "nuc":
         raise NotImplementedError("ember does not implement torch.norm(p='nuc') yet")
+    elif (p == math.inf or p == -math.inf) and 0 in input._data.shape:
+        r = _empty_inf_norm(input, p, dim, keepdim)
     elif p == math.inf or p == "inf":
         r = input.abs().amax(dim if dim is not None else (), keepdim)
     elif p == -math.inf:
@@ -404,6 +467,20 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if r.grad_fn is not None:
         r.grad_fn._name = "LinalgVectorNormBackward0"
     return r
+
+
+def _empty_inf_norm(input, p, dim, keepdim):
+    name = "inf" if p > 0 else "-inf"
+    if dim is None:
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {name} norm on an empty tensor "
+                           "because the operation does not have an identity")
+    for d in dims(dim, input._data.ndim):
+        if input._data.shape[d] == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {name} norm on the "
+                               f"dimension {d}because this dimension is empty and the operation "
+                               "does not have an identity")
+    r = input.abs()
+    return r.amax(dim, keepdim) if p > 0 else r.amin(dim, keepdim)
 
 
 @method("all")

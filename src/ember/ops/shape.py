@@ -37,7 +37,7 @@ def _replay(t, chain):
 
 
 class CopySlices(Op):
-    _name = "CopySlices"
+    _name = "torch::autograd::CopySlices"
 
     def forward(ctx, base, result, chain):
         ctx.chain = chain
@@ -54,6 +54,14 @@ class CopySlices(Op):
 def _rebase_view(view, result):
     base = view._base
     chain = view._view_fn
+    if chain is _MULTI:
+        name = view.grad_fn.name().replace("Backward0", "") if view.grad_fn is not None \
+            else "a multi-output view op"
+        raise RuntimeError(
+            f"Output {view._output_nr} of {name} is a view and is being modified inplace. This "
+            "view is the output of a function that returns multiple views. Such functions do "
+            "not allow the output views to be modified inplace. You should replace the inplace "
+            "operation by an out-of-place one.")
     old = _wrap(base._data, base._rg, base.grad_fn, base._output_nr)
     old._vc = base._vc
     if base.grad_fn is None and base._rg:
@@ -63,6 +71,8 @@ def _rebase_view(view, result):
     base._output_nr = 0
     base._rg = True
     again = _replay(base, chain)
+    if again.grad_fn is not None:
+        again.grad_fn._name = "AsStridedBackward0"  # torch regenerates the view as as_strided
     view.grad_fn = again.grad_fn
     view._output_nr = again._output_nr
     view._rg = True
@@ -75,12 +85,17 @@ def _infer(shape, numel):
     if len(neg) > 1:
         raise RuntimeError("only one dimension can be inferred")
     known = 1
-    for s in shape:
+    for i, s in enumerate(shape):
         if s != -1:
             if s < 0:
-                raise RuntimeError(f"invalid shape dimension {s}")
+                raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape "
+                                   f"{_fmt(shape)}")
             known *= s
     if neg:
+        if known == 0 and numel == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {_fmt(shape)} "
+                               "because the unspecified dimension size -1 can be any value and "
+                               "is ambiguous")
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{_fmt(shape)}' is invalid for input of size {numel}")
         shape[neg[0]] = numel // known
@@ -138,11 +153,15 @@ def _shape_arg(shape):
     return tuple(int(s) for s in shape)
 
 
+class ReshapeAlias(View):
+    _name = "ReshapeAliasBackward0"
+
+
 @method("reshape")
 def reshape(input, *shape):
     shape = _infer(_shape_arg(shape), input._data.size)
     try:
-        return _view(View, input, shape)
+        return _view(View if input.is_contiguous() else ReshapeAlias, input, shape)
     except ValueError:
         return UnsafeView.run((input,), (input._data, shape), {})
 
@@ -219,7 +238,7 @@ class Transpose(Op):
 
     def forward(ctx, x, d0, d1):
         ctx.d = (d0, d1)
-        return x.swapaxes(d0, d1)
+        return x.swapaxes(d0, d1) if x.ndim else x.view()
 
     def backward(ctx, grad):
         return grad.transpose(*ctx.d), None, None
@@ -248,9 +267,7 @@ def t(input):
     nd = input._data.ndim
     if nd > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
-    if nd < 2:
-        return _view(T, input, 0, 0)
-    return _view(T, input, 0, 1)
+    return _view(T, input, 0, min(nd, 2) - 1) if nd else _view(T, input, -1, -1)
 
 
 @method("adjoint")
@@ -261,9 +278,16 @@ def adjoint(input):
 @method("movedim", "moveaxis")
 def movedim(input, source, destination):
     nd = input._data.ndim
-    src = [source] if isinstance(source, int) else list(source)
-    dst = [destination] if isinstance(destination, int) else list(destination)
+    src = [source] if isinstance(source, numbers.Integral) else list(source)
+    dst = [destination] if isinstance(destination, numbers.Integral) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({_fmt(src)} "
+                           f"dims) should contain the same number of dims as destination "
+                           f"({_fmt(dst)} dims)")
     src, dst = [_dim(s, nd) for s in src], [_dim(d, nd) for d in dst]
+    for name, ds in (("source", src), ("destination", dst)):
+        if len(set(ds)) != len(ds):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({_fmt(ds)})")
     order = [i for i in range(nd) if i not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -297,8 +321,17 @@ def squeeze(input, dim=None, *, axis=None):
         axes = tuple(a for a in (_dim(d, nd) for d in ds) if nd and shp[a] == 1)
     r = _view(Squeeze, input, axes)
     if dim is not None and r.grad_fn is not None:
-        r.grad_fn._name = "SqueezeBackward1"
+        r.grad_fn._name = "SqueezeBackward1" if isinstance(dim, numbers.Integral) else \
+            "SqueezeBackward2"
     return r
+
+
+def _restride(a, strides):
+    """`a` with torch's strides (in elements); only size-1 dims may differ from NumPy's."""
+    st = tuple(v * a.itemsize for v in strides)
+    if st == a.strides or a.__class__ is not _ndarray:
+        return a
+    return np.lib.stride_tricks.as_strided(a, a.shape, st)
 
 
 class Unsqueeze(Op):
@@ -306,7 +339,9 @@ class Unsqueeze(Op):
 
     def forward(ctx, x, d):
         ctx.in_shape = x.shape
-        return x.reshape(x.shape[:d] + (1,) + x.shape[d:])
+        st = [v // x.itemsize for v in x.strides]
+        st.insert(d, st[d] * x.shape[d] if d < x.ndim else 1)  # torch's stride for the new dim
+        return _restride(x.reshape(x.shape[:d] + (1,) + x.shape[d:]), st)
 
     def backward(ctx, grad):
         return grad.reshape(ctx.in_shape), None
@@ -339,7 +374,8 @@ def expand(input, *sizes):
     sizes = _shape_arg(sizes)
     shp = input._data.shape
     if len(sizes) < len(shp):
-        raise RuntimeError(f"expand(torch.FloatTensor{{{_fmt(shp)}}}, size={_fmt(sizes)}): the "
+        raise RuntimeError(f"expand(torch.{input.dtype._legacy}{{{_fmt(shp)}}}, "
+                           f"size={_fmt(sizes)}): the "
                            "number of sizes provided (" + str(len(sizes)) + ") must be greater "
                            "or equal to the number of dimensions in the tensor (" + str(len(shp))
                            + ")")
@@ -364,8 +400,8 @@ def expand_as(self, other):
     return self.expand(other.shape)
 
 
-def broadcast_to(input, size):
-    return input.expand(size)
+def broadcast_to(input, *size):
+    return input.expand(_shape_arg(size))
 
 
 Tensor.broadcast_to = broadcast_to
@@ -425,100 +461,7 @@ def sum_to_size(self, *size):
     return SumToSize.apply(self, shape)
 
 
-# ---------------------------------------------------------------- joining and splitting
-class Cat(Op):
-    _name = "CatBackward0"
-
-    def forward(ctx, *arrays, dim):
-        ctx.dim = dim
-        ctx.sizes = [a.shape[dim] if a.ndim else 0 for a in arrays]
-        xp = np if arrays[0].__class__ is _ndarray else None
-        return (xp or _cp()).concatenate(arrays, axis=dim)
-
-    def backward(ctx, grad):
-        out, start = [], 0
-        for s in ctx.sizes:
-            out.append(grad.narrow(ctx.dim, start, s) if s else None)
-            start += s
-        return tuple(out)
-
-
-def _cp():
-    import importlib
-    return importlib.import_module("cupy")
-
-
-def cat(tensors, dim=0, *, out=None, axis=None):
-    from ._util import result_type
-    if axis is not None:
-        dim = axis
-    tensors = list(tensors)
-    if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
-    # legacy rule: 1-d empty tensors are skipped
-    real = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)]
-    if not real:
-        return tensors[0].clone()
-    ref = real[0]
-    nd = ref._data.ndim
-    if nd == 0:
-        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
-    d = _dim(dim, nd)
-    dt = result_type(*real)
-    for i, t in enumerate(real):
-        if t._data.ndim != nd:
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {nd} and "
-                               f"{t._data.ndim}")
-        for k in range(nd):
-            if k != d and t._data.shape[k] != ref._data.shape[k]:
-                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
-                                   f"Expected size {ref._data.shape[k]} but got size "
-                                   f"{t._data.shape[k]} for tensor number {tensors.index(t)} "
-                                   "in the list.")
-    arrays = [t._data if t.dtype is dt else t._data.astype(dt.np) for t in real]
-    r = Cat.run(tuple(real), arrays, {"dim": d})
-    if out is not None:
-        from .pointwise import _out
-        return _out(r, out)
-    return r
-
-
-concat = concatenate = cat
-
-
-def stack(tensors, dim=0, *, out=None):
-    tensors = list(tensors)
-    if not tensors:
-        raise RuntimeError("stack expects a non-empty TensorList")
-    s0 = tensors[0].shape
-    for i, t in enumerate(tensors):
-        if t.shape != s0:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got {_fmt(s0)} "
-                               f"at entry 0 and {_fmt(t.shape)} at entry {i}")
-    d = _dim(dim, len(s0) + 1)
-    r = cat([t.unsqueeze(d) for t in tensors], d, out=out)
-    if r.grad_fn is not None:
-        r.grad_fn._name = "StackBackward0"
-    return r
-
-
-def hstack(tensors):
-    return cat(tensors, 0 if tensors[0].dim() == 1 else 1)
-
-
-def vstack(tensors):
-    return cat([t.reshape(1, -1) if t.dim() < 2 else t for t in tensors], 0)
-
-
-def dstack(tensors):
-    return cat([t.reshape(1, -1, 1) if t.dim() == 1 else t.unsqueeze(-1) if t.dim() == 2
-                else t for t in tensors], 2)
-
-
-def column_stack(tensors):
-    return cat([t.reshape(-1, 1) if t.dim() < 2 else t for t in tensors], 1)
-
-
+# ---------------------------------------------------------------- slicing and splitting
 class Narrow(Op):
     _name = "SliceBackward0"
 
@@ -534,13 +477,19 @@ class Narrow(Op):
 
 @method("narrow")
 def narrow(input, dim, start, length):
+    if input._data.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = _dim(dim, input._data.ndim)
     size = input._data.shape[d]
-    if isinstance(start, Tensor):
-        start = int(start)
+    start, length = int(start), int(length)
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start < -size or start > size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], "
+                         f"but got {start})")
     if start < 0:
         start += size
-    if start < 0 or start + length > size:
+    if start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
                            f"({size}).")
     return _view(Narrow, input, d, start, length)
@@ -550,7 +499,7 @@ class Split(Op):
     _name = "SplitBackward0"
 
     def forward(ctx, x, dim, sizes):
-        ctx.dim, ctx.in_shape = dim, x.shape
+        ctx.dim = dim
         out, start = [], 0
         for s in sizes:
             out.append(x[(slice(None),) * dim + (slice(start, start + s),)])
@@ -558,61 +507,79 @@ class Split(Op):
         return tuple(out)
 
     def backward(ctx, *grads):
+        from .rearrange import cat
         return cat(list(grads), ctx.dim), None, None
+
+
+_MULTI = ((None, None),)  # _view_fn of an output of a multi-view op: in-place is refused
+
+
+def _multi_views(input, outs):
+    base = input if input._base is None else input._base
+    for o in outs:
+        o._vc = input._vc
+        o._base = base
+        o._view_fn = _MULTI
+    return outs
 
 
 def _split_views(input, d, sizes, name="SplitBackward0"):
     outs = Split.run((input,), (input._data, d, sizes), {})
     if outs and outs[0].grad_fn is not None:
         outs[0].grad_fn._name = name
-    base = input if input._base is None else input._base
-    for o in outs:
-        o._vc = input._vc
-        o._base = base
-    return outs
+    return _multi_views(input, outs)
 
 
 @method("split")
 def split(tensor, split_size_or_sections, dim=0):
     d = _dim(dim, tensor._data.ndim)
     n = tensor._data.shape[d]
-    if isinstance(split_size_or_sections, int):
-        s = split_size_or_sections
-        sizes = [s] * (n // s) + ([n % s] if n % s else []) if s else [0]
-        if n == 0:
-            sizes = [0]
-    else:
-        sizes = list(split_size_or_sections)
-        if sum(sizes) != n:
-            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
-                               f"(input tensor's size at dimension {d}), but got split_sizes="
-                               f"{sizes}")
-        outs = _split_views(tensor, d, sizes)
-        if outs and outs[0].grad_fn is not None:
-            outs[0].grad_fn._name = "SplitWithSizesBackward0"
-        return outs
-    return _split_views(tensor, d, sizes)
+    if isinstance(split_size_or_sections, numbers.Integral):
+        s = int(split_size_or_sections)
+        if s < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got "
+                               f"split_size={s}")
+        if s == 0 and n:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
+                               f"dimension size of {n}")
+        sizes = [s] * (n // s) + ([n % s] if n % s else []) if n else [0]
+        return _split_views(tensor, d, sizes)
+    sizes = [int(v) for v in split_size_or_sections]
+    if sum(sizes) != n or any(v < 0 for v in sizes):
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
+                           f"(input tensor's size at dimension {d}), but got split_sizes="
+                           f"{_fmt(sizes)}")
+    return _split_views(tensor, d, sizes, "SplitWithSizesBackward0")
 
 
 @method("chunk")
 def chunk(input, chunks, dim=0):
+    if input._data.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     d = _dim(dim, input._data.ndim)
     n = input._data.shape[d]
-    size = -(-n // chunks) if chunks else 0
-    return split(input, max(size, 1) if n else 1, d) if n else split(input, [0], d)
+    return split(input, -(-n // chunks) if n else 0, d)
 
 
 @method("tensor_split")
 def tensor_split(input, indices_or_sections, dim=0):
     d = _dim(dim, input._data.ndim)
     n = input._data.shape[d]
-    if isinstance(indices_or_sections, int):
-        k = indices_or_sections
+    if isinstance(indices_or_sections, numbers.Integral):
+        k = int(indices_or_sections)
+        if k <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {k}")
         sizes = [n // k + 1] * (n % k) + [n // k] * (k - n % k)
     else:
-        idx = [0] + list(indices_or_sections) + [n]
+        idx = [0] + [int(i) for i in indices_or_sections] + [n]
         sizes = [max(min(b, n) - min(a, n), 0) for a, b in zip(idx, idx[1:])]
-    return _split_views(input, d, sizes)
+    out, start = [], 0
+    for s in sizes:
+        out.append(narrow(input, d, min(start, n), s))
+        start += s
+    return tuple(out)
 
 
 class Unbind(Op):
@@ -623,167 +590,16 @@ class Unbind(Op):
         return tuple(x[(slice(None),) * dim + (i,)] for i in range(x.shape[dim]))
 
     def backward(ctx, *grads):
+        from .rearrange import stack
         return stack(list(grads), ctx.dim), None
 
 
 @method("unbind")
 def unbind(input, dim=0):
+    if input._data.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     d = _dim(dim, input._data.ndim)
-    outs = Unbind.run((input,), (input._data, d), {})
-    base = input if input._base is None else input._base
-    for o in outs:
-        o._vc = input._vc
-        o._base = base
-    return outs
-
-
-class Flip(Op):
-    _name = "FlipBackward0"
-
-    def forward(ctx, x, axes):
-        ctx.axes = axes
-        xp = np if x.__class__ is _ndarray else _cp()
-        return xp.flip(x, axes).copy()
-
-    def backward(ctx, grad):
-        return grad.flip(ctx.axes), None
-
-
-@method("flip")
-def flip(input, *dims):
-    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
-        dims = dims[0]
-    nd = input._data.ndim
-    return Flip.apply(input, tuple(_dim(d, nd) for d in dims))
-
-
-@method("fliplr")
-def fliplr(input):
-    return flip(input, 1)
-
-
-@method("flipud")
-def flipud(input):
-    return flip(input, 0)
-
-
-class Roll(Op):
-    _name = "RollBackward0"
-
-    def forward(ctx, x, shifts, dims):
-        ctx.shifts, ctx.dims = shifts, dims
-        xp = np if x.__class__ is _ndarray else _cp()
-        return xp.roll(x, shifts, dims)
-
-    def backward(ctx, grad):
-        neg = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
-        return grad.roll(neg, ctx.dims), None, None
-
-
-@method("roll")
-def roll(input, shifts, dims=None):
-    if dims is None:
-        return Roll.apply(input.flatten(), shifts, None).view(input.shape)
-    if isinstance(shifts, int):
-        shifts, dims = (shifts,), (dims,) if isinstance(dims, int) else tuple(dims)
-    return Roll.apply(input, tuple(shifts), tuple(_dim(d, input._data.ndim) for d in dims))
-
-
-class Repeat(Op):
-    _name = "RepeatBackward0"
-
-    def forward(ctx, x, reps):
-        ctx.in_shape = x.shape
-        ctx.reps = reps
-        xp = np if x.__class__ is _ndarray else _cp()
-        return xp.tile(x, reps)
-
-    def backward(ctx, grad):
-        reps, shp = ctx.reps, ctx.in_shape
-        lead = len(reps) - len(shp)
-        full = (1,) * lead + tuple(shp)
-        inter = []
-        for r, s in zip(reps, full):
-            inter += [r, s]
-        g = grad.reshape(inter).sum(tuple(range(0, 2 * len(reps), 2)))
-        return g.reshape(shp), None
-
-
-@method("repeat")
-def repeat(input, *sizes):
-    reps = _shape_arg(sizes)
-    if len(reps) < input._data.ndim:
-        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
-                           "of dimensions of tensor")
-    return Repeat.apply(input, reps)
-
-
-@method("tile")
-def tile(input, dims):
-    dims = tuple(dims)
-    dims = (1,) * (input._data.ndim - len(dims)) + dims
-    return repeat(input, dims)
-
-
-@method("repeat_interleave")
-def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
-    if repeats is None:  # torch.repeat_interleave(repeats_tensor)
-        reps = input._data
-        return _wrap(np.repeat(np.arange(len(reps)), reps))
-    if dim is None:
-        input, dim = input.flatten(), 0
-    d = _dim(dim, input._data.ndim)
-    if isinstance(repeats, Tensor):
-        if repeats._data.ndim == 0 or repeats._data.size == 1:
-            repeats = int(repeats)
-        else:
-            from .index import index_select
-            idx = np.repeat(np.arange(input._data.shape[d]), repeats._data)
-            return index_select(input, d, _wrap(idx))
-    shp = input._data.shape
-    r = input.unsqueeze(d + 1).expand(shp[:d + 1] + (repeats,) + shp[d + 1:])
-    return r.reshape(shp[:d] + (shp[d] * repeats,) + shp[d + 1:])
-
-
-class Tril(Op):
-    _name = "TrilBackward0"
-
-    def forward(ctx, x, k, upper):
-        ctx.k, ctx.upper = k, upper
-        xp = np if x.__class__ is _ndarray else _cp()
-        return xp.triu(x, k) if upper else xp.tril(x, k)
-
-    def backward(ctx, grad):
-        return (grad.triu(ctx.k) if ctx.upper else grad.tril(ctx.k)), None, None
-
-
-@method("tril")
-def tril(input, diagonal=0, *, out=None):
-    if input._data.ndim < 2:
-        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
-    return Tril.apply(input, diagonal, False)
-
-
-@method("triu")
-def triu(input, diagonal=0, *, out=None):
-    if input._data.ndim < 2:
-        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
-    r = Tril.apply(input, diagonal, True)
-    if r.grad_fn is not None:
-        r.grad_fn._name = "TriuBackward0"
-    return r
-
-
-@method("tril_")
-def tril_(self, diagonal=0):
-    from .pointwise import _inplace
-    return _inplace(self, tril(self, diagonal))
-
-
-@method("triu_")
-def triu_(self, diagonal=0):
-    from .pointwise import _inplace
-    return _inplace(self, triu(self, diagonal))
+    return _multi_views(input, Unbind.run((input,), (input._data, d), {}))
 
 
 @method("resize_")
@@ -807,9 +623,8 @@ def resize_as_(self, other):
     return resize_(self, other.shape)
 
 
-def atleast_1d(t):
-    return t.reshape(1) if t.dim() == 0 else t
-
-
-def atleast_2d(t):
-    return t.reshape(1, -1) if t.dim() < 2 else t
+def __getattr__(name):  # cat and stack live in rearrange.py; `from .shape import cat` still works
+    if name in ("cat", "stack", "concat", "concatenate", "hstack", "vstack"):
+        from . import rearrange
+        return getattr(rearrange, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,326 @@
+"""Shape ops that copy: cat/stack (and the h/v/d/column forms), flip, roll, repeat/tile,
+repeat_interleave, tril/triu.
+
+Their outputs own fresh memory, unlike the views of `shape.py`. Each backward is a view or
+another op of this family on the gradient, so double backward works.
+"""
+
+import numbers
+
+import numpy as np
+
+from .._tensor import Tensor, _dim, _wrap
+from ..autograd.function import Op
+from ._util import dims, method, result_type
+from .shape import _fmt, _shape_arg
+
+_ndarray = np.ndarray
+
+
+def _xp(a):
+    if a.__class__ is _ndarray:
+        return np
+    import importlib
+    return importlib.import_module("cupy")
+
+
+# ---------------------------------------------------------------- joining
+class Cat(Op):
+    _name = "CatBackward0"
+
+    def forward(ctx, *arrays, dim, keep):
+        ctx.dim, ctx.keep = dim, keep
+        real = [a for a, k in zip(arrays, keep) if k]
+        ctx.sizes = [a.shape[dim] for a in real]
+        return _xp(real[0]).concatenate(real, axis=dim)
+
+    def backward(ctx, grad):
+        sizes, start, out = iter(ctx.sizes), 0, []
+        for k in ctx.keep:
+            if not k:  # a skipped 1-d empty input: its gradient is empty too
+                out.append(grad.new_zeros(0))
+                continue
+            s = next(sizes)
+            out.append(grad.narrow(ctx.dim, start, s))
+            start += s
+        return tuple(out)
+
+
+def _is_skipped(t):
+    """torch's legacy rule: 1-d empty tensors take no part in cat's shape checks."""
+    return t._data.ndim == 1 and t._data.shape[0] == 0
+
+
+def cat(tensors, dim=0, *, out=None, axis=None):
+    """Matches torch.cat."""
+    if axis is not None:
+        dim = axis
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    keep = tuple(not _is_skipped(t) for t in tensors)
+    dt = result_type(*tensors)
+    if not any(keep):
+        r = _wrap(_xp(tensors[0]._data).zeros((0,), dt.np))
+        return r if out is None else _into(r, out)
+    ref = next(t for t, k in zip(tensors, keep) if k)
+    nd = ref._data.ndim
+    d = _dim(dim, nd)
+    for i, (t, k) in enumerate(zip(tensors, keep)):
+        if not k:
+            continue
+        if t._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
+                               "concatenated")
+        if t._data.ndim != nd:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {nd} and "
+                               f"{t._data.ndim}")
+        for j in range(nd):
+            if j != d and t._data.shape[j] != ref._data.shape[j]:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
+                                   f"Expected size {ref._data.shape[j]} but got size "
+                                   f"{t._data.shape[j]} for tensor number {i} in the list.")
+    arrays = [t._data if t.dtype is dt else t._data.astype(dt.np) for t in tensors]
+    r = Cat.run(tuple(tensors), arrays, {"dim": d, "keep": keep})
+    return r if out is None else _into(r, out)
+
+
+def _into(r, out):
+    from .inplace import _out
+    return _out(r, out)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0, *, out=None):
+    """Matches torch.stack."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    s0 = tensors[0].shape
+    d = _dim(dim, len(s0) + 1)
+    for i, t in enumerate(tensors):
+        if t.shape != s0:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {_fmt(s0)} "
+                               f"at entry 0 and {_fmt(t.shape)} at entry {i}")
+    r = cat([t.unsqueeze(d) for t in tensors], d, out=out)
+    if r.grad_fn is not None:
+        r.grad_fn._name = "StackBackward0"
+    return r
+
+
+def hstack(tensors, *, out=None):
+    tensors = [atleast_1d(t) for t in tensors]
+    return cat(tensors, 0 if tensors[0].dim() == 1 else 1, out=out)
+
+
+def vstack(tensors, *, out=None):
+    return cat([atleast_2d(t) for t in tensors], 0, out=out)
+
+
+row_stack = vstack
+
+
+def dstack(tensors, *, out=None):
+    return cat([atleast_3d(t) for t in tensors], 2, out=out)
+
+
+def column_stack(tensors, *, out=None):
+    return cat([t.reshape(-1, 1) if t.dim() < 2 else t for t in tensors], 1, out=out)
+
+
+def atleast_1d(*tensors):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        return tuple(atleast_1d(t) for t in tensors[0])
+    r = tuple(t.reshape(1) if t.dim() == 0 else t for t in tensors)
+    return r[0] if len(r) == 1 else r
+
+
+def atleast_2d(*tensors):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        return tuple(atleast_2d(t) for t in tensors[0])
+    r = tuple(t.reshape(1, 1) if t.dim() == 0 else t.unsqueeze(0) if t.dim() == 1 else t
+              for t in tensors)
+    return r[0] if len(r) == 1 else r
+
+
+def atleast_3d(*tensors):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        return tuple(atleast_3d(t) for t in tensors[0])
+    r = tuple(t.reshape(1, 1, 1) if t.dim() == 0 else t.reshape(1, -1, 1) if t.dim() == 1
+              else t.unsqueeze(-1) if t.dim() == 2 else t for t in tensors)
+    return r[0] if len(r) == 1 else r
+
+
+# ---------------------------------------------------------------- reordering
+class Flip(Op):
+    _name = "FlipBackward0"
+
+    def forward(ctx, x, axes):
+        ctx.axes = axes
+        return _xp(x).flip(x, axes).copy() if axes else x.copy()
+
+    def backward(ctx, grad):
+        return grad.flip(ctx.axes), None
+
+
+@method("flip")
+def flip(input, *dims_):
+    if len(dims_) == 1 and isinstance(dims_[0], (tuple, list)):
+        dims_ = dims_[0]
+    axes = dims(tuple(dims_), input._data.ndim)
+    return Flip.apply(input, axes if input._data.ndim else ())
+
+
+@method("fliplr")
+def fliplr(input):
+    if input._data.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return flip(input, 1)
+
+
+@method("flipud")
+def flipud(input):
+    if input._data.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return flip(input, 0)
+
+
+class Roll(Op):
+    _name = "RollBackward0"
+
+    def forward(ctx, x, shifts, axes):
+        ctx.shifts, ctx.axes = shifts, axes
+        return _xp(x).roll(x, shifts, axes)
+
+    def backward(ctx, grad):
+        neg = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
+        return Roll.apply(grad, neg, ctx.axes), None, None
+
+
+@method("roll")
+def roll(input, shifts, dims=None):
+    s = (shifts,) if isinstance(shifts, numbers.Integral) else tuple(shifts)
+    ds = () if dims is None else (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
+    if dims is None and len(s) == 1:
+        return Roll.apply(input, int(s[0]), None)
+    if len(s) != len(ds):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(s)}, dims:"
+                           f"{len(ds)}")
+    nd = input._data.ndim
+    if nd == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    return Roll.apply(input, tuple(int(v) for v in s), tuple(_dim(d, nd) for d in ds))
+
+
+# ---------------------------------------------------------------- repeating
+class Repeat(Op):
+    _name = "RepeatBackward0"
+
+    def forward(ctx, x, reps):
+        ctx.in_shape, ctx.reps = x.shape, reps
+        return _xp(x).tile(x, reps)
+
+    def backward(ctx, grad):
+        reps, shp = ctx.reps, ctx.in_shape
+        full = (1,) * (len(reps) - len(shp)) + tuple(shp)
+        inter = []
+        for r, s in zip(reps, full):
+            inter += [r, s]
+        g = grad.reshape(inter).sum(tuple(range(0, 2 * len(reps), 2)))  # sum over the copies
+        return g.reshape(shp), None
+
+
+@method("repeat")
+def repeat(input, *sizes):
+    reps = _shape_arg(sizes)
+    if len(reps) < input._data.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                           "of dimensions of tensor")
+    full = (1,) * (len(reps) - input._data.ndim) + input._data.shape
+    out = [r * s for r, s in zip(reps, full)]
+    for o in out:
+        if o < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {o}: "
+                               f"{_fmt(out)}")
+    return Repeat.apply(input, reps)
+
+
+@method("tile")
+def tile(input, *dims_):
+    reps = _shape_arg(dims_)
+    reps = (1,) * (input._data.ndim - len(reps)) + reps
+    return repeat(input, reps)
+
+
+@method("repeat_interleave")
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    if repeats is None:  # torch.repeat_interleave(repeats_tensor)
+        reps = input._data
+        return _wrap(_xp(reps).repeat(_xp(reps).arange(len(reps)), reps).astype(np.int64))
+    if dim is None:
+        input, dim = input.flatten(), 0
+    d = _dim(dim, input._data.ndim)
+    if isinstance(repeats, Tensor):
+        reps = repeats._data.reshape(-1)
+        if reps.size and reps.min() < 0:
+            raise RuntimeError("repeats can not be negative")
+        if reps.size == 1:
+            reps = np.repeat(reps, input._data.shape[d])
+        from .gather import index_select
+        idx = np.repeat(np.arange(input._data.shape[d]), reps)
+        return index_select(input, d, _wrap(idx))
+    if repeats < 0:
+        raise RuntimeError("Repeats must be non-negative")
+    shp = input._data.shape
+    r = input.unsqueeze(d + 1).expand(shp[:d + 1] + (repeats,) + shp[d + 1:]).clone()
+    return r.view(shp[:d] + (shp[d] * repeats,) + shp[d + 1:])
+
+
+# ---------------------------------------------------------------- triangles
+class Tril(Op):
+    _name = "TrilBackward0"
+
+    def forward(ctx, x, k, upper):
+        ctx.k, ctx.upper = k, upper
+        xp = _xp(x)
+        return xp.triu(x, k) if upper else xp.tril(x, k)
+
+    def backward(ctx, grad):
+        return (grad.triu(ctx.k) if ctx.upper else grad.tril(ctx.k)), None, None
+
+
+def _triangle(input, diagonal, upper, out):
+    name = "triu" if upper else "tril"
+    if not isinstance(diagonal, numbers.Integral):
+        raise TypeError(f"{name}(): argument 'diagonal' (position 2) must be int, not "
+                        f"{type(diagonal).__name__}")
+    if input._data.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+    r = Tril.apply(input, int(diagonal), upper)
+    if upper and r.grad_fn is not None:
+        r.grad_fn._name = "TriuBackward0"
+    return r if out is None else _into(r, out)
+
+
+@method("tril")
+def tril(input, diagonal=0, *, out=None):
+    return _triangle(input, diagonal, False, out)
+
+
+@method("triu")
+def triu(input, diagonal=0, *, out=None):
+    return _triangle(input, diagonal, True, out)
+
+
+@method("tril_")
+def tril_(self, diagonal=0):
+    from .inplace import _inplace
+    return _inplace(self, tril(self, diagonal))
+
+
+@method("triu_")
+def triu_(self, diagonal=0):
+    from .inplace import _inplace
+    return _inplace(self, triu(self, diagonal))

@@ -1,0 +1,203 @@
+"""Three-operand pointwise ops: where, clamp/clip (scalar or tensor bounds) and lerp.
+
+Torch names clamp's nodes by overload (ClampBackward1 for scalar bounds, ClampBackward0 for
+tensor bounds, ClampMin/ClampMax for the one-sided forms), so those are subclasses differing
+only in `_name` or backward.
+"""
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Tensor, _wrap
+from ..autograd.function import Op
+from ._util import broadcast_error, method, operand, result_type
+from .inplace import _binary_inplace, _out, _unary_inplace
+from .pointwise import _cname, _tensor_arg, _xp, ctx_xp
+
+_ndarray = np.ndarray
+
+
+# ---------------------------------------------------------------- ternary and clamp
+class Where(Op):
+    _name = "WhereBackward0"
+
+    def forward(ctx, cond, x, y):
+        ctx.cond = cond
+        return np.where(cond, x, y) if cond.__class__ is _ndarray else _xp(cond).where(cond, x, y)
+
+    def backward(ctx, grad):
+        c = _wrap(ctx.cond)
+        return None, where(c, grad, 0.0), where(c, 0.0, grad)
+
+
+@method("where")
+def _where_method(self, condition, other):
+    return where(condition, self, other)
+
+
+def where(condition, input=None, other=None, *, out=None):
+    if input is None and other is None:
+        from .index import nonzero
+        return nonzero(condition, as_tuple=True)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input = _tensor_arg(input)
+    dt = result_type(input, other)
+    x, y = operand(input, dt), operand(other, dt)
+    c = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if c.dtype != np.bool_:
+        if c.dtype != np.uint8:
+            raise RuntimeError("where expected condition to be a boolean tensor, but got a "
+                               f"tensor with dtype {D._BY_NP[c.dtype]._legacy[:-6]}")
+        c = c.astype(bool)
+    return _out(Where.run((None, input, other), (c, x, y), {}), out)
+
+
+class Clamp(Op):
+    """clamp with scalar bounds: the gradient passes where lo <= x <= hi (ties included)."""
+
+    _name = "ClampBackward1"
+    save_inputs = (0,)
+
+    def forward(ctx, x, lo, hi):
+        ctx.lo, ctx.hi = lo, hi
+        xp = ctx_xp(x)
+        if lo is not None and hi is not None:
+            return xp.minimum(xp.maximum(x, lo), hi)
+        return xp.maximum(x, lo) if lo is not None else xp.minimum(x, hi)
+
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        keep = None if ctx.lo is None else x >= _wrap(np.asarray(ctx.lo))
+        if ctx.hi is not None:
+            below = x <= _wrap(np.asarray(ctx.hi))
+            keep = below if keep is None else keep & below
+        return where(keep, grad, 0.0), None, None
+
+
+class ClampMin(Clamp):
+    _name = "ClampMinBackward0"
+
+
+class ClampMax(Clamp):
+    _name = "ClampMaxBackward0"
+
+
+class ClampTensor(Op):
+    """clamp with tensor bounds: x keeps the gradient where lo <= x <= hi, and a bound takes it
+    where it is the value chosen (torch's rule, also when lo > hi)."""
+
+    _name = "ClampBackward0"
+    save_inputs = (0, 1, 2)
+
+    def forward(ctx, x, lo, hi):
+        xp = ctx_xp(x)
+        if lo is not None:
+            x = xp.maximum(x, lo)
+        return x if hi is None else xp.minimum(x, hi)
+
+    def backward(ctx, grad):
+        x, lo, hi = ctx.saved_tensors
+        keep = None if lo is None else x >= lo
+        if hi is not None:
+            keep = x <= hi if keep is None else keep & (x <= hi)
+        g_lo = g_hi = None
+        if lo is not None:
+            g_lo = where((x < lo) & (lo < hi) if hi is not None else x < lo, grad, 0.0)
+        if hi is not None:
+            g_hi = where((x > hi) | (hi < lo) if lo is not None else x > hi, grad, 0.0)
+        return where(keep, grad, 0.0), g_lo, g_hi
+
+
+class ClampMinTensor(ClampTensor):
+    _name = "ClampMinBackward1"
+
+
+class ClampMaxTensor(ClampTensor):
+    _name = "ClampMaxBackward1"
+
+
+@method("clamp", "clip")
+def clamp(input, min=None, max=None, *, out=None):
+    return _out(_clamp(input, min, max, (Clamp, ClampTensor)), out)
+
+
+def _clamp(input, lo, hi, classes):
+    if lo is None and hi is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    bounds = [v for v in (lo, hi) if v is not None]
+    dt = result_type(input, *bounds)
+    x = operand(input, dt)
+    if isinstance(lo, Tensor) or isinstance(hi, Tensor):
+        lo, hi = (None if v is None else _tensor_arg(v) for v in (lo, hi))
+        arrays = [None if v is None else operand(v, dt) for v in (lo, hi)]
+        try:
+            return classes[1].run((input, lo, hi), (x, *arrays), {})
+        except ValueError:
+            shape = x.shape
+            for a in arrays:
+                if a is not None:
+                    try:
+                        shape = np.broadcast_shapes(shape, a.shape)
+                    except ValueError:
+                        raise broadcast_error(np.broadcast_to(0, shape), a) from None
+            raise
+    lo_a = None if lo is None else operand(lo, dt)
+    hi_a = None if hi is None else operand(hi, dt)
+    return classes[0].run((input, None, None), (x, lo_a, hi_a), {})
+
+
+clip = clamp
+
+
+@method("clamp_min")
+def clamp_min(input, min):
+    return _clamp(input, min, None, (ClampMin, ClampMinTensor))
+
+
+@method("clamp_max")
+def clamp_max(input, max):
+    return _clamp(input, None, max, (ClampMax, ClampMaxTensor))
+
+
+class Lerp(Op):
+    """start + weight (end - start), evaluated from the nearer end as torch does."""
+
+    _name = "LerpBackward0"
+    save_inputs = (0, 1, 2)
+
+    def forward(ctx, a, b, w):
+        xp = ctx_xp(a)
+        return xp.where(xp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+
+    def backward(ctx, grad):
+        a, b, w = ctx.saved_tensors
+        gw = grad * (b - a) if isinstance(w, Tensor) else None
+        return grad * (1 - w), grad * w, gw
+
+
+class LerpTensor(Lerp):
+    _name = "LerpBackward1"
+
+
+@method("lerp")
+def lerp(input, end, weight, *, out=None):
+    dt = input.dtype
+    if not (dt.is_floating_point or dt.is_complex):
+        kind = "tensor" if isinstance(weight, Tensor) else "scalar"
+        raise NotImplementedError(f'"lerp_kernel_{kind}" not implemented for \'{dt._legacy[:-6]}\'')
+    for name, v in (("end", end), ("weight", weight)):
+        if isinstance(v, Tensor) and v.dtype is not dt:
+            raise RuntimeError(f"expected dtype {_cname(dt)} for `{name}` but got dtype "
+                               f"{_cname(v.dtype)}")
+    cls = LerpTensor if isinstance(weight, Tensor) else Lerp
+    w = weight._data if isinstance(weight, Tensor) else dt.np.type(weight)
+    try:
+        return _out(cls.run((input, end, weight), (input._data, end._data, w), {}), out)
+    except ValueError as e:
+        raise broadcast_error(input._data, end._data) from e
+
+
+for _name, _fn in (("clamp_", clamp), ("clip_", clamp), ("clamp_min_", clamp_min),
+                   ("clamp_max_", clamp_max)):
+    setattr(Tensor, _name, _unary_inplace(_fn, True))
+Tensor.lerp_ = _binary_inplace(lerp, True)

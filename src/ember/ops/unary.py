@@ -1,0 +1,219 @@
+"""Unary math: one line per op in `_UNARY` (forward on arrays, backward on Tensors, whether
+backward reads the input x or the output y, whether an integer input is first cast to the default
+float dtype), plus round (decimals), positive and nan_to_num. Every op also gets its in-place
+`op_` method, which runs on a clone while recording when backward reads x.
+"""
+
+import math
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Tensor, _check_inplace, _wrap
+from ..autograd.function import Op
+from . import _special
+from ._util import method
+from .inplace import _cast_error, _inplace, _out, _unary_inplace
+from .pointwise import _cast, _xp, ctx_xp
+from .ternary import where
+
+_ndarray = np.ndarray
+
+
+# ---------------------------------------------------------------- unary math, one line each
+def _no(x, kinds, kernel):
+    """Forward guard: torch has no `kernel` for these dtype kinds (returns None otherwise)."""
+    if x.dtype.kind in kinds:
+        raise NotImplementedError(
+            f'"{kernel}" not implemented for \'{D._BY_NP[x.dtype]._legacy[:-6]}\'')
+
+
+def _neg(xp, x):
+    if x.dtype.kind == "b":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
+                           "are trying to invert a mask, use the `~` or `logical_not()` operator "
+                           "instead.")
+    return xp.negative(x)
+
+
+def _sign(xp, x):
+    if x.dtype.kind == "b":
+        return x.copy()
+    s = xp.sign(x)
+    return xp.nan_to_num(s, nan=0.0) if x.dtype.kind == "f" else s  # torch: sign(nan) = 0
+
+
+def _relu(xp, x):
+    if x.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
+    return _special.relu(xp, x)
+
+
+def _rounding(f, kernel):
+    return lambda xp, x: _no(x, "b", kernel) or (f(xp, x) if x.dtype.kind == "f" else x.copy())
+
+
+_ZERO = lambda g, x, y: g * 0  # noqa: E731  piecewise-constant functions
+_SQRT_PI = math.sqrt(math.pi)
+_UNARY = {
+    # name: (forward(xp, x), backward(grad, x, y), reads, float_only)
+    "abs": (lambda xp, x: _no(x, "b", "abs_cpu") or xp.abs(x), lambda g, x, y: g * x.sgn(), "x",
+            False),
+    "neg": (_neg, lambda g, x, y: -g, "", False),
+    "exp": (lambda xp, x: xp.exp(x), lambda g, x, y: g * y, "y", True),
+    "exp2": (lambda xp, x: xp.exp2(x), lambda g, x, y: g * y * math.log(2.0), "y", True),
+    "expm1": (lambda xp, x: xp.expm1(x), lambda g, x, y: g * (y + 1), "y", True),
+    "log": (lambda xp, x: xp.log(x), lambda g, x, y: g / x, "x", True),
+    "log2": (lambda xp, x: xp.log2(x), lambda g, x, y: g / (x * math.log(2.0)), "x", True),
+    "log10": (lambda xp, x: xp.log10(x), lambda g, x, y: g / (x * math.log(10.0)), "x", True),
+    "log1p": (lambda xp, x: xp.log1p(x), lambda g, x, y: g / (x + 1), "x", True),
+    "sqrt": (lambda xp, x: xp.sqrt(x), lambda g, x, y: g / (2 * y), "y", True),
+    "rsqrt": (lambda xp, x: 1 / xp.sqrt(x), lambda g, x, y: -0.5 * g * y ** 3, "y", True),
+    "sin": (lambda xp, x: xp.sin(x), lambda g, x, y: g * x.cos(), "x", True),
+    "cos": (lambda xp, x: xp.cos(x), lambda g, x, y: -g * x.sin(), "x", True),
+    "tan": (lambda xp, x: xp.tan(x), lambda g, x, y: g * (1 + y * y), "y", True),
+    "asin": (lambda xp, x: xp.arcsin(x), lambda g, x, y: g * (1 - x * x).rsqrt(), "x", True),
+    "acos": (lambda xp, x: xp.arccos(x), lambda g, x, y: -g * (1 - x * x).rsqrt(), "x", True),
+    "atan": (lambda xp, x: xp.arctan(x), lambda g, x, y: g / (1 + x * x), "x", True),
+    "sinh": (lambda xp, x: xp.sinh(x), lambda g, x, y: g * x.cosh(), "x", True),
+    "cosh": (lambda xp, x: xp.cosh(x), lambda g, x, y: g * x.sinh(), "x", True),
+    "tanh": (lambda xp, x: xp.tanh(x), lambda g, x, y: g * (1 - y * y), "y", True),
+    "asinh": (lambda xp, x: xp.arcsinh(x), lambda g, x, y: g * (x * x + 1).rsqrt(), "x", True),
+    "acosh": (lambda xp, x: xp.arccosh(x), lambda g, x, y: g * (x * x - 1).rsqrt(), "x", True),
+    "atanh": (lambda xp, x: xp.arctanh(x), lambda g, x, y: g / (1 - x * x), "x", True),
+    "sigmoid": (lambda xp, x: _special.sigmoid(xp, x), lambda g, x, y: g * (y * (1 - y)), "y",
+                True),
+    "relu": (_relu, lambda g, x, y: g * (y > 0), "y", False),
+    "reciprocal": (lambda xp, x: 1 / x, lambda g, x, y: -g * (y * y), "y", True),
+    "erf": (lambda xp, x: _special.erf(xp, x),
+            lambda g, x, y: g * (2 / _SQRT_PI) * (-(x * x)).exp(), "x", True),
+    "erfc": (lambda xp, x: _special.erfc(xp, x),
+             lambda g, x, y: g * (-2 / _SQRT_PI) * (-(x * x)).exp(), "x", True),
+    "erfinv": (lambda xp, x: _special.erfinv(xp, x),
+               lambda g, x, y: g * (_SQRT_PI / 2) * (y * y).exp(), "y", True),
+    "sign": (_sign, _ZERO, "", False),
+    "sgn": (_sign, _ZERO, "", False),
+    "floor": (_rounding(lambda xp, x: xp.floor(x), "floor_vml_cpu"), _ZERO, "", False),
+    "ceil": (_rounding(lambda xp, x: xp.ceil(x), "ceil_vml_cpu"), _ZERO, "", False),
+    "trunc": (_rounding(lambda xp, x: xp.trunc(x), "trunc_vml_cpu"), _ZERO, "", False),
+    "frac": (lambda xp, x: _no(x, "biu", "frac_cpu") or x - xp.trunc(x), lambda g, x, y: g, "",
+             False),
+    "logit": (lambda xp, x: xp.log(x / (1 - x)), lambda g, x, y: g / (x * (1 - x)), "x", True),
+}
+_NAMES = {"log1p": "Log1PBackward0"}
+_UNARY_FNS = {}
+
+
+def _make_unary(name, fwd, bwd, reads, floating):
+    cls = type(name.capitalize(), (Op,), {
+        "_name": _NAMES.get(name, name.capitalize() + "Backward0"),
+        "save_inputs": (0,) if reads == "x" else (),
+        "save_output": reads == "y",
+        "forward": lambda ctx, x: fwd(np if x.__class__ is _ndarray else _xp(x), x),
+        "backward": lambda ctx, g: bwd(g, ctx.saved_tensors[0] if reads == "x" else None,
+                                       ctx.output if reads == "y" else None),
+    })
+
+    def op(input, *, out=None):
+        if floating and not input.dtype.is_floating_point and not input.dtype.is_complex:
+            input = _cast(input, D.get_default_dtype())
+        r = cls.run((input,), (input._data,), {})
+        return r if out is None else _out(r, out)
+
+    inplace = _unary_inplace(op, reads == "x")
+
+    def op_(self):
+        if floating and not self.dtype.is_floating_point:
+            raise _cast_error(D.get_default_dtype(), self.dtype)
+        if reads != "y":
+            return inplace(self)
+        _check_inplace(self)
+        r = op(self)
+        _inplace(self, r)
+        node = r.grad_fn
+        if node is not None:  # as torch, backward reads self: a later write to it is caught
+            node._out, node._out_vc, node._out_v = self._data, self._vc, self._vc[0]
+        return self
+    op.__name__, op_.__name__ = name, name + "_"
+    _UNARY_FNS[name], _UNARY_FNS[name + "_"] = op, op_
+    setattr(Tensor, name, op)
+    setattr(Tensor, name + "_", op_)
+    return op
+
+
+for _n, _spec in _UNARY.items():
+    globals()[_n] = _make_unary(_n, *_spec)
+    globals()[_n + "_"] = _UNARY_FNS[_n + "_"]
+_ALIASES = {"negative": "neg", "absolute": "abs", "arcsin": "asin", "arccos": "acos",
+            "arctan": "atan", "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh",
+            "fix": "trunc"}
+for _alias, _n in _ALIASES.items():
+    globals()[_alias] = _UNARY_FNS[_n]
+    setattr(Tensor, _alias, _UNARY_FNS[_n])
+    setattr(Tensor, _alias + "_", _UNARY_FNS[_n + "_"])
+Tensor.__neg__, Tensor.__abs__ = _UNARY_FNS["neg"], _UNARY_FNS["abs"]
+
+
+@method("positive", "__pos__")
+def positive(input):
+    if input.dtype is D.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+class Round(Op):
+    _name = "RoundBackward0"
+
+    def forward(ctx, x, decimals=0):
+        xp = ctx_xp(x)
+        if decimals == 0:
+            return _no(x, "b", "round_vml_cpu") or (xp.round(x) if x.dtype.kind == "f" else
+                                                     x.copy())
+        _no(x, "biu", "round_cpu")
+        ten = x.dtype.type(10.0 ** (decimals if decimals > 0 else -decimals))
+        return xp.round(x * ten) / ten if decimals > 0 else xp.round(x / ten) * ten
+
+    def backward(ctx, grad):
+        return grad * 0, None
+
+
+class RoundDecimals(Round):
+    _name = "RoundBackward1"
+
+
+@method("round")
+def round(input, *, decimals=0, out=None):
+    if decimals == 0:
+        return _out(Round.run((input,), (input._data,), {}), out)
+    return _out(RoundDecimals.run((input, None), (input._data, decimals), {}), out)
+
+
+class NanToNum(Op):
+    _name = "NanToNumBackward0"
+
+    def forward(ctx, x, nan, posinf, neginf):
+        xp = ctx_xp(x)
+        ctx.finite = xp.isfinite(x)
+        return xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    def backward(ctx, grad):
+        return where(_wrap(ctx.finite), grad, 0.0), None, None, None
+
+
+@method("nan_to_num")
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    if not input.dtype.is_floating_point:
+        return _out(input.clone(), out)
+    fi = np.finfo(input.dtype.np)
+    pos = fi.max if posinf is None else posinf
+    low = fi.min if neginf is None else neginf
+    return _out(NanToNum.apply(input, nan, pos, low), out)
+
+
+@method("conj", "conj_physical", "resolve_conj", "resolve_neg")
+def conj(input):
+    return input if not input.dtype.is_complex else _wrap(np.conj(input._data))
+
+
+for _name, _fn in (("nan_to_num_", nan_to_num), ("round_", round)):
+    setattr(Tensor, _name, _unary_inplace(_fn, False))

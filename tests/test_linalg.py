@@ -1,0 +1,145 @@
+"""Products against torch: matmul over every rank pair, mm/bmm/mv/dot/outer/addmm, einsum."""
+
+import itertools
+
+import pytest
+
+from oracle import arr, check, check_error
+
+_SHAPES = {1: (3,), 2: (4, 3), 3: (2, 4, 3), 4: (2, 1, 4, 3)}
+_RHS = {1: (3,), 2: (3, 5), 3: (2, 3, 5), 4: (1, 2, 3, 5)}
+
+
+def _gname(out):
+    return out.grad_fn.name() if out.grad_fn is not None else None
+
+
+@pytest.mark.parametrize("na,nb", list(itertools.product([1, 2, 3, 4], repeat=2)))
+def test_matmul_ranks(na, nb):
+    out = check(lambda L, a, b: (L.matmul(a, b), _gname(a @ b)),
+                arr(_SHAPES[na]), arr(_RHS[nb], seed=1))
+    assert out[0].shape == out[0].shape
+
+
+@pytest.mark.parametrize("dtype", ["float64", "int64"])
+def test_matmul_dtypes(dtype):
+    check(lambda L, a, b: a @ b, arr((2, 3), dtype), arr((3, 2), dtype, seed=1))
+
+
+@pytest.mark.parametrize("noncontig", [False, True])
+def test_matmul_noncontig_and_broadcast(noncontig):
+    check(lambda L, a, b: a.mT @ b, arr((3, 4, 2), noncontig=noncontig),
+          arr((1, 4, 5), seed=1, noncontig=noncontig))
+
+
+def test_matmul_empty():
+    check(lambda L, a, b: a @ b, arr((0, 3)), arr((3, 2), seed=1))
+    check(lambda L, a, b: a @ b, arr((2, 0)), arr((0, 2), seed=1))
+
+
+_OPS = {
+    "mm": (lambda L, a, b: (L.mm(a, b), _gname(L.mm(a, b))), [(2, 3), (3, 4)]),
+    "mm_method": (lambda L, a, b: a.mm(b), [(2, 3), (3, 4)]),
+    "bmm": (lambda L, a, b: (L.bmm(a, b), _gname(L.bmm(a, b))), [(2, 2, 3), (2, 3, 4)]),
+    "mv": (lambda L, a, b: (L.mv(a, b), _gname(a.mv(b))), [(2, 3), (3,)]),
+    "dot": (lambda L, a, b: (L.dot(a, b), _gname(a.dot(b))), [(3,), (3,)]),
+    "inner": (lambda L, a, b: L.inner(a, b), [(3,), (3,)]),
+    "outer": (lambda L, a, b: (L.outer(a, b), _gname(L.outer(a, b))), [(3,), (4,)]),
+    "ger": (lambda L, a, b: a.outer(b), [(3,), (2,)]),
+    "addmm": (lambda L, c, a, b: (L.addmm(c, a, b), _gname(L.addmm(c, a, b))),
+              [(2, 4), (2, 3), (3, 4)]),
+    "addmm_bcast": (lambda L, c, a, b: L.addmm(c, a, b), [(4,), (2, 3), (3, 4)]),
+    "addmm_beta_alpha": (lambda L, c, a, b: L.addmm(c, a, b, beta=0.5, alpha=2.0),
+                         [(2, 4), (2, 3), (3, 4)]),
+    "addmm_beta0": (lambda L, c, a, b: c.addmm(a, b, beta=0, alpha=-1.5),
+                    [(1, 4), (2, 3), (3, 4)]),
+    "addmv": (lambda L, c, a, b: L.addmv(c, a, b, beta=2, alpha=0.5), [(2,), (2, 3), (3,)]),
+    "baddbmm": (lambda L, c, a, b: L.baddbmm(c, a, b, beta=0.5, alpha=2),
+                [(2, 2, 4), (2, 2, 3), (2, 3, 4)]),
+    "einsum_mm": (lambda L, a, b: L.einsum("ij,jk->ik", a, b), [(2, 3), (3, 4)]),
+    "einsum_implicit": (lambda L, a, b: L.einsum("ij,jk", a, b), [(2, 3), (3, 4)]),
+    "einsum_implicit_order": (lambda L, a, b: L.einsum("ba,ac", a, b), [(2, 3), (3, 4)]),
+    "einsum_trace": (lambda L, a: L.einsum("ii", a), [(3, 3)]),
+    "einsum_diag": (lambda L, a: L.einsum("ii->i", a), [(3, 3)]),
+    "einsum_transpose": (lambda L, a: L.einsum("ij->ji", a), [(2, 3)]),
+    "einsum_sum": (lambda L, a: L.einsum("ijk->", a), [(2, 3, 4)]),
+    "einsum_bmm": (lambda L, a, b: L.einsum("bij,bjk->bik", a, b), [(2, 2, 3), (2, 3, 4)]),
+    "einsum_outer": (lambda L, a, b: L.einsum("i,j->ij", a, b), [(3,), (4,)]),
+    "einsum_three": (lambda L, a, b, c: L.einsum("ij,jk,kl->il", a, b, c),
+                     [(2, 3), (3, 4), (4, 2)]),
+    "einsum_list": (lambda L, a, b: L.einsum("i,i->", [a, b]), [(3,), (3,)]),
+    "einsum_reduce_in": (lambda L, a, b: L.einsum("ij,k->i", a, b), [(2, 3), (4,)]),
+    "einsum_ellipsis": (lambda L, a, b: L.einsum("...ij,...jk->...ik", a, b),
+                        [(2, 2, 3), (2, 3, 4)]),
+    "einsum_spaces": (lambda L, a, b: L.einsum("i j , j k -> i k", a, b), [(2, 3), (3, 4)]),
+    "matmul_method": (lambda L, a, b: a.matmul(b), [(2, 3), (3,)]),
+    "rmatmul_chain": (lambda L, a, b: (a @ b @ b.T).sum(-1), [(2, 3), (3, 3)]),
+}
+
+
+@pytest.mark.parametrize("name", list(_OPS))
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_ops(name, dtype):
+    fn, shapes = _OPS[name]
+    check(fn, *[arr(s, dtype, seed=i) for i, s in enumerate(shapes)])
+
+
+_ERRORS = {
+    "mm_shapes": (lambda L, a, b: L.mm(a, b), [(1, 5), (1, 5)]),
+    "mm_1d": (lambda L, a, b: L.mm(a, b), [(3,), (3, 2)]),
+    "mm_1d_b": (lambda L, a, b: L.mm(a, b), [(2, 3), (3,)]),
+    "matmul_2d_2d": (lambda L, a, b: a @ b, [(2, 3), (2, 3)]),
+    "matmul_2d_1d": (lambda L, a, b: a @ b, [(2, 3), (2,)]),
+    "matmul_1d_1d": (lambda L, a, b: a @ b, [(3,), (2,)]),
+    "matmul_1d_2d": (lambda L, a, b: a @ b, [(2,), (3, 4)]),
+    "matmul_3d_2d": (lambda L, a, b: a @ b, [(2, 2, 3), (4, 5)]),
+    "matmul_3d_3d": (lambda L, a, b: a @ b, [(2, 2, 3), (2, 4, 5)]),
+    "matmul_0d": (lambda L, a, b: a @ b, [(), (3,)]),
+    "bmm": (lambda L, a, b: L.bmm(a, b), [(2, 3, 4), (2, 5, 6)]),
+    "bmm_2d": (lambda L, a, b: L.bmm(a, b), [(3, 4), (2, 4, 6)]),
+    "mv": (lambda L, a, b: L.mv(a, b), [(2, 3), (4,)]),
+    "dot": (lambda L, a, b: L.dot(a, b), [(3,), (4,)]),
+    "dot_2d": (lambda L, a, b: L.dot(a, b), [(3, 1), (3,)]),
+    "addmm": (lambda L, c, a, b: L.addmm(c, a, b), [(2, 2), (2, 3), (2, 3)]),
+}
+
+
+@pytest.mark.parametrize("name", list(_ERRORS))
+def test_errors(name):
+    fn, shapes = _ERRORS[name]
+    check_error(fn, *[arr(s, seed=i) for i, s in enumerate(shapes)])
+
+
+@pytest.mark.parametrize("sa,sb", [((3,), (3,)), ((3, 3), (3,)), ((2, 3, 3), (3,)),
+                                   ((3,), (3, 2)), ((2, 3), (3, 3)), ((2, 3, 3), (3, 3)),
+                                   ((3,), (2, 3, 3)), ((3, 3), (2, 3, 3)),
+                                   ((2, 3, 3), (2, 3, 3))])
+@pytest.mark.parametrize("da,db", [("float32", "float64"), ("float64", "float32"),
+                                   ("int64", "float32")])
+def test_dtype_mismatch(sa, sb, da, db):
+    check_error(lambda L, a, b: a @ b, arr(sa, da), arr(sb, db))
+
+
+def test_dtype_mismatch_named():
+    check_error(lambda L, a, b: L.mm(a, b), arr((2, 2), "int64"), arr((2, 2)))
+    check_error(lambda L, a, b: L.bmm(a, b), arr((1, 2, 2), "float64"), arr((1, 2, 2)))
+    check_error(lambda L, a, b: L.dot(a, b), arr((2,), "float64"), arr((2,)))
+    check_error(lambda L, a, b: L.mv(a, b), arr((2, 2), "float64"), arr((2,)))
+
+
+@pytest.mark.parametrize("eq,shapes", [("ij,jk->ik", [(2, 3)]), ("ij", [(2, 3), (2,)]),
+                                       ("ijk", [(2, 3)])])
+def test_einsum_errors(eq, shapes):
+    check_error(lambda L, *xs: L.einsum(eq, *xs), *[arr(s) for s in shapes])
+
+
+def test_einsum_double_backward():
+    import ember
+    a = ember.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    (g,) = ember.autograd.grad(ember.einsum("ij,jk->", a, a), a, create_graph=True)
+    (gg,) = ember.autograd.grad(g.sum(), a)
+    import torch
+    ta = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    (tg,) = torch.autograd.grad(torch.einsum("ij,jk->", ta, ta), ta, create_graph=True)
+    (tgg,) = torch.autograd.grad(tg.sum(), ta)
+    assert g.tolist() == tg.tolist() and gg.tolist() == tgg.tolist()
