@@ -1,0 +1,70 @@
+"""One optimizer step on the course MLP's parameters, ember vs torch, interleaved (medians).
+
+The parameters have the shapes of 784-256-128-64-10 Linear layers; each step gets fresh random
+grads set beforehand (not timed). Prints median ms per step and the ember/torch ratio, at torch's
+default thread count and at one thread (NumPy's ufuncs are single-threaded either way).
+
+Usage: python benchmarks/bench_optim.py [reps]   (default 200)
+"""
+
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+
+import ember
+import ember.optim
+
+SHAPES = [(256, 784), (256,), (128, 256), (128,), (64, 128), (64,), (10, 64), (10,)]
+
+CASES = {
+    "SGD(momentum=0.9)": ("SGD", dict(lr=0.01, momentum=0.9)),
+    "SGD(momentum=0.9, nesterov, wd)": ("SGD", dict(lr=0.01, momentum=0.9, nesterov=True,
+                                                    weight_decay=1e-4)),
+    "Adam": ("Adam", dict(lr=1e-3)),
+    "AdamW(amsgrad)": ("AdamW", dict(lr=1e-3, amsgrad=True)),
+}
+
+
+def _setup(lib, name, kw, grads):
+    rng = np.random.default_rng(0)
+    params = [lib.from_numpy(rng.standard_normal(s).astype(np.float32)).requires_grad_()
+              for s in SHAPES]
+    for p, g in zip(params, grads):
+        p.grad = lib.from_numpy(g)
+    opt = getattr(lib.optim, name)(params, **kw)
+    opt.step()  # state and scratch buffers exist before timing, as in a training loop
+
+    def step():
+        start = time.perf_counter()
+        opt.step()
+        return time.perf_counter() - start
+    return step
+
+
+def compare(label, name, kw, reps):
+    rng = np.random.default_rng(1)
+    grads = [rng.standard_normal(s).astype(np.float32) * 1e-2 for s in SHAPES]
+    ours = _setup(ember, name, kw, [g.copy() for g in grads])
+    theirs = _setup(torch, name, kw, [g.copy() for g in grads])
+    times = {"ember": [], "torch": []}
+    for _ in range(reps):  # interleave so both see the same machine state
+        times["ember"].append(ours())
+        times["torch"].append(theirs())
+    e, t = (statistics.median(times[k]) * 1e3 for k in ("ember", "torch"))
+    print(f"  {label:34s} ember {e:6.3f} ms   torch {t:6.3f} ms   ratio {e / t:.2f}x")
+
+
+def main(reps=200):
+    n = sum(int(np.prod(s)) for s in SHAPES)
+    for threads in (torch.get_num_threads(), 1):
+        torch.set_num_threads(threads)
+        print(f"optimizer step on the MLP's {n} parameters (torch threads: {threads})")
+        for label, (name, kw) in CASES.items():
+            compare(label, name, kw, reps)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 200)

@@ -1,0 +1,473 @@
+"""Optimizer: parameter groups, per-parameter state, state_dict and hooks, shaped like torch's.
+
+A subclass gives its defaults and writes one `_update(p, g, state, group)` on arrays: `p` is the
+parameter's array, changed in place, `g` its gradient's array (never written), `state` the dict of
+Tensors kept for it. Updates follow torch's single-tensor CPU path op for op, rounding as torch
+does (Python-float hyperparameters cast to the array dtype, bias corrections in double), and take
+temporaries from `_tmp`, so a step allocates nothing after the first. torch fuses multiply-adds
+on the CPU and its float32 sqrt is not correctly rounded, so results agree to a few ulps, not bit
+for bit. The base class owns groups, lazy state creation, version bumps and the state_dict format.
+"""
+
+import functools
+import warnings
+from collections import OrderedDict, defaultdict
+from copy import deepcopy
+from itertools import chain
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import enable_grad
+
+__all__ = ["Optimizer", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
+
+_global_pre_hooks = OrderedDict()
+_global_post_hooks = OrderedDict()
+
+
+class _RequiredParameter:
+    """The default of a hyperparameter that every group must give."""
+
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+class _Handle:
+    """Matches torch.utils.hooks.RemovableHandle for the optimizer's hook dicts."""
+
+    _next_id = 0
+
+    def __init__(self, hooks):
+        self.hooks = hooks
+        self.id = _Handle._next_id
+        _Handle._next_id += 1
+
+    def remove(self):
+        self.hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _add_hook(hooks, hook, prepend=False):
+    handle = _Handle(hooks)
+    hooks[handle.id] = hook
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
+def register_optimizer_step_pre_hook(hook):
+    """Registers hook(optimizer, args, kwargs) to run before every optimizer's step."""
+    return _add_hook(_global_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook):
+    """Registers hook(optimizer, args, kwargs) to run after every optimizer's step."""
+    return _add_hook(_global_post_hooks, hook)
+
+
+def _torch_module(module):
+    """ember's module path as torch's, for error messages that name a type."""
+    if module == "ember._tensor":
+        return "torch"
+    return "torch" + module[5:] if module.startswith("ember.") else module
+
+
+def _typename(obj):
+    if isinstance(obj, Tensor):
+        return obj.type()
+    module = getattr(obj, "__module__", "") or ""
+    qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if qualname is None:
+        module, qualname = type(obj).__module__ or "", type(obj).__qualname__
+    module = _torch_module(module)
+    return qualname if module in ("", "builtins") else module + "." + qualname
+
+
+def _type_repr(obj):
+    cls = type(obj)
+    module = _torch_module(cls.__module__)
+    name = cls.__qualname__ if module == "builtins" else module + "." + cls.__qualname__
+    return f"<class '{name}'>"
+
+
+def _scalar_dtype():
+    return np.float64 if D.get_default_dtype() is D.float64 else np.float32
+
+
+def _scalar(value):
+    """A 0-d state Tensor (`step`, `mu_product`) in torch's scalar dtype."""
+    return _wrap(np.array(value, dtype=_scalar_dtype()))
+
+
+def _full_like(p, value=0):
+    a = np.zeros_like(p) if p.__class__ is np.ndarray else _xp(p).zeros_like(p)
+    if value:
+        a.fill(value)
+    return _wrap(a)
+
+
+def _xp(a):
+    from .._device import array_device
+    return array_device(a).xp
+
+
+def _advance(state):
+    """Adds one to state['step'] in place (as torch's `step_t += 1`) and returns it as a float."""
+    s = state["step"]._data
+    s += 1
+    return float(s)
+
+
+def _check_lr(lr):
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def _check_nonneg(name, value):
+    if not 0.0 <= value:
+        raise ValueError(f"Invalid {name} value: {value}")
+
+
+def _check_betas(betas):
+    for i in (0, 1):
+        if not 0.0 <= betas[i] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
+
+
+def _hooked(step):
+    """Wraps a class's step so that global and per-instance step hooks run around it."""
+
+    @functools.wraps(step)
+    def wrapper(self, *args, **kwargs):
+        for pre in chain(_global_pre_hooks.values(), self._optimizer_step_pre_hooks.values()):
+            result = pre(self, args, kwargs)
+            if result is not None:
+                if isinstance(result, tuple) and len(result) == 2:
+                    args, kwargs = result
+                else:
+                    raise RuntimeError(f"{step} must return None or a tuple of (new_args, "
+                                       f"new_kwargs), but got {result}.")
+        out = step(self, *args, **kwargs)
+        for post in chain(self._optimizer_step_post_hooks.values(), _global_post_hooks.values()):
+            post(self, args, kwargs)
+        return out
+
+    wrapper.hooked = True
+    return wrapper
+
+
+class Optimizer:
+    """Matches torch.optim.Optimizer."""
+
+    def __init__(self, params, defaults):
+        self.defaults = defaults
+        self._init_hooks()
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            "Tensors or dicts, but got " + _typename(params))
+        self.state = defaultdict(dict)
+        self.param_groups = []
+        param_groups = list(params)
+        if len(param_groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for group in param_groups:
+            self.add_param_group(group)
+
+    def _init_hooks(self):
+        for name in ("step_pre", "step_post", "state_dict_pre", "state_dict_post",
+                     "load_state_dict_pre", "load_state_dict_post"):
+            self.__dict__.setdefault(f"_optimizer_{name}_hooks", OrderedDict())
+        self._scratch, self._flat = {}, {}
+        cls = type(self)
+        if not getattr(cls.step, "hooked", False):
+            cls.step = _hooked(cls.step)
+
+    def __getstate__(self):
+        return {"defaults": self.defaults, "state": self.state,
+                "param_groups": self.param_groups}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._init_hooks()
+        self.defaults.setdefault("differentiable", False)
+        for group in self.param_groups:
+            for key, value in self.defaults.items():
+                group.setdefault(key, value)
+            for p in group["params"]:
+                s = self.state.get(p)
+                if s and "step" in s and not isinstance(s["step"], Tensor):
+                    s["step"] = _scalar(float(s["step"]))
+
+    def __repr__(self):
+        text = type(self).__name__ + " ("
+        for i, group in enumerate(self.param_groups):
+            text += f"\nParameter Group {i}\n"
+            for key in sorted(group):
+                if key != "params":
+                    text += f"    {key}: {group[key]}\n"
+        return text + ")"
+
+    # ---- groups ----
+    def add_param_group(self, param_group):
+        """Adds a dict of params (and per-group options) to `param_groups`."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {_type_repr(param_group)}")
+        tensors = _unpack_params(param_group)
+        for p in tensors:
+            if not isinstance(p, Tensor):
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is "
+                                + _typename(p))
+            if not self.defaults.get("differentiable", None) and not (p.is_leaf
+                                                                      or p.retains_grad):
+                raise ValueError("can't optimize a non-leaf Tensor")
+        for name, default in self.defaults.items():
+            if default is required and name not in param_group:
+                raise ValueError("parameter group didn't specify a value of required "
+                                 f"optimization parameter {name}")
+            param_group.setdefault(name, default)
+        if len(tensors) != len(set(tensors)):
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; in "
+                          "future, this will cause an error; see "
+                          "github.com/pytorch/pytorch/issues/40967 for more information",
+                          stacklevel=3)
+        seen = set()
+        for group in self.param_groups:
+            seen.update(group["params"])
+            if ("param_names" in param_group) != ("param_names" in group):
+                kind = "with names" if "param_names" in param_group else "without names"
+                raise ValueError("all optimizer param groups should be with/without names. "
+                                 f"cannot add param group {kind} to the optimizer")
+        if not seen.isdisjoint(tensors):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+
+    # ---- stepping ----
+    def zero_grad(self, set_to_none=True):
+        """Sets every parameter's grad to None, or to zeros in place."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = p.grad
+                if g is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    if g.grad_fn is not None:
+                        g.detach_()
+                    else:
+                        g.requires_grad_(False)
+                    g._data[...] = 0
+                    g._bump()
+
+    def step(self, closure=None):
+        """One update of every parameter that has a grad; returns closure()'s loss if given."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        states = self.state
+        for group in self.param_groups:
+            stateful = self._uses_state(group)
+            for p in group["params"]:
+                g = p.grad
+                if g is None:
+                    continue
+                state = None
+                if stateful:
+                    state = states[p]
+                    if not state:
+                        self._init_state(p._data, state, group)
+                self._update(p._data, g._data, state, group)
+                p._vc[0] += 1
+        return loss
+
+    def _uses_state(self, group):
+        return True
+
+    def _init_state(self, p, state, group):
+        """Fills an empty state dict before a parameter's first update."""
+
+    def _update(self, p, g, state, group):
+        raise NotImplementedError
+
+    def _tmp(self, like, k=0):
+        """Scratch array k shaped like `like`: a view of one flat buffer per (dtype, k), sized
+        for the largest parameter, so scratch costs a few parameters' worth, not the model's."""
+        view = self._scratch.get((like.shape, like.dtype, like.__class__, k))
+        return view if view is not None else self._new_tmp(like, k)
+
+    def _new_tmp(self, like, k):
+        kind = (like.dtype, like.__class__, k)
+        flat = self._flat.get(kind)
+        if flat is None or flat.size < like.size:
+            xp = np if like.__class__ is np.ndarray else _xp(like)
+            flat = self._flat[kind] = xp.empty(like.size, like.dtype)
+            self._scratch = {key: v for key, v in self._scratch.items() if key[1:] != kind}
+        view = flat[:like.size].reshape(like.shape)
+        self._scratch[(like.shape,) + kind] = view
+        return view
+
+    def _grad(self, p, g, group, weight_decay=None):
+        """The gradient after `maximize` and L2 weight decay (torch: g + weight_decay * p)."""
+        if group["maximize"]:
+            g = np.negative(g, out=self._tmp(g, 0))
+        wd = group["weight_decay"] if weight_decay is None else weight_decay
+        if wd != 0:
+            t = np.multiply(p, float(wd), out=self._tmp(p, 1))
+            g = np.add(g, t, out=self._tmp(p, 0))
+        return g
+
+    def _lerp_(self, a, b, w):
+        """a.lerp_(b, w) with torch's two-sided formula; w is cast to a's dtype first."""
+        d = np.subtract(b, a, out=self._tmp(a, 2))
+        w = float(w)
+        if abs(w) < 0.5:
+            d *= w
+            a += d
+        else:
+            d *= a.dtype.type(1) - a.dtype.type(w)
+            np.subtract(b, d, out=a)
+
+    def _addcmul_(self, a, b, c, value, k=3):
+        """a.addcmul_(b, c, value): a + (value * b) * c."""
+        t = np.multiply(b, float(value), out=self._tmp(a, k))
+        t *= c
+        a += t
+
+    def _addcdiv_(self, a, b, c, value, k=3):
+        """a.addcdiv_(b, c, value): a + (value * b) / c."""
+        t = np.multiply(b, float(value), out=self._tmp(a, k))
+        t /= c
+        a += t
+
+    # ---- hooks ----
+    def register_step_pre_hook(self, hook):
+        return _add_hook(self._optimizer_step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook):
+        return _add_hook(self._optimizer_step_post_hooks, hook)
+
+    def register_state_dict_pre_hook(self, hook, prepend=False):
+        return _add_hook(self._optimizer_state_dict_pre_hooks, hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend=False):
+        return _add_hook(self._optimizer_state_dict_post_hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend=False):
+        return _add_hook(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend=False):
+        return _add_hook(self._optimizer_load_state_dict_post_hooks, hook, prepend)
+
+    # ---- state_dict ----
+    def state_dict(self):
+        """{'state': {index: {...}}, 'param_groups': [{..., 'params': [index, ...]}]}, as torch."""
+        for hook in self._optimizer_state_dict_pre_hooks.values():
+            hook(self)
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            start = len(index)
+            for i, p in enumerate(group["params"], start):
+                index.setdefault(id(p), i)
+            packed["params"] = [index[id(p)] for p in group["params"]]
+            groups.append(packed)
+        state = {(index[id(k)] if isinstance(k, Tensor) else k): v
+                 for k, v in self.state.items()}
+        out = {"state": state, "param_groups": groups}
+        for hook in self._optimizer_state_dict_post_hooks.values():
+            result = hook(self, out)
+            if result is not None:
+                out = result
+        return out
+
+    def load_state_dict(self, state_dict):
+        """Loads state_dict() output (ember's or torch's structure) onto these parameters."""
+        state_dict = state_dict.copy()
+        for hook in self._optimizer_load_state_dict_pre_hooks.values():
+            result = hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        groups = self.param_groups
+        saved = deepcopy(state_dict["param_groups"])
+        if len(groups) != len(saved):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved)):
+            raise ValueError("loaded state dict contains a parameter group that doesn't match "
+                             "the size of optimizer's group")
+        id_map = dict(zip(chain.from_iterable(s["params"] for s in saved),
+                          chain.from_iterable(g["params"] for g in groups)))
+        state = defaultdict(dict)
+        for k, v in state_dict["state"].items():
+            if k in id_map:
+                p = id_map[k]
+                state[p] = _cast(p, v, _group_flags(state_dict["param_groups"], k))
+            else:
+                state[k] = v
+        new_groups = []
+        for g, s in zip(groups, saved):
+            s["params"] = g["params"]
+            if "param_names" in g and "param_names" not in s:
+                s["param_names"] = g["param_names"]
+            new_groups.append(s)
+        self.__setstate__({"state": state, "param_groups": new_groups})
+        for hook in self._optimizer_load_state_dict_post_hooks.values():
+            hook(self)
+
+
+def _unpack_params(param_group):
+    """Normalizes group['params'] to a list of tensors, moving (name, tensor) names aside."""
+    params = param_group["params"]
+    if isinstance(params, Tensor):
+        params = [params]
+    elif isinstance(params, set):
+        raise TypeError("optimizer parameters need to be organized in ordered collections, but "
+                        "the ordering of tensors in sets will change between runs. Please use a "
+                        "list instead.")
+    params = list(params)
+    names = [p[0] for p in params if isinstance(p, tuple)]
+    tensors = [p[1] if isinstance(p, tuple) else p for p in params]
+    param_group["params"] = tensors
+    if names:
+        if len(names) != len(tensors):
+            raise ValueError("all optimizer params should be with/without names. Some param "
+                             "names are missing")
+        param_group["param_names"] = names
+    return tensors
+
+
+def _group_flags(groups, index):
+    for g in groups:
+        if index in g["params"]:
+            return bool(g.get("fused", False) or g.get("capturable", False))
+    return False
+
+
+def _cast(param, value, step_to_float32, key=None):
+    """Torch's rule: state tensors take the parameter's dtype and device, except `step`."""
+    if isinstance(value, Tensor):
+        if key == "step":
+            return value.to(dtype=D.float32, device=param.device) if step_to_float32 else value
+        if param.is_floating_point():
+            return value.to(dtype=param.dtype, device=param.device)
+        return value.to(device=param.device)
+    if isinstance(value, dict):
+        return {k: _cast(param, v, step_to_float32, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cast(param, v, step_to_float32) for v in value)
+    return value
