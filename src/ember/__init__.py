@@ -66,6 +66,8 @@ from ._random import Generator, default_generator  # noqa: E402
 from . import serialization  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from . import utils  # noqa: E402
+from . import nn, optim  # noqa: E402
+from .nn.functional import log_softmax, softmax  # noqa: E402
 from .ops import sampling as _sampling  # noqa: E402
 from .ops.sampling import *  # noqa: E402,F401,F403
 from .random import (get_rng_state, initial_seed, manual_seed, seed,  # noqa: E402

@@ -1,0 +1,558 @@
+"""The loss functions of torch.nn.functional (re-exported by `nn.functional`).
+
+`nll_loss` and the class-index `cross_entropy` are primitives: a row gather forward and a
+scatter backward, fused with a stable log-softmax for cross_entropy (d/dx = softmax * s - c,
+where c is the nll coefficient matrix and s its row sums). Label smoothing, probability
+targets and the other losses are compositions that follow ATen's formulas step by step.
+"""
+
+import math
+import warnings
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import _wrap
+from ..autograd import grad_mode as _gm
+from ..autograd.function import Op
+from ..ops.ternary import where
+
+__all__ = ["nll_loss", "cross_entropy", "l1_loss", "mse_loss", "smooth_l1_loss", "huber_loss",
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+           "poisson_nll_loss", "gaussian_nll_loss", "cosine_embedding_loss",
+           "margin_ranking_loss", "hinge_embedding_loss", "multi_margin_loss",
+           "multilabel_soft_margin_loss", "soft_margin_loss", "triplet_margin_loss"]
+
+_enabled = _gm._enabled
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+# ---------------------------------------------------------------- reduction plumbing
+def _legacy_reduction(size_average, reduce):
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    ret = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                  f"reduction='{ret}' instead.", stacklevel=3)
+    return ret
+
+
+def _resolve(size_average, reduce, reduction):
+    if size_average is not None or reduce is not None:
+        return _legacy_reduction(size_average, reduce)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _size_warning(input, target):
+    if target.shape != input.shape:
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
+                      f"({input.shape}). This will likely lead to incorrect results due to "
+                      "broadcasting. Please ensure they have the same size.", stacklevel=3)
+    from ..ops.shape import broadcast_tensors
+    return broadcast_tensors(input, target)
+
+
+# ---------------------------------------------------------------- nll / cross entropy
+def _rows(x):
+    """(C,) / (N, C) / (N, C, d...) -> (M, C): one row of class scores per target element."""
+    if x.ndim == 1:
+        return x[None]
+    if x.ndim == 2:
+        return x
+    return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+
+
+def _unrows(g2, shape):
+    if len(shape) == 1:
+        return g2[0]
+    if len(shape) == 2:
+        return g2
+    return np.moveaxis(g2.reshape((shape[0],) + tuple(shape[2:]) + (shape[1],)), -1, 1)
+
+
+def _nll_coef(ctx, dtype):
+    """The (M, C) matrix c with loss = sum(c * x) (before the upstream gradient)."""
+    m, c = ctx.m_c
+    coef = np.zeros((m, c), dtype)
+    w = ctx.wt if ctx.reduction != "mean" else ctx.wt / ctx.tw
+    coef[np.arange(m), ctx.tc] = -w
+    return coef
+
+
+def _nll_forward(ctx, x2, t, w, ignore_index, reduction):
+    valid = t != ignore_index
+    tc = np.where(valid, t, 0)
+    wt = valid.astype(x2.dtype) if w is None else w[tc] * valid
+    losses = -(x2[np.arange(len(tc)), tc] * wt)
+    ctx.tc, ctx.wt, ctx.reduction, ctx.m_c = tc, wt, reduction, x2.shape
+    if reduction == "none":
+        return losses
+    total = losses.sum(dtype=x2.dtype)
+    if reduction == "sum":
+        return np.asarray(total)
+    ctx.tw = wt.sum(dtype=x2.dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(total / ctx.tw)
+
+
+def _scale(ctx, coef_t, grad):
+    """coef * upstream grad, with grad per row for reduction='none'."""
+    return coef_t * (grad.reshape(-1, 1) if ctx.reduction == "none" else grad)
+
+
+class _NllLoss(Op):
+    _name = "NllLossBackward0"
+
+    def forward(ctx, x, t, w, ignore_index, reduction):
+        ctx.in_shape = x.shape
+        out = _nll_forward(ctx, _rows(x), t.reshape(-1), w, ignore_index, reduction)
+        return out.reshape(t.shape) if reduction == "none" else out
+
+    def backward(ctx, grad):
+        coef = _nll_coef(ctx, grad._data.dtype)
+        if _enabled[0]:
+            g2 = _scale(ctx, _wrap(coef), grad)
+            return _unrows_t(g2, ctx.in_shape), None, None
+        gd = grad._data
+        coef *= gd.reshape(-1, 1) if ctx.reduction == "none" else gd
+        return _wrap(_unrows(coef, ctx.in_shape)), None, None
+
+
+def _unrows_t(g2, shape):
+    if len(shape) == 1:
+        return g2[0]
+    if len(shape) == 2:
+        return g2
+    return g2.reshape((shape[0],) + tuple(shape[2:]) + (shape[1],)).movedim(-1, 1)
+
+
+class _CrossEntropy(Op):
+    _name = "NllLossBackward0"
+    save_inputs = (0,)
+
+    def forward(ctx, x, t, w, ignore_index, reduction):
+        ctx.in_shape = x.shape
+        x2 = _rows(x)
+        lp = x2 - x2.max(axis=1, keepdims=True)
+        lp -= np.log(np.exp(lp).sum(axis=1, keepdims=True))
+        ctx.lp = lp
+        out = _nll_forward(ctx, lp, t.reshape(-1), w, ignore_index, reduction)
+        return out.reshape(t.shape) if reduction == "none" else out
+
+    def backward(ctx, grad):
+        coef = _nll_coef(ctx, grad._data.dtype)
+        if _enabled[0]:
+            x, = ctx.saved_tensors
+            x2 = x.reshape(1, -1) if x.dim() == 1 else \
+                x if x.dim() == 2 else x.movedim(1, -1).reshape(-1, x.shape[1])
+            gl = _scale(ctx, _wrap(coef), grad)
+            g2 = gl - x2.softmax(1) * gl.sum(1, keepdim=True)
+            return _unrows_t(g2, ctx.in_shape), None, None
+        gd = grad._data
+        coef *= gd.reshape(-1, 1) if ctx.reduction == "none" else gd
+        g2 = coef - np.exp(ctx.lp) * coef.sum(axis=1, keepdims=True)  # dlogsoftmax
+        return _wrap(_unrows(g2, ctx.in_shape)), None, None
+
+
+def _check_nll(input, target, weight, ignore_index):
+    nd = input.dim()
+    if nd < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {nd})")
+    if nd != 1 and target.dim() and input.shape[0] != target.shape[0]:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
+                         f"batch_size ({target.shape[0]}).")
+    if target.dtype not in (D.int64, D.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                           f"{target.dtype._legacy[:-6]}")
+    if nd <= 2:
+        if target.dim() > 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        if nd == 1 and target.dim() != 0:
+            raise RuntimeError(f"size mismatch (got input: [{input.shape[0]}], target: "
+                               f"[{', '.join(str(s) for s in target.shape)}])")
+    else:
+        expected = (input.shape[0],) + tuple(input.shape[2:])
+        if tuple(target.shape) != expected:
+            raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
+    c = input.shape[1] if nd > 1 else input.shape[0]
+    t = target._data.astype(np.int64, copy=False)
+    bad = (t != ignore_index) & ((t < 0) | (t >= c))
+    if bad.any():
+        raise IndexError(f"Target {t[bad].flat[0]} is out of bounds.")
+    if weight is not None and weight.numel() != c:
+        raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no "
+                           f"classes but got weight tensor of shape: {list(weight.shape)}")
+    return t
+
+
+def _nll_like(cls, input, target, weight, ignore_index, reduction):
+    t = _check_nll(input, target, weight, ignore_index)
+    w = None if weight is None else weight._data.astype(input.dtype.np, copy=False)
+    return cls.run((input,), (input._data,), {"t": t, "w": w, "ignore_index": ignore_index,
+                                              "reduction": reduction})
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """Matches torch.nn.functional.nll_loss: -weight[t] * input[t], reduced over targets."""
+    reduction = _resolve(size_average, reduce, reduction)
+    return _nll_like(_NllLoss, input, target, weight, ignore_index, reduction)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """Matches torch.nn.functional.cross_entropy (class indices or class probabilities)."""
+    reduction = _resolve(size_average, reduce, reduction)
+    if input.shape == target.shape:
+        if not target.dtype.is_floating_point:
+            raise RuntimeError("Expected floating point type for target with class "
+                               f"probabilities, got {target.dtype._legacy[:-6]}")
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
+    if label_smoothing > 0.0:
+        if label_smoothing > 1.0:
+            raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
+                               f"{label_smoothing}")
+        return _cross_entropy_smoothed(input, target, weight, ignore_index, reduction,
+                                       label_smoothing)
+    return _nll_like(_CrossEntropy, input, target, weight, ignore_index, reduction)
+
+
+def _class_weight(weight, nd, class_dim):
+    shape = [1] * nd
+    shape[class_dim] = weight.shape[0]
+    return weight.reshape(shape)
+
+
+def _cross_entropy_probs(input, target, weight, reduction, eps):
+    class_dim = 0 if input.dim() == 1 else 1
+    n_classes = input.shape[class_dim]
+    from .functional import log_softmax
+    lp = log_softmax(input, class_dim)
+    if eps > 0:
+        target = target * (1 - eps) + eps / n_classes
+    prod = lp * target
+    if weight is not None:
+        prod = prod * _class_weight(weight, input.dim(), class_dim)
+    if reduction == "mean":
+        return -prod.sum() / (input.numel() / n_classes)
+    if reduction == "sum":
+        return -prod.sum()
+    return -prod.sum(class_dim)
+
+
+def _cross_entropy_smoothed(input, target, weight, ignore_index, reduction, eps):
+    class_dim = 0 if input.dim() == 1 else 1
+    n_classes = input.shape[class_dim]
+    from .functional import log_softmax
+    lp = log_softmax(input, class_dim)
+    nll = nll_loss(lp, target, weight, ignore_index=ignore_index, reduction=reduction)
+    ignore = target == ignore_index
+    if weight is not None:
+        smooth = -(lp * _class_weight(weight, input.dim(), class_dim)).sum(class_dim)
+    else:
+        smooth = -lp.sum(class_dim)
+    smooth = smooth.masked_fill(ignore, 0.0)
+    if reduction == "mean":
+        if weight is not None:
+            kept = target[~ignore].reshape(-1)
+            ret = smooth.sum() / weight.gather(0, kept).sum()
+        else:
+            ret = smooth.sum() / (~ignore).sum()
+    elif reduction == "sum":
+        ret = smooth.sum()
+    else:
+        ret = smooth
+    return (1 - eps) * nll + ret * (eps / n_classes)
+
+
+# ---------------------------------------------------------------- regression losses
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Matches torch.nn.functional.l1_loss: |x - y|."""
+    reduction = _resolve(size_average, reduce, reduction)
+    x, y = _size_warning(input, target)
+    return _reduce((x - y).abs(), reduction)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Matches torch.nn.functional.mse_loss: (x - y)^2."""
+    reduction = _resolve(size_average, reduce, reduction)
+    x, y = _size_warning(input, target)
+    d = x - y
+    return _reduce(d * d, reduction)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """Matches torch.nn.functional.smooth_l1_loss: 0.5 d^2 / beta if |d| < beta, else
+    |d| - beta / 2."""
+    reduction = _resolve(size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    x, y = _size_warning(input, target)
+    d = x - y
+    z = d.abs()
+    if beta == 0:
+        return _reduce(z, reduction)
+    return _reduce(where(z < beta, 0.5 * d * d / beta, z - 0.5 * beta), reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """Matches torch.nn.functional.huber_loss: 0.5 d^2 if |d| < delta else delta (|d| - delta/2)."""
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    x, y = _size_warning(input, target)
+    d = x - y
+    z = d.abs()
+    loss = where(z < delta, 0.5 * d * d, delta * (z - 0.5 * delta))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+# ---------------------------------------------------------------- binary losses
+class _BinaryCrossEntropy(Op):
+    _name = "BinaryCrossEntropyBackward0"
+    save_inputs = (0, 1)
+
+    def forward(ctx, x, t, w, reduction):
+        ctx.w, ctx.reduction = w, reduction
+        with np.errstate(divide="ignore"):
+            loss = (t - 1) * np.maximum(np.log1p(-x), -100) - t * np.maximum(np.log(x), -100)
+        if w is not None:
+            loss = loss * w
+        if reduction == "none":
+            return loss
+        return np.asarray(loss.sum(dtype=x.dtype) if reduction == "sum" else loss.mean(
+            dtype=x.dtype))
+
+    def backward(ctx, grad):
+        x, t = ctx.saved_tensors
+        g = grad if ctx.reduction == "none" else grad.expand(x.shape)
+        if ctx.reduction == "mean":
+            g = g / x.numel()
+        if ctx.w is not None:
+            g = g * _wrap(ctx.w)
+        need = ctx.needs_input_grad
+        gx = g * (x - t) / ((1 - x) * x).clamp_min(1e-12) if need[0] else None
+        gt = None
+        if need[1]:  # d/dt = log(1 - x) - log(x), each clamped at -100
+            gt = g * ((-x).log1p().clamp_min(-100) - x.log().clamp_min(-100))
+        return gx, gt, None, None
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    """Matches torch.nn.functional.binary_cross_entropy (logs clamped at -100)."""
+    reduction = _resolve(size_average, reduce, reduction)
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
+                         f"size ({input.shape}) is deprecated. Please ensure they have the same "
+                         "size.")
+    xd, td = input._data, target._data
+    if not ((xd >= 0) & (xd <= 1)).all():
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    if not ((td >= 0) & (td <= 1)).all():
+        raise RuntimeError("all elements of target should be between 0 and 1")
+    w = None
+    if weight is not None:
+        w = np.broadcast_to(weight._data, np.broadcast_shapes(td.shape, weight._data.shape))
+    return _BinaryCrossEntropy.run((input, target), (xd, td.astype(xd.dtype, copy=False)),
+                                   {"w": w, "reduction": reduction})
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """Matches torch.nn.functional.binary_cross_entropy_with_logits:
+    (1 - t) x - log_weight * logsigmoid(x), log_weight = (pos_weight - 1) t + 1."""
+    reduction = _resolve(size_average, reduce, reduction)
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size "
+                         f"({input.shape})")
+    from .functional import logsigmoid
+    ls = logsigmoid(input)
+    if pos_weight is not None:
+        ls = ls * ((pos_weight - 1) * target + 1)
+    loss = (1 - target) * input - ls
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Matches torch.nn.functional.soft_margin_loss: log(1 + exp(-y x))."""
+    reduction = _resolve(size_average, reduce, reduction)
+    return _reduce((-input * target).exp().log1p(), reduction)
+
+
+# ---------------------------------------------------------------- distribution losses
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """Matches torch.nn.functional.kl_div: target * (log target - input), pointwise."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    elif reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns with "
+                      "the KL div math definition.'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.", stacklevel=2)
+    if reduction not in _REDUCTIONS + ("batchmean",):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):  # xlogy(t, t): 0 where t == 0
+            loss = where(target == 0, 0.0, target * target.log()) - target * input
+    if reduction == "batchmean":
+        s = loss.sum()
+        return s / input.shape[0] if input.dim() else s
+    return _reduce(loss, reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
+                     reduce=None, reduction="mean"):
+    """Matches torch.nn.functional.poisson_nll_loss."""
+    reduction = _resolve(size_average, reduce, reduction)
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        st = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
+        loss = loss + st.masked_fill(target <= 1, 0)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """Matches torch.nn.functional.gaussian_nll_loss: 0.5 (log var + (x - y)^2 / var)."""
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        from ..ops.creation import ones_like
+        var = var * ones_like(input)
+    elif bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    if var.shape != input.shape:
+        if input.shape[:-1] == var.shape:
+            var = var.unsqueeze(-1)
+        elif not (input.dim() == var.dim() and sum(
+                b for a, b in zip(input.shape, var.shape) if a != b) == 1):
+            raise ValueError("var is of incorrect size")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(reduction + " is not valid")
+    var = var.clone()
+    with _gm.no_grad():
+        var.clamp_(min=eps)
+    d = input - target
+    loss = 0.5 * (var.log() + d * d / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+# ---------------------------------------------------------------- margin and embedding losses
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                          reduction="mean"):
+    """Matches torch.nn.functional.cosine_embedding_loss."""
+    reduction = _resolve(size_average, reduce, reduction)
+    dim = input1.dim() - 1
+    prod = (input1 * input2).sum(dim)
+    m1 = (input1 * input1).sum(dim) + 1e-12
+    m2 = (input2 * input2).sum(dim) + 1e-12
+    cos = prod / (m1 * m2).sqrt()
+    zeros = cos.detach() * 0
+    pos = where(target == 1, 1 - cos, zeros)
+    neg = where(target == -1, (cos - margin).clamp_min(0), zeros)
+    return _reduce(pos + neg, reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                        reduction="mean"):
+    """Matches torch.nn.functional.margin_ranking_loss: max(0, -y (x1 - x2) + margin)."""
+    reduction = _resolve(size_average, reduce, reduction)
+    if input1.dim() != input2.dim() or input1.dim() != target.dim():
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension "
+                           f"but got sizes: input1: {input1.shape}, input2: {input2.shape}, "
+                           f"target: {target.shape} ")
+    return _reduce((-target * (input1 - input2) + margin).clamp_min(0), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction="mean"):
+    """Matches torch.nn.functional.hinge_embedding_loss."""
+    reduction = _resolve(size_average, reduce, reduction)
+    zeros = input.detach() * 0
+    out_margin = where(target != 1, (margin - input).clamp_min(0), zeros)
+    out_self = where(target != -1, input, zeros)
+    return _reduce(out_margin + out_self, reduction)
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
+                      reduce=None, reduction="mean"):
+    """Matches torch.nn.functional.multi_margin_loss:
+    sum_{j != y} max(0, margin - x[y] + x[j])^p * w[y] / C per sample."""
+    reduction = _resolve(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.dim() != 1:
+        raise ValueError("weight must be one-dimensional")
+    x = input if input.dim() > 1 else input.unsqueeze(0)
+    t = target.reshape(-1)
+    c = x.shape[1]
+    if bool(((t < 0) | (t >= c)).any()):
+        raise RuntimeError("target out of range")
+    z = margin - x.gather(1, t.unsqueeze(1)) + x
+    h = where(z > 0, z, 0.0)
+    if p == 2:
+        h = h * h
+    if weight is not None:
+        h = h * weight[t].unsqueeze(1)
+    from .functional import one_hot
+    h = h * (1 - one_hot(t, c)).to(x.dtype)
+    loss = h.sum(1) / c
+    if input.dim() == 1:
+        loss = loss.reshape(())
+    return _reduce(loss, reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction="mean"):
+    """Matches torch.nn.functional.multilabel_soft_margin_loss."""
+    reduction = _resolve(size_average, reduce, reduction)
+    from .functional import logsigmoid
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.dim() - 1
+    loss = loss.sum(class_dim) / input.shape[class_dim]
+    return _reduce(loss, reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction="mean"):
+    """Matches torch.nn.functional.triplet_margin_loss: max(d(a, p) - d(a, n) + margin, 0)."""
+    reduction = _resolve(size_average, reduce, reduction)
+    a, po, n = anchor.dim(), positive.dim(), negative.dim()
+    if not a == po == n:
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the "
+                           f"same number of dimensions, but got: anchor {a}D, positive {po}D, "
+                           f"and negative {n}D inputs")
+    from .functional import pairwise_distance
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        from ..ops.pointwise import minimum
+        d_neg = minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce((margin + d_pos - d_neg).clamp_min(0), reduction)
+

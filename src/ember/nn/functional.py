@@ -1,0 +1,743 @@
+"""ember.nn.functional: torch.nn.functional's activations, linear maps, dropout, embeddings,
+softmax family, padding and distances; the losses live in `_functional_loss.py` and are
+re-exported here.
+
+Hot ops are primitives with a hand-written backward: `linear` (one GEMM into a fresh buffer, bias
+added in place; backward skips the gradients nobody needs), `softmax`/`log_softmax` (stable at
+logits of +-1e4). Pointwise activations are one line each in `_ACT`: array forward, Tensor
+backward (so double backward still works), mirroring torch's kernels at the kinks.
+Everything else is composed from ember ops and gets its gradient for free.
+"""
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Tensor, _check_inplace, _wrap
+from ..autograd import grad_mode as _gm
+from ..autograd.function import Op
+from ..ops import _special
+from ..ops.inplace import _inplace
+from ..ops.ternary import where
+
+_enabled = _gm._enabled
+_ndarray = np.ndarray
+
+
+def _xp(a):
+    if a.__class__ is _ndarray:
+        return np
+    import cupy
+    return cupy
+
+
+# ---------------------------------------------------------------- linear
+class _Linear(Op):
+    _name = "AddmmBackward0"
+    save_inputs = (0, 1)
+
+    def forward(ctx, x, w, b):
+        xp = _xp(x)
+        if x.ndim == 2:
+            out = xp.matmul(x, w.T)
+        else:
+            out = xp.matmul(x.reshape(-1, x.shape[-1]), w.T).reshape(x.shape[:-1] + w.shape[:1])
+        if b is not None:
+            out += b
+        return out
+
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        n_out, n_in = w._data.shape
+        if _enabled[0]:  # create_graph: stay differentiable
+            g2 = grad.reshape(-1, n_out)
+            return (grad @ w if need_x else None,
+                    g2.mT @ x.reshape(-1, n_in) if need_w else None,  # dW = g^T x
+                    g2.sum(0) if need_b else None)
+        g, xp = grad._data, _xp(grad._data)
+        g2 = g.reshape(-1, n_out)
+        gx = _wrap(xp.matmul(g, w._data)) if need_x else None  # dx = g W
+        gw = _wrap(xp.matmul(g2.T, x._data.reshape(-1, n_in))) if need_w else None
+        gb = _wrap(g2.sum(0)) if need_b else None
+        return gx, gw, gb
+
+
+_C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+            "float16": "c10::Half"}
+_LINEAR_NAMES = {(True, True): "AddmmBackward0", (True, False): "MmBackward0"}
+
+
+def linear(input, weight, bias=None):
+    """Matches torch.nn.functional.linear: input @ weight.T + bias."""
+    if input.dtype is not weight.dtype:
+        if bias is None:
+            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                               f"{_C_NAMES.get(input.dtype.name, input.dtype.name)} != "
+                               f"{_C_NAMES.get(weight.dtype.name, weight.dtype.name)}")
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
+                           f"{input.dtype._legacy[:-6]} and {weight.dtype._legacy[:-6]}")
+    if bias is not None and bias.dtype is not weight.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got "
+                           f"{bias.dtype._legacy[:-6]} and {weight.dtype._legacy[:-6]}")
+    sx, sw = input._data.shape, weight._data.shape
+    if not sx or sx[-1] != sw[-1]:
+        rows = int(np.prod(sx[:-1])) if len(sx) > 1 else 1
+        k = sx[-1] if sx else 1
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and "
+                           f"{sw[1]}x{sw[0]})")
+    out = _Linear.run((input, weight, bias),
+                      (input._data, weight._data, None if bias is None else bias._data), {})
+    fn = out.grad_fn
+    if fn is not None and not (len(sx) == 2 and bias is not None):
+        fn._name = _LINEAR_NAMES.get((len(sx) == 2, bias is not None), "ViewBackward0")
+    return out
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """Matches torch.nn.functional.bilinear: x1^T W_o x2 + b_o for every output o."""
+    lead = input1.shape[:-1]
+    x1 = input1.reshape(-1, input1.shape[-1])
+    x2 = input2.reshape(-1, input2.shape[-1])
+    from ..ops.linalg import einsum
+    out = einsum("bi,oij,bj->bo", x1, weight, x2)
+    if bias is not None:
+        out = out + bias
+    return out.reshape(tuple(lead) + (weight.shape[0],))
+
+
+# ---------------------------------------------------------------- pointwise activations
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+_K_BETA = math.sqrt(2.0) * (2.0 / math.sqrt(math.pi)) * 0.5
+_K_KAPPA = 0.044715
+
+
+def _elu_fwd(xp, x, alpha, scale, in_scale):
+    neg = (xp.exp(xp.minimum(x, 0) * in_scale) - 1) * (alpha * scale)
+    return xp.where(x > 0, x * scale, neg)
+
+
+def _elu_bwd(g, x, alpha, scale, in_scale):
+    neg = g * (in_scale * alpha * scale) * (x.clamp(max=0) * in_scale).exp()
+    return where(x > 0, g * scale, neg)
+
+
+def _gelu_fwd(xp, x, approximate):
+    if approximate == "tanh":
+        inner = _K_BETA * (x + _K_KAPPA * x * x * x)
+        return 0.5 * x * (1 + xp.tanh(inner))
+    return x * 0.5 * (1 + _special.erf(xp, x * (1 / math.sqrt(2.0))).astype(x.dtype))
+
+
+def _gelu_bwd(g, x, approximate):
+    if approximate == "tanh":
+        x_sq = x * x
+        t = (_K_BETA * (x + _K_KAPPA * x_sq * x)).tanh()
+        right = 0.5 * x * (1 - t * t) * _K_BETA * (1 + 3 * _K_KAPPA * x_sq)
+        return g * (0.5 * (1 + t) + right)
+    cdf = 0.5 * (1 + (x * (1 / math.sqrt(2.0))).erf())
+    pdf = (-0.5 * x * x).exp() * (1 / math.sqrt(2 * math.pi))
+    return g * (cdf + x * pdf)
+
+
+def _softplus_fwd(xp, x, beta, threshold):
+    z = x * beta
+    with np.errstate(over="ignore"):
+        return xp.where(z > threshold, x, xp.log1p(xp.exp(z)) / beta)
+
+
+def _softplus_bwd(g, x, beta, threshold):
+    z = (x * beta).clamp(max=threshold).exp()
+    return where(x * beta > threshold, g, g * z / (z + 1))
+
+
+def _logsigmoid_fwd(xp, x):
+    return xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+
+
+def _logsigmoid_bwd(g, x):
+    neg = x < 0
+    z = (-x.abs()).exp()
+    return g * (neg.to(x.dtype) - where(neg, 1.0, -1.0).to(x.dtype) * (z / (1 + z)))
+
+
+def _mish_fwd(xp, x):
+    with np.errstate(over="ignore"):
+        return x * xp.tanh(xp.log1p(xp.exp(x)))
+
+
+def _mish_bwd(g, x):
+    s = x.sigmoid()
+    t = x.exp().log1p().tanh()
+    return g * (t + x * s * (1 - t * t))
+
+
+def _hardswish_fwd(xp, x):
+    return x * xp.minimum(xp.maximum(x + 3, 0), 6) / 6
+
+
+def _hardswish_bwd(g, x):
+    return where(x <= -3, 0.0, where(x < 3, g * (x / 3 + 0.5), g))
+
+
+_ACT = {
+    # name: (grad_fn name, forward(xp, x, *params) on arrays, backward(g, x, *params) on Tensors)
+    "leaky_relu": ("LeakyReluBackward0", lambda xp, x, s: xp.where(x > 0, x, x * s),
+                   lambda g, x, s: where(x > 0, g, g * s)),
+    "elu": ("EluBackward0", _elu_fwd, _elu_bwd),
+    "gelu": ("GeluBackward0", _gelu_fwd, _gelu_bwd),
+    "silu": ("SiluBackward0", lambda xp, x: x * _special.sigmoid(xp, x),
+             lambda g, x: g * x.sigmoid() * (1 + x * (1 - x.sigmoid()))),
+    "mish": ("MishBackward0", _mish_fwd, _mish_bwd),
+    "hardtanh": ("HardtanhBackward0", lambda xp, x, lo, hi: xp.minimum(xp.maximum(x, lo), hi),
+                 lambda g, x, lo, hi: where((x <= lo) | (x >= hi), 0.0, g)),
+    "hardsigmoid": ("HardsigmoidBackward0",
+                    lambda xp, x: xp.minimum(xp.maximum(x + 3, 0), 6) / 6,
+                    lambda g, x: where((x > -3) & (x < 3), g / 6, 0.0)),
+    "hardswish": ("HardswishBackward0", _hardswish_fwd, _hardswish_bwd),
+    "softplus": ("SoftplusBackward0", _softplus_fwd, _softplus_bwd),
+    "threshold": ("ThresholdBackward0", lambda xp, x, th, v: xp.where(x > th, x, v),
+                  lambda g, x, th, v: where(x <= th, 0.0, g)),
+    "logsigmoid": ("LogSigmoidBackward0", _logsigmoid_fwd, _logsigmoid_bwd),
+    "hardshrink": ("HardshrinkBackward0", lambda xp, x, lam: xp.where(xp.abs(x) > lam, x, 0),
+                   lambda g, x, lam: where((x >= -lam) & (x <= lam), 0.0, g)),
+    "softshrink": ("SoftshrinkBackward0",
+                   lambda xp, x, lam: xp.where(x > lam, x - lam, xp.where(x < -lam, x + lam, 0)),
+                   lambda g, x, lam: where((x >= -lam) & (x <= lam), 0.0, g)),
+}
+
+
+def _make_act(name, grad_name, fwd, bwd):
+    def forward(ctx, x, params):
+        ctx.params = params
+        with np.errstate(over="ignore", invalid="ignore"):
+            return fwd(_xp(x), x, *params).astype(x.dtype, copy=False)
+
+    def backward(ctx, grad):
+        return bwd(grad, ctx.saved_tensors[0], *ctx.params)
+    return type(name.title().replace("_", ""), (Op,), {
+        "_name": grad_name, "save_inputs": (0,), "forward": forward, "backward": backward})
+
+
+_ACT_OPS = {name: _make_act(name, *spec) for name, spec in _ACT.items()}
+
+
+def _act(name, input, params=(), inplace=False):
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"\"{name}_cpu\" not implemented for '{input.dtype._legacy[:-6]}'")
+    op = _ACT_OPS[name]
+    if not inplace:
+        return op.run((input,), (input._data,), {"params": params})
+    _check_inplace(input)
+    src = input.clone() if _enabled[0] and input._rg else input  # backward reads the original
+    return _inplace(input, op.run((src,), (src._data,), {"params": params}))
+
+
+def relu(input, inplace=False):
+    return input.relu_() if inplace else input.relu()
+
+
+def relu_(input):
+    return input.relu_()
+
+
+def relu6(input, inplace=False):
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return _act("leaky_relu", input, (float(negative_slope),), inplace)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, True)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    return _act("elu", input, (float(alpha), 1.0, 1.0), inplace)
+
+
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, True)
+
+
+def selu(input, inplace=False):
+    return _act("elu", input, (_SELU_ALPHA, _SELU_SCALE, 1.0), inplace)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError")
+    return _act("elu", input, (float(alpha), 1.0, 1.0 / alpha), inplace)
+
+
+def gelu(input, approximate="none"):
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return _act("gelu", input, (approximate,))
+
+
+def silu(input, inplace=False):
+    return _act("silu", input, (), inplace)
+
+
+def mish(input, inplace=False):
+    return _act("mish", input, (), inplace)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _act("hardtanh", input, (float(min_val), float(max_val)), inplace)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, True)
+
+
+def hardsigmoid(input, inplace=False):
+    return _act("hardsigmoid", input, (), inplace)
+
+
+def hardswish(input, inplace=False):
+    return _act("hardswish", input, (), inplace)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    return _act("softplus", input, (float(beta), float(threshold)))
+
+
+def threshold(input, threshold, value, inplace=False):
+    return _act("threshold", input, (float(threshold), float(value)), inplace)
+
+
+def threshold_(input, threshold, value):
+    return _act("threshold", input, (float(threshold), float(value)), True)
+
+
+def logsigmoid(input):
+    return _act("logsigmoid", input)
+
+
+def hardshrink(input, lambd=0.5):
+    return _act("hardshrink", input, (float(lambd),))
+
+
+def softshrink(input, lambd=0.5):
+    return _act("softshrink", input, (float(lambd),))
+
+
+def sigmoid(input):
+    return input.sigmoid()
+
+
+def tanh(input):
+    return input.tanh()
+
+
+def softsign(input):
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input):
+    return input - input.tanh()
+
+
+def prelu(input, weight):
+    """Matches torch.nn.functional.prelu: x if x > 0 else weight[channel] * x."""
+    w = weight
+    if input.dim() >= 2 and weight.numel() > 1:
+        w = weight.reshape((1, -1) + (1,) * (input.dim() - 2))
+    return where(input > 0, input, w * input)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Matches torch.nn.functional.rrelu in eval mode (a leaky relu of the mean slope)."""
+    if training:
+        raise NotImplementedError("ember does not implement rrelu(training=True) yet")
+    return leaky_relu(input, (lower + upper) / 2, inplace)
+
+
+def glu(input, dim=-1):
+    """Matches torch.nn.functional.glu: first half * sigmoid(second half) along dim."""
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    n = input.shape[dim]
+    if n % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension "
+                           f"{dim % input.dim()} is size {n}")
+    a, b = input.chunk(2, dim)
+    return a * b.sigmoid()
+
+
+# ---------------------------------------------------------------- softmax family
+class _LogSoftmax(Op):
+    _name = "LogSoftmaxBackward0"
+    save_output = True
+
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        xp = _xp(x)
+        s = x - x.max(axis=dim, keepdims=True)
+        s -= xp.log(xp.exp(s).sum(axis=dim, keepdims=True))
+        return s
+
+    def backward(ctx, grad):
+        y = ctx.output
+        if _enabled[0]:
+            return grad - y.exp() * grad.sum(ctx.dim, keepdim=True)
+        g = grad._data
+        return _wrap(g - _xp(g).exp(y._data) * g.sum(axis=ctx.dim, keepdims=True))
+
+
+class _Softmax(Op):
+    _name = "SoftmaxBackward0"
+    save_output = True
+
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        e = _xp(x).exp(x - x.max(axis=dim, keepdims=True))
+        e /= e.sum(axis=dim, keepdims=True)
+        return e
+
+    def backward(ctx, grad):
+        y = ctx.output
+        if _enabled[0]:
+            return y * (grad - (grad * y).sum(ctx.dim, keepdim=True))
+        g, yd = grad._data, y._data
+        gy = g * yd
+        return _wrap(gy - yd * gy.sum(axis=ctx.dim, keepdims=True))  # y (g - sum(g y))
+
+
+def _softmax_dim(name, ndim, stacklevel=3):
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _softmax_op(cls, input, dim, dtype):
+    if dtype is not None:
+        input = input.to(dtype)
+    elif not input.dtype.is_floating_point:
+        raise RuntimeError(f"\"{cls._name[:-9].lower()}_lastdim_kernel_impl\" not implemented "
+                           f"for '{input.dtype._legacy[:-6]}'")
+    nd = input._data.ndim
+    from .._tensor import _dim
+    d = _dim(dim, nd) if nd else 0
+    if nd == 0:
+        return cls.run((input,), (input._data.reshape(1),), {"dim": 0}).reshape(())
+    return cls.run((input,), (input._data,), {"dim": d})
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """Matches torch.nn.functional.softmax."""
+    if dim is None:
+        dim = _softmax_dim("softmax", input.dim(), _stacklevel)
+    return _softmax_op(_Softmax, input, dim, dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """Matches torch.nn.functional.log_softmax."""
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.dim(), _stacklevel)
+    return _softmax_op(_LogSoftmax, input, dim, dtype)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """Matches torch.nn.functional.softmin: softmax(-input)."""
+    if dim is None:
+        dim = _softmax_dim("softmin", input.dim(), _stacklevel)
+    if dtype is not None:
+        input = input.to(dtype)
+    return softmax(-input, dim)
+
+
+def _softmax_method(self, dim, dtype=None):
+    return softmax(self, dim, dtype=dtype)
+
+
+def _log_softmax_method(self, dim, dtype=None):
+    return log_softmax(self, dim, dtype=dtype)
+
+
+Tensor.softmax = _softmax_method
+Tensor.log_softmax = _log_softmax_method
+
+
+# ---------------------------------------------------------------- dropout
+def _check_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _dropout_impl(input, p, training, inplace, feature=False, alpha=False):
+    _check_p(p)
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    if p == 1:
+        zero = _wrap(np.zeros((), input.dtype.np))
+        return input.mul_(zero) if inplace else input * zero
+    shape = input.shape
+    if feature:
+        shape = tuple(shape[:2]) + (1,) * (input.dim() - 2)
+    noise = _wrap(np.empty(shape, input.dtype.np))
+    noise.bernoulli_(1 - p)
+    nd = noise._data
+    if alpha:
+        a_ = 1.7580993408473766
+        a = 1.0 / math.sqrt((a_ * a_ * p + 1) * (1 - p))
+        b = _wrap((nd - 1) * nd.dtype.type(a_ * a) + nd.dtype.type(a_ * a * p))
+        nd *= nd.dtype.type(a)
+        out = input.mul_(noise) if inplace else input * noise
+        return out.add_(b) if inplace else out + b
+    nd /= nd.dtype.type(1 - p)
+    return input.mul_(noise) if inplace else input * noise
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Matches torch.nn.functional.dropout: mask ~ Bernoulli(1-p) / (1-p), torch's stream."""
+    return _dropout_impl(input, p, training, inplace)
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Matches torch.nn.functional.alpha_dropout (keeps SELU's mean and variance)."""
+    return _dropout_impl(input, p, training, inplace, alpha=True)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    return _dropout_impl(input, p, training, inplace, feature=True, alpha=True)
+
+
+def _feature_dropout(input, p, training, inplace, batched_dim, name):
+    _check_p(p)
+    if input.dim() not in (batched_dim - 1, batched_dim):
+        warnings.warn(f"{name}: Received a {input.dim()}-D input to {name}, which is deprecated "
+                      f"and will result in an error in a future release.", stacklevel=3)
+    if input.dim() == batched_dim - 1:
+        out = _dropout_impl(input.unsqueeze(0), p, training, False, feature=True)
+        out = out.squeeze(0)
+        return input.copy_(out) if inplace else out
+    return _dropout_impl(input, p, training, inplace, feature=True)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.dim()}D "
+                           "input. Note that dropout1d exists to provide channel-wise dropout on "
+                           "inputs with 1 spatial dimension, a channel dimension, and an "
+                           "optional batch dimension (i.e. 2D or 3D inputs).")
+    return _feature_dropout(input, p, training, inplace, 3, "dropout1d")
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    return _feature_dropout(input, p, training, inplace, 4, "dropout2d")
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    return _feature_dropout(input, p, training, inplace, 5, "dropout3d")
+
+
+# ---------------------------------------------------------------- embeddings
+class _Embedding(Op):
+    _name = "EmbeddingBackward0"
+
+    def forward(ctx, idx, w, padding_idx, scale_grad_by_freq):
+        ctx.idx, ctx.n = idx, w.shape[0]
+        ctx.padding_idx, ctx.scale = padding_idx, scale_grad_by_freq
+        return w[idx]
+
+    def backward(ctx, grad):
+        idx = ctx.idx.reshape(-1)
+        g = grad.reshape(-1, grad.shape[-1])
+        if ctx.scale:
+            counts = np.bincount(idx, minlength=ctx.n)
+            g = g / _wrap(counts[idx].astype(g.dtype.np)[:, None])
+        if ctx.padding_idx is not None:
+            g = g * _wrap((idx != ctx.padding_idx).astype(g.dtype.np)[:, None])
+        from ..ops.creation import zeros
+        gw = zeros((ctx.n, g.shape[-1]), dtype=g.dtype)
+        return None, gw.index_add(0, _wrap(idx), g), None, None
+
+
+def _renorm_rows(weight, input, max_norm, norm_type):
+    """Matches torch.embedding_renorm_: rescale looked-up rows whose norm exceeds max_norm."""
+    w = weight._data
+    rows = np.unique(input._data.reshape(-1))
+    sub = w[rows]
+    if norm_type == math.inf:
+        norms = np.abs(sub).max(axis=1)
+    else:
+        norms = (np.abs(sub) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+    big = norms > max_norm
+    scale = (max_norm / (norms[big] + 1e-7)).astype(w.dtype)
+    w[rows[big]] = sub[big] * scale[:, None]
+    weight._bump()
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """Matches torch.nn.functional.embedding: rows of weight picked by integer input."""
+    if padding_idx is not None:
+        n = weight.size(0)
+        if padding_idx > 0:
+            assert padding_idx < n, "Padding_idx must be within num_embeddings"
+        elif padding_idx < 0:
+            assert padding_idx >= -n, "Padding_idx must be within num_embeddings"
+            padding_idx = n + padding_idx
+    if input.dtype not in (D.int64, D.int32):
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "
+                           "following scalar types: Long, Int; but got "
+                           f"torch.{input.dtype._legacy} instead (while checking arguments for "
+                           "embedding)")
+    if max_norm is not None:
+        with _gm.no_grad():
+            _renorm_rows(weight, input, max_norm, norm_type)
+    idx = input._data
+    if idx.size and (idx.min() < 0 or idx.max() >= weight.size(0)):
+        raise IndexError("index out of range in self")
+    return _Embedding.run((None, weight), (idx, weight._data),
+                          {"padding_idx": padding_idx, "scale_grad_by_freq": scale_grad_by_freq})
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False,
+                  mode="mean", sparse=False, per_sample_weights=None, include_last_offset=False,
+                  padding_idx=None):
+    """Matches torch.nn.functional.embedding_bag (sum / mean / max over each bag)."""
+    from ..ops.creation import arange, tensor, zeros
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"mode has to be one of sum, mean or max, but got {mode}")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError("embedding_bag: per_sample_weights was not None. "
+                                  "per_sample_weights is only supported for mode='sum' (got "
+                                  f"mode='{mode}'). Please open a feature request on GitHub.")
+    if input.dim() == 2:
+        if offsets is not None:
+            raise ValueError("if input is 2D, then offsets has to be None, as input is treated is "
+                             "a mini-batch of fixed length sequences. However, found offsets of "
+                             f"type {type(offsets)}")
+        b, n = input.shape
+        offsets = arange(0, b * n, n)
+        input = input.reshape(-1)
+        if per_sample_weights is not None:
+            per_sample_weights = per_sample_weights.reshape(-1)
+    elif input.dim() == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        if offsets.dim() != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
+                         f"{input.dim()}")
+    off = offsets._data.astype(np.int64)
+    n_bags = len(off) - 1 if include_last_offset else len(off)
+    ends = np.append(off[1:], input.numel())[:n_bags] if not include_last_offset else off[1:]
+    bag = np.repeat(np.arange(n_bags), np.maximum(ends - off[:n_bags], 0))
+    m = len(bag)
+    idx = input._data[:m]
+    keep = np.ones(m, bool) if padding_idx is None else idx != (padding_idx % weight.size(0))
+    emb = embedding(tensor(idx[keep]), weight, None, max_norm, norm_type, scale_grad_by_freq)
+    bag_t = tensor(bag[keep])
+    d = weight.size(1)
+    if mode == "max":
+        rows = []
+        for i in range(n_bags):
+            sel = np.nonzero(bag[keep] == i)[0]
+            rows.append(emb[tensor(sel)].amax(0) if len(sel) else zeros(d, dtype=weight.dtype))
+        from ..ops.shape import stack
+        return stack(rows) if rows else zeros((0, d), dtype=weight.dtype)
+    if per_sample_weights is not None:
+        emb = emb * per_sample_weights[tensor(np.nonzero(keep)[0])].unsqueeze(1)
+    out = zeros((n_bags, d), dtype=weight.dtype).index_add(0, bag_t, emb)
+    if mode == "mean":
+        counts = np.bincount(bag[keep], minlength=n_bags).astype(weight.dtype.np)
+        out = out / tensor(np.maximum(counts, 1)[:, None])
+    return out
+
+
+# ---------------------------------------------------------------- normalization and distances
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Matches torch.nn.functional.layer_norm: (x - mean) / sqrt(var + eps) * w + b."""
+    if isinstance(normalized_shape, numbers.Integral):
+        normalized_shape = (normalized_shape,)
+    k = len(normalized_shape)
+    if tuple(input.shape[input.dim() - k:]) != tuple(normalized_shape) or input.dim() < k:
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input "
+                           f"with shape [*, {', '.join(str(s) for s in normalized_shape)}], but "
+                           f"got input of size{input.shape}")
+    axes = tuple(range(input.dim() - k, input.dim()))
+    mean = input.mean(axes, keepdim=True)
+    xc = input - mean
+    rstd = ((xc * xc).mean(axes, keepdim=True) + eps).rsqrt()
+    out = xc * rstd
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """Matches torch.nn.functional.normalize: input / max(||input||_p, eps) along dim."""
+    denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    r = input / denom
+    if out is not None:
+        return out.copy_(r)
+    return r
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """Matches torch.nn.functional.cosine_similarity (each input divided by its norm first)."""
+    from ..ops.shape import broadcast_tensors
+    a, b = broadcast_tensors(x1, x2)
+    na = a.norm(2, dim, keepdim=True).clone()
+    nb = b.norm(2, dim, keepdim=True).clone()
+    with _gm.no_grad():
+        na.clamp_(min=eps)
+        nb.clamp_(min=eps)
+    return ((a / na) * (b / nb)).sum(dim)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """Matches torch.nn.functional.pairwise_distance: ||x1 - x2 + eps||_p over the last dim."""
+    d = max(x1.dim(), x2.dim()) - 1
+    return (x1 - x2 + eps).norm(p, d, keepdim=keepdim)
+
+
+def one_hot(tensor, num_classes=-1):
+    """Matches torch.nn.functional.one_hot (int64 result)."""
+    if tensor.dtype is not D.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    idx = tensor._data
+    if num_classes == -1:
+        if idx.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(idx.max()) + 1
+    if idx.size and idx.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if idx.size and idx.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    out = np.zeros(idx.shape + (num_classes,), np.int64)
+    np.put_along_axis(out, idx[..., None], 1, axis=-1)
+    return _wrap(out)
+
+
+# ---------------------------------------------------------------- losses
+from ._functional_loss import *  # noqa: E402,F401,F403
+from ._functional_loss import __all__ as _loss_names  # noqa: E402,F401
+
+# ---------------------------------------------------------------- convolution, pooling, norms, resampling,
+# attention: written in their own family files, exported here under torch's names
+from ._attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402,F401
+from ._conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: E402,F401
+                    conv_transpose3d, fold, pad, unfold)
+from ._norm import batch_norm, group_norm, instance_norm, local_response_norm  # noqa: E402,F401
+from ._pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d,  # noqa: E402,F401
+                    adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, avg_pool3d,
+                    lp_pool1d, lp_pool2d, max_pool1d, max_pool2d, max_pool3d, max_unpool1d,
+                    max_unpool2d)
+from ._resample import (affine_grid, grid_sample, interpolate, pixel_shuffle,  # noqa: E402,F401
+                        pixel_unshuffle, upsample)

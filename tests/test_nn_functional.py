@@ -1,0 +1,247 @@
+"""nn.functional against torch: activations (values and grads, at kinks too), linear, softmax
+family, dropout streams, embeddings, padding, distances."""
+
+import numpy as np
+import pytest
+
+import ember
+import ember.nn  # noqa: F401
+from oracle import arr, check, check_error, requires_torch
+
+X = arr((3, 5))
+KINKS = np.array([[-3.0, -1.0, -0.5, 0.0, 0.5], [1.0, 3.0, 6.0, -6.0, 20.0],
+                  [-20.0, 2.0, -2.0, 1e-3, -1e-3]], np.float32)
+
+ACTIVATIONS = [
+    ("relu", {}), ("relu6", {}), ("leaky_relu", {}), ("leaky_relu", {"negative_slope": 0.2}),
+    ("elu", {}), ("elu", {"alpha": 0.5}), ("selu", {}), ("celu", {"alpha": 1.5}),
+    ("gelu", {}), ("gelu", {"approximate": "tanh"}), ("silu", {}), ("mish", {}),
+    ("sigmoid", {}), ("tanh", {}), ("hardtanh", {}), ("hardtanh", {"min_val": -0.5,
+                                                                    "max_val": 2.0}),
+    ("hardsigmoid", {}), ("hardswish", {}), ("softplus", {}),
+    ("softplus", {"beta": 2.0, "threshold": 1.0}), ("softsign", {}), ("tanhshrink", {}),
+    ("threshold", {"threshold": 0.5, "value": -1.0}), ("logsigmoid", {}), ("hardshrink", {}),
+    ("softshrink", {"lambd": 1.0}),
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("name,kw", ACTIVATIONS, ids=lambda v: str(v))
+@pytest.mark.parametrize("x", [X, KINKS], ids=["random", "kinks"])
+def test_activation(name, kw, x):
+    check(lambda L, t: getattr(L.nn.functional, name)(t, **kw), x)
+
+
+@requires_torch
+@pytest.mark.parametrize("name,kw", [("relu", {}), ("elu", {}), ("leaky_relu", {}),
+                                     ("hardtanh", {}), ("silu", {}), ("selu", {})])
+def test_activation_inplace(name, kw):
+    def fn(L, t):
+        y = t * 1.0
+        return getattr(L.nn.functional, name)(y, inplace=True, **kw) * 2
+    check(fn, X)
+
+
+@requires_torch
+def test_activation_double_backward():
+    def fn(L, t):
+        y = L.nn.functional.gelu(t).sum()
+        (g,) = L.autograd.grad(y, t, create_graph=True)
+        return g
+    check(fn, X)
+
+
+@requires_torch
+def test_prelu_and_glu():
+    check(lambda L, x, w: L.nn.functional.prelu(x, w), arr((2, 3, 4)), arr((3,), seed=1))
+    check(lambda L, x, w: L.nn.functional.prelu(x, w), arr((2, 3)), arr((1,), seed=1))
+    check(lambda L, x: L.nn.functional.glu(x, 1), arr((2, 6, 3)))
+    check_error(lambda L, x: L.nn.functional.glu(x), arr((2, 5)))
+
+
+@requires_torch
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax", "softmin"])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_softmax_family(fn, dim):
+    check(lambda L, x: getattr(L.nn.functional, fn)(x, dim=dim), arr((3, 4, 5)))
+
+
+@requires_torch
+def test_softmax_stable_and_methods():
+    big = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, 1e4]], np.float32)
+    check(lambda L, x: L.nn.functional.log_softmax(x, 1), big)
+    check(lambda L, x: L.nn.functional.softmax(x, 1), big)
+    check(lambda L, x: x.softmax(0) + x.log_softmax(-1), arr((3, 4)))
+    check(lambda L, x: L.nn.functional.softmax(x, 1, dtype=L.float64), arr((3, 4)))
+    with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
+        ember.nn.functional.softmax(ember.ones(2, 3))
+
+
+@requires_torch
+def test_softmax_double_backward():
+    def fn(L, x):
+        y = (L.nn.functional.log_softmax(x, 1) * x).sum()
+        (g,) = L.autograd.grad(y, x, create_graph=True)
+        return g
+    check(fn, arr((3, 4)))
+
+
+@requires_torch
+@pytest.mark.parametrize("xshape", [(4, 3), (3,), (2, 4, 3)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear(xshape, bias):
+    args = [arr(xshape), arr((5, 3), seed=1)] + ([arr((5,), seed=2)] if bias else [])
+    check(lambda L, *a: L.nn.functional.linear(*a), *args)
+
+
+def test_linear_grad_fn_names():
+    x = ember.randn(4, 3, requires_grad=True)
+    w = ember.randn(5, 3, requires_grad=True)
+    b = ember.randn(5, requires_grad=True)
+    F = ember.nn.functional
+    assert F.linear(x, w, b).grad_fn.name() == "AddmmBackward0"
+    assert F.linear(x, w).grad_fn.name() == "MmBackward0"
+
+
+@requires_torch
+def test_linear_errors():
+    check_error(lambda L, x, w: L.nn.functional.linear(x, w), arr((64, 100)), arr((128, 784)))
+    check_error(lambda L, x, w: L.nn.functional.linear(x, w), arr((100,)), arr((128, 784)))
+    check_error(lambda L, x, w: L.nn.functional.linear(x, w), arr((2, 3), "int64"),
+                arr((2, 3)))
+    check_error(lambda L, x, w: L.nn.functional.linear(x, w), arr((64, 1, 28, 28)),
+                arr((10, 784)))
+
+
+@requires_torch
+def test_linear_double_backward():
+    def fn(L, x, w):
+        y = (L.nn.functional.linear(x, w) ** 2).sum()
+        gx, gw = L.autograd.grad(y, (x, w), create_graph=True)
+        return gx, gw
+    check(fn, arr((4, 3)), arr((2, 3), seed=1))
+
+
+@requires_torch
+def test_bilinear():
+    check(lambda L, a, b, w, c: L.nn.functional.bilinear(a, b, w, c), arr((4, 3)),
+          arr((4, 2), seed=1), arr((5, 3, 2), seed=2), arr((5,), seed=3))
+
+
+@requires_torch
+@pytest.mark.parametrize("p", [0.0, 0.3, 0.5, 1.0])
+def test_dropout_stream(p):
+    def fn(L, x):
+        L.manual_seed(7)
+        return L.nn.functional.dropout(x, p) * 3
+    check(fn, arr((6, 50)))
+
+
+@requires_torch
+def test_dropout_variants():
+    def fn(L, x):
+        L.manual_seed(3)
+        F = L.nn.functional
+        return (F.dropout(x, 0.2, training=False), F.alpha_dropout(x, 0.2, training=True),
+                F.dropout2d(x.reshape(2, 3, 5, 4), 0.4).sum(), F.dropout1d(x[:5], 0.5))
+    check(fn, arr((6, 20)))
+    check_error(lambda L, x: L.nn.functional.dropout(x, 1.5), arr((2,)))
+
+
+@requires_torch
+def test_dropout_inplace():
+    def fn(L, x):
+        L.manual_seed(1)
+        y = x * 1.0
+        L.nn.functional.dropout(y, 0.5, inplace=True)
+        return y
+    check(fn, arr((4, 10)))
+
+
+@requires_torch
+def test_embedding():
+    idx = np.array([[1, 2, 4], [4, 3, 1]], np.int64)
+    check(lambda L, w, i: L.nn.functional.embedding(i, w), arr((6, 3)), idx)
+    check(lambda L, w, i: L.nn.functional.embedding(i, w, padding_idx=4), arr((6, 3)), idx)
+    check(lambda L, w, i: L.nn.functional.embedding(i, w, scale_grad_by_freq=True),
+          arr((6, 3)), idx)
+
+    def renorm(L, w, i):
+        w2 = w.detach().clone()
+        out = L.nn.functional.embedding(i, w2, max_norm=1.0)
+        return out, w2
+    check(renorm, arr((6, 3)), idx, grad=False)
+
+
+@requires_torch
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag(mode):
+    idx = np.array([1, 2, 4, 5, 4, 3, 2, 0], np.int64)
+    off = np.array([0, 2, 2, 5], np.int64)
+    check(lambda L, w, i, o: L.nn.functional.embedding_bag(i, w, o, mode=mode), arr((6, 3)),
+          idx, off)
+    check(lambda L, w, i: L.nn.functional.embedding_bag(i, w, mode=mode), arr((6, 3)),
+          idx.reshape(2, 4))
+
+
+@requires_torch
+def test_embedding_bag_weights_and_padding():
+    idx = np.array([1, 2, 4, 5, 4, 3], np.int64)
+    off = np.array([0, 2, 4], np.int64)
+    check(lambda L, w, i, o, p: L.nn.functional.embedding_bag(
+        i, w, o, mode="sum", per_sample_weights=p), arr((6, 3)), idx, off, arr((6,), seed=3))
+    check(lambda L, w, i, o: L.nn.functional.embedding_bag(i, w, o, padding_idx=4),
+          arr((6, 3)), idx, off)
+    check(lambda L, w, i, o: L.nn.functional.embedding_bag(i, w, o, include_last_offset=True),
+          arr((6, 3)), idx, np.array([0, 2, 6], np.int64))
+
+
+@requires_torch
+def test_layer_norm():
+    check(lambda L, x: L.nn.functional.layer_norm(x, (5,)), arr((3, 5)))
+    check(lambda L, x, w, b: L.nn.functional.layer_norm(x, (4, 5), w, b, 1e-3),
+          arr((2, 4, 5)), arr((4, 5), seed=1), arr((4, 5), seed=2))
+
+
+@requires_torch
+def test_normalize_and_distances():
+    check(lambda L, x: L.nn.functional.normalize(x), arr((3, 4)))
+    check(lambda L, x: L.nn.functional.normalize(x, p=1.0, dim=0), arr((3, 4)))
+    check(lambda L, a, b: L.nn.functional.cosine_similarity(a, b), arr((3, 4)),
+          arr((3, 4), seed=1))
+    check(lambda L, a, b: L.nn.functional.cosine_similarity(a, b, dim=0), arr((3, 4)),
+          arr((1, 4), seed=1))
+    check(lambda L, a, b: L.nn.functional.pairwise_distance(a, b), arr((3, 4)),
+          arr((3, 4), seed=1))
+    check(lambda L, a, b: L.nn.functional.pairwise_distance(a, b, p=1.0, keepdim=True),
+          arr((3, 4)), arr((3, 4), seed=1))
+
+
+@requires_torch
+def test_one_hot():
+    check(lambda L, t: L.nn.functional.one_hot(t), np.array([0, 3, 1], np.int64))
+    check(lambda L, t: L.nn.functional.one_hot(t, 5), np.array([[0, 3], [1, 4]], np.int64))
+    check_error(lambda L, t: L.nn.functional.one_hot(t, 2), np.array([0, 3], np.int64))
+    check_error(lambda L, t: L.nn.functional.one_hot(t), np.array([0, 3], np.int32))
+
+
+@requires_torch
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+def test_pad(mode):
+    check(lambda L, x: L.nn.functional.pad(x, (1, 2), mode=mode), arr((2, 3, 4)))
+    check(lambda L, x: L.nn.functional.pad(x, (1, 2, 2, 1), mode=mode), arr((1, 2, 3, 4)))
+
+
+@requires_torch
+def test_pad_constant_options():
+    check(lambda L, x: L.nn.functional.pad(x, (1, 1, 0, 2), value=2.5), arr((3, 4)))
+    check(lambda L, x: L.nn.functional.pad(x, (-1, 2)), arr((3, 4)))
+    check(lambda L, x: L.nn.functional.pad(x, (1, 1, 1, 1, 1, 1)), arr((2, 3, 4)))
+
+
+@requires_torch
+def test_linear_dtype_errors():
+    check_error(lambda L, x, w, b: L.nn.functional.linear(x, w, b), arr((2, 3), "int64"),
+                arr((2, 3)), arr((2,)))
+    check_error(lambda L, x, w, b: L.nn.functional.linear(x, w, b), arr((2, 3)),
+                arr((2, 3)), arr((2,), "float64"))
