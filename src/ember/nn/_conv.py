@@ -1,0 +1,530 @@
+"""Convolution family: conv1d/2d/3d, conv_transpose1d/2d/3d, unfold/fold, and pad.
+
+A convolution is one bilinear map y = A(x, w). Its two adjoints are B (the input gradient, which
+is also conv_transpose's forward) and C (the weight gradient). Each is a primitive whose backward
+is written with the other two, so first and higher derivatives come from three array kernels:
+  A: im2col through an as_strided window view, copied once to a (C*K, N*L) matrix, one GEMM.
+  B: one GEMM to columns, then col2im by strided adds that loop over the K kernel offsets only.
+  C: one GEMM of the output gradient against the columns (A's, reused when A saved them).
+Groups add a leading batch axis to the GEMMs. `pad` is F.pad's logic (all four modes).
+"""
+
+import itertools
+import math
+import numbers
+
+import numpy as np
+
+from ..autograd.function import Op
+
+_ndarray = np.ndarray
+
+
+def _xp(a):
+    if a.__class__ is _ndarray:
+        return np
+    import importlib
+    return importlib.import_module("cupy")
+
+
+def _strided(xp, a, shape, strides):
+    return xp.lib.stride_tricks.as_strided(a, shape, strides)
+
+
+def _prod(s):
+    return math.prod(s)
+
+
+# ---------------------------------------------------------------- array kernels
+def _zero_pad(x, pads, value=0):
+    """x with its trailing dims padded by (lo, hi) pairs (all >= 0)."""
+    if not any(lo or hi for lo, hi in pads):
+        return x
+    xp = _xp(x)
+    lead = x.ndim - len(pads)
+    shape = x.shape[:lead] + tuple(s + lo + hi for s, (lo, hi) in zip(x.shape[lead:], pads))
+    out = xp.full(shape, value, x.dtype) if value else xp.zeros(shape, x.dtype)
+    out[(Ellipsis,) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(x.shape[lead:], pads))] = x
+    return out
+
+
+def _windows(x, k, stride, dil, order):
+    """A strided view of x (N, C, *S) as (N, C, *k, *L) windows, axes permuted by `order`."""
+    nd = len(k)
+    S = x.shape[2:]
+    L = tuple((S[i] - dil[i] * (k[i] - 1) - 1) // stride[i] + 1 for i in range(nd))
+    st = x.strides
+    shape = x.shape[:2] + tuple(k) + L
+    strides = st[:2] + tuple(st[2 + i] * dil[i] for i in range(nd)) + tuple(
+        st[2 + i] * stride[i] for i in range(nd))
+    v = _strided(_xp(x), x, shape, strides)
+    return v.transpose(order), L
+
+
+def _im2col(x, geo):
+    """Columns (N, g, C/g*K, L) of x (N, C, *S) for the GEMMs; L the output spatial size."""
+    k, stride, pads, dil, groups = geo
+    x = _zero_pad(x, pads)
+    v, L = _windows(x, k, stride, dil, tuple(range(2 + 2 * len(k))))  # (N, C, *k, *L)
+    cols = _xp(x).ascontiguousarray(v)
+    return cols.reshape(x.shape[0], groups, -1, _prod(L)), L
+
+
+def _col2im(cols, S, geo):
+    """Adjoint of the window view: cols (N, C, *k, *L) summed into (N, C, *S)."""
+    k, stride, pads, dil, _ = geo
+    nd = len(k)
+    xp = _xp(cols)
+    N, C = cols.shape[:2]
+    L = cols.shape[2 + nd:]
+    Sp = tuple(S[i] + pads[i][0] + pads[i][1] for i in range(nd))
+    out = xp.zeros((N, C) + Sp, cols.dtype)
+    for offs in itertools.product(*(range(n) for n in k)):
+        key = (slice(None), slice(None)) + tuple(
+            slice(o * d, o * d + s * (n - 1) + 1, s) for o, d, s, n in zip(offs, dil, stride, L))
+        out[key] += cols[(slice(None), slice(None)) + offs]
+    if any(lo or hi for lo, hi in pads):
+        out = xp.ascontiguousarray(
+            out[(Ellipsis,) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(S, pads))])
+    return out
+
+
+def _conv_fwd(x, w, geo):
+    cols, L = _im2col(x, geo)
+    groups, O = geo[4], w.shape[0]
+    y = w.reshape(groups, O // groups, -1) @ cols  # (N, g, O/g, L): NCHW with no transpose
+    return y.reshape((x.shape[0], O) + L), cols
+
+
+def _conv_input_grad(g, w, S, geo):
+    k, stride, pads, dil, groups = geo
+    if all(s == 1 for s in stride):  # a full correlation: im2col + GEMM beats col2im's adds
+        return _full_corr(g, w, geo)
+    O, Cg = w.shape[:2]
+    N = g.shape[0]
+    gm = g.reshape(N, groups, O // groups, -1)
+    cols = w.reshape(groups, O // groups, -1).swapaxes(1, 2) @ gm  # (N, g, C/g*K, L)
+    return _col2im(cols.reshape((N, Cg * groups) + k + g.shape[2:]), S, geo)
+
+
+def _full_corr(g, w, geo):
+    """Stride-1 input gradient: g padded by d*(k-1) - pad, against the flipped, swapped w."""
+    k, _, pads, dil, groups = geo
+    nd = len(k)
+    O, Cg = w.shape[:2]
+    wt = w.reshape((groups, O // groups, Cg) + k).swapaxes(1, 2)
+    wt = wt[(Ellipsis,) + (slice(None, None, -1),) * nd].reshape((groups * Cg, O // groups) + k)
+    full = [d * (n - 1) for d, n in zip(dil, k)]
+    crop = (Ellipsis,) + tuple(slice(max(lo - f, 0), g.shape[2 + i] - max(hi - f, 0))
+                               for i, (f, (lo, hi)) in enumerate(zip(full, pads)))
+    more = tuple((max(f - lo, 0), max(f - hi, 0)) for f, (lo, hi) in zip(full, pads))
+    y, _ = _conv_fwd(g[crop], wt, (k, (1,) * nd, more, dil, groups))
+    return y
+
+
+def _conv_weight_grad(x, g, wshape, geo, cols=None):
+    groups = geo[4]
+    if cols is None:
+        cols, _ = _im2col(x, geo)
+    N, O = g.shape[:2]
+    gm = g.reshape(N, groups, O // groups, -1)
+    dw = (gm @ cols.swapaxes(-1, -2)).sum(0)  # per-sample GEMMs, summed: (g, O/g, C/g*K)
+    return dw.reshape(wshape)
+
+
+# ---------------------------------------------------------------- the three primitives
+class Conv(Op):
+    """A(x, w) + b: the convolution."""
+
+    _name = "ConvolutionBackward0"
+    save_inputs = (0, 1)
+
+    def forward(ctx, x, w, b, geo):
+        ctx.geo = geo
+        y, ctx.cols = _conv_fwd(x, w, geo)
+        if b is not None:
+            y += b.reshape((-1,) + (1,) * (y.ndim - 2))
+        return y
+
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        geo = ctx.geo
+        dx = ConvInputGrad.apply(grad, w, x.shape[2:], geo) if need[0] else None
+        dw = ConvWeightGrad.apply(x, grad, w.shape, geo, ctx.cols) if need[1] else None
+        db = grad.sum(dim=(0,) + tuple(range(2, grad.dim()))) if need[2] else None
+        return dx, dw, db, None
+
+    def _release(self):
+        self.cols = None
+        Op._release(self)
+
+
+class ConvInputGrad(Op):
+    """B(g, w): adjoint of Conv in x (conv_transpose's forward), with S the input's size."""
+
+    _name = "ConvolutionBackwardBackward0"
+    save_inputs = (0, 1)
+
+    def forward(ctx, g, w, S, geo):
+        ctx.geo = geo
+        return _conv_input_grad(g, w, S, geo)
+
+    def backward(ctx, grad):
+        g, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        dg = Conv.apply(grad, w, None, ctx.geo) if need[0] else None
+        dw = ConvWeightGrad.apply(grad, g, w.shape, ctx.geo) if need[1] else None
+        return dg, dw, None, None
+
+
+class ConvWeightGrad(Op):
+    """C(x, g): adjoint of Conv in w."""
+
+    _name = "ConvolutionBackwardBackward0"
+    save_inputs = (0, 1)
+
+    def forward(ctx, x, g, wshape, geo, cols=None):
+        ctx.geo = geo
+        return _conv_weight_grad(x, g, wshape, geo, cols)
+
+    def backward(ctx, grad):
+        x, g = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        dx = ConvInputGrad.apply(g, grad, x.shape[2:], ctx.geo) if need[0] else None
+        dg = Conv.apply(x, grad, None, ctx.geo) if need[1] else None
+        return dx, dg, None, None, None
+
+
+# ---------------------------------------------------------------- argument checks
+def _ntuple(v, n, name):
+    if isinstance(v, numbers.Integral):
+        return (int(v),) * n
+    v = tuple(int(a) for a in v)
+    if len(v) == 1:
+        return v * n
+    if len(v) != n:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} values "
+                           f"to match the convolution dimensions, but got {name}={list(v)}")
+    return v
+
+
+def _sz(s):
+    return "[" + ", ".join(str(int(a)) for a in s) + "]"
+
+
+def _check_dtypes(x, w, b):
+    for t in (w, b):
+        if t is not None and t.dtype is not x.dtype:
+            raise RuntimeError(f"expected scalar type {x.dtype._legacy[:-6]} but found "
+                               f"{t.dtype._legacy[:-6]}")
+
+
+def _batched(input, nd, name):
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                           f"{name}, but got input of size: {_sz(input.shape)}")
+    return input.dim() == nd + 2
+
+
+def _geometry(input, weight, stride, padding, dilation, groups, nd):
+    k = tuple(weight.shape[2:])
+    stride = _ntuple(stride, nd, "stride")
+    dil = _ntuple(dilation, nd, "dilation")
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = ((0, 0),) * nd
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            tot = [d * (n - 1) for d, n in zip(dil, k)]
+            pads = tuple((t // 2, t - t // 2) for t in tot)
+        else:
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    else:
+        p = _ntuple(padding, nd, "padding")
+        if any(a < 0 for a in p):
+            raise RuntimeError("negative padding is not supported")
+        pads = tuple((a, a) for a in p)
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dil):
+        raise RuntimeError(f"dilation should be greater than zero, but got {list(dil)}")
+    return k, stride, pads, dil, int(groups)
+
+
+def _check_channels(input, weight, bias, groups, transposed):
+    ws = _sz(weight.shape)
+    if weight.shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
+                           f"at dimension 0, but got weight of size [{ws}] instead")
+    want = weight.shape[0] if transposed else weight.shape[1] * groups
+    if input.shape[1] != want:
+        head = "Given transposed=1" if transposed else f"Given groups={groups}"
+        raise RuntimeError(f"{head}, weight of size {ws}, expected input{_sz(input.shape)} to "
+                           f"have {want} channels, but got {input.shape[1]} channels instead")
+    out_c = weight.shape[1] * groups if transposed else weight.shape[0]
+    if bias is not None and (bias.dim() != 1 or bias.shape[0] != out_c):
+        raise RuntimeError(f"Given weight of size {ws}, expected bias to be 1-dimensional with "
+                           f"{out_c} elements, but got bias of size {_sz(bias.shape)} instead")
+
+
+def _check_size(input, geo):
+    k, _, pads, dil, _ = geo
+    S = input.shape[2:]
+    Sp = [s + lo + hi for s, (lo, hi) in zip(S, pads)]
+    kd = [d * (n - 1) + 1 for d, n in zip(dil, k)]
+    if any(a < b for a, b in zip(Sp, kd)):
+        raise RuntimeError(
+            f"Calculated padded input size per channel: ({' x '.join(map(str, Sp))}). Kernel "
+            f"size: ({' x '.join(map(str, kd))}). Kernel size can't be greater than actual input "
+            "size")
+
+
+def _conv(nd, name, input, weight, bias, stride, padding, dilation, groups):
+    batched = _batched(input, nd, name)
+    if not batched:
+        input = input.unsqueeze(0)
+    _check_dtypes(input, weight, bias)
+    geo = _geometry(input, weight, stride, padding, dilation, groups, nd)
+    _check_channels(input, weight, bias, geo[4], False)
+    _check_size(input, geo)
+    out = Conv.apply(input, weight, bias, geo)
+    return out if batched else out.squeeze(0)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """Matches torch.nn.functional.conv1d."""
+    return _conv(1, "conv1d", input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """Matches torch.nn.functional.conv2d."""
+    return _conv(2, "conv2d", input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """Matches torch.nn.functional.conv3d."""
+    return _conv(3, "conv3d", input, weight, bias, stride, padding, dilation, groups)
+
+
+_AXES = ("depth", "height", "width")
+
+
+def _conv_transpose(nd, name, input, weight, bias, stride, padding, output_padding, groups,
+                    dilation):
+    batched = _batched(input, nd, name)
+    if not batched:
+        input = input.unsqueeze(0)
+    _check_dtypes(input, weight, bias)
+    geo = _geometry(input, weight, stride, padding, dilation, groups, nd)
+    op = _ntuple(output_padding, nd, "output_padding")
+    _, stride, pads, dil, groups = geo
+    if any(o >= s and o >= d for o, s, d in zip(op, stride, dil)):
+        ax = _AXES[3 - nd:]
+        raise RuntimeError(
+            "output padding must be smaller than either stride or dilation, but got "
+            + " ".join(f"output_padding_{a}: {o}" for a, o in zip(ax, op)) + " "
+            + " ".join(f"stride_{a}: {s}" for a, s in zip(ax, stride)) + " "
+            + " ".join(f"dilation_{a}: {d}" for a, d in zip(ax, dil)))
+    _check_channels(input, weight, bias, groups, True)
+    S = tuple((n - 1) * s - lo - hi + d * (k - 1) + o + 1 for n, s, (lo, hi), d, k, o in
+              zip(input.shape[2:], stride, pads, dil, weight.shape[2:], op))
+    out = ConvInputGrad.apply(input, weight, S, geo)
+    if bias is not None:
+        out = out + bias.reshape((-1,) + (1,) * nd)
+    return out if batched else out.squeeze(0)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Matches torch.nn.functional.conv_transpose1d."""
+    return _conv_transpose(1, "conv_transpose1d", input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Matches torch.nn.functional.conv_transpose2d."""
+    return _conv_transpose(2, "conv_transpose2d", input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Matches torch.nn.functional.conv_transpose3d."""
+    return _conv_transpose(3, "conv_transpose3d", input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+# ---------------------------------------------------------------- unfold / fold
+class Unfold(Op):
+    _name = "Im2ColBackward0"
+
+    def forward(ctx, x, geo):
+        ctx.geo, ctx.S = geo, x.shape[2:]
+        nd = len(geo[0])
+        v, L = _windows(_zero_pad(x, geo[2]), geo[0], geo[1], geo[3], tuple(range(2 + 2 * nd)))
+        return _xp(x).ascontiguousarray(v).reshape(x.shape[0], -1, _prod(L))
+
+    def backward(ctx, grad):
+        return Fold.apply(grad, ctx.S, ctx.geo), None
+
+
+class Fold(Op):
+    _name = "Col2ImBackward0"
+
+    def forward(ctx, cols, S, geo):
+        ctx.geo = geo
+        k, stride, pads, dil, _ = geo
+        L = tuple((s + lo + hi - d * (n - 1) - 1) // st + 1
+                  for s, (lo, hi), d, n, st in zip(S, pads, dil, k, stride))
+        N = cols.shape[0]
+        return _col2im(cols.reshape((N, -1) + tuple(k) + L), S, geo)
+
+    def backward(ctx, grad):
+        return Unfold.apply(grad, ctx.geo), None, None
+
+
+def _fold_geo(kernel_size, dilation, padding, stride):
+    k = _ntuple(kernel_size, 2, "kernel_size")
+    p = _ntuple(padding, 2, "padding")
+    return k, _ntuple(stride, 2, "stride"), tuple((a, a) for a in p), \
+        _ntuple(dilation, 2, "dilation"), 1
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Matches torch.nn.functional.unfold (4-d input, or 3-d unbatched)."""
+    geo = _fold_geo(kernel_size, dilation, padding, stride)
+    batched = input.dim() == 4
+    if not batched:
+        input = input.unsqueeze(0)
+    out = Unfold.apply(input, geo)
+    return out if batched else out.squeeze(0)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Matches torch.nn.functional.fold (3-d input, or 2-d unbatched)."""
+    geo = _fold_geo(kernel_size, dilation, padding, stride)
+    S = _ntuple(output_size, 2, "output_size")
+    batched = input.dim() == 3
+    if not batched:
+        input = input.unsqueeze(0)
+    kk = _prod(geo[0])
+    if input.shape[1] % kk:
+        raise RuntimeError(
+            "Expected size of input's dimension 1 to be divisible by the product of kernel_size, "
+            f"but got input.size(1)={input.shape[1]} and kernel_size={geo[0]}.")
+    k, st, pads, dil, _ = geo
+    L = [(s + lo + hi - d * (n - 1) - 1) // t + 1 for s, (lo, hi), d, n, t in
+         zip(S, pads, dil, k, st)]
+    if input.shape[2] != L[0] * L[1]:
+        raise RuntimeError(
+            f"Given output_size={S}, kernel_size={k}, dilation={dil}, padding="
+            f"{tuple(p for p, _ in pads)}, stride={st}, expected size of input's dimension 2 to "
+            f"match the calculated number of sliding blocks {L[0]} * {L[1]} = {L[0] * L[1]}, "
+            f"but got input.size(2)={input.shape[2]}.")
+    out = Fold.apply(input, S, geo)
+    return out if batched else out.squeeze(0)
+
+
+# ---------------------------------------------------------------- padding
+def _pad_index(n, lo, hi, mode):
+    j = np.arange(-lo, n + hi)
+    if mode == "reflect":
+        j = np.abs(j)
+        return np.where(j >= n, 2 * (n - 1) - j, j)
+    if mode == "replicate":
+        return np.clip(j, 0, n - 1)
+    return j % n  # circular
+
+
+class Pad(Op):
+    """Pads the trailing dims by (lo, hi) pairs; negative constant pads crop."""
+
+    _name = "ConstantPadNdBackward0"
+
+    def forward(ctx, x, pads, mode, value):
+        ctx.pads, ctx.mode, ctx.shape = pads, mode, x.shape
+        if mode == "constant":
+            lead = x.ndim - len(pads)
+            crop = (Ellipsis,) + tuple(slice(max(-lo, 0), s - max(-hi, 0))
+                                       for s, (lo, hi) in zip(x.shape[lead:], pads))
+            pos = tuple((max(lo, 0), max(hi, 0)) for lo, hi in pads)
+            y = _zero_pad(x[crop], pos, value)
+            return y.copy() if y is x or y.base is x else y
+        xp = _xp(x)
+        for i, (lo, hi) in enumerate(pads):
+            ax = x.ndim - len(pads) + i
+            x = xp.take(x, xp.asarray(_pad_index(x.shape[ax], lo, hi, mode)), axis=ax)
+        return x
+
+    def backward(ctx, grad):
+        return PadGrad.apply(grad, ctx.pads, ctx.mode, ctx.shape), None, None, None
+
+
+class PadGrad(Op):
+    """Adjoint of Pad: interior slice plus the pad borders added back where they came from."""
+
+    _name = "ConstantPadNdBackwardBackward0"
+
+    def forward(ctx, g, pads, mode, shape):
+        ctx.pads, ctx.mode = pads, mode
+        xp = _xp(g)
+        lead = g.ndim - len(pads)
+        if mode == "constant":
+            out = xp.zeros(shape, g.dtype)
+            src = tuple(slice(max(lo, 0), max(lo, 0) + s - max(-lo, 0) - max(-hi, 0))
+                        for s, (lo, hi) in zip(shape[lead:], pads))
+            dst = tuple(slice(max(-lo, 0), s - max(-hi, 0))
+                        for s, (lo, hi) in zip(shape[lead:], pads))
+            out[(Ellipsis,) + dst] = g[(Ellipsis,) + src]
+            return out
+        for i, (lo, hi) in enumerate(pads):
+            ax = lead + i
+            n = shape[ax]
+            idx = _pad_index(n, lo, hi, mode)
+            pre = (slice(None),) * ax
+            acc = g[pre + (slice(lo, lo + n),)].copy()
+            for j in itertools.chain(range(lo), range(lo + n, lo + n + hi)):
+                acc[pre + (int(idx[j]),)] += g[pre + (j,)]
+            g = acc
+        return g
+
+    def backward(ctx, grad):
+        return Pad.apply(grad, ctx.pads, ctx.mode, 0), None, None, None
+
+
+_PAD_HELP = ("Supported combinations for non-constant padding:\n"
+             "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Matches torch.nn.functional.pad: `pad` lists (lo, hi) from the last dim backwards."""
+    pad = [int(p) for p in pad]
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.dim():
+        raise RuntimeError("Padding length should be less than or equal to two times the input "
+                           f"dimension but got padding length {len(pad)} and input of "
+                           f"dimension {input.dim()}")
+    pairs = tuple((pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2))[::-1]
+    if mode == "constant":
+        return Pad.apply(input, pairs, mode, 0 if value is None else value)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    n = len(pairs)
+    if input.dim() not in (n + 1, n + 2) or n > 3:
+        raise NotImplementedError(f"Padding size {len(pad)} is not supported for "
+                                  f"{input.dim()}D input tensor.\n{_PAD_HELP}")
+    lead = input.dim() - n
+    for i, (lo, hi) in enumerate(pairs):
+        size = input.shape[lead + i]
+        if mode == "reflect" and (lo >= size or hi >= size):
+            raise RuntimeError(
+                f"Argument #4: Padding size should be less than the corresponding input "
+                f"dimension, but got: padding ({lo}, {hi}) at dimension {lead + i} of input "
+                f"{_sz(input.shape)}")
+    return Pad.apply(input, pairs, mode, 0)

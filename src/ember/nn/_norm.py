@@ -1,0 +1,132 @@
+"""Normalisation: batch_norm, instance_norm, group_norm, local_response_norm.
+
+All are compositions of ember ops, so every gradient (and double backward) comes from the
+primitives; only the running-statistics update touches arrays directly, under no grad, with
+torch's formula `new = momentum * stat + (1 - momentum) * running` and the unbiased variance.
+"""
+
+import numpy as np
+
+from ._conv import pad
+from ._pool import avg_pool2d, avg_pool3d
+
+
+def _sz(s):
+    return "[" + ", ".join(str(int(a)) for a in s) + "]"
+
+
+def _stats(x, dims):
+    """(mean, biased var, x - mean) over `dims`, keepdim, two-pass as torch's CPU kernels."""
+    mean = x.mean(dim=dims, keepdim=True)
+    xc = x - mean
+    return mean, (xc * xc).mean(dim=dims, keepdim=True), xc
+
+
+def _update(running, stat, momentum):
+    """running <- momentum * stat + (1 - momentum) * running, in place, outside autograd."""
+    a = running._data
+    a[...] = (momentum * stat + (1 - momentum) * a).astype(a.dtype, copy=False)
+    running._vc[0] += 1
+
+
+def _affine(y, weight, bias, shape):
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-05):
+    """Matches torch.nn.functional.batch_norm."""
+    C = input.shape[1] if input.dim() > 1 else input.shape[0]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and t.numel() != C:
+            raise RuntimeError(f"{name} should contain {C} elements not {t.numel()}")
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    if training:
+        n = input.numel() // C
+        if n <= 1:
+            raise ValueError("Expected more than 1 value per channel when training, got input "
+                             f"size {input.shape!r}")
+    elif running_mean is None or running_var is None:
+        raise RuntimeError("running_mean must be defined in evaluation mode")
+    shape = (1, C) + (1,) * (input.dim() - 2)
+    dims = (0,) + tuple(range(2, input.dim()))
+    if training:
+        mean, var, xc = _stats(input, dims)
+        if running_mean is not None:
+            _update(running_mean, mean._data.reshape(-1), momentum)
+        if running_var is not None:
+            _update(running_var, var._data.reshape(-1) * (n / (n - 1)), momentum)
+        y = xc * (var + eps).rsqrt()
+    else:
+        y = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
+    return _affine(y, weight, bias, shape)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-05):
+    """Matches torch.nn.functional.instance_norm."""
+    if use_input_stats and int(np.prod(input.shape[2:])) <= 1:
+        raise ValueError("Expected more than 1 spatial element when training, got input size "
+                         f"{input.shape!r}")
+    C = input.shape[1]
+    shape = (1, C) + (1,) * (input.dim() - 2)
+    if not use_input_stats:
+        y = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
+        return _affine(y, weight, bias, shape)
+    dims = tuple(range(2, input.dim()))
+    mean, var, xc = _stats(input, dims)
+    n = int(np.prod(input.shape[2:]))
+    if running_mean is not None:
+        _update(running_mean, mean._data.reshape(input.shape[0], C).mean(0), momentum)
+    if running_var is not None:
+        unbiased = var._data.reshape(input.shape[0], C) * (n / (n - 1))
+        _update(running_var, unbiased.mean(0), momentum)
+    return _affine(xc * (var + eps).rsqrt(), weight, bias, shape)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
+    """Matches torch.nn.functional.group_norm."""
+    N, C = input.shape[:2]
+    if C % num_groups:
+        raise RuntimeError("Expected number of channels in input to be divisible by num_groups, "
+                           f"but got input of shape {_sz(input.shape)} and num_groups="
+                           f"{num_groups}")
+    for t in (weight, bias):
+        if t is not None and (t.dim() != 1 or t.numel() != C):
+            what = "weight" if t is weight else "bias"
+            raise RuntimeError(f"Expected {what} to be a vector of size equal to the number of "
+                               f"channels in input, but got {what} of shape {_sz(t.shape)} and "
+                               f"input of shape {_sz(input.shape)}")
+    x = input.reshape(N, num_groups, -1)
+    _, var, xc = _stats(x, (2,))
+    y = (xc * (var + eps).rsqrt()).reshape(input.shape)
+    return _affine(y, weight, bias, (1, C) + (1,) * (input.dim() - 2))
+
+
+def local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0):
+    """Matches torch.nn.functional.local_response_norm: x / (k + alpha * mean_window(x^2))^beta
+    over a window of `size` neighbouring channels."""
+    dim = input.dim()
+    if dim < 3:
+        raise ValueError("Expected 3D or higher dimensionality                          input "
+                         f"(got {dim} dimensions)")
+    if input.numel() == 0:
+        return input
+    div = input * input
+    if dim == 3:
+        div = pad(div.unsqueeze(1), (0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool2d(div, (size, 1), stride=1).squeeze(1)
+    else:
+        s = input.shape
+        div = div.reshape(s[0], 1, s[1], s[2], -1)
+        div = pad(div, (0, 0, 0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool3d(div, (size, 1, 1), stride=1).squeeze(1).reshape(s)
+    return input / (div * alpha + k).pow(beta)

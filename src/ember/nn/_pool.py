@@ -1,0 +1,540 @@
+"""Pooling: max/avg pool 1d/2d/3d, max_unpool, adaptive avg/max pool, lp_pool.
+
+Windowed pools loop over the k kernel offsets (never over pixels): each offset is one strided
+slice of the padded input, so max pool is k compare-and-copy passes that also record which
+offset won (`arg`), and avg pool is k adds. Backward runs the same offsets in reverse. Adaptive
+average pooling (and interpolation, in _resample.py) is `Separable`: one small matrix per
+spatial dim, applied by matmul, so it is its own adjoint's kind and differentiates to any order.
+Indexed gathers/scatters (`GatherFlat`, `ScatterFlat`) serve adaptive max pool and max_unpool.
+"""
+
+import itertools
+import math
+import numbers
+
+import numpy as np
+
+from ..autograd.function import Op
+from ._conv import _xp, _zero_pad
+
+
+def _tuple(v, n, name, fn):
+    if v is None:
+        return None
+    if isinstance(v, numbers.Integral):
+        return (int(v),) * n
+    v = tuple(int(a) for a in v)
+    if len(v) == 1:
+        return v * n
+    if len(v) != n:
+        raise RuntimeError(f"{fn}: {name} must either be a single int, or a tuple of {n} ints")
+    return v
+
+
+def _offsets(k, dil, stride, L):
+    """(offset index, slice key over the trailing dims) for each kernel offset."""
+    for j, offs in enumerate(itertools.product(*(range(n) for n in k))):
+        yield j, (Ellipsis,) + tuple(slice(o * d, o * d + s * (n - 1) + 1, s)
+                                     for o, d, s, n in zip(offs, dil, stride, L))
+
+
+def _out_len(n, k, s, p, d, ceil):
+    span = n + 2 * p - d * (k - 1) - 1
+    o = (span + (s - 1 if ceil else 0)) // s + 1
+    if ceil and (o - 1) * s >= n + p:
+        o -= 1
+    return o
+
+
+def _pads(S, k, s, p, d, L):
+    """(lo, hi) pads so every window of the output fits in the padded input."""
+    return tuple((pi, max((li - 1) * si + di * (ki - 1) + 1 - n - pi, 0))
+                 for n, ki, si, pi, di, li in zip(S, k, s, p, d, L))
+
+
+# ---------------------------------------------------------------- max pool
+def _max_fwd(x, geo):
+    k, s, p, d, L = geo
+    xp = _xp(x)
+    nd = len(k)
+    low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+    xpad = _zero_pad(x, _pads(x.shape[-nd:], k, s, p, d, L), low)
+    check_nan = x.dtype.kind == "f" and bool(xp.isnan(x).any())
+    out = arg = None
+    for j, key in _offsets(k, d, s, L):
+        v = xpad[key]
+        if out is None:
+            out, arg = v.copy(), xp.zeros(v.shape, np.int32)
+            continue
+        m = v > out
+        if check_nan:
+            m |= xp.isnan(v)
+        xp.copyto(out, v, where=m)
+        xp.copyto(arg, j, where=m)
+    return out, arg
+
+
+def _flat_index(arg, S, geo):
+    """torch's indices: the winner's flat position in the unpadded input plane."""
+    k, s, p, d, L = geo
+    xp = _xp(arg)
+    nd = len(k)
+    offs = xp.unravel_index(arg, k)
+    idx = 0
+    for i in range(nd):
+        shape = [1] * nd
+        shape[i] = L[i]
+        pos = (xp.arange(L[i]) * s[i] - p[i]).reshape(shape) + offs[i] * d[i]
+        idx = idx * S[i] + pos
+    return idx.astype(np.int64)
+
+
+def _max_scatter(g, arg, S, geo):
+    k, s, p, d, L = geo
+    xp = _xp(g)
+    nd = len(k)
+    pads = _pads(S, k, s, p, d, L)
+    lead = g.shape[:-nd]
+    out = xp.zeros(lead + tuple(n + lo + hi for n, (lo, hi) in zip(S, pads)), g.dtype)
+    zero = g.dtype.type(0)
+    disjoint = all(si >= di * (ki - 1) + 1 for si, di, ki in zip(s, d, k))
+    for j, key in _offsets(k, d, s, L):
+        if disjoint:  # windows do not overlap: each input cell is written at most once
+            xp.copyto(out[key], g, where=arg == j)
+        else:
+            out[key] += xp.where(arg == j, g, zero)
+    return out[(Ellipsis,) + tuple(slice(lo, lo + n) for n, (lo, _) in zip(S, pads))]
+
+
+def _max_gather(gg, arg, geo):
+    k, s, p, d, L = geo
+    nd = len(k)
+    xp = _xp(gg)
+    ggp = _zero_pad(gg, _pads(gg.shape[-nd:], k, s, p, d, L))
+    out = xp.zeros(arg.shape, gg.dtype)
+    for j, key in _offsets(k, d, s, L):
+        xp.copyto(out, ggp[key], where=arg == j)
+    return out
+
+
+class MaxPool(Op):
+    _name = "MaxPool2DWithIndicesBackward0"
+    nondiff_outputs = (1,)
+
+    def forward(ctx, x, geo, with_indices):
+        ctx.geo, ctx.S = geo, x.shape[-len(geo[0]):]
+        out, ctx.arg = _max_fwd(x, geo)
+        if with_indices:
+            return out, _flat_index(ctx.arg, ctx.S, geo)
+        return out
+
+    def backward(ctx, grad, *_):
+        return MaxPoolGrad.apply(grad, ctx.arg, ctx.S, ctx.geo), None, None
+
+
+class MaxPoolGrad(Op):
+    _name = "MaxPool2DWithIndicesBackwardBackward0"
+
+    def forward(ctx, g, arg, S, geo):
+        ctx.arg, ctx.geo = arg, geo
+        return _max_scatter(g, arg, S, geo)
+
+    def backward(ctx, grad):
+        return MaxPoolGather.apply(grad, ctx.arg, ctx.geo), None, None, None
+
+
+class MaxPoolGather(Op):
+    """Adjoint of MaxPoolGrad: each output takes the value at its window's winner."""
+
+    _name = "MaxPool2DWithIndicesBackwardBackward1"
+
+    def forward(ctx, gg, arg, geo):
+        ctx.arg, ctx.geo, ctx.S = arg, geo, gg.shape[-len(geo[0]):]
+        return _max_gather(gg, arg, geo)
+
+    def backward(ctx, grad):
+        return MaxPoolGrad.apply(grad, ctx.arg, ctx.S, ctx.geo), None, None
+
+
+def _pool_geo(input, nd, name, kernel_size, stride, padding, dilation, ceil_mode):
+    fn = f"{name}"
+    k = _tuple(kernel_size, nd, "kernel_size", fn)
+    s = _tuple(stride, nd, "stride", fn) if stride not in (None, ()) and stride != [] else k
+    p = _tuple(padding, nd, "padding", fn)
+    d = _tuple(dilation, nd, "dilation", fn)
+    if any(v == 0 for v in s):
+        raise RuntimeError("stride should not be zero")
+    if any(v <= 0 for v in d):
+        raise RuntimeError("dilation should be greater than zero, but got "
+                           + " ".join(f"dilation{a}: {v}" for a, v in zip("DHW"[-nd:], d)))
+    if any(v < 0 for v in p):
+        raise RuntimeError(f"pad must be non-negative, but got pad: {p[0]}")
+    for ki, pi, di in zip(k, p, d):
+        if pi > ((ki - 1) * di + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                               f"pad={pi}, kernel_size={ki} and dilation={di}")
+    S = input.shape[-nd:]
+    L = tuple(_out_len(*a, ceil_mode) for a in zip(S, k, s, p, d))
+    if any(v <= 0 for v in L):
+        lead = input.shape[-nd - 1:-nd]
+        raise RuntimeError(f"Given input size: ({'x'.join(map(str, lead + S))}). Calculated "
+                           f"output size: ({'x'.join(map(str, lead + L))}). Output size is too "
+                           "small")
+    return k, s, p, d, L
+
+
+def _check_dims(input, nd, name):
+    if input.dim() not in (nd + 1, nd + 2) or input.numel() == 0:
+        if nd == 1:
+            raise RuntimeError(f"{name}: Expected 2D or 3D (batch mode) tensor with optional 0 "
+                               f"dim batch size for input, but got:{list(input.shape)}")
+        raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for "
+                           "input")
+
+
+def _max_pool(nd, name, input, kernel_size, stride, padding, dilation, ceil_mode,
+              return_indices):
+    _check_dims(input, nd, name)
+    geo = _pool_geo(input, nd, name, kernel_size, stride, padding, dilation, ceil_mode)
+    return MaxPool.apply(input, geo, bool(return_indices))
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Matches torch.nn.functional.max_pool1d."""
+    return _max_pool(1, "max_pool1d", input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Matches torch.nn.functional.max_pool2d."""
+    return _max_pool(2, "max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices)
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Matches torch.nn.functional.max_pool3d."""
+    return _max_pool(3, "max_pool3d", input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices)
+
+
+# ---------------------------------------------------------------- avg pool
+def _divisor(S, geo, count_include_pad, divisor_override, dtype):
+    k, s, p, _, L = geo
+    if divisor_override:
+        return dtype.type(divisor_override)
+    div = np.ones((), np.int64)
+    for n, ki, si, pi, li in zip(S, k, s, p, L):
+        start = np.arange(li) * si - pi
+        end = np.minimum(start + ki, n + pi)
+        if not count_include_pad:
+            end, start = np.minimum(end, n), np.maximum(start, 0)
+        div = np.multiply.outer(div, end - start)
+    return div.astype(dtype)
+
+
+class AvgPool(Op):
+    _name = "AvgPool2DBackward0"
+
+    def forward(ctx, x, geo, div):
+        ctx.geo, ctx.div, ctx.S = geo, div, x.shape[-len(geo[0]):]
+        k, s, p, d, L = geo
+        xpad = _zero_pad(x, _pads(ctx.S, k, s, p, d, L))
+        out = None
+        for _, key in _offsets(k, d, s, L):
+            out = xpad[key].copy() if out is None else out.__iadd__(xpad[key])
+        out /= _xp(x).asarray(div)
+        return out
+
+    def backward(ctx, grad):
+        return AvgPoolGrad.apply(grad, ctx.S, ctx.geo, ctx.div), None, None
+
+
+class AvgPoolGrad(Op):
+    _name = "AvgPool2DBackwardBackward0"
+
+    def forward(ctx, g, S, geo, div):
+        ctx.geo, ctx.div = geo, div
+        k, s, p, d, L = geo
+        g = g / _xp(g).asarray(div)
+        nd = len(k)
+        pads = _pads(S, k, s, p, d, L)
+        out = _xp(g).zeros(g.shape[:-nd] + tuple(n + lo + hi for n, (lo, hi) in zip(S, pads)),
+                           g.dtype)
+        for _, key in _offsets(k, d, s, L):
+            out[key] += g
+        return out[(Ellipsis,) + tuple(slice(lo, lo + n) for n, (lo, _) in zip(S, pads))]
+
+    def backward(ctx, grad):
+        return AvgPool.apply(grad, ctx.geo, ctx.div), None, None, None
+
+
+def _avg_pool(nd, name, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+              divisor_override):
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Expected {nd + 1} to {nd + 2} dimensions, but got "
+                           f"{input.dim()}-dimensional tensor for argument #1 'self' (while "
+                           f"checking arguments for {name})")
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    geo = _pool_geo(input, nd, name, kernel_size, stride, padding, 1, ceil_mode)
+    div = _divisor(input.shape[-nd:], geo, count_include_pad, divisor_override,
+                   input.dtype.np)
+    return AvgPool.apply(input, geo, div)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    """Matches torch.nn.functional.avg_pool1d."""
+    return _avg_pool(1, "avg_pool1d", input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, None)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """Matches torch.nn.functional.avg_pool2d."""
+    return _avg_pool(2, "avg_pool2d", input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, divisor_override)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """Matches torch.nn.functional.avg_pool3d."""
+    return _avg_pool(3, "avg_pool3d", input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, divisor_override)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Matches torch.nn.functional.lp_pool1d."""
+    out = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(kernel_size).pow(1.0 / norm_type)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Matches torch.nn.functional.lp_pool2d."""
+    kh, kw = _tuple(kernel_size, 2, "kernel_size", "lp_pool2d")
+    out = avg_pool2d(input.pow(norm_type), (kh, kw), stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(kh * kw).pow(1.0 / norm_type)
+
+
+# ---------------------------------------------------------------- separable linear maps
+def _apply_mats(x, mats):
+    """x with its trailing len(mats) dims each mapped by a (out, in) matrix."""
+    xp = _xp(x)
+    nd = len(mats)
+    for i, m in enumerate(mats):
+        if m is None:
+            continue
+        ax = x.ndim - nd + i
+        if ax == x.ndim - 1:
+            x = x @ m.T
+        elif ax == x.ndim - 2:
+            x = m @ x
+        else:
+            x = xp.moveaxis(xp.moveaxis(x, ax, -1) @ m.T, -1, ax)
+    return xp.ascontiguousarray(x)
+
+
+class Separable(Op):
+    """y = x mapped along each trailing dim by a matrix; its adjoint uses the transposes."""
+
+    _name = "UpsampleBackward0"
+
+    def forward(ctx, x, mats):
+        ctx.mats = mats
+        xp = _xp(x)
+        return _apply_mats(x, [None if m is None else xp.asarray(m, x.dtype) for m in mats])
+
+    def backward(ctx, grad):
+        return Separable.apply(grad, [None if m is None else m.T for m in ctx.mats]), None
+
+
+def _adaptive_bounds(n, o):
+    i = np.arange(o)
+    return (i * n) // o, -((-(i + 1) * n) // o)
+
+
+def _avg_matrix(n, o):
+    start, end = _adaptive_bounds(n, o)
+    j = np.arange(n)
+    inside = (j >= start[:, None]) & (j < end[:, None])
+    return inside / (end - start)[:, None]
+
+
+def _adaptive_size(input, output_size, nd):
+    if isinstance(output_size, numbers.Integral):
+        return (int(output_size),) * nd
+    v = tuple(output_size)
+    v = v * nd if len(v) == 1 else v
+    return tuple(input.shape[-nd + i] if a is None else int(a) for i, a in enumerate(v))
+
+
+def _check_adaptive(nd, input, output_size, name):
+    if not isinstance(output_size, numbers.Integral) and input.dim() <= len(output_size):
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+    if input.dim() not in (nd + 1, nd + 2):
+        if nd == 1:
+            raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional "
+                               f"tensor for argument #1 'self' (while checking arguments for "
+                               f"{name})")
+        sep = ":" if "max" in name else ""
+        raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got{sep} "
+                           f"{list(input.shape)}")
+
+
+def _adaptive_avg(nd, input, output_size):
+    _check_adaptive(nd, input, output_size, f"adaptive_avg_pool{nd}d")
+    sizes = _adaptive_size(input, output_size, nd)
+    S = input.shape[-nd:]
+    mats = [None if n == o else _avg_matrix(n, o) for n, o in zip(S, sizes)]
+    return Separable.apply(input, mats)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Matches torch.nn.functional.adaptive_avg_pool1d."""
+    return _adaptive_avg(1, input, output_size)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Matches torch.nn.functional.adaptive_avg_pool2d."""
+    return _adaptive_avg(2, input, output_size)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """Matches torch.nn.functional.adaptive_avg_pool3d."""
+    return _adaptive_avg(3, input, output_size)
+
+
+# ---------------------------------------------------------------- indexed gather / scatter
+class GatherFlat(Op):
+    """y[..., i] = x.reshape(..., P)[..., idx[..., i]] over the trailing `nd` dims."""
+
+    _name = "AdaptiveMaxPool2DBackward0"
+
+    def forward(ctx, x, idx, nd):
+        ctx.idx, ctx.S = idx, x.shape[-nd:]
+        lead = x.shape[:-nd]
+        flat = x.reshape(lead + (-1,))
+        i = idx.reshape(idx.shape[:-nd] + (-1,))
+        return _xp(x).take_along_axis(flat, i, -1).reshape(idx.shape)
+
+    def backward(ctx, grad):
+        return ScatterFlat.apply(grad, ctx.idx, ctx.S), None, None
+
+
+class ScatterFlat(Op):
+    """Adjoint of GatherFlat: g added at idx into zeros of trailing shape S."""
+
+    _name = "MaxUnpool2DBackward0"
+
+    def forward(ctx, g, idx, S):
+        ctx.idx, ctx.nd = idx, len(S)
+        nd = ctx.nd
+        xp = _xp(g)
+        lead = g.shape[:-nd]
+        P = math.prod(S)
+        rows = math.prod(lead)
+        flat = idx.reshape(rows, -1) + (xp.arange(rows) * P)[:, None]
+        out = xp.bincount(flat.ravel(), weights=g.reshape(-1), minlength=rows * P)
+        return out.astype(g.dtype, copy=False).reshape(lead + tuple(S))
+
+    def backward(ctx, grad):
+        return GatherFlat.apply(grad, ctx.idx, ctx.nd), None, None
+
+
+class MaxUnpool(Op):
+    """Writes x at idx into zeros (a write, as torch's: repeated indices hold one value)."""
+
+    _name = "MaxUnpool2DBackward0"
+
+    def forward(ctx, x, idx, S):
+        ctx.idx, ctx.nd = idx, len(S)
+        xp = _xp(x)
+        rows = math.prod(x.shape[:-ctx.nd])
+        out = xp.zeros((rows, math.prod(S)), x.dtype)
+        xp.put_along_axis(out, idx.reshape(rows, -1), x.reshape(rows, -1), -1)
+        return out.reshape(x.shape[:-ctx.nd] + tuple(S))
+
+    def backward(ctx, grad):
+        return GatherFlat.apply(grad, ctx.idx, ctx.nd), None, None
+
+
+def _adaptive_max(nd, input, output_size, return_indices):
+    _check_adaptive(nd, input, output_size, f"adaptive_max_pool{nd}d")
+    sizes = _adaptive_size(input, output_size, nd)
+    S = input.shape[-nd:]
+    x = input._data
+    xp = _xp(x)
+    idx_parts, widths = [], []
+    for i, (n, o) in enumerate(zip(S, sizes)):
+        start, end = _adaptive_bounds(n, o)
+        w = int((end - start).max())
+        ix = np.minimum(start[:, None] + np.arange(w), end[:, None] - 1)  # repeats stay in-window
+        idx_parts.append(ix)
+        widths.append(w)
+    flat = 0
+    for i, ix in enumerate(idx_parts):  # (o1, w1, o2, w2, ...) flat positions
+        shape = [1] * (2 * nd)
+        shape[2 * i], shape[2 * i + 1] = ix.shape
+        flat = flat * S[i] + ix.reshape(shape)
+    perm = tuple(range(0, 2 * nd, 2)) + tuple(range(1, 2 * nd, 2))
+    flat = flat.transpose(perm).reshape(tuple(sizes) + (-1,))  # (*o, prod(w))
+    lead = x.shape[:-nd]
+    vals = x.reshape(lead + (-1,))[..., xp.asarray(flat)]  # (*lead, *o, W)
+    best = vals.argmax(-1)
+    idx = xp.take_along_axis(xp.broadcast_to(xp.asarray(flat), vals.shape),
+                             best[..., None], -1)[..., 0]
+    out = GatherFlat.apply(input, idx, nd)
+    if return_indices:
+        from .._tensor import _wrap
+        return out, _wrap(idx.astype(np.int64))
+    return out
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Matches torch.nn.functional.adaptive_max_pool1d."""
+    return _adaptive_max(1, input, output_size, return_indices)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Matches torch.nn.functional.adaptive_max_pool2d."""
+    return _adaptive_max(2, input, output_size, return_indices)
+
+
+def _unpool_size(input, kernel_size, stride, padding, output_size, nd):
+    k = _tuple(kernel_size, nd, "kernel_size", "max_unpool")
+    s = _tuple(stride, nd, "stride", "max_unpool") if stride is not None else k
+    p = _tuple(padding, nd, "padding", "max_unpool")
+    S = input.shape[-nd:]
+    default = tuple((n - 1) * si - 2 * pi + ki for n, si, pi, ki in zip(S, s, p, k))
+    if output_size is None:
+        return default
+    out = tuple(int(v) for v in output_size)[-nd:]
+    for i, (v, dflt, si) in enumerate(zip(out, default, s)):
+        if not dflt - si < v < dflt + si:
+            raise ValueError(f'invalid output_size "{tuple(output_size)}" (dim {i} must be '
+                             f"between {dflt - si} and {dflt + si})")
+    return out
+
+
+def _max_unpool(nd, input, indices, kernel_size, stride, padding, output_size):
+    out = _unpool_size(input, kernel_size, stride, padding, output_size, nd)
+    P = math.prod(out)
+    idx = indices._data
+    if idx.size and (int(idx.max()) >= P or int(idx.min()) < 0):
+        bad = int(idx.max()) if int(idx.max()) >= P else int(idx.min())
+        raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
+                           f"{'x'.join(map(str, out))})")
+    return MaxUnpool.apply(input, idx, out)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Matches torch.nn.functional.max_unpool1d."""
+    return _max_unpool(1, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Matches torch.nn.functional.max_unpool2d."""
+    return _max_unpool(2, input, indices, kernel_size, stride, padding, output_size)

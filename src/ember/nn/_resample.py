@@ -1,0 +1,260 @@
+"""Resampling: interpolate (nearest, nearest-exact, linear/bilinear/trilinear, bicubic, area),
+pixel_shuffle/pixel_unshuffle, affine_grid and grid_sample.
+
+Every interpolation mode is separable, so it is one (out, in) weight matrix per spatial dim
+built with torch's index arithmetic (in float32 where torch computes in float, so nearest
+picks the same pixels), applied by `_pool.Separable`; its gradient is the transposed matrices.
+The shuffles and grid ops are compositions of ember ops.
+"""
+
+import math
+import warnings
+
+import numpy as np
+
+from .._tensor import _wrap
+from ._pool import Separable, _adaptive_avg
+
+_MODES = ("nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact")
+_NEEDS = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
+
+
+def _scale(n, o, align_corners, sf, dtype):
+    """torch's area_pixel_compute_scale, in the kernel's precision."""
+    if align_corners:
+        return dtype((n - 1) / (o - 1)) if o > 1 else dtype(0)
+    return dtype(1.0 / sf) if sf is not None and sf > 0 else dtype(n) / dtype(o)
+
+
+def _nearest_matrix(n, o, sf, exact):
+    s = np.float32(1.0 / sf) if sf is not None and sf > 0 else np.float32(n) / np.float32(o)
+    d = np.arange(o, dtype=np.float32)
+    if exact:
+        src = np.floor((d + np.float32(0.5)) * s)
+    elif o == n:
+        src = d
+    elif o == 2 * n:
+        src = np.floor(d / 2)
+    else:
+        src = np.floor(d * s)
+    m = np.zeros((o, n))
+    m[np.arange(o), np.minimum(src.astype(np.int64), n - 1)] = 1
+    return m
+
+
+def _source(n, o, align_corners, sf, dtype, cubic):
+    s = _scale(n, o, align_corners, sf, dtype)
+    d = np.arange(o).astype(dtype)
+    if align_corners:
+        return s * d
+    src = s * (d + dtype(0.5)) - dtype(0.5)
+    return src if cubic else np.maximum(src, dtype(0))
+
+
+def _linear_matrix(n, o, align_corners, sf, dtype):
+    src = _source(n, o, align_corners, sf, dtype, False)
+    i0 = np.minimum(src.astype(np.int64), n - 1)
+    lam = (src - i0).astype(dtype)
+    i1 = i0 + (i0 < n - 1)
+    m = np.zeros((o, n), dtype)
+    rows = np.arange(o)
+    np.add.at(m, (rows, i0), dtype(1) - lam)
+    np.add.at(m, (rows, i1), lam)
+    return m
+
+
+def _cubic_matrix(n, o, align_corners, sf, dtype):
+    A = dtype(-0.75)
+    src = _source(n, o, align_corners, sf, dtype, True)
+    i0 = np.floor(src).astype(np.int64)
+    t = (src - i0).astype(dtype)
+
+    def near(x):  # |x| <= 1
+        return ((A + 2) * x - (A + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A
+
+    coeffs = (far(t + 1), near(t), near(1 - t), far(2 - t))
+    m = np.zeros((o, n), dtype)
+    rows = np.arange(o)
+    for j, c in enumerate(coeffs):
+        np.add.at(m, (rows, np.clip(i0 - 1 + j, 0, n - 1)), c)
+    return m
+
+
+def _sizes(input, size, scale_factor, recompute_scale_factor):
+    nd = input.dim() - 2
+    S = list(input.shape[2:])
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        if not isinstance(size, (list, tuple)):
+            size = [size] * nd
+        if len(size) != nd:
+            raise ValueError(
+                "Input and output must have the same number of spatial dimensions, but got input "
+                f"with spatial dimensions of {S} and output size of {size}. Please provide input "
+                "tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) "
+                "format.")
+        return [int(v) for v in size], [None] * nd
+    if scale_factor is None:
+        raise ValueError("either size or scale_factor should be defined")
+    if not isinstance(scale_factor, (list, tuple)):
+        scale_factor = [scale_factor] * nd
+    if len(scale_factor) != nd:
+        raise ValueError(
+            "Input and scale_factor must have the same number of spatial dimensions, but got "
+            f"input with spatial dimensions of {S} and scale_factor of shape {scale_factor}. "
+            "Please provide input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in "
+            "(s1, s2, ...,sK) format.")
+    out = [int(math.floor(float(n) * float(f))) for n, f in zip(S, scale_factor)]
+    return out, [None] * nd if recompute_scale_factor else [float(f) for f in scale_factor]
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Matches torch.nn.functional.interpolate (antialias is not supported)."""
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError("align_corners option can only be set with the interpolating "
+                             "modes: linear | bilinear | bicubic | trilinear")
+    elif align_corners is None:
+        align_corners = False
+    known = ("nearest", "nearest-exact", "area") + tuple(_NEEDS)
+    if input.dim() not in (3, 4, 5) or mode not in known:
+        raise NotImplementedError(
+            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for "
+            f"the modes: {_MODES} (got {mode})")
+    if mode in _NEEDS and input.dim() != _NEEDS[mode]:
+        raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
+                                  f"{_NEEDS[mode]}D input")
+    if antialias:
+        raise NotImplementedError("ember: interpolate(antialias=True) is not supported")
+    out, scales = _sizes(input, size, scale_factor, recompute_scale_factor)
+    if mode == "area":
+        return _adaptive_avg(input.dim() - 2, input, out)
+    dtype = input.dtype.np.type
+    mats = []
+    for n, o, sf in zip(input.shape[2:], out, scales):
+        if mode in ("nearest", "nearest-exact"):
+            mats.append(_nearest_matrix(n, o, sf, mode == "nearest-exact"))
+        elif mode == "bicubic":
+            mats.append(_cubic_matrix(n, o, align_corners, sf, dtype))
+        else:
+            mats.append(_linear_matrix(n, o, align_corners, sf, dtype))
+    return Separable.apply(input, mats)
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Matches torch.nn.functional.upsample (deprecated alias of interpolate)."""
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def pixel_shuffle(input, upscale_factor):
+    """Matches torch.nn.functional.pixel_shuffle: (*, C*r*r, H, W) -> (*, C, H*r, W*r)."""
+    r = int(upscale_factor)
+    *lead, C, H, W = input.shape
+    if C % (r * r):
+        raise RuntimeError("pixel_shuffle expects its input's 'channel' dimension to be divisible "
+                           f"by the square of upscale_factor, but input.size(-3)={C} is not "
+                           f"divisible by {r * r}")
+    n = len(lead)
+    x = input.reshape(*lead, C // (r * r), r, r, H, W)
+    perm = tuple(range(n + 1)) + (n + 3, n + 1, n + 4, n + 2)
+    return x.permute(*perm).reshape(*lead, C // (r * r), H * r, W * r)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """Matches torch.nn.functional.pixel_unshuffle: (*, C, H*r, W*r) -> (*, C*r*r, H, W)."""
+    r = int(downscale_factor)
+    *lead, C, H, W = input.shape
+    for what, v, d in (("height", H, -2), ("width", W, -1)):
+        if v % r:
+            raise RuntimeError(f"pixel_unshuffle expects {what} to be divisible by "
+                               f"downscale_factor, but input.size({d})={v} is not divisible by "
+                               f"{r}")
+    n = len(lead)
+    x = input.reshape(*lead, C, H // r, r, W // r, r)
+    perm = tuple(range(n + 1)) + (n + 2, n + 4, n + 1, n + 3)
+    return x.permute(*perm).reshape(*lead, C * r * r, H // r, W // r)
+
+
+_ALIGN_WARN = ("Default grid_sample and affine_grid behavior has changed to align_corners=False "
+               "since 1.3.0. Please specify align_corners=True if the old behavior is desired. "
+               "See the documentation of grid_sample for details.")
+
+
+def _base_coords(n, align_corners, dtype):
+    if n <= 1:
+        return np.zeros(max(n, 0), dtype)
+    c = np.linspace(-1, 1, n, dtype=np.float64)
+    if not align_corners:
+        c = c * (n - 1) / n
+    return c.astype(dtype)
+
+
+def affine_grid(theta, size, align_corners=None):
+    """Matches torch.nn.functional.affine_grid (2-d and 3-d)."""
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARN, UserWarning, stacklevel=2)
+        align_corners = False
+    size = tuple(int(s) for s in size)
+    nd = len(size) - 2
+    if nd not in (2, 3) or tuple(theta.shape) != (size[0], nd, nd + 1):
+        kind = "2D" if len(size) == 4 else "3D"
+        shape = "Nx2x3" if len(size) == 4 else "Nx3x4"
+        raise ValueError(f"Expected a batch of {kind} affine matrices of shape {shape} for size "
+                         f"{size}. Got {theta.shape!r}.")
+    dt = theta.dtype.np
+    axes = [_base_coords(n, align_corners, dt) for n in size[2:][::-1]]  # x (W), y (H), z (D)
+    mesh = np.meshgrid(*axes[::-1], indexing="ij")[::-1]
+    base = np.stack(list(mesh) + [np.ones_like(mesh[0])], -1).reshape(-1, nd + 1)
+    grid = _wrap(np.ascontiguousarray(base)) @ theta.transpose(1, 2)
+    return grid.reshape((size[0],) + size[2:] + (nd,))
+
+
+def _unnormalize(c, n, align_corners):
+    if align_corners:
+        return (c + 1) * ((n - 1) / 2)
+    return ((c + 1) * n - 1) / 2
+
+
+def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    """Matches torch.nn.functional.grid_sample for 4-d input, bilinear/nearest, zeros/border."""
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARN, UserWarning, stacklevel=2)
+        align_corners = False
+    if input.dim() != 4 or mode not in ("bilinear", "nearest") or \
+            padding_mode not in ("zeros", "border"):
+        raise NotImplementedError("ember: grid_sample supports 4-d input, modes bilinear and "
+                                  "nearest, padding zeros and border")
+    N, C, H, W = input.shape
+    x = _unnormalize(grid[..., 0], W, align_corners)
+    y = _unnormalize(grid[..., 1], H, align_corners)
+    if padding_mode == "border":
+        x, y = x.clamp(0, W - 1), y.clamp(0, H - 1)
+    flat = input.reshape(N, C, H * W)
+    if mode == "nearest":
+        zero_grad = x * 0 + 1  # torch gives the grid a zero (not a missing) gradient here
+        return _corner(flat, x.detach().round(), y.detach().round(), H, W, zero_grad)
+    x0, y0 = x.detach().floor(), y.detach().floor()
+    wx1, wy1 = x - x0, y - y0
+    wx0, wy0 = 1 - wx1, 1 - wy1
+    return (_corner(flat, x0, y0, H, W, wx0 * wy0) + _corner(flat, x0 + 1, y0, H, W, wx1 * wy0)
+            + _corner(flat, x0, y0 + 1, H, W, wx0 * wy1)
+            + _corner(flat, x0 + 1, y0 + 1, H, W, wx1 * wy1))
+
+
+def _corner(flat, xi, yi, H, W, weight):
+    """Values of flat (N, C, H*W) at integer coords (N, Ho, Wo), zero outside, times weight."""
+    xa, ya = xi.detach()._data, yi.detach()._data
+    inside = (xa >= 0) & (xa <= W - 1) & (ya >= 0) & (ya <= H - 1)
+    idx = np.where(inside, ya * W + xa, 0).astype(np.int64)
+    N, Ho, Wo = idx.shape
+    index = _wrap(idx.reshape(N, 1, -1)).expand(N, flat.shape[1], Ho * Wo)
+    vals = flat.gather(2, index).reshape(N, flat.shape[1], Ho, Wo)
+    mask = _wrap(inside.astype(flat.dtype.np)).unsqueeze(1)
+    if weight is not None:
+        mask = mask * weight.unsqueeze(1)
+    return vals * mask

@@ -1,0 +1,125 @@
+"""Pooling ops and modules against torch: values, indices, gradients, errors, reprs."""
+
+import numpy as np
+import pytest
+
+import ember
+from ember.nn import _pool
+from ember.nn.modules import pooling
+from oracle import arr, check, check_error, requires_torch, torch
+
+
+def F(L):
+    return _pool if L is ember else torch.nn.functional
+
+
+CASES = [
+    (lambda L, x: F(L).max_pool2d(x, 2), (2, 3, 8, 7)),
+    (lambda L, x: F(L).max_pool2d(x, 3, 2, 1, ceil_mode=True, return_indices=True), (2, 3, 9, 8)),
+    (lambda L, x: F(L).max_pool2d(x, (3, 2), (4, 3), dilation=(2, 1), return_indices=True),
+     (2, 3, 11, 9)),
+    (lambda L, x: F(L).max_pool2d(x, 2, stride=1, return_indices=True), (3, 6, 5)),
+    (lambda L, x: F(L).max_pool1d(x, 3, 2, 1, ceil_mode=True, return_indices=True), (2, 3, 10)),
+    (lambda L, x: F(L).max_pool3d(x, 2, stride=(1, 2, 2), return_indices=True), (2, 2, 5, 6, 4)),
+    (lambda L, x: F(L).avg_pool2d(x, 3, 2, 1, ceil_mode=True), (2, 3, 9, 8)),
+    (lambda L, x: F(L).avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+     (2, 3, 9, 8)),
+    (lambda L, x: F(L).avg_pool2d(x, (3, 2), (4, 1), (1, 1), divisor_override=5), (2, 3, 9, 8)),
+    (lambda L, x: F(L).avg_pool1d(x, 4, 3, 2, ceil_mode=True, count_include_pad=False),
+     (2, 3, 10)),
+    (lambda L, x: F(L).lp_pool2d(x.abs() + 0.1, 2, 3, stride=2, ceil_mode=True), (2, 3, 9, 8)),
+    (lambda L, x: F(L).lp_pool1d(x.abs() + 0.1, 3, 2), (2, 3, 9)),
+    (lambda L, x: F(L).adaptive_avg_pool2d(x, (3, 4)), (2, 3, 7, 9)),
+    (lambda L, x: F(L).adaptive_avg_pool2d(x, (1, None)), (3, 7, 9)),
+    (lambda L, x: F(L).adaptive_avg_pool1d(x, 4), (2, 3, 10)),
+    (lambda L, x: F(L).adaptive_max_pool2d(x, (3, 4), return_indices=True), (2, 3, 7, 9)),
+    (lambda L, x: F(L).adaptive_max_pool2d(x, 5), (3, 7, 9)),
+    (lambda L, x: F(L).adaptive_max_pool1d(x, 4, return_indices=True), (2, 3, 10)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("i", range(len(CASES)))
+def test_pool(i, dtype):
+    fn, shape = CASES[i]
+    check(fn, arr(shape, dtype))
+
+
+def _unpool2d(L, x):
+    y, i = F(L).max_pool2d(x, 2, stride=2, return_indices=True)
+    return F(L).max_unpool2d(y * 2, i, 2, output_size=(9, 8))
+
+
+def _unpool1d(L, x):  # overlapping windows: one input can win twice
+    y, i = F(L).max_pool1d(x, 3, stride=2, return_indices=True)
+    return F(L).max_unpool1d(y * 2, i, 3, 2)
+
+
+@pytest.mark.parametrize("fn,shape", [(_unpool2d, (2, 3, 9, 8)), (_unpool1d, (2, 3, 9))])
+def test_max_unpool(fn, shape):
+    check(fn, arr(shape))
+
+
+@requires_torch
+def test_max_pool_double_backward():
+    x = arr((2, 2, 6, 6), "float64")
+    res = []
+    for L in (ember, torch):
+        xt = L.from_numpy(x.copy()).requires_grad_()
+        y = F(L).max_pool2d(xt, 3, stride=2, padding=1)
+        (g,) = L.autograd.grad((y ** 2).sum(), (xt,), create_graph=True)
+        (gg,) = L.autograd.grad((g ** 2).sum(), (xt,))
+        res.append([g.detach().numpy(), gg.numpy()])
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-10)
+
+
+def test_error_vector_maxpool_output_too_small():
+    check_error(lambda L, x: F(L).max_pool2d(x, 2), arr((1, 1, 1, 1)))
+
+
+ERRORS = [
+    lambda L, x: F(L).max_pool2d(x, 3, padding=2),
+    lambda L, x: F(L).max_pool2d(x, 2, stride=0),
+    lambda L, x: F(L).avg_pool2d(x, 2, divisor_override=0),
+    lambda L, x: F(L).max_pool2d(x, 2, dilation=0),
+    lambda L, x: F(L).max_pool2d(x[0, 0], 2),
+    lambda L, x: F(L).avg_pool1d(x, 2),
+    lambda L, x: F(L).max_pool1d(x, 2),
+    lambda L, x: F(L).avg_pool2d(x, 3, padding=2),
+    lambda L, x: F(L).adaptive_max_pool2d(x[0, 0], 2),
+    lambda L, x: F(L).adaptive_avg_pool2d(x[0, 0], 2),
+    lambda L, x: F(L).adaptive_max_pool1d(x[0, 0, 0], 2),
+    lambda L, x: F(L).adaptive_avg_pool2d(x[0, 0], (2, 2)),
+]
+
+
+@pytest.mark.parametrize("fn", ERRORS)
+def test_errors(fn):
+    check_error(fn, arr((1, 3, 8, 8)))
+
+
+@requires_torch
+@pytest.mark.parametrize("name,args,kw,shape", [
+    ("MaxPool2d", (3,), dict(stride=2, padding=1, ceil_mode=True), (2, 3, 9, 8)),
+    ("MaxPool1d", (2,), dict(return_indices=True), (2, 3, 9)),
+    ("AvgPool2d", ((3, 2),), dict(stride=1, count_include_pad=False), (2, 3, 6, 5)),
+    ("AvgPool1d", (3,), dict(stride=2, padding=1), (2, 3, 9)),
+    ("LPPool2d", (2, 2), dict(), (2, 3, 6, 6)),
+    ("AdaptiveAvgPool2d", ((2, 3),), dict(), (2, 3, 7, 8)),
+    ("AdaptiveMaxPool2d", (3,), dict(return_indices=True), (2, 3, 7, 8)),
+    ("AdaptiveAvgPool1d", (3,), dict(), (2, 3, 7)),
+])
+def test_modules(name, args, kw, shape):
+    e, t = getattr(pooling, name)(*args, **kw), getattr(torch.nn, name)(*args, **kw)
+    assert repr(e) == repr(t)
+    pre = (lambda L, x: x.abs() + 0.1) if name.startswith("LP") else (lambda L, x: x)
+    check(lambda L, x: (e if L is ember else t)(pre(L, x)), arr(shape))
+
+
+@requires_torch
+def test_max_unpool_module():
+    e, t = pooling.MaxUnpool2d(2), torch.nn.MaxUnpool2d(2)
+    assert repr(e) == repr(t)
+    check(lambda L, x: (e if L is ember else t)(*F(L).max_pool2d(x, 2, return_indices=True)),
+          arr((2, 3, 6, 6)))
