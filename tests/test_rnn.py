@@ -1,0 +1,147 @@
+"""RNN / LSTM / GRU (and cells, packed sequences) against torch with identical weights."""
+
+import numpy as np
+import pytest
+
+import ember
+from oracle import assert_same, torch
+
+nn = pytest.importorskip("ember.nn")
+pytestmark = pytest.mark.skipif(torch is None, reason="torch (the oracle) is not installed")
+
+
+def _pair(kind, *args, **kwargs):
+    e = getattr(ember.nn, kind)(*args, **kwargs)
+    t = getattr(torch.nn, kind)(*args, **kwargs)
+    e.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy())
+                       for k, v in t.state_dict().items()})
+    return e, t
+
+
+def _inputs(shape, seed=0):
+    a = np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+    return (ember.from_numpy(a.copy()).requires_grad_(),
+            torch.from_numpy(a.copy()).requires_grad_())
+
+
+def _compare_grads(e, t, ein, tin, eouts, touts, rtol=1e-4, atol=1e-5):
+    rng = np.random.default_rng(1)
+    eloss, tloss = 0, 0
+    for eo, to in zip(eouts, touts):
+        w = rng.standard_normal(tuple(to.shape)).astype(np.float32)
+        eloss = eloss + (eo * ember.from_numpy(w.copy())).sum()
+        tloss = tloss + (to * torch.from_numpy(w.copy())).sum()
+    eloss.backward()
+    tloss.backward()
+    for ei, ti in zip(ein, tin):
+        assert_same(ei.grad, ti.grad, rtol, atol, "input grad")
+    tp = dict(t.named_parameters())
+    for name, p in e.named_parameters():
+        assert_same(p.grad, tp[name].grad, rtol, atol, f"grad of {name}")
+
+
+CONFIGS = [
+    ("RNN", dict(num_layers=1)),
+    ("RNN", dict(num_layers=2, nonlinearity="relu", bias=False)),
+    ("LSTM", dict(num_layers=1)),
+    ("LSTM", dict(num_layers=2, bidirectional=True)),
+    ("LSTM", dict(num_layers=2, batch_first=True)),
+    ("GRU", dict(num_layers=1)),
+    ("GRU", dict(num_layers=2, bidirectional=True, batch_first=True)),
+]
+
+
+@pytest.mark.parametrize("kind,kw", CONFIGS)
+@pytest.mark.parametrize("with_state", [False, True])
+def test_recurrent_layers(kind, kw, with_state):
+    e, t = _pair(kind, 5, 7, **kw)
+    assert repr(e) == repr(t)
+    assert list(e.state_dict()) == list(t.state_dict())
+    shape = (4, 3, 5) if kw.get("batch_first") else (3, 4, 5)
+    ex, tx = _inputs(shape)
+    dirs = 2 if kw.get("bidirectional") else 1
+    L = kw.get("num_layers", 1)
+    ein, tin = [ex], [tx]
+    if with_state:
+        eh, th = _inputs((L * dirs, 4, 7), seed=2)
+        ein.append(eh)
+        tin.append(th)
+        if kind == "LSTM":
+            ec, tc = _inputs(tuple(eh.shape), seed=3)
+            ein.append(ec)
+            tin.append(tc)
+            eo, (eh_n, ec_n) = e(ex, (eh, ec))
+            to, (th_n, tc_n) = t(tx, (th, tc))
+            eouts, touts = [eo, eh_n, ec_n], [to, th_n, tc_n]
+        else:
+            eo, eh_n = e(ex, eh)
+            to, th_n = t(tx, th)
+            eouts, touts = [eo, eh_n], [to, th_n]
+    else:
+        eo, eh_n = e(ex)
+        to, th_n = t(tx)
+        eouts = [eo] + (list(eh_n) if kind == "LSTM" else [eh_n])
+        touts = [to] + (list(th_n) if kind == "LSTM" else [th_n])
+    for a, b in zip(eouts, touts):
+        assert_same(a, b, 1e-5, 1e-6)
+    _compare_grads(e, t, ein, tin, eouts, touts)
+
+
+def test_init_matches_torch_under_seed():
+    ember.manual_seed(0)
+    e = ember.nn.LSTM(10, 20, 2)
+    torch.manual_seed(0)
+    t = torch.nn.LSTM(10, 20, 2)
+    for (n, p), (_, q) in zip(e.named_parameters(), t.named_parameters()):
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy(), err_msg=n)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+@pytest.mark.parametrize("enforce_sorted", [True, False])
+def test_packed_sequences(kind, enforce_sorted):
+    e, t = _pair(kind, 3, 4, num_layers=2, bidirectional=True)
+    lengths = [5, 3, 2] if enforce_sorted else [3, 5, 2]
+    ex, tx = _inputs((5, 3, 3))
+    ep = ember.nn.utils.rnn.pack_padded_sequence(ex, lengths, enforce_sorted=enforce_sorted)
+    tp = torch.nn.utils.rnn.pack_padded_sequence(tx, lengths, enforce_sorted=enforce_sorted)
+    assert_same(ep.data, tp.data)
+    assert ep.batch_sizes.tolist() == tp.batch_sizes.tolist()
+    eo, eh = e(ep)
+    to, th = t(tp)
+    assert_same(eo.data, to.data, 1e-5, 1e-6)
+    epad, elen = ember.nn.utils.rnn.pad_packed_sequence(eo)
+    tpad, tlen = torch.nn.utils.rnn.pad_packed_sequence(to)
+    assert_same(epad, tpad, 1e-5, 1e-6)
+    assert elen.tolist() == tlen.tolist()
+    eh = list(eh) if kind == "LSTM" else [eh]
+    th = list(th) if kind == "LSTM" else [th]
+    for a, b in zip(eh, th):
+        assert_same(a, b, 1e-5, 1e-6)
+    _compare_grads(e, t, [ex], [tx], [epad] + eh, [tpad] + th)
+
+
+@pytest.mark.parametrize("kind", ["RNNCell", "LSTMCell", "GRUCell"])
+def test_cells(kind):
+    e, t = _pair(kind, 5, 6)
+    assert repr(e) == repr(t)
+    ex, tx = _inputs((3, 5))
+    eo, to = e(ex), t(tx)
+    eouts = list(eo) if isinstance(eo, tuple) else [eo]
+    touts = list(to) if isinstance(to, tuple) else [to]
+    for a, b in zip(eouts, touts):
+        assert_same(a, b, 1e-5, 1e-6)
+    _compare_grads(e, t, [ex], [tx], eouts, touts)
+
+
+def test_pad_sequence():
+    seqs = [np.arange(n * 2, dtype=np.float32).reshape(n, 2) for n in (3, 1, 2)]
+    for bf in (False, True):
+        e = ember.nn.utils.rnn.pad_sequence([ember.from_numpy(s) for s in seqs], bf, -1.0)
+        t = torch.nn.utils.rnn.pad_sequence([torch.from_numpy(s) for s in seqs], bf, -1.0)
+        assert_same(e, t)
+
+
+def test_unbatched_input():
+    e, t = _pair("GRU", 4, 3)
+    ex, tx = _inputs((6, 4))
+    assert_same(e(ex)[0], t(tx)[0], 1e-5, 1e-6)
