@@ -186,6 +186,38 @@ def test_backward_inputs_argument():
     same(f, x3, x3 + 1)
 
 
+def test_backward_inputs_non_leaf_and_pruning():
+    def f(L, x, y):
+        h = x * y
+        h.register_hook(lambda g: g * 2)
+        seen = []
+        y.register_hook(lambda g: seen.append(1))
+        (h.exp()).sum().backward(inputs=[h])
+        return h.grad, x.grad, y.grad, seen
+    same(f, x3, x3 + 1)
+
+
+def test_grad_captures_after_tensor_hooks():
+    def f(L, x):
+        h = x * 3
+        h.register_hook(lambda g: g + 100)
+        x.register_hook(lambda g: g * -1)
+        return L.autograd.grad((h * h).sum(), [h, x])
+    same(f, x3)
+
+
+def test_node_hooks_and_post_accumulate_hook():
+    def f(L, x):
+        y = x.exp()
+        calls = []
+        y.grad_fn.register_prehook(lambda go: calls.append(("pre", go[0].shape)))
+        y.grad_fn.register_hook(lambda gi, go: calls.append(("post", len(gi), len(go))))
+        x.register_post_accumulate_grad_hook(lambda p: calls.append(("acc", p.grad.sum())))
+        y.sum().backward()
+        return calls
+    same(f, x3)
+
+
 def test_autograd_backward_function():
     def f(L, x, y):
         L.autograd.backward([(x * 2).sum(), (y * y).sum()])

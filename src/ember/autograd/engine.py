@@ -4,7 +4,8 @@ It walks iteratively (no recursion) with dependency counts: one pass counts how 
 each node, then nodes run when all of their gradients have arrived. Each gradient is summed down
 to its input's shape (ops never unbroadcast) and cast to its dtype. Saved values are freed after
 use unless retain_graph. Leaves accumulate into `.grad`, stealing a gradient array that nothing
-else holds and copying otherwise.
+else holds and copying otherwise. With `inputs` (autograd.grad, backward(inputs=...)) only the
+nodes on a path to an input run, as in torch.
 """
 
 import warnings
@@ -163,22 +164,23 @@ def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fal
             if needed is not None and node not in needed:
                 continue
             is_leaf = node.__class__ is AccumulateGrad
+            # torch captures an input's grad before its tensor hooks when the walk goes on past
+            # it, and after them when it ends there
+            runs = not is_leaf and (needed is None or any(n in needed for n, _ in node._edges))
+            if capture is not None and runs:
+                _capture(capture, node, grads, results)
             if node._tensor_hooks:
                 _run_tensor_hooks(node, grads)
                 shared.update(id(g._data) for g in grads if g is not None)
             elif is_leaf and node.variable._meta_hooks:
                 grads[0] = _run_leaf_hooks(node.variable, grads[0])
                 shared.add(id(grads[0]._data))
-            if capture is not None:
-                for nr, g in enumerate(grads):
-                    for i in capture.get((node, nr), ()):
-                        results[i] = g
-            if is_leaf:
-                if capture is None:
-                    _accumulate(node.variable, grads[0], create_graph, shared, node)
+            if capture is not None and not runs:
+                _capture(capture, node, grads, results)
+            if is_leaf and capture is None:
+                _accumulate(node.variable, grads[0], create_graph, shared, node)
+            if not runs:
                 continue
-            if needed is not None and not any(n in needed for n, _ in node._edges):
-                continue  # a captured input's node with nothing wanted beyond it
             if node._pre_hooks:
                 for h in node._pre_hooks:
                     r = h(tuple(grads))
@@ -234,6 +236,12 @@ def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fal
                 f"The differentiated Tensor at index {i} appears to not have been used in "
                 "the graph. Set allow_unused=True if this is the desired behavior.")
     return tuple(r if r is None or create_graph else r.detach() for r in results)
+
+
+def _capture(capture, node, grads, results):
+    for nr, g in enumerate(grads):
+        for i in capture.get((node, nr), ()):
+            results[i] = g
 
 
 def _skip(node, deps, buffers, ready, needed):

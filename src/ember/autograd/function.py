@@ -6,6 +6,7 @@ graph node. `Op.apply` runs forward on arrays and records a node only when grad 
 an input requires grad. Saved tensors remember the version they had, so backward can refuse
 a tensor modified in place since. Outputs are saved as bare arrays and rebuilt on unpack with
 this node as grad_fn, so a node never holds its own output Tensor (no reference cycle).
+Under anomaly detection, a recorded node also keeps the user's forward stack for the report.
 """
 
 import os
