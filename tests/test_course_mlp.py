@@ -86,9 +86,6 @@ def run_both(dropout, opt_name, criterion, lr):
     return tl
 
 
-@pytest.mark.xfail(reason="torch's SGD step p.add_(g, alpha=-lr) rounds once (an FMA); "
-                   "ember.optim.SGD rounds twice, and training amplifies the 1-ulp drift",
-                   strict=False)
 def test_course_mlp_nll_optim_sgd():
     if not _has_optim():
         pytest.skip("ember.optim is not available yet")

@@ -310,6 +310,19 @@ class Optimizer:
         view = self._scratch.get((like.shape, like.dtype, like.__class__, k))
         return view if view is not None else self._new_tmp(like, k)
 
+    def _tmp64(self, like):
+        """A float64 scratch array shaped like `like` (for fused multiply-add emulation)."""
+        view = self._scratch.get((like.shape, "f8", like.__class__))
+        if view is None:
+            xp = np if like.__class__ is np.ndarray else _xp(like)
+            flat = self._flat.get("f8")
+            if flat is None or flat.size < like.size:
+                flat = self._flat["f8"] = xp.empty(like.size, np.float64)
+                self._scratch = {k: v for k, v in self._scratch.items() if k[1] != "f8"}
+            view = self._scratch[(like.shape, "f8", like.__class__)] = flat[:like.size].reshape(
+                like.shape)
+        return view
+
     def _new_tmp(self, like, k):
         kind = (like.dtype, like.__class__, k)
         flat = self._flat.get(kind)
