@@ -10,6 +10,8 @@ nodes on a path to an input run, as in torch.
 
 import warnings
 
+import numpy as np
+
 from .._device import array_device
 from . import grad_mode
 from .function import AccumulateGrad, _anomaly
@@ -113,6 +115,20 @@ def _needed(start_nodes, targets):
 
 
 def _sum_to(g, shape, dtype):
+    a = g._data
+    if not grad_mode._enabled[0] and a.__class__ is np.ndarray:  # nothing to record: arrays
+        if a.shape != shape:
+            lead = a.ndim - len(shape)
+            if lead:
+                a = np.add.reduce(a, axis=tuple(range(lead)))
+            ones = tuple(i for i, s in enumerate(shape) if s == 1 and a.shape[i] != 1)
+            if ones:
+                a = np.add.reduce(a, axis=ones, keepdims=True)
+            if a.shape != shape:
+                a = a.reshape(shape)
+        if a.dtype != dtype.np:
+            a = a.astype(dtype.np)
+        return g if a is g._data else _wrap(a)
     if g.shape != shape:
         g = g.sum_to_size(shape) if len(shape) else g.sum()
         if g.shape != shape:

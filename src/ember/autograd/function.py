@@ -179,10 +179,27 @@ class Op(Node):
         return self.backward(*grads)
 
 
+_NO_EDGE = (None, 0)
+
+
 def _record(ctx, args, out):
     T = Tensor
-    ctx._edges = tuple(_edge(a) if isinstance(a, T) else (None, 0) for a in args)
-    ctx._in_meta = tuple((a._data.shape, a.dtype) if isinstance(a, T) else None for a in args)
+    edges, meta = [], []
+    for a in args:  # one plain loop: this runs once per recorded op
+        if isinstance(a, T):
+            fn = a.grad_fn
+            if fn is not None:
+                edges.append((fn, a._output_nr))
+            elif a._rg:
+                edges.append((a._accumulator(), 0))
+            else:
+                edges.append(_NO_EDGE)
+            meta.append((a._data.shape, a.dtype))
+        else:
+            edges.append(_NO_EDGE)
+            meta.append(None)
+    ctx._edges = tuple(edges)
+    ctx._in_meta = tuple(meta)
     if _anomaly[0]:
         ctx._trace = _user_stack()
     cls = ctx.__class__

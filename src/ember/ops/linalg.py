@@ -8,10 +8,12 @@ torch's wording for each case (mm, mv, dot, bmm).
 import numpy as np
 
 from .._tensor import Tensor, _wrap
+from ..autograd import grad_mode
 from ..autograd.function import Op
 from ._util import method
 
 _ndarray = np.ndarray
+_enabled = grad_mode._enabled
 
 
 def _xp(a):
@@ -33,6 +35,11 @@ class MatMul(Op):
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
+        x, y, g = a._data, b._data, grad._data
+        if not _enabled[0] and x.ndim == 2 and y.ndim == 2 and g.__class__ is _ndarray:
+            e = ctx._edges  # on arrays when nothing is recorded; fresh results the engine keeps
+            return (_wrap(np.dot(g, y.T)) if e[0][0] is not None else None,
+                    _wrap(np.dot(x.T, g)) if e[1][0] is not None else None)
         na, nb = a.dim(), b.dim()
         if na == 1 and nb == 1:
             return grad * b, grad * a
@@ -113,6 +120,11 @@ def _matmul_name(na, nb):
 
 @method("matmul", "__matmul__")
 def matmul(input, other, *, out=None):
+    if (out is None and other.__class__ is Tensor and input.dtype is other.dtype
+            and not (_enabled[0] and (input._rg or other._rg))):
+        x, y = input._data, other._data
+        if x.ndim == 2 and y.ndim == 2 and x.shape[1] == y.shape[0] and x.__class__ is _ndarray:
+            return _wrap(np.dot(x, y))  # nothing to record: skip the Op machinery
     if not isinstance(other, Tensor):
         raise TypeError(f"matmul(): argument 'other' (position 2) must be Tensor, not "
                         f"{type(other).__name__}")

@@ -284,6 +284,30 @@ def _binary(cls, a, b, floating=False, **kw):
         raise
 
 
+_SCALAR_OK = (float, int)
+
+
+def _fast(a, b, ufunc, floating=False):
+    """`ufunc(a, b)` without an Op when nothing is recorded and NumPy's result is torch's: same
+    dtypes, or a float tensor with a Python number. None otherwise (the full path decides)."""
+    if _enabled[0] and a._rg:
+        return None
+    bc = b.__class__
+    if bc is Tensor:
+        if a.dtype is not b.dtype or (_enabled[0] and b._rg) or (
+                floating and not a.dtype.is_floating_point):
+            return None
+        y = b._data
+    elif bc in _SCALAR_OK and a.dtype.is_floating_point:
+        y = b
+    else:
+        return None
+    try:
+        return _wrap(ufunc(a._data, y))
+    except (ValueError, OverflowError):
+        return None
+
+
 def _tensor_arg(a):
     if isinstance(a, Tensor):
         return a
@@ -293,6 +317,10 @@ def _tensor_arg(a):
 
 @method("add", "__add__", "__radd__")
 def add(input, other, *, alpha=1, out=None):
+    if alpha == 1 and out is None and input.__class__ is Tensor:
+        r = _fast(input, other, np.add)
+        if r is not None:
+            return r
     if not isinstance(input, Tensor):
         input, other = other, input
     r = _binary(Add, input, other, alpha=alpha) if alpha != 1 else _binary(Add, input, other)
@@ -311,6 +339,10 @@ def _check_bool_sub(a, b):
 
 @method("sub", "subtract", "__sub__")
 def sub(input, other, *, alpha=1, out=None):
+    if alpha == 1 and out is None and input.__class__ is Tensor and input.dtype is not D.bool_:
+        r = _fast(input, other, np.subtract)
+        if r is not None:
+            return r
     if input.dtype is D.bool_ or other.__class__ is bool or (
             other.__class__ is Tensor and other.dtype is D.bool_):
         _check_bool_sub(input, other)
@@ -332,6 +364,10 @@ def _rsub(self, other):
 
 @method("mul", "multiply", "__mul__", "__rmul__")
 def mul(input, other, *, out=None):
+    if out is None and input.__class__ is Tensor:
+        r = _fast(input, other, np.multiply)
+        if r is not None:
+            return r
     if not isinstance(input, Tensor):
         input, other = other, input
     r = _binary(Mul, input, other)
@@ -343,6 +379,10 @@ multiply = mul
 
 @method("div", "divide", "true_divide", "__truediv__")
 def div(input, other, *, rounding_mode=None, out=None):
+    if rounding_mode is None and out is None and input.__class__ is Tensor:
+        r = _fast(input, other, np.true_divide, True)
+        if r is not None:
+            return r
     if rounding_mode is None:
         if not isinstance(input, Tensor):
             input = _tensor_arg(input)

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _check_inplace, _wrap
+from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from . import _special
 from ._util import method
@@ -18,6 +19,7 @@ from .pointwise import _cast, _xp, ctx_xp
 from .ternary import where
 
 _ndarray = np.ndarray
+_enabled = _gm._enabled
 
 
 # ---------------------------------------------------------------- unary math, one line each
@@ -104,14 +106,32 @@ _NAMES = {"log1p": "Log1PBackward0"}
 _UNARY_FNS = {}
 
 
+# the same derivatives on arrays, for the common case of a backward that records nothing
+_ARRAY_BWD = {
+    "relu": lambda g, x, y: g * (y > 0),
+    "sigmoid": lambda g, x, y: g * ((1 - y) * y),
+    "tanh": lambda g, x, y: g * (1 - y * y),
+    "exp": lambda g, x, y: g * y,
+}
+
+
 def _make_unary(name, fwd, bwd, reads, floating):
+    fast = _ARRAY_BWD.get(name)
+
+    def backward(ctx, g):
+        x = ctx.saved_tensors[0] if reads == "x" else None
+        y = ctx.output if reads == "y" else None
+        if fast is not None and not _enabled[0] and g._data.__class__ is _ndarray:
+            return _wrap(fast(g._data, None if x is None else x._data,
+                              None if y is None else y._data))
+        return bwd(g, x, y)
+
     cls = type(name.capitalize(), (Op,), {
         "_name": _NAMES.get(name, name.capitalize() + "Backward0"),
         "save_inputs": (0,) if reads == "x" else (),
         "save_output": reads == "y",
         "forward": lambda ctx, x: fwd(np if x.__class__ is _ndarray else _xp(x), x),
-        "backward": lambda ctx, g: bwd(g, ctx.saved_tensors[0] if reads == "x" else None,
-                                       ctx.output if reads == "y" else None),
+        "backward": backward,
     })
 
     def op(input, *, out=None):
