@@ -1,5 +1,5 @@
-"""ember.vision: torchvision's API under ember's name (datasets and image utilities)."""
+"""ember.vision: torchvision's API under ember's name (datasets, transforms, models, utils)."""
 
-from . import datasets, utils
+from . import datasets, models, transforms, utils
 
-__all__ = ["datasets", "utils"]
+__all__ = ["datasets", "models", "transforms", "utils"]

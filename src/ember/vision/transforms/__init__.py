@@ -1,0 +1,7 @@
+"""ember.vision.transforms: torchvision.transforms under ember's name (Pillow-based)."""
+
+from . import functional
+from .transforms import *  # noqa: F401,F403
+from .transforms import __all__ as _all
+
+__all__ = ["functional"] + list(_all)
