@@ -179,3 +179,53 @@ def test_padding_modules(name, arg):
     assert repr(e) == repr(t)
     shape = (2, 3, 5) if name.endswith("1d") else (2, 3, 5, 4)
     check(lambda L, x: (e if L is ember else t)(x), arr(shape))
+
+
+# ---------------------------------------------------------------- reused buffers and row columns
+ROWS = [  # stride-1 2-d convs whose input gradient (and no-grad forward) use `_rows` columns
+    (dict(padding=1), (3, 4, 8, 8), (5, 4, 3, 3)),
+    (dict(padding="same"), (2, 3, 7, 9), (4, 3, 4, 2)),  # asymmetric pads
+    (dict(padding=(2, 1), dilation=(2, 1)), (2, 3, 9, 8), (4, 3, 3, 3)),
+    (dict(padding=1, groups=2), (2, 4, 6, 7), (6, 2, 3, 3)),
+    (dict(), (2, 3, 9, 10), (4, 3, 2, 2)),  # valid: rows without zeros
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("kw,xs,ws", ROWS)
+def test_conv_rows(kw, xs, ws):
+    assert _conv._rows(xs, _conv._geometry(ember.zeros(xs), ember.zeros(ws), 1,
+                                           kw.get("padding", 0), kw.get("dilation", 1),
+                                           kw.get("groups", 1), 2)) is not None
+    check(lambda L, x, w, b: F(L).conv2d(x, w, b, **kw), arr(xs, "float64"),
+          arr(ws, "float64", seed=1), arr(ws[:1], "float64", seed=2), **TOL["float64"])
+    with ember.no_grad():
+        e = _conv.conv2d(*(ember.from_numpy(arr(s, seed=i)) for i, s in enumerate((xs, ws))),
+                         **kw)
+    t = torch.nn.functional.conv2d(*(torch.from_numpy(arr(s, seed=i))
+                                     for i, s in enumerate((xs, ws))), **kw)
+    np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-4, atol=1e-5)
+
+
+@requires_torch
+def test_conv_reused_buffers_stay_private():
+    """Two graphs of the same shape alive at once, backward twice (retain_graph), a graph
+    dropped without backward, and outputs/grads kept across steps: no buffer is shared."""
+    x = [arr((2, 3, 6, 6), seed=s) for s in (0, 1)]
+    w = arr((4, 3, 3, 3), seed=2)
+    res = []
+    for L in (ember, torch):
+        wt = L.from_numpy(w.copy()).requires_grad_()
+        xs = [L.from_numpy(a.copy()).requires_grad_() for a in x]
+        F(L).conv2d(xs[0], wt, padding=1).sum()  # dropped graph
+        ys = [F(L).conv2d(a, wt, padding=1) for a in xs]
+        y0 = ys[0].detach().clone()
+        l0 = (ys[0] ** 2).sum()
+        l0.backward(retain_graph=True)
+        g0 = xs[0].grad.clone()
+        l0.backward()
+        (ys[1] * 3).sum().backward()
+        res.append([y0.numpy(), ys[1].detach().numpy(), g0.numpy(), xs[0].grad.numpy(),
+                    xs[1].grad.numpy(), wt.grad.numpy()])
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)

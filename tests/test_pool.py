@@ -123,3 +123,66 @@ def test_max_unpool_module():
     assert repr(e) == repr(t)
     check(lambda L, x: (e if L is ember else t)(*F(L).max_pool2d(x, 2, return_indices=True)),
           arr((2, 3, 6, 6)))
+
+
+# ---------------------------------------------------------------- tiled max pool (kernel == stride)
+def _ties(shape, dtype="float32"):
+    """Values on a coarse grid with many exact ties (and zeros, as after a ReLU)."""
+    return np.round(arr(shape, dtype, seed=3)).clip(0, None).astype(dtype)
+
+
+def _nans(shape):
+    x = arr(shape, "float64", seed=4)
+    x.reshape(-1)[::7] = np.nan
+    return x
+
+
+@requires_torch
+@pytest.mark.parametrize("fn,x", [
+    (lambda L, x: F(L).max_pool2d(x, 2), _ties((2, 3, 8, 6))),
+    (lambda L, x: F(L).max_pool2d(x.relu(), 2, 2), arr((3, 4, 6, 8), "float64")),
+    (lambda L, x: F(L).max_pool2d(x, 2), _ties((2, 3, 9, 7))),  # floor: a ragged edge
+    (lambda L, x: F(L).max_pool2d(x, (3, 2)), _ties((2, 2, 9, 8), "float64")),
+    (lambda L, x: F(L).max_pool2d(x, 2, ceil_mode=True), _ties((2, 3, 8, 6))),
+    (lambda L, x: F(L).max_pool2d(x, 1), _ties((2, 3, 4, 5))),
+    (lambda L, x: F(L).max_pool2d(x, (1, 2)), _ties((3, 4, 6))),  # unbatched
+    (lambda L, x: F(L).max_pool1d(x, 3), _ties((2, 3, 10))),
+    (lambda L, x: F(L).max_pool3d(x, 2), _ties((2, 2, 4, 6, 4))),
+    (lambda L, x: F(L).max_pool2d(x, 2), _nans((2, 3, 8, 6))),
+    (lambda L, x: F(L).max_pool2d(x, 2), arr((2, 3, 8, 6), noncontig=True)),
+    (lambda L, x: F(L).max_pool2d(x, 2) * 1, -np.ones((1, 2, 4, 4), np.float32)),  # all tied
+])
+def test_max_pool_tiled(fn, x):
+    check(fn, x)
+
+
+@requires_torch
+def test_max_pool_tiled_double_backward_and_inplace_output():
+    x = _ties((2, 2, 6, 6), "float64")
+    res = []
+    for L in (ember, torch):
+        xt = L.from_numpy(x.copy()).requires_grad_()
+        y = F(L).max_pool2d(xt * 1, 2)
+        (g,) = L.autograd.grad((y ** 2).sum(), (xt,), create_graph=True)
+        (gg,) = L.autograd.grad((g ** 2).sum(), (xt,))
+        z = F(L).max_pool2d(xt * 1, 2)
+        z.relu_()  # the output changed in place: backward still routes by the input's max
+        (gz,) = L.autograd.grad(z.sum(), (xt,))
+        res.append([g.detach().numpy(), gg.numpy(), gz.numpy()])
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-10)
+    assert type(F(ember).max_pool2d(ember.from_numpy(x).requires_grad_(), 2).grad_fn).__name__ \
+        == "MaxPoolTiled"
+
+
+@requires_torch
+def test_max_pool_tiled_nonfinite_grad():
+    x = _ties((1, 2, 4, 4), "float64")
+    g = np.ones((1, 2, 2, 2))
+    g[0, 0, 0, 0], g[0, 1, 1, 1] = np.inf, np.nan
+    res = []
+    for L in (ember, torch):
+        xt = L.from_numpy(x.copy()).requires_grad_()
+        F(L).max_pool2d(xt, 2).backward(L.from_numpy(g.copy()))
+        res.append(xt.grad.numpy())
+    np.testing.assert_array_equal(*res)

@@ -7,17 +7,65 @@ is written with the other two, so first and higher derivatives come from three a
   B: one GEMM to columns, then col2im by strided adds that loop over the K kernel offsets only.
   C: one GEMM of the output gradient against the columns (A's, reused when A saved them).
 Groups add a leading batch axis to the GEMMs. `pad` is F.pad's logic (all four modes).
+
+Big work arrays are reused, not made fresh each step (a fresh large array page-faults on first
+touch): `_scratch` keeps per-thread arrays valid until the next call with the same key (padded
+inputs, whose zero border is never written, the columns of a GEMM used at once, the per-sample
+weight-gradient products); columns that Conv saves for backward are taken from `_POOL` and
+handed back when the node is released or dropped. Arrays returned to callers are always fresh.
 """
 
 import itertools
 import math
 import numbers
+import threading
 
 import numpy as np
 
+from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 
 _ndarray = np.ndarray
+_enabled = _gm._enabled
+_local = threading.local()
+_POOL = {}  # (shape, dtype) -> free column arrays handed back by Conv nodes
+
+
+def _scratch(tag, shape, dtype, xp=np):
+    """A reused work array (zeros when first made) for this thread, tag and shape."""
+    if xp is not np:
+        return xp.zeros(shape, dtype)
+    bufs = getattr(_local, "bufs", None)
+    if bufs is None:
+        bufs = _local.bufs = {}
+    key = (tag, shape, dtype)
+    buf = bufs.get(key)
+    if buf is None:
+        if len(bufs) >= 64:
+            bufs.clear()
+        buf = bufs[key] = np.zeros(shape, dtype)
+    return buf
+
+
+def _take(shape, dtype, xp=np):
+    """An array to own (from the pool of handed-back ones when it has this shape)."""
+    free = _POOL.get((shape, dtype)) if xp is np else None
+    if free:
+        try:
+            return free.pop()
+        except IndexError:  # another thread took it
+            pass
+    return xp.empty(shape, dtype)
+
+
+def _give(a):
+    """Hands an array from _take back to the pool."""
+    if a.__class__ is _ndarray:
+        if len(_POOL) >= 64:
+            _POOL.clear()
+        free = _POOL.setdefault((a.shape, a.dtype), [])
+        if len(free) < 2:
+            free.append(a)
 
 
 def _xp(a):
@@ -61,39 +109,109 @@ def _windows(x, k, stride, dil, order):
     return v.transpose(order), L
 
 
-def _im2col(x, geo):
-    """Columns (N, g, C/g*K, L) of x (N, C, *S) for the GEMMs; L the output spatial size."""
+def _padded(x, pads):
+    """x zero-padded in a reused array (its border stays zero: only the interior is written)."""
+    if not any(lo or hi for lo, hi in pads):
+        return x
+    lead = x.ndim - len(pads)
+    shape = x.shape[:lead] + tuple(s + lo + hi for s, (lo, hi) in zip(x.shape[lead:], pads))
+    out = _scratch(("pad", pads), shape, x.dtype, _xp(x))
+    out[(Ellipsis,) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(x.shape[lead:], pads))] = x
+    return out
+
+
+def _rows(shape, geo):
+    """(Z, Wq, Ho, Wo) when a stride-1 2-d conv takes its columns from rows: each input row is
+    laid out as Z zeros then the W values (the next row's zeros pad its right side), so every
+    kernel offset is one flat shift and its column copy runs over whole planes; the output
+    grid is then Ho rows of Wq (Wo valid). None where that layout does not fit or wastes much."""
+    k, stride, pads, dil, _ = geo
+    if len(k) != 2 or stride != (1, 1):
+        return None
+    (pt, pb), (pl, pr) = pads
+    H, W = shape[2:]
+    Z = max(pl, pr)
+    Ho, Wo = H + pt + pb - dil[0] * (k[0] - 1), W + pl + pr - dil[1] * (k[1] - 1)
+    Wq = W + Z
+    if Wo > Wq or 4 * Wq > 5 * Wo:
+        return None
+    return Z, Wq, Ho, Wo
+
+
+def _im2col(x, geo, keep=False, lay=None):
+    """Columns (N, g, C/g*K, L) of x (N, C, *S) for the GEMMs; L the output spatial size, or
+    with `lay` from `_rows` its grid: Ho * Wq. They are a scratch array, or with `keep` one from
+    _take; returns (cols, L, that array)."""
     k, stride, pads, dil, groups = geo
-    x = _zero_pad(x, pads)
-    v, L = _windows(x, k, stride, dil, tuple(range(2 + 2 * len(k))))  # (N, C, *k, *L)
-    cols = _xp(x).ascontiguousarray(v)
-    return cols.reshape(x.shape[0], groups, -1, _prod(L)), L
+    xp = _xp(x)
+    if lay is not None:
+        Z, Wq, Ho, _ = lay
+        N, C, H, W = x.shape
+        (pt, pb), (pl, _) = pads
+        P = (H + pt + pb) * Wq
+        flat = _scratch(("rows", x.shape, pt, Z), (N * C * P + Z + dil[1] * k[1],), x.dtype, xp)
+        flat[:N * C * P].reshape(N, C, -1, Wq)[:, :, pt:pt + H, Z:] = x  # the rest stays 0
+        it = flat.itemsize
+        v = _strided(xp, flat[Z - pl:], (N, C) + tuple(k) + (Ho * Wq,),
+                     (C * P * it, P * it, dil[0] * Wq * it, dil[1] * it, it))
+        L = (Ho * Wq,)
+    else:
+        x = _padded(x, pads)
+        v, L = _windows(x, k, stride, dil, tuple(range(2 + 2 * len(k))))  # (N, C, *k, *L)
+    buf = _take(v.shape, x.dtype, xp) if keep else _scratch("cols", v.shape, x.dtype, xp)
+    xp.copyto(buf, v)
+    return buf.reshape(x.shape[0], groups, -1, _prod(L)), L, buf
 
 
-def _col2im(cols, S, geo):
-    """Adjoint of the window view: cols (N, C, *k, *L) summed into (N, C, *S)."""
+def _col2im(cols, S, geo, reuse=False):
+    """Adjoint of the window view: cols (N, C, *k, *L) summed into (N, C, *S) (a fresh array;
+    with `reuse`, a padded sum goes through a scratch array)."""
     k, stride, pads, dil, _ = geo
     nd = len(k)
     xp = _xp(cols)
     N, C = cols.shape[:2]
     L = cols.shape[2 + nd:]
     Sp = tuple(S[i] + pads[i][0] + pads[i][1] for i in range(nd))
-    out = xp.zeros((N, C) + Sp, cols.dtype)
+    padded = any(lo or hi for lo, hi in pads)
+    if reuse and padded:
+        out = _scratch("col2im", (N, C) + Sp, cols.dtype, xp)
+        out[...] = 0
+    else:
+        out = xp.zeros((N, C) + Sp, cols.dtype)
     for offs in itertools.product(*(range(n) for n in k)):
         key = (slice(None), slice(None)) + tuple(
             slice(o * d, o * d + s * (n - 1) + 1, s) for o, d, s, n in zip(offs, dil, stride, L))
         out[key] += cols[(slice(None), slice(None)) + offs]
-    if any(lo or hi for lo, hi in pads):
+    if padded:
         out = xp.ascontiguousarray(
             out[(Ellipsis,) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(S, pads))])
     return out
 
 
-def _conv_fwd(x, w, geo):
-    cols, L = _im2col(x, geo)
+def _conv_fwd(x, w, geo, keep=False, b=None):
+    """(y + b, cols, cols' array); cols are scratch unless `keep` (then the caller owns them, in
+    the plain layout, which the weight gradient's GEMMs prefer to the `_rows` grid)."""
+    lay = None if keep else _rows(x.shape, geo)
+    cols, L, buf = _im2col(x, geo, keep, lay)
     groups, O = geo[4], w.shape[0]
-    y = w.reshape(groups, O // groups, -1) @ cols  # (N, g, O/g, L): NCHW with no transpose
-    return y.reshape((x.shape[0], O) + L), cols
+    N = x.shape[0]
+    xp = _xp(x)
+    wm = w.reshape(groups, O // groups, -1)
+    if lay is None:
+        y = (wm @ cols).reshape((N, O) + L)  # (N, g, O/g, L): NCHW with no transpose
+        if b is not None:
+            y += b.reshape((-1,) + (1,) * (y.ndim - 2))
+        return y, cols, buf
+    _, Wq, Ho, Wo = lay
+    yq = _scratch("yq", (N, groups, O // groups, Ho * Wq), x.dtype, xp)
+    xp.matmul(wm, cols, out=yq)
+    yq = yq.reshape(N, O, Ho, Wq)[..., :Wo]
+    y = xp.empty((N, O, Ho, Wo), x.dtype)
+    if b is None:
+        xp.copyto(y, yq)
+    else:
+        xp.add(yq, b.reshape(-1, 1, 1), out=y)
+    return y, cols, buf
 
 
 def _conv_input_grad(g, w, S, geo):
@@ -103,8 +221,10 @@ def _conv_input_grad(g, w, S, geo):
     O, Cg = w.shape[:2]
     N = g.shape[0]
     gm = g.reshape(N, groups, O // groups, -1)
-    cols = w.reshape(groups, O // groups, -1).swapaxes(1, 2) @ gm  # (N, g, C/g*K, L)
-    return _col2im(cols.reshape((N, Cg * groups) + k + g.shape[2:]), S, geo)
+    xp = _xp(g)
+    cols = _scratch("dcols", (N, groups, Cg * _prod(k), gm.shape[-1]), g.dtype, xp)
+    xp.matmul(w.reshape(groups, O // groups, -1).swapaxes(1, 2), gm, out=cols)
+    return _col2im(cols.reshape((N, Cg * groups) + k + g.shape[2:]), S, geo, True)
 
 
 def _full_corr(g, w, geo):
@@ -118,18 +238,19 @@ def _full_corr(g, w, geo):
     crop = (Ellipsis,) + tuple(slice(max(lo - f, 0), g.shape[2 + i] - max(hi - f, 0))
                                for i, (f, (lo, hi)) in enumerate(zip(full, pads)))
     more = tuple((max(f - lo, 0), max(f - hi, 0)) for f, (lo, hi) in zip(full, pads))
-    y, _ = _conv_fwd(g[crop], wt, (k, (1,) * nd, more, dil, groups))
-    return y
+    return _conv_fwd(g[crop], wt, (k, (1,) * nd, more, dil, groups))[0]
 
 
 def _conv_weight_grad(x, g, wshape, geo, cols=None):
     groups = geo[4]
     if cols is None:
-        cols, _ = _im2col(x, geo)
+        cols = _im2col(x, geo)[0]
     N, O = g.shape[:2]
+    xp = _xp(g)
     gm = g.reshape(N, groups, O // groups, -1)
-    dw = (gm @ cols.swapaxes(-1, -2)).sum(0)  # per-sample GEMMs, summed: (g, O/g, C/g*K)
-    return dw.reshape(wshape)
+    per = _scratch("dw", (N, groups, O // groups, cols.shape[2]), g.dtype, xp)
+    xp.matmul(gm, cols.swapaxes(-1, -2), out=per)  # per-sample GEMMs, then summed
+    return per.sum(0).reshape(wshape)
 
 
 # ---------------------------------------------------------------- the three primitives
@@ -141,9 +262,9 @@ class Conv(Op):
 
     def forward(ctx, x, w, b, geo):
         ctx.geo = geo
-        y, ctx.cols = _conv_fwd(x, w, geo)
-        if b is not None:
-            y += b.reshape((-1,) + (1,) * (y.ndim - 2))
+        keep = _enabled[0]  # a graph may be recorded: backward reuses the columns
+        y, cols, buf = _conv_fwd(x, w, geo, keep, b)
+        ctx.cols, ctx.buf = (cols, buf) if keep else (None, None)
         return y
 
     def backward(ctx, grad):
@@ -156,8 +277,17 @@ class Conv(Op):
         return dx, dw, db, None
 
     def _release(self):
-        self.cols = None
+        buf = self.__dict__.get("buf")
+        self.cols = self.buf = None
+        if buf is not None:
+            _give(buf)
         Op._release(self)
+
+    def __del__(self):  # a graph dropped without backward, or no graph recorded
+        buf = self.__dict__.get("buf")
+        if buf is not None:
+            self.cols = self.buf = None
+            _give(buf)
 
 
 class ConvInputGrad(Op):

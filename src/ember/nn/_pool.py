@@ -6,6 +6,13 @@ offset won (`arg`), and avg pool is k adds. Backward runs the same offsets in re
 average pooling (and interpolation, in _resample.py) is `Separable`: one small matrix per
 spatial dim, applied by matmul, so it is its own adjoint's kind and differentiates to any order.
 Indexed gathers/scatters (`GatherFlat`, `ScatterFlat`) serve adaptive max pool and max_unpool.
+
+Tiling max pool (kernel == stride, no padding or dilation, no partial window; the CNN case) is
+`MaxPoolTiled`: the input viewed as (..., L, k, ...) tiles, forward a running np.maximum over the
+k offsets, backward routes each gradient to the first offset equal to the window's max (torch's
+tie rule) with one "taken" mask, writing every cell of a fresh dx once. It keeps no index array;
+windows holding a NaN (or a non-finite gradient), return_indices and double backward go
+through `_max_fwd`'s `arg`.
 """
 
 import itertools
@@ -14,8 +21,12 @@ import numbers
 
 import numpy as np
 
+from .._tensor import _wrap
+from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ._conv import _xp, _zero_pad
+
+_enabled = _gm._enabled
 
 
 def _tuple(v, n, name, fn):
@@ -156,6 +167,77 @@ class MaxPoolGather(Op):
         return MaxPoolGrad.apply(grad, ctx.arg, ctx.S, ctx.geo), None, None
 
 
+def _tiles(x, k, L):
+    """x (..., *S) viewed as (..., L0, k0, L1, k1, ...) and the k-offset keys in window order."""
+    nd = len(k)
+    S = x.shape[-nd:]
+    if any(n != li * ki for n, li, ki in zip(S, L, k)):
+        x = x[(Ellipsis,) + tuple(slice(0, li * ki) for li, ki in zip(L, k))]
+    v = x.reshape(x.shape[:-nd] + tuple(a for lk in zip(L, k) for a in lk))
+    lead = (slice(None),) * (x.ndim - nd)
+    keys = [lead + tuple(a for o in offs for a in (slice(None), o))
+            for offs in itertools.product(*(range(n) for n in k))]
+    return v, keys
+
+
+def _tiled(geo, S):
+    k, s, p, d, L = geo
+    return (k == s and not any(p) and all(v == 1 for v in d)
+            and all(li * ki <= n for li, ki, n in zip(L, k, S)))
+
+
+class MaxPoolTiled(Op):
+    """Max pool with kernel == stride, no padding/dilation, every window whole."""
+
+    _name = "MaxPool2DWithIndicesBackward0"
+    save_inputs = (0,)
+
+    def forward(ctx, x, geo):
+        ctx.geo = geo
+        xp = _xp(x)
+        v, keys = _tiles(x, geo[0], geo[4])
+        out = v[keys[0]].copy()
+        for key in keys[1:]:
+            xp.maximum(out, v[key], out=out)  # NaN propagates, as torch's
+        ctx.out = out.copy()  # the caller may change `out` in place
+        return out
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        geo, out = ctx.geo, ctx.out
+        xp = _xp(out)
+        S = x.shape[-len(geo[0]):]
+        g = grad._data
+        # create_graph, a NaN max, or an inf/NaN gradient (g * False would be NaN, not 0):
+        # the indexed path
+        if _enabled[0] or not (xp.isfinite(out).all() and xp.isfinite(g).all()):
+            arg = _max_fwd(x._data, geo)[1]
+            return MaxPoolGrad.apply(grad, arg, S, geo), None
+        dx = xp.empty(x.shape, g.dtype)
+        if any(li * ki != n for li, ki, n in zip(geo[4], geo[0], S)):
+            dx[...] = 0  # cells past the last whole window
+        xv, keys = _tiles(x._data, geo[0], geo[4])
+        dv, _ = _tiles(dx, geo[0], geo[4])
+        last = len(keys) - 1
+        m = taken = xp.ones(out.shape, bool)  # a 1-cell window
+        for i, key in enumerate(keys):
+            if i == last and i:  # no earlier offset held the max: the last one does
+                xp.logical_not(taken, out=m)
+            elif i == 0:
+                m = xp.equal(xv[key], out)
+                taken = m.copy() if last > 1 else m
+            elif i < last:
+                xp.equal(xv[key], out, out=m)
+                xp.greater(m, taken, out=m)  # equal, and no earlier offset was
+                xp.logical_or(taken, m, out=taken)
+            xp.multiply(g, m, out=dv[key])
+        return _wrap(dx), None
+
+    def _release(self):
+        self.out = None
+        Op._release(self)
+
+
 def _pool_geo(input, nd, name, kernel_size, stride, padding, dilation, ceil_mode):
     fn = f"{name}"
     k = _tuple(kernel_size, nd, "kernel_size", fn)
@@ -196,6 +278,8 @@ def _max_pool(nd, name, input, kernel_size, stride, padding, dilation, ceil_mode
               return_indices):
     _check_dims(input, nd, name)
     geo = _pool_geo(input, nd, name, kernel_size, stride, padding, dilation, ceil_mode)
+    if not return_indices and _tiled(geo, input.shape[-nd:]) and input.dtype.is_floating_point:
+        return MaxPoolTiled.apply(input, geo)
     return MaxPool.apply(input, geo, bool(return_indices))
 
 
