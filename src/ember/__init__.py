@@ -4,19 +4,38 @@
 torch's semantics: dtypes and promotion, views, printing, random streams and error messages.
 """
 
-import builtins as _builtins
-
-from . import _dtype
+from . import _dtype, autograd, cuda  # noqa: E402
 from ._device import device
 from ._dtype import (
-    bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64, complex64,
-    complex128, get_default_dtype, set_default_dtype, promote_types, can_cast,
+    bool_ as bool,
 )
-from ._dtype import dtype
+from ._dtype import (
+    can_cast,
+    complex64,
+    complex128,
+    dtype,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    promote_types,
+    set_default_dtype,
+    uint8,
+)
 from ._tensor import Size, Tensor
-from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
-                                 is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .autograd.anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled
+from .autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .ops import compare as _compare
 from .ops import creation as _creation
 from .ops import gather as _gather
@@ -29,7 +48,6 @@ from .ops import shape as _shape
 from .ops import sorting as _sorting
 from .ops import ternary as _ternary
 from .ops import unary as _unary
-from . import autograd, cuda  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -51,27 +69,29 @@ def _export(module):
 for _m in (_pointwise, _unary, _ternary, _compare, _reduce, _shape, _rearrange, _index, _gather,
            _sorting, _linalg, _creation):
     _export(_m)
-from .ops.creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor,  # noqa: E402
-                           FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor)
 from .ops._util import result_type  # noqa: E402
-from .ops.unary import (abs, absolute, arccos, arcsin, arctan, fix, negative,  # noqa: E402
-                        round)
+from .ops.creation import (  # noqa: E402
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 from .ops.reduce import all, any, max, min, sum  # noqa: E402
+from .ops.unary import abs, absolute, arccos, arcsin, arctan, fix, negative, round  # noqa: E402
 
 globals().update({n: getattr(_unary, n) for n in _unary._UNARY_FNS if not n.startswith(
     "_")})
 from . import random  # noqa: E402
 from ._printing import get_printoptions, set_printoptions  # noqa: E402
 from ._random import Generator, default_generator  # noqa: E402
-from . import serialization  # noqa: E402
-from .serialization import load, save  # noqa: E402
-from . import utils  # noqa: E402
-from . import nn, optim  # noqa: E402
-from .nn.functional import log_softmax, softmax  # noqa: E402
 from .ops import sampling as _sampling  # noqa: E402
 from .ops.sampling import *  # noqa: E402,F401,F403
-from .random import (get_rng_state, initial_seed, manual_seed, seed,  # noqa: E402
-                     set_rng_state)
+from .random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state  # noqa: E402
 
 
 def is_tensor(obj):
@@ -93,7 +113,7 @@ def numel(input):
 def is_nonzero(input):
     if input.numel() != 1:
         raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-    return _builtins.bool(input.item())
+    return input.item() != 0
 
 
 def set_default_tensor_type(t):
@@ -117,4 +137,41 @@ def compile(model=None, **kw):
     return model if model is not None else (lambda m: m)
 
 
-del _builtins
+
+
+# The heavier subpackages load on first use (PEP 562), so `import ember` stays fast; `ember.nn`,
+# `import ember.nn` and `from ember import nn` all work as with eager imports.
+_LAZY_MODULES = ("nn", "optim", "utils", "vision", "serialization")
+_LAZY_NAMES = {"save": "serialization", "load": "serialization",
+               "softmax": "nn.functional", "log_softmax": "nn.functional"}
+
+
+def __getattr__(name):
+    import importlib
+    if name in _LAZY_MODULES:
+        module = importlib.import_module("." + name, __name__)
+        globals()[name] = module
+        return module
+    where = _LAZY_NAMES.get(name)
+    if where is not None:
+        value = getattr(importlib.import_module("." + where, __name__), name)
+        globals()[name] = value
+        return value
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise AttributeError(f"module 'ember' has no attribute '{name}' "
+                         f"(ember does not implement torch.{name} yet)")
+
+
+def _tensor_softmax(self, dim=None, **kwargs):
+    from .nn.functional import softmax as f
+    return f(self, dim, **kwargs)
+
+
+def _tensor_log_softmax(self, dim=None, **kwargs):
+    from .nn.functional import log_softmax as f
+    return f(self, dim, **kwargs)
+
+
+Tensor.softmax = _tensor_softmax  # nn.functional rebinds them when it loads
+Tensor.log_softmax = _tensor_log_softmax

@@ -34,7 +34,8 @@ def _strip_magics(src, number):
     out = []
     for line in src.splitlines():
         s = line.lstrip()
-        if s.startswith(("%", "!")) or s.startswith("?") or s.endswith("?") and s[:-1].isidentifier():
+        help_line = s.startswith("?") or s.endswith("?") and s[:-1].isidentifier()
+        if s.startswith(("%", "!")) or help_line:
             print(f"[ember run] cell {number}: skipped IPython line: {s}")
             indent = line[:len(line) - len(s)]
             out.append(indent + "pass")

@@ -725,19 +725,46 @@ def one_hot(tensor, num_classes=-1):
     return _wrap(out)
 
 
-# ---------------------------------------------------------------- losses
+# ---------------------------------------------------------------- losses, convolution, pooling,
+# norms, resampling, attention: written in their own family files, exported here under torch's
+# names
+from ._attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402,F401
+from ._conv import (  # noqa: E402,F401
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+    fold,
+    pad,
+    unfold,
+)
 from ._functional_loss import *  # noqa: E402,F401,F403
 from ._functional_loss import __all__ as _loss_names  # noqa: E402,F401
-
-# ---------------------------------------------------------------- convolution, pooling, norms, resampling,
-# attention: written in their own family files, exported here under torch's names
-from ._attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402,F401
-from ._conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: E402,F401
-                    conv_transpose3d, fold, pad, unfold)
 from ._norm import batch_norm, group_norm, instance_norm, local_response_norm  # noqa: E402,F401
-from ._pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d,  # noqa: E402,F401
-                    adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, avg_pool3d,
-                    lp_pool1d, lp_pool2d, max_pool1d, max_pool2d, max_pool3d, max_unpool1d,
-                    max_unpool2d)
-from ._resample import (affine_grid, grid_sample, interpolate, pixel_shuffle,  # noqa: E402,F401
-                        pixel_unshuffle, upsample)
+from ._pool import (  # noqa: E402,F401
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    avg_pool3d,
+    lp_pool1d,
+    lp_pool2d,
+    max_pool1d,
+    max_pool2d,
+    max_pool3d,
+    max_unpool1d,
+    max_unpool2d,
+)
+from ._resample import (  # noqa: E402,F401
+    affine_grid,
+    grid_sample,
+    interpolate,
+    pixel_shuffle,
+    pixel_unshuffle,
+    upsample,
+)

@@ -10,8 +10,7 @@ import numpy as np
 
 from ... import _dtype as D
 from ..._tensor import _wrap
-from .. import _attention
-from .. import init
+from .. import _attention, init
 from ..parameter import Parameter
 from .module import Module
 

@@ -1,5 +1,6 @@
 """ember.nn.utils: gradient clipping and parameter/vector conversion."""
 
+from . import rnn  # noqa: F401
 from .clip_grad import (
                         clip_grad_norm,
                         clip_grad_norm_,
@@ -7,7 +8,6 @@ from .clip_grad import (
                         clip_grads_with_norm_,
                         get_total_norm,
 )
-from . import rnn  # noqa: F401
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 
 __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_",
