@@ -145,3 +145,44 @@ def test_unbatched_input():
     e, t = _pair("GRU", 4, 3)
     ex, tx = _inputs((6, 4))
     assert_same(e(ex)[0], t(tx)[0], 1e-5, 1e-6)
+
+
+@pytest.mark.parametrize("input_grad", [False, True])
+def test_lstm_course_size_grads(input_grad):
+    """The char-RNN shape class (hidden 32 here, 2 layers, batch_first), the input with and
+    without requires_grad (the kernel skips dx when nothing needs it), outputs only in the loss."""
+    e, t = _pair("LSTM", 11, 32, num_layers=2, batch_first=True)
+    a = np.random.default_rng(4).standard_normal((6, 9, 11)).astype(np.float32)
+    ex, tx = ember.from_numpy(a.copy()), torch.from_numpy(a.copy())
+    if input_grad:
+        ex.requires_grad_()
+        tx.requires_grad_()
+    eo, _ = e(ex)
+    to, _ = t(tx)
+    assert_same(eo, to, 1e-5, 1e-6)
+    _compare_grads(e, t, [ex] if input_grad else [], [tx] if input_grad else [], [eo], [to])
+
+
+def test_packed_lstm_with_state_and_float64():
+    t = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True, dtype=torch.float64)
+    e = ember.nn.LSTM(3, 4, num_layers=2, bidirectional=True, dtype=ember.float64)
+    e.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy())
+                       for k, v in t.state_dict().items()})
+    lengths = [5, 4, 2]
+    a = np.random.default_rng(5).standard_normal((5, 3, 3))
+    ex = ember.from_numpy(a.copy()).requires_grad_()
+    tx = torch.from_numpy(a.copy()).requires_grad_()
+    s = np.random.default_rng(6).standard_normal((2, 4, 3, 4))
+    eh, ec = (ember.from_numpy(s[k].copy()).requires_grad_() for k in range(2))
+    th, tc = (torch.from_numpy(s[k].copy()).requires_grad_() for k in range(2))
+    ep = ember.nn.utils.rnn.pack_padded_sequence(ex, lengths)
+    tp = torch.nn.utils.rnn.pack_padded_sequence(tx, lengths)
+    eo, (ehn, ecn) = e(ep, (eh, ec))
+    to, (thn, tcn) = t(tp, (th, tc))
+    epad, _ = ember.nn.utils.rnn.pad_packed_sequence(eo)
+    tpad, _ = torch.nn.utils.rnn.pad_packed_sequence(to)
+    for x, y in ((epad, tpad), (ehn, thn), (ecn, tcn)):
+        assert x.dtype == ember.float64
+        assert_same(x, y, 1e-10, 1e-12)
+    _compare_grads(e, t, [ex, eh, ec], [tx, th, tc], [epad, ehn, ecn], [tpad, thn, tcn],
+                   1e-10, 1e-12)

@@ -34,6 +34,20 @@ def _bsizes(batch_sizes, T, B):
     return [B] * T if batch_sizes is None else batch_sizes
 
 
+def _proj_t(x, w, b_ih, b_hh):
+    """Input projection of all steps in the transposed layout: (T, G, B), biases added."""
+    T, B, _ = x.shape
+    G = w.shape[0]
+    g = np.dot(w, x.reshape(T * B, -1).T).reshape(G, T, B).transpose(1, 0, 2)
+    out = np.empty((T, G, B), x.dtype)
+    if b_ih is None:
+        np.copyto(out, g)
+    else:
+        b = b_ih + b_hh if b_hh is not None else b_ih
+        np.add(g, b[:, None], out=out)
+    return out
+
+
 class _RecurrentOp(Op):
     """Inputs: x (T,B,I), h0 (B,H), [c0], w_ih, w_hh, b_ih, b_hh. Outputs: y (T,B,H), h_n[, c_n]."""
 
@@ -106,59 +120,129 @@ def _weights_grads(x, hprev, dgates, w_ih, dh0, has_b, extra, dgates_h=None):
 
 
 class LSTMLayer(_RecurrentOp):
+    """Time loop in a transposed (gates x batch) layout: one W_hh @ h^T GEMM per step (OpenBLAS
+    runs the 4H x B output faster than B x 4H) and every elementwise pass written with out= into
+    preallocated buffers. Saved: activated gates (T,4H,B), cell states (T+1,H,B), tanh(c)
+    (T,4H,B) and hidden states (T+1,B,H), whose forward-order slice is also the output."""
+
     _name = "MkldnnRnnLayerBackward0"
 
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, batch_sizes):
         T, B, _ = x.shape
         H = w_hh.shape[1]
-        g = _proj(x, w_ih, b_ih)
-        if b_hh is not None:
-            g += b_hh
+        H2, H3, G = 2 * H, 3 * H, 4 * H
+        dt = x.dtype
+        gates = _proj_t(x, w_ih, b_ih, b_hh)  # (T, 4H, B): pre-activations, activated in place
         bs = _bsizes(batch_sizes, T, B)
-        gates = np.zeros((T, B, 4 * H), x.dtype)  # activated i, f, g, o
-        cs = np.zeros((T, B, H), x.dtype)
-        cprev = np.empty((T, B, H), x.dtype)
-        hprev = np.empty((T, B, H), x.dtype)
-        ys = np.zeros((T, B, H), x.dtype)
-        h, c = h0.copy(), c0.copy()
-        w_hhT = np.ascontiguousarray(w_hh.T)
-        for t in _steps(T, reverse):
-            b = bs[t]
-            hprev[t, :b], cprev[t, :b] = h[:b], c[:b]
-            a = g[t, :b] + np.dot(h[:b], w_hhT)
-            act = gates[t, :b]
-            act[:, :2 * H] = _sigmoid(a[:, :2 * H])
-            act[:, 2 * H:3 * H] = np.tanh(a[:, 2 * H:3 * H])
-            act[:, 3 * H:] = _sigmoid(a[:, 3 * H:])
-            i, f, gg, o = act[:, :H], act[:, H:2 * H], act[:, 2 * H:3 * H], act[:, 3 * H:]
-            c[:b] = f * c[:b] + i * gg
-            cs[t, :b] = c[:b]
-            h[:b] = o * np.tanh(c[:b])
-            ys[t, :b] = h[:b]
-        ctx.saved = (x, h0, w_ih, w_hh, gates, cs, cprev, hprev, reverse, bs, b_ih is not None)
-        return ys, h, c
+        S = np.empty((T + 1, B, H), dt)       # hidden states, h0 at one end
+        C = np.empty((T + 1, H, B), dt)       # cell states, transposed
+        TC = (np.zeros if batch_sizes is not None else np.empty)((T, H, B), dt)  # tanh(c_t)
+        first = T if reverse else 0
+        S[first] = h0
+        C[first] = c0.T
+        scratch = np.empty(G * B, dt)
+        with np.errstate(over="ignore"):
+            for t in _steps(T, reverse):
+                b = bs[t]
+                p, n = (t + 1, t) if reverse else (t, t + 1)
+                a = scratch[:G * b].reshape(G, b)
+                np.dot(w_hh, S[p, :b].T, out=a)
+                act = gates[t, :, :b]
+                a += act
+                for lo, hi in ((0, H2), (H3, G)):  # sigmoid(i, f) and sigmoid(o)
+                    s = a[lo:hi]
+                    np.negative(s, out=s)
+                    np.exp(s, out=s)
+                    s += 1
+                    np.reciprocal(s, out=act[lo:hi])
+                np.tanh(a[H2:H3], out=act[H2:H3])
+                i, f, g, o = act[:H], act[H:H2], act[H2:H3], act[H3:]
+                c = C[n, :, :b]
+                np.multiply(f, C[p, :, :b], out=c)
+                ig = a[:H]
+                np.multiply(i, g, out=ig)
+                c += ig
+                tc = TC[t, :, :b]
+                np.tanh(c, out=tc)
+                np.multiply(o, tc, out=ig)
+                S[n, :b] = ig.T
+                if b < B:  # packed: rows past b keep their state
+                    S[n, b:] = S[p, b:]
+                    C[n, :, b:] = C[p, :, b:]
+        ys = (S[:T] if reverse else S[1:]).copy()
+        if batch_sizes is not None:
+            for t in range(T):
+                ys[t, bs[t]:] = 0
+        last = 0 if reverse else T
+        ctx.saved = (x, w_ih, w_hh, gates, C, TC, S, reverse, bs, b_ih is not None,
+                     batch_sizes is not None)
+        return ys, S[last].copy(), C[last].T.copy()
 
     def _bptt(ctx, dy, dhn, dcn):
-        x, h0, w_ih, w_hh, gates, cs, cprev, hprev, reverse, bs, has_b = ctx.saved
-        T, B, H = cs.shape
-        dh = np.zeros_like(h0) if dhn is None else dhn.copy()
-        dc = np.zeros_like(h0) if dcn is None else dcn.copy()
-        dgates = np.zeros_like(gates)
+        x, w_ih, w_hh, gates, C, TC, S, reverse, bs, has_b, packed = ctx.saved
+        T, B, H = S.shape[0] - 1, S.shape[1], S.shape[2]
+        H2, H3, G = 2 * H, 3 * H, 4 * H
+        dt = gates.dtype
+        # The local derivative factors do not depend on the recurrence: computed for all steps
+        # at once into dG, which the time loop then scales by d_c (i, f, g) and d_h (o).
+        i, f, g, o = gates[:, :H], gates[:, H:H2], gates[:, H2:H3], gates[:, H3:]
+        dG = np.empty((T, G, B), dt)
+        v = dG[:, :H]                                # g * i * (1 - i)
+        np.subtract(1, i, out=v)
+        v *= i
+        v *= g
+        v = dG[:, H:H2]                              # c_prev * f * (1 - f)
+        np.subtract(1, f, out=v)
+        v *= f
+        v *= C[1:] if reverse else C[:T]
+        v = dG[:, H2:H3]                             # i * (1 - g^2)
+        np.multiply(g, g, out=v)
+        np.subtract(1, v, out=v)
+        v *= i
+        v = dG[:, H3:]                               # tanh(c) * o * (1 - o)
+        np.subtract(1, o, out=v)
+        v *= o
+        v *= TC
+        dc_dh = np.multiply(TC, TC)                  # o * (1 - tanh(c)^2)
+        np.subtract(1, dc_dh, out=dc_dh)
+        dc_dh *= o
+        dh = np.zeros((H, B), dt) if dhn is None else dhn.T.copy()
+        dc = np.zeros((H, B), dt) if dcn is None else dcn.T.copy()
+        u = np.empty((H, B), dt)
+        scratch = np.empty(H * B, dt)
+        w_hhT = w_hh.T
         for t in _steps(T, not reverse):
             b = bs[t]
-            act = gates[t, :b]
-            i, f, gg, o = act[:, :H], act[:, H:2 * H], act[:, 2 * H:3 * H], act[:, 3 * H:]
-            tc = np.tanh(cs[t, :b])
-            d_h = dh[:b] if dy is None else dy[t, :b] + dh[:b]
-            d_c = dc[:b] + d_h * o * (1 - tc * tc)
-            dg = dgates[t, :b]
-            dg[:, :H] = d_c * gg * i * (1 - i)
-            dg[:, H:2 * H] = d_c * cprev[t, :b] * f * (1 - f)
-            dg[:, 2 * H:3 * H] = d_c * i * (1 - gg * gg)
-            dg[:, 3 * H:] = d_h * tc * o * (1 - o)
-            dc[:b] = d_c * f
-            dh[:b] = np.dot(dg, w_hh)
-        return _weights_grads(x, hprev, dgates, w_ih, dh, has_b, dc)
+            d_h = dh[:, :b]
+            if dy is not None:
+                d_h += dy[t, :b].T
+            d_c = dc[:, :b]
+            w = u[:, :b]
+            np.multiply(d_h, dc_dh[t, :, :b], out=w)
+            d_c += w
+            dg = dG[t, :, :b]
+            dG[t, :H3].reshape(3, H, B)[:, :, :b] *= d_c
+            dg[H3:] *= d_h
+            d_c *= f[t, :, :b]
+            if b == B:
+                np.dot(w_hhT, dg, out=dh)
+            else:
+                r = scratch[:H * b].reshape(H, b)
+                np.dot(w_hhT, dg, out=r)
+                d_h[...] = r
+        if packed:  # padded positions carry no gradient
+            for t in range(T):
+                dG[t, :, bs[t]:] = 0
+        dg2 = dG.transpose(1, 0, 2).reshape(G, T * B)
+        hprev = (S[1:] if reverse else S[:T]).reshape(T * B, H)
+        edges = getattr(ctx, "_edges", None)
+        need_dx = not edges or edges[0][0] is not None  # x needs a gradient
+        dx = np.dot(dg2.T, w_ih).reshape(x.shape) if need_dx else None
+        dw_ih = np.dot(dg2, x.reshape(T * B, -1))
+        dw_hh = np.dot(dg2, hprev)
+        db = dg2.sum(1) if has_b else None
+        return (dx, np.ascontiguousarray(dh.T), np.ascontiguousarray(dc.T), dw_ih, dw_hh, db,
+                None if db is None else db.copy(), None, None)
 
 
 class GRULayer(_RecurrentOp):

@@ -474,6 +474,16 @@ def _check_p(p):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
+def _dense(a):
+    """torch's non-overlapping-and-dense test: strides are a permutation of contiguous ones."""
+    expected = a.itemsize
+    for st, n in sorted((st, n) for st, n in zip(a.strides, a.shape) if n != 1):
+        if st != expected:
+            return False
+        expected *= n
+    return True
+
+
 def _dropout_impl(input, p, training, inplace, feature=False, alpha=False):
     _check_p(p)
     if not training or p == 0 or input.numel() == 0:
@@ -484,7 +494,11 @@ def _dropout_impl(input, p, training, inplace, feature=False, alpha=False):
     shape = input.shape
     if feature:
         shape = tuple(shape[:2]) + (1,) * (input.dim() - 2)
-    noise = _wrap(np.empty(shape, input.dtype.np))
+    x = input._data
+    # torch draws the mask in the memory order of empty_like(input): the input's own layout
+    # when it is non-overlapping and dense (e.g. a transposed view), else row-major
+    noise = _wrap(np.empty_like(x) if not feature and _dense(x) else
+                  np.empty(shape, input.dtype.np))
     noise.bernoulli_(1 - p)
     nd = noise._data
     if alpha:

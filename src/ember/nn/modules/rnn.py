@@ -12,8 +12,7 @@ import numpy as np
 from ... import _dtype as D
 from ..._tensor import _wrap
 from ...ops.shape import cat, stack
-from .. import _rnn
-from .. import init
+from .. import _rnn, init
 from ..parameter import Parameter
 from .module import Module
 
