@@ -4,6 +4,13 @@
 torch's semantics: dtypes and promotion, views, printing, random streams and error messages.
 """
 
+import warnings as _warnings
+
+# torch computes log(0), 1/0 and exp(1000) silently; NumPy warns. Silence NumPy's floating-point
+# RuntimeWarnings only where ember's own code calls NumPy (a user's NumPy is untouched), which
+# costs nothing per op, unlike np.errstate.
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember\.")
+
 from . import _dtype, autograd, cuda  # noqa: E402
 from ._device import device
 from ._dtype import (
