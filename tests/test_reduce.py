@@ -152,7 +152,7 @@ def test_max_ties():
                lambda L, x: x.max(1), lambda L, x: x.min(0), lambda L, x: x.amin(0),
                lambda L, x: x.max(1, keepdim=True).values, lambda L, x: x.argmax(1),
                lambda L, x: x.norm(float("inf")), lambda L, x: L.logsumexp(x, 1)):
-        run(fn, x, grad=torch is not None)  # finite differences are meaningless at ties
+        run(fn, x, grad=torch is not None, fd=False)  # finite differences fail at ties
 
 
 def test_nan_handling():
