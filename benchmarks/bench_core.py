@@ -7,28 +7,11 @@ call of each framework and the ember/torch ratio. Import time is measured as who
 
 import argparse
 import os
-import statistics
-import subprocess
 import sys
-import time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-def _per_call(fn, number):
-    t0 = time.perf_counter()
-    for _ in range(number):
-        fn()
-    return (time.perf_counter() - t0) / number
-
-
-def interleaved(fns, repeat=7, number=2000):
-    """Median seconds per call for each of fns, measured in alternation."""
-    times = [[] for _ in fns]
-    for f in fns:
-        f()
-    for _ in range(repeat):
-        for i, f in enumerate(fns):
-            times[i].append(_per_call(f, number))
-    return [statistics.median(t) for t in times]
+from benchmarks._timing import import_time, interleaved  # noqa: E402
 
 
 def cases(lib):
@@ -66,17 +49,6 @@ def cases(lib):
     }
 
 
-def import_time(module, repeat=5):
-    code = f"import time; t=time.perf_counter(); import {module}; print(time.perf_counter()-t)"
-    out = []
-    for _ in range(repeat):
-        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-        if r.returncode != 0:
-            return None
-        out.append(float(r.stdout.strip()))
-    return statistics.median(out)
-
-
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--threads", type=int, default=None)
@@ -97,10 +69,10 @@ def main():
     for name, ef in ec.items():
         number = 200 if "MLP" in name else 2000
         if torch:
-            te, tt = interleaved([ef, tc[name]], number=number)
+            te, tt = interleaved([ef, tc[name]], number, repeat=7)
             print(f"{name:40s} {te * 1e6:10.2f} {tt * 1e6:10.2f} {te / tt:7.2f}")
         else:
-            te, = interleaved([ef], number=number)
+            te, = interleaved([ef], number, repeat=7)
             print(f"{name:40s} {te * 1e6:10.2f} {'n/a':>10s} {'n/a':>7s}")
     ie, it = import_time("ember"), import_time("torch") if torch else None
     ratio = f"{ie / it:7.2f}" if it else "    n/a"

@@ -7,15 +7,18 @@ default thread count and at one thread (NumPy's ufuncs are single-threaded eithe
 Usage: python benchmarks/bench_optim.py [reps]   (default 200)
 """
 
-import statistics
+import os
 import sys
-import time
 
 import numpy as np
 import torch
 
 import ember
 import ember.optim
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks._timing import interleaved_steps, report  # noqa: E402
 
 SHAPES = [(256, 784), (256,), (128, 256), (128,), (64, 128), (64,), (10, 64), (10,)]
 
@@ -36,12 +39,7 @@ def _setup(lib, name, kw, grads):
         p.grad = lib.from_numpy(g)
     opt = getattr(lib.optim, name)(params, **kw)
     opt.step()  # state and scratch buffers exist before timing, as in a training loop
-
-    def step():
-        start = time.perf_counter()
-        opt.step()
-        return time.perf_counter() - start
-    return step
+    return opt.step
 
 
 def compare(label, name, kw, reps):
@@ -49,12 +47,7 @@ def compare(label, name, kw, reps):
     grads = [rng.standard_normal(s).astype(np.float32) * 1e-2 for s in SHAPES]
     ours = _setup(ember, name, kw, [g.copy() for g in grads])
     theirs = _setup(torch, name, kw, [g.copy() for g in grads])
-    times = {"ember": [], "torch": []}
-    for _ in range(reps):  # interleave so both see the same machine state
-        times["ember"].append(ours())
-        times["torch"].append(theirs())
-    e, t = (statistics.median(times[k]) * 1e3 for k in ("ember", "torch"))
-    print(f"  {label:34s} ember {e:6.3f} ms   torch {t:6.3f} ms   ratio {e / t:.2f}x")
+    report(f"  {label:34s}", interleaved_steps({"ember": ours, "torch": theirs}, reps), digits=3)
 
 
 def main(reps=200):

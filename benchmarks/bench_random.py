@@ -3,34 +3,24 @@
 Usage: python benchmarks/bench_random.py [n]   (default n = 1_000_000)
 """
 
-import statistics
+import os
 import sys
-import time
 
 import torch
 
 import ember
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-def _timed(fn, n):
-    def run():
-        start = time.perf_counter()
-        fn(n)
-        return time.perf_counter() - start
-    return run
+from benchmarks._timing import interleaved_steps, report  # noqa: E402
 
 
 def main(n=1_000_000, reps=15):
     ember.manual_seed(0)
     torch.manual_seed(0)
     for name in ("randn", "rand"):
-        ours, theirs = _timed(getattr(ember, name), n), _timed(getattr(torch, name), n)
-        times = {"ember": [], "torch": []}
-        for _ in range(reps):  # interleave so both see the same machine state
-            times["ember"].append(ours())
-            times["torch"].append(theirs())
-        e, t = (statistics.median(times[k]) * 1e3 for k in ("ember", "torch"))
-        print(f"{name}({n}): ember {e:.2f} ms, torch {t:.2f} ms, ratio {e / t:.1f}x")
+        fns = {lib.__name__: lambda fn=getattr(lib, name): fn(n) for lib in (ember, torch)}
+        report(f"{name}({n})", interleaved_steps(fns, reps))
 
 
 if __name__ == "__main__":

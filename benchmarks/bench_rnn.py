@@ -9,71 +9,35 @@ machine's default and again at one thread in a subprocess. --profile runs cProfi
 step (use it with --threads 1).
 """
 
-import argparse
 import os
-import statistics
-import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from benchmarks._timing import (  # noqa: E402
+    interleaved_steps,
+    profile_steps,
+    report,
+    rerun_single_thread,
+    step_args,
+)
 from benchmarks.run import lstm_train  # noqa: E402
 
 
-def run(steps):
+def main():
+    args = step_args(20)
     import torch
 
     import ember
     import ember.optim  # noqa: F401
-    fns = {"ember": lstm_train(ember), "torch": lstm_train(torch)}
-    times = {k: [] for k in fns}
-    for i in range(steps + 2):
-        for name, step in fns.items():
-            start = time.perf_counter()
-            step()
-            if i >= 2:  # warm-up
-                times[name].append(time.perf_counter() - start)
-    return tuple(statistics.median(times[k]) * 1e3 for k in ("ember", "torch"))
-
-
-def profile(steps):
-    import cProfile
-    import pstats
-
-    import ember
-    import ember.optim  # noqa: F401
-    step = lstm_train(ember)
-    step()
-    pr = cProfile.Profile()
-    pr.enable()
-    for _ in range(steps):
-        step()
-    pr.disable()
-    pstats.Stats(pr).sort_stats("tottime").print_stats(25)
-
-
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=20)
-    ap.add_argument("--threads", type=int, default=None)
-    ap.add_argument("--profile", action="store_true")
-    args = ap.parse_args()
-    if args.threads is not None:
-        import torch
-        torch.set_num_threads(args.threads)
     if args.profile:
-        profile(args.steps)
+        profile_steps(lstm_train(ember), args.steps)
         return
-    note = f"{args.threads} thread(s)" if args.threads else "default threads"
-    e, t = run(args.steps)
-    print(f"LSTM char-RNN step (2x256, seq 50, batch 32), {note}: ember {e:.2f} ms, "
-          f"torch {t:.2f} ms, ratio {e / t:.2f}x", flush=True)
+    ms = interleaved_steps({"ember": lstm_train(ember), "torch": lstm_train(torch)}, args.steps,
+                           warmup=2)
+    report(f"LSTM char-RNN step (2x256, seq 50, batch 32), {args.note}", ms)
     if args.threads is None:
-        env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-                   MKL_NUM_THREADS="1")
-        subprocess.run([sys.executable, __file__, "--steps", str(args.steps), "--threads", "1"],
-                       env=env, check=False)
+        rerun_single_thread(__file__, "--steps", str(args.steps))
 
 
 if __name__ == "__main__":

@@ -12,49 +12,47 @@ import importlib.util
 import json
 import os
 import platform
-import statistics
-import subprocess
 import sys
-import time
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-def _mlp(lib, hidden=(256, 128, 64)):
-    nn = lib.nn
-    sizes = (784,) + hidden
-    layers = []
-    for a, b in zip(sizes, sizes[1:]):
-        layers += [nn.Linear(a, b), nn.ReLU()]
-    return nn.Sequential(*layers, nn.Linear(sizes[-1], 10), nn.LogSoftmax(dim=1))
+from benchmarks._timing import import_time, interleaved  # noqa: E402
+from benchmarks.course_models import (  # noqa: E402
+    HIDDEN,
+    LAYERS,
+    char_rnn,
+    cifar_cnn,
+    mlp,
+    random_batches,
+    text_batches,
+    train_step,
+)
 
 
-def _batch(lib, shape, classes=10, seed=0):
-    rng = np.random.default_rng(seed)
-    x = lib.from_numpy(rng.standard_normal(shape).astype(np.float32))
-    y = lib.from_numpy(rng.integers(0, classes, shape[0]).astype(np.int64))
-    return x, y
+def _batch(lib, shape):
+    xs, ys = random_batches(1, shape)
+    return lib.from_numpy(xs[0]), lib.from_numpy(ys[0])
+
+
+def _fixed_batch_step(lib, model, loss_fn, opt, shape):
+    x, y = _batch(lib, shape)
+    step = train_step(lib, model, loss_fn, opt)
+    return lambda: step(x, y)
 
 
 def mlp_train(lib, opt):
     lib.manual_seed(0)
-    model = _mlp(lib)
-    x, y = _batch(lib, (64, 784))
-    crit = lib.nn.NLLLoss()
+    model = mlp(lib)
     o = (lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9) if opt == "sgd"
          else lib.optim.Adam(model.parameters(), lr=0.003))
-
-    def step():
-        o.zero_grad()
-        loss = crit(model(x), y)
-        loss.backward()
-        o.step()
-    return step
+    return _fixed_batch_step(lib, model, lib.nn.NLLLoss(), o, (64, 784))
 
 
 def mlp_infer(lib, batch):
     lib.manual_seed(0)
-    model = _mlp(lib).eval()
+    model = mlp(lib).eval()
     x, _ = _batch(lib, (batch, 784))
 
     def step():
@@ -63,77 +61,27 @@ def mlp_infer(lib, batch):
     return step
 
 
-class _Cifar:
-    @staticmethod
-    def build(lib):
-        nn, F = lib.nn, lib.nn.functional
-
-        class Net(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.conv1 = nn.Conv2d(3, 16, 3, padding=1)
-                self.conv2 = nn.Conv2d(16, 32, 3, padding=1)
-                self.conv3 = nn.Conv2d(32, 64, 3, padding=1)
-                self.pool = nn.MaxPool2d(2, 2)
-                self.fc1 = nn.Linear(64 * 4 * 4, 500)
-                self.fc2 = nn.Linear(500, 10)
-                self.dropout = nn.Dropout(0.25)
-
-            def forward(self, x):
-                x = self.pool(F.relu(self.conv1(x)))
-                x = self.pool(F.relu(self.conv2(x)))
-                x = self.pool(F.relu(self.conv3(x)))
-                x = self.dropout(x.view(-1, 64 * 4 * 4))
-                x = self.dropout(F.relu(self.fc1(x)))
-                return self.fc2(x)
-        return Net()
-
-
 def cnn_train(lib, batch):
     lib.manual_seed(0)
-    model = _Cifar.build(lib)
-    x, y = _batch(lib, (batch, 3, 32, 32))
-    crit = lib.nn.CrossEntropyLoss()
+    model = cifar_cnn(lib)
     o = lib.optim.SGD(model.parameters(), lr=0.01)
-
-    def step():
-        o.zero_grad()
-        crit(model(x), y).backward()
-        o.step()
-    return step
+    return _fixed_batch_step(lib, model, lib.nn.CrossEntropyLoss(), o, (batch, 3, 32, 32))
 
 
-def lstm_train(lib):
+def lstm_train(lib, seq=50, batch=32):
     lib.manual_seed(0)
-    nn = lib.nn
-    vocab, hidden, seq, batch = 83, 256, 50, 32
-
-    class CharRNN(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.lstm = nn.LSTM(vocab, hidden, 2, dropout=0.5, batch_first=True)
-            self.dropout = nn.Dropout(0.5)
-            self.fc = nn.Linear(hidden, vocab)
-
-        def forward(self, x, h):
-            r, h = self.lstm(x, h)
-            return self.fc(self.dropout(r).contiguous().view(-1, hidden)), h
-
-    model = CharRNN()
-    rng = np.random.default_rng(0)
-    ids = rng.integers(0, vocab, (batch, seq))
-    onehot = np.eye(vocab, dtype=np.float32)[ids]
-    x = lib.from_numpy(onehot)
-    y = lib.from_numpy(rng.integers(0, vocab, batch * seq).astype(np.int64))
+    model = char_rnn(lib)
+    xs, ys = text_batches(1, batch, seq, seed=0)
+    x, y = lib.from_numpy(xs[0]), lib.from_numpy(ys[0].reshape(-1))
     o = lib.optim.Adam(model.parameters(), lr=0.001)
-    crit = nn.CrossEntropyLoss()
+    crit = lib.nn.CrossEntropyLoss()
 
     def step():
-        h = (lib.zeros(2, batch, hidden), lib.zeros(2, batch, hidden))
+        h = (lib.zeros(LAYERS, batch, HIDDEN), lib.zeros(LAYERS, batch, HIDDEN))
         o.zero_grad()
         out, h = model(x, h)
         crit(out, y).backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 5)
+        lib.nn.utils.clip_grad_norm_(model.parameters(), 5)
         o.step()
     return step
 
@@ -147,34 +95,6 @@ WORKLOADS = {
     "CIFAR CNN train step (batch 64)": (lambda L: cnn_train(L, 64), 3),
     "LSTM char-RNN train step (2x256, seq 50, batch 32)": (lstm_train, 1),
 }
-
-
-def _time(fn, number):
-    t0 = time.perf_counter()
-    for _ in range(number):
-        fn()
-    return (time.perf_counter() - t0) / number
-
-
-def measure(fns, number, repeat):
-    for f in fns:
-        f()
-    times = [[] for _ in fns]
-    for _ in range(repeat):
-        for i, f in enumerate(fns):
-            times[i].append(_time(f, number))
-    return [statistics.median(t) for t in times]
-
-
-def import_time(module, repeat=5):
-    code = f"import time; t=time.perf_counter(); import {module}; print(time.perf_counter()-t)"
-    out = []
-    for _ in range(repeat):
-        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-        if r.returncode:
-            return None
-        out.append(float(r.stdout))
-    return statistics.median(out)
 
 
 def install_size(module):
@@ -221,7 +141,7 @@ def main(argv=None):
             ef, why = None, f"{type(e).__name__}: {e}"
         tf = make(torch) if torch else None
         fns = [f for f in (ef, tf) if f is not None]
-        ts = measure(fns, number, ns.repeat) if fns else []
+        ts = interleaved(fns, number, ns.repeat) if fns else []
         te = ts[0] if ef else None
         tt = ts[-1] if tf else None
         ratio = te / tt if te and tt else None

@@ -1,12 +1,12 @@
-"""The course's MNIST MLP (784-256-128-64-10) trained side by side with torch: torch's initial
-weights, identical batches, 100 steps; the loss sequences agree to 1e-4 relative and the
-validation accuracy (model.eval() under no_grad) is identical. A CrossEntropyLoss + Dropout
-variant trains with Adam when ember.optim is present (dropout masks follow torch's stream)."""
-
-from collections import OrderedDict
+"""The course's MNIST MLP (784-256-128-64-10, built in benchmarks/course_models.py) trained side
+by side with torch: torch's initial weights, identical batches, 100 steps; the loss sequences
+agree to 1e-4 relative and the validation accuracy (model.eval() under no_grad) is identical. A
+CrossEntropyLoss + Dropout variant trains with Adam when ember.optim is present (dropout masks
+follow torch's stream)."""
 
 import numpy as np
 import pytest
+from benchmarks.course_models import mlp
 
 import ember
 import ember.nn  # noqa: F401
@@ -22,20 +22,6 @@ def data():
     y = rng.integers(0, 10, STEPS * BATCH + 512)
     x = (centers[y] + 4.0 * rng.standard_normal((len(y), 784))).astype(np.float32)
     return x, y.astype(np.int64)
-
-
-def mlp(L, dropout=0.0):
-    layers = []
-    sizes = (784, 256, 128, 64)
-    for i in range(3):
-        layers += [(f"fc{i + 1}", L.nn.Linear(sizes[i], sizes[i + 1])), (f"relu{i + 1}",
-                                                                          L.nn.ReLU())]
-        if dropout:
-            layers.append((f"drop{i + 1}", L.nn.Dropout(dropout)))
-    layers.append(("out", L.nn.Linear(64, 10)))
-    if not dropout:
-        layers.append(("log_softmax", L.nn.LogSoftmax(dim=1)))
-    return L.nn.Sequential(OrderedDict(layers))
 
 
 def train(L, model, opt_name, criterion, x, y, lr):
@@ -74,8 +60,8 @@ def train(L, model, opt_name, criterion, x, y, lr):
 def run_both(dropout, opt_name, criterion, lr):
     x, y = data()
     torch.manual_seed(0)
-    tm = mlp(torch, dropout)
-    em = mlp(ember, dropout)
+    tm = mlp(torch, dropout, log_softmax=not dropout)
+    em = mlp(ember, dropout, log_softmax=not dropout)
     em.load_state_dict({k: ember.from_numpy(v.numpy().copy())
                         for k, v in tm.state_dict().items()})
     tl, tacc, tout = train(torch, tm, opt_name, getattr(torch.nn, criterion)(), x, y, lr)
@@ -107,7 +93,7 @@ def test_course_mlp_cross_entropy_dropout_adam():
 def test_course_model_repr_and_state_dict():
     torch.manual_seed(0)
     ember.manual_seed(0)
-    tm, em = mlp(torch, 0.2), mlp(ember, 0.2)
+    tm, em = mlp(torch, 0.2, log_softmax=False), mlp(ember, 0.2, log_softmax=False)
     assert repr(em) == repr(tm)
     assert list(em.state_dict()) == list(tm.state_dict())
     for a, b in zip(em.parameters(), tm.parameters()):  # init follows torch's stream

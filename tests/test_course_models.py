@@ -1,6 +1,7 @@
-"""The course's CIFAR-10 CNN and char-RNN LSTM trained side by side with torch: torch's initial
-weights, identical batches, both frameworks seeded identically before the loop (dropout masks
-follow torch's stream), 20 steps; the loss sequences agree to 1e-4 relative.
+"""The course's CIFAR-10 CNN and char-RNN LSTM (built in benchmarks/course_models.py) trained
+side by side with torch: torch's initial weights, identical batches, both frameworks seeded
+identically before the loop (dropout masks follow torch's stream), 20 steps; the loss sequences
+agree to 1e-4 relative.
 
 CNN: conv 3->16->32->64 (3x3, padding 1), max-pool 2 after each, dropout 0.25, fc 1024->500->10,
 CrossEntropyLoss, SGD. Char-RNN: one-hot input over 83 symbols, 2-layer LSTM (hidden 256,
@@ -11,6 +12,14 @@ lr 0.001, CrossEntropyLoss on the output reshaped to (batch*seq, 83).
 
 import numpy as np
 import pytest
+from benchmarks.course_models import (
+    HIDDEN,
+    LAYERS,
+    char_rnn,
+    cifar_cnn,
+    random_batches,
+    text_batches,
+)
 
 import ember
 import ember.nn  # noqa: F401
@@ -31,32 +40,6 @@ def _rel_diff(a, b):
     return float(np.max(np.abs(a - b) / np.abs(b)))
 
 
-def _cnn(L):
-    nn, F = L.nn, L.nn.functional
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = nn.Conv2d(3, 16, 3, padding=1)
-            self.conv2 = nn.Conv2d(16, 32, 3, padding=1)
-            self.conv3 = nn.Conv2d(32, 64, 3, padding=1)
-            self.pool = nn.MaxPool2d(2, 2)
-            self.fc1 = nn.Linear(64 * 4 * 4, 500)
-            self.fc2 = nn.Linear(500, 10)
-            self.dropout = nn.Dropout(0.25)
-
-        def forward(self, x):
-            x = self.pool(F.relu(self.conv1(x)))
-            x = self.pool(F.relu(self.conv2(x)))
-            x = self.pool(F.relu(self.conv3(x)))
-            x = x.view(-1, 64 * 4 * 4)
-            x = self.dropout(x)
-            x = F.relu(self.fc1(x))
-            x = self.dropout(x)
-            return self.fc2(x)
-    return Net()
-
-
 def _train_cnn(L, model, xs, ys):
     opt = L.optim.SGD(model.parameters(), lr=0.01)
     crit = L.nn.CrossEntropyLoss()
@@ -73,38 +56,17 @@ def _train_cnn(L, model, xs, ys):
 
 
 def test_cifar_cnn_loss_sequence():
-    rng = np.random.default_rng(0)
-    batch = 20
-    xs = [rng.standard_normal((batch, 3, 32, 32)).astype(np.float32) for _ in range(STEPS)]
-    ys = [rng.integers(0, 10, batch).astype(np.int64) for _ in range(STEPS)]
+    xs, ys = random_batches(STEPS, (20, 3, 32, 32))
     torch.manual_seed(0)
-    t = _cnn(torch)
-    e = _cnn(ember)
+    t = cifar_cnn(torch)
+    e = cifar_cnn(ember)
     _copy_weights(e, t)
     tl = _train_cnn(torch, t, xs, ys)
     el = _train_cnn(ember, e, xs, ys)
     assert _rel_diff(el, tl) < 1e-4, (el, tl)
 
 
-VOCAB, HIDDEN, LAYERS, SEQ, BATCH = 83, 256, 2, 50, 32
-
-
-def _char_rnn(L):
-    nn = L.nn
-
-    class CharRNN(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.lstm = nn.LSTM(VOCAB, HIDDEN, LAYERS, dropout=0.5, batch_first=True)
-            self.dropout = nn.Dropout(0.5)
-            self.fc = nn.Linear(HIDDEN, VOCAB)
-
-        def forward(self, x, hidden):
-            r_output, hidden = self.lstm(x, hidden)
-            out = self.dropout(r_output)
-            out = out.contiguous().view(-1, HIDDEN)
-            return self.fc(out), hidden
-    return CharRNN()
+SEQ, BATCH = 50, 32
 
 
 def _train_char_rnn(L, model, xs, ys):
@@ -128,17 +90,10 @@ def _train_char_rnn(L, model, xs, ys):
 
 @pytest.mark.parametrize("steps", [STEPS])
 def test_char_rnn_loss_sequence(steps):
-    rng = np.random.default_rng(1)
-    eye = np.eye(VOCAB, dtype=np.float32)
-    text = rng.integers(0, VOCAB, steps * BATCH * SEQ + 1)
-    xs, ys = [], []
-    for i in range(steps):
-        chunk = text[i * BATCH * SEQ:(i + 1) * BATCH * SEQ + 1]
-        xs.append(eye[chunk[:-1].reshape(BATCH, SEQ)])
-        ys.append(chunk[1:].reshape(BATCH, SEQ).astype(np.int64))
+    xs, ys = text_batches(steps, BATCH, SEQ)
     torch.manual_seed(0)
-    t = _char_rnn(torch)
-    e = _char_rnn(ember)
+    t = char_rnn(torch)
+    e = char_rnn(ember)
     _copy_weights(e, t)
     tl = _train_char_rnn(torch, t, xs, ys)
     el = _train_char_rnn(ember, e, xs, ys)

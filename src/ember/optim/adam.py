@@ -11,9 +11,7 @@ from .optimizer import (
     Optimizer,
     Tensor,
     _advance,
-    _check_betas,
-    _check_lr,
-    _check_nonneg,
+    _check_adam_args,
     _full_like,
     _scalar,
 )
@@ -25,10 +23,7 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
-        _check_lr(lr)
-        _check_nonneg("epsilon", eps)
-        _check_betas(betas)
-        _check_nonneg("weight_decay", weight_decay)
+        _check_adam_args(lr, eps, betas, weight_decay)
         if not all(isinstance(b, float) for b in betas[:2]) and not all(
                 isinstance(b, Tensor) for b in betas[:2]):
             raise ValueError("betas must be either both floats or both Tensors")
@@ -52,16 +47,11 @@ class Adam(Optimizer):
 
     def _update(self, p, g, state, group):
         step = _advance(state)
-        lr, wd = float(group["lr"]), float(group["weight_decay"])
+        lr = float(group["lr"])
         beta1, beta2 = map(float, group["betas"])
-        if wd != 0 and group["decoupled_weight_decay"]:
-            p *= 1 - lr * wd
-            wd = 0
-        g = self._grad(p, g, group, wd)
+        g = self._adam_grad(p, g, group, lr)
         m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-        self._lerp_(m, g, 1 - beta1)
-        v *= beta2
-        self._addcmul_(v, g, g, 1 - beta2)
+        self._adam_moments_(m, v, g, beta1, beta2)
         bias_correction1 = 1 - beta1 ** step
         bias_correction2 = 1 - beta2 ** step
         step_size = lr / bias_correction1

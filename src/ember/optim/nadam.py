@@ -10,8 +10,7 @@ import numpy as np
 from .optimizer import (
     Optimizer,
     _advance,
-    _check_betas,
-    _check_lr,
+    _check_adam_args,
     _check_nonneg,
     _full_like,
     _scalar,
@@ -24,10 +23,7 @@ class NAdam(Optimizer):
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
                  maximize=False, capturable=False, differentiable=False):
-        _check_lr(lr)
-        _check_nonneg("epsilon", eps)
-        _check_betas(betas)
-        _check_nonneg("weight_decay", weight_decay)
+        _check_adam_args(lr, eps, betas, weight_decay)
         _check_nonneg("momentum_decay", momentum_decay)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                     "momentum_decay": momentum_decay,
@@ -44,23 +40,18 @@ class NAdam(Optimizer):
 
     def _update(self, p, g, state, group):
         step = _advance(state)
-        lr, wd = float(group["lr"]), float(group["weight_decay"])
+        lr = float(group["lr"])
         beta1, beta2 = map(float, group["betas"])
         decay = float(group["momentum_decay"])
         bias_correction2 = 1 - beta2 ** step
-        if wd != 0 and group["decoupled_weight_decay"]:
-            p *= 1 - lr * wd
-            wd = 0
-        g = self._grad(p, g, group, wd)
+        g = self._adam_grad(p, g, group, lr)
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * decay)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * decay)))
         mu_product = state["mu_product"]._data
         mu_product *= mu
         mu_product = float(mu_product)
         m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-        self._lerp_(m, g, 1 - beta1)
-        v *= beta2
-        self._addcmul_(v, g, g, 1 - beta2)
+        self._adam_moments_(m, v, g, beta1, beta2)
         denom = np.divide(v, bias_correction2, out=self._tmp(p, 4))
         np.sqrt(denom, out=denom)
         denom += float(group["eps"])

@@ -146,6 +146,14 @@ def _check_betas(betas):
             raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
 
 
+def _check_adam_args(lr, eps, betas, weight_decay):
+    """The Adam family's argument checks, in torch's order."""
+    _check_lr(lr)
+    _check_nonneg("epsilon", eps)
+    _check_betas(betas)
+    _check_nonneg("weight_decay", weight_decay)
+
+
 def _hooked(step):
     """Wraps a class's step so that global and per-instance step hooks run around it."""
 
@@ -343,6 +351,21 @@ class Optimizer:
             t = np.multiply(p, float(wd), out=self._tmp(p, 1))
             g = np.add(g, t, out=self._tmp(p, 0))
         return g
+
+    def _adam_grad(self, p, g, group, lr):
+        """`_grad` for the Adam family: with group['decoupled_weight_decay'] the decay shrinks p
+        (torch: p *= 1 - lr * weight_decay) and is not added to the gradient."""
+        wd = float(group["weight_decay"])
+        if wd != 0 and group["decoupled_weight_decay"]:
+            p *= 1 - lr * wd
+            wd = 0
+        return self._grad(p, g, group, wd)
+
+    def _adam_moments_(self, m, v, g, beta1, beta2):
+        """Adam's moments in place: m = lerp(m, g, 1 - beta1); v = beta2 * v + (1 - beta2) g^2."""
+        self._lerp_(m, g, 1 - beta1)
+        v *= beta2
+        self._addcmul_(v, g, g, 1 - beta2)
 
     def _lerp_(self, a, b, w):
         """a.lerp_(b, w) with torch's two-sided formula; w is cast to a's dtype first."""

@@ -11,9 +11,7 @@ import numpy as np
 from .optimizer import (
     Optimizer,
     _advance,
-    _check_betas,
-    _check_lr,
-    _check_nonneg,
+    _check_adam_args,
     _full_like,
     _scalar,
 )
@@ -25,10 +23,7 @@ class RAdam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False,
                  capturable=False, differentiable=False):
-        _check_lr(lr)
-        _check_nonneg("epsilon", eps)
-        _check_betas(betas)
-        _check_nonneg("weight_decay", weight_decay)
+        _check_adam_args(lr, eps, betas, weight_decay)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                     "maximize": maximize, "foreach": foreach, "capturable": capturable,
                     "decoupled_weight_decay": decoupled_weight_decay,
@@ -42,16 +37,11 @@ class RAdam(Optimizer):
 
     def _update(self, p, g, state, group):
         step = _advance(state)
-        lr, wd = float(group["lr"]), float(group["weight_decay"])
+        lr = float(group["lr"])
         beta1, beta2 = map(float, group["betas"])
-        if wd != 0 and group["decoupled_weight_decay"]:
-            p *= 1 - lr * wd
-            wd = 0
-        g = self._grad(p, g, group, wd)
+        g = self._adam_grad(p, g, group, lr)
         m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-        self._lerp_(m, g, 1 - beta1)
-        v *= beta2
-        self._addcmul_(v, g, g, 1 - beta2)
+        self._adam_moments_(m, v, g, beta1, beta2)
         bias_correction1 = 1 - beta1 ** step
         bias_correction2 = 1 - beta2 ** step
         upd = np.divide(m, bias_correction1, out=self._tmp(p, 3))

@@ -1,0 +1,284 @@
+"""Activations for ember.nn.functional: relu and its relatives, gelu, softplus, glu, ...
+
+A pointwise activation is one line in `_ACT`: array forward, Tensor backward (so double backward
+still works), mirroring torch's kernels at the kinks; `_act` runs it out of place or in place.
+The rest (prelu, glu, softsign, ...) are compositions of ember ops. Re-exported from functional.
+"""
+
+import math
+
+import numpy as np
+
+from .._tensor import _check_inplace
+from ..autograd import grad_mode as _gm
+from ..autograd.function import Op
+from ..ops import _special
+from ..ops.inplace import _inplace
+from ..ops.pointwise import ctx_xp as _xp
+from ..ops.ternary import where
+
+_enabled = _gm._enabled
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+_K_BETA = math.sqrt(2.0) * (2.0 / math.sqrt(math.pi)) * 0.5
+_K_KAPPA = 0.044715
+
+
+def _elu_fwd(xp, x, alpha, scale, in_scale):
+    neg = (xp.exp(xp.minimum(x, 0) * in_scale) - 1) * (alpha * scale)
+    return xp.where(x > 0, x * scale, neg)
+
+
+def _elu_bwd(g, x, alpha, scale, in_scale):
+    neg = g * (in_scale * alpha * scale) * (x.clamp(max=0) * in_scale).exp()
+    return where(x > 0, g * scale, neg)
+
+
+def _gelu_fwd(xp, x, approximate):
+    if approximate == "tanh":
+        inner = _K_BETA * (x + _K_KAPPA * x * x * x)
+        return 0.5 * x * (1 + xp.tanh(inner))
+    return x * 0.5 * (1 + _special.erf(xp, x * (1 / math.sqrt(2.0))).astype(x.dtype))
+
+
+def _gelu_bwd(g, x, approximate):
+    if approximate == "tanh":
+        x_sq = x * x
+        t = (_K_BETA * (x + _K_KAPPA * x_sq * x)).tanh()
+        right = 0.5 * x * (1 - t * t) * _K_BETA * (1 + 3 * _K_KAPPA * x_sq)
+        return g * (0.5 * (1 + t) + right)
+    cdf = 0.5 * (1 + (x * (1 / math.sqrt(2.0))).erf())
+    pdf = (-0.5 * x * x).exp() * (1 / math.sqrt(2 * math.pi))
+    return g * (cdf + x * pdf)
+
+
+def _softplus_fwd(xp, x, beta, threshold):
+    z = x * beta
+    with np.errstate(over="ignore"):
+        return xp.where(z > threshold, x, xp.log1p(xp.exp(z)) / beta)
+
+
+def _softplus_bwd(g, x, beta, threshold):
+    z = (x * beta).clamp(max=threshold).exp()
+    return where(x * beta > threshold, g, g * z / (z + 1))
+
+
+def _logsigmoid_fwd(xp, x):
+    return xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+
+
+def _logsigmoid_bwd(g, x):
+    neg = x < 0
+    z = (-x.abs()).exp()
+    return g * (neg.to(x.dtype) - where(neg, 1.0, -1.0).to(x.dtype) * (z / (1 + z)))
+
+
+def _mish_fwd(xp, x):
+    with np.errstate(over="ignore"):
+        return x * xp.tanh(xp.log1p(xp.exp(x)))
+
+
+def _mish_bwd(g, x):
+    s = x.sigmoid()
+    t = x.exp().log1p().tanh()
+    return g * (t + x * s * (1 - t * t))
+
+
+def _hardswish_fwd(xp, x):
+    return x * xp.minimum(xp.maximum(x + 3, 0), 6) / 6
+
+
+def _hardswish_bwd(g, x):
+    return where(x <= -3, 0.0, where(x < 3, g * (x / 3 + 0.5), g))
+
+
+_ACT = {
+    # name: (grad_fn name, forward(xp, x, *params) on arrays, backward(g, x, *params) on Tensors)
+    "leaky_relu": ("LeakyReluBackward0", lambda xp, x, s: xp.where(x > 0, x, x * s),
+                   lambda g, x, s: where(x > 0, g, g * s)),
+    "elu": ("EluBackward0", _elu_fwd, _elu_bwd),
+    "gelu": ("GeluBackward0", _gelu_fwd, _gelu_bwd),
+    "silu": ("SiluBackward0", lambda xp, x: x * _special.sigmoid(xp, x),
+             lambda g, x: g * x.sigmoid() * (1 + x * (1 - x.sigmoid()))),
+    "mish": ("MishBackward0", _mish_fwd, _mish_bwd),
+    "hardtanh": ("HardtanhBackward0", lambda xp, x, lo, hi: xp.minimum(xp.maximum(x, lo), hi),
+                 lambda g, x, lo, hi: where((x <= lo) | (x >= hi), 0.0, g)),
+    "hardsigmoid": ("HardsigmoidBackward0",
+                    lambda xp, x: xp.minimum(xp.maximum(x + 3, 0), 6) / 6,
+                    lambda g, x: where((x > -3) & (x < 3), g / 6, 0.0)),
+    "hardswish": ("HardswishBackward0", _hardswish_fwd, _hardswish_bwd),
+    "softplus": ("SoftplusBackward0", _softplus_fwd, _softplus_bwd),
+    "threshold": ("ThresholdBackward0", lambda xp, x, th, v: xp.where(x > th, x, v),
+                  lambda g, x, th, v: where(x <= th, 0.0, g)),
+    "logsigmoid": ("LogSigmoidBackward0", _logsigmoid_fwd, _logsigmoid_bwd),
+    "hardshrink": ("HardshrinkBackward0", lambda xp, x, lam: xp.where(xp.abs(x) > lam, x, 0),
+                   lambda g, x, lam: where((x >= -lam) & (x <= lam), 0.0, g)),
+    "softshrink": ("SoftshrinkBackward0",
+                   lambda xp, x, lam: xp.where(x > lam, x - lam, xp.where(x < -lam, x + lam, 0)),
+                   lambda g, x, lam: where((x >= -lam) & (x <= lam), 0.0, g)),
+}
+
+
+def _make_act(name, grad_name, fwd, bwd):
+    def forward(ctx, x, params):
+        ctx.params = params
+        with np.errstate(over="ignore", invalid="ignore"):
+            return fwd(_xp(x), x, *params).astype(x.dtype, copy=False)
+
+    def backward(ctx, grad):
+        return bwd(grad, ctx.saved_tensors[0], *ctx.params)
+    return type(name.title().replace("_", ""), (Op,), {
+        "_name": grad_name, "save_inputs": (0,), "forward": forward, "backward": backward})
+
+
+_ACT_OPS = {name: _make_act(name, *spec) for name, spec in _ACT.items()}
+
+
+def _act(name, input, params=(), inplace=False):
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"\"{name}_cpu\" not implemented for '{input.dtype._legacy[:-6]}'")
+    op = _ACT_OPS[name]
+    if not inplace:
+        return op.run((input,), (input._data,), {"params": params})
+    _check_inplace(input)
+    src = input.clone() if _enabled[0] and input._rg else input  # backward reads the original
+    return _inplace(input, op.run((src,), (src._data,), {"params": params}))
+
+
+def relu(input, inplace=False):
+    return input.relu_() if inplace else input.relu()
+
+
+def relu_(input):
+    return input.relu_()
+
+
+def relu6(input, inplace=False):
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return _act("leaky_relu", input, (float(negative_slope),), inplace)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, True)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    return _act("elu", input, (float(alpha), 1.0, 1.0), inplace)
+
+
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, True)
+
+
+def selu(input, inplace=False):
+    return _act("elu", input, (_SELU_ALPHA, _SELU_SCALE, 1.0), inplace)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError")
+    return _act("elu", input, (float(alpha), 1.0, 1.0 / alpha), inplace)
+
+
+def gelu(input, approximate="none"):
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return _act("gelu", input, (approximate,))
+
+
+def silu(input, inplace=False):
+    return _act("silu", input, (), inplace)
+
+
+def mish(input, inplace=False):
+    return _act("mish", input, (), inplace)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _act("hardtanh", input, (float(min_val), float(max_val)), inplace)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, True)
+
+
+def hardsigmoid(input, inplace=False):
+    return _act("hardsigmoid", input, (), inplace)
+
+
+def hardswish(input, inplace=False):
+    return _act("hardswish", input, (), inplace)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    return _act("softplus", input, (float(beta), float(threshold)))
+
+
+def threshold(input, threshold, value, inplace=False):
+    return _act("threshold", input, (float(threshold), float(value)), inplace)
+
+
+def threshold_(input, threshold, value):
+    return _act("threshold", input, (float(threshold), float(value)), True)
+
+
+def logsigmoid(input):
+    return _act("logsigmoid", input)
+
+
+def hardshrink(input, lambd=0.5):
+    return _act("hardshrink", input, (float(lambd),))
+
+
+def softshrink(input, lambd=0.5):
+    return _act("softshrink", input, (float(lambd),))
+
+
+def sigmoid(input):
+    return input.sigmoid()
+
+
+def tanh(input):
+    return input.tanh()
+
+
+def softsign(input):
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input):
+    return input - input.tanh()
+
+
+def prelu(input, weight):
+    """Matches torch.nn.functional.prelu: x if x > 0 else weight[channel] * x."""
+    w = weight
+    if input.dim() >= 2 and weight.numel() > 1:
+        w = weight.reshape((1, -1) + (1,) * (input.dim() - 2))
+    return where(input > 0, input, w * input)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Matches torch.nn.functional.rrelu in eval mode (a leaky relu of the mean slope)."""
+    if training:
+        raise NotImplementedError("ember does not implement rrelu(training=True) yet")
+    return leaky_relu(input, (lower + upper) / 2, inplace)
+
+
+def glu(input, dim=-1):
+    """Matches torch.nn.functional.glu: first half * sigmoid(second half) along dim."""
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    n = input.shape[dim]
+    if n % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension "
+                           f"{dim % input.dim()} is size {n}")
+    a, b = input.chunk(2, dim)
+    return a * b.sigmoid()
