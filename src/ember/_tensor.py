@@ -8,6 +8,7 @@ protocol (conversions, properties, autograd entry points).
 """
 
 import numbers
+from weakref import ref as _weakref
 
 import numpy as np
 
@@ -232,9 +233,8 @@ class Tensor:
         ref = self._accum_ref
         node = ref() if ref is not None else None
         if node is None:
-            import weakref
             node = function.AccumulateGrad(self)
-            self._accum_ref = weakref.ref(node)
+            self._accum_ref = _weakref(node)
         return node
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):

@@ -204,8 +204,8 @@ def _record(ctx, args, out):
         ctx._trace = _user_stack()
     cls = ctx.__class__
     if cls.save_inputs:
-        saved = ctx._saved = tuple(args[i] for i in cls.save_inputs)
-        ctx._saved_vc = tuple(t._vc[0] if isinstance(t, T) else None for t in saved)
+        saved = ctx._saved = tuple([args[i] for i in cls.save_inputs])
+        ctx._saved_vc = tuple([t._vc[0] if isinstance(t, T) else None for t in saved])
     else:
         ctx._saved = ()
     if out.__class__ is tuple:
