@@ -355,3 +355,15 @@ def test_variable_import_and_training_use():
     w = Variable(ember.ones(3), requires_grad=True)
     (w * ember.tensor([1.0, 2.0, 3.0])).sum().backward()
     assert w.grad.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_eq_with_non_tensors_follows_torch():
+    try:
+        import torch as _torch  # the oracle, when installed
+    except ImportError:
+        _torch = None
+    for lib in (ember, _torch) if _torch is not None else (ember,):
+        t = lib.ones(2)
+        assert (t == None) is False and (t != None) is True  # noqa: E711
+        assert (t == "a") is False and (t == [1, 2]) is False
+        assert (t == np.ones(2)).tolist() == [True, True]

@@ -38,8 +38,24 @@ def _compare(ufunc, kernel=None):
     return op
 
 
-eq = method("eq", "__eq__")(_compare(np.equal))
-ne = method("ne", "not_equal", "__ne__")(_compare(np.not_equal))
+eq = method("eq")(_compare(np.equal))
+ne = method("ne", "not_equal")(_compare(np.not_equal))
+_COMPARABLE = (Tensor, bool, int, float, complex, np.generic)
+
+
+@method("__eq__")
+def _eq_operator(self, other):
+    # `t == None` and `t == 'a'` are False in torch (Python's fallback), not an error
+    if isinstance(other, np.ndarray):
+        other = _tensor_arg(other)
+    return eq(self, other) if isinstance(other, _COMPARABLE) else NotImplemented
+
+
+@method("__ne__")
+def _ne_operator(self, other):
+    if isinstance(other, np.ndarray):
+        other = _tensor_arg(other)
+    return ne(self, other) if isinstance(other, _COMPARABLE) else NotImplemented
 lt = method("lt", "less", "__lt__")(_compare(np.less, "lt"))
 le = method("le", "less_equal", "__le__")(_compare(np.less_equal, "le"))
 gt = method("gt", "greater", "__gt__")(_compare(np.greater, "gt"))
