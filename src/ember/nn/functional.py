@@ -154,8 +154,8 @@ def _softmax_op(cls, input, dim, dtype):
     if dtype is not None:
         input = input.to(dtype)
     elif not input.dtype.is_floating_point:
-        raise RuntimeError(f"\"{cls._name[:-9].lower()}_lastdim_kernel_impl\" not implemented "
-                           f"for '{input.dtype._legacy[:-6]}'")
+        raise NotImplementedError(f"\"{cls._name[:-9].lower()}_lastdim_kernel_impl\" not "
+                                  f"implemented for '{input.dtype._legacy[:-6]}'")
     nd = input._data.ndim
     from .._tensor import _dim
     d = _dim(dim, nd) if nd else 0
