@@ -227,20 +227,10 @@ def test_live_default_dtype_suffixes_against_torch():
 # ------------------------------------------------------------------ the vectors' code on ember
 # Snippets that need something ember lacks, or that build their tensor wrongly; the printing
 # itself is checked for them by test_vector. Not strict: a snippet that starts to work passes.
-_NO_NN = "ember.nn / nn.functional not there yet"
 _KNOWN = {
     "bf16": "ember has no bfloat16",
     "meta_device": "ember has no meta tensors",
     "meta_device_f64": "ember has no meta tensors",
-    "grad_fn_softmax": "ember.softmax not there yet",
-    "grad_fn_log_softmax": "ember.log_softmax not there yet",
-    **dict.fromkeys(["grad_fn_linear", "grad_fn_linear_nobias", "grad_fn_cross_entropy",
-                     "grad_fn_mse", "parameter_repr", "parameter_2d_repr",
-                     "parameter_no_grad"], _NO_NN),
-    **dict.fromkeys(["sci_3digit_exponent_f64", "precision_10_f64"],
-                    "ember.tensor(list, dtype=float64) rounds through float32"),
-    **dict.fromkeys(["c64_neg_zero_imag", "c64_inf_imag", "c64_summ", "c64_wrap"],
-                    "ember.complex computes real + 1j * imag: loses -0.0, inf gives nan"),
 }
 _EXEC_CASES = [
     pytest.param(c, id=c["id"], marks=[pytest.mark.xfail(reason=_KNOWN[c["id"]], strict=False)]

@@ -45,11 +45,15 @@ def _resolve(size_average, reduce, reduction):
     return reduction
 
 
-def _reduce(loss, reduction):
+def _reduce(loss, reduction, name=None):
+    """The reduced loss; `name` is torch's node name for a loss ember composes from ops, so that
+    printing shows e.g. grad_fn=<MseLossBackward0>."""
     if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
+        loss = loss.mean()
+    elif reduction == "sum":
+        loss = loss.sum()
+    if name is not None and loss.grad_fn is not None:
+        loss.grad_fn._name = name
     return loss
 
 
@@ -290,7 +294,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     reduction = _resolve(size_average, reduce, reduction)
     x, y = _size_warning(input, target)
     d = x - y
-    return _reduce(d * d, reduction)
+    return _reduce(d * d, reduction, "MseLossBackward0")
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
@@ -303,8 +307,9 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     d = x - y
     z = d.abs()
     if beta == 0:
-        return _reduce(z, reduction)
-    return _reduce(where(z < beta, 0.5 * d * d / beta, z - 0.5 * beta), reduction)
+        return _reduce(z, reduction, "SmoothL1LossBackward0")
+    return _reduce(where(z < beta, 0.5 * d * d / beta, z - 0.5 * beta), reduction,
+                   "SmoothL1LossBackward0")
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
@@ -319,7 +324,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     loss = where(z < delta, 0.5 * d * d, delta * (z - 0.5 * delta))
     if weight is not None:
         loss = loss * weight
-    return _reduce(loss, reduction)
+    return _reduce(loss, reduction, "HuberLossBackward0")
 
 
 # ---------------------------------------------------------------- binary losses
@@ -388,7 +393,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     loss = (1 - target) * input - ls
     if weight is not None:
         loss = loss * weight
-    return _reduce(loss, reduction)
+    return _reduce(loss, reduction, "BinaryCrossEntropyWithLogitsBackward0")
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):

@@ -404,7 +404,12 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
 
 
 def complex(real, imag):
-    return _wrap(real._data + 1j * imag._data)
+    """Matches torch.complex: the parts are set, not added (keeps -0.0 and inf imaginary)."""
+    dt = np.result_type(real._data.dtype, imag._data.dtype, np.complex64)
+    out = np.empty(np.broadcast_shapes(real._data.shape, imag._data.shape), dt)
+    out.real = real._data
+    out.imag = imag._data
+    return _wrap(out)
 
 
 def polar(abs, angle):
