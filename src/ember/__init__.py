@@ -62,7 +62,13 @@ half, float, double = float16, float32, float64
 short, int, long = int16, int32, int64
 cfloat, cdouble = complex64, complex128
 strided = "torch.strided"
-contiguous_format = preserve_format = channels_last = None
+from ._dtype import (  # noqa: E402
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    memory_format,
+    preserve_format,
+)
 
 
 def _export(module):

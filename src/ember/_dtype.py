@@ -166,3 +166,20 @@ def result_type_of(dim_types, zero_types, scalar_types):
             r = d if r is None else _TABLE[r, d]
         levels.append(r)
     return _combine(levels[0], _combine(levels[1], levels[2]))
+
+
+class memory_format:
+    """Matches torch.memory_format. clone and *_like keep a dense input's strides unless given
+    contiguous_format; channels_last is accepted and ignored."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __repr__(self):
+        return "torch." + self._name
+
+
+contiguous_format = memory_format("contiguous_format")
+preserve_format = memory_format("preserve_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")

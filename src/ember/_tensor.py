@@ -143,8 +143,8 @@ class Tensor:
     def stride(self, dim=None):
         it = self._data.itemsize
         st = tuple(s // it for s in self._data.strides)
-        if self._data.ndim and 0 in self._data.shape:
-            st = _contiguous_strides(self._data.shape)
+        if self._data.ndim and 0 in self._data.shape and not any(st):
+            st = _contiguous_strides(self._data.shape)  # NumPy gives a new empty array 0 strides
         return st if dim is None else st[_dim(dim, self._data.ndim)]
 
     def storage_offset(self):
@@ -209,6 +209,8 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value):
         if self.grad_fn is not None:
+            if value:
+                return  # a non-leaf already requires grad: torch allows asking again
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a "
                 "computed variable in a subgraph that doesn't require differentiation use "
@@ -238,10 +240,9 @@ class Tensor:
         return node
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        if inputs is not None:
-            inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
-        engine.run_backward((self,), None if gradient is None else (gradient,),
-                            retain_graph, create_graph, inputs=inputs)
+        # through the module attribute at call time, as torch does (tests patch it)
+        from . import autograd
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     @property
     def grad(self):
@@ -278,7 +279,7 @@ class Tensor:
         return t
 
     def detach_(self):
-        if self._base is not None and self._base._rg and self.grad_fn is not None:
+        if self._base is not None:  # torch refuses every view, whether or not it needs grad
             raise RuntimeError(
                 "Can't detach views in-place. Use detach() instead. If you are using "
                 "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
@@ -646,13 +647,29 @@ def _dim(d, ndim):
     return d + n if d < 0 else d
 
 
-def _check_inplace(t):
+_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a "
+            "single memory location. Please clone() the tensor before performing the operation.")
+
+
+def _check_inplace(t, overlap=True):
+    """Refuses an in-place write as torch does. With `overlap`, also a write into a tensor whose
+    elements share memory (expanded); fill_, zero_, index_fill_, masked_fill_, index_put_ and
+    tril_/triu_ allow that in torch."""
+    if overlap:
+        _check_overlap(t._data)
     if _gm._enabled[0] and t._rg:
         if t.grad_fn is None:
             raise RuntimeError(_LEAF_INPLACE)
         if t._base is not None and t._base._rg and t._base.grad_fn is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
                                "an in-place operation.")
+
+
+def _check_overlap(a):
+    if 0 in a.strides:
+        for n, s in zip(a.shape, a.strides):
+            if s == 0 and n > 1:
+                raise RuntimeError(_OVERLAP)
 
 
 function.Tensor = Tensor

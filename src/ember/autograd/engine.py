@@ -8,6 +8,7 @@ else holds and copying otherwise. With `inputs` (autograd.grad, backward(inputs=
 nodes on a path to an input run, as in torch.
 """
 
+import sys
 import warnings
 
 import numpy as np
@@ -138,6 +139,15 @@ def _sum_to(g, shape, dtype):
     return g
 
 
+def _user_stacklevel():
+    """warnings.warn's stacklevel for the first caller outside ember (Tensor.backward reaches
+    run_backward through autograd.backward, which a caller may also call directly)."""
+    f, level = sys._getframe(1), 1
+    while f is not None and f.f_globals.get("__name__", "").startswith("ember."):
+        f, level = f.f_back, level + 1
+    return level
+
+
 def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
                  inputs=None, allow_unused=False, accumulate=True):
     """Runs the graph backward. Without `inputs`, accumulates into every leaf reached. With
@@ -146,7 +156,7 @@ def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fal
     if retain_graph is None:
         retain_graph = create_graph
     if create_graph and accumulate:
-        warnings.warn(_CYCLE_WARNING, UserWarning, stacklevel=3)
+        warnings.warn(_CYCLE_WARNING, UserWarning, stacklevel=_user_stacklevel())
     roots = _roots(tensors, grad_tensors, create_graph)
     buffers = {}
     root_nodes = []
@@ -341,18 +351,32 @@ def _run_leaf_hooks(leaf, g):
     return g
 
 
+def _obey_layout(g, v):
+    """A copy of array g laid out as torch lays out a leaf's grad: with the leaf's strides when
+    the leaf is dense and non-overlapping (a transposed leaf gets a transposed grad), else
+    contiguous."""
+    dims = sorted((s, n) for n, s in zip(v.shape, v.strides) if n != 1)
+    expect = v.itemsize
+    for s, n in dims:
+        if s != expect:
+            return g.copy()
+        expect *= n
+    out = _xp(g).empty_like(v, order="K")
+    out[...] = g
+    return out
+
+
 def _accumulate(leaf, g, create_graph, shared, node=None):
     """Adds `g` into `leaf.grad`: steals g's array when nothing else can see it."""
     old = leaf._grad
     if old is None:
-        if create_graph:
-            leaf._grad = g
-        else:
-            data = g._data
-            if data.base is not None or id(data) in shared or not data.flags.writeable \
-                    or data.strides != leaf._data.strides:
-                data = data.copy()
-            leaf._grad = _wrap(data)
+        data = g._data
+        if create_graph or data.base is not None or id(data) in shared \
+                or not data.flags.writeable or data.strides != leaf._data.strides:
+            data = _obey_layout(data, leaf._data)
+        leaf._grad = _wrap(data)
+        if create_graph and g._rg:  # torch copies differentiably: .grad never aliases g
+            leaf._grad.copy_(g)
     elif create_graph or old._rg:
         leaf._grad = old + g
     else:

@@ -147,7 +147,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
-    """Matches torch.nn.functional.upsample (deprecated alias of interpolate)."""
+    """Matches torch.nn.functional.upsample (deprecated alias of interpolate, and says so)."""
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` "
+                  "instead.", stacklevel=2)
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 

@@ -216,6 +216,10 @@ def from_numpy(ndarray):
     if not ndarray.dtype.isnative:
         raise ValueError("given numpy array has byte order different from the native byte "
                          "order. Conversion between byte orders is currently not supported.")
+    if any(s < 0 for s in ndarray.strides):
+        raise ValueError("At least one stride in the given numpy array is negative, and tensors "
+                         "with negative strides are not currently supported. (You can probably "
+                         "work around this by making a copy of your array  with array.copy().) ")
     return _wrap(ndarray)
 
 
@@ -289,10 +293,23 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
 def _like(fn):
     def like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
              memory_format=None, **kw):
-        return fn(input.shape, dtype=dtype or input.dtype,
-                  device=device if device is not None else input.device,
-                  requires_grad=requires_grad, **kw)
+        return _keep_layout(fn(input.shape, dtype=dtype or input.dtype,
+                               device=device if device is not None else input.device,
+                               requires_grad=requires_grad, **kw), input, memory_format)
     return like
+
+
+def _keep_layout(t, input, memory_format):
+    """torch's preserve_format: a tensor made like a dense input that is not row-major (a
+    transposed one) takes its strides."""
+    a, b = input._data, t._data
+    if memory_format is D.contiguous_format or a.__class__ is not np.ndarray or \
+            b.__class__ is not np.ndarray or a.flags.c_contiguous or 0 in a.strides:
+        return t
+    out = np.empty_like(a, dtype=b.dtype, order="K")
+    out[...] = b
+    t._data = out
+    return t
 
 
 zeros_like = _like(zeros)
@@ -302,9 +319,9 @@ empty_like = _like(empty)
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
-    return full(input.shape, fill_value, dtype=dtype or input.dtype,
-                device=device if device is not None else input.device,
-                requires_grad=requires_grad)
+    return _keep_layout(full(input.shape, fill_value, dtype=dtype or input.dtype,
+                             device=device if device is not None else input.device,
+                             requires_grad=requires_grad), input, memory_format)
 
 
 def _num(v):

@@ -179,9 +179,9 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     return _scatter(ScatterReduce, input, dim, index, src, reduce, include_self)
 
 
-def _inplace_version(fn):
+def _inplace_version(fn, overlap=True):
     def op(self, *args, **kwargs):
-        _check_inplace(self)
+        _check_inplace(self, overlap)
         from .inplace import _inplace
         return _inplace(self, fn(self, *args, **kwargs))
     return op
@@ -252,7 +252,7 @@ def _named(r, name):
     return r
 
 
-Tensor.index_fill_ = _inplace_version(index_fill)
+Tensor.index_fill_ = _inplace_version(index_fill, overlap=False)
 
 
 @method("index_copy")
@@ -304,7 +304,7 @@ def masked_fill(input, mask, value):
         raise broadcast_error(input._data, m) from None
 
 
-Tensor.masked_fill_ = _inplace_version(masked_fill)
+Tensor.masked_fill_ = _inplace_version(masked_fill, overlap=False)
 
 
 class MaskedScatter(Op):

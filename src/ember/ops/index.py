@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import Tensor, _check_inplace, _wrap
+from .._tensor import Tensor, _check_inplace, _check_overlap, _wrap
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ._util import method
@@ -189,7 +189,10 @@ class Select(Op):
         if not advanced and None in key:
             from .shape import _restride
             return _restride(x[key], _none_strides(x, key))
-        return x[key]
+        r = x[key]
+        if not advanced and r.__class__ is not x.__class__:  # all ints: NumPy gives a scalar
+            r = x[key + (Ellipsis,)]  # a 0-d view instead, so writes reach x as in torch
+        return r
 
     def backward(ctx, grad):
         return IndexGrad.apply(grad, ctx.in_shape, ctx.key, ctx.adv), None, None
@@ -261,7 +264,10 @@ def _setitem(self, key, value):
     k, advanced, _ = _key(self, key)
     if isinstance(value, (list, tuple, str, _ndarray, dict, set)):
         raise TypeError(f"can't assign a {_type_name(value)} to a torch.{self.dtype._legacy}")
-    target = self._data[k].shape
+    sub = self._data[k]
+    target = sub.shape
+    if not advanced:  # torch copies into the view: an expanded one is refused
+        _check_overlap(sub)
     if isinstance(value, Tensor):
         value = _fit(value, target, advanced)
         if value.dtype is not self.dtype:
@@ -272,7 +278,7 @@ def _setitem(self, key, value):
             raise RuntimeError(("a leaf Variable" if advanced or whole else
                                 "a view of a leaf Variable") +
                                " that requires grad is being used in an in-place operation.")
-        _check_inplace(self)
+        _check_inplace(self, overlap=False)
         from .inplace import _inplace
         if not isinstance(value, Tensor):
             value = _wrap(np.asarray(value, self.dtype.np))
@@ -308,7 +314,7 @@ def _fit(value, target, advanced):
 
 @method("index_put_")
 def index_put_(self, indices, values, accumulate=False):
-    _check_inplace(self)
+    _check_inplace(self, overlap=False)
     k, _, _ = _key(self, tuple(indices))
     from .inplace import _inplace
     return _inplace(self, IndexPut.apply(self, values.to(self.dtype), k, accumulate))

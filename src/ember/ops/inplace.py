@@ -10,7 +10,7 @@ invalidate what backward reads. The clone is only made while recording a graph.
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import Tensor, _check_inplace
+from .._tensor import Tensor, _check_inplace, _check_overlap
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 
@@ -20,7 +20,11 @@ _enabled = _gm._enabled
 def _out(r, out):
     if out is None:
         return r
-    out.resize_(r.shape) if out.shape != r.shape else None
+    if out.shape != r.shape:
+        out.resize_(r.shape)
+        out._vc[0] -= 1  # torch's out= resizes without a version bump: only the write counts
+    else:
+        _check_overlap(out._data)
     out._data[...] = r._data
     out._bump()
     return out
@@ -50,6 +54,8 @@ def _inplace(self, result):
             self.grad_fn = result.grad_fn
             self._output_nr = result._output_nr
             self._rg = True
+        from .shape import _refresh_views
+        _refresh_views(self)
     return self
 
 
@@ -118,7 +124,7 @@ class Copy(Op):
 
 
 def zero_(self):
-    _check_inplace(self)
+    _check_inplace(self, overlap=False)
     if _recording(self):
         return _inplace(self, Zero.apply(self))
     self._data[...] = 0
@@ -127,7 +133,7 @@ def zero_(self):
 
 
 def fill_(self, value):
-    _check_inplace(self)
+    _check_inplace(self, overlap=False)
     if isinstance(value, Tensor):
         if value._data.ndim:
             raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor "

@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-from .._tensor import Tensor, _dim, _wrap
+from .._tensor import Tensor, _check_inplace, _dim, _wrap
 from ..autograd.function import Op
 from ._util import dims, method, result_type
 from .shape import _fmt, _shape_arg
@@ -274,7 +274,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     if repeats < 0:
         raise RuntimeError("Repeats must be non-negative")
     shp = input._data.shape
-    r = input.unsqueeze(d + 1).expand(shp[:d + 1] + (repeats,) + shp[d + 1:]).clone()
+    r = input.unsqueeze(d + 1).expand(shp[:d + 1] + (repeats,) + shp[d + 1:]).contiguous()
     return r.view(shp[:d] + (shp[d] * repeats,) + shp[d + 1:])
 
 
@@ -317,10 +317,12 @@ def triu(input, diagonal=0, *, out=None):
 @method("tril_")
 def tril_(self, diagonal=0):
     from .inplace import _inplace
+    _check_inplace(self, overlap=False)
     return _inplace(self, tril(self, diagonal))
 
 
 @method("triu_")
 def triu_(self, diagonal=0):
     from .inplace import _inplace
+    _check_inplace(self, overlap=False)
     return _inplace(self, triu(self, diagonal))

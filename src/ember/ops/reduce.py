@@ -70,6 +70,8 @@ class Sum(Op):
 
     def forward(ctx, x, axes, keepdim, dt):
         ctx.in_shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        if dt is None and x.dtype == np.float16:  # torch accumulates half in float
+            return x.sum(axis=axes, keepdims=keepdim, dtype=np.float32).astype(np.float16)
         if x.__class__ is _ndarray:  # the ufunc directly: ndarray.sum adds ~1 us of wrappers
             return np.add.reduce(x, axis=axes, keepdims=keepdim, dtype=dt)
         return x.sum(axis=axes, keepdims=keepdim, dtype=dt)
@@ -104,7 +106,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None):
     if dim is None and axis is not None:
         dim = axis
     if dim is None and dtype is None and out is None and input.dtype.is_floating_point and not (
-            _enabled[0] and input._rg) and input._data.__class__ is _ndarray:
+            _enabled[0] and input._rg) and input._data.__class__ is _ndarray and \
+            input.dtype is not D.float16:
         r = np.add.reduce(input._data, axis=None, keepdims=keepdim)  # nothing to record
         return _wrap(r if keepdim else np.asarray(r))
     axes = None if dim is None else _axes(input, dim)
@@ -131,6 +134,8 @@ class Mean(Op):
         ctx.in_shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
         ctx.n = n
+        if n and x.dtype == np.float16:  # torch accumulates half in float
+            return x.mean(axis=axes, keepdims=keepdim, dtype=np.float32).astype(np.float16)
         return x.mean(axis=axes, keepdims=keepdim, dtype=x.dtype) if n else \
             np.full(np.sum(x, axis=axes, keepdims=keepdim).shape, np.nan, x.dtype)
 
@@ -451,6 +456,34 @@ def logsumexp(input, dim, keepdim=False):
     return r
 
 
+class VectorNorm(Op):
+    """The p-norm of a real tensor, whose gradient is 0 (not nan) where the norm is 0."""
+
+    _name = "LinalgVectorNormBackward0"
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(ctx, x, p, axes, keepdim):
+        ctx.p, ctx.axes, ctx.keepdim, ctx.in_shape = p, axes, keepdim, x.shape
+        if p == 2:
+            return np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdim))
+        return np.sum(np.abs(x) ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
+
+    def backward(ctx, grad):
+        (x,), y, p = ctx.saved_tensors, ctx.output, ctx.p
+        grad = _unsqueeze_to(grad, ctx.axes, ctx.keepdim, ctx.in_shape)
+        y = _unsqueeze_to(y, ctx.axes, ctx.keepdim, ctx.in_shape)
+        if p == 2:
+            return x * (grad / y).masked_fill(y == 0, 0), None, None, None
+        if p < 1:
+            xs = x.sign() * x.abs().pow(p - 1).masked_fill(x == 0, 0)
+        elif p < 2:
+            xs = x.sign() * x.abs().pow(p - 1)
+        else:
+            xs = x * x.abs().pow(p - 2)
+        return xs * (grad / y.pow(p - 1)).masked_fill(y == 0, 0), None, None, None
+
+
 @method("norm")
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if dtype is not None:
@@ -460,7 +493,11 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
                            f"input. Got {input.dtype._legacy[:-6]}")
     if isinstance(dim, int):
         dim = (dim,)
-    if p == "fro" or p == 2 or p is None:
+    q = 2 if p is None or p == "fro" else p
+    if input.dtype.is_floating_point and not isinstance(q, str) and 0 < q < math.inf:
+        axes = _axes(input, dim)
+        r = VectorNorm.apply(input, q, None if axes == () else axes, keepdim)
+    elif p == "fro" or p == 2 or p is None:
         r = (input * input).sum(dim, keepdim=keepdim).sqrt() if dim is not None else \
             (input * input).sum().sqrt()
     elif p == "nuc":
@@ -526,6 +563,8 @@ class Cumsum(Op):
 
     def forward(ctx, x, d, dt):
         ctx.d = d
+        if x.ndim and dt is None and x.dtype == np.float16:  # torch accumulates half in float
+            return np.cumsum(x, axis=d, dtype=np.float32).astype(np.float16)
         return np.cumsum(x, axis=d, dtype=dt) if x.ndim else x.astype(dt or x.dtype)
 
     def backward(ctx, grad):

@@ -7,9 +7,11 @@ in-place op on the view can rebase the base's history (`_rebase_view`, torch's C
 """
 
 import numbers
+from weakref import WeakSet
 
 import numpy as np
 
+from .. import _dtype as D
 from .._tensor import Size, Tensor, _dim, _wrap
 from ..autograd.function import Op
 from ._util import method, size_args, xp_of
@@ -24,10 +26,34 @@ def _view(cls, input, *args):
     r._base = input if base is None else base
     chain = input.__dict__.get("_view_fn") if base is not None else None
     r._view_fn = (chain or ()) + ((cls, args),)
+    if r._rg:
+        root = r._base
+        if root.grad_fn is not None:  # an in-place op on root may later change its history
+            views = root.__dict__.get("_views")
+            if views is None:
+                views = root.__dict__["_views"] = WeakSet()
+            views.add(r)
     return r
 
 
 Tensor._view_fn = None
+
+
+def _refresh_views(t):
+    """After an in-place op recorded on `t`, the other live views of its base take their
+    grad_fn from the base's new history, as torch regenerates them (AsStridedBackward0)."""
+    root = t if t._base is None else t._base
+    views = root.__dict__.get("_views")
+    if not views:
+        return
+    for v in list(views):
+        chain = v._view_fn
+        if v is t or chain is None or chain is _MULTI:
+            continue
+        again = _replay(root, chain)
+        if again.grad_fn is not None:
+            again.grad_fn._name = "AsStridedBackward0"
+            v.grad_fn, v._output_nr, v._rg = again.grad_fn, again._output_nr, True
 
 
 def _replay(t, chain):
@@ -420,22 +446,24 @@ def broadcast_shapes(*shapes):
 def contiguous(self, memory_format=None):
     if self.is_contiguous():
         return self
-    return Clone.apply(self)
+    return Clone.apply(self, "C")
 
 
 class Clone(Op):
     _name = "CloneBackward0"
 
-    def forward(ctx, x):
-        return x.copy()
+    def forward(ctx, x, order="K"):  # K: torch's preserve_format; C: contiguous_format
+        return x.copy(order="C" if 0 in x.strides else order)  # expanded: torch's is row-major
 
     def backward(ctx, grad):
-        return grad
+        return grad, None
 
 
 @method("clone")
 def clone(input, *, memory_format=None):
-    return Clone.apply(input)
+    if memory_format is D.contiguous_format:
+        return Clone.apply(input, "C")
+    return Clone.apply(input)  # preserve_format: a dense input keeps its strides, as in torch
 
 
 class SumToSize(Op):
@@ -587,7 +615,7 @@ class Unbind(Op):
 
     def forward(ctx, x, dim):
         ctx.dim = dim
-        return tuple(x[(slice(None),) * dim + (i,)] for i in range(x.shape[dim]))
+        return tuple(x[(slice(None),) * dim + (i, Ellipsis)] for i in range(x.shape[dim]))
 
     def backward(ctx, *grads):
         from .rearrange import stack
@@ -605,6 +633,8 @@ def unbind(input, dim=0):
 @method("resize_")
 def resize_(self, *sizes):
     shape = size_args(sizes)
+    if shape == self._data.shape:
+        return self  # torch keeps the strides and the version when the shape is unchanged
     n = int(np.prod(shape))
     flat = self._data.reshape(-1) if self._data.flags.c_contiguous else self._data.ravel()
     if n <= flat.size:
