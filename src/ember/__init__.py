@@ -43,18 +43,23 @@ from .autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from .ops import binary as _binary
 from .ops import compare as _compare
 from .ops import creation as _creation
+from .ops import decomp as _decomp
 from .ops import gather as _gather
 from .ops import index as _index
 from .ops import linalg as _linalg
 from .ops import pointwise as _pointwise
 from .ops import rearrange as _rearrange
 from .ops import reduce as _reduce
+from .ops import scan as _scan
 from .ops import shape as _shape
 from .ops import sorting as _sorting
+from .ops import stats as _stats
 from .ops import ternary as _ternary
 from .ops import unary as _unary
+from .ops import views as _views
 
 __version__ = "0.1.0"
 
@@ -74,13 +79,13 @@ from ._dtype import (  # noqa: E402
 def _export(module):
     g = globals()
     for name, value in vars(module).items():
-        if not name.startswith("_") and callable(value) and getattr(
-                value, "__module__", None) == module.__name__ and name not in g:
+        if not name.startswith("_") and callable(value) and not isinstance(value, type) and \
+                getattr(value, "__module__", None) == module.__name__ and name not in g:
             g[name] = value
 
 
 for _m in (_pointwise, _unary, _ternary, _compare, _reduce, _shape, _rearrange, _index, _gather,
-           _sorting, _linalg, _creation):
+           _sorting, _linalg, _decomp, _creation, _binary, _views, _scan, _stats):
     _export(_m)
 from .ops._util import result_type  # noqa: E402
 from .ops.creation import (  # noqa: E402
@@ -154,7 +159,7 @@ def compile(model=None, **kw):
 
 # The heavier subpackages load on first use (PEP 562), so `import ember` stays fast; `ember.nn`,
 # `import ember.nn` and `from ember import nn` all work as with eager imports.
-_LAZY_MODULES = ("nn", "optim", "utils", "vision", "serialization")
+_LAZY_MODULES = ("nn", "optim", "utils", "vision", "serialization", "linalg")
 _LAZY_NAMES = {"save": "serialization", "load": "serialization",
                "softmax": "nn.functional", "log_softmax": "nn.functional"}
 

@@ -372,3 +372,50 @@ def take_along_dim(input, indices, dim=None):
         [s if i != (dim % input.dim()) else indices.shape[i] for i, s in enumerate(input.shape)]))
 
 
+
+
+@method("put")
+def put(input, index, source, accumulate=False):
+    """Matches torch.put: writes source into input's flattened (row-major) positions."""
+    n = input.numel()
+    idx = index._data.reshape(-1).astype(np.int64)
+    if idx.size and (idx.max() >= n or idx.min() < -n):
+        bad = int(idx.max()) if idx.max() >= n else int(idx.min())
+        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} "
+                         "elements.")
+    if index.numel() != source.numel():
+        raise RuntimeError(f"put_(): Expected source and index to have the same number of "
+                           f"elements, but got source.numel() = {source.numel()}, "
+                           f"index.numel() = {index.numel()}")
+    flat = IndexPut.apply(input.reshape(-1), source.reshape(-1).to(input.dtype),
+                          (idx % max(n, 1),), bool(accumulate))
+    return _named(flat, "PutBackward0").view(input.shape)
+
+
+Tensor.put_ = _inplace_version(put)
+
+
+@method("index_reduce")
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
+    """Matches torch.index_reduce: scatter_reduce with index broadcast along dim."""
+    from .._tensor import _dim
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError("index_reduce(): Expected reduce to be one of prod, mean, amax or "
+                           f"amin but got {reduce}.")
+    d = _dim(dim, input.dim())
+    if index.dim() > 1:
+        raise IndexError("index_reduce_(): Index is supposed to be a vector")
+    sd = source.shape[d] if source.dim() else 1
+    if index.numel() != sd:
+        raise RuntimeError(f"index_reduce_(): Number of indices ({index.numel()}) should be "
+                           f"equal to source.size(dim) ({sd})")
+    src = source if source.dim() else source.reshape(1)
+    shape = [1] * src.dim()
+    shape[d] = -1
+    full = np.broadcast_to(index._data.reshape(shape).astype(np.int64), src.shape)
+    r = _scatter(ScatterReduce, input, d, _wrap(np.ascontiguousarray(full)), src, reduce,
+                 include_self)
+    return _named(r, "IndexReduceBackward0")
+
+
+Tensor.index_reduce_ = _inplace_version(index_reduce)

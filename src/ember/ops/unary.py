@@ -12,7 +12,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _check_inplace, _wrap
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
-from . import _special
+from . import _gamma, _special
 from ._util import method
 from .inplace import _cast_error, _inplace, _out, _unary_inplace
 from .pointwise import _cast, _xp, ctx_xp
@@ -101,9 +101,81 @@ _UNARY = {
     "frac": (lambda xp, x: _no(x, "biu", "frac_cpu") or x - xp.trunc(x), lambda g, x, y: g, "",
              False),
     "logit": (lambda xp, x: xp.log(x / (1 - x)), lambda g, x, y: g / (x * (1 - x)), "x", True),
+    "lgamma": (lambda xp, x: _gamma.lgamma(x), lambda g, x, y: g * x.digamma(), "x", True),
+    "digamma": (lambda xp, x: _gamma.digamma(x), lambda g, x, y: g * polygamma(1, x), "x", True),
+    "i0": (lambda xp, x: _gamma.i0(x), lambda g, x, y: g * _I1.apply(x), "x", True),
+    "sinc": (lambda xp, x: _sinc(xp, x), lambda g, x, y: g * _dsinc(x), "x", True),
+    "deg2rad": (lambda xp, x: x * x.dtype.type(math.pi / 180), lambda g, x, y: g * (math.pi / 180),
+                "", True),
+    "rad2deg": (lambda xp, x: x * x.dtype.type(180 / math.pi), lambda g, x, y: g * (180 / math.pi),
+                "", True),
 }
-_NAMES = {"log1p": "Log1PBackward0"}
+_NAMES = {"log1p": "Log1PBackward0", "deg2rad": "Deg2RadBackward0", "rad2deg": "Rad2DegBackward0"}
 _UNARY_FNS = {}
+
+
+def _sinc(xp, x):
+    px = x * x.dtype.type(math.pi)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return xp.where(x == 0, x.dtype.type(1), xp.sin(px) / px)
+
+
+def _dsinc(x):
+    """d sinc = (cos(pi x) - sinc x) / x, and 0 at x == 0."""
+    safe = where(x == 0, 1.0, x)
+    return where(x == 0, 0.0, ((x * math.pi).cos() - x.sinc()) / safe)
+
+
+class _I1(Op):
+    """Modified Bessel I1: the derivative of i0 (torch.special.i1)."""
+
+    _name = "SpecialI1Backward0"
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(ctx, x):
+        return _gamma.i1(x)
+
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        safe = where(x == 0, 1.0, x)
+        return grad * where(x == 0, 0.5, x.i0() - ctx.output / safe)  # I1' = I0 - I1/x
+
+
+class Polygamma(Op):
+    _name = "PolygammaBackward0"
+    save_inputs = (1,)
+
+    def forward(ctx, n, x):
+        ctx.n = n
+        return _gamma.polygamma(n, x)
+
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return None, grad * polygamma(ctx.n + 1, x)  # d psi^(n) = psi^(n+1)
+
+
+def polygamma(n, input, *, out=None):
+    """Matches torch.polygamma (n >= 0)."""
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    if not input.dtype.is_floating_point:
+        input = _cast(input, D.get_default_dtype())
+    return _out(Polygamma.run((None, input), (n, input._data), {}), out)
+
+
+def _polygamma_method(self, n):
+    return polygamma(n, self)
+
+
+def _polygamma_(self, n):
+    _check_inplace(self)
+    if not self.dtype.is_floating_point:
+        raise _cast_error(D.get_default_dtype(), self.dtype)
+    return _inplace(self, polygamma(n, self.clone() if self._rg and _enabled[0] else self))
+
+
+Tensor.polygamma, Tensor.polygamma_ = _polygamma_method, _polygamma_
 
 
 # the same derivatives on arrays, for the common case of a backward that records nothing

@@ -1,0 +1,339 @@
+"""More pointwise binary math (hypot, logaddexp, copysign, xlogy, ldexp, frexp, gcd/lcm, ...),
+the fused addcmul/addcdiv, isclose/allclose, and the small products kron and dist
+(cross lives with the linear algebra in decomp.py).
+
+Operands are promoted with torch's rules through `pointwise._binary`; each op's gradient sits
+beside its forward. kron and dist are compositions of primitives and get their gradient free.
+"""
+
+import math
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Tensor, _wrap
+from ..autograd.function import Op
+from ._util import broadcast_error, method, result_type
+from .inplace import _binary_inplace, _out
+from .pointwise import NotDifferentiable, _binary, _cast, ctx_xp
+from .ternary import where
+
+_LN2 = math.log(2.0)
+
+
+def _no_int(a, b, kernel):
+    dt = result_type(a, b)
+    if not (dt.is_floating_point or dt.is_complex):
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{dt._legacy[:-6]}\'')
+
+
+def _only_int(a, b, kernel):
+    dt = result_type(a, b)
+    if dt.is_floating_point or dt.is_complex:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{dt._legacy[:-6]}\'')
+
+
+class Hypot(Op):
+    _name = "HypotBackward0"
+    save_inputs = (0, 1)
+    save_output = True
+
+    def forward(ctx, x, y):
+        return ctx_xp(x).hypot(x, y)
+
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        r = ctx.output
+        return grad * a / r, grad * b / r  # d hypot = (a, b) / hypot
+
+
+class Logaddexp(Op):
+    _name = "LogaddexpBackward0"
+    save_inputs = (0, 1)
+
+    def forward(ctx, x, y):
+        return ctx_xp(x).logaddexp(x, y)
+
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return grad * (a - b).sigmoid(), grad * (b - a).sigmoid()  # softmax weights of (a, b)
+
+
+class Logaddexp2(Op):
+    _name = "Logaddexp2Backward0"
+    save_inputs = (0, 1)
+
+    def forward(ctx, x, y):
+        return ctx_xp(x).logaddexp2(x, y)
+
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return grad / (1 + (b - a).exp2()), grad / (1 + (a - b).exp2())
+
+
+class Copysign(Op):
+    _name = "CopysignBackward0"
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(ctx, x, y):
+        return ctx_xp(x).copysign(x, y)
+
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        safe = where(a == 0, 1.0, a)
+        return where(a == 0, 0.0, grad * ctx.output / safe), grad * 0  # +-1 where a != 0
+
+
+class Xlogy(Op):
+    _name = "XlogyBackward0"
+    save_inputs = (0, 1)
+
+    def forward(ctx, x, y):
+        xp = ctx_xp(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = x * xp.log(y)
+        return xp.where((x == 0) & ~xp.isnan(y), x.dtype.type(0), r)
+
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        ga = grad * xlogy((a != 0).to(grad.dtype), b) if isinstance(a, Tensor) else None
+        return ga, (grad * a / b if isinstance(b, Tensor) else None)  # d x log y = (log y, x/y)
+
+
+class Nextafter(Op):
+    _name = "NextafterBackward0"
+
+    def forward(ctx, x, y):
+        return ctx_xp(x).nextafter(x, y)
+
+    def backward(ctx, grad):
+        return grad, grad * 0
+
+
+class Ldexp(Op):
+    _name = "LdexpBackward0"
+    save_inputs = (1,)
+    save_output = True
+
+    def forward(ctx, x, e):
+        return x * ctx_xp(x).exp2(e)
+
+    def backward(ctx, grad):
+        e, = ctx.saved_tensors
+        return grad * e.exp2(), grad * ctx.output * _LN2  # d x 2^e = (2^e, x 2^e ln 2)
+
+
+class Frexp(Op):
+    _name = "FrexpBackward0"
+    nondiff_outputs = (1,)
+
+    def forward(ctx, x):
+        m, e = ctx_xp(x).frexp(x)
+        ctx.exponent = e
+        return m, e.astype(np.int32)
+
+    def backward(ctx, grad, _):
+        return grad / _wrap((2.0 ** ctx.exponent).astype(grad.dtype.np))  # x = m 2^e
+
+
+@method("hypot")
+def hypot(input, other, *, out=None):
+    _no_int(input, other, "hypot_cpu")
+    return _out(_binary(Hypot, input, other), out)
+
+
+@method("logaddexp")
+def logaddexp(input, other, *, out=None):
+    _no_int(input, other, "logaddexp_cpu")
+    return _out(_binary(Logaddexp, input, other), out)
+
+
+@method("logaddexp2")
+def logaddexp2(input, other, *, out=None):
+    _no_int(input, other, "logaddexp2_cpu")
+    return _out(_binary(Logaddexp2, input, other), out)
+
+
+@method("copysign")
+def copysign(input, other, *, out=None):
+    return _out(_binary(Copysign, input, other, floating=True), out)
+
+
+@method("xlogy")
+def xlogy(input, other, *, out=None):
+    if not isinstance(input, Tensor):
+        from .creation import tensor
+        input = tensor(input, dtype=D.get_default_dtype() if isinstance(input, int) else None)
+    return _out(_binary(Xlogy, input, other, floating=True), out)
+
+
+@method("nextafter")
+def nextafter(input, other, *, out=None):
+    _no_int(input, other, "nextafter_cpu")
+    return _out(_binary(Nextafter, input, other), out)
+
+
+@method("ldexp")
+def ldexp(input, other, *, out=None):
+    dt = result_type(input, other)
+    if not (dt.is_floating_point or dt.is_complex):
+        dt = D.get_default_dtype()
+    a, e = _cast(input, dt), _cast(other, dt)
+    return _out(Ldexp.run((a, e), (a._data, e._data), {}), out)
+
+
+@method("frexp")
+def frexp(input, *, out=None):
+    if not input.dtype.is_floating_point:
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    from .reduce import _ret
+    m, e = Frexp.apply(input)
+    return _ret("frexp")(m, e)
+
+
+@method("heaviside")
+def heaviside(input, values, *, out=None):
+    if isinstance(values, Tensor) and values.dtype is not input.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    return _out(_np_binary(input, values, np.heaviside, "heaviside"), out)
+
+
+def _np_binary(a, b, ufunc, aten):
+    dt = result_type(a, b)
+    x = a._data.astype(dt.np, copy=False)
+    y = b._data.astype(dt.np, copy=False) if isinstance(b, Tensor) else b
+    r = ufunc(x, y).astype(dt.np, copy=False)
+    if a._rg or (isinstance(b, Tensor) and b._rg):
+        return NotDifferentiable.run((a, b), (r, r), {"mode": None, "aten": aten})
+    return _wrap(r)
+
+
+@method("gcd")
+def gcd(input, other, *, out=None):
+    _only_int(input, other, "gcd_cpu")
+    return _out(_wrap(np.gcd(input._data, other._data).astype(result_type(input, other).np)), out)
+
+
+@method("lcm")
+def lcm(input, other, *, out=None):
+    _only_int(input, other, "lcm_cpu")
+    return _out(_wrap(np.lcm(input._data, other._data).astype(result_type(input, other).np)), out)
+
+
+for _n, _f in (("hypot_", hypot), ("logaddexp_", logaddexp), ("copysign_", copysign),
+               ("xlogy_", xlogy), ("nextafter_", nextafter), ("ldexp_", ldexp),
+               ("heaviside_", heaviside), ("gcd_", gcd), ("lcm_", lcm)):
+    setattr(Tensor, _n, _binary_inplace(_f))
+
+
+# ---------------------------------------------------------------- fused multiply/divide-add
+class Addcmul(Op):
+    _name = "AddcmulBackward0"
+    save_inputs = (1, 2)
+
+    def forward(ctx, x, t1, t2, value):
+        ctx.value = value
+        return x + value * (t1 * t2) if value != 1 else x + t1 * t2
+
+    def backward(ctx, grad):
+        t1, t2 = ctx.saved_tensors
+        v = ctx.value
+        return grad, grad * t2 * v, grad * t1 * v, None
+
+
+class Addcdiv(Op):
+    _name = "AddcdivBackward0"
+    save_inputs = (1, 2)
+
+    def forward(ctx, x, t1, t2, value):
+        ctx.value = value
+        return x + value * (t1 / t2) if value != 1 else x + t1 / t2
+
+    def backward(ctx, grad):
+        t1, t2 = ctx.saved_tensors
+        v = ctx.value
+        q = grad * v / t2
+        return grad, q, -q * t1 / t2, None  # d(t1/t2) = (1/t2, -t1/t2^2)
+
+
+def _fused(cls, input, tensor1, tensor2, value):
+    dt = result_type(input, tensor1, tensor2)
+    arrays = [t._data.astype(dt.np, copy=False) for t in (input, tensor1, tensor2)]
+    v = dt.np.type(value) if dt.is_floating_point else value
+    try:
+        return cls.run((input, tensor1, tensor2, None), arrays + [v], {})
+    except ValueError as e:
+        raise broadcast_error(arrays[1], arrays[2]) from e
+
+
+@method("addcmul")
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    return _out(_fused(Addcmul, input, tensor1, tensor2, value), out)
+
+
+@method("addcdiv")
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    if not (tensor1.dtype.is_floating_point or tensor1.dtype.is_complex) and not (
+            tensor2.dtype.is_floating_point or tensor2.dtype.is_complex):
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
+            "behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2))"
+            ".to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for "
+            "float inputs. The future addcdiv behavior is just the latter implementation: "
+            "(input + value * tensor1 / tensor2), for all dtypes.")
+    return _out(_fused(Addcdiv, input, tensor1, tensor2, value), out)
+
+
+Tensor.addcmul_ = _binary_inplace(lambda s, t1, t2, value=1: addcmul(s, t1, t2, value=value),
+                                  False)
+Tensor.addcdiv_ = _binary_inplace(lambda s, t1, t2, value=1: addcdiv(s, t1, t2, value=value),
+                                  False)
+
+
+# ---------------------------------------------------------------- closeness
+@method("isclose")
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"{input.dtype._legacy[:-6]} did not match {other.dtype._legacy[:-6]}")
+    if rtol < 0:
+        raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
+    if atol < 0:
+        raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol}")
+    x, y = input._data, other._data
+    if input.dtype is D.bool_:
+        return _wrap(x == y)
+    xp = ctx_xp(x)
+    with np.errstate(invalid="ignore", over="ignore"):
+        xf, yf = (x, y) if x.dtype.kind in "fc" else (x.astype(np.float64), y.astype(np.float64))
+        close = (x == y) | (xp.isfinite(xf) & xp.isfinite(yf) &
+                            (xp.abs(xf - yf) <= atol + rtol * xp.abs(yf)))
+        if equal_nan and x.dtype.kind in "fc":
+            close |= xp.isnan(x) & xp.isnan(y)
+    return _wrap(xp.asarray(close))
+
+
+@method("allclose")
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+# ---------------------------------------------------------------- small products
+def kron(input, other, *, out=None):
+    """Matches torch.kron: the outer product with each pair of dims merged."""
+    n = max(input.dim(), other.dim())
+    a = input.reshape((1,) * (n - input.dim()) + tuple(input.shape))
+    b = other.reshape((1,) * (n - other.dim()) + tuple(other.shape))
+    sa = [v for s in a.shape for v in (s, 1)]
+    sb = [v for s in b.shape for v in (1, s)]
+    r = a.reshape(sa) * b.reshape(sb)
+    return _out(r.reshape([x * y for x, y in zip(a.shape, b.shape)]), out)
+
+
+Tensor.kron = kron
+
+
+@method("dist")
+def dist(input, other, p=2):
+    return (input - other).norm(p)

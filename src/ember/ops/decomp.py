@@ -1,0 +1,535 @@
+"""Decompositions and solvers: det, slogdet, inv, solve, solve_triangular, cholesky, qr, eigh,
+svd, and the torch.* functions built on them (torch.det, torch.inverse, torch.svd, ...).
+
+The factorizations are primitives whose backward is the standard matrix-calculus formula,
+written with ember ops so it is itself differentiable; everything else (pinv, logdet,
+matrix_power, matrix_exp, cross) is a composite. `ember.linalg` wraps these in torch.linalg's API.
+Gradients are for real inputs; forwards run batched over leading dims through NumPy's gufuncs.
+"""
+
+import collections
+import math
+import warnings
+
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+from ..autograd.function import Op
+from ._util import method
+from .linalg import _xp
+
+
+class _LinAlgError(RuntimeError):
+    """torch.linalg.LinAlgError: a factorization or solve failed on a singular/non-PD input."""
+
+    __module__ = "torch._C"
+
+
+def _rtype(name, fields):
+    cls = collections.namedtuple(name, fields)
+    cls.__module__ = "torch.return_types"
+    cls.__repr__ = lambda self: f"torch.return_types.{name}(\n" + ",\n".join(
+        f"{f}={v!r}" for f, v in zip(fields, self)) + ")"
+    return cls
+
+
+_slogdet_t = _rtype("slogdet", ["sign", "logabsdet"])
+_lslogdet_t = _rtype("linalg_slogdet", ["sign", "logabsdet"])
+_eigh_t = _rtype("linalg_eigh", ["eigenvalues", "eigenvectors"])
+_svd_t = _rtype("linalg_svd", ["U", "S", "Vh"])
+_osvd_t = _rtype("svd", ["U", "S", "V"])
+_qr_t = _rtype("linalg_qr", ["Q", "R"])
+_oqr_t = _rtype("qr", ["Q", "R"])
+
+
+# ---- argument checks, with torch's wording ------------------------------------------------------
+
+def _check_matrix(a, name, square=True, arg="A"):
+    if a._data.ndim < 2:
+        raise RuntimeError(f"{name}: The input tensor {arg} must have at least 2 dimensions.")
+    if not (a.dtype.is_floating_point or a.dtype.is_complex):
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
+                           f"Got {a.dtype._legacy[:-6]}")
+    m, n = a._data.shape[-2:]
+    if square and m != n:
+        raise RuntimeError(f"{name}: A must be batches of square matrices, but they are {m} by "
+                           f"{n} matrices")
+
+
+def _batch_prefix(a, k):
+    return f"(Batch element {k}): " if a.ndim > 2 else ""
+
+
+def _first_zero_pivot(m):
+    """1-based index of the first zero pivot of LU with partial pivoting (LAPACK getrf's info)."""
+    u = np.array(m, dtype=np.float64 if m.dtype.kind == "f" else np.complex128)
+    n = u.shape[0]
+    first = 0
+    for k in range(n):
+        p = k + int(np.argmax(np.abs(u[k:, k])))
+        if u[p, k] == 0:
+            first = first or k + 1
+            continue
+        u[[k, p]] = u[[p, k]]
+        u[k + 1:] -= np.outer(u[k + 1:, k] / u[k, k], u[k])
+    return first or n
+
+
+def _singular_index(a):
+    """(batch index, zero pivot) of the first matrix in a batch that LAPACK cannot invert."""
+    flat = np.asarray(a).reshape((-1,) + a.shape[-2:])
+    for k, m in enumerate(flat):
+        try:
+            np.linalg.inv(m)
+        except np.linalg.LinAlgError:
+            return k, _first_zero_pivot(m)
+    return 0, a.shape[-1]
+
+
+def _invert(a, name="linalg.inv"):
+    xp = _xp(a)
+    try:
+        return xp.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        k, piv = _singular_index(a)
+        raise _LinAlgError(f"{name}: {_batch_prefix(a, k)}The diagonal element {piv} is zero, the "
+                           "inversion could not be completed because the input matrix is "
+                           "singular.") from None
+
+
+def _leading_minor(m):
+    """Order of the first leading minor that is not positive-definite (LAPACK potrf's info)."""
+    for k in range(1, m.shape[0] + 1):
+        try:
+            np.linalg.cholesky(m[:k, :k])
+        except np.linalg.LinAlgError:
+            return k
+    return m.shape[0]
+
+
+# ---- helpers on Tensors for the backward formulas ----------------------------------------------
+
+def _eye_like(t, n):
+    return _wrap(_xp(t._data).eye(n, dtype=t._data.dtype))
+
+
+def _diag_embed(v):
+    return v.unsqueeze(-1) * _eye_like(v, v.shape[-1])
+
+
+def _diagonal(a):
+    return (a * _eye_like(a, a.shape[-1])).sum(-1)
+
+
+def _skew(a):
+    return a - a.mT
+
+
+class _Factor(Op):
+    """An op with several outputs that its backward reads: kept as arrays, rebuilt on use."""
+
+    def _outs(ctx):
+        return tuple(_wrap(o, True, ctx, i) for i, o in enumerate(ctx._arrays))
+
+    def _release(ctx):
+        Op._release(ctx)
+        ctx._arrays = None
+
+
+# ---- primitives ---------------------------------------------------------------------------------
+
+class Inv(Op):
+    _name = "LinalgInvExBackward0"
+    save_output = True
+
+    def forward(ctx, a, name):
+        return _invert(a, name)
+
+    def backward(ctx, grad):
+        y = ctx.output
+        return -(y.mT @ grad @ y.mT), None  # d A^-1 = -A^-T G A^-T
+
+
+class Det(Op):
+    _name = "LinalgDetBackward0"
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(ctx, a):
+        return _xp(a).asarray(_xp(a).linalg.det(a))
+
+    def backward(ctx, grad):
+        (a,), d = ctx.saved_tensors, ctx.output
+        # TODO(singular A): torch uses the adjugate via SVD there; this path needs A invertible
+        return (grad * d).unsqueeze(-1).unsqueeze(-1) * inverse(a).mT  # d det = det A^-T
+
+
+class Slogdet(Op):
+    _name = "LinalgSlogdetBackward0"
+    save_inputs = (0,)
+    nondiff_outputs = (0,)
+
+    def forward(ctx, a):
+        xp = _xp(a)
+        sign, logabs = xp.linalg.slogdet(a)
+        return xp.asarray(sign, dtype=a.dtype), xp.asarray(logabs, dtype=a.dtype)
+
+    def backward(ctx, gsign, glog):
+        if glog is None:
+            return (None,)
+        (a,) = ctx.saved_tensors
+        return glog.unsqueeze(-1).unsqueeze(-1) * inverse(a).mT  # d log|det| = A^-T
+
+
+class Solve(Op):
+    _name = "LinalgSolveExBackward0"
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(ctx, a, b, vector):
+        ctx.vector = vector
+        xp = _xp(a)
+        try:
+            return xp.linalg.solve(a, b[..., None])[..., 0] if vector else xp.linalg.solve(a, b)
+        except np.linalg.LinAlgError:
+            k, _ = _singular_index(a)
+            raise _LinAlgError(f"torch.linalg.solve: {_batch_prefix(a, k)}The solver failed "
+                               "because the input matrix is singular.") from None
+
+    def backward(ctx, grad):
+        (a,), x = ctx.saved_tensors, ctx.output
+        gb = Solve.apply(a.mT, grad, ctx.vector)  # A^T gB = G
+        if ctx.vector:
+            return -gb.unsqueeze(-1) * x.unsqueeze(-2), gb, None
+        return -(gb @ x.mT), gb, None  # gA = -gB X^T
+
+
+class SolveTriangular(Op):
+    _name = "LinalgSolveTriangularBackward0"
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(ctx, a, b, upper, left, unitriangular):
+        ctx.flags = (upper, left, unitriangular)
+        xp = _xp(a)
+        t = xp.triu(a) if upper else xp.tril(a)
+        if unitriangular:
+            n = a.shape[-1]
+            t = t * (1 - xp.eye(n, dtype=a.dtype)) + xp.eye(n, dtype=a.dtype)
+        with np.errstate(all="ignore"):
+            if left:
+                return _tri_solve(xp, t, b)
+            return xp.swapaxes(_tri_solve(xp, xp.swapaxes(t, -1, -2), xp.swapaxes(b, -1, -2)),
+                               -1, -2)
+
+    def backward(ctx, grad):
+        (a,), x = ctx.saved_tensors, ctx.output
+        upper, left, unit = ctx.flags
+        gb = SolveTriangular.apply(a.mT, grad, not upper, left, unit)
+        ga = -(gb @ x.mT) if left else -(x.mT @ gb)  # as for solve, on the used triangle
+        ga = ga.triu(int(unit)) if upper else ga.tril(-int(unit))
+        return ga, gb, None, None, None
+
+
+def _tri_solve(xp, t, b):
+    try:
+        return xp.linalg.solve(t, b)
+    except np.linalg.LinAlgError:  # a zero on the diagonal: LAPACK's trtrs gives inf/nan too
+        return xp.full(np.broadcast_shapes(t.shape[:-1] + (1,), b.shape), xp.nan, dtype=t.dtype)
+
+
+class Cholesky(Op):
+    _name = "LinalgCholeskyExBackward0"
+    save_output = True
+
+    def forward(ctx, a, name):
+        xp = _xp(a)
+        try:
+            return xp.linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            flat = np.asarray(a).reshape((-1,) + a.shape[-2:])
+            k = next(i for i, m in enumerate(flat) if _not_pd(m))
+            raise _LinAlgError(f"{name}: {_batch_prefix(a, k)}The factorization could not be "
+                               "completed because the input is not positive-definite (the "
+                               f"leading minor of order {_leading_minor(flat[k])} is not "
+                               "positive-definite).") from None
+
+    def backward(ctx, grad):
+        low = ctx.output
+        t = (low.mT @ grad).tril()
+        mid = 0.5 * (t + t.tril(-1).mT)  # Hermitian, built from the lower triangle
+        ga = SolveTriangular.apply(low.mT, mid, True, True, False)
+        return SolveTriangular.apply(low, ga, False, False, False), None  # L^-T mid L^-1
+
+
+def _not_pd(m):
+    try:
+        np.linalg.cholesky(m)
+        return False
+    except np.linalg.LinAlgError:
+        return True
+
+
+class Qr(_Factor):
+    _name = "LinalgQrBackward0"
+
+    def forward(ctx, a, mode):
+        ctx.mode = mode
+        xp = _xp(a)
+        if mode == "r":
+            r = xp.linalg.qr(a, mode="r")
+            q = xp.zeros((0,), dtype=a.dtype)
+        else:
+            q, r = xp.linalg.qr(a, mode=mode)
+        ctx._arrays = (q, r)
+        return q, r
+
+    def backward(ctx, gq, gr):
+        q, r = ctx._outs()
+        m, n = q.shape[-2], r.shape[-1]
+        if ctx.mode == "r":
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed "
+                               "when mode='r'. Please use linalg.qr(A, mode='reduced') if you "
+                               "are going to differentiate through linalg.qr.")
+        if ctx.mode == "complete" and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' "
+                               "and nrows > ncols.")
+        gq = gq if gq is not None else q * 0
+        gr = gr if gr is not None else r * 0
+        if m >= n:
+            return _qr_grad(q, r, gq, gr), None
+        # A = Q [R1 R2]: the square part X = Q R1, then Y = Q R2 adds Y gR2^T to gQ
+        r1, gr1, gr2 = r.narrow(-1, 0, m), gr.narrow(-1, 0, m), gr.narrow(-1, m, n - m)
+        y = q @ r.narrow(-1, m, n - m)
+        gx = _qr_grad(q, r1, gq + y @ gr2.mT, gr1)
+        from .rearrange import cat
+        return cat([gx, q @ gr2], -1), None
+
+
+def _qr_grad(q, r, gq, gr):
+    """gA = [gQ + Q copyltu(M)] R^-T with M = R gR^T - gQ^T Q (m >= n)."""
+    mm = r @ gr.mT - gq.mT @ q
+    sym = mm.tril() + mm.tril(-1).mT
+    return SolveTriangular.apply(r.mT, gq + q @ sym, False, False, False)
+
+
+class Eigh(_Factor):
+    _name = "LinalgEighBackward0"
+
+    def forward(ctx, a, uplo):
+        w, v = _xp(a).linalg.eigh(a, UPLO=uplo)
+        ctx._arrays = (w, v)
+        return w, v
+
+    def backward(ctx, gw, gv):
+        w, v = ctx._outs()
+        mid = 0 if gv is None else 0.5 * _skew(v.mT @ gv) / _gaps(w)
+        if gw is not None:
+            mid = mid + _diag_embed(gw)
+        return v @ mid @ v.mT, None  # V (diag(gL) + skew(V^T gV) / E) V^T
+
+
+def _gaps(x):
+    """E_ij = x_j - x_i off the diagonal, 1 on it (so a division leaves the diagonal alone)."""
+    e = x.unsqueeze(-2) - x.unsqueeze(-1)
+    return e + _eye_like(e, e.shape[-1])
+
+
+class Svd(_Factor):
+    _name = "LinalgSvdBackward0"
+
+    def forward(ctx, a, full_matrices):
+        ctx.full = full_matrices
+        u, s, vh = _xp(a).linalg.svd(a, full_matrices=full_matrices)
+        ctx._arrays = (u, s, vh)
+        return u, s, vh
+
+    def backward(ctx, gu, gs, gvh):
+        u, s, vh = ctx._outs()
+        m, n, k = u.shape[-2], vh.shape[-1], s.shape[-1]
+        if ctx.full:  # the extra singular vectors are arbitrary: only the first k count
+            u, vh = u.narrow(-1, 0, k), vh.narrow(-2, 0, k)
+            gu = None if gu is None else gu.narrow(-1, 0, k)
+            gvh = None if gvh is None else gvh.narrow(-2, 0, k)
+        v, gv = vh.mT, None if gvh is None else gvh.mT
+        e = _gaps(s * s)
+        mid = 0
+        if gu is not None:
+            mid = _skew(u.mT @ gu) * s.unsqueeze(-2) / e
+        if gv is not None:
+            mid = mid + s.unsqueeze(-1) * _skew(v.mT @ gv) / e
+        if gs is not None:
+            mid = mid + _diag_embed(gs)
+        ga = u @ mid @ vh
+        if m > k and gu is not None:  # (I - U U^T) gU S^-1 V^T
+            gus = gu / s.unsqueeze(-2)
+            ga = ga + (gus - u @ (u.mT @ gus)) @ vh
+        if n > k and gv is not None:  # U S^-1 gV^T (I - V V^T)
+            gvs = gv / s.unsqueeze(-2)
+            ga = ga + u @ (gvs.mT - (gvs.mT @ v) @ vh)
+        return ga, None
+
+
+# ---- functions shared by torch.* and torch.linalg ------------------------------------------------
+
+def _svd(a, full_matrices, name="linalg.svd"):
+    _check_matrix(a, name, square=False)
+    return _svd_t(*Svd.apply(a, bool(full_matrices)))
+
+
+def _pinv(a, atol=None, rtol=None, hermitian=False):
+    if a._data.ndim < 2 or not (a.dtype.is_floating_point or a.dtype.is_complex):
+        raise RuntimeError(f"linalg.pinv({a.dtype._legacy[0]}{a.dtype._legacy[1:-6]}"
+                           f"{{{list(a.shape)}}}): expected a tensor with 2 or more dimensions "
+                           "of float, double, cfloat or cdouble types")
+    if hermitian:
+        w, v = Eigh.apply(a, "L")
+        keep = _keep(w.abs(), w.abs().amax(-1, keepdim=True), a, atol, rtol)
+        return (v * _safe_recip(w, keep).unsqueeze(-2)) @ v.mT
+    u, s, vh = Svd.apply(a, False)
+    keep = _keep(s, s.narrow(-1, 0, 1) if s.shape[-1] else s, a, atol, rtol)
+    return (vh.mT * _safe_recip(s, keep).unsqueeze(-2)) @ u.mT
+
+
+def _keep(s, smax, a, atol, rtol):
+    """Mask of singular values above max(atol, rtol * smax), torch's pinv / matrix_rank rule."""
+    if rtol is None:
+        rtol = 0.0 if atol is not None and _positive(atol) else \
+            float(np.finfo(a._data.dtype).eps) * max(a.shape[-2:])
+    tol = smax * rtol
+    if atol is not None:
+        from .pointwise import maximum
+        tol = maximum(tol, atol if isinstance(atol, Tensor) else _wrap(
+            np.asarray(atol, dtype=a._data.dtype)))
+    return s > tol
+
+
+def _positive(atol):
+    return bool((atol > 0).all()) if isinstance(atol, Tensor) else atol > 0
+
+
+def _safe_recip(s, keep):
+    from .ternary import where
+    one = s.detach() * 0 + 1
+    return where(keep, 1 / where(keep, s, one), s * 0)
+
+
+def _qr(a, mode, name="linalg.qr"):
+    if mode not in ("reduced", "r", "complete"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
+                           "'reduced' (default), 'r', or 'complete'")
+    _check_matrix(a, name, square=False)
+    return Qr.apply(a, mode)
+
+
+def _cross(input, other, dim):
+    from .rearrange import stack
+    a = [input.narrow(dim, i, 1).squeeze(dim) for i in range(3)]
+    b = [other.narrow(dim, i, 1).squeeze(dim) for i in range(3)]
+    return stack([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2],
+                  a[0] * b[1] - a[1] * b[0]], dim)
+
+
+# ---- torch.* and Tensor methods -----------------------------------------------------------------
+
+@method("det")
+def det(input):
+    _check_matrix(input, "linalg.det")
+    return Det.apply(input)
+
+
+@method("inverse")
+def inverse(input, *, out=None):
+    _check_matrix(input, "linalg.inv")
+    return Inv.apply(input, "linalg.inv")
+
+
+@method("slogdet")
+def slogdet(input):
+    _check_matrix(input, "linalg.slogdet")
+    return _slogdet_t(*Slogdet.apply(input))
+
+
+@method("logdet")
+def logdet(input):
+    _check_matrix(input, "logdet")
+    sign, logabs = Slogdet.apply(input)
+    return logabs + sign.log()  # log(-1) = nan for a negative determinant, as torch
+
+
+@method("cholesky")
+def cholesky(input, upper=False, *, out=None):
+    warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be "
+                  "removed in a future PyTorch release.", UserWarning, stacklevel=2)
+    _check_matrix(input, "cholesky")
+    low = Cholesky.apply(input, "cholesky")
+    return low.mT if upper else low
+
+
+@method("pinverse")
+def pinverse(input, rcond=1e-15):
+    return _pinv(input, rtol=rcond)
+
+
+@method("matrix_power")
+def matrix_power(input, n):
+    _check_matrix(input, "linalg.matrix_power")
+    if n < 0:
+        input, n = inverse(input), -n
+    if n == 0:
+        return input * 0 + _eye_like(input, input.shape[-1])
+    result, base = None, input
+    while n:  # binary powering: log2(n) products
+        if n & 1:
+            result = base if result is None else result @ base
+        n >>= 1
+        if n:
+            base = base @ base
+    return result
+
+
+@method("matrix_exp")
+def matrix_exp(input):
+    """Scaling and squaring of a degree-18 Taylor series; its gradient comes from the ops."""
+    _check_matrix(input, "linalg.matrix_exp")
+    x = input._data
+    norm = float(np.abs(x).sum(-2).max()) if x.size else 0.0
+    s = max(0, int(math.ceil(math.log2(norm))) + 1) if norm > 0 else 0
+    a = input / (2.0 ** s)
+    eye = _eye_like(input, input.shape[-1])
+    e = eye
+    for k in range(18, 0, -1):  # Horner: I + A/1 (I + A/2 (I + ...))
+        e = eye + (a @ e) / k
+    for _ in range(s):
+        e = e @ e
+    return e
+
+
+@method("svd")
+def svd(input, some=True, compute_uv=True):
+    u, s, vh = _svd(input, not some)
+    if not compute_uv:
+        return _osvd_t(u.detach() * 0, s, vh.mT.detach() * 0)
+    return _osvd_t(u, s, vh.mT)
+
+
+@method("qr")
+def qr(input, some=True):
+    warnings.warn("torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a "
+                  "future PyTorch release.\nThe boolean parameter 'some' has been replaced with a "
+                  "string parameter 'mode'.\nQ, R = torch.qr(A, some)\nshould be replaced with\n"
+                  "Q, R = torch.linalg.qr(A, 'reduced' if some else 'complete')", UserWarning,
+                  stacklevel=2)
+    return _oqr_t(*_qr(input, "reduced" if some else "complete"))
+
+
+@method("cross")
+def cross(input, other, dim=None):
+    if dim is None:
+        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease "
+                      "either pass the dim explicitly or simply use torch.linalg.cross.\nThe "
+                      "default value of dim will change to agree with that of linalg.cross in a "
+                      "future release.", UserWarning, stacklevel=2)
+        shape = np.broadcast_shapes(input.shape, other.shape)
+        dim = next((i for i, d in enumerate(shape) if d == 3), -1)
+    return _cross(input, other, dim)

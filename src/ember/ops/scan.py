@@ -1,0 +1,101 @@
+"""Scans along a dim: cummin (values and indices), logcumsumexp, diff, and the in-place
+cumsum_/cumprod_. cumsum, cumprod and cummax live in reduce.py; these sit beside them here so
+that file stays small. Each primitive's gradient is written beside its forward.
+"""
+
+import numpy as np
+
+from .._tensor import Tensor, _dim, _wrap
+from ..autograd.function import Op
+from ._util import method
+from .inplace import _unary_inplace
+from .reduce import _ret, cumprod, cumsum
+
+_cummin_t = _ret("cummin")
+
+
+class Cummin(Op):
+    _name = "CumminBackward0"
+    nondiff_outputs = (1,)
+
+    def forward(ctx, x, d):
+        ctx.shape, ctx.d = x.shape, d
+        if x.ndim == 0:
+            ctx.idx = np.zeros((), np.int64)
+            return x.copy(), ctx.idx
+        v = np.minimum.accumulate(x, axis=d)  # NaN propagates, as in torch
+        pos = np.arange(x.shape[d]).reshape([-1] + [1] * (x.ndim - d - 1))
+        hit = (x == v) | (np.isnan(x) & np.isnan(v)) if x.dtype.kind in "fc" else x == v
+        ctx.idx = np.maximum.accumulate(np.where(hit, pos, 0), axis=d).astype(np.int64)
+        return v, ctx.idx  # ties and NaNs take the last position, as torch's kernel
+
+    def backward(ctx, grad, _):
+        if grad.dim() == 0:
+            return grad, None
+        from .creation import zeros
+        z = zeros(ctx.shape, dtype=grad.dtype)
+        return z.scatter_add(ctx.d, _wrap(ctx.idx), grad), None  # each value's grad to its source
+
+
+@method("cummin")
+def cummin(input, dim):
+    d = _dim(dim, input.dim())
+    v, i = Cummin.apply(input, d)
+    return _cummin_t(v, i)
+
+
+class Logcumsumexp(Op):
+    _name = "LogcumsumexpBackward0"
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(ctx, x, d):
+        ctx.d = d
+        return np.logaddexp.accumulate(x, axis=d) if x.ndim else x.copy()
+
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        if grad.dim() == 0:
+            return grad, None
+        d, y = ctx.d, ctx.output
+        # sum_{j>=i} g_j exp(x_i - y_j), split by the sign of g so each part is a stable
+        # reversed logcumsumexp of log|g| - y
+        log_g = grad.abs().log()
+        ninf = float("-inf")
+        pos = (log_g.where(grad > 0, ninf) - y).flip(d).logcumsumexp(d).flip(d)
+        neg = (log_g.where(grad < 0, ninf) - y).flip(d).logcumsumexp(d).flip(d)
+        return (pos + x).exp() - (neg + x).exp(), None
+
+
+@method("logcumsumexp")
+def logcumsumexp(input, dim):
+    if not input.dtype.is_floating_point and not input.dtype.is_complex:
+        raise NotImplementedError("\"logcumsumexp_out_cpu\" not implemented for "
+                                  f"'{input.dtype._legacy[:-6]}'")
+    return Logcumsumexp.apply(input, _dim(dim, input.dim()))
+
+
+@method("diff")
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    if input.dim() == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    d = _dim(dim, input.dim())
+    parts = [t for t in (prepend, input, append) if t is not None]
+    if len(parts) > 1:
+        from .rearrange import cat
+        parts = [p if p.dim() else p.expand(*input.shape[:d], 1, *input.shape[d + 1:])
+                 for p in parts]
+        input = cat(parts, d)
+    for _ in range(n):
+        m = input.shape[d]
+        if m == 0:
+            break
+        hi, lo = input.narrow(d, 1, m - 1), input.narrow(d, 0, m - 1)
+        input = hi ^ lo if input.dtype.name == "bool" else hi - lo
+    return input
+
+
+Tensor.cumsum_ = _unary_inplace(lambda s, dim, dtype=None: cumsum(s, dim, dtype=dtype), False)
+Tensor.cumprod_ = _unary_inplace(lambda s, dim, dtype=None: cumprod(s, dim, dtype=dtype), True)
