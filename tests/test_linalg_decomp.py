@@ -236,3 +236,11 @@ _NOTPD = np.array([[1.0, 2], [2, 1]], dtype=np.float32)
 ])
 def test_errors(fn, inputs):
     check_error(fn, *inputs)
+
+
+@pytest.mark.parametrize("a,b,dim", [((3, 4), (3, 4), 1), ((3, 4), (3, 3), 0),
+                                     ((2, 4), (2, 4), -1)])
+def test_cross_errors(a, b, dim):
+    check_error(lambda L, x, y: L.cross(x, y, dim=dim), arr(a), arr(b, seed=1))
+    if dim == -1:
+        check_error(lambda L, x, y: L.linalg.cross(x, y), arr(a), arr(b, seed=1))

@@ -424,6 +424,19 @@ def _qr(a, mode, name="linalg.qr"):
 
 def _cross(input, other, dim):
     from .rearrange import stack
+    nd = max(input.dim(), other.dim())
+    d = dim + nd if dim < 0 else dim
+    a_len = input.shape[d - nd + input.dim()] if input.dim() > d - nd + input.dim() >= 0 else 1
+    b_len = other.shape[d - nd + other.dim()] if other.dim() > d - nd + other.dim() >= 0 else 1
+    if a_len != 3 or b_len != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+                           f"{a_len} and {b_len}")
+    try:
+        shape = np.broadcast_shapes(tuple(input.shape), tuple(other.shape))
+    except ValueError:
+        from ._util import broadcast_error
+        raise broadcast_error(input._data, other._data) from None
+    input, other = input.expand(shape), other.expand(shape)
     a = [input.narrow(dim, i, 1).squeeze(dim) for i in range(3)]
     b = [other.narrow(dim, i, 1).squeeze(dim) for i in range(3)]
     return stack([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2],
