@@ -15,6 +15,7 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
+from benchmarks.course_models import cifar_cnn
 
 import ember
 import ember.nn
@@ -565,27 +566,7 @@ def test_cifar_cnn_shapes_and_accuracy_bookkeeping():
     def f(L):
         nn, F, optim = _nn(L)
 
-        class Net(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.conv1 = nn.Conv2d(3, 16, 3, padding=1)
-                self.conv2 = nn.Conv2d(16, 32, 3, padding=1)
-                self.conv3 = nn.Conv2d(32, 64, 3, padding=1)
-                self.pool = nn.MaxPool2d(2, 2)
-                self.fc1 = nn.Linear(64 * 4 * 4, 500)
-                self.fc2 = nn.Linear(500, 10)
-                self.dropout = nn.Dropout(0.25)
-
-            def forward(self, x):
-                x = self.pool(F.relu(self.conv1(x)))
-                x = self.pool(F.relu(self.conv2(x)))
-                x = self.pool(F.relu(self.conv3(x)))
-                x = x.view(-1, 64 * 4 * 4)
-                x = self.dropout(x)
-                x = self.dropout(F.relu(self.fc1(x)))
-                return self.fc2(x)
-
-        model = Net()
+        model = cifar_cnn(L)  # the course's CIFAR-10 CNN, defined once for tests and benchmarks
         data, target = images(L, 4, 3, 32)
         criterion = nn.CrossEntropyLoss()
         optimizer = optim.SGD(model.parameters(), lr=0.01)
