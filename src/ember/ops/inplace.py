@@ -7,6 +7,9 @@ op runs on a clone instead (torch saves the original `self` the same way), so th
 invalidate what backward reads. The clone is only made while recording a graph.
 """
 
+import sys
+import warnings
+
 import numpy as np
 
 from .. import _dtype as D
@@ -15,19 +18,104 @@ from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 
 _enabled = _gm._enabled
+_ndarray = np.ndarray
 
 
-def _out(r, out):
+_OUT_GRAD = ("{}(): functions with out=... arguments don't support automatic differentiation, "
+             "but one of the arguments requires grad.")
+_PARTIAL = ("unsupported operation: some elements of the input tensor and the written-to tensor "
+            "refer to a single memory location. Please clone() the tensor before performing the "
+            "operation.")
+_RESIZED = ("An output with one or more elements was resized since it had shape {}, which does "
+            "not match the required output shape {}. This behavior is deprecated, and in a future "
+            "PyTorch release outputs will not be resized unless they have zero elements. You can "
+            "explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
+            "t.resize_(0).")
+
+
+def _out(r, out, name=None, inputs=(), exact=False, warn=True):
+    """Writes the result `r` into `out=` as torch does and returns `out` (`r` when out is None).
+
+    The one helper for every `out=`. Checks, in torch's order: autograd (grad mode on and `r`
+    requires grad, or `out` does and the op is differentiable: RuntimeError naming `name`, by
+    default the calling function's name), device, dtype (`exact`: out's dtype must equal the
+    result's, as most non-pointwise kernels demand; otherwise the result must be castable to
+    it, as TensorIterator ops demand), partial memory overlap with a Tensor in `inputs`, then
+    resizes a wrong-shaped `out` (with torch's deprecation UserWarning when it had elements and
+    `warn`; creation ops resize silently). Tuples pair up: `_out((values, indices), out)`.
+    """
     if out is None:
         return r
-    if out.shape != r.shape:
+    if r.__class__ is tuple or isinstance(r, tuple):
+        return _out_tuple(r, out, name, inputs, exact, warn)
+    if out.__class__ is not Tensor and not isinstance(out, Tensor):
+        raise TypeError(f"{_name(name)}(): argument 'out' must be Tensor, not "
+                        f"{type(out).__name__}")
+    if _enabled[0] and (r._rg or out._rg and (r.dtype.is_floating_point or r.dtype.is_complex)):
+        raise RuntimeError(_OUT_GRAD.format(_name(name)))
+    if out._data.__class__ is not r._data.__class__ or out.device != r.device:
+        raise RuntimeError("Expected all tensors to be on the same device, but found at least "
+                           f"two devices, {r.device} and {out.device}!")
+    rd, od = r.dtype, out.dtype
+    if rd is not od:
+        if exact:
+            raise RuntimeError(f"Expected out tensor to have dtype {_CPP[rd.name]}, but got "
+                               f"{_CPP[od.name]} instead")
+        if not D.can_cast(rd, od):
+            raise _cast_error(rd, od)
+    for t in inputs:
+        if t.__class__ is Tensor or isinstance(t, Tensor):
+            _check_partial_overlap(t._data, out._data)
+    if out._data.shape != r._data.shape:
+        if warn and out._data.size:
+            warnings.warn(_RESIZED.format(list(out.shape), list(r.shape)), UserWarning,
+                          stacklevel=3)
+        v = out._vc[0]
         out.resize_(r.shape)
-        out._vc[0] -= 1  # torch's out= resizes without a version bump: only the write counts
+        out._vc[0] = v  # torch's out= resizes without a version bump: only the write counts
     else:
         _check_overlap(out._data)
-    out._data[...] = r._data
+    with np.errstate(invalid="ignore", over="ignore"):
+        out._data[...] = r._data
     out._bump()
     return out
+
+
+def _out_tuple(r, out, name, inputs, exact, warn):
+    if not isinstance(out, (tuple, list)):
+        raise TypeError(f"{_name(name)}(): argument 'out' must be tuple of Tensors, not "
+                        f"{type(out).__name__}")
+    if len(out) != len(r):
+        raise TypeError(f"{_name(name)}(): argument 'out' must be tuple of {len(r)} Tensors")
+    outs = [_out(a, o, name, inputs, exact, warn) for a, o in zip(r, out)]
+    return r.__class__(*outs) if hasattr(r, "_fields") else tuple(outs)
+
+
+def _name(name, depth=2):
+    """`name`, or the public function that called `_out` (only on the error path)."""
+    if name is not None:
+        return name
+    f = sys._getframe(depth)
+    while f is not None and f.f_code.co_name.startswith("_"):
+        f = f.f_back
+    return f.f_code.co_name if f is not None else "out"
+
+
+def _check_partial_overlap(a, b):
+    """torch refuses an out= that shares some, but not all, memory with an input."""
+    if a is b or a.__class__ is not _ndarray or not np.may_share_memory(a, b):
+        return
+    ai, bi = a.__array_interface__, b.__array_interface__
+    if ai["data"][0] == bi["data"][0] and a.shape == b.shape and a.strides == b.strides:
+        return  # the same elements: torch.add(x, y, out=x) is fine
+    if np.shares_memory(a, b, max_work=10 ** 6):
+        raise RuntimeError(_PARTIAL)
+
+
+_CPP = {"float16": "c10::Half", "float32": "float", "float64": "double",
+        "complex64": "c10::complex<float>", "complex128": "c10::complex<double>",
+        "int8": "signed char", "int16": "short int", "int32": "int", "int64": "long int",
+        "uint8": "unsigned char", "bool": "bool"}
 
 
 def _cast_error(rd, sd):
