@@ -328,7 +328,8 @@ def test_order(name, data):
         # torch picks among tied elements in an unspecified order: compare the values only
         check(lambda L, x: _ORDER[name](L, x)[0], x, grad=False)
         return
-    check(_named(_ORDER[name]), x)
+    # at ties a sort is not differentiable, so finite differences cannot check its gradient
+    check(_named(_ORDER[name]), x, fd=data != "ties")
 
 
 def test_sort_0d_and_1d():
