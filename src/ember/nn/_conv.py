@@ -84,6 +84,13 @@ def _prod(s):
 
 
 # ---------------------------------------------------------------- array kernels
+def _out_size(S, geo):
+    """The output's spatial size for an input of spatial size S."""
+    k, stride, pads, dil, _ = geo
+    return tuple((n + lo + hi - d * (kk - 1) - 1) // s + 1
+                 for n, kk, s, (lo, hi), d in zip(S, k, stride, pads, dil))
+
+
 def _zero_pad(x, pads, value=0):
     """x with its trailing dims padded by (lo, hi) pairs (all >= 0)."""
     if not any(lo or hi for lo, hi in pads):
@@ -262,6 +269,9 @@ class Conv(Op):
 
     def forward(ctx, x, w, b, geo):
         ctx.geo = geo
+        if not x.shape[0]:  # a zero-size batch: an empty output (the kernels assume N > 0)
+            ctx.cols = ctx.buf = None
+            return _xp(x).zeros((0, w.shape[0]) + _out_size(x.shape[2:], geo), x.dtype)
         keep = _enabled[0]  # a graph may be recorded: backward reuses the columns
         y, cols, buf = _conv_fwd(x, w, geo, keep, b)
         ctx.cols, ctx.buf = (cols, buf) if keep else (None, None)
@@ -298,6 +308,8 @@ class ConvInputGrad(Op):
 
     def forward(ctx, g, w, S, geo):
         ctx.geo = geo
+        if not g.shape[0]:
+            return _xp(g).zeros((0, w.shape[1] * geo[4]) + tuple(S), g.dtype)
         return _conv_input_grad(g, w, S, geo)
 
     def backward(ctx, grad):
@@ -316,6 +328,8 @@ class ConvWeightGrad(Op):
 
     def forward(ctx, x, g, wshape, geo, cols=None):
         ctx.geo = geo
+        if not x.shape[0]:
+            return _xp(g).zeros(wshape, g.dtype)
         return _conv_weight_grad(x, g, wshape, geo, cols)
 
     def backward(ctx, grad):
@@ -385,6 +399,9 @@ def _geometry(input, weight, stride, padding, dilation, groups, nd):
 
 def _check_channels(input, weight, bias, groups, transposed):
     ws = _sz(weight.shape)
+    if weight.shape[0] < groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
+                           f"dimension 0, but got weight of size {ws} instead")
     if weight.shape[0] % groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
                            f"at dimension 0, but got weight of size [{ws}] instead")
@@ -411,6 +428,16 @@ def _check_size(input, geo):
             "size")
 
 
+def _check_empty(input):
+    """torch's convolutions take a zero-size batch or channel count, no other empty input."""
+    shape = input.shape
+    if shape[0] and shape[1] and 0 in shape:
+        if len(shape) == 3:  # torch reports a 1-d convolution's input as its 2-d view
+            shape = shape[:2] + (1,) + shape[2:]
+        raise RuntimeError("Only zero batch or zero channel inputs are supported, but got input "
+                           f"shape: {_sz(shape)}")
+
+
 def _conv(nd, name, input, weight, bias, stride, padding, dilation, groups):
     batched = _batched(input, nd, name)
     if not batched:
@@ -419,6 +446,7 @@ def _conv(nd, name, input, weight, bias, stride, padding, dilation, groups):
     geo = _geometry(input, weight, stride, padding, dilation, groups, nd)
     _check_channels(input, weight, bias, geo[4], False)
     _check_size(input, geo)
+    _check_empty(input)
     out = Conv.apply(input, weight, bias, geo)
     return out if batched else out.squeeze(0)
 
@@ -458,6 +486,7 @@ def _conv_transpose(nd, name, input, weight, bias, stride, padding, output_paddi
             + " ".join(f"stride_{a}: {s}" for a, s in zip(ax, stride)) + " "
             + " ".join(f"dilation_{a}: {d}" for a, d in zip(ax, dil)))
     _check_channels(input, weight, bias, groups, True)
+    _check_empty(input)
     S = tuple((n - 1) * s - lo - hi + d * (k - 1) + o + 1 for n, s, (lo, hi), d, k, o in
               zip(input.shape[2:], stride, pads, dil, weight.shape[2:], op))
     out = ConvInputGrad.apply(input, weight, S, geo)

@@ -238,7 +238,7 @@ class MaxPoolTiled(Op):
         Op._release(self)
 
 
-def _pool_geo(input, nd, name, kernel_size, stride, padding, dilation, ceil_mode):
+def _pool_params(nd, name, kernel_size, stride, padding, dilation):
     fn = f"{name}"
     k = _tuple(kernel_size, nd, "kernel_size", fn)
     s = _tuple(stride, nd, "stride", fn) if stride not in (None, ()) and stride != [] else k
@@ -255,29 +255,93 @@ def _pool_geo(input, nd, name, kernel_size, stride, padding, dilation, ceil_mode
         if pi > ((ki - 1) * di + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
                                f"pad={pi}, kernel_size={ki} and dilation={di}")
-    S = input.shape[-nd:]
+    return k, s, p, d
+
+
+def _pool_out(shape, nd, params, ceil_mode):
+    """The geometry (k, s, p, d, L) for an input of `shape`; torch's error where L < 1."""
+    k, s, p, d = params
+    S = shape[-nd:]
     L = tuple(_out_len(*a, ceil_mode) for a in zip(S, k, s, p, d))
     if any(v <= 0 for v in L):
-        lead = input.shape[-nd - 1:-nd]
+        lead = shape[-nd - 1:-nd]
         raise RuntimeError(f"Given input size: ({'x'.join(map(str, lead + S))}). Calculated "
                            f"output size: ({'x'.join(map(str, lead + L))}). Output size is too "
                            "small")
     return k, s, p, d, L
 
 
-def _check_dims(input, nd, name):
-    if input.dim() not in (nd + 1, nd + 2) or input.numel() == 0:
-        if nd == 1:
-            raise RuntimeError(f"{name}: Expected 2D or 3D (batch mode) tensor with optional 0 "
-                               f"dim batch size for input, but got:{list(input.shape)}")
-        raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for "
-                           "input")
+def _pool_geo(input, nd, name, kernel_size, stride, padding, dilation, ceil_mode):
+    params = _pool_params(nd, name, kernel_size, stride, padding, dilation)
+    return _pool_out(input.shape, nd, params, ceil_mode)
+
+
+def _check_2d_shape(shape):
+    """torch's pool2d_shape_check: an empty batch is allowed, no other empty dim."""
+    if not ((len(shape) == 3 and all(shape)) or (len(shape) == 4 and all(shape[1:]))):
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size "
+                           f"for input, but got:{list(shape)}")
+
+
+def _check_3d_shape(shape, fn):
+    """torch's pool3d_shape_check: an empty batch is allowed, no other empty dim."""
+    if not all(shape[len(shape) == 5:]):
+        raise RuntimeError(f"{fn}: Expected input's non-batch dimensions to have positive "
+                           f"length, but input has a shape of {list(shape)} and non-batch "
+                           "dimension 0 has length zero!")
+
+
+def _max_pool1d_params(input, kernel_size, stride, padding, dilation, ceil_mode):
+    """torch's own checks of max_pool1d (the path without indices)."""
+    shape = input.shape
+    if not ((len(shape) == 2 and all(shape)) or (len(shape) == 3 and all(shape[1:]))):
+        raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 "
+                           f"dim batch size for input, but got:{list(shape)}")
+    args = [kernel_size, stride, padding, dilation]
+    for i, (what, v) in enumerate(zip(("kernel_size", "stride", "padding", "dilation"), args)):
+        if v is None or isinstance(v, numbers.Integral):
+            continue
+        v = tuple(v)
+        if len(v) != 1 and not (what == "stride" and not v):
+            kind = "None, an int" if what == "stride" else "an int"
+            raise RuntimeError(f"max_pool1d() {what} must be {kind}, list of ints or tuple of "
+                               f"ints of size 1 but got size {len(v)}")
+        args[i] = v[0] if v else None
+    k, s, p, d = (None if v is None else int(v) for v in args)
+    s = k if s is None else s
+    for bad, msg in ((k <= 0, f"kernel_size must be greater than zero, but got {k}"),
+                     (s <= 0, f"stride must be greater than zero, but got {s}"),
+                     (p < 0, f"padding must be non-negative, but got {p}"),
+                     (p > k // 2, "padding should be at most half of kernel size, but got "
+                                  f"padding={p} and kernel_size={k}"),
+                     (d <= 0, f"dilation must be greater than zero, but got {d}")):
+        if bad:
+            raise RuntimeError(f"max_pool1d() {msg}")
+    L = _out_len(shape[-1], k, s, p, d, ceil_mode)
+    if L <= 0:
+        raise RuntimeError(f"max_pool1d() Invalid computed output size: {L}")
+    return (k,), (s,), (p,), (d,), (L,)
 
 
 def _max_pool(nd, name, input, kernel_size, stride, padding, dilation, ceil_mode,
               return_indices):
-    _check_dims(input, nd, name)
-    geo = _pool_geo(input, nd, name, kernel_size, stride, padding, dilation, ceil_mode)
+    if nd == 1 and not return_indices:
+        geo = _max_pool1d_params(input, kernel_size, stride, padding, dilation, ceil_mode)
+    else:
+        if input.dim() not in (nd + 1, nd + 2):
+            if nd == 1:
+                raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-"
+                                   "dimensional tensor for argument #1 'self' (while checking "
+                                   "arguments for max_pool1d)")
+            raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected "
+                               "for input")
+        params = _pool_params(nd, name, kernel_size, stride, padding, dilation)
+        shape = tuple(input.shape)
+        if nd == 3:
+            _check_3d_shape(shape, "max_pool3d_with_indices_out_cpu_template()")
+        else:  # max_pool1d with indices is max_pool2d of a (.., C, 1, L) view
+            _check_2d_shape(shape if nd == 2 else shape[:-1] + (1,) + shape[-1:])
+        geo = _pool_out(shape, nd, params, ceil_mode)
     if not return_indices and _tiled(geo, input.shape[-nd:]) and input.dtype.is_floating_point:
         return MaxPoolTiled.apply(input, geo)
     return MaxPool.apply(input, geo, bool(return_indices))
@@ -357,13 +421,27 @@ class AvgPoolGrad(Op):
 
 def _avg_pool(nd, name, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
               divisor_override):
-    if input.dim() not in (nd + 1, nd + 2):
-        raise RuntimeError(f"Expected {nd + 1} to {nd + 2} dimensions, but got "
-                           f"{input.dim()}-dimensional tensor for argument #1 'self' (while "
-                           f"checking arguments for {name})")
+    shape = tuple(input.shape)
+    if nd == 1 and len(shape) not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {len(shape)}-dimensional "
+                           "tensor for argument #1 'self' (while checking arguments for "
+                           "avg_pool1d)")
+    if nd == 2 and len(shape) < 3:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-len(shape)}, "
+                         f"{len(shape) - 1}], but got -3)")
+    if nd == 3 and len(shape) not in (4, 5):
+        raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
-    geo = _pool_geo(input, nd, name, kernel_size, stride, padding, 1, ceil_mode)
+    params = _pool_params(nd, name, kernel_size, stride, padding, 1)
+    if nd == 3:
+        _check_3d_shape(shape, "avg_pool3d()")
+    else:  # avg_pool1d is avg_pool2d of a (.., C, 1, L) view
+        _check_2d_shape(shape if nd == 2 else shape[:-1] + (1,) + shape[-1:])
+    if nd == 1:  # torch reports the output size of that 2-d view
+        _pool_out(shape[:-1] + (1,) + shape[-1:], 2, ((1,) + params[0], (1,) + params[1],
+                                                      (0,) + params[2], (1, 1)), ceil_mode)
+    geo = _pool_out(shape, nd, params, ceil_mode)
     div = _divisor(input.shape[-nd:], geo, count_include_pad, divisor_override,
                    input.dtype.np)
     return AvgPool.apply(input, geo, div)
@@ -456,6 +534,22 @@ def _adaptive_size(input, output_size, nd):
 
 
 def _check_adaptive(nd, input, output_size, name):
+    _check_adaptive_dims(nd, input, output_size, name)
+    shape = tuple(input.shape)
+    if name.startswith("adaptive_avg") and nd < 3:  # checks the last two dims of a 2-d pool
+        name, first = "adaptive_avg_pool2d", len(shape) - 2 + (nd == 1)
+        if nd == 1:
+            shape = shape[:-1] + (1,) + shape[-1:]
+    else:
+        first = 1
+    for i in range(first, len(shape)):
+        if not shape[i]:
+            raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {list(shape)} with dimension "
+                               f"{i} being empty")
+
+
+def _check_adaptive_dims(nd, input, output_size, name):
     if not isinstance(output_size, numbers.Integral) and input.dim() <= len(output_size):
         raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
     if input.dim() not in (nd + 1, nd + 2):
@@ -500,8 +594,8 @@ class GatherFlat(Op):
     def forward(ctx, x, idx, nd):
         ctx.idx, ctx.S = idx, x.shape[-nd:]
         lead = x.shape[:-nd]
-        flat = x.reshape(lead + (-1,))
-        i = idx.reshape(idx.shape[:-nd] + (-1,))
+        flat = x.reshape(lead + (math.prod(ctx.S),))  # explicit sizes: a batch may be empty
+        i = idx.reshape(idx.shape[:-nd] + (math.prod(idx.shape[-nd:]),))
         return _xp(x).take_along_axis(flat, i, -1).reshape(idx.shape)
 
     def backward(ctx, grad):
@@ -520,7 +614,7 @@ class ScatterFlat(Op):
         lead = g.shape[:-nd]
         P = math.prod(S)
         rows = math.prod(lead)
-        flat = idx.reshape(rows, -1) + (xp.arange(rows) * P)[:, None]
+        flat = idx.reshape(rows, g.size // max(rows, 1)) + (xp.arange(rows) * P)[:, None]
         out = xp.bincount(flat.ravel(), weights=g.reshape(-1), minlength=rows * P)
         return out.astype(g.dtype, copy=False).reshape(lead + tuple(S))
 
@@ -538,7 +632,8 @@ class MaxUnpool(Op):
         xp = _xp(x)
         rows = math.prod(x.shape[:-ctx.nd])
         out = xp.zeros((rows, math.prod(S)), x.dtype)
-        xp.put_along_axis(out, idx.reshape(rows, -1), x.reshape(rows, -1), -1)
+        cols = x.size // max(rows, 1)  # explicit sizes: a batch may be empty
+        xp.put_along_axis(out, idx.reshape(rows, cols), x.reshape(rows, cols), -1)
         return out.reshape(x.shape[:-ctx.nd] + tuple(S))
 
     def backward(ctx, grad):
@@ -566,7 +661,7 @@ def _adaptive_max(nd, input, output_size, return_indices):
     perm = tuple(range(0, 2 * nd, 2)) + tuple(range(1, 2 * nd, 2))
     flat = flat.transpose(perm).reshape(tuple(sizes) + (-1,))  # (*o, prod(w))
     lead = x.shape[:-nd]
-    vals = x.reshape(lead + (-1,))[..., xp.asarray(flat)]  # (*lead, *o, W)
+    vals = x.reshape(lead + (math.prod(S),))[..., xp.asarray(flat)]  # (*lead, *o, W)
     best = vals.argmax(-1)
     idx = xp.take_along_axis(xp.broadcast_to(xp.asarray(flat), vals.shape),
                              best[..., None], -1)[..., 0]
