@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 from .. import _dtype as D
+from .._args import unsupported
 from .._tensor import Tensor, _dim, _wrap
 
 _SCALARS = (bool, int, float, complex, np.generic)
@@ -116,3 +117,19 @@ def wrap(a):
 
 def xp_of(t):
     return np if t._data.__class__ is _ndarray else t.device.xp
+
+
+_PIN = ("pin_memory=True requires a CUDA or other accelerator backend; no pinned memory allocator "
+        "is available on this system.")
+
+
+def check_factory(api, layout=None, pin_memory=False):
+    """A factory's layout= (strided only: others are refused) and pin_memory= (page-locking
+    only speeds host-to-GPU copies, so it is honoured as a no-op where a GPU exists and refused
+    with torch's error where none does). Call it only when either is given."""
+    if layout is not None and layout != "torch.strided":
+        unsupported(api, "layout", layout)
+    if pin_memory:
+        from .._device import cuda_available
+        if not cuda_available():
+            raise RuntimeError(_PIN)

@@ -5,16 +5,25 @@ logspace, eye, the legacy constructors (Tensor(...), FloatTensor, Tensor.new) an
 NumPy values keep theirs) and reports ragged input with torch's message.
 """
 
+__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty",
+           "empty_strided", "full", "zeros_like", "ones_like", "empty_like", "full_like", "arange",
+           "range", "linspace", "logspace", "eye", "complex", "polar", "FloatTensor",
+           "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor",
+           "ByteTensor", "BoolTensor", "meshgrid", "tril_indices", "triu_indices"]
+
 import builtins
 import math
 import numbers
+import warnings
 
 import numpy as np
 
 from .. import _dtype as D
 from .._device import as_device, to_device
 from .._tensor import Size, Tensor, _wrap
-from ._util import method, size_args
+from ..autograd import grad_mode as _gm
+from ._util import check_factory, method, size_args
+from .inplace import _out
 
 
 def _finish(arr, device=None, requires_grad=False):
@@ -252,19 +261,73 @@ def _size(name, size):
     return tuple(out)
 
 
+def _out_dtype(dtype, device, out):
+    """A factory writing into `out=` makes out's dtype unless dtype= says otherwise (refused)."""
+    if dtype is not None and dtype is not out.dtype:
+        raise RuntimeError(f"dtype {dtype._legacy[:-6]} does not match dtype of out parameter "
+                           f"({out.dtype._legacy[:-6]})")
+    if device is not None and as_device(device).type != out.device.type:
+        raise RuntimeError(f"device type {as_device(device).type} does not match device type of "
+                           f"out parameter ({out.device.type})")
+    return out.dtype
+
+
+def _into(t, out, name):
+    """The factory's result written into out= (resized silently, as torch's factories do)."""
+    return _out(t, out, name="aten::" + name, warn=False)
+
+
+def _factory(name, fill, size, out, dtype, layout, device, requires_grad, pin_memory):
+    if layout is not None or pin_memory:
+        check_factory("torch." + name, layout, pin_memory)
+    shape = _size(name, size)
+    if out is None:
+        return _finish(fill(shape, _dt(dtype)), device, requires_grad)
+    dt = _out_dtype(dtype, device, out)
+    return _into(_finish(fill(shape, dt.np), out.device), out, name)
+
+
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-          pin_memory=False, memory_format=None):
-    return _finish(np.zeros(_size("zeros", size), _dt(dtype)), device, requires_grad)
+          pin_memory=False):
+    return _factory("zeros", np.zeros, size, out, dtype, layout, device, requires_grad,
+                    pin_memory)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-         pin_memory=False, memory_format=None):
-    return _finish(np.ones(_size("ones", size), _dt(dtype)), device, requires_grad)
+         pin_memory=False):
+    return _factory("ones", np.ones, size, out, dtype, layout, device, requires_grad, pin_memory)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None):
-    return _finish(np.empty(_size("empty", size), _dt(dtype)), device, requires_grad)
+    if layout is not None or pin_memory:
+        check_factory("torch.empty", layout, pin_memory)
+    shape = _size("empty", size)
+    if out is not None:
+        _out_dtype(dtype, device, out)
+        if _gm._enabled[0] and out._rg:
+            raise RuntimeError("cannot resize variables that require grad")
+        if out._data.shape != shape:
+            v = out._vc[0]
+            out.resize_(shape)
+            out._vc[0] = v
+        return out  # torch's empty(out=) only resizes
+    if memory_format is None or memory_format is D.contiguous_format:
+        return _finish(np.empty(shape, _dt(dtype)), device, requires_grad)
+    return _finish(_empty_format(shape, _dt(dtype), memory_format), device, requires_grad)
+
+
+def _empty_format(shape, dt, memory_format):
+    """An uninitialised array in channels_last(_3d) order: the channel dim moves innermost."""
+    rank = {D.channels_last: 4, D.channels_last_3d: 5}.get(memory_format)
+    if rank is None:
+        raise RuntimeError("unsupported memory format " + {
+            D.preserve_format: "Preserve"}.get(memory_format, str(memory_format)))
+    if len(shape) != rank:
+        raise RuntimeError(f"required rank {rank} tensor to use {str(memory_format)[6:]} format")
+    order = (0, *builtins.range(2, rank), 1)
+    a = np.empty([shape[i] for i in order], dt)
+    return a.transpose(0, rank - 1, *builtins.range(1, rank - 1))
 
 
 def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False):
@@ -284,15 +347,22 @@ def _fill_dtype(value):
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False):
-    dt = dtype or _fill_dtype(fill_value)
+    if layout is not None or pin_memory:
+        check_factory("torch.full", layout, pin_memory)
+    dt = dtype or _fill_dtype(fill_value) if out is None else _out_dtype(dtype, device, out)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    return _finish(np.full(_size("full", (size,)), fill_value, dt.np), device, requires_grad)
+    t = np.full(_size("full", (size,)), fill_value, dt.np)
+    if out is None:
+        return _finish(t, device, requires_grad)
+    return _into(_finish(t, out.device), out, "full")
 
 
 def _like(fn):
     def like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
              memory_format=None, **kw):
+        if layout is not None:
+            check_factory(f"torch.{fn.__name__}_like", layout)
         return _keep_layout(fn(input.shape, dtype=dtype or input.dtype,
                                device=device if device is not None else input.device,
                                requires_grad=requires_grad, **kw), input, memory_format)
@@ -303,12 +373,19 @@ def _keep_layout(t, input, memory_format):
     """torch's preserve_format: a tensor made like a dense input that is not row-major (a
     transposed one) takes its strides."""
     a, b = input._data, t._data
-    if memory_format is D.contiguous_format or a.__class__ is not np.ndarray or \
-            b.__class__ is not np.ndarray or a.flags.c_contiguous or 0 in a.strides:
+    if (memory_format is D.channels_last or memory_format is D.channels_last_3d) and \
+            b.__class__ is np.ndarray:
+        out = _empty_format(b.shape, b.dtype, memory_format)
+        out[...] = b
+        t._data = out
         return t
-    out = np.empty_like(a, dtype=b.dtype, order="K")
-    out[...] = b
-    t._data = out
+    if memory_format is D.contiguous_format or a.__class__ is not np.ndarray or \
+            b.__class__ is not np.ndarray:
+        return t
+    from .._layout import copy_to, like_strides
+    st = like_strides(a, None)  # preserve: a dense input's strides, else dense in its order
+    if st is not None:
+        t._data = copy_to(b, st)
     return t
 
 
@@ -319,6 +396,8 @@ empty_like = _like(empty)
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
+    if layout is not None:
+        check_factory("torch.full_like", layout)
     return _keep_layout(full(input.shape, fill_value, dtype=dtype or input.dtype,
                              device=device if device is not None else input.device,
                              requires_grad=requires_grad), input, memory_format)
@@ -342,6 +421,10 @@ def _fma(a, i, c):
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
            requires_grad=False, pin_memory=False):
     """Matches torch.arange, values included (fused multiply-add in double)."""
+    if layout is not None or pin_memory:
+        check_factory("torch.arange", layout, pin_memory)
+    if out is not None:
+        dtype, device = _out_dtype(dtype, device, out), out.device
     start, end, step = _num(start), _num(end), _num(step)
     if end is None:
         start, end = 0, start
@@ -353,7 +436,9 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         floating = any(isinstance(v, float) for v in (start, end, step))
         dtype = D.get_default_dtype() if floating else D.int64
     if dtype is D.int64:  # torch sizes an int64 range in int64 arithmetic, others in double
-        n = -(-(int(end) - int(start)) // int(step)) if int(step) else 0
+        if not int(step):
+            raise ValueError("step must be nonzero")  # torch's, once the step is truncated
+        n = -(-(int(end) - int(start)) // int(step))
     else:
         n = int(math.ceil((end - start) / step))
     i = np.arange(max(n, 0), dtype=np.int64)
@@ -361,16 +446,41 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         arr = _fma(float(step), i, float(start)).astype(dtype.np)
     else:
         arr = (int(start) + i * int(step)).astype(dtype.np)
-    return _finish(arr, device, requires_grad)
+    if out is None:
+        return _finish(arr, device, requires_grad)
+    if out._data.size != arr.size:
+        if out._data.size:
+            warnings.warn(f"The number of elements in the out tensor of shape {list(out.shape)} "
+                          f"is {out._data.size} which does not match the computed number of "
+                          f"elements {arr.size}. Note that this may occur as a result of rounding "
+                          f"error. The out tensor will be resized to a tensor of shape "
+                          f"({arr.size},).", UserWarning, stacklevel=2)
+    else:
+        arr = arr.reshape(out._data.shape)  # the same count keeps out's shape
+    return _into(_finish(arr, device), out, "arange")
 
 
-def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+          requires_grad=False):
+    """Matches torch.range (deprecated there too): `end` included."""
+    warnings.warn("torch.range is deprecated and will be removed in a future release because its "
+                  "behavior is inconsistent with Python's range builtin. Instead, use "
+                  "torch.arange, which produces values in [start, end).", UserWarning,
+                  stacklevel=2)
+    if layout is not None:
+        check_factory("torch.range", layout)
+    if out is not None:
+        dtype, device = _out_dtype(dtype, device, out), out.device
     if end is None:
         start, end = 0, start
     n = int(math.floor((end - start) / step)) + 1
     dt = dtype or D.get_default_dtype()
     arr = _fma(float(step), np.arange(n), float(start)).astype(dt.np)
-    return _finish(arr, device, requires_grad)
+    if out is None:
+        return _finish(arr, device, requires_grad)
+    if out._data.size == arr.size:
+        arr = arr.reshape(out._data.shape)  # the same count keeps out's shape
+    return _into(_finish(arr, device), out, "range")
 
 
 def _linspace_values(start, end, steps, dt):
@@ -388,20 +498,30 @@ def _linspace_values(start, end, steps, dt):
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
-             requires_grad=False):
+             requires_grad=False, pin_memory=False):
     """Matches torch.linspace, values included."""
+    if layout is not None or pin_memory:
+        check_factory("torch.linspace", layout, pin_memory)
+    if out is not None:
+        dtype, device = _out_dtype(dtype, device, out), out.device
     start, end = _num(start), _num(end)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dt = dtype or D.get_default_dtype()
     arr = _linspace_values(start, end, steps, dt.np)
-    return _finish(arr.astype(dt.np), device, requires_grad)
+    if out is None:
+        return _finish(arr.astype(dt.np), device, requires_grad)
+    return _into(_finish(arr.astype(dt.np), device), out, "linspace")
 
 
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
-             requires_grad=False):
+             requires_grad=False, pin_memory=False):
     """Matches torch.logspace to an ulp: base ** linspace(start, end, steps), pow in double
     (libm's and NumPy's pow can differ in the last bit)."""
+    if layout is not None or pin_memory:
+        check_factory("torch.logspace", layout, pin_memory)
+    if out is not None:
+        dtype, device = _out_dtype(dtype, device, out), out.device
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dt = dtype or D.get_default_dtype()
@@ -409,15 +529,24 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
     if dt.np == np.float32:
         start, end = float(np.float32(start)), float(np.float32(end))
     exps = _linspace_values(start, end, steps, np.dtype(np.float64))
-    return _finish(np.power(float(base), exps).astype(dt.np), device, requires_grad)
+    arr = np.power(float(base), exps).astype(dt.np)
+    return _finish(arr, device, requires_grad) if out is None else \
+        _into(_finish(arr, device), out, "logspace")
 
 
-def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+        pin_memory=False):
+    if layout is not None or pin_memory:
+        check_factory("torch.eye", layout, pin_memory)
+    if out is not None:
+        dtype, device = _out_dtype(dtype, device, out), out.device
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
     if m is not None and m < 0:
         raise RuntimeError(f"m must be greater or equal to 0, got {m}")
-    return _finish(np.eye(n, n if m is None else m, dtype=_dt(dtype)), device, requires_grad)
+    arr = np.eye(n, n if m is None else m, dtype=_dt(dtype))
+    return _finish(arr, device, requires_grad) if out is None else \
+        _into(_finish(arr, device), out, "eye")
 
 
 def complex(real, imag):
