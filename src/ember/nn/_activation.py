@@ -266,10 +266,26 @@ def prelu(input, weight):
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
-    """Matches torch.nn.functional.rrelu in eval mode (a leaky relu of the mean slope)."""
-    if training:
-        raise NotImplementedError("ember does not implement rrelu(training=True) yet")
-    return leaky_relu(input, (lower + upper) / 2, inplace)
+    """Matches torch.nn.functional.rrelu: in training each x <= 0 is scaled by a slope drawn
+    uniformly from [lower, upper) (torch's draws: one double per such element, in order); in
+    eval, a leaky relu of the mean slope."""
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    from .._random import default_generator
+    x = input._data
+    dt = x.dtype
+    # torch's bounds are the kernel's opmath scalars (float for float32), drawn in double
+    lo, hi = (float(dt.type(lower)), float(dt.type(upper))) if dt.itemsize >= 4 else (
+        float(np.float32(lower)), float(np.float32(upper)))
+    neg = x <= 0
+    slopes = default_generator.uniform53(int(neg.sum())) * (hi - lo) + lo
+    noise = np.ones(x.shape, dt)
+    noise[neg] = slopes.astype(np.float32 if dt.itemsize < 4 else dt)
+    from .._tensor import _wrap
+    out = input.mul_(_wrap(noise)) if inplace else input * _wrap(noise)
+    if out.grad_fn is not None:
+        out.grad_fn._name = "RreluWithNoiseBackward0"
+    return out
 
 
 def glu(input, dim=-1):

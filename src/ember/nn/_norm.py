@@ -5,7 +5,7 @@ primitives; only the running-statistics update touches arrays directly, under no
 torch's formula `new = momentum * stat + (1 - momentum) * running` and the unbiased variance.
 """
 
-import numpy as np
+import math
 
 from ._conv import pad
 from ._pool import avg_pool2d, avg_pool3d
@@ -37,24 +37,49 @@ def _affine(y, weight, bias, shape):
     return y
 
 
+def _verify_batch_size(size):
+    """torch's check: exactly one value per channel cannot give a batch variance."""
+    if math.prod(size[:1] + size[2:]) == 1:
+        raise ValueError("Expected more than 1 value per channel when training, got input size "
+                         f"{size!r}")
+
+
+def _first(t):
+    """t[0] as torch's C++ select() (with its error for an empty t)."""
+    if not t.shape[0]:
+        raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
+    return t[0]
+
+
+def _empty_norm(input, weight, bias):
+    """torch's result for an empty input: a copy (not a view, so the graph continues) times
+    weight[0] plus bias[0]; no statistics are computed or updated."""
+    out = input.clone()
+    if weight is not None:
+        out = out * _first(weight)
+    if bias is not None:
+        out = out + _first(bias)
+    return out
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-05):
     """Matches torch.nn.functional.batch_norm."""
+    if training:
+        _verify_batch_size(input.shape)
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    if not input._data.size:
+        return _empty_norm(input, weight, bias)
     C = input.shape[1] if input.dim() > 1 else input.shape[0]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
         if t is not None and t.numel() != C:
             raise RuntimeError(f"{name} should contain {C} elements not {t.numel()}")
-    if training and eps <= 0.0:
-        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
-    if eps < 0.0:
-        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
-    if training:
-        n = input.numel() // C
-        if n <= 1:
-            raise ValueError("Expected more than 1 value per channel when training, got input "
-                             f"size {input.shape!r}")
-    elif running_mean is None or running_var is None:
+    n = input.numel() // C
+    if not training and (running_mean is None or running_var is None):
         raise RuntimeError("running_mean must be defined in evaluation mode")
     shape = (1, C) + (1,) * (input.dim() - 2)
     dims = (0,) + tuple(range(2, input.dim()))
@@ -73,9 +98,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                   use_input_stats=True, momentum=0.1, eps=1e-05):
     """Matches torch.nn.functional.instance_norm."""
-    if use_input_stats and int(np.prod(input.shape[2:])) <= 1:
+    if use_input_stats and math.prod(input.shape[2:]) == 1:
         raise ValueError("Expected more than 1 spatial element when training, got input size "
                          f"{input.shape!r}")
+    if not input._data.size:  # torch's instance norm is a batch norm of the (1, N*C, ...) view
+        rep = (lambda t: None if t is None else t.repeat(input.shape[0]))
+        return _empty_norm(input, rep(weight), rep(bias))
     C = input.shape[1]
     shape = (1, C) + (1,) * (input.dim() - 2)
     if not use_input_stats:
@@ -83,7 +111,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         return _affine(y, weight, bias, shape)
     dims = tuple(range(2, input.dim()))
     mean, var, xc = _stats(input, dims)
-    n = int(np.prod(input.shape[2:]))
+    n = math.prod(input.shape[2:])
     if running_mean is not None:
         _update(running_mean, mean._data.reshape(input.shape[0], C).mean(0), momentum)
     if running_var is not None:
@@ -94,7 +122,11 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     """Matches torch.nn.functional.group_norm."""
+    if input.dim() < 2:
+        raise RuntimeError("Expected at least 2 dimensions for input tensor but received "
+                           f"{input.dim()}")
     N, C = input.shape[:2]
+    _verify_batch_size([N * C // num_groups, num_groups] + list(input.shape[2:]))
     if C % num_groups:
         raise RuntimeError("Expected number of channels in input to be divisible by num_groups, "
                            f"but got input of shape {_sz(input.shape)} and num_groups="
@@ -105,7 +137,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
             raise RuntimeError(f"Expected {what} to be a vector of size equal to the number of "
                                f"channels in input, but got {what} of shape {_sz(t.shape)} and "
                                f"input of shape {_sz(input.shape)}")
-    x = input.reshape(N, num_groups, -1)
+    x = input.reshape(N, num_groups, math.prod(input.shape[1:]) // num_groups)
     _, var, xc = _stats(x, (2,))
     y = (xc * (var + eps).rsqrt()).reshape(input.shape)
     return _affine(y, weight, bias, (1, C) + (1,) * (input.dim() - 2))

@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from .._tensor import _wrap
+from ..autograd.function import Op
 from ._pool import Separable, _adaptive_avg
 
 _MODES = ("nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact")
@@ -153,6 +154,28 @@ def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
+class _EmptyShuffle(Op):
+    """torch's pixel_shuffle / pixel_unshuffle of an empty tensor: the shuffle gives the new
+    shape but the unshuffle hands its input's shape back, so each one's gradient (the other)
+    has the wrong shape and torch's engine refuses it: the same refusal here."""
+
+    def forward(ctx, x, r, shuffle):
+        ctx.r, ctx.shuffle, ctx.shape = r, shuffle, x.shape
+        ctx._name = "PixelShuffleBackward0" if shuffle else "PixelUnshuffleBackward0"
+        if not shuffle:
+            return x.copy()
+        *lead, C, H, W = x.shape
+        return np.zeros(tuple(lead) + (C // (r * r), H * r, W * r), x.dtype)
+
+    def backward(ctx, grad):
+        g = pixel_unshuffle(grad, ctx.r) if ctx.shuffle else pixel_shuffle(grad, ctx.r)
+        if tuple(g.shape) != tuple(ctx.shape):
+            raise RuntimeError(f"Function {ctx._name} returned an invalid gradient at index 0 - "
+                               f"got {list(g.shape)} but expected shape compatible with "
+                               f"{list(ctx.shape)}")
+        return g, None, None
+
+
 def pixel_shuffle(input, upscale_factor):
     """Matches torch.nn.functional.pixel_shuffle: (*, C*r*r, H, W) -> (*, C, H*r, W*r)."""
     r = int(upscale_factor)
@@ -161,6 +184,8 @@ def pixel_shuffle(input, upscale_factor):
         raise RuntimeError("pixel_shuffle expects its input's 'channel' dimension to be divisible "
                            f"by the square of upscale_factor, but input.size(-3)={C} is not "
                            f"divisible by {r * r}")
+    if not input._data.size:
+        return _EmptyShuffle.apply(input, r, True)
     n = len(lead)
     x = input.reshape(*lead, C // (r * r), r, r, H, W)
     perm = tuple(range(n + 1)) + (n + 3, n + 1, n + 4, n + 2)
@@ -176,6 +201,8 @@ def pixel_unshuffle(input, downscale_factor):
             raise RuntimeError(f"pixel_unshuffle expects {what} to be divisible by "
                                f"downscale_factor, but input.size({d})={v} is not divisible by "
                                f"{r}")
+    if not input._data.size:
+        return _EmptyShuffle.apply(input, r, False)
     n = len(lead)
     x = input.reshape(*lead, C, H // r, r, W // r, r)
     perm = tuple(range(n + 1)) + (n + 2, n + 4, n + 1, n + 3)

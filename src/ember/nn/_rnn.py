@@ -24,10 +24,10 @@ def _steps(T, reverse):
 
 def _proj(x, w, b):
     T, B, _ = x.shape
-    g = np.dot(x.reshape(T * B, -1), w.T)
+    g = np.dot(x.reshape(T * B, x.shape[2]), w.T)  # explicit sizes: B may be 0
     if b is not None:
         g += b
-    return g.reshape(T, B, -1)
+    return g.reshape(T, B, w.shape[0])
 
 
 def _bsizes(batch_sizes, T, B):
@@ -38,7 +38,7 @@ def _proj_t(x, w, b_ih, b_hh):
     """Input projection of all steps in the transposed layout: (T, G, B), biases added."""
     T, B, _ = x.shape
     G = w.shape[0]
-    g = np.dot(w, x.reshape(T * B, -1).T).reshape(G, T, B).transpose(1, 0, 2)
+    g = np.dot(w, x.reshape(T * B, x.shape[2]).T).reshape(G, T, B).transpose(1, 0, 2)
     out = np.empty((T, G, B), x.dtype)
     if b_ih is None:
         np.copyto(out, g)
@@ -110,8 +110,8 @@ def _weights_grads(x, hprev, dgates, w_ih, dh0, has_b, extra, dgates_h=None):
     dg = dgates.reshape(T * B, G)
     dgh = dg if dgates_h is None else dgates_h.reshape(T * B, G)
     dx = np.dot(dg, w_ih).reshape(x.shape)
-    dw_ih = np.dot(dg.T, x.reshape(T * B, -1))
-    dw_hh = np.dot(dgh.T, hprev.reshape(T * B, -1))
+    dw_ih = np.dot(dg.T, x.reshape(T * B, x.shape[2]))
+    dw_hh = np.dot(dgh.T, hprev.reshape(T * B, hprev.shape[2]))
     db_ih = dg.sum(0) if has_b else None
     db_hh = dgh.sum(0) if has_b else None
     if extra is None:
@@ -238,7 +238,7 @@ class LSTMLayer(_RecurrentOp):
         edges = getattr(ctx, "_edges", None)
         need_dx = not edges or edges[0][0] is not None  # x needs a gradient
         dx = np.dot(dg2.T, w_ih).reshape(x.shape) if need_dx else None
-        dw_ih = np.dot(dg2, x.reshape(T * B, -1))
+        dw_ih = np.dot(dg2, x.reshape(T * B, x.shape[2]))
         dw_hh = np.dot(dg2, hprev)
         db = dg2.sum(1) if has_b else None
         return (dx, np.ascontiguousarray(dh.T), np.ascontiguousarray(dc.T), dw_ih, dw_hh, db,

@@ -115,7 +115,8 @@ class RNNBase(Module):
                                    rev, batch_sizes)
         return y, h
 
-    def forward(self, input, hx=None):
+    def _forward(self, input, hx=None):
+        """The forward of RNN, LSTM and GRU (torch's RNNBase itself has none)."""
         from ..utils.rnn import PackedSequence
         packed = isinstance(input, PackedSequence)
         batch_sizes = None
@@ -209,6 +210,8 @@ class RNN(RNNBase):
         self.nonlinearity = nonlinearity
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", *args, **kwargs)
 
+    forward = RNNBase._forward
+
 
 class LSTM(RNNBase):
     """Matches torch.nn.LSTM (without proj_size)."""
@@ -216,12 +219,16 @@ class LSTM(RNNBase):
     def __init__(self, *args, **kwargs):
         super().__init__("LSTM", *args, **kwargs)
 
+    forward = RNNBase._forward
+
 
 class GRU(RNNBase):
     """Matches torch.nn.GRU."""
 
     def __init__(self, *args, **kwargs):
         super().__init__("GRU", *args, **kwargs)
+
+    forward = RNNBase._forward
 
 
 class RNNCellBase(Module):
