@@ -13,17 +13,21 @@ from weakref import ref as _weakref
 import numpy as np
 
 from . import _dtype as D
+from . import _layout
 from ._device import _CPU, array_device, as_device, to_device, to_host
 from .autograd import engine, function
 from .autograd import grad_mode as _gm
 
 _new = object.__new__
+_strides_of = _layout.strides_of
 _BY_NP = D._BY_NP
 _ndarray = np.ndarray
 
 
 class Size(tuple):
     """Matches torch.Size: a tuple of ints with torch's repr."""
+
+    __slots__ = ()  # no __dict__: an immutable value, as torch's
 
     def __repr__(self):
         return "torch.Size([" + ", ".join(str(s) for s in self) + "])"
@@ -141,10 +145,7 @@ class Tensor:
         return self._data.nbytes
 
     def stride(self, dim=None):
-        it = self._data.itemsize
-        st = tuple(s // it for s in self._data.strides)
-        if self._data.ndim and 0 in self._data.shape and not any(st):
-            st = _contiguous_strides(self._data.shape)  # NumPy gives a new empty array 0 strides
+        st = _strides_of(self._data)
         return st if dim is None else st[_dim(dim, self._data.ndim)]
 
     def storage_offset(self):
@@ -153,14 +154,9 @@ class Tensor:
 
     def is_contiguous(self, memory_format=None):
         a = self._data
-        if a.flags.c_contiguous:
-            return True
-        expected = 1
-        for n, s in zip(reversed(a.shape), reversed(a.strides)):
-            if n != 1 and s != expected * a.itemsize:
-                return False
-            expected *= n
-        return True
+        if memory_format is None or memory_format is D.contiguous_format:
+            return a.flags.c_contiguous  # NumPy's flag is torch's rule: size-1 dims ignored
+        return _layout.is_contiguous(a.shape, _strides_of(a), memory_format)
 
     @property
     def device(self):
@@ -445,6 +441,11 @@ class Tensor:
             return (_rebuild, (root.reshape(-1), self._rg, str(self.device), layout))
         return (_rebuild, (a.copy(order="K"), self._rg, str(self.device)))
 
+    def __setstate__(self, state):
+        """torch's Tensor.__setstate__ (what a pickle's BUILD does on a tensor)."""
+        from ._pickle_safe import tensor_setstate
+        tensor_setstate(self, state)
+
     def __deepcopy__(self, memo):
         if not self.is_leaf:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
@@ -482,6 +483,18 @@ class Tensor:
                 out = _ToDevice.apply(out, dev)
         if dtype is not None and dtype is not out.dtype:
             out = _cast(out, dtype)
+        if memory_format is not None and memory_format is not D.preserve_format:
+            a = out._data
+            if out is not self or copy or memory_format._name != _layout.suggest(
+                    a.shape, _strides_of(a)):
+                _layout.format_rank(memory_format, a.ndim)
+                st = _layout.format_strides(a.shape, memory_format)
+                if out is self:
+                    out = self.clone(memory_format=memory_format)
+                    if out.grad_fn is not None:
+                        out.grad_fn._name = "ToCopyBackward0"
+                elif a.__class__ is _ndarray:
+                    out._data = _layout.copy_to(a, st)
         if copy and out is self:
             out = self.clone()
         return out
@@ -558,14 +571,25 @@ class Tensor:
 
     @property
     def mT(self):
+        if self._data.ndim < 2:
+            raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
+                               f"Got {self._data.ndim}-D tensor.")
         return self.transpose(-2, -1)
 
     @property
     def H(self):
+        nd = self._data.ndim
+        if nd not in (0, 2):
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {nd}-D "
+                               "tensor." + (" For batches of matrices, consider using tensor.mH"
+                                            if nd > 2 else ""))
         return self.T.conj()
 
     @property
     def mH(self):
+        if self._data.ndim < 2:
+            raise RuntimeError("tensor.mH is only supported on matrices or batches of matrices. "
+                               f"Got {self._data.ndim}-D tensor.")
         return self.mT.conj()
 
     @property
@@ -606,12 +630,7 @@ def _as_subclass(t, cls):
     return new
 
 
-def _contiguous_strides(shape):
-    st, acc = [], 1
-    for s in reversed(shape):
-        st.append(acc)
-        acc *= max(s, 1)
-    return tuple(reversed(st))
+_contiguous_strides = _layout.contiguous
 
 
 def _root(a):
@@ -666,7 +685,7 @@ def _check_inplace(t, overlap=True):
 
 
 def _check_overlap(a):
-    if 0 in a.strides:
+    if 0 in a.strides and a.size:  # an empty tensor has no element to share memory
         for n, s in zip(a.shape, a.strides):
             if s == 0 and n > 1:
                 raise RuntimeError(_OVERLAP)

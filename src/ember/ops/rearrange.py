@@ -5,6 +5,10 @@ Their outputs own fresh memory, unlike the views of `shape.py`. Each backward is
 another op of this family on the gradient, so double backward works.
 """
 
+__all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack",
+           "column_stack", "atleast_1d", "atleast_2d", "atleast_3d", "flip", "fliplr", "flipud",
+           "roll", "tile", "repeat_interleave", "tril", "triu"]
+
 import numbers
 
 import numpy as np
@@ -12,7 +16,7 @@ import numpy as np
 from .._tensor import Tensor, _check_inplace, _dim, _wrap
 from ..autograd.function import Op
 from ._util import dims, method, result_type
-from .shape import _fmt, _shape_arg
+from .shape import _fmt, _int_list, _tname
 
 _ndarray = np.ndarray
 
@@ -51,11 +55,23 @@ def _is_skipped(t):
     return t._data.ndim == 1 and t._data.shape[0] == 0
 
 
+def _tensor_list(name, tensors):
+    """torch's checks on a sequence-of-Tensors argument."""
+    if not isinstance(tensors, (tuple, list)):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                        f"not {_tname(tensors)}")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{_tname(t)}")
+    return list(tensors)
+
+
 def cat(tensors, dim=0, *, out=None, axis=None):
     """Matches torch.cat."""
     if axis is not None:
         dim = axis
-    tensors = list(tensors)
+    tensors = _tensor_list("cat", tensors)
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     keep = tuple(not _is_skipped(t) for t in tensors)
@@ -95,7 +111,7 @@ concat = concatenate = cat
 
 def stack(tensors, dim=0, *, out=None):
     """Matches torch.stack."""
-    tensors = list(tensors)
+    tensors = _tensor_list("stack", tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     s0 = tensors[0].shape
@@ -110,24 +126,32 @@ def stack(tensors, dim=0, *, out=None):
     return r
 
 
+def _non_empty(name, tensors):
+    tensors = _tensor_list(name, tensors)
+    if not tensors:
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+    return tensors
+
+
 def hstack(tensors, *, out=None):
-    tensors = [atleast_1d(t) for t in tensors]
+    tensors = [atleast_1d(t) for t in _non_empty("hstack", tensors)]
     return cat(tensors, 0 if tensors[0].dim() == 1 else 1, out=out)
 
 
 def vstack(tensors, *, out=None):
-    return cat([atleast_2d(t) for t in tensors], 0, out=out)
+    return cat([atleast_2d(t) for t in _non_empty("vstack", tensors)], 0, out=out)
 
 
 row_stack = vstack
 
 
 def dstack(tensors, *, out=None):
-    return cat([atleast_3d(t) for t in tensors], 2, out=out)
+    return cat([atleast_3d(t) for t in _non_empty("dstack", tensors)], 2, out=out)
 
 
 def column_stack(tensors, *, out=None):
-    return cat([t.reshape(-1, 1) if t.dim() < 2 else t for t in tensors], 1, out=out)
+    return cat([t.reshape(-1, 1) if t.dim() < 2 else t
+                for t in _non_empty("column_stack", tensors)], 1, out=out)
 
 
 def atleast_1d(*tensors):
@@ -167,9 +191,7 @@ class Flip(Op):
 
 @method("flip")
 def flip(input, *dims_):
-    if len(dims_) == 1 and isinstance(dims_[0], (tuple, list)):
-        dims_ = dims_[0]
-    axes = dims(tuple(dims_), input._data.ndim)
+    axes = dims(_int_list("flip", "dims", dims_), input._data.ndim)
     return Flip.apply(input, axes if input._data.ndim else ())
 
 
@@ -234,7 +256,7 @@ class Repeat(Op):
 
 @method("repeat")
 def repeat(input, *sizes):
-    reps = _shape_arg(sizes)
+    reps = _int_list("repeat", "repeats", sizes)
     if len(reps) < input._data.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
                            "of dimensions of tensor")
@@ -249,7 +271,7 @@ def repeat(input, *sizes):
 
 @method("tile")
 def tile(input, *dims_):
-    reps = _shape_arg(dims_)
+    reps = _int_list("tile", "dims", dims_)
     reps = (1,) * (input._data.ndim - len(reps)) + reps
     return repeat(input, reps)
 

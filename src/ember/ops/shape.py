@@ -6,12 +6,18 @@ and records how it was made (`_view_fn`: a chain of (op, args) from the base) so
 in-place op on the view can rebase the base's history (`_rebase_view`, torch's CopySlices).
 """
 
+__all__ = ["reshape", "flatten", "unflatten", "permute", "transpose", "swapaxes", "swapdims", "t",
+           "adjoint", "movedim", "moveaxis", "squeeze", "unsqueeze", "broadcast_to",
+           "broadcast_tensors", "broadcast_shapes", "clone", "narrow", "split", "chunk",
+           "tensor_split", "unbind", "resize_as_"]
+
 import numbers
 from weakref import WeakSet
 
 import numpy as np
 
 from .. import _dtype as D
+from .. import _layout as L
 from .._tensor import Size, Tensor, _dim, _wrap
 from ..autograd.function import Op
 from ._util import method, size_args, xp_of
@@ -20,7 +26,11 @@ _ndarray = np.ndarray
 
 
 def _view(cls, input, *args):
-    r = cls.run((input,), (input._data,) + args, {})
+    x = input._data
+    r = cls.run((input,), (x,) + args, {})
+    geom = getattr(cls, "_geom", None)
+    if geom is not None:
+        r._data = _torch_view(x, r._data, geom, args)
     r._vc = input._vc
     base = input._base
     r._base = input if base is None else base
@@ -37,6 +47,22 @@ def _view(cls, input, *args):
 
 
 Tensor._view_fn = None
+
+
+def _torch_view(x, a, geom, args):
+    """The view `a` of `x` with torch's strides (and, if empty, torch's storage offset).
+
+    A view op class gives its torch geometry as `_geom(shape, strides, *args)`, returning
+    (strides, offset of the view's first element from x's) in elements.
+    NumPy and torch agree on every dimension of size > 1 of a non-empty view, so only views
+    with a dimension of size 0 or 1 are checked."""
+    shp = a.shape
+    if (0 in shp or 1 in shp) and a.__class__ is _ndarray:
+        strides, delta = geom(x.shape, L.strides_of(x), *args)
+        if a.size:
+            return L.restride(a, strides)
+        return L.shifted(x, delta, shp, strides)
+    return a
 
 
 def _refresh_views(t):
@@ -145,21 +171,106 @@ class View(Op):
     def backward(ctx, grad):
         return grad.reshape(ctx.in_shape), None
 
+    def _geom(shape, strides, new_shape):
+        return L.view_strides(shape, strides, new_shape), 0
+
 
 class UnsafeView(View):
     _name = "UnsafeViewBackward0"
+    _geom = None
 
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
         return x.reshape(shape)
 
 
+_VIEW_SIGS = ("view() received an invalid combination of arguments - got ({}), but expected one "
+              "of:\n * (torch.dtype dtype){}\n * (tuple of ints size){}\n")
+
+
+def _tname(v):
+    if isinstance(v, Tensor):
+        return "Tensor"
+    if isinstance(v, D.dtype):
+        return "torch.dtype"
+    return type(v).__name__
+
+
+def _is_int(v):
+    if isinstance(v, Tensor):
+        dt = v.dtype
+        return v._data.ndim == 0 and not (dt.is_floating_point or dt.is_complex or dt is D.bool_)
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+def _int_list(name, argname, args, pos=1):
+    """An int-list argument given as varargs or as one sequence, refused as torch's parser
+    refuses it."""
+    if not args:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "{argname}"')
+    if len(args) == 1:
+        a = args[0]
+        if isinstance(a, (tuple, list)):
+            for i, v in enumerate(a):
+                if not _is_int(v):
+                    raise TypeError(f"{name}(): argument '{argname}' (position {pos}) must be "
+                                    f"tuple of ints, but found element of type {_tname(v)} at "
+                                    f"pos {i}")
+            return tuple(int(v) for v in a)
+        if _is_int(a):
+            return (int(a),)
+        raise TypeError(f"{name}(): argument '{argname}' (position {pos}) must be tuple of ints, "
+                        f"not {_tname(a)}")
+    if not _is_int(args[0]):
+        raise TypeError(f"{name}() takes {pos} positional argument{'s' if pos > 1 else ''} but "
+                        f"{len(args) + pos - 1} were given")
+    for i, v in enumerate(args):
+        if not _is_int(v):
+            raise TypeError(f"{name}(): argument '{argname}' failed to unpack the object at pos "
+                            f"{i + 1} with error \"type must be tuple of ints,but got "
+                            f"{_tname(v)}\"")
+    return tuple(int(v) for v in args)
+
+
+def _int_arg(name, argname, v, pos):
+    if not _is_int(v):
+        raise TypeError(f"{name}(): argument '{argname}' (position {pos}) must be int, not "
+                        f"{_tname(v)}")
+    return int(v)
+
+
+def _view_args(shape, dtype):
+    """view(*shape) / view(dtype): the dtype, or the shape; torch's error for anything else."""
+    if dtype is not None:
+        if shape:
+            got = ", ".join([_tname(v) for v in shape] + ["dtype=torch.dtype"])
+            raise TypeError(_VIEW_SIGS.format(got, "", ""))
+        return dtype, None
+    if len(shape) == 1:
+        a = shape[0]
+        if isinstance(a, D.dtype):
+            return a, None
+        if _is_int(a) or isinstance(a, (tuple, list)) and all(_is_int(v) for v in a):
+            return None, _int_list("view", "size", shape)
+        got = _tname(a)
+        if isinstance(a, (tuple, list)):
+            inner = ", ".join(_tname(v) for v in a)
+            got += f" of [{inner}]" if isinstance(a, list) else f" of ({inner})"
+        why = f"\n      didn't match because some of the arguments have invalid types: (!{got}!)"
+        raise TypeError(_VIEW_SIGS.format(_tname(a), why, why))
+    if not shape or not _is_int(shape[0]):
+        raise TypeError(_VIEW_SIGS.format(", ".join(_tname(v) for v in shape), "", ""))
+    return None, _int_list("view", "size", shape)
+
+
 @method("view")
-def view(self, *shape, dtype=None):
-    from .._dtype import dtype as _dt
-    if dtype is not None or (len(shape) == 1 and isinstance(shape[0], _dt)):
-        return _view_dtype(self, dtype if dtype is not None else shape[0])
-    shape = _infer(_shape_arg(shape), self._data.size)
+def view(self, *shape, dtype=None, size=None):
+    if size is not None:
+        shape = shape + (size,)
+    dtype, shape = _view_args(shape, dtype)
+    if dtype is not None:
+        return _view_dtype(self, dtype)
+    shape = _infer(shape, self._data.size)
     try:
         return _view(View, self, shape)
     except ValueError:
@@ -170,7 +281,33 @@ def view(self, *shape, dtype=None):
 
 
 def _view_dtype(self, dtype):
-    return _wrap(self._data.view(dtype.np))
+    a = self._data
+    old, new = a.itemsize, dtype.itemsize
+    if old != new:
+        what = (f"to view {self.dtype._legacy[:-6]} as {dtype._legacy[:-6]} (different element "
+                "sizes)")
+        if a.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 {what}")
+        st = self.stride()
+        if old < new:
+            k = new // old
+            if a.shape[-1] % k:
+                raise RuntimeError(f"self.size(-1) must be divisible by {k} {what}, but got "
+                                   f"{a.shape[-1]}")
+        if st[-1] != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got {st[-1]}")
+        if old < new:
+            if self.storage_offset() % k:
+                raise RuntimeError(f"self.storage_offset() must be divisible by {k} {what}, but "
+                                   f"got {self.storage_offset()}")
+            for i, v in enumerate(st[:-1]):
+                if v % k:
+                    raise RuntimeError(f"self.stride({i}) must be divisible by {k} {what}, but "
+                                       f"got {v}")
+    r = _wrap(a.view(dtype.np))
+    r._vc = self._vc
+    r._base = self if self._base is None else self._base
+    return r
 
 
 def _shape_arg(shape):
@@ -185,7 +322,7 @@ class ReshapeAlias(View):
 
 @method("reshape")
 def reshape(input, *shape):
-    shape = _infer(_shape_arg(shape), input._data.size)
+    shape = _infer(_int_list("reshape", "shape", shape), input._data.size)
     try:
         return _view(View if input.is_contiguous() else ReshapeAlias, input, shape)
     except ValueError:
@@ -204,6 +341,8 @@ def reshape_as(self, other):
 
 @method("flatten")
 def flatten(input, start_dim=0, end_dim=-1):
+    _int_arg("flatten", "start_dim", start_dim, 1)
+    _int_arg("flatten", "end_dim", end_dim, 2)
     nd = input._data.ndim
     if nd == 0:
         return input.reshape(1)
@@ -221,16 +360,22 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 @method("unflatten")
 def unflatten(input, dim, sizes):
+    if not isinstance(sizes, (tuple, list)):
+        raise TypeError(f"unflatten(): argument 'sizes' (position 2) must be tuple of ints, not "
+                        f"{_tname(sizes)}")
     d = _dim(dim, input._data.ndim)
     shp = input._data.shape
-    sizes = list(sizes)
-    if -1 in sizes:
-        known = int(np.prod([s for s in sizes if s != -1]))
-        sizes[sizes.index(-1)] = shp[d] // known if known else 0
-    if int(np.prod(sizes)) != shp[d]:
-        raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size of "
-                           f"dim {dim} ({shp[d]}) in the input tensor")
-    return input.view(shp[:d] + tuple(sizes) + shp[d + 1:])
+    sizes = _int_list("unflatten", "sizes", (sizes,), 2)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    try:
+        inferred = _infer(sizes, shp[d])
+    except RuntimeError as e:
+        if "is invalid for input of size" in str(e):
+            raise RuntimeError(f"unflatten: Provided sizes {_fmt(sizes)} don't multiply up to "
+                               f"the size of dim {d} ({shp[d]}) in the input tensor") from None
+        raise RuntimeError(f"unflatten got an unexpected error:\n{e}") from None
+    return input.view(shp[:d] + inferred + shp[d + 1:])
 
 
 class Permute(Op):
@@ -243,11 +388,13 @@ class Permute(Op):
     def backward(ctx, grad):
         return grad.permute(ctx.inv), None
 
+    def _geom(shape, strides, perm):
+        return tuple(strides[p] for p in perm), 0
+
 
 @method("permute")
 def permute(input, *dims):
-    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
-        dims = dims[0]
+    dims = _int_list("permute", "dims", dims)
     nd = input._data.ndim
     if len(dims) != nd:
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
@@ -269,11 +416,19 @@ class Transpose(Op):
     def backward(ctx, grad):
         return grad.transpose(*ctx.d), None, None
 
+    def _geom(shape, strides, d0, d1):
+        st = list(strides)
+        if st:
+            st[d0], st[d1] = st[d1], st[d0]
+        return tuple(st), 0
+
 
 @method("transpose", "swapaxes", "swapdims")
 def transpose(input, dim0, dim1=None):
     if dim1 is None and isinstance(dim0, (tuple, list)):  # np.transpose(t, axes)
         return permute(input, dim0)
+    if dim1 is None:
+        raise TypeError('transpose() missing 1 required positional arguments: "dim1"')
     nd = input._data.ndim
     return _view(Transpose, input, _dim(dim0, nd), _dim(dim1, nd))
 
@@ -298,7 +453,10 @@ def t(input):
 
 @method("adjoint")
 def adjoint(input):
-    return input.mT
+    if input._data.ndim < 2:
+        raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of "
+                           f"matrices. Got {input._data.ndim}-D tensor.")
+    return input.mT.conj() if input.dtype.is_complex else input.mT
 
 
 @method("movedim", "moveaxis")
@@ -333,6 +491,9 @@ class Squeeze(Op):
     def backward(ctx, grad):
         return grad.reshape(ctx.in_shape), None
 
+    def _geom(shape, strides, axes):
+        return tuple(s for i, s in enumerate(strides) if i not in axes), 0
+
 
 @method("squeeze")
 def squeeze(input, dim=None, *, axis=None):
@@ -343,8 +504,18 @@ def squeeze(input, dim=None, *, axis=None):
     if dim is None:
         axes = tuple(i for i, s in enumerate(shp) if s == 1)
     else:
+        if not (_is_int(dim) or isinstance(dim, (tuple, list))):
+            why = ("\n      didn't match because some of the arguments have invalid types: "
+                   f"(!{_tname(dim)}!)")
+            raise TypeError(f"squeeze() received an invalid combination of arguments - got "
+                            f"({_tname(dim)}), but expected one of:\n * (){why}\n * (int dim)"
+                            f"{why}\n * (tuple of ints dim){why}\n")
         ds = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)
-        axes = tuple(a for a in (_dim(d, nd) for d in ds) if nd and shp[a] == 1)
+        wrapped = [_dim(d, nd) for d in ds]
+        if len(set(wrapped)) != len(wrapped):
+            seen = next(w for i, w in enumerate(wrapped) if w in wrapped[:i])
+            raise RuntimeError(f"dim {seen} appears multiple times in the list of dims")
+        axes = tuple(a for a in wrapped if nd and shp[a] == 1)
     r = _view(Squeeze, input, axes)
     if dim is not None and r.grad_fn is not None:
         r.grad_fn._name = "SqueezeBackward1" if isinstance(dim, numbers.Integral) else \
@@ -352,12 +523,7 @@ def squeeze(input, dim=None, *, axis=None):
     return r
 
 
-def _restride(a, strides):
-    """`a` with torch's strides (in elements); only size-1 dims may differ from NumPy's."""
-    st = tuple(v * a.itemsize for v in strides)
-    if st == a.strides or a.__class__ is not _ndarray:
-        return a
-    return np.lib.stride_tricks.as_strided(a, a.shape, st)
+_restride = L.restride
 
 
 class Unsqueeze(Op):
@@ -365,16 +531,20 @@ class Unsqueeze(Op):
 
     def forward(ctx, x, d):
         ctx.in_shape = x.shape
-        st = [v // x.itemsize for v in x.strides]
-        st.insert(d, st[d] * x.shape[d] if d < x.ndim else 1)  # torch's stride for the new dim
-        return _restride(x.reshape(x.shape[:d] + (1,) + x.shape[d:]), st)
+        return x.reshape(x.shape[:d] + (1,) + x.shape[d:])
 
     def backward(ctx, grad):
         return grad.reshape(ctx.in_shape), None
 
+    def _geom(shape, strides, d):
+        st = list(strides)
+        st.insert(d, st[d] * shape[d] if d < len(shape) else 1)  # torch's stride for the new dim
+        return tuple(st), 0
+
 
 @method("unsqueeze")
 def unsqueeze(input, dim):
+    _int_arg("unsqueeze", "dim", dim, 1)
     return _view(Unsqueeze, input, _dim(dim, input._data.ndim + 1))
 
 
@@ -394,10 +564,13 @@ class Expand(Op):
     def backward(ctx, grad):
         return grad.sum_to_size(ctx.in_shape), None
 
+    def _geom(shape, strides, sizes):
+        return L.expand_strides(shape, strides, sizes), 0
+
 
 @method("expand")
 def expand(input, *sizes):
-    sizes = _shape_arg(sizes)
+    sizes = _int_list("expand", "size", sizes)
     shp = input._data.shape
     if len(sizes) < len(shp):
         raise RuntimeError(f"expand(torch.{input.dtype._legacy}{{{_fmt(shp)}}}, "
@@ -406,8 +579,9 @@ def expand(input, *sizes):
                            "or equal to the number of dimensions in the tensor (" + str(len(shp))
                            + ")")
     pad = (1,) * (len(sizes) - len(shp)) + shp
-    out = []
-    for i, (p, s) in enumerate(zip(pad, sizes)):
+    out = list(sizes)
+    for i in range(len(sizes) - 1, -1, -1):  # torch checks from the last dimension
+        p, s = pad[i], sizes[i]
         if s == -1:
             if i < len(sizes) - len(shp):
                 raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a "
@@ -417,7 +591,7 @@ def expand(input, *sizes):
             raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing "
                                f"size ({p}) at non-singleton dimension {i}.  Target sizes: "
                                f"{_fmt(sizes)}.  Tensor sizes: {_fmt(shp)}")
-        out.append(s)
+        out[i] = s
     return _view(Expand, input, tuple(out))
 
 
@@ -434,26 +608,55 @@ Tensor.broadcast_to = broadcast_to
 
 
 def broadcast_tensors(*tensors):
-    shape = np.broadcast_shapes(*(t.shape for t in tensors))
+    """Matches torch.broadcast_tensors."""
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {_tname(t)}")
+    shape = ()
+    for t in tensors:  # pairwise, as torch's infer_size: its error names the pair that fails
+        try:
+            shape = np.broadcast_shapes(shape, t._data.shape)
+        except ValueError:
+            from ._util import broadcast_error
+            raise broadcast_error(np.empty(shape, np.int8), t._data) from None
     return tuple(t.expand(shape) for t in tensors)
 
 
 def broadcast_shapes(*shapes):
-    return Size(np.broadcast_shapes(*shapes))
+    """Matches torch.broadcast_shapes."""
+    shapes = [(s,) if isinstance(s, numbers.Integral) else tuple(s) for s in shapes]
+    result = [1] * max((len(s) for s in shapes), default=0)
+    for k, s in enumerate(shapes):
+        for i in range(-1, -1 - len(s), -1):
+            n = s[i]
+            if n < 0:
+                raise ValueError("Attempting to broadcast a dimension with negative length!")
+            if n == 1 or n == result[i]:
+                continue
+            if result[i] != 1:
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {n} at {i}! "
+                                   f"Mismatching argument at index {k} had {s}; but expected "
+                                   f"shape should be broadcastable to {_fmt(result)}")
+            result[i] = n
+    return Size(result)
 
 
 @method("contiguous")
 def contiguous(self, memory_format=None):
-    if self.is_contiguous():
+    fmt = None if memory_format is D.contiguous_format else memory_format
+    if self.is_contiguous(fmt):
         return self
-    return Clone.apply(self, "C")
+    if fmt is D.preserve_format:
+        raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
+    return clone(self, memory_format=memory_format or D.contiguous_format)
 
 
 class Clone(Op):
     _name = "CloneBackward0"
 
-    def forward(ctx, x, order="K"):  # K: torch's preserve_format; C: contiguous_format
-        return x.copy(order="C" if 0 in x.strides else order)  # expanded: torch's is row-major
+    def forward(ctx, x, fmt=None):  # fmt None: torch's preserve_format
+        strides = L.like_strides(x, fmt)
+        return x.copy(order="C") if strides is None else L.copy_to(x, strides)
 
     def backward(ctx, grad):
         return grad, None
@@ -461,9 +664,10 @@ class Clone(Op):
 
 @method("clone")
 def clone(input, *, memory_format=None):
-    if memory_format is D.contiguous_format:
-        return Clone.apply(input, "C")
-    return Clone.apply(input)  # preserve_format: a dense input keeps its strides, as in torch
+    if memory_format is None or memory_format is D.preserve_format:
+        return Clone.apply(input)  # a dense input keeps its strides, as in torch
+    L.format_rank(memory_format, input._data.ndim)
+    return Clone.apply(input, memory_format)
 
 
 class SumToSize(Op):
@@ -486,6 +690,10 @@ def sum_to_size(self, *size):
     shape = _shape_arg(size)
     if self._data.shape == shape:
         return self
+    have = self._data.shape
+    lead = len(have) - len(shape)
+    if lead < 0 or any(s != 1 and s != have[lead + i] for i, s in enumerate(shape)):
+        raise RuntimeError(f"size {{{_fmt(shape)}}} is not expandable to size {{{_fmt(have)}}}.")
     return SumToSize.apply(self, shape)
 
 
@@ -501,6 +709,9 @@ class Narrow(Op):
     def backward(ctx, grad):
         from .index import _pad_into
         return _pad_into(grad, ctx.in_shape, ctx.dim, ctx.start), None, None, None
+
+    def _geom(shape, strides, dim, start, length):
+        return strides, start * strides[dim]
 
 
 @method("narrow")
@@ -523,6 +734,10 @@ def narrow(input, dim, start, length):
     return _view(Narrow, input, d, start, length)
 
 
+def _select_geom(shape, strides, dim, index):
+    return strides[:dim] + strides[dim + 1:], index * strides[dim]
+
+
 class Split(Op):
     _name = "SplitBackward0"
 
@@ -530,7 +745,8 @@ class Split(Op):
         ctx.dim = dim
         out, start = [], 0
         for s in sizes:
-            out.append(x[(slice(None),) * dim + (slice(start, start + s),)])
+            a = x[(slice(None),) * dim + (slice(start, start + s),)]
+            out.append(_torch_view(x, a, Narrow._geom, (dim, start, s)))
             start += s
         return tuple(out)
 
@@ -572,6 +788,9 @@ def split(tensor, split_size_or_sections, dim=0):
                                f"dimension size of {n}")
         sizes = [s] * (n // s) + ([n % s] if n % s else []) if n else [0]
         return _split_views(tensor, d, sizes)
+    if not isinstance(split_size_or_sections, (tuple, list)):
+        raise TypeError(f"split_with_sizes(): argument 'split_sizes' (position 2) must be tuple "
+                        f"of ints, not {_tname(split_size_or_sections)}")
     sizes = [int(v) for v in split_size_or_sections]
     if sum(sizes) != n or any(v < 0 for v in sizes):
         raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
@@ -582,6 +801,8 @@ def split(tensor, split_size_or_sections, dim=0):
 
 @method("chunk")
 def chunk(input, chunks, dim=0):
+    _int_arg("chunk", "chunks", chunks, 1)
+    _int_arg("chunk", "dim", dim, 2)
     if input._data.ndim == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
@@ -615,7 +836,8 @@ class Unbind(Op):
 
     def forward(ctx, x, dim):
         ctx.dim = dim
-        return tuple(x[(slice(None),) * dim + (i, Ellipsis)] for i in range(x.shape[dim]))
+        return tuple(_torch_view(x, x[(slice(None),) * dim + (i, Ellipsis)], _select_geom, (dim, i))
+                     for i in range(x.shape[dim]))
 
     def backward(ctx, *grads):
         from .rearrange import stack

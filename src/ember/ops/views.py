@@ -8,28 +8,44 @@ history. as_strided works in storage coordinates: its geometry is relative to th
 that owns the memory, as torch's is to the storage.
 """
 
+__all__ = ["as_strided", "as_strided_", "select", "diagonal", "diag_embed", "diag", "diagflat",
+           "trace", "ravel", "rot90", "vsplit", "hsplit", "dsplit", "split_with_sizes",
+           "narrow_copy", "is_same_size"]
+
 import numbers
 
 import numpy as np
 
+from .._layout import shifted, strides_of
 from .._tensor import Tensor, _check_inplace, _dim, _ptr, _root, _wrap
 from ..autograd.function import Op
 from ._util import method
 from .index import IndexGrad
-from .shape import _fmt, _view, split, squeeze, t, tensor_split, transpose, unsqueeze
+from .index import Select as _IndexSelect
+from .shape import (
+    _fmt,
+    _int_arg,
+    _select_geom,
+    _view,
+    split,
+    squeeze,
+    t,
+    tensor_split,
+    transpose,
+    unsqueeze,
+)
 
 _as_strided = np.lib.stride_tricks.as_strided
 
 
 def _strided(x, start, shape, strides):
     """A view of x's memory from element index `start` (a tuple into x), in element strides."""
-    it = x.itemsize
-    head = x[tuple(slice(s, None) for s in start)] if start else x
-    return _as_strided(head, tuple(shape), tuple(s * it for s in strides))
+    delta = sum(i * s for i, s in zip(start, strides_of(x))) if start else 0
+    return shifted(x, delta, shape, strides)
 
 
 def _elem_strides(x):
-    return [s // x.itemsize for s in x.strides]
+    return list(strides_of(x))
 
 
 # ---------------------------------------------------------------- as_strided
@@ -48,7 +64,7 @@ class AsStrided(Op):
         ctx.in_geom = (x.shape, _elem_strides(x), own)
         ctx.out_geom = (size, stride, own if offset is None else offset)
         off = ctx.out_geom[2]
-        return _as_strided(flat[off:], size, tuple(s * x.itemsize for s in stride))
+        return shifted(flat, off, size, stride)  # an empty view may start past the end
 
     def backward(ctx, grad):
         from .creation import zeros
@@ -106,15 +122,47 @@ class Select(Op):
     _name = "SelectBackward0"
 
     def forward(ctx, x, d, i):
-        ctx.shape, ctx.key = x.shape, (slice(None),) * d + (i,)
+        ctx.shape, ctx.key = x.shape, (slice(None),) * d + (i, Ellipsis)
         return x[ctx.key]
 
     def backward(ctx, grad):
         return IndexGrad.apply(grad, ctx.shape, ctx.key, False), None, None
 
+    _geom = staticmethod(_select_geom)
+
+
+def _key_geom(shape, strides, key, advanced):
+    """torch's geometry of x[key] for a basic key: slices, ints, None and Ellipsis in turn."""
+    nd = len(shape)
+    shape, st = list(shape), list(strides)
+    used = sum(1 for k in key if k is not None and k is not Ellipsis)
+    pos = delta = 0
+    for k in key:
+        if k is Ellipsis:
+            pos += nd - used
+        elif k is None:  # an unsqueeze
+            st.insert(pos, st[pos] * shape[pos] if pos < len(shape) else 1)
+            shape.insert(pos, 1)
+            pos += 1
+        elif isinstance(k, slice):
+            start, stop, step = k.indices(shape[pos])
+            delta += start * st[pos]
+            shape[pos] = len(range(start, stop, step))
+            st[pos] *= step
+            pos += 1
+        else:
+            delta += (k % shape[pos]) * st[pos]
+            del shape[pos], st[pos]
+    return tuple(st), delta
+
+
+_IndexSelect._geom = staticmethod(_key_geom)  # basic indexing is a view: torch's geometry
+
 
 @method("select")
 def select(input, dim, index):
+    _int_arg("select", "dim", dim, 1)
+    _int_arg("select", "index", index, 2)
     if input.dim() == 0:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
     d = _dim(dim, input.dim())
