@@ -12,7 +12,11 @@ Under anomaly detection, a recorded node also keeps the user's forward stack for
 import os
 import traceback
 
+from .._compat import module_getattr as _module_getattr
 from . import grad_mode
+
+__all__ = ["Function", "FunctionCtx", "once_differentiable"]
+__getattr__ = _module_getattr(__name__)
 
 _enabled = grad_mode._enabled
 _anomaly = [False, True]  # anomaly detection: enabled, check_nan

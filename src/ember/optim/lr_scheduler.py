@@ -15,6 +15,7 @@ from collections import Counter
 from functools import wraps
 from weakref import ref
 
+from .._compat import module_getattr as _module_getattr
 from .._tensor import Tensor
 from .optimizer import Optimizer
 
@@ -22,6 +23,7 @@ __all__ = ["LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR"
            "ExponentialLR", "SequentialLR", "CosineAnnealingLR", "ChainedScheduler",
            "ReduceLROnPlateau", "CyclicLR", "CosineAnnealingWarmRestarts", "OneCycleLR",
            "PolynomialLR", "LRScheduler"]
+__getattr__ = _module_getattr(__name__)
 
 EPOCH_DEPRECATION_WARNING = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where "

@@ -1,0 +1,163 @@
+"""ember's public names against torch 2.13's.
+
+A module's public names are its `__all__`; for the top level (whose namespace ember curates)
+also every name `dir(ember)` shows, and for Tensor every method/attribute `dir(Tensor)` shows.
+Each must be a torch name (`hasattr` on the torch module) or be listed in ALLOWED with the
+reason ember has it. How many torch names ember lacks is printed (`pytest -s`), not asserted.
+A name torch has that a public ember module lacks raises `ember does not implement torch.X.Y
+yet`, an AttributeError, so `hasattr` is False as for any missing attribute.
+
+vision.* is compared against nothing: torchvision is not installed where these tests were
+written, and no name list generated from a real torchvision is committed.
+"""
+
+import importlib
+import subprocess
+import sys
+import types
+
+import pytest
+
+import ember
+from ember._compat import EmberNotImplemented
+
+# (ember module, torch module); "" is the top level
+MODULES = ["", "nn", "nn.functional", "nn.init", "nn.utils", "nn.utils.rnn", "optim",
+           "optim.lr_scheduler", "linalg", "autograd", "autograd.function", "utils.data",
+           "random", "cuda"]
+VISION = ["vision", "vision.datasets", "vision.transforms", "vision.models", "vision.utils"]
+
+# ember-only public names, each with its reason: {module: {name: reason}}
+ALLOWED = {"": {"vision": "torchvision's API, shipped inside ember as ember.vision (ember run maps "
+                         "`import torchvision` to it)"}}
+ALLOWED_TENSOR = {}
+
+OPS = ["binary", "compare", "creation", "decomp", "gather", "index", "linalg", "pointwise",
+       "rearrange", "reduce", "sampling", "scan", "shape", "sorting", "stats", "ternary",
+       "unary", "views"]
+
+
+def _ember(path):
+    return importlib.import_module("ember" + ("." + path if path else ""))
+
+
+def _torch(path):
+    torch = pytest.importorskip("torch")
+    return importlib.import_module("torch" + ("." + path if path else "")) if path else torch
+
+
+def _torch_public(mod):
+    names = getattr(mod, "__all__", None)
+    if names is None:
+        names = [n for n in dir(mod) if not n.startswith("_")]
+    return {n for n in names
+            if hasattr(mod, n) and not isinstance(getattr(mod, n), types.ModuleType)}
+
+
+@pytest.mark.parametrize("path", MODULES + VISION)
+def test_all_is_declared_and_resolves(path):
+    mod = _ember(path)
+    names = mod.__all__
+    assert len(names) == len(set(names)), [n for n in names if names.count(n) > 1]
+    missing = [n for n in names if not hasattr(mod, n)]
+    assert not missing, f"ember.{path} lists names it lacks: {missing}"
+
+
+@pytest.mark.parametrize("path", MODULES)
+def test_public_names_are_torch_names(path):
+    mod, tmod = _ember(path), _torch(path)
+    allowed = ALLOWED.get(path, {})
+    extra = sorted(n for n in mod.__all__ if not hasattr(tmod, n) and n not in allowed)
+    assert not extra, f"ember.{path} exports names torch.{path or 'torch'} lacks: {extra}"
+    lacking = sorted(_torch_public(tmod) - {n for n in _torch_public(tmod) if hasattr(mod, n)})
+    print(f"\nember.{path or '<top>'}: {len(mod.__all__)} public names; ember lacks "
+          f"{len(lacking)} of torch's {len(_torch_public(tmod))}")
+
+
+def test_top_level_namespace_has_only_torch_names():
+    torch = _torch("")
+    shown = [n for n in dir(ember) if not n.startswith("_")]
+    extra = sorted(n for n in shown if not hasattr(torch, n) and n not in ALLOWED.get("", {}))
+    assert not extra, f"`import ember` exposes names torch lacks: {extra}"
+    undeclared = sorted(n for n in shown if n not in ember.__all__ and
+                        not isinstance(getattr(ember, n), types.ModuleType))
+    assert not undeclared, f"ember's namespace has names outside __all__: {undeclared}"
+
+
+def test_each_op_has_one_home():
+    seen = {}
+    for name in OPS:
+        for n in _ember("ops." + name).__all__:
+            assert n not in seen, f"{n} is exported by both ops.{seen[n]} and ops.{name}"
+            seen[n] = name
+
+
+@pytest.mark.parametrize("name", OPS)
+def test_ops_module_exports_its_torch_functions(name):
+    """A torch-named function defined in an ops module but missing from its __all__ would
+    silently not be ember.<name>: add it to that module's __all__."""
+    torch = _torch("")
+    mod = _ember("ops." + name)
+    forgot = sorted(n for n, v in vars(mod).items()
+                    if not n.startswith("_") and callable(v) and
+                    getattr(v, "__module__", None) == mod.__name__ and hasattr(torch, n) and
+                    callable(getattr(torch, n)) and n not in mod.__all__ and
+                    getattr(ember, n, None) is not v)
+    assert not forgot, f"ember.ops.{name} defines torch's {forgot} without exporting them"
+
+
+def test_tensor_names_are_torch_names():
+    torch = _torch("")
+    import ember.nn  # noqa: F401  (nn.functional rebinds Tensor.softmax when it loads)
+    mine = {n for n in dir(ember.Tensor) if not n.startswith("_")}
+    theirs = {n for n in dir(torch.Tensor) if not n.startswith("_")}
+    extra = sorted(mine - theirs - set(ALLOWED_TENSOR))
+    assert not extra, f"ember.Tensor has names torch.Tensor lacks: {extra}"
+    print(f"\nember.Tensor: {len(mine)} public names; ember lacks {len(theirs - mine)} of "
+          f"torch's {len(theirs)}")
+
+
+# ---------------------------------------------------------------- names ember lacks
+@pytest.mark.parametrize("path,name", [
+    ("", "definitely_missing"), ("optim", "LBFGS"), ("optim.lr_scheduler", "NoSuchLR"),
+    ("linalg", "eig"), ("nn", "LazyLinear"), ("nn.functional", "ctc_loss"),
+    ("nn.init", "no_such_init_"), ("nn.utils", "weight_norm"), ("autograd", "functional"),
+    ("utils.data", "DistributedSampler"), ("utils", "checkpoint"), ("cuda", "mem_get_info"),
+    ("random", "no_such_rng"), ("autograd.function", "InplaceFunction")])
+def test_missing_torch_name_says_so(path, name):
+    mod = _ember(path)
+    api = "torch" + ("." + path if path else "")
+    with pytest.raises(EmberNotImplemented) as e:
+        getattr(mod, name)
+    assert str(e.value) == f"ember does not implement {api}.{name} yet"
+    assert isinstance(e.value, AttributeError)
+    assert not hasattr(mod, name)
+    assert getattr(mod, name, "default") == "default"
+
+
+@pytest.mark.parametrize("path,name", [("vision.models", "vit_b_16"),
+                                       ("vision.transforms", "NoSuchTransform")])
+def test_missing_torchvision_name_says_so(path, name):
+    with pytest.raises(EmberNotImplemented, match=rf"^ember does not implement "
+                                                  rf"torchvision\.{path[7:]}\.{name} yet$"):
+        getattr(_ember(path), name)
+
+
+def test_dunder_probes_stay_plain_attribute_errors():
+    with pytest.raises(AttributeError) as e:
+        ember.optim.__wrapped__
+    assert type(e.value) is AttributeError
+
+
+def test_import_stays_lazy():
+    code = ("import sys, ember\n"
+            "heavy = [m for m in ('nn', 'optim', 'utils', 'vision', 'serialization', 'linalg')\n"
+            "         if 'ember.' + m in sys.modules]\n"
+            "assert not heavy, heavy\n"
+            "assert 'torch' not in sys.modules\n"
+            "assert ember.nn.Linear and ember.save and 'ember.serialization' in sys.modules\n"
+            "from ember import optim\n"
+            "import ember.utils.data\n"
+            "print('ok')\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.stdout.strip() == "ok", r.stderr
