@@ -164,3 +164,203 @@ def test_factory_refuses_other_layouts():
 def test_integer_arange_with_a_step_truncated_to_zero():
     check_out(lambda L, out: L.arange(0, 2.5, 0.5, out=out), out=((5,), "int64"))
     check_out(lambda L, out: L.arange(0, 5.5, 1.5, dtype=L.int64), out=None)
+
+
+# ---------------------------------------------------------------- reductions and scans
+_X = np.array([[1.25, -2.5, 3.0], [3.75, 4.5, -0.5]], np.float32)
+_XI = np.array([[1, 2, 0], [3, 4, 5]], np.int64)
+
+_REDUCTIONS = {
+    "sum": lambda L, x, out: L.sum(x, 0, out=out),
+    "sum_keepdim": lambda L, x, out: L.sum(x, 1, True, out=out),
+    "sum_dtype": lambda L, x, out: L.sum(x, 0, dtype=L.float64, out=out),
+    "nansum": lambda L, x, out: L.nansum(x, 0, out=out),
+    "prod": lambda L, x, out: L.prod(x, 0, out=out),
+    "mean": lambda L, x, out: L.mean(x, 0, out=out),
+    "mean_dtype": lambda L, x, out: L.mean(x, 0, dtype=L.float64, out=out),
+    "nanmean": lambda L, x, out: L.nanmean(x, 0, out=out),
+    "std": lambda L, x, out: L.std(x, 0, out=out),
+    "var": lambda L, x, out: L.var(x, 1, correction=0, out=out),
+    "amax": lambda L, x, out: L.amax(x, 0, out=out),
+    "amin": lambda L, x, out: L.amin(x, (0, 1), out=out),
+    "argmax": lambda L, x, out: L.argmax(x, 0, out=out),
+    "argmin": lambda L, x, out: L.argmin(x, out=out),
+    "logsumexp": lambda L, x, out: L.logsumexp(x, 0, out=out),
+    "norm": lambda L, x, out: L.norm(x, dim=0, out=out),
+    "all": lambda L, x, out: L.all(x, 0, out=out),
+    "any": lambda L, x, out: L.any(x, 1, out=out),
+    "cumsum": lambda L, x, out: L.cumsum(x, 1, out=out),
+    "cumprod": lambda L, x, out: L.cumprod(x, 0, out=out),
+    "logcumsumexp": lambda L, x, out: L.logcumsumexp(x, 0, out=out),
+    "diff": lambda L, x, out: L.diff(x, out=out),
+    "max_all": lambda L, x, out: L.max(x, out=out),
+    "min_other": lambda L, x, out: L.min(x, x.flip(0), out=out),
+}
+
+
+@pytest.mark.parametrize("dt", ["float32", "float64", "int64", "bool", "float16"])
+@pytest.mark.parametrize("name", sorted(_REDUCTIONS))
+def test_reduction_into_out(name, dt):
+    """Each kernel's dtype rule: computed in out's dtype (sum, prod, cumsum), castable to it
+    (mean, std), equal to the input's (amax, logcumsumexp), long (argmax), bool (all)."""
+    check_out(_REDUCTIONS[name], _X, out=((3,), dt))
+
+
+@pytest.mark.parametrize("name", ["sum", "prod", "cumsum", "argmax", "all", "logsumexp", "norm"])
+def test_integer_reduction_into_out(name):
+    for dt in ("int64", "float32", "bool"):
+        check_out(_REDUCTIONS[name], _XI, out=((3,), dt))
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "cumsum", "amax", "argmax", "logsumexp"])
+def test_reduction_out_refuses_autograd(name):
+    check_out(_REDUCTIONS[name], _X, out=((3,), "float32"), grad=True)
+
+
+_PAIRS = {
+    "max": lambda L, x, out: L.max(x, 0, out=out),
+    "min": lambda L, x, out: L.min(x, 1, keepdim=True, out=out),
+    "median": lambda L, x, out: L.median(x, 0, out=out),
+    "mode": lambda L, x, out: L.mode(x, 0, out=out),
+    "cummax": lambda L, x, out: L.cummax(x, 0, out=out),
+    "cummin": lambda L, x, out: L.cummin(x, 1, out=out),
+    "aminmax": lambda L, x, out: L.aminmax(x, dim=0, out=out),
+}
+
+
+@pytest.mark.parametrize("dts", [("float32", "int64"), ("float64", "int64"), ("float32", "int32"),
+                                 ("int64", "int64"), ("float32", "float32")])
+@pytest.mark.parametrize("name", sorted(_PAIRS))
+def test_values_indices_into_out_tuple(name, dts):
+    r = check_out(_PAIRS[name], _X, out=(((3,), dts[0]), ((3,), dts[1])))
+    if r is not None and torch is not None:
+        idt = torch.float32 if name == "aminmax" else torch.int64
+        t = _PAIRS[name](torch, torch.from_numpy(_X), out=(torch.empty(0), torch.empty(0,
+                                                                                    dtype=idt)))
+        assert type(r).__name__ == type(t).__name__ and repr(r)[:30] == repr(t)[:30]
+
+
+def test_values_indices_out_must_be_a_tuple():
+    check_out(_PAIRS["median"], _X, out=((3,), "float32"))
+    check_out(lambda L, x, out: L.median(x, out=out), _X, out=((), "float32"))
+
+
+# ---------------------------------------------------------------- pointwise
+_Y = np.array([[0.5, 2.0, -1.5], [1.0, -3.0, 2.5]], np.float32)
+_POINTWISE = {
+    "add": lambda L, x, y, out: L.add(x, y, alpha=2, out=out),
+    "sub": lambda L, x, y, out: L.sub(x, 1.5, out=out),
+    "subtract": lambda L, x, y, out: L.subtract(x, y, out=out),
+    "mul": lambda L, x, y, out: L.mul(x, y, out=out),
+    "div": lambda L, x, y, out: L.div(x, y, out=out),
+    "div_floor": lambda L, x, y, out: L.div(x, y, rounding_mode="floor", out=out),
+    "floor_divide": lambda L, x, y, out: L.floor_divide(x, y, out=out),
+    "pow": lambda L, x, y, out: L.pow(x, 2, out=out),
+    "pow_scalar_base": lambda L, x, y, out: L.pow(2, x, out=out),
+    "float_power": lambda L, x, y, out: L.float_power(x, 2, out=out),
+    "square": lambda L, x, y, out: L.square(x, out=out),
+    "atan2": lambda L, x, y, out: L.atan2(x, y, out=out),
+    "maximum": lambda L, x, y, out: L.maximum(x, y, out=out),
+    "fmin": lambda L, x, y, out: L.fmin(x, y, out=out),
+    "remainder": lambda L, x, y, out: L.remainder(x, y, out=out),
+    "fmod": lambda L, x, y, out: L.fmod(x, 2.0, out=out),
+    "exp": lambda L, x, y, out: L.exp(x, out=out),
+    "abs": lambda L, x, y, out: L.abs(x, out=out),
+    "absolute": lambda L, x, y, out: L.absolute(x, out=out),
+    "sigmoid": lambda L, x, y, out: L.sigmoid(x, out=out),
+    "round": lambda L, x, y, out: L.round(x, out=out),
+    "round_decimals": lambda L, x, y, out: L.round(x, decimals=1, out=out),
+    "nan_to_num": lambda L, x, y, out: L.nan_to_num(x, out=out),
+    "polygamma": lambda L, x, y, out: L.polygamma(1, x.abs() + 1, out=out),
+    "hypot": lambda L, x, y, out: L.hypot(x, y, out=out),
+    "logaddexp": lambda L, x, y, out: L.logaddexp(x, y, out=out),
+    "copysign": lambda L, x, y, out: L.copysign(x, y, out=out),
+    "xlogy": lambda L, x, y, out: L.xlogy(x.abs(), y.abs(), out=out),
+    "heaviside": lambda L, x, y, out: L.heaviside(x, y, out=out),
+    "ldexp": lambda L, x, y, out: L.ldexp(x, y.int(), out=out),
+    "frexp": lambda L, x, y, out: L.frexp(x, out=(out, L.empty(0, dtype=L.int32)))[0],
+    "addcmul": lambda L, x, y, out: L.addcmul(x, x, y, value=0.5, out=out),
+    "addcdiv": lambda L, x, y, out: L.addcdiv(x, x, y, out=out),
+    "kron": lambda L, x, y, out: L.kron(x[0], y[1], out=out),
+    "where": lambda L, x, y, out: L.where(x > 0, x, y, out=out),
+    "clamp": lambda L, x, y, out: L.clamp(x, -1, 1, out=out),
+    "clamp_tensor": lambda L, x, y, out: L.clamp(x, min=y, out=out),
+    "clip": lambda L, x, y, out: L.clip(x, max=0.5, out=out),
+    "clamp_min": lambda L, x, y, out: L.clamp_min(x, 0.0, out=out),
+    "clamp_max_tensor": lambda L, x, y, out: L.clamp_max(x, y, out=out),
+    "lerp": lambda L, x, y, out: L.lerp(x, y, 0.25, out=out),
+    "eq": lambda L, x, y, out: L.eq(x, y, out=out),
+    "lt": lambda L, x, y, out: L.lt(x, 1.0, out=out),
+    "logical_and": lambda L, x, y, out: L.logical_and(x, y, out=out),
+    "logical_not": lambda L, x, y, out: L.logical_not(x, out=out),
+    "bitwise_and": lambda L, x, y, out: L.bitwise_and(x.long(), y.long(), out=out),
+    "bitwise_not": lambda L, x, y, out: L.bitwise_not(x.long(), out=out),
+    "signbit": lambda L, x, y, out: L.signbit(x, out=out),
+    "isposinf": lambda L, x, y, out: L.isposinf(x, out=out),
+    "gcd": lambda L, x, y, out: L.gcd(x.long(), y.long(), out=out),
+    "complex": lambda L, x, y, out: L.complex(x, y, out=out),
+    "polar": lambda L, x, y, out: L.polar(x.abs(), y, out=out),
+}
+
+
+@pytest.mark.parametrize("spec", [((2, 3), "float32"), ((2, 3), "float64"), ((2, 3), "int64"),
+                                  ((2, 3), "bool"), ((5,), "float64"), ((0,), "float32"),
+                                  ((3,), "float16"), ((2, 3), "complex64")])
+@pytest.mark.parametrize("name", sorted(_POINTWISE))
+def test_pointwise_into_out(name, spec):
+    """The value lands in out; the dtype is cast as torch's kernel allows or refused with its
+    message; a wrong shape is resized with torch's warning (twice where torch's kernel warns
+    again while casting)."""
+    if name == "ldexp" and spec[1] in ("float64", "float16", "complex64"):
+        pytest.skip("torch 2.13's ldexp fails an internal assert casting into out")
+    check_out(_POINTWISE[name], _X, _Y, out=spec)
+
+
+@pytest.mark.parametrize("name", sorted(_POINTWISE))
+def test_pointwise_out_refuses_autograd(name):
+    check_out(_POINTWISE[name], _X, _Y, out=((2, 3), "float32"), grad=True)
+
+
+def test_out_requiring_grad_is_refused_only_for_differentiable_ops():
+    for name in ("add", "exp", "clamp", "eq", "signbit", "logical_and"):
+        check_out(lambda L, x, y, out: _POINTWISE[name](L, x, y, out.requires_grad_()), _X, _Y,
+                  out=((2, 3), "float32"))
+
+
+def test_out_under_no_grad_is_allowed():
+    def fn(L, x, y, out):
+        with L.no_grad():
+            return L.mul(x, y, out=out)
+    check_out(fn, _X, _Y, out=((2, 3), "float32"), grad=True)
+
+
+@requires_torch
+def test_out_overlapping_an_input():
+    cases = [lambda L, base: L.add(base[:3], 1, out=base[1:4]),
+             lambda L, base: L.exp(base[:3], out=base[1:4]),
+             lambda L, base: L.mul(base[:3], base[:3], out=base[:3]),
+             lambda L, base: L.add(base[:3], 1, out=base[3:]),
+             lambda L, base: L.mul(base[:3], 2, out=base.reshape(2, 3)[:, 0].expand(3)),
+             lambda L, base: L.cumsum(base[:3], 0, out=base[1:4])]
+    for case in cases:
+        res = []
+        for lib in (ember, torch):
+            base = lib.arange(6.0)
+            try:
+                r = case(lib, base)
+                res.append(("ok", r.tolist(), base.tolist()))
+            except RuntimeError as e:
+                res.append(("err", str(e)))
+        assert res[0] == res[1]
+
+
+def test_out_is_returned_and_its_version_bumps_once():
+    x, o = ember.ones(2, 2), ember.zeros(2, 2)
+    v = o._version
+    assert ember.add(x, x, out=o) is o and o._version == v + 1
+    assert o.tolist() == [[2.0, 2.0], [2.0, 2.0]]
+
+
+def test_out_must_be_a_tensor():
+    check_out(lambda L, x, y, out: L.add(x, y, out=[1]), _X, _Y, out=None)
+    check_out(lambda L, x, y, out: L.frexp(x, out=L.empty(2)), _X, _Y, out=None)

@@ -6,6 +6,10 @@ Operands are promoted with torch's rules through `pointwise._binary`; each op's 
 beside its forward. kron and dist are compositions of primitives and get their gradient free.
 """
 
+__all__ = ["hypot", "logaddexp", "logaddexp2", "copysign", "xlogy", "nextafter", "ldexp", "frexp",
+           "heaviside", "gcd", "lcm", "addcmul", "addcdiv", "isclose", "allclose", "kron", "dist"]
+
+import collections
 import math
 
 import numpy as np
@@ -14,8 +18,9 @@ from .. import _dtype as D
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
 from ._util import broadcast_error, method, result_type
-from .inplace import _binary_inplace, _out
+from .inplace import _CPP, _binary_inplace, _out
 from .pointwise import NotDifferentiable, _binary, _cast, ctx_xp
+from .reduce import _ret
 from .ternary import where
 
 _LN2 = math.log(2.0)
@@ -140,24 +145,25 @@ class Frexp(Op):
 @method("hypot")
 def hypot(input, other, *, out=None):
     _no_int(input, other, "hypot_cpu")
-    return _out(_binary(Hypot, input, other), out)
+    return _pointwise_out(_binary(Hypot, input, other), out, "hypot", input, other)
 
 
 @method("logaddexp")
 def logaddexp(input, other, *, out=None):
     _no_int(input, other, "logaddexp_cpu")
-    return _out(_binary(Logaddexp, input, other), out)
+    return _pointwise_out(_binary(Logaddexp, input, other), out, "logaddexp", input, other)
 
 
 @method("logaddexp2")
 def logaddexp2(input, other, *, out=None):
     _no_int(input, other, "logaddexp2_cpu")
-    return _out(_binary(Logaddexp2, input, other), out)
+    return _pointwise_out(_binary(Logaddexp2, input, other), out, "logaddexp2", input, other)
 
 
 @method("copysign")
 def copysign(input, other, *, out=None):
-    return _out(_binary(Copysign, input, other, floating=True), out)
+    r = _binary(Copysign, input, other, floating=True)
+    return _pointwise_out(r, out, "copysign", input, other)
 
 
 @method("xlogy")
@@ -165,13 +171,13 @@ def xlogy(input, other, *, out=None):
     if not isinstance(input, Tensor):
         from .creation import tensor
         input = tensor(input, dtype=D.get_default_dtype() if isinstance(input, int) else None)
-    return _out(_binary(Xlogy, input, other, floating=True), out)
+    return _pointwise_out(_binary(Xlogy, input, other, floating=True), out, "xlogy", input, other)
 
 
 @method("nextafter")
 def nextafter(input, other, *, out=None):
     _no_int(input, other, "nextafter_cpu")
-    return _out(_binary(Nextafter, input, other), out)
+    return _pointwise_out(_binary(Nextafter, input, other), out, "nextafter", input, other)
 
 
 @method("ldexp")
@@ -180,23 +186,51 @@ def ldexp(input, other, *, out=None):
     if not (dt.is_floating_point or dt.is_complex):
         dt = D.get_default_dtype()
     a, e = _cast(input, dt), _cast(other, dt)
-    return _out(Ldexp.run((a, e), (a._data, e._data), {}), out)
+    r = Ldexp.run((a, e), (a._data, e._data), {})
+    if out is not None and not D.can_cast(r.dtype, out.dtype):
+        raise RuntimeError(f"ldexp can't be cast to the desired output type "
+                           f"{out.dtype._legacy[:-6]}")
+    return _pointwise_out(r, out, "ldexp", input, other)
 
 
 @method("frexp")
 def frexp(input, *, out=None):
     if not input.dtype.is_floating_point:
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
-    from .reduce import _ret
+    if out is not None:
+        _frexp_dtypes(input, out)
+        return _frexp_out_t(*_out(tuple(frexp(input)), out, "frexp", (input,)))
     m, e = Frexp.apply(input)
-    return _ret("frexp")(m, e)
+    return _frexp_t(m, e)
+
+
+_frexp_t = _ret("frexp", collections.namedtuple("frexp", ["mantissa", "exponent"]))
+_frexp_out_t = _ret("frexp_out", _frexp_t.__bases__[0])
+
+
+def _frexp_dtypes(input, out):
+    if not isinstance(out, (tuple, list)):
+        raise TypeError(f"frexp(): argument 'out' must be tuple of Tensors, not "
+                        f"{type(out).__name__}")
+    if len(out) == 2 and out[0].dtype is not input.dtype:
+        raise RuntimeError("torch.frexp() expects mantissa to have dtype "
+                           f"{_CPP[input.dtype.name]} but got {_CPP[out[0].dtype.name]}")
+    if len(out) == 2 and out[1].dtype is not D.int32:
+        raise RuntimeError("torch.frexp() expects exponent to have int dtype but got "
+                           f"{_CPP[out[1].dtype.name]}")
 
 
 @method("heaviside")
 def heaviside(input, values, *, out=None):
     if isinstance(values, Tensor) and values.dtype is not input.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
-    return _out(_np_binary(input, values, np.heaviside, "heaviside"), out)
+    r = _np_binary(input, values, np.heaviside, "heaviside")
+    if out is None:
+        return r
+    if out.dtype.is_complex:
+        raise RuntimeError("heaviside is not yet implemented for complex tensors.")
+    return _out(r, out, "heaviside", (input, values), "heaviside is not yet implemented for "
+                "tensors with different dtypes.", grad=False)
 
 
 def _np_binary(a, b, ufunc, aten):
@@ -205,23 +239,37 @@ def _np_binary(a, b, ufunc, aten):
     y = b._data.astype(dt.np, copy=False) if isinstance(b, Tensor) else b
     r = ufunc(x, y).astype(dt.np, copy=False)
     if a._rg or (isinstance(b, Tensor) and b._rg):
-        return NotDifferentiable.run((a, b), (r, r), {"mode": None, "aten": aten})
+        return _Computed.run((a, b), (r, r), {"mode": None, "aten": aten})
     return _wrap(r)
+
+
+class _Computed(NotDifferentiable):
+    """torch's NotImplemented node around a result computed already (forward passes it on)."""
+
+    def forward(ctx, x, y, mode, aten=None):
+        ctx.aten = aten
+        return x
 
 
 @method("gcd")
 def gcd(input, other, *, out=None):
     _only_int(input, other, "gcd_cpu")
-    return _out(_wrap(np.gcd(input._data, other._data).astype(result_type(input, other).np)), out)
+    r = _wrap(np.gcd(input._data, other._data).astype(result_type(input, other).np))
+    return _pointwise_out(r, out, "gcd", input, other)
 
 
 @method("lcm")
 def lcm(input, other, *, out=None):
     _only_int(input, other, "lcm_cpu")
-    return _out(_wrap(np.lcm(input._data, other._data).astype(result_type(input, other).np)), out)
+    r = _wrap(np.lcm(input._data, other._data).astype(result_type(input, other).np))
+    return _pointwise_out(r, out, "lcm", input, other)
 
 
-for _n, _f in (("hypot_", hypot), ("logaddexp_", logaddexp), ("copysign_", copysign),
+def _pointwise_out(r, out, name, input, other, exact=False):
+    return r if out is None else _out(r, out, name, (input, other), exact, warn=2)
+
+
+for _n, _f in (("hypot_", hypot), ("copysign_", copysign),
                ("xlogy_", xlogy), ("nextafter_", nextafter), ("ldexp_", ldexp),
                ("heaviside_", heaviside), ("gcd_", gcd), ("lcm_", lcm)):
     setattr(Tensor, _n, _binary_inplace(_f))
@@ -269,7 +317,8 @@ def _fused(cls, input, tensor1, tensor2, value):
 
 @method("addcmul")
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
-    return _out(_fused(Addcmul, input, tensor1, tensor2, value), out)
+    r = _fused(Addcmul, input, tensor1, tensor2, value)
+    return r if out is None else _out(r, out, "addcmul", (input, tensor1, tensor2), warn=2)
 
 
 @method("addcdiv")
@@ -283,7 +332,8 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
             ".to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for "
             "float inputs. The future addcdiv behavior is just the latter implementation: "
             "(input + value * tensor1 / tensor2), for all dtypes.")
-    return _out(_fused(Addcdiv, input, tensor1, tensor2, value), out)
+    r = _fused(Addcdiv, input, tensor1, tensor2, value)
+    return r if out is None else _out(r, out, "addcdiv", (input, tensor1, tensor2), warn=2)
 
 
 Tensor.addcmul_ = _binary_inplace(lambda s, t1, t2, value=1: addcmul(s, t1, t2, value=value),
@@ -328,7 +378,8 @@ def kron(input, other, *, out=None):
     sa = [v for s in a.shape for v in (s, 1)]
     sb = [v for s in b.shape for v in (1, s)]
     r = a.reshape(sa) * b.reshape(sb)
-    return _out(r.reshape([x * y for x, y in zip(a.shape, b.shape)]), out)
+    r = r.reshape([x * y for x, y in zip(a.shape, b.shape)])
+    return r if out is None else _out(r, out, "mul", (input, other))
 
 
 Tensor.kron = kron

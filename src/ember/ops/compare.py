@@ -5,6 +5,12 @@ ufunc and wraps the result. Their in-place forms (`eq_`, `bitwise_and_`, ...) ca
 `self` through `inplace._inplace`.
 """
 
+__all__ = ["eq", "ne", "lt", "le", "gt", "ge", "less", "less_equal", "greater", "greater_equal",
+           "not_equal", "equal", "logical_and", "logical_or", "logical_xor", "logical_not",
+           "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift",
+           "bitwise_not", "isnan", "isinf", "isfinite", "isposinf", "isneginf", "signbit",
+           "isreal"]
+
 import numpy as np
 
 from .._tensor import Tensor, _wrap
@@ -23,7 +29,7 @@ def _legacy(dt):
     return dt._legacy[:-6]
 
 
-def _compare(ufunc, kernel=None):
+def _compare(ufunc, name, kernel=None):
     def op(input, other, *, out=None):
         if not isinstance(input, Tensor):
             input = _tensor_arg(input)
@@ -32,14 +38,15 @@ def _compare(ufunc, kernel=None):
             raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'{_legacy(dt)}\'')
         x, y = operand(input, dt), operand(other, dt)
         try:
-            return _out(_wrap(ufunc(x, y)), out)
+            r = _wrap(ufunc(x, y))
         except ValueError as e:
             raise broadcast_error(x, y) from e
+        return r if out is None else _out(r, out, name, (input, other), warn=2)
     return op
 
 
-eq = method("eq")(_compare(np.equal))
-ne = method("ne", "not_equal")(_compare(np.not_equal))
+eq = method("eq")(_compare(np.equal, "eq"))
+ne = method("ne", "not_equal")(_compare(np.not_equal, "ne"))
 _COMPARABLE = (Tensor, bool, int, float, complex, np.generic)
 
 
@@ -56,10 +63,10 @@ def _ne_operator(self, other):
     if isinstance(other, np.ndarray):
         other = _tensor_arg(other)
     return ne(self, other) if isinstance(other, _COMPARABLE) else NotImplemented
-lt = method("lt", "less", "__lt__")(_compare(np.less, "lt"))
-le = method("le", "less_equal", "__le__")(_compare(np.less_equal, "le"))
-gt = method("gt", "greater", "__gt__")(_compare(np.greater, "gt"))
-ge = method("ge", "greater_equal", "__ge__")(_compare(np.greater_equal, "ge"))
+lt = method("lt", "less", "__lt__")(_compare(np.less, "lt", "lt"))
+le = method("le", "less_equal", "__le__")(_compare(np.less_equal, "le", "le"))
+gt = method("gt", "greater", "__gt__")(_compare(np.greater, "gt", "gt"))
+ge = method("ge", "greater_equal", "__ge__")(_compare(np.greater_equal, "ge", "ge"))
 less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
 
 
@@ -68,23 +75,25 @@ def equal(input, other):
     return input.shape == other.shape and bool((input == other).all())
 
 
-def _logical(ufunc):
+def _logical(ufunc, name):
     def op(input, other=None, *, out=None):
         if other is None:
-            return _out(_wrap(ufunc(input._data)), out)
-        x = input._data if isinstance(input, Tensor) else input
-        y = other._data if isinstance(other, Tensor) else other
-        try:
-            return _out(_wrap(ufunc(x, y)), out)
-        except ValueError as e:
-            raise broadcast_error(x, y) from e
+            r = _wrap(ufunc(input._data))
+        else:
+            x = input._data if isinstance(input, Tensor) else input
+            y = other._data if isinstance(other, Tensor) else other
+            try:
+                r = _wrap(ufunc(x, y))
+            except ValueError as e:
+                raise broadcast_error(x, y) from e
+        return r if out is None else _out(r, out, name, (input, other))
     return op
 
 
-logical_and = method("logical_and")(_logical(np.logical_and))
-logical_or = method("logical_or")(_logical(np.logical_or))
-logical_xor = method("logical_xor")(_logical(np.logical_xor))
-logical_not = method("logical_not")(_logical(np.logical_not))
+logical_and = method("logical_and")(_logical(np.logical_and, "logical_and"))
+logical_or = method("logical_or")(_logical(np.logical_or, "logical_or"))
+logical_xor = method("logical_xor")(_logical(np.logical_xor, "logical_xor"))
+logical_not = method("logical_not")(_logical(np.logical_not, "logical_not"))
 
 
 def _bitwise(ufunc, kernel):
@@ -96,9 +105,10 @@ def _bitwise(ufunc, kernel):
             raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'{_legacy(dt)}\'')
         x, y = operand(input, dt), operand(other, dt)
         try:
-            return _out(_wrap(ufunc(x, y)), out)
+            r = _wrap(ufunc(x, y))
         except ValueError as e:
             raise broadcast_error(x, y) from e
+        return r if out is None else _out(r, out, kernel, (input, other), warn=2)
     return op
 
 
@@ -128,7 +138,9 @@ def bitwise_not(input, *, out=None):
     if input.dtype.is_floating_point:
         raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
                         "tensors")
-    return _out(_wrap(np.invert(input._data)), out)
+    r = _wrap(np.invert(input._data))
+    return r if out is None else _out(r, out, "bitwise_not", (input,),
+                                      exact="Found dtype {out} but expected {result}")
 
 
 def _predicate(fn):
@@ -137,12 +149,21 @@ def _predicate(fn):
     return op
 
 
+def _predicate_out(fn, name):
+    """The predicates torch gives an out= (which must be bool)."""
+    def op(input, *, out=None):
+        r = _wrap(fn(input._data))
+        return r if out is None else _out(r, out, name, (input,), exact=(
+            f"{name} does not support non-boolean outputs."))
+    return op
+
+
 isnan = method("isnan")(_predicate(np.isnan))
 isinf = method("isinf")(_predicate(np.isinf))
 isfinite = method("isfinite")(_predicate(np.isfinite))
-isposinf = method("isposinf")(_predicate(np.isposinf))
-isneginf = method("isneginf")(_predicate(np.isneginf))
-signbit = method("signbit")(_predicate(np.signbit))
+isposinf = method("isposinf")(_predicate_out(np.isposinf, "isposinf"))
+isneginf = method("isneginf")(_predicate_out(np.isneginf, "isneginf"))
+signbit = method("signbit")(_predicate_out(np.signbit, "signbit"))
 isreal = method("isreal")(_predicate(np.isreal))
 
 

@@ -549,17 +549,23 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
         _into(_finish(arr, device), out, "eye")
 
 
-def complex(real, imag):
+def complex(real, imag, *, out=None):
     """Matches torch.complex: the parts are set, not added (keeps -0.0 and inf imaginary)."""
     dt = np.result_type(real._data.dtype, imag._data.dtype, np.complex64)
-    out = np.empty(np.broadcast_shapes(real._data.shape, imag._data.shape), dt)
-    out.real = real._data
-    out.imag = imag._data
-    return _wrap(out)
+    r = np.empty(np.broadcast_shapes(real._data.shape, imag._data.shape), dt)
+    r.real = real._data
+    r.imag = imag._data
+    return _wrap(r) if out is None else _out(_wrap(r), out, "complex", (real, imag),
+                                             exact=_SCALAR_TYPE)
 
 
-def polar(abs, angle):
-    return _wrap(abs._data * np.exp(1j * angle._data))
+def polar(abs, angle, *, out=None):
+    r = _wrap(abs._data * np.exp(1j * angle._data))
+    return r if out is None else _out(r, out, "polar", (abs, angle), exact=_SCALAR_TYPE)
+
+
+_SCALAR_TYPE = ("Expected object of scalar type {result} but got scalar type {out} for argument "
+                "'out'")
 
 
 # ---------------------------------------------------------------- legacy constructors

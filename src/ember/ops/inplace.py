@@ -26,6 +26,7 @@ _OUT_GRAD = ("{}(): functions with out=... arguments don't support automatic dif
 _PARTIAL = ("unsupported operation: some elements of the input tensor and the written-to tensor "
             "refer to a single memory location. Please clone() the tensor before performing the "
             "operation.")
+_EXACT = "Expected out tensor to have dtype {result_c}, but got {out_c} instead"
 _RESIZED = ("An output with one or more elements was resized since it had shape {}, which does "
             "not match the required output shape {}. This behavior is deprecated, and in a future "
             "PyTorch release outputs will not be resized unless they have zero elements. You can "
@@ -33,25 +34,32 @@ _RESIZED = ("An output with one or more elements was resized since it had shape 
             "t.resize_(0).")
 
 
-def _out(r, out, name=None, inputs=(), exact=False, warn=True):
+def _out(r, out, name=None, inputs=(), exact=False, warn=True, grad=True):
     """Writes the result `r` into `out=` as torch does and returns `out` (`r` when out is None).
 
-    The one helper for every `out=`. Checks, in torch's order: autograd (grad mode on and `r`
-    requires grad, or `out` does and the op is differentiable: RuntimeError naming `name`, by
-    default the calling function's name), device, dtype (`exact`: out's dtype must equal the
-    result's, as most non-pointwise kernels demand; otherwise the result must be castable to
-    it, as TensorIterator ops demand), partial memory overlap with a Tensor in `inputs`, then
-    resizes a wrong-shaped `out` (with torch's deprecation UserWarning when it had elements and
-    `warn`; creation ops resize silently). Tuples pair up: `_out((values, indices), out)`.
+    The one helper for every `out=`. Checks, in torch's order:
+    - autograd: with grad mode on, refused (naming `name`, by default the calling function) when
+      `r` requires grad, or when `out` or a Tensor in `inputs` does and `r` is floating (the op
+      is differentiable); `grad=False` for the ops torch gives no derivative formula;
+    - device;
+    - dtype: with `exact`, out's dtype must be the result's (torch's common wording, or the
+      kernel's own as a format string over {result}/{out} like Float and {result_c}/{out_c}
+      like float); otherwise the result must be castable to it (TensorIterator ops);
+    - partial memory overlap with a Tensor in `inputs`;
+    - shape: a wrong-shaped `out` is resized, with torch's deprecation UserWarning when it had
+      elements and `warn` (creation ops resize silently; `warn=2` as torch's pointwise
+      kernels, which warn a second time when they also cast).
+    Tuples pair up: `_out((values, indices), out)`.
     """
     if out is None:
         return r
     if r.__class__ is tuple or isinstance(r, tuple):
-        return _out_tuple(r, out, name, inputs, exact, warn)
+        return _out_tuple(r, out, name, inputs, exact, warn, grad)
     if out.__class__ is not Tensor and not isinstance(out, Tensor):
         raise TypeError(f"{_name(name)}(): argument 'out' must be Tensor, not "
                         f"{type(out).__name__}")
-    if _enabled[0] and (r._rg or out._rg and (r.dtype.is_floating_point or r.dtype.is_complex)):
+    if grad and _enabled[0] and (r._rg or (r.dtype.is_floating_point or r.dtype.is_complex) and (
+            out._rg or any(t._rg for t in inputs if isinstance(t, Tensor)))):
         raise RuntimeError(_OUT_GRAD.format(_name(name)))
     if out._data.__class__ is not r._data.__class__ or out.device != r.device:
         raise RuntimeError("Expected all tensors to be on the same device, but found at least "
@@ -59,8 +67,9 @@ def _out(r, out, name=None, inputs=(), exact=False, warn=True):
     rd, od = r.dtype, out.dtype
     if rd is not od:
         if exact:
-            raise RuntimeError(f"Expected out tensor to have dtype {_CPP[rd.name]}, but got "
-                               f"{_CPP[od.name]} instead")
+            raise RuntimeError((_EXACT if exact is True else exact).format(
+                result=rd._legacy[:-6], out=od._legacy[:-6], result_c=_CPP[rd.name],
+                out_c=_CPP[od.name]))
         if not D.can_cast(rd, od):
             raise _cast_error(rd, od)
     for t in inputs:
@@ -68,8 +77,9 @@ def _out(r, out, name=None, inputs=(), exact=False, warn=True):
             _check_partial_overlap(t._data, out._data)
     if out._data.shape != r._data.shape:
         if warn and out._data.size:
-            warnings.warn(_RESIZED.format(list(out.shape), list(r.shape)), UserWarning,
-                          stacklevel=3)
+            msg = _RESIZED.format(list(out.shape), list(r.shape))
+            for _ in range(2 if warn == 2 and rd is not od else 1):
+                warnings.warn(msg, UserWarning, stacklevel=3)
         v = out._vc[0]
         out.resize_(r.shape)
         out._vc[0] = v  # torch's out= resizes without a version bump: only the write counts
@@ -81,13 +91,13 @@ def _out(r, out, name=None, inputs=(), exact=False, warn=True):
     return out
 
 
-def _out_tuple(r, out, name, inputs, exact, warn):
+def _out_tuple(r, out, name, inputs, exact, warn, grad):
     if not isinstance(out, (tuple, list)):
         raise TypeError(f"{_name(name)}(): argument 'out' must be tuple of Tensors, not "
                         f"{type(out).__name__}")
     if len(out) != len(r):
         raise TypeError(f"{_name(name)}(): argument 'out' must be tuple of {len(r)} Tensors")
-    outs = [_out(a, o, name, inputs, exact, warn) for a, o in zip(r, out)]
+    outs = [_out(a, o, name, inputs, exact, warn, grad) for a, o in zip(r, out)]
     return r.__class__(*outs) if hasattr(r, "_fields") else tuple(outs)
 
 

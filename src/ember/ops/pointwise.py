@@ -8,6 +8,10 @@ where/clamp/lerp in `ternary.py`, comparisons and logic in `compare.py`, the in-
 machinery in `inplace.py`.
 """
 
+__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
+           "floor_divide", "pow", "float_power", "square", "atan2", "arctan2", "maximum",
+           "minimum", "fmax", "fmin", "remainder", "fmod"]
+
 import math
 
 import numpy as np
@@ -324,7 +328,7 @@ def add(input, other, *, alpha=1, out=None):
     if not isinstance(input, Tensor):
         input, other = other, input
     r = _binary(Add, input, other, alpha=alpha) if alpha != 1 else _binary(Add, input, other)
-    return r if out is None else _out(r, out)
+    return r if out is None else _out(r, out, "add", (input, other), warn=2)
 
 
 def _check_bool_sub(a, b):
@@ -347,9 +351,10 @@ def sub(input, other, *, alpha=1, out=None):
             other.__class__ is Tensor and other.dtype is D.bool_):
         _check_bool_sub(input, other)
     if not isinstance(input, Tensor):
-        return _out(_binary(Rsub, other, input, alpha=alpha), out)
-    r = _binary(Sub, input, other, alpha=alpha) if alpha != 1 else _binary(Sub, input, other)
-    return r if out is None else _out(r, out)
+        r = _binary(Rsub, other, input, alpha=alpha)
+    else:
+        r = _binary(Sub, input, other, alpha=alpha) if alpha != 1 else _binary(Sub, input, other)
+    return r if out is None else _out(r, out, "sub", (input, other), warn=2)
 
 
 subtract = sub
@@ -371,7 +376,7 @@ def mul(input, other, *, out=None):
     if not isinstance(input, Tensor):
         input, other = other, input
     r = _binary(Mul, input, other)
-    return r if out is None else _out(r, out)
+    return r if out is None else _out(r, out, "mul", (input, other), warn=2)
 
 
 multiply = mul
@@ -387,11 +392,12 @@ def div(input, other, *, rounding_mode=None, out=None):
         if not isinstance(input, Tensor):
             input = _tensor_arg(input)
         r = _binary(Div, input, other, floating=True)
-        return r if out is None else _out(r, out)
+        return r if out is None else _out(r, out, "div", (input, other), warn=2)
     if rounding_mode not in ("floor", "trunc"):
         raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                            f"but found '{rounding_mode}'")
-    return _out(_div_mode(DivMode, input, other, rounding_mode), out)
+    r = _div_mode(DivMode, input, other, rounding_mode)
+    return r if out is None else _out(r, out, "div", (input, other), warn=2)
 
 
 divide = true_divide = div
@@ -418,7 +424,8 @@ def _rdiv(self, other):
 
 @method("floor_divide", "__floordiv__")
 def floor_divide(input, other, *, out=None):
-    return _out(_div_mode(NotDifferentiable, input, other, "floor", "floor_divide"), out)
+    r = _div_mode(NotDifferentiable, input, other, "floor", "floor_divide")
+    return r if out is None else _out(r, out, "floor_divide", (input, other), grad=False)
 
 
 @method("__rfloordiv__")
@@ -428,13 +435,16 @@ def _rfloordiv(self, other):
 
 @method("pow", "__pow__")
 def pow(input, exponent, *, out=None):
-    if not isinstance(input, Tensor):
-        return _out(_binary(PowScalar, input, exponent), out)
+    if not isinstance(input, Tensor):  # torch's scalar-base kernel warns once when it casts
+        r = _binary(PowScalar, input, exponent)
+        return r if out is None else _out(r, out, "pow", (exponent,))
     if isinstance(exponent, Tensor):
-        return _out(_binary(PowTensor, input, exponent), out)
-    if isinstance(exponent, int) and exponent < 0 and not input.dtype.is_floating_point:
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
-    return _out(_binary(Pow, input, exponent), out)
+        r = _binary(PowTensor, input, exponent)
+    else:
+        if isinstance(exponent, int) and exponent < 0 and not input.dtype.is_floating_point:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        r = _binary(Pow, input, exponent)
+    return r if out is None else _out(r, out, "pow", (input, exponent), warn=2)
 
 
 @method("__rpow__")
@@ -443,19 +453,31 @@ def _rpow(self, other):
 
 
 @method("float_power")
-def float_power(input, exponent):
-    return pow(input.double() if isinstance(input, Tensor) else input,
-               exponent.double() if isinstance(exponent, Tensor) else float(exponent))
+def float_power(input, exponent, *, out=None):
+    if out is not None:
+        dt = D.complex128 if any(isinstance(v, Tensor) and v.dtype.is_complex or
+                                 isinstance(v, complex) for v in (input, exponent)) else D.float64
+        if out.dtype is not dt:
+            raise RuntimeError(f"the output given to float_power has dtype {_legacy(out.dtype)} "
+                               f"but the operation's result requires dtype {_legacy(dt)}")
+    r = pow(input.double() if isinstance(input, Tensor) else input,
+            exponent.double() if isinstance(exponent, Tensor) else float(exponent))
+    return r if out is None else _out(r, out, "pow", (input, exponent))
+
+
+def _legacy(dt):
+    return dt._legacy[:-6]
 
 
 @method("square")
-def square(input):
-    return pow(input, 2)
+def square(input, *, out=None):
+    return pow(input, 2, out=out)
 
 
 @method("atan2", "arctan2")
 def atan2(input, other, *, out=None):
-    return _out(_binary(Atan2, input, other, floating=True), out)
+    r = _binary(Atan2, input, other, floating=True)
+    return r if out is None else _out(r, out, "atan2", (input, other), warn=2)
 
 
 arctan2 = atan2
@@ -463,30 +485,35 @@ arctan2 = atan2
 
 @method("maximum")
 def maximum(input, other, *, out=None):
-    return _out(_binary(Maximum, input, other), out)
+    r = _binary(Maximum, input, other)
+    return r if out is None else _out(r, out, "maximum", (input, other), warn=2)
 
 
 @method("minimum")
 def minimum(input, other, *, out=None):
-    return _out(_binary(Minimum, input, other), out)
+    r = _binary(Minimum, input, other)
+    return r if out is None else _out(r, out, "minimum", (input, other), warn=2)
 
 
 @method("fmax")
 def fmax(input, other, *, out=None):
-    return _out(_binary(Fmax, input, other), out)
+    r = _binary(Fmax, input, other)
+    return r if out is None else _out(r, out, "fmax", (input, other), warn=2)
 
 
 @method("fmin")
 def fmin(input, other, *, out=None):
-    return _out(_binary(Fmin, input, other), out)
+    r = _binary(Fmin, input, other)
+    return r if out is None else _out(r, out, "fmin", (input, other), warn=2)
 
 
 @method("remainder", "__mod__")
 def remainder(input, other, *, out=None):
     if not isinstance(input, Tensor):
-        return _out(_div_mode(NotDifferentiable, input, other, "remainder", "remainder"), out)
-    return _out(_binary(RemainderTensor if isinstance(other, Tensor) else Remainder, input,
-                        other), out)
+        r = _div_mode(NotDifferentiable, input, other, "remainder", "remainder")
+        return r if out is None else _out(r, out, "remainder", (other,))
+    r = _binary(RemainderTensor if isinstance(other, Tensor) else Remainder, input, other)
+    return r if out is None else _out(r, out, "remainder", (input, other), warn=2)
 
 
 @method("__rmod__")
@@ -496,7 +523,8 @@ def _rmod(self, other):
 
 @method("fmod")
 def fmod(input, other, *, out=None):
-    return _out(_binary(FmodTensor if isinstance(other, Tensor) else Fmod, input, other), out)
+    r = _binary(FmodTensor if isinstance(other, Tensor) else Fmod, input, other)
+    return r if out is None else _out(r, out, "fmod", (input, other), warn=2)
 
 
 # ---------------------------------------------------------------- casting

@@ -5,6 +5,10 @@ logsumexp, norm, all/any, cumsum/cumprod, count_nonzero, median, mode.
 back over the reduced axes (`_unsqueeze_to`), so formulas read as the math.
 """
 
+__all__ = ["sum", "nansum", "mean", "nanmean", "prod", "max", "min", "amax", "amin", "aminmax",
+           "argmax", "argmin", "var", "std", "var_mean", "std_mean", "logsumexp", "norm", "all",
+           "any", "count_nonzero", "cumsum", "cumprod", "cummax", "median", "mode"]
+
 import collections
 import math
 
@@ -15,22 +19,43 @@ from .._tensor import Tensor, _dim, _wrap
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ._util import dims, method
+from .inplace import _cast_error, _out
 
 _ndarray = np.ndarray
 _enabled = _gm._enabled
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])
 
 
-def _ret(name):
-    cls = type(name, (values_indices,), {"__module__": "torch.return_types"})
-    cls.__repr__ = lambda self: (f"torch.return_types.{name}(\nvalues={self.values!r},\n"
-                                 f"indices={self.indices!r})")
+def _ret(name, base=values_indices):
+    cls = type(name, (base,), {"__module__": "torch.return_types", "__slots__": ()})
+    cls.__repr__ = lambda self: f"torch.return_types.{name}(\n" + ",\n".join(
+        f"{f}={v!r}" for f, v in zip(self._fields, self)) + ")"
     return cls
 
 
 _max_t, _min_t, _sort_t, _topk_t = _ret("max"), _ret("min"), _ret("sort"), _ret("topk")
 _median_t, _mode_t, _kth_t = _ret("median"), _ret("mode"), _ret("kthvalue")
-_aminmax_t = collections.namedtuple("aminmax", ["min", "max"])
+_aminmax_t = _ret("aminmax", collections.namedtuple("aminmax", ["min", "max"]))
+_OUT_T = {}
+
+
+def _tuple_out(r, out, name, check=None):
+    """(values, indices) written into out=(values, indices); torch names the result type
+    `<op>_out`. `check(values_dtype, indices_dtype)` raises the kernel's own dtype error."""
+    if not isinstance(out, (tuple, list)):
+        raise TypeError(f"{name}(): argument 'out' must be tuple of Tensors, not "
+                        f"{type(out).__name__}")
+    if check is not None and len(out) == 2:
+        check(out[0].dtype, out[1].dtype)
+    v, i = _out(tuple(r), out, name, exact=True)
+    cls = _OUT_T.get(name)
+    if cls is None:
+        cls = _OUT_T[name] = _ret(name + "_out", r.__class__.__bases__[0])
+    return cls(v, i)
+
+
+def _legacy_name(dt):
+    return dt._legacy[:-6]
 
 
 def _unsqueeze_to(g, axes, keepdim, shape):
@@ -105,7 +130,9 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None):
         return builtins.sum(input) if dim is None else builtins.sum(input, dim)
     if dim is None and axis is not None:
         dim = axis
-    if dim is None and dtype is None and out is None and input.dtype.is_floating_point and not (
+    if out is not None:  # computed in out's dtype unless dtype= names another (refused)
+        return _out(sum(input, dim, keepdim, dtype=dtype or out.dtype), out, exact=True)
+    if dim is None and dtype is None and input.dtype.is_floating_point and not (
             _enabled[0] and input._rg) and input._data.__class__ is _ndarray and \
             input.dtype is not D.float16:
         r = np.add.reduce(input._data, axis=None, keepdims=keepdim)  # nothing to record
@@ -120,7 +147,10 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None):
 
 
 @method("nansum")
-def nansum(input, dim=None, keepdim=False, *, dtype=None):
+def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    if out is not None:
+        _nansum_kernel(input, out)
+        return _out(nansum(input, dim, keepdim, dtype=dtype or out.dtype), out, exact=True)
     r = sum(input.masked_fill(input.isnan(), 0), dim, keepdim, dtype=dtype)
     if r.grad_fn is not None:
         r.grad_fn._name = "NansumBackward0"
@@ -148,6 +178,12 @@ class Mean(Op):
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None):
     if dim is None and axis is not None:
         dim = axis
+    if out is not None:  # a float mean is computed in out's dtype, which it must cast to
+        if dtype is None and (input.dtype.is_floating_point or input.dtype.is_complex):
+            if not D.can_cast(input.dtype, out.dtype):
+                raise _cast_error(input.dtype, out.dtype)
+            dtype = out.dtype
+        return _out(mean(input, dim, keepdim, dtype=dtype), out, exact=True)
     if dtype is not None:
         input = input.to(dtype)
     if not (input.dtype.is_floating_point or input.dtype.is_complex):
@@ -163,8 +199,27 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None):
     return r
 
 
+def _nansum_kernel(input, out):
+    """A float nansum into an integer out= reaches a kernel torch does not build."""
+    if (input.dtype.is_floating_point or input.dtype.is_complex) and not (
+            out.dtype.is_floating_point or out.dtype.is_complex):
+        raise NotImplementedError(f"\"nansum_cpu\" not implemented for "
+                                  f"'{_legacy_name(out.dtype)}'")
+
+
 @method("nanmean")
-def nanmean(input, dim=None, keepdim=False):
+def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
+                           f"but got {_legacy_name(input.dtype)}")
+    if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
+        raise RuntimeError("nanmean(): could not infer output dtype. Optional dtype must be "
+                           f"either a floating point or complex dtype. Got: {_legacy_name(dtype)}")
+    if out is not None:
+        _nansum_kernel(input, out)
+        return _out(nanmean(input, dim, keepdim, dtype=dtype or out.dtype), out, exact=True)
+    if dtype is not None:
+        input = input.to(dtype)
     keep = ~input.isnan()
     return sum(input.masked_fill(~keep, 0), dim, keepdim) / sum(keep, dim, keepdim)
 
@@ -203,7 +258,9 @@ def cat_(ts, d):
 
 
 @method("prod")
-def prod(input, dim=None, keepdim=False, *, dtype=None):
+def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    if out is not None:
+        return _out(prod(input, dim, keepdim, dtype=dtype or out.dtype), out, exact=True)
     axis = None if dim is None else _dim(dim, input._data.ndim)
     r = Prod.apply(input, axis, keepdim, _acc_dtype(input, dtype))
     if dim is not None and r.grad_fn is not None:
@@ -283,13 +340,32 @@ def _maxmin(input, dim, keepdim, other, is_max):
     return (_max_t if is_max else _min_t)(v, i)
 
 
+def _maxmin_out(input, dim, keepdim, out, is_max):
+    name = "max" if is_max else "min"
+    if isinstance(dim, Tensor):
+        from .pointwise import maximum, minimum
+        return (maximum if is_max else minimum)(input, dim, out=out)
+    if dim is None:
+        if not D.can_cast(input.dtype, out.dtype):
+            raise RuntimeError(
+                "Expected canCast( typeMetaToScalarType(self.dtype()), typeMetaToScalarType("
+                "out.dtype())) to be true, but got false.  (Could this error message be "
+                "improved?  If so, please report an enhancement request to PyTorch.)")
+        return _out(_maxmin(input, dim, keepdim, None, is_max), out, name)
+    return _tuple_out(_maxmin(input, dim, keepdim, None, is_max), out, name)
+
+
 @method("max")
 def max(input, dim=None, keepdim=False, *, out=None):
+    if out is not None:
+        return _maxmin_out(input, dim, keepdim, out, True)
     return _maxmin(input, dim, keepdim, None, True)
 
 
 @method("min")
 def min(input, dim=None, keepdim=False, *, out=None):
+    if out is not None:
+        return _maxmin_out(input, dim, keepdim, out, False)
     return _maxmin(input, dim, keepdim, None, False)
 
 
@@ -317,13 +393,26 @@ def _amax(input, dim, keepdim, is_max, name):
     return AMax.apply(input, axes or None, keepdim, is_max)
 
 
+def _same_as_input(input, out):
+    if out.dtype is not input.dtype:
+        raise RuntimeError("Expected the dtype for input and out to match, but got "
+                           f"{_legacy_name(input.dtype)} for input's dtype and "
+                           f"{_legacy_name(out.dtype)} for out's dtype.")
+
+
 @method("amax")
-def amax(input, dim=(), keepdim=False):
+def amax(input, dim=(), keepdim=False, *, out=None):
+    if out is not None:
+        _same_as_input(input, out)
+        return _out(amax(input, dim, keepdim), out)
     return _amax(input, dim, keepdim, True, "amax")
 
 
 @method("amin")
-def amin(input, dim=(), keepdim=False):
+def amin(input, dim=(), keepdim=False, *, out=None):
+    if out is not None:
+        _same_as_input(input, out)
+        return _out(amin(input, dim, keepdim), out)
     r = _amax(input, dim, keepdim, False, "amin")
     if r.grad_fn is not None:
         r.grad_fn._name = "AminBackward0"
@@ -331,7 +420,9 @@ def amin(input, dim=(), keepdim=False):
 
 
 @method("aminmax")
-def aminmax(input, *, dim=None, keepdim=False):
+def aminmax(input, *, dim=None, keepdim=False, out=None):
+    if out is not None:
+        return _tuple_out(aminmax(input, dim=dim, keepdim=keepdim), out, "aminmax")
     if dim is None and 0 in input._data.shape:
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
                            "operation has no identity.")
@@ -355,7 +446,9 @@ def _check_arg(input, dim, name):
 
 
 @method("argmax")
-def argmax(input, dim=None, keepdim=False):
+def argmax(input, dim=None, keepdim=False, *, out=None):
+    if out is not None:
+        return _out(argmax(input, dim, keepdim), out, exact=True)
     _check_arg(input, dim, "argmax")
     x = input._data
     if dim is None:
@@ -367,7 +460,9 @@ def argmax(input, dim=None, keepdim=False):
 
 
 @method("argmin")
-def argmin(input, dim=None, keepdim=False):
+def argmin(input, dim=None, keepdim=False, *, out=None):
+    if out is not None:
+        return _out(argmin(input, dim, keepdim), out, exact=True)
     _check_arg(input, dim, "argmin")
     x = input._data
     if dim is None:
@@ -394,7 +489,10 @@ def _var_args(dim, unbiased, keepdim, correction):
 
 
 @method("var")
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    if out is not None:
+        return _out(var(_in_out_dtype(input, dim, out), dim, unbiased, keepdim,
+                        correction=correction), out)
     if not (input.dtype.is_floating_point or input.dtype.is_complex):
         raise RuntimeError("std and var only support floating point and complex dtypes")
     dim, c, keepdim = _var_args(dim, unbiased, keepdim, correction)
@@ -408,12 +506,23 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return r
 
 
+def _in_out_dtype(input, dim, out):
+    """torch reduces a float input along dims in a wider float out='s dtype."""
+    if dim is None or isinstance(dim, bool) or not input.dtype.is_floating_point or \
+            not out.dtype.is_floating_point or out.dtype.itemsize <= input.dtype.itemsize:
+        return input
+    return input.to(out.dtype)
+
+
 def builtins_max(a, b):
     return a if a > b else b
 
 
 @method("std")
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    if out is not None:
+        return _out(std(_in_out_dtype(input, dim, out), dim, unbiased, keepdim,
+                        correction=correction), out)
     return StdSqrt.apply(var(input, dim, unbiased, keepdim, correction=correction))
 
 
@@ -442,7 +551,14 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 @method("logsumexp")
-def logsumexp(input, dim, keepdim=False):
+def logsumexp(input, dim, keepdim=False, *, out=None):
+    if out is not None:
+        if not (out.dtype.is_floating_point or out.dtype.is_complex):
+            raise RuntimeError("logsumexp(): Expected floating point type for result tensor, but "
+                               f"got: {_legacy_name(out.dtype)}")
+        if input.dtype.is_floating_point and out.dtype.is_floating_point:
+            input = input.to(out.dtype)  # torch sums and logs in the result's dtype
+        return _out(logsumexp(input, dim, keepdim), out)
     axes = _axes(input, dim)
     if not input.dtype.is_floating_point:
         input = input.to(D.get_default_dtype())
@@ -485,7 +601,10 @@ class VectorNorm(Op):
 
 
 @method("norm")
-def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    if out is not None:
+        return _out(norm(input, p, dim, keepdim, dtype=dtype), out, "linalg_vector_norm",
+                    exact=True)
     if dtype is not None:
         input = input.to(dtype)
     if not (input.dtype.is_floating_point or input.dtype.is_complex):
@@ -536,8 +655,17 @@ def _empty_inf_norm(input, p, dim, keepdim):
     return r.amax(dim, keepdim) if p > 0 else r.amin(dim, keepdim)
 
 
+def _logical_out(r, out, name):
+    if out.dtype is not D.bool_ and out.dtype is not r.dtype:
+        raise RuntimeError(f"{name} only supports bool tensor for result, got: "
+                           f"{_legacy_name(out.dtype)}")
+    return _out(r if r.dtype is out.dtype else r.bool(), out, name)
+
+
 @method("all")
-def all(input, dim=None, keepdim=False):
+def all(input, dim=None, keepdim=False, *, out=None):
+    if out is not None:
+        return _logical_out(all(input, dim, keepdim), out, "all")
     x = input._data
     axes = _axes(input, dim)
     return _wrap(np.all(x, axis=axes, keepdims=keepdim) if input.dtype is not D.uint8 else
@@ -545,7 +673,9 @@ def all(input, dim=None, keepdim=False):
 
 
 @method("any")
-def any(input, dim=None, keepdim=False):
+def any(input, dim=None, keepdim=False, *, out=None):
+    if out is not None:
+        return _logical_out(any(input, dim, keepdim), out, "any")
     x = input._data
     axes = _axes(input, dim)
     return _wrap(np.any(x, axis=axes, keepdims=keepdim) if input.dtype is not D.uint8 else
@@ -575,6 +705,11 @@ class Cumsum(Op):
 
 @method("cumsum")
 def cumsum(input, dim, *, dtype=None, out=None):
+    if out is not None:
+        return _out(cumsum(input, dim, dtype=dtype or out.dtype), out, inputs=(input,),
+                    exact=True)
+    if dtype is D.bool_:
+        raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
     d = _dim(dim, input._data.ndim)
     return Cumsum.apply(input, d, _acc_dtype(input, dtype))
 
@@ -615,12 +750,29 @@ class Cumprod(Op):
 
 @method("cumprod")
 def cumprod(input, dim, *, dtype=None, out=None):
+    if out is not None:
+        return _out(cumprod(input, dim, dtype=dtype or out.dtype), out, inputs=(input,),
+                    exact=True)
+    if dtype is D.bool_:
+        raise NotImplementedError("\"cumprod_out_cpu\" not implemented for 'Bool'")
     d = _dim(dim, input._data.ndim)
     return Cumprod.apply(input, d, _acc_dtype(input, dtype))
 
 
+def _scan_dtypes(input):
+    """cummax/cummin's own wording for an out= of the wrong dtype."""
+    def check(vd, id_):
+        for want, got in ((input.dtype, vd), (D.int64, id_)):
+            if want is not got:
+                raise RuntimeError(f"expected scalar_type {_legacy_name(want)} but found "
+                                   f"{_legacy_name(got)}")
+    return check
+
+
 @method("cummax")
-def cummax(input, dim):
+def cummax(input, dim, *, out=None):
+    if out is not None:
+        return _tuple_out(cummax(input, dim), out, "cummax", _scan_dtypes(input))
     x = input._data
     d = _dim(dim, x.ndim)
     v = np.maximum.accumulate(x, axis=d)
@@ -629,8 +781,26 @@ def cummax(input, dim):
     return _ret("cummax")(_wrap(v), _wrap(i.astype(np.int64)))
 
 
+def _median_dtypes(input):
+    def check(vd, id_):
+        if vd is not input.dtype:
+            raise RuntimeError(
+                "Expected tensor for 'values' to have the same type as tensor for argument #2 "
+                f"'self'; but type torch.{vd._legacy} does not equal torch.{input.dtype._legacy} "
+                "(while checking arguments for median)")
+        if id_ is not D.int64:
+            raise RuntimeError("Expected tensor for argument #1 'indices' to have scalar type "
+                               f"Long; but got torch.{id_._legacy} instead (while checking "
+                               "arguments for median)")
+    return check
+
+
 @method("median")
-def median(input, dim=None, keepdim=False):
+def median(input, dim=None, keepdim=False, *, out=None):
+    if out is not None:
+        if dim is None:
+            raise TypeError('median() missing 1 required positional arguments: "dim"')
+        return _tuple_out(median(input, dim, keepdim), out, "median", _median_dtypes(input))
     if dim is None:
         flat = input.reshape(-1)
         s = flat.sort().values
@@ -647,8 +817,19 @@ def median(input, dim=None, keepdim=False):
     return _median_t(v, i)
 
 
+def _mode_dtypes(input):
+    def check(vd, id_):
+        for want, got, what in ((input.dtype, vd, "values"), (D.int64, id_, "indices")):
+            if want is not got:
+                raise RuntimeError(f"expected scalar type '{_legacy_name(want)}' but got "
+                                   f"'{_legacy_name(got)}' for {what} output")
+    return check
+
+
 @method("mode")
-def mode(input, dim=-1, keepdim=False):
+def mode(input, dim=-1, keepdim=False, *, out=None):
+    if out is not None:
+        return _tuple_out(mode(input, dim, keepdim), out, "mode", _mode_dtypes(input))
     x = input._data
     d = _dim(dim, x.ndim)
     xs = np.moveaxis(x, d, -1)

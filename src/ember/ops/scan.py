@@ -3,13 +3,15 @@ cumsum_/cumprod_. cumsum, cumprod and cummax live in reduce.py; these sit beside
 that file stays small. Each primitive's gradient is written beside its forward.
 """
 
+__all__ = ["cummin", "logcumsumexp", "diff"]
+
 import numpy as np
 
 from .._tensor import Tensor, _dim, _wrap
 from ..autograd.function import Op
 from ._util import method
-from .inplace import _unary_inplace
-from .reduce import _ret, cumprod, cumsum
+from .inplace import _out, _unary_inplace
+from .reduce import _legacy_name, _ret, _scan_dtypes, _tuple_out, cumprod, cumsum
 
 _cummin_t = _ret("cummin")
 
@@ -38,7 +40,9 @@ class Cummin(Op):
 
 
 @method("cummin")
-def cummin(input, dim):
+def cummin(input, dim, *, out=None):
+    if out is not None:
+        return _tuple_out(cummin(input, dim), out, "cummin", _scan_dtypes(input))
     d = _dim(dim, input.dim())
     v, i = Cummin.apply(input, d)
     return _cummin_t(v, i)
@@ -68,7 +72,12 @@ class Logcumsumexp(Op):
 
 
 @method("logcumsumexp")
-def logcumsumexp(input, dim):
+def logcumsumexp(input, dim, *, out=None):
+    if out is not None:
+        if out.dtype is not input.dtype:
+            raise RuntimeError(f"expected scalar_type {_legacy_name(input.dtype)} but found "
+                               f"{_legacy_name(out.dtype)}")
+        return _out(logcumsumexp(input, dim), out, inputs=(input,))
     if not input.dtype.is_floating_point and not input.dtype.is_complex:
         raise NotImplementedError("\"logcumsumexp_out_cpu\" not implemented for "
                                   f"'{input.dtype._legacy[:-6]}'")
@@ -76,7 +85,9 @@ def logcumsumexp(input, dim):
 
 
 @method("diff")
-def diff(input, n=1, dim=-1, prepend=None, append=None):
+def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
+    if out is not None:
+        return _out(diff(input, n, dim, prepend, append), out, inputs=(input,), warn=2)
     if input.dim() == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
     if n < 0:

@@ -5,6 +5,8 @@ tensor bounds, ClampMin/ClampMax for the one-sided forms), so those are subclass
 only in `_name` or backward.
 """
 
+__all__ = ["where", "clamp", "clip", "clamp_min", "clamp_max", "lerp"]
+
 import numpy as np
 
 from .. import _dtype as D
@@ -49,7 +51,9 @@ def where(condition, input=None, other=None, *, out=None):
             raise RuntimeError("where expected condition to be a boolean tensor, but got a "
                                f"tensor with dtype {D._BY_NP[c.dtype]._legacy[:-6]}")
         c = c.astype(bool)
-    return _out(Where.run((None, input, other), (c, x, y), {}), out)
+    r = Where.run((None, input, other), (c, x, y), {})
+    return r if out is None else _out(r, out, inputs=(condition, input, other),
+                                      exact="Expected out type to be {result} but got {out}")
 
 
 class Clamp(Op):
@@ -118,7 +122,14 @@ class ClampMaxTensor(ClampTensor):
 
 @method("clamp", "clip")
 def clamp(input, min=None, max=None, *, out=None):
-    return _out(_clamp(input, min, max, (Clamp, ClampTensor)), out)
+    r = _clamp(input, min, max, (Clamp, ClampTensor))
+    return r if out is None else _clamp_out(r, out, (input, min, max), "clamp")
+
+
+def _clamp_out(r, out, inputs, name):
+    if any(isinstance(v, Tensor) for v in inputs[1:]):
+        return _out(r, out, name, inputs, warn=2)  # the tensor-bound kernels cast
+    return _out(r, out, name, inputs, exact="Found dtype {out} but expected {result}")
 
 
 def _clamp(input, lo, hi, classes):
@@ -150,13 +161,15 @@ clip = clamp
 
 
 @method("clamp_min")
-def clamp_min(input, min):
-    return _clamp(input, min, None, (ClampMin, ClampMinTensor))
+def clamp_min(input, min, *, out=None):
+    r = _clamp(input, min, None, (ClampMin, ClampMinTensor))
+    return r if out is None else _clamp_out(r, out, (input, min), "clamp_min")
 
 
 @method("clamp_max")
-def clamp_max(input, max):
-    return _clamp(input, None, max, (ClampMax, ClampMaxTensor))
+def clamp_max(input, max, *, out=None):
+    r = _clamp(input, None, max, (ClampMax, ClampMaxTensor))
+    return r if out is None else _clamp_out(r, out, (input, max), "clamp_max")
 
 
 class Lerp(Op):
@@ -192,9 +205,10 @@ def lerp(input, end, weight, *, out=None):
     cls = LerpTensor if isinstance(weight, Tensor) else Lerp
     w = weight._data if isinstance(weight, Tensor) else dt.np.type(weight)
     try:
-        return _out(cls.run((input, end, weight), (input._data, end._data, w), {}), out)
+        r = cls.run((input, end, weight), (input._data, end._data, w), {})
     except ValueError as e:
         raise broadcast_error(input._data, end._data) from e
+    return r if out is None else _out(r, out, inputs=(input, end, weight), warn=2)
 
 
 for _name, _fn in (("clamp_", clamp), ("clip_", clamp), ("clamp_min_", clamp_min),

@@ -4,6 +4,18 @@ float dtype), plus round (decimals), positive and nan_to_num. Every op also gets
 `op_` method, which runs on a clone while recording when backward reads x.
 """
 
+# ruff: noqa: F822 (most names below are made by _make_unary from the `_UNARY` table)
+__all__ = ["polygamma", "abs", "abs_", "neg", "neg_", "exp", "exp_", "exp2", "exp2_", "expm1",
+           "expm1_", "log", "log_", "log2", "log2_", "log10", "log10_", "log1p", "log1p_", "sqrt",
+           "sqrt_", "rsqrt", "rsqrt_", "sin", "sin_", "cos", "cos_", "tan", "tan_", "asin",
+           "asin_", "acos", "acos_", "atan", "atan_", "sinh", "sinh_", "cosh", "cosh_", "tanh",
+           "tanh_", "asinh", "asinh_", "acosh", "acosh_", "atanh", "atanh_", "sigmoid", "sigmoid_",
+           "relu", "relu_", "reciprocal", "reciprocal_", "erf", "erf_", "erfc", "erfc_", "erfinv",
+           "sign", "sgn", "floor", "floor_", "ceil", "ceil_", "trunc", "trunc_", "frac", "frac_",
+           "logit", "logit_", "lgamma", "digamma", "i0", "i0_", "sinc", "sinc_", "deg2rad",
+           "deg2rad_", "rad2deg", "rad2deg_", "negative", "absolute", "arcsin", "arccos", "arctan",
+           "arcsinh", "arccosh", "arctanh", "fix", "positive", "round", "nan_to_num", "conj"]
+
 import math
 
 import numpy as np
@@ -161,7 +173,8 @@ def polygamma(n, input, *, out=None):
         raise RuntimeError("polygamma(n, x) does not support negative n.")
     if not input.dtype.is_floating_point:
         input = _cast(input, D.get_default_dtype())
-    return _out(Polygamma.run((None, input), (n, input._data), {}), out)
+    r = Polygamma.run((None, input), (n, input._data), {})
+    return r if out is None else _out(r, out, "polygamma", (input,), warn=2)
 
 
 def _polygamma_method(self, n):
@@ -187,8 +200,17 @@ _ARRAY_BWD = {
 }
 
 
+# how torch's out= kernels differ: these require out's dtype to be the result's, logit warns
+# once on resize, relu takes no out=
+_OUT_EXACT = frozenset(("abs", "neg", "sign", "sgn", "floor", "ceil", "trunc", "frac"))
+_FOUND = "Found dtype {out} but expected {result}"
+_NOKW = {}
+
+
 def _make_unary(name, fwd, bwd, reads, floating):
     fast = _ARRAY_BWD.get(name)
+    exact = _FOUND if name in _OUT_EXACT else False
+    warn = 1 if name == "logit" else 2
 
     def backward(ctx, g):
         x = ctx.saved_tensors[0] if reads == "x" else None
@@ -210,8 +232,11 @@ def _make_unary(name, fwd, bwd, reads, floating):
         if floating and not input.dtype.is_floating_point and not input.dtype.is_complex:
             input = _cast(input, D.get_default_dtype())
         r = cls.run((input,), (input._data,), {})
-        return r if out is None else _out(r, out)
+        return r if out is None else _out(r, out, name, (input,), exact, warn)
 
+    if name == "relu":
+        def op(input):  # noqa: F811 - torch.relu takes no out=
+            return cls.run((input,), (input._data,), _NOKW)
     inplace = _unary_inplace(op, reads == "x")
 
     def op_(self):
@@ -276,8 +301,10 @@ class RoundDecimals(Round):
 @method("round")
 def round(input, *, decimals=0, out=None):
     if decimals == 0:
-        return _out(Round.run((input,), (input._data,), {}), out)
-    return _out(RoundDecimals.run((input, None), (input._data, decimals), {}), out)
+        r = Round.run((input,), (input._data,), {})
+    else:
+        r = RoundDecimals.run((input, None), (input._data, decimals), {})
+    return r if out is None else _out(r, out, "round", (input,), _FOUND)
 
 
 class NanToNum(Op):
@@ -295,11 +322,14 @@ class NanToNum(Op):
 @method("nan_to_num")
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     if not input.dtype.is_floating_point:
-        return _out(input.clone(), out)
-    fi = np.finfo(input.dtype.np)
-    pos = fi.max if posinf is None else posinf
-    low = fi.min if neginf is None else neginf
-    return _out(NanToNum.apply(input, nan, pos, low), out)
+        r = input.clone()
+    else:
+        fi = np.finfo(input.dtype.np)
+        pos = fi.max if posinf is None else posinf
+        low = fi.min if neginf is None else neginf
+        r = NanToNum.apply(input, nan, pos, low)
+    return r if out is None else _out(r, out, "nan_to_num", (input,), exact=(
+        "nan_to_num: dtype of out: {out} should be same as input: {result}"))
 
 
 @method("conj", "conj_physical", "resolve_conj", "resolve_neg")
