@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from .. import _dtype as D
 from .._tensor import _check_inplace
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
@@ -136,9 +137,18 @@ def _make_act(name, grad_name, fwd, bwd):
 _ACT_OPS = {name: _make_act(name, *spec) for name, spec in _ACT.items()}
 
 
+_KERNELS = {"gelu": "GeluKernelImpl", "softshrink": "softshrink_check",
+            "logsigmoid": "log_sigmoid_cpu"}  # torch's kernel names, for its dtype error
+
+
 def _act(name, input, params=(), inplace=False):
-    if not input.dtype.is_floating_point:
-        raise RuntimeError(f"\"{name}_cpu\" not implemented for '{input.dtype._legacy[:-6]}'")
+    if not input.dtype.is_floating_point and not (
+            name in ("threshold", "hardtanh") and input.dtype is not D.bool_):
+        kernel = _KERNELS.get(name, f"{name}_cpu")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for "
+                                  f"'{input.dtype._legacy[:-6]}'")
+    if not input.dtype.is_floating_point:  # integral: torch casts the limits toward zero
+        params = tuple(int(v) for v in params)
     op = _ACT_OPS[name]
     if not inplace:
         return op.run((input,), (input._data,), {"params": params})
@@ -202,6 +212,10 @@ def mish(input, inplace=False):
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    if input.dtype is D.bool_:
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if input.dtype is D.uint8 and (int(min_val) < 0 or int(max_val) < 0):
+        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
     return _act("hardtanh", input, (float(min_val), float(max_val)), inplace)
 
 

@@ -595,7 +595,11 @@ def _pad_index(n, lo, hi, mode):
         return np.where(j >= n, 2 * (n - 1) - j, j)
     if mode == "replicate":
         return np.clip(j, 0, n - 1)
-    return j % n  # circular
+    # circular, as torch's: crop the negative pads first, then wrap around what is left (where
+    # nothing is left torch reads memory it never wrote; ember reads the first element)
+    m = n + min(lo, 0) + min(hi, 0)
+    j = np.arange(-max(lo, 0), m + max(hi, 0))
+    return (j % m if m > 0 else j * 0) + max(-lo, 0)
 
 
 class Pad(Op):
@@ -643,6 +647,12 @@ class PadGrad(Op):
             ax = lead + i
             n = shape[ax]
             idx = _pad_index(n, lo, hi, mode)
+            if lo < 0 or hi < 0:  # a crop too: every output index adds into its source
+                gm = xp.moveaxis(g, ax, 0)
+                acc = xp.zeros((n,) + gm.shape[1:], g.dtype)
+                xp.add.at(acc, xp.asarray(idx), gm)
+                g = xp.ascontiguousarray(xp.moveaxis(acc, 0, ax))
+                continue
             pre = (slice(None),) * ax
             acc = g[pre + (slice(lo, lo + n),)].copy()
             for j in itertools.chain(range(lo), range(lo + n, lo + n + hi)):
@@ -670,7 +680,9 @@ def pad(input, pad, mode="constant", value=None):
                            f"dimension but got padding length {len(pad)} and input of "
                            f"dimension {input.dim()}")
     pairs = tuple((pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2))[::-1]
+    shape = tuple(input.shape)
     if mode == "constant":
+        _check_crop(shape, pairs)
         return Pad.apply(input, pairs, mode, 0 if value is None else value)
     if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
@@ -678,12 +690,65 @@ def pad(input, pad, mode="constant", value=None):
     if input.dim() not in (n + 1, n + 2) or n > 3:
         raise NotImplementedError(f"Padding size {len(pad)} is not supported for "
                                   f"{input.dim()}D input tensor.\n{_PAD_HELP}")
-    lead = input.dim() - n
-    for i, (lo, hi) in enumerate(pairs):
-        size = input.shape[lead + i]
-        if mode == "reflect" and (lo >= size or hi >= size):
-            raise RuntimeError(
-                f"Argument #4: Padding size should be less than the corresponding input "
-                f"dimension, but got: padding ({lo}, {hi}) at dimension {lead + i} of input "
-                f"{_sz(input.shape)}")
+    if mode == "circular":
+        _check_circular(shape, pairs)
+    else:
+        _check_border_pad(shape, pairs, mode)
     return Pad.apply(input, pairs, mode, 0)
+
+
+def _check_crop(shape, pairs):
+    """torch crops a negative constant pad with narrow(), which refuses a negative length."""
+    lead = len(shape) - len(pairs)
+    for n, (lo, hi) in zip(shape[lead:], pairs):
+        for p in (lo, hi):
+            if p < 0:
+                n += p
+                if n < 0:
+                    raise RuntimeError("narrow(): length must be non-negative.")
+
+
+def _check_circular(shape, pairs):
+    lead = len(shape) - len(pairs)
+    for n, (lo, hi) in zip(shape[lead:], pairs):
+        if lo > n or hi > n:
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        if n + lo + hi < 0:
+            raise RuntimeError("Negative padding value is resulting in an empty dimension")
+
+
+def _check_border_pad(shape, pairs, mode):
+    """torch's checks of reflection / replication padding, in torch's order and words (the
+    size check of a 2-d or 3-d pad passes while any output dim is positive)."""
+    nd = len(pairs)
+    if not all(shape[len(shape) == nd + 2:]):
+        raise RuntimeError(f"Expected {nd + 1}D or {nd + 2}D (batch mode) tensor with possibly 0 "
+                           "batch size and other non-zero dimensions for input, but got: "
+                           f"{_sz(shape)}")
+    lead = len(shape) - nd
+    S = shape[lead:]
+    if mode == "reflect":
+        for i in reversed(range(nd)):  # W first, as torch
+            lo, hi = pairs[i]
+            if lo >= S[i] or hi >= S[i]:
+                raise RuntimeError(
+                    f"Argument #{4 + 2 * (nd - 1 - i)}: Padding size should be less than the "
+                    f"corresponding input dimension, but got: padding ({lo}, {hi}) at dimension "
+                    f"{lead + i} of input {_sz(shape)}")
+    out = tuple(n + lo + hi for n, (lo, hi) in zip(S, pairs))
+    if all(o < 1 for o in out):
+        names = "DHW"[3 - nd:]
+        if nd == 1:
+            sizes = f"W: {S[0]})"
+        elif nd == 2:
+            sizes = f"H: {S[0]}, W: {S[1]}{' ' if mode == 'replicate' else ''})"
+        else:
+            sizes = f"D: {S[0]} H: {S[1]}, W: {S[2]})"
+        raise RuntimeError(f"input ({sizes} is too small. Calculated output "
+                           + " ".join(f"{a}: {o}" for a, o in zip(names, out)))
+    neg = [o for o in out if o < 0]
+    if neg:
+        if nd == 2 and mode == "reflect":
+            raise RuntimeError("numel: integer multiplication overflow")
+        raise RuntimeError(f"Trying to create tensor with negative dimension {neg[0]}: "
+                           f"{_sz(shape[:lead] + out)}")

@@ -57,8 +57,8 @@ def _reduce(loss, reduction, name=None):
     return loss
 
 
-def _size_warning(input, target):
-    if target.shape != input.shape:
+def _size_warning(input, target, warn=True):
+    if warn and target.shape != input.shape:
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
                       f"({input.shape}). This will likely lead to incorrect results due to "
                       "broadcasting. Please ensure they have the same size.", stacklevel=3)
@@ -282,17 +282,70 @@ def _cross_entropy_smoothed(input, target, weight, ignore_index, reduction, eps)
 
 
 # ---------------------------------------------------------------- regression losses
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """Matches torch.nn.functional.l1_loss: |x - y|."""
-    reduction = _resolve(size_average, reduce, reduction)
-    x, y = _size_warning(input, target)
-    return _reduce((x - y).abs(), reduction)
+def _kernel_inputs(input, target, kernel):
+    """input and target broadcast (warned already), for a loss that torch computes in one fused
+    kernel: its dtype is the promoted one (a bool operand is promoted, not subtracted), and an
+    integral one has no kernel."""
+    x, y = _size_warning(input, target, warn=False)
+    dt = D.promote_types(x.dtype, y.dtype)
+    if not (dt.is_floating_point or dt.is_complex):
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{dt._legacy[:-6]}\'')
+    return (x if x.dtype is dt else x.to(dt)), (y if y.dtype is dt else y.to(dt))
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """Matches torch.nn.functional.mse_loss: (x - y)^2."""
-    reduction = _resolve(size_average, reduce, reduction)
-    x, y = _size_warning(input, target)
+class _BackwardError(Op):
+    """Identity whose backward raises torch's error where torch's backward kernel refuses what
+    its forward took (e.g. operands of two dtypes that the forward promoted)."""
+
+    def forward(ctx, x, msg, name):
+        ctx.msg, ctx._name = msg, name
+        return x
+
+    def backward(ctx, grad):
+        raise RuntimeError(ctx.msg)
+
+
+def _weighted(loss, weight, input, reduction):
+    """torch's weighted l1 / mse loss: the weighted mean divides by the weights' sum."""
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    loss = loss * weight
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "mean":
+        return loss.sum() / weight.sum()
+    raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', "
+                     "'sum'.")
+
+
+def _warn_then_reduction(input, target, size_average, reduce, reduction):
+    """torch's order: the size warning, then the legacy-argument one."""
+    if target.shape != input.shape:
+        _size_warning(input, target)
+    if size_average is not None or reduce is not None:
+        return _legacy_reduction(size_average, reduce)
+    return reduction
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Matches torch.nn.functional.l1_loss: |x - y| (optionally weighted)."""
+    reduction = _warn_then_reduction(input, target, size_average, reduce, reduction)
+    x, y = _size_warning(input, target, warn=False)
+    if weight is not None:
+        return _weighted((x - y).abs(), weight, input, reduction)
+    return _reduce((x - y).abs(), _resolve(None, None, reduction))
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Matches torch.nn.functional.mse_loss: (x - y)^2 (optionally weighted)."""
+    reduction = _warn_then_reduction(input, target, size_average, reduce, reduction)
+    if weight is not None:
+        x, y = _size_warning(input, target, warn=False)
+        return _weighted((x - y).pow(2), weight, input, reduction)
+    reduction = _resolve(None, None, reduction)
+    x, y = _kernel_inputs(input, target, "mse_cpu")
     d = x - y
     return _reduce(d * d, reduction, "MseLossBackward0")
 
@@ -300,31 +353,51 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """Matches torch.nn.functional.smooth_l1_loss: 0.5 d^2 / beta if |d| < beta, else
     |d| - beta / 2."""
-    reduction = _resolve(size_average, reduce, reduction)
+    reduction = _warn_then_reduction(input, target, size_average, reduce, reduction)
+    if beta == 0:
+        x, y = _size_warning(input, target, warn=False)
+        return _reduce((x - y).abs(), _resolve(None, None, reduction))
+    reduction = _resolve(None, None, reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    x, y = _size_warning(input, target)
+    x, y = _kernel_inputs(input, target, "smooth_l1_cpu")
     d = x - y
     z = d.abs()
-    if beta == 0:
-        return _reduce(z, reduction, "SmoothL1LossBackward0")
     return _reduce(where(z < beta, 0.5 * d * d / beta, z - 0.5 * beta), reduction,
                    "SmoothL1LossBackward0")
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
-    """Matches torch.nn.functional.huber_loss: 0.5 d^2 if |d| < delta else delta (|d| - delta/2)."""
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{reduction} is not a valid value for reduction")
+    """Matches torch.nn.functional.huber_loss: 0.5 d^2 if |d| < delta else delta (|d| - delta/2),
+    in the input's dtype (optionally weighted)."""
+    _warn_then_reduction(input, target, None, None, reduction)
+    if weight is None:
+        reduction = _resolve(None, None, reduction)
+    elif weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    dt = D.promote_types(input.dtype, target.dtype)
+    if not D.can_cast(dt, input.dtype):
+        from ..ops.inplace import _cast_error
+        raise _cast_error(dt, input.dtype)
+    x, y = _kernel_inputs(input, target, "huber_cpu")
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    x, y = _size_warning(input, target)
     d = x - y
     z = d.abs()
     loss = where(z < delta, 0.5 * d * d, delta * (z - 0.5 * delta))
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction, "HuberLossBackward0")
+    if loss.dtype is not input.dtype:
+        loss = loss.to(input.dtype)
+    if target.dtype is not input.dtype and loss.requires_grad:
+        loss = _BackwardError.run((loss,), (loss._data,), {
+            "msg": f"Found dtype {target.dtype._legacy[:-6]} but expected "
+                   f"{input.dtype._legacy[:-6]}", "name": "HuberLossBackward0"})
+    if weight is None:
+        return _reduce(loss, reduction, "HuberLossBackward0")
+    loss = loss * weight
+    if reduction in ("none", "sum", "mean"):
+        return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
+    raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', "
+                     "'sum'.")
 
 
 # ---------------------------------------------------------------- binary losses
@@ -366,6 +439,18 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
                          f"size ({input.shape}) is deprecated. Please ensure they have the same "
                          "size.")
+    if weight is not None:
+        from ..ops.shape import broadcast_shapes
+        wshape = tuple(broadcast_shapes(target.shape, weight.shape))
+        if wshape != tuple(input.shape):  # torch multiplies the loss by it in place
+            raise RuntimeError(f"output with shape {list(input.shape)} doesn't match the "
+                               f"broadcast shape {list(wshape)}")
+    if target.dtype is not input.dtype:  # one kernel over input and target: one dtype
+        raise RuntimeError(f"Found dtype {target.dtype._legacy[:-6]} but expected "
+                           f"{input.dtype._legacy[:-6]}")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError("\"binary_cross_entropy\" not implemented for "
+                                  f"'{input.dtype._legacy[:-6]}'")
     xd, td = input._data, target._data
     if not ((xd >= 0) & (xd <= 1)).all():
         raise RuntimeError("all elements of input should be between 0 and 1")
@@ -373,33 +458,111 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise RuntimeError("all elements of target should be between 0 and 1")
     w = None
     if weight is not None:
-        w = np.broadcast_to(weight._data, np.broadcast_shapes(td.shape, weight._data.shape))
-    return _BinaryCrossEntropy.run((input, target), (xd, td.astype(xd.dtype, copy=False)),
-                                   {"w": w, "reduction": reduction})
+        w = np.broadcast_to(weight._data, xd.shape).astype(xd.dtype, copy=False)
+    return _BinaryCrossEntropy.run((input, target), (xd, td), {"w": w, "reduction": reduction})
+
+
+class _BCEWithLogits(Op):
+    """The loss (computed by the caller with torch's in-place steps, so with torch's dtype and
+    shape rules) with torch's own gradients: (sigmoid(x) - t) for x, -x for t (pos_weight:
+    (p t + 1 - t) sigmoid(x) - p t and log_sigmoid(-x) - p log_sigmoid(x))."""
+
+    _name = "BinaryCrossEntropyWithLogitsBackward0"
+    save_inputs = (0, 1)
+
+    def forward(ctx, loss, _t, w, pw, reduction):
+        ctx.w, ctx.pw, ctx.reduction = w, pw, reduction
+        return loss
+
+    def backward(ctx, grad):
+        x, t = ctx.saved_tensors
+        w, pw = ctx.w, ctx.pw
+        need = ctx.needs_input_grad
+        gx = gt = None
+        if need[0]:
+            if pw is None:
+                gx = x.sigmoid() - t
+            else:
+                pt = pw * t
+                gx = (pt + 1 - t) * x.sigmoid() - pt
+        if need[1]:
+            if pw is None:
+                gt = -x
+            else:
+                from .functional import logsigmoid
+                gt = logsigmoid(-x) - logsigmoid(x) * pw
+        out = []
+        for g in (gx, gt):
+            if g is not None:
+                if w is not None:
+                    g = g * w
+                if ctx.reduction == "mean":
+                    g = g / x.numel()
+                g = g * grad
+            out.append(g)
+        return out[0], out[1], None, None, None
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
     """Matches torch.nn.functional.binary_cross_entropy_with_logits:
-    (1 - t) x - log_weight * logsigmoid(x), log_weight = (pos_weight - 1) t + 1."""
+    (1 - t) x - log_weight * logsigmoid(x), log_weight = (pos_weight - 1) t + 1, with torch's
+    in-place steps (so the dtype and shape rules are torch's) and torch's gradients."""
     reduction = _resolve(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
                          f"({input.shape})")
     from .functional import logsigmoid
-    ls = logsigmoid(input)
-    if pos_weight is not None:
-        ls = ls * ((pos_weight - 1) * target + 1)
-    loss = (1 - target) * input - ls
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction, "BinaryCrossEntropyWithLogitsBackward0")
+    with _gm.no_grad():
+        ls = logsigmoid(input)
+        if target.dtype is D.bool_:  # torch's 1 - target, with the scalar as a bool
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                               "supported. Use the `^` or `logical_xor()` operator instead.")
+        if pos_weight is not None:
+            ls = ls.mul_((pos_weight - 1).mul(target).add_(1))
+        loss = (1 - target).mul_(input).sub_(ls)
+        if weight is not None:
+            loss = loss.mul_(weight)
+        loss = _reduce(loss, reduction)
+    return _BCEWithLogits.run((input, target), (loss._data, None), {
+        "w": weight, "pw": pos_weight, "reduction": reduction})
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """Matches torch.nn.functional.soft_margin_loss: log(1 + exp(-y x))."""
+    """Matches torch.nn.functional.soft_margin_loss: log(1 + exp(-y x)), in the input's dtype
+    and shape (torch writes each step into -input in place)."""
     reduction = _resolve(size_average, reduce, reduction)
-    return _reduce((-input * target).exp().log1p(), reduction)
+    if target.requires_grad and _enabled[0]:
+        raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect "
+                           "to argument 'target'. This input cannot have requires_grad True.")
+    neg = -input
+    _check_into(neg, target)
+    if not neg.dtype.is_floating_point:  # exp_ of an integral tensor in place
+        from ..ops.inplace import _cast_error
+        raise _cast_error(D.get_default_dtype(), neg.dtype)
+    loss = (neg * target).exp().log1p()
+    if loss.dtype is not input.dtype:
+        loss = loss.to(input.dtype)
+    if target.dtype is D.bool_ and loss.requires_grad:  # torch's backward negates the target
+        loss = _BackwardError.run((loss,), (loss._data,), {
+            "msg": "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                   "trying to invert a mask, use the `~` or `logical_not()` operator instead.",
+            "name": "SoftMarginLossBackward0"})
+    return _reduce(loss, reduction, "SoftMarginLossBackward0")
+
+
+def _check_into(out, other):
+    """torch's errors for `out.op_(other)`: the broadcast must keep out's shape, and the
+    promoted dtype must cast to out's."""
+    shape = tuple(np.broadcast_shapes(out.shape, other.shape)) if _broadcastable(out, other) \
+        else ()
+    if shape != tuple(out.shape):
+        raise RuntimeError(f"output with shape {list(out.shape)} doesn't match the broadcast "
+                           f"shape {list(shape)}")
+    dt = D.promote_types(out.dtype, other.dtype)
+    if not D.can_cast(dt, out.dtype):
+        from ..ops.inplace import _cast_error
+        raise _cast_error(dt, out.dtype)
 
 
 # ---------------------------------------------------------------- distribution losses
@@ -414,6 +577,9 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
                       "'batchmean' in the next major release.", stacklevel=2)
     if reduction not in _REDUCTIONS + ("batchmean",):
         raise ValueError(f"{reduction} is not a valid value for reduction")
+    if not (input.dtype.is_floating_point or input.dtype.is_complex) or not (
+            target.dtype.is_floating_point or target.dtype.is_complex):
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
         loss = target.exp() * (target - input)
     else:
@@ -471,15 +637,28 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
                           reduction="mean"):
     """Matches torch.nn.functional.cosine_embedding_loss."""
     reduction = _resolve(size_average, reduce, reduction)
-    dim = input1.dim() - 1
+    dim = target.dim()
+    if dim not in (0, 1):
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input1.dim() != dim + 1 or input2.dim() != dim + 1:
+        raise RuntimeError(f"{dim}D target tensor expects {dim + 1}D input tensors, but found "
+                           f"inputs with sizes {list(input1.shape)} and {list(input2.shape)}.")
     prod = (input1 * input2).sum(dim)
     m1 = (input1 * input1).sum(dim) + 1e-12
     m2 = (input2 * input2).sum(dim) + 1e-12
     cos = prod / (m1 * m2).sqrt()
+    _broadcastable(target, cos)
     zeros = cos.detach() * 0
     pos = where(target == 1, 1 - cos, zeros)
     neg = where(target == -1, (cos - margin).clamp_min(0), zeros)
     return _reduce(pos + neg, reduction)
+
+
+def _broadcastable(a, b):
+    """torch's broadcasting error (naming a and b) where a and b do not broadcast."""
+    from ..ops.shape import broadcast_tensors
+    broadcast_tensors(a, b)
+    return True
 
 
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
@@ -497,6 +676,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
                          reduction="mean"):
     """Matches torch.nn.functional.hinge_embedding_loss."""
     reduction = _resolve(size_average, reduce, reduction)
+    _broadcastable(target, input)
     zeros = input.detach() * 0
     out_margin = where(target != 1, (margin - input).clamp_min(0), zeros)
     out_self = where(target != -1, input, zeros)
@@ -512,11 +692,9 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.dim() != 1:
         raise ValueError("weight must be one-dimensional")
-    x = input if input.dim() > 1 else input.unsqueeze(0)
+    c, rows = _check_multi_margin(input, target, weight)
+    x = input.reshape(rows, c)
     t = target.reshape(-1)
-    c = x.shape[1]
-    if bool(((t < 0) | (t >= c)).any()):
-        raise RuntimeError("target out of range")
     z = margin - x.gather(1, t.unsqueeze(1)) + x
     h = where(z > 0, z, 0.0)
     if p == 2:
@@ -526,21 +704,52 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     from .functional import one_hot
     h = h * (1 - one_hot(t, c)).to(x.dtype)
     loss = h.sum(1) / c
-    if input.dim() == 1:
+    if input.dim() <= 1:
         loss = loss.reshape(())
     return _reduce(loss, reduction)
+
+
+def _check_multi_margin(input, target, weight):
+    """torch's checks of multi_margin_loss, in its order; (classes, samples)."""
+    shape = list(input.shape)
+    nd = len(shape)
+    if not ((nd == 2 and shape[1]) or (nd == 1 and shape[0]) or nd == 0):
+        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, "
+                           f"but got: {shape}")
+    rows, c = (shape[0], shape[1]) if nd == 2 else (1, shape[0] if nd else 1)
+    if target.dim() > 1 or target.numel() != rows:
+        raise RuntimeError("multi_margin_loss: target tensor should be 1-D with size equal to the "
+                           "number of input samples (batch size). Expected target size "
+                           f"[{rows}], but got {list(target.shape)}. Input has shape {shape}.")
+    if weight is not None and weight.numel() != c:
+        raise RuntimeError(f"inconsistent weight size, expected {c} but got "
+                           f"{list(weight.shape)}")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError("\"multi_margin_loss_cpu_kernel\" not implemented for "
+                                  f"'{input.dtype._legacy[:-6]}'")
+    for t, want in ((target, D.int64), (weight, input.dtype)):
+        if t is not None and t.dtype is not want:
+            raise RuntimeError(f"expected scalar type {want._legacy[:-6]} but found "
+                               f"{t.dtype._legacy[:-6]}")
+    td = target._data
+    if td.size and (td.min() < 0 or td.max() >= c):
+        raise RuntimeError("target out of range")
+    return c, rows
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
                                 reduction="mean"):
     """Matches torch.nn.functional.multilabel_soft_margin_loss."""
-    reduction = _resolve(size_average, reduce, reduction)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
     from .functional import logsigmoid
     loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
         loss = loss * weight
     class_dim = input.dim() - 1
     loss = loss.sum(class_dim) / input.shape[class_dim]
+    if reduction not in _REDUCTIONS:
+        raise ValueError(reduction + " is not valid")
     return _reduce(loss, reduction)
 
 

@@ -8,6 +8,7 @@ common path costs one attribute test. Full backward hooks are registered here an
 """
 
 import itertools
+import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
@@ -17,11 +18,16 @@ from ...autograd import grad_mode
 from ..parameter import Buffer, Parameter
 from ._backward_hooks import _BackwardHookState
 
-__all__ = ["Module", "register_module_forward_hook", "register_module_forward_pre_hook"]
+__all__ = ["Module", "register_module_forward_hook", "register_module_forward_pre_hook",
+           "register_module_full_backward_hook", "register_module_full_backward_pre_hook"]
 
 _EXTRA_STATE = "_extra_state"
 _global_forward_hooks = OrderedDict()
+_global_forward_hooks_with_kwargs = OrderedDict()
+_global_forward_hooks_always_called = OrderedDict()
 _global_forward_pre_hooks = OrderedDict()
+_global_backward_hooks = OrderedDict()
+_global_backward_pre_hooks = OrderedDict()
 
 
 def _typename(obj):
@@ -85,9 +91,25 @@ def register_module_forward_pre_hook(hook):
     return _add_hook(_global_forward_pre_hooks, hook, False)
 
 
-def register_module_forward_hook(hook, *, always_call=False):
+def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
     """Matches torch.nn.modules.module.register_module_forward_hook."""
-    return _add_hook(_global_forward_hooks, hook, False)
+    handle = _add_hook(_global_forward_hooks, hook, False, _global_forward_hooks_with_kwargs,
+                       _global_forward_hooks_always_called)
+    if with_kwargs:
+        _global_forward_hooks_with_kwargs[handle.id] = True
+    if always_call:
+        _global_forward_hooks_always_called[handle.id] = True
+    return handle
+
+
+def register_module_full_backward_pre_hook(hook):
+    """Matches torch.nn.modules.module.register_module_full_backward_pre_hook."""
+    return _add_hook(_global_backward_pre_hooks, hook, False)
+
+
+def register_module_full_backward_hook(hook):
+    """Matches torch.nn.modules.module.register_module_full_backward_hook."""
+    return _add_hook(_global_backward_hooks, hook, False)
 
 
 class Module:
@@ -114,6 +136,7 @@ class Module:
         d["_backward_hooks"] = OrderedDict()
         d["_forward_hooks"] = OrderedDict()
         d["_forward_hooks_with_kwargs"] = OrderedDict()
+        d["_forward_hooks_always_called"] = OrderedDict()
         d["_forward_pre_hooks"] = OrderedDict()
         d["_forward_pre_hooks_with_kwargs"] = OrderedDict()
         d["_state_dict_hooks"] = OrderedDict()
@@ -128,13 +151,26 @@ class Module:
     def __call__(self, *args, **kwargs):
         if (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
                 or self._backward_pre_hooks or _global_forward_hooks
-                or _global_forward_pre_hooks):
+                or _global_forward_pre_hooks or _global_backward_hooks
+                or _global_backward_pre_hooks):
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
     def _call_with_hooks(self, args, kwargs):
-        pre = itertools.chain(_global_forward_pre_hooks.items(), self._forward_pre_hooks.items())
-        for hid, hook in pre:
+        """torch's _call_impl: pre-hooks, forward, hooks, backward-hook wiring; when anything
+        raises, the forward hooks registered with always_call still run, then the error."""
+        called = set()
+        state = {"args": args, "kwargs": kwargs, "result": None}
+        try:
+            return self._run_hooks(state, called)
+        except Exception:
+            self._always_called_hooks(state, called)
+            raise
+
+    def _run_hooks(self, state, called):
+        args, kwargs = state["args"], state["kwargs"]
+        for hid, hook in itertools.chain(_global_forward_pre_hooks.items(),
+                                         self._forward_pre_hooks.items()):
             if hid in self._forward_pre_hooks_with_kwargs:
                 res = hook(self, args, kwargs)
                 if res is not None:
@@ -146,22 +182,50 @@ class Module:
                 res = hook(self, args)
                 if res is not None:
                     args = res if isinstance(res, tuple) else (res,)
-        state = None
-        if self._backward_hooks or self._backward_pre_hooks:
-            state = _BackwardHookState(self)
-            args = state.wrap_inputs(args)
-        result = self.forward(*args, **kwargs)
-        post = itertools.chain(_global_forward_hooks.items(), self._forward_hooks.items())
-        for hid, hook in post:
-            if hid in self._forward_hooks_with_kwargs:
+            state["args"], state["kwargs"] = args, kwargs
+        bw = None
+        hooks = [*_global_backward_hooks.values(), *self._backward_hooks.values()]
+        pre = [*_global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
+        if hooks or pre:
+            bw = _BackwardHookState(self, hooks, pre)
+            args = state["args"] = bw.wrap_inputs(args)
+        result = state["result"] = self.forward(*args, **kwargs)
+        for hid, hook in itertools.chain(_global_forward_hooks.items(),
+                                         self._forward_hooks.items()):
+            if hid in self._forward_hooks_always_called or \
+                    hid in _global_forward_hooks_always_called:
+                called.add(hid)
+            if hid in self._forward_hooks_with_kwargs or hid in _global_forward_hooks_with_kwargs:
                 res = hook(self, args, kwargs, result)
             else:
                 res = hook(self, args, result)
             if res is not None:
-                result = res
-        if state is not None:
-            result = state.wrap_outputs(result)
+                result = state["result"] = res
+        if bw is not None:
+            result = bw.wrap_outputs(result)
         return result
+
+    def _always_called_hooks(self, state, called):
+        """After an error: each always_call forward hook that has not run yet, its own errors
+        turned into warnings (the first error is the one raised)."""
+        args, kwargs = state["args"], state["kwargs"]
+        for hooks, always, with_kw, what in (
+                (_global_forward_hooks, _global_forward_hooks_always_called, (),
+                 "global module forward hook"),
+                (self._forward_hooks, self._forward_hooks_always_called,
+                 self._forward_hooks_with_kwargs, "module forward hook")):
+            for hid, hook in list(hooks.items()):
+                if hid not in always or hid in called:
+                    continue
+                try:
+                    res = hook(self, args, kwargs, state["result"]) if hid in with_kw else \
+                        hook(self, args, state["result"])
+                    if res is not None:
+                        state["result"] = res
+                except Exception as e:  # noqa: BLE001 - torch silences it into a warning
+                    warnings.warn(f"{what} with ``always_call=True`` raised an exception that "
+                                  f"was silenced as another error was raised in forward: {e}",
+                                  stacklevel=4)
 
     # ---- registration ----
     def __getattr__(self, name):
@@ -632,9 +696,12 @@ class Module:
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
                               always_call=False):
-        handle = _add_hook(self._forward_hooks, hook, prepend, self._forward_hooks_with_kwargs)
+        handle = _add_hook(self._forward_hooks, hook, prepend, self._forward_hooks_with_kwargs,
+                           self._forward_hooks_always_called)
         if with_kwargs:
             self._forward_hooks_with_kwargs[handle.id] = True
+        if always_call:
+            self._forward_hooks_always_called[handle.id] = True
         return handle
 
     def register_full_backward_pre_hook(self, hook, prepend=False):
@@ -670,3 +737,4 @@ class Module:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        self.__dict__.setdefault("_forward_hooks_always_called", OrderedDict())
