@@ -69,7 +69,15 @@ _LINEAR_NAMES = {(True, True): "AddmmBackward0", (True, False): "MmBackward0"}
 
 def linear(input, weight, bias=None):
     """Matches torch.nn.functional.linear: input @ weight.T + bias."""
-    if input.dtype is not weight.dtype:
+    try:
+        same = input.dtype is weight.dtype
+    except AttributeError:
+        for i, (what, t) in enumerate((("input", input), ("weight", weight))):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"linear(): argument '{what}' (position {i + 1}) must be Tensor, "
+                                f"not {type(t).__name__}") from None
+        raise
+    if not same:
         if bias is None:
             raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                                f"{_C_NAMES.get(input.dtype.name, input.dtype.name)} != "
