@@ -244,3 +244,190 @@ def test_cross_errors(a, b, dim):
     check_error(lambda L, x, y: L.cross(x, y, dim=dim), arr(a), arr(b, seed=1))
     if dim == -1:
         check_error(lambda L, x, y: L.linalg.cross(x, y), arr(a), arr(b, seed=1))
+
+
+# ---- torch's errors, out= and the *_ex info --------------------------------------------------
+
+def _mats(L):
+    x = L.arange(6.).reshape(2, 3)
+    return dict(x=x, v=L.arange(3.), m=L.eye(3), s=L.zeros(3, 3), i=L.arange(6).reshape(2, 3))
+
+
+_LINALG_ERRORS = [
+    lambda L, x, v, m, s, i: L.inverse(i), lambda L, x, v, m, s, i: L.linalg.slogdet(i),
+    lambda L, x, v, m, s, i: L.linalg.eigh(m, UPLO="X"),
+    lambda L, x, v, m, s, i: L.linalg.eigvalsh(v), lambda L, x, v, m, s, i: L.linalg.svdvals(v),
+    lambda L, x, v, m, s, i: L.linalg.svd(m, driver="gesvd"),
+    lambda L, x, v, m, s, i: L.linalg.matrix_rank(v), lambda L, x, v, m, s, i: L.linalg.cond(v),
+    lambda L, x, v, m, s, i: L.linalg.cond(x, 1), lambda L, x, v, m, s, i: L.linalg.cond(m, 3),
+    lambda L, x, v, m, s, i: L.linalg.lstsq(x, v), lambda L, x, v, m, s, i: L.linalg.lstsq(v, v),
+    lambda L, x, v, m, s, i: L.linalg.lstsq(m, L.zeros(4)),
+    lambda L, x, v, m, s, i: L.linalg.lstsq(m.double(), m),
+    lambda L, x, v, m, s, i: L.linalg.lstsq(m, m, driver="bad"),
+    lambda L, x, v, m, s, i: L.linalg.matrix_power(m, 2.0),
+    lambda L, x, v, m, s, i: L.matrix_power(m, 2.0),
+    lambda L, x, v, m, s, i: L.linalg.matrix_power(m.long(), -1),
+    lambda L, x, v, m, s, i: L.linalg.vecdot(x, i),
+    lambda L, x, v, m, s, i: L.linalg.multi_dot([x]),
+    lambda L, x, v, m, s, i: L.linalg.multi_dot([]),
+    lambda L, x, v, m, s, i: L.linalg.multi_dot([x, x]),
+    lambda L, x, v, m, s, i: L.linalg.multi_dot([v, x, v]),
+    lambda L, x, v, m, s, i: L.linalg.multi_dot([m.double(), m]),
+    lambda L, x, v, m, s, i: L.linalg.multi_dot([L.zeros(2, 3, 3), m]),
+    lambda L, x, v, m, s, i: L.linalg.norm(x, ord="fro", dim=0),
+    lambda L, x, v, m, s, i: L.linalg.norm(L.zeros(2, 3, 4), ord=2, dim=(0, 1, 2)),
+    lambda L, x, v, m, s, i: L.linalg.matrix_norm(x, dim=(0, 0)),
+    lambda L, x, v, m, s, i: L.linalg.matrix_norm(L.zeros(2, 3, 4), dim=(0, 1, 2)),
+    lambda L, x, v, m, s, i: L.linalg.solve_triangular(m, v, upper=True),
+    lambda L, x, v, m, s, i: L.linalg.solve_triangular(m, L.zeros(4, 2), upper=True),
+    lambda L, x, v, m, s, i: L.linalg.solve_triangular(m, L.zeros(3, 2), upper=True,
+                                                       left=False),
+    lambda L, x, v, m, s, i: L.linalg.solve_triangular(L.zeros(2, 3, 3), L.zeros(4, 3, 2),
+                                                       upper=True),
+    lambda L, x, v, m, s, i: L.linalg.solve(m, L.zeros(2, 4), left=False),
+    lambda L, x, v, m, s, i: L.linalg.solve(L.zeros(2, 3, 3), L.zeros(4, 3, 2)),
+    lambda L, x, v, m, s, i: L.linalg.cross(x, i),
+    lambda L, x, v, m, s, i: L.linalg.inv_ex(x), lambda L, x, v, m, s, i: L.linalg.cholesky_ex(x),
+    lambda L, x, v, m, s, i: L.svd(v), lambda L, x, v, m, s, i: L.cross(L.zeros(3, 2), x),
+    lambda L, x, v, m, s, i: L.linalg.inv_ex(L.stack([m, s]), check_errors=True),
+    lambda L, x, v, m, s, i: L.linalg.cholesky_ex(L.stack([m, -m]), check_errors=True),
+    lambda L, x, v, m, s, i: L.linalg.det(i.reshape(3, 2)),
+]
+
+
+@pytest.mark.parametrize("fn", _LINALG_ERRORS)
+def test_linalg_errors_match_torch(fn):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_error(lambda L, z: fn(L, **_mats(L)), np.zeros(1))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, m: L.linalg.cond(L.stack([m, m * 0]), 1),
+    lambda L, m: L.linalg.cond(L.stack([m, m * 0]), "fro"),
+    lambda L, m: L.linalg.cond(m[:0, :0], 1),
+    lambda L, m: L.linalg.matrix_power(m.long(), 0),
+    lambda L, m: L.linalg.matrix_power(m * float("inf"), 0),
+    lambda L, m: L.linalg.matrix_power(m, 1),
+    lambda L, m: L.linalg.eigh(m, UPLO="u").eigenvalues,
+    lambda L, m: L.linalg.multi_dot([m[0], m, m[1]]),
+    lambda L, m: L.linalg.multi_dot([m[0], m]),
+    lambda L, m: L.svd(L.ones(5, 3), compute_uv=False),
+    lambda L, m: L.linalg.cross(L.zeros(3, 2), L.zeros(3, 2), dim=0),
+    lambda L, m: L.linalg.solve_triangular(m + 1, m.double(), upper=True),
+])
+def test_linalg_edge_values(fn):
+    check(lambda L, m: fn(L, m), np.eye(3, dtype=np.float32) * 2, grad=False)
+
+
+@pytest.mark.parametrize("driver", [None, "gelsy", "gelsd", "gelss", "gels"])
+@pytest.mark.parametrize("bshape", [(5, 2), (5,)])
+def test_lstsq_drivers(driver, bshape):
+    check(lambda L, a, b: tuple(L.linalg.lstsq(a, b, driver=driver)),
+          arr((5, 3), "float64"), arr(bshape, "float64", seed=1), grad=False, rtol=1e-6)
+
+
+_SINGULAR = [np.array([[1., 2], [2, 4]]), np.zeros((2, 2)), np.eye(2),
+             np.array([[0., 1, 2], [0, 3, 4], [0, 5, 6]])]
+
+
+@pytest.mark.parametrize("a", _SINGULAR + [np.stack([np.eye(2), _SINGULAR[0], np.zeros((2, 2))])])
+def test_inv_ex_reports_lapack_info(a):
+    """info is the first zero pivot; the inverse of a singular matrix is LAPACK's inf/nan."""
+    check(lambda L, t: tuple(L.linalg.inv_ex(t)), a.astype(np.float32), grad=False)
+
+
+@pytest.mark.parametrize("a", [
+    np.array([[4., 2, 0], [2, 1, 0], [0, 0, 1]]), -np.eye(3),
+    np.array([[1., 2, 3], [2, 1, 0], [3, 0, 1]]), np.eye(3) * 2,
+    np.stack([np.eye(2), -np.eye(2), np.array([[1., 2], [2, 1]])]),
+])
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_ex_reports_lapack_info(a, upper):
+    """info is the order of the leading minor that is not PD, L what LAPACK's potf2 leaves."""
+    check(lambda L, t: tuple(L.linalg.cholesky_ex(t, upper=upper)), a.astype(np.float32),
+          grad=False)
+
+
+_OUT_FNS = {
+    "inv": lambda L, a, out: L.linalg.inv(a, out=out),
+    "inverse": lambda L, a, out: L.inverse(a, out=out),
+    "det": lambda L, a, out: L.linalg.det(a, out=out),
+    "cholesky": lambda L, a, out: L.linalg.cholesky(a, out=out),
+    "torch.cholesky": lambda L, a, out: L.cholesky(a, out=out),
+    "eigvalsh": lambda L, a, out: L.linalg.eigvalsh(a, out=out),
+    "svdvals": lambda L, a, out: L.linalg.svdvals(a, out=out),
+    "matrix_norm": lambda L, a, out: L.linalg.matrix_norm(a, out=out),
+    "vector_norm": lambda L, a, out: L.linalg.vector_norm(a, out=out),
+    "norm": lambda L, a, out: L.linalg.norm(a, out=out),
+    "cond": lambda L, a, out: L.linalg.cond(a, out=out),
+    "pinv": lambda L, a, out: L.linalg.pinv(a, out=out),
+    "matrix_rank": lambda L, a, out: L.linalg.matrix_rank(a, out=out),
+    "solve": lambda L, a, out: L.linalg.solve(a, L.ones(3), out=out),
+    "solve_triangular": lambda L, a, out: L.linalg.solve_triangular(a, L.ones(3, 2), upper=True,
+                                                                    out=out),
+    "cross": lambda L, a, out: L.linalg.cross(a, a, out=out),
+    "vecdot": lambda L, a, out: L.linalg.vecdot(a, a, out=out),
+    "multi_dot": lambda L, a, out: L.linalg.multi_dot([a, a], out=out),
+    "addmm": lambda L, a, out: L.addmm(a, a, a, out=out),
+}
+
+
+def _out_cases(L, grad):
+    a = L.tensor([[4., 1, 0], [1, 3, 1], [0, 1, 2]])
+    return [(a.clone().requires_grad_(grad), L.empty(0)),
+            (a, L.empty(0, dtype=L.int64)), (a, L.empty(0, dtype=L.float64)), (a, L.empty(5))]
+
+
+@pytest.mark.parametrize("name", list(_OUT_FNS))
+@pytest.mark.parametrize("case", range(4))
+def test_out_matches_torch(name, case):
+    torch = pytest.importorskip("torch")
+    import ember
+    fn = _OUT_FNS[name]
+
+    def run(L):
+        a, out = _out_cases(L, True)[case]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                r = fn(L, a, out)
+            except Exception as e:
+                return type(e).__name__, str(e)
+        return r is out, str(r.dtype), tuple(r.shape), np.round(r.detach().numpy(), 4).tolist()
+    assert run(ember) == run(torch)
+
+
+@pytest.mark.parametrize("name", ["eigh", "qr", "svd", "slogdet", "inv_ex", "cholesky_ex",
+                                  "torch.slogdet", "torch.svd", "torch.qr"])
+@pytest.mark.parametrize("case", range(5))
+def test_tuple_out_matches_torch(name, case):
+    torch = pytest.importorskip("torch")
+    import ember
+    n = 3 if "svd" in name else 2
+    fn = {"eigh": lambda L, a, o: L.linalg.eigh(a, out=o),
+          "qr": lambda L, a, o: L.linalg.qr(a, out=o),
+          "svd": lambda L, a, o: L.linalg.svd(a, out=o),
+          "slogdet": lambda L, a, o: L.linalg.slogdet(a, out=o),
+          "inv_ex": lambda L, a, o: L.linalg.inv_ex(a, out=o),
+          "cholesky_ex": lambda L, a, o: L.linalg.cholesky_ex(a, out=o),
+          "torch.slogdet": lambda L, a, o: L.slogdet(a, out=o),
+          "torch.svd": lambda L, a, o: L.svd(a, out=o),
+          "torch.qr": lambda L, a, o: L.qr(a, out=o)}[name]
+
+    def run(L):
+        a = L.tensor([[4., 1, 0], [1, 3, 1], [0, 1, 2]])
+        e = L.empty
+        info = name.endswith("_ex")
+        good = tuple(e(0) for _ in range(n - 1)) + (e(0, dtype=L.int32) if info else e(0),)
+        out = [(good, a.clone().requires_grad_()), (good[:-1] + (e(0, dtype=L.int64),), a),
+               (list(good), a), (e(0), a), (good + (e(0),), a)][case]
+        o, a = out
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                r = fn(L, a, o)
+            except Exception as ex:
+                return type(ex).__name__, str(ex)
+        return type(r).__name__, [str(t.dtype) for t in r], r[0] is o[0]
+    assert run(ember) == run(torch)

@@ -3,9 +3,9 @@ never with a NumPy exception or a silent result."""
 
 import numpy as np
 import pytest
-from oracle import check_error, requires_torch
 
 import ember
+from oracle import check_error, requires_torch
 
 try:
     import torch
@@ -110,3 +110,32 @@ def test_view_dtype_shares_memory_and_version():
     y = x.view(ember.int32)
     y.fill_(0)
     assert x._version == y._version == 1
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.repeat_interleave(L.arange(3), 2, output_size=6),
+    lambda L: L.repeat_interleave(L.arange(3), 2, output_size=5),
+    lambda L: L.repeat_interleave(L.arange(3), L.tensor([1, 2, 3]), output_size=6),
+    lambda L: L.repeat_interleave(L.arange(3), L.tensor([1, 2, 3]), output_size=5),
+    lambda L: L.repeat_interleave(L.tensor([1, 2, 3]), output_size=6),
+    lambda L: L.repeat_interleave(L.tensor([1, 2, 3]), output_size=4),
+    lambda L: L.arange(3).reshape(3, 1).repeat_interleave(2, dim=0, output_size=5),
+])
+def test_repeat_interleave_output_size(fn):
+    """output_size is checked against the result's length, with torch's words."""
+    if torch is None:
+        pytest.skip("torch (the oracle) is not installed")
+    try:
+        t = fn(torch).tolist()
+    except RuntimeError as exc:
+        with pytest.raises(RuntimeError, match=str(exc)):
+            fn(ember)
+        return
+    assert fn(ember).tolist() == t
+
+
+def test_new_empty_strided_refuses_layout_and_pinning():
+    x = ember.zeros(2)
+    with pytest.raises(NotImplementedError):
+        x.new_empty_strided((2, 3), (3, 1), layout="sparse")
+    assert x.new_empty_strided((2, 3), (3, 1), layout=ember.strided).stride() == (3, 1)

@@ -1,7 +1,9 @@
 """torch.linalg: the public names, argument checks and the composites (norms, pinv, lstsq, rank).
 
-The primitives and their gradients live in `ops/decomp.py`; this module only routes torch.linalg's
-signatures onto them, so each formula exists once.
+The primitives and their gradients live in `ops/decomp.py` (and LU in `ops/lu.py`, eig in
+`ops/eig.py`); this module only routes torch.linalg's signatures onto them, so each formula exists
+once. Every `out=` goes through `ops.inplace._out`, with the dtype rule and the wording of the
+kernel torch reaches (an exact dtype for most, a cast for the composites).
 """
 
 import math
@@ -9,9 +11,11 @@ import numbers
 
 import numpy as np
 
+from ._compat import module_getattr as _module_getattr
 from ._tensor import _wrap
 from .ops import decomp as _d
 from .ops._util import broadcast_error
+from .ops.inplace import _out
 from .ops.linalg import matmul
 from .ops.reduce import norm as _norm
 
@@ -23,28 +27,29 @@ __all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "ei
            "inv", "inv_ex", "lstsq", "matmul", "matrix_exp", "matrix_norm", "matrix_power",
            "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve",
            "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm"]
+__getattr__ = _module_getattr(__name__)
+
+
+_outs = _d._tuple_out
 
 
 def det(A, *, out=None):
-    return _d.det(A)
+    return _out(_d.det(A), out, "_linalg_det", exact=True)
 
 
 def slogdet(A, *, out=None):
     _d._check_matrix(A, "linalg.slogdet")
-    return _d._lslogdet_t(*_d.Slogdet.apply(A))
+    return _outs(_d._lslogdet_t(*_d.Slogdet.apply(A)), out, "linalg_slogdet", "_linalg_slogdet")
 
 
 def inv(A, *, out=None):
-    return _d.inverse(A)
+    return _d.inverse(A, out=out)
 
 
 def inv_ex(A, *, check_errors=False, out=None):
     _d._check_matrix(A, "linalg.inv")
-    return _inv_ex_t(_d.Inv.apply(A, "linalg.inv"), _info(A))
-
-
-def _info(A):
-    return _wrap(np.zeros(A.shape[:-2], dtype=np.int32))
+    r = _inv_ex_t(*_d.Inv.apply(A, "linalg.inv_ex", bool(check_errors)))
+    return _outs(r, out, "linalg_inv_ex", "linalg_inv_ex")
 
 
 def solve(A, B, *, left=True, out=None):
@@ -53,72 +58,143 @@ def solve(A, B, *, left=True, out=None):
         raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A "
                            f"of type {A.dtype._legacy[:-6]} and B of type {B.dtype._legacy[:-6]} "
                            "instead")
-    if not left:
-        return solve(A.mT, B.mT).mT
     n = A.shape[-1]
     vector = B.dim() == 1 or (B.dim() == A.dim() - 1 and B.shape == A.shape[:-1])
     rows, cols = (B.shape[-1], 1) if vector else tuple(B.shape[-2:])
-    if rows != n:
-        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
-                           f"({n}x{n} and {rows}x{cols})")
-    return _d.Solve.apply(A, B, vector)
+    if (rows if left else cols) != n:
+        eq, shp = ("AX = B", f"{rows}x{cols}") if left else ("XA = B", f"{rows}x{cols}")
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation {eq} "
+                           f"({n}x{n} and {shp})")
+    _batch_check(A, B, 1 if vector else 2)
+    r = _d.Solve.apply(A, B, vector) if left else _d.Solve.apply(A.mT, B.mT, False).mT
+    return _out(r, out, "_linalg_solve_ex", exact=True)
+
+
+def _batch_check(A, B, core):
+    """torch's broadcasting error for batch dims of A and B that do not broadcast."""
+    ba, bb = A.shape[:-2], B.shape[:B.dim() - core]
+    try:
+        np.broadcast_shapes(ba, bb)
+    except ValueError:
+        z = np.int8(0)
+        raise broadcast_error(np.broadcast_to(z, bb), np.broadcast_to(z, ba)) from None
 
 
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
-    _d._check_matrix(A, "linalg.solve_triangular")
-    return _d.SolveTriangular.apply(A, B, bool(upper), bool(left), bool(unitriangular))
+    _d._check_matrix(A, "linalg.solve_triangular", floating=False)
+    if B.dim() < 2:
+        raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 "
+                           "dimensions.")
+    n, (rows, cols) = A.shape[-1], B.shape[-2:]
+    if (rows if left else cols) != n:
+        raise RuntimeError(f"linalg.solve_triangular: Incompatible shapes of A and B for the "
+                           f"equation {'AX = B' if left else 'XA = B'} ({n}x{n} and "
+                           f"{rows}x{cols})")
+    _batch_check(A, B, 2)
+    dt = A.dtype  # torch solves in A's dtype, casting B to it
+    if not (dt.is_floating_point or dt.is_complex):
+        raise NotImplementedError(f'"triangular_solve_cpu" not implemented for '
+                                  f"'{dt._legacy[:-6]}'")
+    B = B.to(dt)
+    r = _d.SolveTriangular.apply(A, B, bool(upper), bool(left), bool(unitriangular))
+    return _out(r, out, "linalg_solve_triangular",
+                exact="expected scalar type {result} but found {out}")
 
 
 def cholesky(A, *, upper=False, out=None):
     _d._check_matrix(A, "linalg.cholesky")
-    low = _d.Cholesky.apply(A, "linalg.cholesky")
-    return low.mT if upper else low
+    low = _d.Cholesky.apply(A, "linalg.cholesky")[0]
+    return _out(low.mH if upper else low, out, "linalg_cholesky_ex", exact=True)
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
-    return _chol_ex_t(cholesky(A, upper=upper), _info(A))
+    _d._check_matrix(A, "linalg.cholesky")
+    low, info = _d.Cholesky.apply(A, "linalg.cholesky_ex", bool(check_errors))
+    r = _chol_ex_t(low.mH if upper else low, info)
+    return _outs(r, out, "linalg_cholesky_ex", "linalg_cholesky_ex")
 
 
 def qr(A, mode="reduced", *, out=None):
-    return _d._qr_t(*_d._qr(A, mode))
+    return _outs(_d._qr_t(*_d._qr(A, mode)), out, "linalg_qr", "linalg_qr")
+
+
+def _uplo(UPLO):
+    if not isinstance(UPLO, str) or UPLO.upper() not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    return UPLO.upper()
 
 
 def eigh(A, UPLO="L", *, out=None):
     _d._check_matrix(A, "linalg.eigh")
-    return _d._eigh_t(*_d.Eigh.apply(A, UPLO))
+    r = _d._eigh_t(*_d.Eigh.apply(A, _uplo(UPLO)))
+    return _outs(r, out, "linalg_eigh", "_linalg_eigh")
 
 
 def eigvalsh(A, UPLO="L", *, out=None):
-    _d._check_matrix(A, "linalg.eigvalsh")
-    return _d.Eigh.apply(A, UPLO)[0]
+    _d._check_matrix(A, "linalg.eigh")
+    return _out(_d.Eigh.apply(A, _uplo(UPLO))[0], out, "_linalg_eigh", exact=True)
+
+
+def _no_driver(driver):
+    if driver is not None:
+        raise RuntimeError("torch.linalg.svd: keyword argument `driver=` is only supported on "
+                           "CUDA inputs with cuSOLVER backend.")
 
 
 def svd(A, full_matrices=True, *, driver=None, out=None):
-    return _d._svd(A, full_matrices)
+    _no_driver(driver)
+    return _outs(_d._svd(A, full_matrices), out, "linalg_svd", "_linalg_svd")
 
 
 def svdvals(A, *, driver=None, out=None):
-    return _d._svd(A, False, "linalg.svdvals").S
+    _no_driver(driver)
+    return _out(_d._svd(A, False).S, out, "_linalg_svd", exact=True)
 
 
 def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
-    return _d._pinv(A, atol, rtol, hermitian)
+    return _d._castable(_d._pinv(A, atol, rtol, hermitian), out, "linalg_pinv", "linalg.pinv")
+
+
+_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
 
 
 def lstsq(A, B, rcond=None, *, driver=None):
-    """Matches torch.linalg.lstsq with CPU's default driver 'gelsy' (no residuals or S)."""
-    if A.shape[-2] != B.shape[-2] if B.dim() > 1 else A.shape[-2] != B.shape[-1]:
-        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+    """Matches torch.linalg.lstsq on CPU: each driver's rank, residuals and singular values."""
+    if driver is not None and driver not in _DRIVERS:
+        raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, "
+                           "gelsy, gelsd, gelss)")
+    if A.dim() < 2:
+        raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
+    if A.dtype is not B.dtype:
+        raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same "
+                           f"dtype, but got input's dtype {A.dtype._legacy[:-6]} and other's "
+                           f"dtype {B.dtype._legacy[:-6]}")
     vector = B.dim() == A.dim() - 1
+    if A.shape[-2] != B.shape[-1 if vector else -2]:
+        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size("
+                           f"{-1 if vector else -2})")
     rhs = B.unsqueeze(-1) if vector else B
     x = _d._pinv(A, rtol=rcond) @ rhs
+    driver = driver or "gelsy"
     empty = _wrap(np.zeros((0,), dtype=A._data.dtype))
-    return _lstsq_t(x.squeeze(-1) if vector else x, empty, matrix_rank(A, rtol=rcond),
-                    empty)
+    rank, sv = _wrap(np.zeros((0,), np.int64)), empty
+    if driver != "gels":
+        rank = matrix_rank(A, rtol=_lstsq_rcond(A, rcond))
+    if driver in ("gelsd", "gelss"):
+        sv = svdvals(A)
+    resid = empty
+    m, n = A.shape[-2:]
+    if driver != "gelsy" and m > n and bool((matrix_rank(A) == n).all()):
+        resid = ((A @ x - rhs) ** 2).sum(-2)
+    return _lstsq_t(x.squeeze(-1) if vector else x, resid, rank, sv)
+
+
+def _lstsq_rcond(A, rcond):
+    return rcond if rcond is not None else float(np.finfo(A._data.dtype).eps) * max(A.shape[-2:])
 
 
 def matrix_power(A, n):
-    return _d.matrix_power(A, n)
+    return _d.matrix_power(A, n, "linalg_matrix_power")
 
 
 def matrix_exp(A):
@@ -134,18 +210,55 @@ def cross(input, other, *, dim=-1, out=None):
         np.broadcast_shapes(input.shape, other.shape)
     except ValueError:
         raise broadcast_error(input._data, other._data) from None
-    return _d._cross(input, other, dim)
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype._legacy[:-6]} but found "
+                           f"{other.dtype._legacy[:-6]}")
+    return _out(_d._cross(input, other, dim), out, "linalg_cross", exact=True)
 
 
 def vecdot(x, y, *, dim=-1, out=None):
-    return (x.conj() * y).sum(dim)
+    if x.dtype is not y.dtype:
+        raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x "
+                           f"of type {x.dtype._legacy[:-6]} and y of type {y.dtype._legacy[:-6]} "
+                           "instead")
+    return _out((x.conj() * y).sum(dim), out, "sum",
+                exact="linalg.vecdot: Expected out of dtype{result} but found {out}")
 
 
 def multi_dot(tensors, *, out=None):
-    result = tensors[0]
-    for t in tensors[1:]:
+    tensors = list(tensors)
+    n = len(tensors)
+    if n < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {n}")
+    first, last = tensors[0].dim(), tensors[-1].dim()
+    if first not in (1, 2):
+        raise RuntimeError(f"multi_dot(): the first tensor must be 1D or 2D but got {first}D")
+    if last not in (1, 2):
+        raise RuntimeError(f"multi_dot(): the last tensor must be 1D or 2D but got {last}D")
+    for i, t in enumerate(tensors[1:-1], 1):
+        if t.dim() != 2:
+            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {t.dim()}D")
+    for i, t in enumerate(tensors[1:], 1):
+        if t.dtype is not tensors[0].dtype:
+            raise RuntimeError(f"multi_dot(): all tensors must have be the same dtype but tensor "
+                               f"0 is {_d._cname(tensors[0].dtype)} and tensor {i} "
+                               f"{_d._cname(t.dtype)}")
+    mats = [tensors[0].unsqueeze(0) if first == 1 else tensors[0]] + tensors[1:-1] + \
+        [tensors[-1].unsqueeze(-1) if last == 1 else tensors[-1]]
+    for i in range(n - 1):
+        if mats[i].shape[-1] != mats[i + 1].shape[0]:
+            raise RuntimeError(f"multi_dot(): tensors {i} and {i + 1} with shapes "
+                               f"{list(tensors[i].shape)} and {list(tensors[i + 1].shape)} cannot "
+                               "be multiplied")
+    result = mats[0]
+    for t in mats[1:]:
         result = result @ t
-    return result
+    if first == 1:
+        result = result.squeeze(0)
+    if last == 1:
+        result = result.squeeze(-1)
+    return _out(result, out, "mm",
+                exact="multi_dot(): expected out tensor to have dtype {result_c} but got {out_c}")
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
@@ -153,24 +266,38 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not "
                         f"{type(ord).__name__}")
     if dim is None and keepdim:
-        return vector_norm(x, ord, tuple(range(x.dim())), True, dtype=dtype)
-    return _norm(x, ord, dim, keepdim, dtype)
+        r = vector_norm(x, ord, tuple(range(x.dim())), True, dtype=dtype)
+    else:
+        r = _norm(x, ord, dim, keepdim, dtype)
+    return _out(r, out, "linalg_vector_norm", exact=True)
 
 
 _MATRIX_ORDS = ("fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf)
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
+    r = _matrix_norm(A, ord, dim, keepdim, dtype)
+    return _out(r, out, grad=False,
+                exact="linalg.matrix_norm expected out tensor dtype {result} but got: {out}")
+
+
+def _matrix_norm(A, ord, dim, keepdim, dtype):
     if A.dim() < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
                            "dimensions.")
+    if not isinstance(dim, (tuple, list)) or len(dim) != 2:
+        got = " ".join(str(d) for d in dim) if isinstance(dim, (tuple, list)) else dim
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {got}")
+    d0, d1 = (d % A.dim() for d in dim)
+    if d0 == d1:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, "
+                           f"{dim[1]})")
     if ord not in _MATRIX_ORDS:
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     if dtype is not None:
         A = A.to(dtype)
     if ord == "fro":
-        return vector_norm(A, 2, dim, keepdim)
-    d0, d1 = (d % A.dim() for d in dim)
+        return vector_norm(A, 2, (d0, d1), keepdim)
     m = A.movedim((d0, d1), (-2, -1))
     if ord == "nuc" or ord in (2, -2):
         s = _d._svd(m, False, "linalg.matrix_norm").S
@@ -185,33 +312,59 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
 
 
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
-    if isinstance(dim, int):
+    if isinstance(dim, numbers.Integral):
         dim = (dim,)
     if dim is None and ord is not None:
         if A.dim() not in (1, 2):
             raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must "
                                f"be 1D or 2D. Got {A.dim()}D.")
         dim = tuple(range(A.dim()))
+    if ord is not None and len(dim) not in (1, 2):
+        raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got "
+                           f"{list(dim)}")
     if ord is None:
-        return vector_norm(A, 2, dim, keepdim, dtype=dtype)
-    if len(dim) == 2 or isinstance(ord, str):
-        return matrix_norm(A, ord, dim if dim is not None else (-2, -1), keepdim, dtype=dtype)
-    return vector_norm(A, ord, dim, keepdim, dtype=dtype)
+        r = vector_norm(A, 2, dim, keepdim, dtype=dtype)
+    elif isinstance(ord, str) or len(dim) == 2:
+        r = _matrix_norm(A, ord, dim, keepdim, dtype)
+    else:
+        r = vector_norm(A, ord, dim, keepdim, dtype=dtype)
+    return _out(r, out, grad=False,
+                exact="linalg.norm expected out tensor dtype {result} but got: {out}")
 
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    if A.dim() < 2:
+        raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at least "
+                           "2 dimensions.")
     if hermitian:
         s = _d.Eigh.apply(A, "L")[0].abs()
     else:
         s = _d._svd(A, False, "linalg.matrix_rank").S
     smax = s.amax(-1, keepdim=True) if s.shape[-1] else s
-    return _d._keep(s, smax, A, atol, rtol).sum(-1)
+    return _out(_d._keep(s, smax, A, atol, rtol).sum(-1), out, grad=False)
+
+
+_COND_ORDS = (None, 2, -2, "fro", "nuc", 1, -1, math.inf, -math.inf)
 
 
 def cond(A, p=None, *, out=None):
+    if A.dim() < 2:
+        raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")
+    if p not in _COND_ORDS or isinstance(p, bool):
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
     if p is None or p in (2, -2):
-        s = svdvals(A)
+        s = _d._svd(A, False).S
         r = s.amax(-1) / s.amin(-1)
-        return r if p != -2 else 1 / r
-    return matrix_norm(A, p) * matrix_norm(inv(A), p)
-
+        r = r if p != -2 else 1 / r
+    else:
+        _d._check_matrix(A, f"linalg.cond(ord={p})")
+        if A.shape[-1] == 0:
+            r = _wrap(np.zeros(A.shape[:-2], A._data.dtype))
+        else:
+            inverse, info = _d.Inv.apply(A, "linalg.cond", False)
+            r = _matrix_norm(A, p, (-2, -1), False, None) * _matrix_norm(
+                inverse, p, (-2, -1), False, None)
+            if bool(info._data.any()):  # a singular matrix has condition number inf
+                from .ops.ternary import where
+                r = where(info != 0, _wrap(np.asarray(np.inf, r._data.dtype)), r)
+    return _d._castable(r, out, None, "linalg.cond", grad=False)

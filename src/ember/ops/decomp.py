@@ -7,16 +7,23 @@ matrix_power, matrix_exp, cross) is a composite. `ember.linalg` wraps these in t
 Gradients are for real inputs; forwards run batched over leading dims through NumPy's gufuncs.
 """
 
+__all__ = ["det", "inverse", "slogdet", "logdet", "cholesky", "pinverse", "matrix_power",
+           "matrix_exp", "svd", "qr", "cross"]
+
 import collections
 import math
+import numbers
 import warnings
 
 import numpy as np
 
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
+from . import lu as _lu
 from ._util import method
+from .inplace import _out
 from .linalg import _xp
+from .lu import _getrf
 
 
 class _LinAlgError(RuntimeError):
@@ -33,6 +40,23 @@ def _rtype(name, fields):
     return cls
 
 
+_OUT_TYPES = {}
+
+
+def _out_rtype(r):
+    """torch's `<name>_out` return type, which a function with out= gives back."""
+    cls = r.__class__
+    t = _OUT_TYPES.get(cls)
+    if t is None:
+        t = _OUT_TYPES[cls] = _rtype(cls.__name__ + "_out", list(cls._fields))
+    return t
+
+
+def _cname(dt):
+    from .linalg import _C_NAMES
+    return _C_NAMES.get(dt.name, dt.name)
+
+
 _slogdet_t = _rtype("slogdet", ["sign", "logabsdet"])
 _lslogdet_t = _rtype("linalg_slogdet", ["sign", "logabsdet"])
 _eigh_t = _rtype("linalg_eigh", ["eigenvalues", "eigenvectors"])
@@ -44,67 +68,74 @@ _oqr_t = _rtype("qr", ["Q", "R"])
 
 # ---- argument checks, with torch's wording ------------------------------------------------------
 
-def _check_matrix(a, name, square=True, arg="A"):
+def _check_matrix(a, name, square=True, arg="A", floating=True):
+    """torch's checks in torch's order: at least 2 dims, square, floating or complex."""
     if a._data.ndim < 2:
         raise RuntimeError(f"{name}: The input tensor {arg} must have at least 2 dimensions.")
-    if not (a.dtype.is_floating_point or a.dtype.is_complex):
-        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
-                           f"Got {a.dtype._legacy[:-6]}")
     m, n = a._data.shape[-2:]
     if square and m != n:
         raise RuntimeError(f"{name}: A must be batches of square matrices, but they are {m} by "
                            f"{n} matrices")
+    if floating and not (a.dtype.is_floating_point or a.dtype.is_complex):
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
+                           f"Got {a.dtype._legacy[:-6]}")
+
+
+def _castable(r, out, name, api, grad=True):
+    """out= for the linalg functions that cast their result into out (not exact dtypes)."""
+    if out is not None and isinstance(out, Tensor):
+        from .. import _dtype as D
+        if not D.can_cast(r.dtype, out.dtype):
+            raise RuntimeError(f"{api}: Expected result to be safely castable from "
+                               f"{r.dtype._legacy[:-6]} dtype, but got result with dtype "
+                               f"{out.dtype._legacy[:-6]}")
+    return _out(r, out, name, grad=grad)
 
 
 def _batch_prefix(a, k):
     return f"(Batch element {k}): " if a.ndim > 2 else ""
 
 
-def _first_zero_pivot(m):
-    """1-based index of the first zero pivot of LU with partial pivoting (LAPACK getrf's info)."""
-    u = np.array(m, dtype=np.float64 if m.dtype.kind == "f" else np.complex128)
-    n = u.shape[0]
-    first = 0
-    for k in range(n):
-        p = k + int(np.argmax(np.abs(u[k:, k])))
-        if u[p, k] == 0:
-            first = first or k + 1
-            continue
-        u[[k, p]] = u[[p, k]]
-        u[k + 1:] -= np.outer(u[k + 1:, k] / u[k, k], u[k])
-    return first or n
+def _first_failure(info):
+    """(batch index, LAPACK info) of the first failed matrix of a batch."""
+    flat = np.asarray(info).reshape(-1)
+    k = int(np.flatnonzero(flat)[0])
+    return k, int(flat[k])
 
 
 def _singular_index(a):
     """(batch index, zero pivot) of the first matrix in a batch that LAPACK cannot invert."""
-    flat = np.asarray(a).reshape((-1,) + a.shape[-2:])
-    for k, m in enumerate(flat):
-        try:
-            np.linalg.inv(m)
-        except np.linalg.LinAlgError:
-            return k, _first_zero_pivot(m)
-    return 0, a.shape[-1]
+    return _first_failure(_getrf(np.asarray(a))[2])
 
 
-def _invert(a, name="linalg.inv"):
+def _inv_ex(a, name, check):
+    """(inverse, info) as torch's linalg.inv_ex; with `check`, a singular matrix raises."""
     xp = _xp(a)
     try:
-        return xp.linalg.inv(a)
+        return xp.linalg.inv(a), xp.zeros(a.shape[:-2], np.int32)
     except np.linalg.LinAlgError:
-        k, piv = _singular_index(a)
+        inv, info = _lu.inv_ex(np.asarray(a))
+    if check:
+        k, piv = _first_failure(info)
         raise _LinAlgError(f"{name}: {_batch_prefix(a, k)}The diagonal element {piv} is zero, the "
                            "inversion could not be completed because the input matrix is "
-                           "singular.") from None
+                           "singular.")
+    return xp.asarray(inv), xp.asarray(info)
 
 
-def _leading_minor(m):
-    """Order of the first leading minor that is not positive-definite (LAPACK potrf's info)."""
-    for k in range(1, m.shape[0] + 1):
-        try:
-            np.linalg.cholesky(m[:k, :k])
-        except np.linalg.LinAlgError:
-            return k
-    return m.shape[0]
+def _cholesky_ex(a, name, check):
+    """(lower factor, info) as torch's linalg.cholesky_ex; with `check`, a failure raises."""
+    xp = _xp(a)
+    try:
+        return xp.linalg.cholesky(a), xp.zeros(a.shape[:-2], np.int32)
+    except np.linalg.LinAlgError:
+        low, info = _lu.potrf_ex(np.asarray(a))
+    if check:
+        k, order = _first_failure(info)
+        raise _LinAlgError(f"{name}: {_batch_prefix(a, k)}The factorization could not be "
+                           "completed because the input is not positive-definite (the leading "
+                           f"minor of order {order} is not positive-definite).")
+    return xp.asarray(low), xp.asarray(info)
 
 
 # ---- helpers on Tensors for the backward formulas ----------------------------------------------
@@ -139,15 +170,18 @@ class _Factor(Op):
 # ---- primitives ---------------------------------------------------------------------------------
 
 class Inv(Op):
+    """(inverse, info); `check` raises torch's error for a singular matrix."""
+
     _name = "LinalgInvExBackward0"
     save_output = True
+    nondiff_outputs = (1,)
 
-    def forward(ctx, a, name):
-        return _invert(a, name)
+    def forward(ctx, a, name, check=True):
+        return _inv_ex(a, name, check)
 
-    def backward(ctx, grad):
+    def backward(ctx, grad, _):
         y = ctx.output
-        return -(y.mT @ grad @ y.mT), None  # d A^-1 = -A^-T G A^-T
+        return -(y.mT @ grad @ y.mT), None, None  # d A^-1 = -A^-T G A^-T
 
 
 class Det(Op):
@@ -239,35 +273,21 @@ def _tri_solve(xp, t, b):
 
 
 class Cholesky(Op):
+    """(lower factor, info); `check` raises torch's error for a matrix that is not PD."""
+
     _name = "LinalgCholeskyExBackward0"
     save_output = True
+    nondiff_outputs = (1,)
 
-    def forward(ctx, a, name):
-        xp = _xp(a)
-        try:
-            return xp.linalg.cholesky(a)
-        except np.linalg.LinAlgError:
-            flat = np.asarray(a).reshape((-1,) + a.shape[-2:])
-            k = next(i for i, m in enumerate(flat) if _not_pd(m))
-            raise _LinAlgError(f"{name}: {_batch_prefix(a, k)}The factorization could not be "
-                               "completed because the input is not positive-definite (the "
-                               f"leading minor of order {_leading_minor(flat[k])} is not "
-                               "positive-definite).") from None
+    def forward(ctx, a, name, check=True):
+        return _cholesky_ex(a, name, check)
 
-    def backward(ctx, grad):
+    def backward(ctx, grad, _):
         low = ctx.output
         t = (low.mT @ grad).tril()
         mid = 0.5 * (t + t.tril(-1).mT)  # Hermitian, built from the lower triangle
         ga = SolveTriangular.apply(low.mT, mid, True, True, False)
-        return SolveTriangular.apply(low, ga, False, False, False), None  # L^-T mid L^-1
-
-
-def _not_pd(m):
-    try:
-        np.linalg.cholesky(m)
-        return False
-    except np.linalg.LinAlgError:
-        return True
+        return SolveTriangular.apply(low, ga, False, False, False), None, None  # L^-T mid L^-1
 
 
 class Qr(_Factor):
@@ -454,13 +474,25 @@ def det(input):
 @method("inverse")
 def inverse(input, *, out=None):
     _check_matrix(input, "linalg.inv")
-    return Inv.apply(input, "linalg.inv")
+    return _out(Inv.apply(input, "linalg.inv")[0], out, "linalg_inv_ex", exact=True)
 
 
 @method("slogdet")
-def slogdet(input):
+def slogdet(input, *, out=None):
     _check_matrix(input, "linalg.slogdet")
-    return _slogdet_t(*Slogdet.apply(input))
+    return _tuple_out(_slogdet_t(*Slogdet.apply(input)), out, "slogdet", "_linalg_slogdet")
+
+
+def _tuple_out(r, out, parser, name):
+    """out= for a function returning several tensors: a tuple, each with the exact dtype."""
+    if out is None:
+        return r
+    if not isinstance(out, (tuple, list)):
+        raise TypeError(f"{parser}(): argument 'out' must be tuple of Tensors, not "
+                        f"{type(out).__name__}")
+    if len(out) != len(r):
+        raise TypeError(f"expected tuple of {len(r)} elements but got {len(out)}")
+    return _out_rtype(r)(*_out(tuple(r), tuple(out), name, exact=True))
 
 
 @method("logdet")
@@ -475,8 +507,8 @@ def cholesky(input, upper=False, *, out=None):
     warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be "
                   "removed in a future PyTorch release.", UserWarning, stacklevel=2)
     _check_matrix(input, "cholesky")
-    low = Cholesky.apply(input, "cholesky")
-    return low.mT if upper else low
+    low = Cholesky.apply(input, "cholesky")[0]
+    return _castable(low.mH if upper else low, out, "cholesky", "cholesky")
 
 
 @method("pinverse")
@@ -485,12 +517,17 @@ def pinverse(input, rcond=1e-15):
 
 
 @method("matrix_power")
-def matrix_power(input, n):
-    _check_matrix(input, "linalg.matrix_power")
+def matrix_power(input, n, _parser="matrix_power"):
+    if not isinstance(n, numbers.Integral) or isinstance(n, bool):
+        raise TypeError(f"{_parser}(): argument 'n' (position 2) must be int, not "
+                        f"{type(n).__name__}")
+    _check_matrix(input, "linalg.matrix_power", floating=False)
     if n < 0:
         input, n = inverse(input), -n
-    if n == 0:
-        return input * 0 + _eye_like(input, input.shape[-1])
+    if n == 0:  # the identity exactly (inf and nan in input do not reach it)
+        return input.mul(0).nan_to_num(0.0, 0.0, 0.0).add_(_eye_like(input, input.shape[-1]))
+    if n == 1:
+        return input.clone()
     result, base = None, input
     while n:  # binary powering: log2(n) products
         if n & 1:
@@ -519,21 +556,28 @@ def matrix_exp(input):
 
 
 @method("svd")
-def svd(input, some=True, compute_uv=True):
-    u, s, vh = _svd(input, not some)
-    if not compute_uv:
-        return _osvd_t(u.detach() * 0, s, vh.mT.detach() * 0)
-    return _osvd_t(u, s, vh.mT)
+def svd(input, some=True, compute_uv=True, *, out=None):
+    if input._data.ndim < 2:
+        raise RuntimeError(f"linalg.svd: input should have at least 2 dimensions, but has "
+                           f"{input._data.ndim} dimensions instead")
+    if not compute_uv:  # torch fills U and V with zeros, at full size
+        u, s, vh = _svd(input, True)
+        r = _osvd_t(u.detach() * 0, _svd(input, False).S, vh.mT.detach() * 0)
+    else:
+        u, s, vh = _svd(input, not some)
+        r = _osvd_t(u, s, vh.mT)
+    return _tuple_out(r, out, "svd", "_linalg_svd")
 
 
 @method("qr")
-def qr(input, some=True):
+def qr(input, some=True, *, out=None):
     warnings.warn("torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a "
                   "future PyTorch release.\nThe boolean parameter 'some' has been replaced with a "
                   "string parameter 'mode'.\nQ, R = torch.qr(A, some)\nshould be replaced with\n"
                   "Q, R = torch.linalg.qr(A, 'reduced' if some else 'complete')", UserWarning,
                   stacklevel=2)
-    return _oqr_t(*_qr(input, "reduced" if some else "complete"))
+    return _tuple_out(_oqr_t(*_qr(input, "reduced" if some else "complete")), out, "qr",
+                      "linalg_qr")
 
 
 @method("cross")
@@ -543,6 +587,5 @@ def cross(input, other, dim=None):
                       "either pass the dim explicitly or simply use torch.linalg.cross.\nThe "
                       "default value of dim will change to agree with that of linalg.cross in a "
                       "future release.", UserWarning, stacklevel=2)
-        shape = np.broadcast_shapes(input.shape, other.shape)
-        dim = next((i for i, d in enumerate(shape) if d == 3), -1)
+        dim = next((i for i, d in enumerate(input.shape) if d == 3), -1)
     return _cross(input, other, dim)

@@ -5,12 +5,16 @@ lets the engine sum broadcast batch dimensions away. Shape errors are checked up
 torch's wording for each case (mm, mv, dot, bmm).
 """
 
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "inner", "vdot", "outer", "ger", "addmm", "addmv",
+           "baddbmm", "addbmm", "einsum"]
+
 import numpy as np
 
 from .._tensor import Tensor, _wrap
 from ..autograd import grad_mode
 from ..autograd.function import Op
-from ._util import method
+from ._util import broadcast_error, method
+from .inplace import _out
 
 _ndarray = np.ndarray
 _enabled = grad_mode._enabled
@@ -100,6 +104,12 @@ def _check_shapes(a, b):
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sa[-1]} and "
                                f"{sb[0]}x{sb[1]})")
     else:
+        ba, bb = sa[:-2], sb[:-2]
+        try:  # torch expands the batch dims first: their mismatch is reported before k's
+            np.broadcast_shapes(ba, bb)
+        except ValueError:
+            z = np.int8(0)
+            raise broadcast_error(np.broadcast_to(z, ba), np.broadcast_to(z, bb)) from None
         if sa[-1] != sb[-2]:
             batch = np.broadcast_shapes(sa[:-2], sb[:-2]) if na > 1 else sb[:-2]
             bsz = int(np.prod(batch))
@@ -194,8 +204,11 @@ vdot = dot
 
 
 @method("outer", "ger")
-def outer(input, vec2):
-    return input.unsqueeze(1) * vec2.unsqueeze(0)
+def outer(input, vec2, *, out=None):
+    for name, t in (("self", input), ("vec2", vec2)):
+        if t._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.dim()}-D")
+    return _out(input.unsqueeze(1) * vec2.unsqueeze(0), out)
 
 
 ger = outer
@@ -226,31 +239,73 @@ class Addmm(Op):
 
 @method("addmm")
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
-    if mat1._data.ndim != 2 or mat2._data.ndim != 2:
-        raise RuntimeError("mat1 must be a matrix, got " + str(mat1.dim()) + "-D tensor")
+    for name, m in (("mat1", mat1), ("mat2", mat2)):
+        if m._data.ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {m.dim()}-D tensor")
     sa, sb = mat1.shape, mat2.shape
     if sa[1] != sb[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa[0]}x{sa[1]} and "
                            f"{sb[0]}x{sb[1]})")
-    if mat1.dtype is not mat2.dtype:
-        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
-                           f"{mat1.dtype._legacy[:-6]} and {mat2.dtype._legacy[:-6]}")
-    return Addmm.apply(input, mat1, mat2, beta, alpha)
+    for name, a in (("self", input), ("mat1", mat1)):
+        if a.dtype is not mat2.dtype:
+            raise RuntimeError(f"{name} and mat2 must have the same dtype, but got "
+                               f"{a.dtype._legacy[:-6]} and {mat2.dtype._legacy[:-6]}")
+    input.expand(sa[0], sb[1])  # torch's error for an input that does not broadcast
+    return _out(Addmm.apply(input, mat1, mat2, beta, alpha), out, "addmm", exact=True)
+
+
+def _scaled_sum(input, product, beta, alpha):
+    """beta * input + alpha * product, where beta == 0 ignores input (nan and inf too)."""
+    r = product if alpha == 1 else product * alpha
+    if beta == 0:  # a zero gradient for input, and no nan or inf from it
+        return r + input.mul(0).nan_to_num(0.0, 0.0, 0.0) if input._rg else r
+    return r + (input if beta == 1 else input * beta)
 
 
 @method("addmv")
-def addmv(input, mat, vec, *, beta=1, alpha=1):
-    return input * beta + (mat @ vec) * alpha
+def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
+    if mat._data.ndim != 2 or vec._data.ndim != 1 or input._data.ndim > 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {input.dim()}, {mat.dim()}, "
+                           f"{vec.dim()}")
+    n, k = mat.shape
+    if vec.shape[0] != k or input._data.ndim and input.shape[0] not in (1, n):
+        size = input.shape[0] if input._data.ndim else 1
+        raise RuntimeError(f"size mismatch, got input ({size}), mat ({n}x{k}), vec "
+                           f"({vec.shape[0]})")
+    if not (input.dtype is mat.dtype is vec.dtype):
+        raise RuntimeError("addmv input tensors must have the same dtype, but got "
+                           f"{input.dtype._legacy[:-6]}, {mat.dtype._legacy[:-6]}, and "
+                           f"{vec.dtype._legacy[:-6]}")
+    return _out(_scaled_sum(input, mv(mat, vec), beta, alpha), out, "addmv", exact=True)
+
+
+def _check_batches(input, batch1, batch2, name):
+    for b, t in (("batch1", batch1), ("batch2", batch2)):
+        if t._data.ndim != 3:
+            raise RuntimeError(f"{b} must be a 3D tensor")
+    if batch1.shape[0] != batch2.shape[0]:
+        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got "
+                           f"{batch1.shape[0]} and {batch2.shape[0]}")
+    if not (input.dtype is batch1.dtype is batch2.dtype):
+        c = [_C_NAMES.get(t.dtype.name, t.dtype.name) for t in (input, batch1, batch2)]
+        raise RuntimeError(f"Input dtypes must be the same, got: input {c[0]}, batch1: {c[1]}, "
+                           f"batch2: {c[2]}")
 
 
 @method("baddbmm")
-def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
-    return input * beta + bmm(batch1, batch2) * alpha
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    _check_batches(input, batch1, batch2, "baddbmm")
+    input.expand(batch1.shape[0], batch1.shape[1], batch2.shape[2])
+    return _out(_scaled_sum(input, bmm(batch1, batch2), beta, alpha), out, "baddbmm",
+                exact=True)
 
 
 @method("addbmm")
-def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
-    return input * beta + bmm(batch1, batch2).sum(0) * alpha
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    _check_batches(input, batch1, batch2, "addbmm")
+    input.expand(batch1.shape[1], batch2.shape[2])
+    return _out(_scaled_sum(input, bmm(batch1, batch2).sum(0), beta, alpha), out, "addbmm",
+                exact=True)
 
 
 class Einsum(Op):
@@ -333,16 +388,44 @@ def _parse(equation, operands):
     return parts, out
 
 
+def _check_subscripts(parts, out, operands):
+    """torch's einsum checks: each output letter once and from an input; consistent sizes."""
+    letters = "".join(parts)
+    for c in out:
+        if out.count(c) > 1:
+            raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the "
+                               "output")
+        if c not in letters:
+            raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation "
+                               "for any input operand")
+    seen = {}
+    for i, (q, o) in enumerate(zip(parts, operands)):
+        mine = {}
+        for c, n in zip(q, o.shape):
+            if c in mine and mine[c] != n:
+                raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {i} but the "
+                                   f"sizes don't match, {mine[c]} != {n}")
+            mine[c] = n
+        for c, n in mine.items():
+            m = seen.get(c)
+            if m is not None and m != n and 1 not in (m, n):
+                raise RuntimeError(f"einsum(): subscript {c} has size {n} for operand {i} which "
+                                   f"does not broadcast with previously seen size {m}")
+            if m is None or m == 1:
+                seen[c] = n
+
+
 def einsum(equation, *operands):
     """Matches torch.einsum (sublist format aside)."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     parts, out = _parse(equation, operands)
-    for q, o in zip(parts, operands):
+    for i, (q, o) in enumerate(zip(parts, operands)):
         if len(q) != o.dim():
             raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(q)}) "
                                f"does not match the number of dimensions ({o.dim()}) for "
-                               f"operand {parts.index(q)} and no ellipsis was given")
+                               f"operand {i} and no ellipsis was given")
+    _check_subscripts(parts, out, operands)
     r = Einsum.run(tuple(operands), [o._data for o in operands], {"parts": parts, "out": out})
     node = r.grad_fn
     if node is not None:

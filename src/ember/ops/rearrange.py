@@ -280,6 +280,7 @@ def tile(input, *dims_):
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     if repeats is None:  # torch.repeat_interleave(repeats_tensor)
         reps = input._data
+        _check_size(int(reps.sum()), output_size)
         return _wrap(_xp(reps).repeat(_xp(reps).arange(len(reps)), reps).astype(np.int64))
     if dim is None:
         input, dim = input.flatten(), 0
@@ -292,12 +293,21 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
             reps = np.repeat(reps, input._data.shape[d])
         from .gather import index_select
         idx = np.repeat(np.arange(input._data.shape[d]), reps)
+        _check_size(idx.size, output_size)
         return index_select(input, d, _wrap(idx))
     if repeats < 0:
         raise RuntimeError("Repeats must be non-negative")
     shp = input._data.shape
+    if output_size is not None and output_size != shp[d] * repeats:
+        raise RuntimeError(f"repeat_interleave: Invalid output_size, expected "
+                           f"{shp[d] * repeats} but got {output_size}")
     r = input.unsqueeze(d + 1).expand(shp[:d + 1] + (repeats,) + shp[d + 1:]).contiguous()
     return r.view(shp[:d] + (shp[d] * repeats,) + shp[d + 1:])
+
+
+def _check_size(n, output_size):
+    if output_size is not None and output_size != n:
+        raise RuntimeError("allocated size does not match required size")
 
 
 # ---------------------------------------------------------------- triangles

@@ -163,10 +163,15 @@ def _fmt(shape):
 class View(Op):
     _name = "ViewBackward0"
 
-    def forward(ctx, x, shape):
+    def forward(ctx, x, shape):  # the caller has checked with torch's rule that it is a view
         ctx.in_shape = x.shape
-        return np.reshape(x, shape, copy=False) if x.__class__ is _ndarray else x.view().reshape(
-            shape)
+        if x.__class__ is not _ndarray:
+            return x.view().reshape(shape)
+        try:
+            return np.reshape(x, shape, copy=False)
+        except ValueError:  # NumPy disagrees on a size-0/1 corner: build torch's view directly
+            st = L.view_strides(x.shape, L.strides_of(x), shape)
+            return np.lib.stride_tricks.as_strided(x, shape, tuple(v * x.itemsize for v in st))
 
     def backward(ctx, grad):
         return grad.reshape(ctx.in_shape), None
@@ -271,13 +276,18 @@ def view(self, *shape, dtype=None, size=None):
     if dtype is not None:
         return _view_dtype(self, dtype)
     shape = _infer(shape, self._data.size)
-    try:
-        return _view(View, self, shape)
-    except ValueError:
+    if not _viewable(self._data, shape):
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "
-            "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
-        ) from None
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+    return _view(View, self, shape)
+
+
+def _viewable(a, shape):
+    """torch's rule (computeStride) for whether `a` can be seen with `shape` without a copy."""
+    if a.flags.c_contiguous:
+        return True
+    return L.view_strides(a.shape, L.strides_of(a), shape) is not None
 
 
 def _view_dtype(self, dtype):
@@ -323,10 +333,12 @@ class ReshapeAlias(View):
 @method("reshape")
 def reshape(input, *shape):
     shape = _infer(_int_list("reshape", "shape", shape), input._data.size)
-    try:
-        return _view(View if input.is_contiguous() else ReshapeAlias, input, shape)
-    except ValueError:
-        return UnsafeView.run((input,), (input._data, shape), {})
+    a = input._data
+    if a.flags.c_contiguous:
+        return _view(View, input, shape)
+    if _viewable(a, shape):
+        return _view(ReshapeAlias, input, shape)
+    return UnsafeView.run((input,), (a, shape), {})
 
 
 @method("view_as")

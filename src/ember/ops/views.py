@@ -437,7 +437,10 @@ Tensor.is_inference = lambda self: False  # ember does not tag inference-mode te
 @method("new_empty_strided")
 def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False,
                       layout=None, pin_memory=False):
+    from ._util import check_factory
     from .creation import empty_strided
+    if layout is not None or pin_memory:
+        check_factory("torch.Tensor.new_empty_strided", layout, pin_memory)
     return empty_strided(size, stride, dtype=dtype or self.dtype,
                          device=device or self.device, requires_grad=requires_grad)
 

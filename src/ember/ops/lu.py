@@ -1,0 +1,110 @@
+"""LU factorization: torch.linalg.lu_factor, lu, lu_solve (and their torch.* forms), with the
+array routines LAPACK's getrf/getrs/potrf stand for, written in NumPy.
+
+The factorization is partial pivoting column by column, as LAPACK's getf2, batched over the
+leading dims; it also gives `linalg.inv_ex` its `info` and the inf/nan values a singular matrix
+produces, and `_potf2` gives `cholesky_ex` the partly factored matrix LAPACK leaves when the input
+is not positive-definite. Gradients: lu_factor and lu through the standard formulas for square
+inputs, lu_solve through B and the factors.
+"""
+
+import numpy as np
+
+__all__ = []
+
+
+# ---------------------------------------------------------------- array routines
+def _getrf(a):
+    """(LU, pivots (1-based int32), info) of a batch of matrices, as LAPACK's getrf."""
+    a = np.array(a, dtype=np.result_type(a.dtype, np.float32), copy=True)
+    *batch, m, n = a.shape
+    k_max = min(m, n)
+    flat = a.reshape(-1, m, n)
+    piv = np.zeros((flat.shape[0], k_max), np.int32)
+    info = np.zeros(flat.shape[0], np.int32)
+    rows = np.arange(flat.shape[0])
+    with np.errstate(all="ignore"):
+        for k in range(k_max):
+            p = k + np.argmax(np.abs(flat[:, k:, k]), axis=1)
+            piv[:, k] = p + 1
+            moved = p != k
+            if moved.any():
+                r, q = rows[moved], p[moved]
+                top = flat[r, k, :].copy()
+                flat[r, k, :] = flat[r, q, :]
+                flat[r, q, :] = top
+            pivot = flat[:, k, k]
+            zero = pivot == 0
+            info[(info == 0) & zero] = k + 1
+            ok = ~zero  # a zero pivot leaves its column unscaled (it is all zero below)
+            if ok.any():
+                flat[ok, k + 1:, k] /= pivot[ok, None]
+                flat[ok, k + 1:, k + 1:] -= flat[ok, k + 1:, k, None] * flat[ok, None, k, k + 1:]
+    return flat.reshape(a.shape), piv.reshape(*batch, k_max), info.reshape(batch)
+
+
+def _permute_rows(b, piv):
+    """Applies getrf's row interchanges (in order) to b (..., n, k)."""
+    b = b.copy()
+    idx = np.indices(piv.shape[:-1])
+    for k in range(piv.shape[-1]):
+        p = piv[..., k] - 1
+        row_k = b[(*idx, np.full_like(p, k))].copy()
+        b[(*idx, np.full_like(p, k))] = b[(*idx, p)]
+        b[(*idx, p)] = row_k
+    return b
+
+
+def _getrs(lu, piv, b):
+    """Solves A X = B from getrf's factors: row swaps, then unit-lower and upper substitution
+    (in IEEE arithmetic: a zero pivot gives inf and nan, as LAPACK's solve does)."""
+    n = lu.shape[-1]
+    x = _permute_rows(np.broadcast_to(b, np.broadcast_shapes(lu.shape[:-2], b.shape[:-2])
+                                      + b.shape[-2:]), piv)
+    with np.errstate(all="ignore"):
+        for i in range(1, n):
+            x[..., i, :] -= np.einsum("...j,...jk->...k", lu[..., i, :i], x[..., :i, :])
+        for i in range(n - 1, -1, -1):
+            rest = np.einsum("...j,...jk->...k", lu[..., i, i + 1:], x[..., i + 1:, :])
+            x[..., i, :] = (x[..., i, :] - rest) / lu[..., i, i, None]
+    return x
+
+
+def _potf2(m):
+    """Lower Cholesky of one matrix as LAPACK's potf2: (factor, info). On failure at column j
+    the factor holds columns before j, the failed pivot, and the input elsewhere below."""
+    a = np.array(m, copy=True)
+    n = a.shape[0]
+    for j in range(n):
+        row = a[j, :j]
+        ajj = (a[j, j] - np.vdot(row, row)).real
+        if not ajj > 0:
+            a[j, j] = ajj
+            return np.tril(a), j + 1
+        ajj = np.sqrt(ajj)
+        a[j, j] = ajj
+        a[j + 1:, j] = (a[j + 1:, j] - a[j + 1:, :j] @ row.conj()) / ajj
+    return np.tril(a), 0
+
+
+def potrf_ex(a):
+    """(lower factors, info) of a batch, each as `_potf2` leaves it."""
+    flat = np.asarray(a).reshape((-1,) + a.shape[-2:])
+    low, info = np.empty_like(flat), np.zeros(flat.shape[0], np.int32)
+    for k, m in enumerate(flat):
+        try:
+            low[k] = np.linalg.cholesky(m)
+        except np.linalg.LinAlgError:
+            low[k], info[k] = _potf2(m)
+    return low.reshape(a.shape), info.reshape(a.shape[:-2])
+
+
+def inv_ex(a):
+    """(inverses, info) of a batch holding a singular matrix: getrf, then getrs on I."""
+    lu, piv, info = _getrf(a)
+    eye = np.eye(a.shape[-1], dtype=lu.dtype)
+    out = _getrs(lu, piv, eye)
+    good = info == 0
+    if good.any():
+        out[good] = np.linalg.inv(np.asarray(a)[good])
+    return out.astype(a.dtype, copy=False), info
