@@ -149,3 +149,66 @@ def test_einsum_double_backward():
     (tg,) = torch.autograd.grad(torch.einsum("ij,jk->", ta, ta), ta, create_graph=True)
     (tgg,) = torch.autograd.grad(tg.sum(), ta)
     assert g.tolist() == tg.tolist() and gg.tolist() == tgg.tolist()
+
+
+# ---- torch's errors for products (not NumPy's) ------------------------------------------------
+@pytest.mark.parametrize("fn", [
+    lambda L: L.matmul(L.zeros(2, 2, 3), L.zeros(3, 3, 2)),
+    lambda L: L.matmul(L.zeros(2, 2, 4), L.zeros(3, 3, 2)),
+    lambda L: L.matmul(L.zeros(5, 2, 3), L.zeros(4, 3)),
+    lambda L: L.outer(L.zeros(2, 3), L.zeros(3)), lambda L: L.outer(L.zeros(3), L.zeros(2, 3)),
+    lambda L: L.addmm(L.zeros(5), L.zeros(2, 3), L.zeros(3, 3)),
+    lambda L: L.addmm(L.zeros(3, 3), L.zeros(3, 2), L.zeros(2, 3).long()),
+    lambda L: L.addmm(L.zeros(3, 3).long(), L.zeros(3, 2), L.zeros(2, 3)),
+    lambda L: L.addmm(L.zeros(3, 3), L.zeros(3, 2).long(), L.zeros(2, 3)),
+    lambda L: L.addmm(L.zeros(3, 3), L.zeros(3), L.zeros(2, 3)),
+    lambda L: L.addmm(L.zeros(3, 3), L.zeros(3, 2), L.zeros(2)),
+    lambda L: L.addmv(L.zeros(3), L.zeros(2, 3), L.zeros(3)),
+    lambda L: L.addmv(L.zeros(2), L.zeros(2, 3), L.zeros(2)),
+    lambda L: L.addmv(L.zeros(2), L.zeros(2, 3).long(), L.zeros(3)),
+    lambda L: L.addmv(L.zeros(2, 2), L.zeros(2, 3), L.zeros(3)),
+    lambda L: L.baddbmm(L.zeros(2, 2, 2).long(), L.zeros(2, 2, 3), L.zeros(2, 3, 2)),
+    lambda L: L.baddbmm(L.zeros(5), L.zeros(2, 2, 3), L.zeros(2, 3, 3)),
+    lambda L: L.addbmm(L.zeros(5), L.zeros(2, 2, 3), L.zeros(2, 3, 3)),
+    lambda L: L.addbmm(L.zeros(2, 2), L.zeros(2, 2, 3), L.zeros(3, 3, 2)),
+    lambda L: L.einsum("ij,jk->ik", L.zeros(2, 3), L.zeros(2, 3)),
+    lambda L: L.einsum("ij->k", L.zeros(2, 3)), lambda L: L.einsum("ii", L.zeros(2, 3)),
+    lambda L: L.einsum("ij->jj", L.zeros(2, 3)), lambda L: L.einsum("ij,ij", L.zeros(2, 3),
+                                                                  L.zeros(3)),
+    lambda L: L.var_mean(L.arange(6)), lambda L: L.std_mean(L.arange(6)),
+])
+def test_product_errors_match_torch(fn):
+    check_error(lambda L, z: fn(L), np.zeros(1))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, a, b, c: L.addmv(a[0], b, c[:, 0], beta=0.5, alpha=2),
+    lambda L, a, b, c: L.baddbmm(a, b.expand(2, 3, 4), c.expand(2, 4, 3), beta=2, alpha=0.5),
+    lambda L, a, b, c: L.addbmm(a, b.expand(2, 3, 4), c.expand(2, 4, 3)),
+    lambda L, a, b, c: L.addmm(a * float("nan"), b, c, beta=0),
+    lambda L, a, b, c: L.baddbmm(a * float("inf"), b.expand(2, 3, 4), c.expand(2, 4, 3), beta=0),
+])
+def test_fused_products(fn):
+    check(fn, arr((3, 3)), arr((3, 4), seed=1), arr((4, 3), seed=2))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, o: L.addmv(L.ones(2), L.ones(2, 3), L.ones(3), out=o),
+    lambda L, o: L.baddbmm(L.ones(2, 2, 2), L.ones(2, 2, 3), L.ones(2, 3, 2), out=o),
+    lambda L, o: L.addbmm(L.ones(2, 2), L.ones(2, 2, 3), L.ones(2, 3, 2), out=o),
+    lambda L, o: L.outer(L.ones(2), L.ones(3), out=o),
+    lambda L, o: L.addmm(L.ones(2, 2), L.ones(2, 3), L.ones(3, 2), out=o),
+])
+def test_product_out(fn):
+    torch = pytest.importorskip("torch")
+    import ember
+    for dt in ("float32", "int64"):
+        res = []
+        for L in (ember, torch):
+            o = L.empty(0, dtype=getattr(L, dt))
+            try:
+                r = fn(L, o)
+                res.append((r is o, r.tolist()))
+            except RuntimeError as e:
+                res.append(str(e))
+        assert res[0] == res[1]

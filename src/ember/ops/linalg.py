@@ -304,6 +304,9 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     _check_batches(input, batch1, batch2, "addbmm")
     input.expand(batch1.shape[1], batch2.shape[2])
+    if out is not None and isinstance(out, Tensor) and out.dtype is not batch2.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got "
+                           f"{out.dtype._legacy[:-6]} and {batch2.dtype._legacy[:-6]}")
     return _out(_scaled_sum(input, bmm(batch1, batch2).sum(0), beta, alpha), out, "addbmm",
                 exact=True)
 
@@ -404,7 +407,7 @@ def _check_subscripts(parts, out, operands):
         for c, n in zip(q, o.shape):
             if c in mine and mine[c] != n:
                 raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {i} but the "
-                                   f"sizes don't match, {mine[c]} != {n}")
+                                   f"sizes don't match, {n} != {mine[c]}")
             mine[c] = n
         for c, n in mine.items():
             m = seen.get(c)
