@@ -212,3 +212,53 @@ def test_product_out(fn):
             except RuntimeError as e:
                 res.append(str(e))
         assert res[0] == res[1]
+
+
+# ---- tensordot and rsub ------------------------------------------------------------------------
+@pytest.mark.parametrize("dims,bshape", [
+    (2, (3, 4, 5)), (0, (2, 2)), (1, (4, 5)), (([1, 2], [0, 1]), (3, 4, 5)),
+    (([2, 1], [1, 0]), (3, 4, 5)), (([-1], [-2]), (3, 4, 5)), ([[0], [2]], (3, 4, 2)),
+    ("t1", (4, 5)), ("t2", (3, 4, 5)),
+])
+def test_tensordot(dims, bshape):
+    def fn(L, a, b):
+        d = {"t1": L.tensor(1), "t2": L.tensor([[1, 2], [0, 1]])}.get(dims, dims) \
+            if isinstance(dims, str) else dims
+        return L.tensordot(a, b, d)
+    check(fn, arr((2, 3, 4), "float64"), arr(bshape, "float64", seed=1))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, a, b: L.tensordot(a, b, 1), lambda L, a, b: L.tensordot(a, b, -1),
+    lambda L, a, b: L.tensordot(a, b, 4), lambda L, a, b: L.tensordot(a, b, ([1], [0, 1])),
+    lambda L, a, b: L.tensordot(a, b, ([0], [0])), lambda L, a, b: L.tensordot(a, b, 2.0),
+    lambda L, a, b: L.tensordot(a, b, ([1, 1], [0, 0])), lambda L, a, b: L.tensordot(a, b, (1, 0)),
+    lambda L, a, b: L.tensordot(a, b.double(), 1), lambda L, a, b: L.tensordot(a, b, ([3], [0])),
+])
+def test_tensordot_errors(fn):
+    check_error(fn, arr((2, 3, 4)), arr((3, 4, 5), seed=1))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, x, y: L.rsub(x, y), lambda L, x, y: L.rsub(x, 2),
+    lambda L, x, y: L.rsub(x, y, alpha=2),
+    lambda L, x, y: L.rsub(x, 2.5, alpha=3), lambda L, x, y: L.rsub(x, y[:1]),
+    lambda L, x, y: (L.rsub(x, y).grad_fn.name(), L.rsub(x, 2).grad_fn.name()),
+])
+def test_rsub(fn):
+    check(fn, arr((2, 3), "float64"), arr((2, 3), "float64", seed=1))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, i: L.rsub(i, 3), lambda L, i: L.rsub(i, 2.5), lambda L, i: L.rsub(i, i, alpha=2),
+])
+def test_rsub_integers(fn):
+    check(fn, arr((4,), "int64"), grad=False)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, i: L.rsub(i, i, alpha=0.5), lambda L, i: L.rsub(i.bool(), i),
+    lambda L, i: L.rsub(i, True), lambda L, i: L.rsub(2, i),
+])
+def test_rsub_errors(fn):
+    check_error(fn, arr((4,), "int64"))

@@ -6,13 +6,13 @@ torch's wording for each case (mm, mv, dot, bmm).
 """
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "inner", "vdot", "outer", "ger", "addmm", "addmv",
-           "baddbmm", "addbmm", "einsum"]
+           "baddbmm", "addbmm", "einsum", "tensordot"]
 
 import numpy as np
 
 from .._tensor import Tensor, _wrap
 from ..autograd import grad_mode
-from ..autograd.function import Op
+from ..autograd.function import _NUMPY_ERRORS, Op, torch_error
 from ._util import broadcast_error, method
 from .inplace import _out
 
@@ -134,7 +134,10 @@ def matmul(input, other, *, out=None):
             and not (_enabled[0] and (input._rg or other._rg))):
         x, y = input._data, other._data
         if x.ndim == 2 and y.ndim == 2 and x.shape[1] == y.shape[0] and x.__class__ is _ndarray:
-            return _wrap(np.dot(x, y))  # nothing to record: skip the Op machinery
+            try:
+                return _wrap(np.dot(x, y))  # nothing to record: skip the Op machinery
+            except _NUMPY_ERRORS as e:
+                raise torch_error(e) from None
     if not isinstance(other, Tensor):
         raise TypeError(f"matmul(): argument 'other' (position 2) must be Tensor, not "
                         f"{type(other).__name__}")
@@ -389,6 +392,52 @@ def _parse(equation, operands):
     else:
         out = out.replace("...", ell)
     return parts, out
+
+
+def tensordot(a, b, dims=2, out=None):
+    """Matches torch.tensordot: a product over paired dims, as one matmul of reshaped views."""
+    import numbers
+    from .._tensor import _dim
+    if isinstance(dims, Tensor):
+        dims = int(dims.item()) if dims._data.ndim == 0 else dims.tolist()
+    if isinstance(dims, numbers.Integral) and not isinstance(dims, bool):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > a.dim() or dims > b.dim():
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
+        da, db = list(range(-dims, 0)), list(range(dims))
+    elif isinstance(dims, (tuple, list)):
+        da, db = dims
+        for d in (da, db):
+            if not isinstance(d, (tuple, list)):
+                raise TypeError(f"tensordot(): argument 'dims_self' (position 3) must be tuple "
+                                f"of ints, not {type(d).__name__}")
+        if len(da) != len(db):
+            raise RuntimeError("both dimension lists should have same length")
+    else:
+        raise RuntimeError("tensordot expects dims to be int or tuple[list[int], list[int]] or "
+                           f"list[list[int]] containing two lists, but got dims={dims}")
+    if a.dtype is not b.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    wa = [_dim(d, a.dim()) for d in da]
+    wb = [_dim(d, b.dim()) for d in db]
+    for w in (wa, wb):
+        seen = next((d for i, d in enumerate(w) if d in w[:i]), None)
+        if seen is not None:
+            raise RuntimeError(f"dim {seen} appears multiple times in the list of dims")
+    for d1, d2, w1, w2 in zip(da, db, wa, wb):
+        if a.shape[w1] != b.shape[w2]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size "
+                               f"{a.shape[w1]} in dim {d1} and second has size {b.shape[w2]} in "
+                               f"dim {d2}")
+    fa = [d for d in range(a.dim()) if d not in wa]
+    fb = [d for d in range(b.dim()) if d not in wb]
+    k = int(np.prod([a.shape[d] for d in wa]))
+    sa, sb = [a.shape[d] for d in fa], [b.shape[d] for d in fb]
+    left = a.permute(fa + wa).reshape(int(np.prod(sa)), k)
+    right = b.permute(wb + fb).reshape(k, int(np.prod(sb)))
+    r = mm(left, right).reshape(sa + sb)
+    return r if out is None else _out(r, out, "tensordot", exact=True)
 
 
 def _check_subscripts(parts, out, operands):
