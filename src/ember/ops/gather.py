@@ -251,9 +251,8 @@ class ScatterAdd(Scatter):
 
 
 class _NoGrad(Scatter):
-    def backward(ctx, grad):
-        raise NotImplementedError("the derivative for 'scatter' with a reduce argument is not "
-                                  "implemented; use scatter_reduce")
+    def backward(ctx, grad):  # torch has no derivative for scatter's reduce= form
+        raise RuntimeError("derivative for aten::scatter is not implemented")
 
 
 def _scatter_checks(input, d, index, src):
@@ -647,18 +646,20 @@ def masked_fill(input, mask, value):
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
                            f"{_C_NAMES.get(mask.dtype.name, mask.dtype.name)}")
     m = mask._data
-    try:
-        if isinstance(value, Tensor):
-            if value._data.ndim:
-                raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but "
-                                   f"got tensor with {value.dim()} dimension(s).")
-            r = MaskedFill.run((input, None, value), (input._data, m,
-                                                      value._data.astype(input.dtype.np)), {})
-            return _named(r, "MaskedFillBackward1")
-        return MaskedFill.run((input, None, None), (input._data, m,
-                                                    _scalar_to(value, input.dtype, None)), {})
-    except ValueError:
-        raise broadcast_error(m, input._data) from None
+    if m.shape != input._data.shape:
+        try:
+            np.broadcast_shapes(m.shape, input._data.shape)
+        except ValueError:
+            raise broadcast_error(m, input._data) from None
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value.dim()} dimension(s).")
+        r = MaskedFill.run((input, None, value), (input._data, m,
+                                                  value._data.astype(input.dtype.np)), {})
+        return _named(r, "MaskedFillBackward1")
+    return MaskedFill.run((input, None, None), (input._data, m,
+                                                _scalar_to(value, input.dtype, None)), {})
 
 
 Tensor.masked_fill_ = _inplace_version(masked_fill, overlap=False)

@@ -2,15 +2,23 @@
 
 Sorts are stable NumPy argsorts on a key that puts NaN where torch puts it (last ascending,
 first descending). Each differentiable op keeps the chosen indices; its backward scatters the
-gradient back to them with `index._scatter_into`, whose own backward gathers again.
+gradient back to them with `index._scatter_into`, whose own backward gathers again. unique
+compares with `!=` as torch does (every NaN is its own value, -0.0 equals 0.0); searchsorted runs
+torch's bisection, vectorised over all values, so even unsorted or NaN boundaries answer as
+torch's do.
 """
+
+__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "unique", "unique_consecutive",
+           "bincount", "searchsorted", "bucketize"]
 
 import numpy as np
 
+from .. import _dtype as D
 from .._tensor import Tensor, _dim, _wrap
 from ..autograd.function import Op
-from ._util import method
+from ._util import method, result_type
 from .index import _scatter_into
+from .inplace import _out
 
 
 def _argsort(x, d, descending):
@@ -55,13 +63,26 @@ def _axis(input, dim):
     return _dim(dim, input._data.ndim) if input._data.ndim else _dim(dim, 0) * 0
 
 
+def _pair_out(r, out, name, values_msg=None):
+    """(values, indices) into out=(values, indices) with torch's dtype checks."""
+    from .reduce import _tuple_out
+
+    def check(vd, idd):
+        if values_msg and vd is not r[0].dtype:
+            raise RuntimeError(values_msg)
+        if values_msg and idd is not D.int64:
+            raise RuntimeError("output indices must be of scalar type Long")
+    return _tuple_out(r, out, name, check)
+
+
 @method("sort")
-def sort(input, dim=-1, descending=False, stable=False):
+def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     from .reduce import _sort_t
-    v, i = SortOp.apply(input, _axis(input, dim), descending)
+    v, i = SortOp.apply(input, _axis(input, dim), descending)  # always stable: torch's CPU too
     if stable and v.grad_fn is not None:
         v.grad_fn._name = "SortBackward1"
-    return _sort_t(v, i)
+    r = _sort_t(v, i)
+    return r if out is None else _pair_out(r, out, "sort")
 
 
 @method("argsort")
@@ -70,19 +91,20 @@ def argsort(input, dim=-1, descending=False, stable=False):
 
 
 @method("msort")
-def msort(input):
-    return sort(input, 0).values
+def msort(input, *, out=None):
+    return _out(sort(input, 0).values, out, exact=True)
 
 
 @method("topk")
-def topk(input, k, dim=-1, largest=True, sorted=True):
+def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     from .reduce import _topk_t
     d = _axis(input, dim)
     n = input._data.shape[d] if input._data.ndim else 1
     if k > n or k < 0:
         raise RuntimeError("selected index k out of range")
     v, i = TopK.apply(input, d, largest, k)
-    return _topk_t(v, i)
+    r = _topk_t(v, i)
+    return r if out is None else _pair_out(r, out, "topk")
 
 
 class KthValue(Op):
@@ -108,57 +130,245 @@ class KthValue(Op):
 
 
 @method("kthvalue")
-def kthvalue(input, k, dim=-1, keepdim=False):
+def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     from .reduce import _kth_t
     d = _axis(input, dim)
     n = input._data.shape[d] if input._data.ndim else 1
     if k < 1 or k > n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
-    return _kth_t(*KthValue.apply(input, k, d, keepdim))
+    r = _kth_t(*KthValue.apply(input, k, d, keepdim))
+    return r if out is None else _pair_out(r, out, "kthvalue",
+                                           "output values must be of same type as input")
+
+
+# ---------------------------------------------------------------- unique
+class _Unique(Op):
+    """unique's values; torch records a node whose backward refuses."""
+
+    _name = "Unique2Backward0"
+    _aten = "_unique2"
+    nondiff_outputs = (1, 2)
+
+    def forward(ctx, x, fn, *args):
+        return fn(x, *args)
+
+    def backward(ctx, *grads):
+        raise NotImplementedError(f"the derivative for '{ctx._aten}' is not implemented.")
+
+
+class _UniqueDim(_Unique):
+    _name, _aten = "UniqueDimBackward0", "unique_dim"
+
+
+class _UniqueConsecutive(_Unique):
+    _name, _aten = "UniqueConsecutiveBackward0", "unique_consecutive"
+
+
+def _groups(keys, consecutive):
+    """The order that sorts `keys` (rows of a 2-d array), and where each new value starts."""
+    n = keys.shape[0]
+    if consecutive:
+        order = np.arange(n)
+    elif keys.shape[1] == 1:
+        order = np.argsort(keys[:, 0], kind="stable")  # NaN last, as torch
+    else:
+        order = np.lexsort(keys.T[::-1])
+    s = keys[order]
+    new = np.ones(n, bool)
+    if n > 1:
+        new[1:] = (s[1:] != s[:-1]).any(1)  # != as torch: NaN differs from NaN, -0.0 == 0.0
+    return order, new
+
+
+def _unique_arrays(x, d, consecutive):
+    """(values, inverse, counts) of x, along dim d or over all elements (d None)."""
+    if d is None:
+        keys, shape = x.reshape(-1, 1), x.shape
+    else:
+        if not x.size:
+            if x.shape[d]:
+                raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so "
+                                   "unique cannot be applied")
+            z = np.zeros(0, np.int64)
+            return x.copy(), z, z
+        moved = np.moveaxis(x, d, 0)
+        keys, shape = moved.reshape(moved.shape[0], -1), (x.shape[d],)
+    order, new = _groups(keys, consecutive)
+    group = np.cumsum(new) - 1
+    inverse = np.empty(len(order), np.int64)
+    inverse[order] = group
+    counts = np.diff(np.append(np.flatnonzero(new), len(order))).astype(np.int64)
+    first = order[new]
+    values = x.reshape(-1)[first] if d is None else np.moveaxis(np.moveaxis(x, d, 0)[first], 0, d)
+    return values, inverse.reshape(shape), counts
+
+
+def _unique(input, dim, return_inverse, return_counts, consecutive):
+    x = input._data
+    if dim is not None:
+        if not x.ndim:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        dim = _dim(dim, x.ndim)
+        cls = _UniqueConsecutive if consecutive else _UniqueDim
+    else:
+        cls = _UniqueConsecutive if consecutive else _Unique
+    v, i, c = cls.run((input,), (x, _unique_arrays, dim, consecutive), {})
+    if not return_inverse and not return_counts:
+        return v
+    return (v,) + ((i,) if return_inverse else ()) + ((c,) if return_counts else ())
 
 
 @method("unique")
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
-    x = input._data
-    res = np.unique(x, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
-    if not isinstance(res, tuple):
-        return _wrap(res)
-    out = [_wrap(res[0])]
-    k = 1
-    if return_inverse:
-        out.append(_wrap(res[k].reshape(x.shape if dim is None else -1).astype(np.int64)))
-        k += 1
-    if return_counts:
-        out.append(_wrap(res[k].astype(np.int64)))
-    return tuple(out)
+    return _unique(input, dim, return_inverse, return_counts, False)
 
 
 @method("unique_consecutive")
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
-    x = input._data.reshape(-1)
-    keep = np.concatenate([[True], x[1:] != x[:-1]]) if x.size else np.zeros(0, bool)
-    out = [_wrap(x[keep])]
-    if return_inverse:
-        out.append(_wrap((np.cumsum(keep) - 1).reshape(input.shape).astype(np.int64)))
-    if return_counts:
-        out.append(_wrap(np.diff(np.append(np.nonzero(keep)[0], x.size)).astype(np.int64)))
-    return out[0] if len(out) == 1 else tuple(out)
+    return _unique(input, dim, return_inverse, return_counts, True)
+
+
+# ---------------------------------------------------------------- counting and bisection
+class _NoDerivative(Op):
+    """torch's NotImplemented node around an already computed result."""
+
+    _name = "torch::autograd::NotImplemented"
+
+    def forward(ctx, x, result, aten):
+        ctx.aten = aten
+        return result
+
+    def backward(ctx, grad):
+        raise RuntimeError(f"derivative for aten::{ctx.aten} is not implemented")
+
+
+_BINCOUNT = "bincount only supports 1-d non-negative integral inputs."
 
 
 @method("bincount")
 def bincount(input, weights=None, minlength=0):
-    w = None if weights is None else weights._data
-    r = np.bincount(input._data, w, minlength)
-    return _wrap(r.astype(np.int64) if w is None else r)
+    if input.dtype.is_floating_point or input.dtype.is_complex or input.dtype is D.bool_:
+        raise NotImplementedError("\"bincount_cpu\" not implemented for "
+                                  f"'{input.dtype._legacy[:-6]}'")
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    x = input._data
+    if x.ndim == 1 and not x.size:
+        return _wrap(np.zeros(minlength, np.int64))
+    if x.ndim != 1 or x.min() < 0:
+        raise RuntimeError(_BINCOUNT)
+    if weights is None:
+        return _wrap(np.bincount(x, minlength=minlength).astype(np.int64))
+    w = weights._data
+    if w.ndim != 1 or w.shape[0] != x.shape[0]:
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    dt = np.float32 if weights.dtype is D.float32 else np.float64  # torch's two accumulators
+    r = np.zeros(max(int(x.max()) + 1, minlength), dt)
+    np.add.at(r, x, w.real.astype(dt) if w.dtype.kind == "c" else w.astype(dt))
+    if weights._rg:
+        return _NoDerivative.run((weights, None, None), (w, r, "bincount"), {})
+    return _wrap(r)
 
 
-def searchsorted(sorted_sequence, values, *, right=False, side=None, out_int32=False):
-    side = side or ("right" if right else "left")
-    v = values._data if isinstance(values, Tensor) else values
-    r = np.searchsorted(sorted_sequence._data, v, side=side)
-    return _wrap(np.asarray(r).astype(np.int32 if out_int32 else np.int64))
+def _bisect(bnd, vals, right, sorter):
+    """torch's binary search for each row of vals (R, K) in the same row of bnd (R, M)."""
+    rows, m = bnd.shape[0], bnd.shape[1]
+    lo = np.zeros(vals.shape, np.int64)
+    hi = np.full(vals.shape, m, np.int64)
+    r = np.arange(rows)[:, None]
+    while True:
+        active = lo < hi
+        if not active.any():
+            return lo
+        mid = lo + ((hi - lo) >> 1)
+        pos = np.minimum(mid, m - 1)
+        if sorter is not None:
+            pos = sorter[r, pos]
+        mv = bnd[r, pos]
+        go = ~(mv > vals) if right else ~(mv >= vals)  # NaN compares false: torch's walk
+        lo = np.where(active & go, mid + 1, lo)
+        hi = np.where(active & ~go, mid, hi)
 
 
-def bucketize(input, boundaries, *, right=False, out_int32=False):
-    r = np.searchsorted(boundaries._data, input._data, side="right" if right else "left")
-    return _wrap(np.asarray(r).astype(np.int32 if out_int32 else np.int64))
+def _search_out(r, out, out_int32):
+    if out is not None and isinstance(out, Tensor) and \
+            out.dtype is not (D.int32 if out_int32 else D.int64):
+        raise RuntimeError("torch.searchsorted(): output tensor's dtype is wrong, it can only be "
+                           "Int(int32) or Long(int64) depending on whether out_int32 flag is "
+                           f"True, but we got output tensor's dtype {out.dtype._legacy[:-6]} and "
+                           f"out_int32 flag is {out_int32}")
+    return _out(r, out)
+
+
+def _search(bnd_t, values, right, out_int32, sorter):
+    """searchsorted's result for boundaries bnd_t (..., M) and values (Tensor or scalar)."""
+    dt = result_type(bnd_t, values)
+    if dt is D.bool_:
+        raise NotImplementedError("\"searchsorted_out_cpu\" not implemented for 'Bool'")
+    bnd = bnd_t._data.astype(dt.np, copy=False)
+    scalar = not isinstance(values, Tensor)
+    v = np.asarray(values if scalar else values._data).astype(dt.np, copy=False)
+    shape = v.shape
+    if bnd.ndim == 1:
+        b2, v2 = bnd.reshape(1, -1), v.reshape(1, -1)
+        s2 = None if sorter is None else sorter.reshape(1, -1)
+    else:
+        b2, v2 = bnd.reshape(-1, bnd.shape[-1]), v.reshape(-1, v.shape[-1] if v.ndim else 1)
+        s2 = None if sorter is None else sorter.reshape(-1, bnd.shape[-1])
+    if not b2.shape[1] or not v2.size:
+        res = np.zeros(v2.shape, np.int64)
+    else:
+        res = _bisect(b2, v2, right, s2)
+    return _wrap(res.reshape(shape).astype(np.int32 if out_int32 else np.int64))
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
+                 sorter=None, out=None):
+    bshape = sorted_sequence.shape
+    if not bshape:
+        raise RuntimeError("torch.searchsorted(): boundaries tensor should have positive "
+                           "dimension, but got 0 dimension")
+    vshape = input.shape if isinstance(input, Tensor) else ()
+    if len(bshape) != 1:
+        if not vshape:
+            raise RuntimeError("torch.searchsorted(): input value can be a scalar only when "
+                               f"boundaries tensor dimension is 1, but we got boundaries tensor "
+                               f"dim({len(bshape)}) and input value's dim(0) numel(1)")
+        if bshape[:-1] != vshape[:-1]:
+            raise RuntimeError("torch.searchsorted(): boundaries tensor should be 1 dimension or "
+                               "the first N-1 dimensions of boundaries tensor and input value "
+                               f"tensor must match, but we got boundaries tensor "
+                               f"{_fmt(bshape)} and input value tensor {_fmt(vshape)}")
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError("torch.searchsorted(): side can only be 'left' or 'right' but got "
+                               f"{side}")
+        if right and side == "left":
+            raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, "
+                               f"got side of {side} while right was True")
+        right = side == "right"
+    s = None
+    if sorter is not None:
+        if sorter.shape != bshape:
+            raise RuntimeError("torch.searchsorted(): boundary and sorter must have the same "
+                               f"size, but got boundary tensor {_fmt(bshape)}and got sorter "
+                               f"tensor {_fmt(sorter.shape)}")
+        if sorter.dtype is not D.int64:
+            raise RuntimeError("torch.searchsorted(): sorter must be a tensor of long dtype but "
+                               f"got dtype {sorter.dtype._legacy[:-6]}")
+        s = sorter._data
+        if s.size and (s.min() < 0 or s.max() >= bshape[-1]):
+            raise RuntimeError("torch.searchsorted(): sorter index out of range")
+    r = _search(sorted_sequence, input, right, out_int32, s)
+    return _search_out(r, out, out_int32)
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
+    if boundaries.dim() != 1:
+        raise RuntimeError("boundaries tensor must be 1 dimension, but got "
+                           f"dim({boundaries.dim()})")
+    return _search_out(_search(boundaries, input, right, out_int32, None), out, out_int32)
+
+
+def _fmt(shape):
+    return "[" + ", ".join(str(s) for s in shape) + "]"

@@ -5,11 +5,15 @@ order statistics around each rank as torch's does. NaN sorts last; quantile then
 a slice holding one, while nanquantile/nanmedian rank only the slice's non-NaN values.
 """
 
+__all__ = ["quantile", "nanquantile", "nanmedian", "histc"]
+
 
 import numpy as np
 
+from .. import _dtype as D
 from .._tensor import Tensor, _dim, _wrap
 from ._util import method
+from .inplace import _out
 from .reduce import _ret
 
 _nanmedian_t = _ret("nanmedian")
@@ -72,18 +76,40 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
     return r if vector else r.squeeze(0)
 
 
+def _quantile_out(input, r, out):
+    if out is not None and isinstance(out, Tensor) and out.dtype is not input.dtype:
+        raise RuntimeError("quantile() out tensor must be same dtype as the input tensor")
+    return _out(r, out)
+
+
 @method("quantile")
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
-    return _quantile(input, q, dim, keepdim, interpolation, False)
+    return _quantile_out(input, _quantile(input, q, dim, keepdim, interpolation, False), out)
 
 
 @method("nanquantile")
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
-    return _quantile(input, q, dim, keepdim, interpolation, True)
+    return _quantile_out(input, _quantile(input, q, dim, keepdim, interpolation, True), out)
 
 
 @method("nanmedian")
-def nanmedian(input, dim=None, keepdim=False):
+def nanmedian(input, dim=None, keepdim=False, *, out=None):
+    if out is not None:
+        if dim is None:
+            raise TypeError('nanmedian() missing 1 required positional arguments: "dim"')
+        from .reduce import _tuple_out
+
+        def check(vd, idd):  # torch's median kernel words these
+            if vd is not input.dtype:
+                raise RuntimeError("Expected tensor for 'values' to have the same type as tensor "
+                                   f"for argument #2 'self'; but type torch.{vd._legacy} does not "
+                                   f"equal torch.{input.dtype._legacy} (while checking arguments "
+                                   "for median)")
+            if idd is not D.int64:
+                raise RuntimeError("Expected tensor for argument #1 'indices' to have scalar type "
+                                   f"Long; but got torch.{idd._legacy} instead (while checking "
+                                   "arguments for median)")
+        return _tuple_out(nanmedian(input, dim, keepdim), out, "nanmedian", check)
     if dim is None:
         flat = input.reshape(-1)
         k = int((~np.isnan(flat._data)).sum()) if input.dtype.is_floating_point else flat.numel()
@@ -109,23 +135,39 @@ def nanmedian(input, dim=None, keepdim=False):
 
 @method("histc")
 def histc(input, bins=100, min=0, max=0, *, out=None):
+    """Matches torch.histc: bins of equal width, counted in the input's dtype as torch does."""
     if not input.dtype.is_floating_point:
         raise NotImplementedError("\"histogram_cpu\" not implemented for "
                                   f"'{input.dtype._legacy[:-6]}'")
+    if isinstance(bins, float):
+        raise TypeError("histc(): argument 'bins' must be int, not float")
+    if out is not None and isinstance(out, Tensor) and out.dtype is not input.dtype:
+        from .linalg import _C_NAMES
+        raise RuntimeError("torch.histogram: input tensor and hist tensor should have the same "
+                           f"dtype, but got input {_C_NAMES[input.dtype.name]} and hist "
+                           f"{_C_NAMES[out.dtype.name]}")
     if bins <= 0:
-        raise RuntimeError("torch.histc(): bins must be > 0, but got " + str(bins) + " for "
-                           "dimension 0")
-    x = input._data.reshape(-1).astype(np.float64)
-    lo, hi = float(min), float(max)
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+    dt = input.dtype.np
+    x = input._data.reshape(-1)
+    lo, hi, shown = float(min), float(max), (_g(float(min)), _g(float(max)))
     if lo == hi and x.size:
         lo, hi = float(x.min()), float(x.max())
+        shown = (_g(lo, "-nan"), _g(hi, "-nan"))  # a NaN from the data prints as torch's
     if lo == hi:
         lo, hi = lo - 1, hi + 1
+        shown = (_g(lo), _g(hi))
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise RuntimeError(f"torch.histc: range of [{shown[0]}, {shown[1]}] is not finite")
     if lo > hi:
-        raise RuntimeError("torch.histc(): max must be larger than min")
-    keep = x[(x >= lo) & (x <= hi)]
-    b = ((keep - lo) * bins / (hi - lo)).astype(np.int64)
-    b[b == bins] = bins - 1
-    return _wrap(np.bincount(b, minlength=bins).astype(input.dtype.np))
+        raise RuntimeError("torch.histc: max must be larger than min")
+    left, right = dt.type(lo), dt.type(hi)
+    keep = x[(x >= left) & (x <= right)]  # NaN falls out here
+    pos = ((keep - left) * dt.type(bins) / (right - left)).astype(np.int64)  # input's precision
+    hist = np.bincount(np.minimum(pos, bins - 1), minlength=bins).astype(dt)
+    return _out(_wrap(hist), out)
 
 
+def _g(v, nan="nan"):
+    """A double as C++'s stream prints it."""
+    return nan if v != v else "%g" % v
