@@ -431,3 +431,69 @@ def test_tuple_out_matches_torch(name, case):
                 return type(ex).__name__, str(ex)
         return type(r).__name__, [str(t.dtype) for t in r], r[0] is o[0]
     assert run(ember) == run(torch)
+
+
+# ---- eig, eigvals, LU ---------------------------------------------------------------------------
+_EIG_INPUTS = [np.array([[2., 1, 0], [1, 3, 1], [0, 1, 4]]), np.array([[0., -1], [1, 0]]),
+               arr((2, 4, 4), "float64", seed=3)]
+
+
+@pytest.mark.parametrize("a", _EIG_INPUTS)
+@pytest.mark.parametrize("dtype", _DT)
+def test_eig_forward(a, dtype):
+    """Complex values in LAPACK's order; vectors up to their phase (LAPACK builds may differ)."""
+    def fn(L, t):
+        w, v = L.linalg.eig(t)
+        return w, v.abs(), L.linalg.eigvals(t), v.dtype == w.dtype
+    check(fn, a.astype(dtype), grad=False, **_tol(dtype))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.linalg.eig(L.eye(3).long()), lambda L: L.linalg.eig(L.zeros(3)),
+    lambda L: L.linalg.eigvals(L.zeros(2, 3)), lambda L: L.linalg.eig(L.zeros(2, 3).long()),
+    lambda L: L.linalg.eig(L.eye(2).half()),
+])
+def test_eig_errors(fn):
+    check_error(lambda L, z: fn(L), np.zeros(1))
+
+
+def test_eig_backward_is_refused_not_wrong():
+    import ember
+    a = ember.eye(2, requires_grad=True)
+    with pytest.raises(NotImplementedError, match="ember does not implement torch.linalg.eig"):
+        ember.linalg.eigvals(a).abs().sum().backward()
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4), (4, 3), (3, 5)])
+def test_lu_factor_and_lu(shape):
+    check(lambda L, a: tuple(L.linalg.lu_factor_ex(a)) + tuple(L.linalg.lu(a)),
+          arr(shape, "float64"), grad=len(set(shape[-2:])) == 1)
+
+
+@pytest.mark.parametrize("left", [True, False])
+@pytest.mark.parametrize("adjoint", [False, True])
+def test_lu_solve(left, adjoint):
+    def fn(L, a, b):
+        lu, piv = L.linalg.lu_factor(a)
+        return L.linalg.lu_solve(lu, piv, b if left else b.mT, left=left, adjoint=adjoint)
+    check(fn, _wc((2, 3, 3)), arr((2, 3, 2), "float64", seed=1))
+
+
+def test_lu_unpack_and_singular():
+    check(lambda L, a: tuple(L.lu_unpack(*L.linalg.lu_factor(a))), _wc((3, 3)), grad=False)
+    check(lambda L, a: tuple(L.linalg.lu_factor_ex(a)), np.array([[1., 2], [2, 4]]), grad=False)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.linalg.lu_factor(L.tensor([[1., 2], [2, 4]])),
+    lambda L: L.linalg.lu_factor_ex(L.tensor([[1., 2], [2, 4]]), check_errors=True),
+    lambda L: L.linalg.lu_factor(L.eye(2).long()), lambda L: L.linalg.lu(L.zeros(3)),
+    lambda L: L.linalg.lu_factor(L.zeros(3)), lambda L: L.linalg.lu_factor(L.eye(2), pivot=False),
+    lambda L: L.linalg.lu_solve(*L.linalg.lu_factor(L.eye(2)), L.ones(3, 1)),
+    lambda L: L.linalg.lu_solve(*L.linalg.lu_factor(L.eye(2)), L.ones(2)),
+    lambda L: L.linalg.lu_solve(L.eye(2), L.tensor([1, 2]), L.ones(2, 1)),
+    lambda L: L.linalg.lu_solve(L.eye(2), L.tensor([1, 2], dtype=L.int32),
+                                L.ones(2, 1).double()),
+])
+def test_lu_errors(fn):
+    check_error(lambda L, z: fn(L), np.zeros(1))

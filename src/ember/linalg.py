@@ -11,10 +11,13 @@ import numbers
 
 import numpy as np
 
+from . import _dtype as D
 from ._compat import module_getattr as _module_getattr
 from ._tensor import _wrap
 from .ops import decomp as _d
+from .ops import lu as _lu
 from .ops._util import broadcast_error
+from .ops.eig import eig, eigvals  # noqa: F401  (torch.linalg.eig, eigvals)
 from .ops.inplace import _out
 from .ops.linalg import matmul
 from .ops.reduce import norm as _norm
@@ -23,10 +26,11 @@ LinAlgError = _d._LinAlgError
 _lstsq_t = _d._rtype("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 _inv_ex_t = _d._rtype("linalg_inv_ex", ["inverse", "info"])
 _chol_ex_t = _d._rtype("linalg_cholesky_ex", ["L", "info"])
-__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "eigh", "eigvalsh",
-           "inv", "inv_ex", "lstsq", "matmul", "matrix_exp", "matrix_norm", "matrix_power",
-           "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve",
-           "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm"]
+__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "eig", "eigh",
+           "eigvals", "eigvalsh", "inv", "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex",
+           "lu_solve", "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank",
+           "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd",
+           "svdvals", "vecdot", "vector_norm"]
 __getattr__ = _module_getattr(__name__)
 
 
@@ -368,3 +372,85 @@ def cond(A, p=None, *, out=None):
                 from .ops.ternary import where
                 r = where(info != 0, _wrap(np.asarray(np.inf, r._data.dtype)), r)
     return _d._castable(r, out, None, "linalg.cond", grad=False)
+
+
+# ---- LU ------------------------------------------------------------------------------------------
+_lu_factor_t = _d._rtype("linalg_lu_factor", ["LU", "pivots"])
+_lu_factor_ex_t = _d._rtype("linalg_lu_factor_ex", ["LU", "pivots", "info"])
+_lu_t = _d._rtype("linalg_lu", ["P", "L", "U"])
+
+
+def _lu_checks(A, name, api):
+    if A.dim() < 2:
+        raise RuntimeError(f"{api}: Expected tensor with 2 or more dimensions. Got size: "
+                           f"{list(A.shape)} instead")
+    if not (A.dtype.is_floating_point or A.dtype.is_complex):
+        raise NotImplementedError(f"\"lu_cpu\" not implemented for '{A.dtype._legacy[:-6]}'")
+
+
+def _no_pivot(pivot):
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+
+
+def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
+    _lu_checks(A, "linalg.lu_factor_ex", "torch.lu_factor")
+    _no_pivot(pivot)
+    r = _lu_factor_ex_t(*_lu.LuFactor.apply(A))
+    if check_errors:
+        _raise_singular(A, r.info, "torch.linalg.lu_factor_ex")
+    return _outs(r, out, "linalg_lu_factor_ex", "linalg_lu_factor_ex")
+
+
+def _raise_singular(A, info, name):
+    if bool(info._data.any()):
+        k, piv = _d._first_failure(info._data)
+        raise RuntimeError(f"{name}: {_d._batch_prefix(A._data, k)}U[{piv},{piv}] is zero and "
+                           "using it on lu_solve would result in a division by zero. If you still "
+                           "want to perform the factorization, consider calling linalg.lu(A, "
+                           "pivot) or linalg.lu_factor_ex(A, pivot)")
+
+
+def lu_factor(A, *, pivot=True, out=None):
+    _lu_checks(A, "linalg.lu_factor", "torch.lu_factor")
+    _no_pivot(pivot)
+    lu_, piv, info = _lu.LuFactor.apply(A)
+    _raise_singular(A, info, "torch.linalg.lu_factor")
+    return _outs(_lu_factor_t(lu_, piv), out, "linalg_lu_factor", "linalg_lu_factor")
+
+
+def lu(A, *, pivot=True, out=None):
+    _lu_checks(A, "linalg.lu", "linalg.lu")
+    _no_pivot(pivot)
+    lu_, piv, _ = _lu.LuFactor.apply(A)
+    return _outs(_lu_t(*_lu.lu_unpack(lu_, piv)), out, "linalg_lu", "linalg_lu")
+
+
+def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
+    """Matches torch.linalg.lu_solve: from lu_factor's result, through triangular solves (so
+    the gradient reaches LU and B)."""
+    if B.dim() < 2:
+        raise RuntimeError("linalg.lu_solve: The input tensor B must have at least 2 "
+                           "dimensions.")
+    if pivots.dtype is not D.int32:
+        raise RuntimeError("linalg.lu_solve: pivots should be a Tensor of scalar type "
+                           "torch.int32")
+    if LU.dtype is not B.dtype:
+        raise RuntimeError(f"linalg.lu_solve: Expected LU and B to have the same dtype, but found "
+                           f"LU of type {LU.dtype._legacy[:-6]} and B of type "
+                           f"{B.dtype._legacy[:-6]} instead")
+    n, (rows, cols) = LU.shape[-1], B.shape[-2:]
+    if (rows if left else cols) != n:
+        raise RuntimeError(f"linalg.lu_solve: Incompatible shapes of A and B for the equation "
+                           f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {rows}x{cols})")
+    p, low, up = _lu.lu_unpack(LU, pivots)
+    st = _d.SolveTriangular.apply
+    if left and not adjoint:  # A X = B: X = U^-1 L^-1 P^T B
+        x = st(up, st(low, p.mT @ B, False, True, True), True, True, False)
+    elif left:  # A^H X = B: X = P L^-H U^-H B
+        x = p @ st(low.mH, st(up.mH, B, False, True, False), True, True, True)
+    elif not adjoint:  # X A = B: X = B U^-1 L^-1 P^T
+        x = st(low, st(up, B, True, False, False), False, False, True) @ p.mT
+    else:  # X A^H = B: X = B P L^-H U^-H
+        x = st(up.mH, st(low.mH, B @ p, True, False, True), False, False, False)
+    return _out(x, out, "linalg_lu_solve", exact=True)

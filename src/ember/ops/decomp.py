@@ -8,7 +8,7 @@ Gradients are for real inputs; forwards run batched over leading dims through Nu
 """
 
 __all__ = ["det", "inverse", "slogdet", "logdet", "cholesky", "pinverse", "matrix_power",
-           "matrix_exp", "svd", "qr", "cross"]
+           "matrix_exp", "svd", "qr", "cross", "lu_unpack"]
 
 import collections
 import math
@@ -23,7 +23,7 @@ from . import lu as _lu
 from ._util import method
 from .inplace import _out
 from .linalg import _xp
-from .lu import _getrf
+from .lu import _getrf, lu_unpack  # noqa: F401  (lu_unpack: torch.lu_unpack)
 
 
 class _LinAlgError(RuntimeError):
@@ -63,6 +63,7 @@ _eigh_t = _rtype("linalg_eigh", ["eigenvalues", "eigenvectors"])
 _svd_t = _rtype("linalg_svd", ["U", "S", "Vh"])
 _osvd_t = _rtype("svd", ["U", "S", "V"])
 _qr_t = _rtype("linalg_qr", ["Q", "R"])
+_lu_unpack_t = _rtype("lu_unpack", ["P", "L", "U"])
 _oqr_t = _rtype("qr", ["Q", "R"])
 
 

@@ -10,7 +10,11 @@ inputs, lu_solve through B and the factors.
 
 import numpy as np
 
-__all__ = []
+from .._args import unsupported
+from .._tensor import _wrap
+from ..autograd.function import Op
+
+__all__ = ["lu_unpack"]
 
 
 # ---------------------------------------------------------------- array routines
@@ -108,3 +112,65 @@ def inv_ex(a):
     if good.any():
         out[good] = np.linalg.inv(np.asarray(a)[good])
     return out.astype(a.dtype, copy=False), info
+
+
+# ---------------------------------------------------------------- ops
+def _perm_matrix(piv, m, dtype):
+    """P with A = P L U from getrf's 1-based row interchanges."""
+    batch = piv.shape[:-1]
+    perm = np.broadcast_to(np.arange(m), batch + (m,)).copy()
+    idx = np.indices(batch)
+    for k in range(piv.shape[-1]):
+        p = piv[..., k] - 1
+        kk = np.full_like(p, k)
+        a, b = perm[(*idx, kk)].copy(), perm[(*idx, p)].copy()
+        perm[(*idx, kk)], perm[(*idx, p)] = b, a
+    eye = np.eye(m, dtype=dtype)
+    return np.moveaxis(eye[perm], -1, -2)  # P[r, c] = 1 where r == perm[c]
+
+
+class LuFactor(Op):
+    """(LU, pivots, info) of getrf; the gradient reaches A through LU (square A)."""
+
+    _name = "LinalgLuFactorExBackward0"
+    save_output = True
+    nondiff_outputs = (1, 2)
+
+    def forward(ctx, a):
+        lu, piv, info = _getrf(a)
+        ctx.piv = piv
+        return lu.astype(a.dtype, copy=False), piv, info
+
+    def backward(ctx, glu, _p, _i):
+        from .decomp import SolveTriangular
+        if glu is None:
+            return None
+        lu = ctx.output
+        m, n = lu.shape[-2:]
+        if m != n:
+            unsupported("torch.linalg.lu_factor", "requires_grad", "non-square input")
+        low, up = lu.tril(-1) + _eye(lu, m), lu.triu()
+        phi = (low.mH @ glu).tril(-1) + (glu @ up.mH).triu()  # P L^-H phi U^-H
+        x = SolveTriangular.apply(low.mH, phi, True, True, True)
+        x = SolveTriangular.apply(up.mH, x, False, False, False)
+        return _wrap(_perm_matrix(ctx.piv, m, lu._data.dtype)) @ x
+
+
+def _eye(t, n):
+    return _wrap(np.eye(n, dtype=t._data.dtype))
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None):
+    """Matches torch.lu_unpack: (P, L, U) from lu_factor's packed result."""
+    from .decomp import _lu_unpack_t, _tuple_out
+    m, n = LU_data.shape[-2:]
+    k = min(m, n)
+    dt = LU_data._data.dtype
+    empty = _wrap(np.zeros((0,), dt))
+    p = _wrap(_perm_matrix(LU_pivots._data.astype(np.int64), m, dt)) if unpack_pivots else empty
+    if unpack_data:
+        low = LU_data[..., :, :k].tril(-1) + _wrap(np.eye(m, k, dtype=dt))
+        up = LU_data[..., :k, :].triu()
+    else:
+        low = up = empty
+    return _tuple_out(_lu_unpack_t(p, low, up), out, "lu_unpack", "lu_unpack")
