@@ -342,3 +342,133 @@ def test_always_call_hook_runs_when_forward_raises():
     with pytest.raises(ValueError, match="boom"):
         m(ember.ones(2), 1)
     assert seen == [None]
+
+
+# ---------------------------------------------------------------- indices: never wrapped
+def _targets(L):
+    return [L.tensor([0, -1, 2]), L.tensor([0, 5, 2]), L.tensor([0, 3, 2]),
+            L.tensor([0, -100, 2]), L.tensor([0, -2, 2])]
+
+
+@requires_torch
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("name", ["nll_loss", "cross_entropy"])
+def test_class_targets_out_of_range(name, reduction):
+    f = (lambda L: getattr(L.nn.functional, name))
+    for i in range(5):
+        for kw in ({}, {"ignore_index": -1}, {"weight": "ones"}, {"label_smoothing": 0.1}):
+            if "label_smoothing" in kw and name == "nll_loss":
+                continue
+
+            def fn(L):
+                k = {a: (L.ones(3) if v == "ones" else v) for a, v in kw.items()}
+                x = L.arange(9.).reshape(3, 3).requires_grad_()
+                y = f(L)(x, _targets(L)[i], reduction=reduction, **k)
+                y.sum().backward()
+                return y, x.grad
+            same_behaviour(fn)
+    for target in ("-1", "3"):
+        same_behaviour(lambda L: f(L)(L.zeros(3), L.tensor(int(target)), reduction=reduction))
+        same_behaviour(lambda L: f(L)(L.zeros(2, 3, 4, 2),
+                                      L.zeros(2, 4, 2).long() + int(target),
+                                      reduction=reduction))
+
+
+INDEX_CASES = [
+    lambda L: L.nn.functional.embedding(L.tensor([0, -1]), L.ones(3, 2)),
+    lambda L: L.nn.functional.embedding(L.tensor([0, 3]), L.ones(3, 2)),
+    lambda L: L.nn.Embedding(3, 2)(L.tensor([[0, -1]])),
+    lambda L: L.nn.Embedding(3, 2)(L.tensor([[0, 3]])),
+    lambda L: L.nn.Embedding(3, 2, padding_idx=3),
+    lambda L: L.nn.functional.embedding(L.tensor([0, 1]), L.ones(3, 2), padding_idx=-4),
+    lambda L: L.nn.functional.embedding(L.tensor([0, 1]), L.ones(6)),
+    lambda L: L.nn.functional.embedding(L.tensor([0., 1]), L.ones(3, 2), max_norm=1.0),
+    lambda L: L.nn.functional.embedding(L.tensor([0, 1]), L.ones(6), max_norm=1.0),
+    lambda L: L.nn.functional.one_hot(L.tensor([0, -1]), 3),
+    lambda L: L.nn.functional.one_hot(L.tensor([0, 3]), 3),
+    lambda L: L.nn.functional.one_hot(L.tensor([0, -1])),
+    lambda L: L.nn.functional.one_hot(L.tensor([], dtype=L.int64)),
+    lambda L: L.nn.functional.one_hot(L.tensor([0, 1]).int(), 3),
+    lambda L: L.nn.functional.multi_margin_loss(L.ones(4, 3), L.full((4,), 3).long()),
+    lambda L: L.nn.functional.multi_margin_loss(L.ones(4, 3), L.full((4,), -1).long()),
+    lambda L: L.nn.functional.nll_loss(L.zeros(3, 3), L.tensor([0, 1, 2]).int()),
+    lambda L: L.nn.functional.cross_entropy(L.zeros(3, 3), L.tensor([0, 1, 2]).float()),
+]
+_BAG = [  # (indices, offsets or None, keyword arguments)
+    ([0, -1, 2], [0, 2], {}), ([0, 3, 2], [0, 2], {}), ([0, 3, 2], [0, 2], {"mode": "max"}),
+    ([0, -2, 7], [0, 2], {"mode": "max"}), ([0, 1, 2], [0, 5], {}), ([0, 1, 2], [0, -1], {}),
+    ([0, 1, 2], [1, 2], {}), ([0, 1, 2], [0, 5, 2], {}), ([[0, -1], [1, 2]], None, {}),
+    ([[0, 3], [1, 2]], None, {}), ([0, 1, 2], [0, 2], {"padding_idx": 3}),
+    ([0, 1, 2], [0, 2], {"padding_idx": -4}), ([0, -1, 2], [0, 2], {"padding_idx": -1}),
+    ([0, 5, 2], [0, 2], {"padding_idx": 2}), ([0, 1, 2], [0, 2], {"mode": "bogus"}),
+    ([0, 1, 2], [0, 2], {"mode": "max", "scale_grad_by_freq": True}),
+    ([0, 1, 2], [0, 2], {"mode": "max", "sparse": True}),
+    ([0, 1, 2], [0, 2], {"per_sample_weights": [1.0, 2.0]}),
+    ([0, 1, 2], [0, 2], {"per_sample_weights": [1.0, 2.0, 3.0], "mode": "sum"}),
+    ([0, 1, 2], [0], {"include_last_offset": True}), ([0, 1, 7], [0, 2], {"max_norm": 1.0}),
+    ([2, 0, 1, 2], [0, 1], {"max_norm": 0.5, "mode": "sum"}),
+]
+_UNPOOL = [  # (input shape, indices, kernel size, keyword arguments)
+    ((1, 1, 2, 2), [[[[0, 1], [-1, 3]]]], 2, {}), ((1, 1, 2, 2), [[[[0, 1], [16, 3]]]], 2, {}),
+    ((1, 1, 2), [[[0, -1]]], 2, {}), ((1, 1, 2), [[[0, 4]]], 2, {}),
+    ((1, 2, 2, 2), [[[[5, -1], [3, 16]], [[2, 1], [0, 0]]]], 2, {}),
+    ((1, 1, 2, 2), [[[0, 1, 2, 3]]], 2, {}), ((2, 2), [[0, 1], [2, 3]], 2, {}),
+    ((1, 1, 2, 2), [[[[0, 1], [2, 3]]]], 2, {"output_size": (4, 4, 4)}),
+    ((1, 1, 2, 2), [[[[0, 1], [2, 3]]]], 2, {"output_size": (6, 4)}),
+    ((1, 1, 1, 1), [[[[0]]]], 1, {"padding": 1}), ((1, 1, 2), [[[0, 1]]], 2, {"output_size": [9]}),
+    ((1, 1, 2, 2), [[[[0, 1], [2, 3]]]], (2, 2, 2), {}),
+    ((1, 1, 2, 2), [[[[0, 1], [2, 3]]]], 2, {"output_size": (4, 4.0)}),
+]
+
+
+def _bag_case(i):
+    idx, off, kw = _BAG[i]
+
+    def fn(L):
+        k = dict(kw)
+        if "per_sample_weights" in k:
+            k["per_sample_weights"] = L.tensor(k["per_sample_weights"])
+        w = L.arange(8.).reshape(4, 2)[:3].clone().requires_grad_()
+        y = L.nn.functional.embedding_bag(L.tensor(idx), w, None if off is None else
+                                          L.tensor(off), **k)
+        y.sum().backward()
+        return y, w.grad
+    return fn
+
+
+def _unpool_case(i):
+    shape, idx, k, kw = _UNPOOL[i]
+    name = "max_unpool1d" if len(shape) == 3 and isinstance(idx[0][0][0], int) else "max_unpool2d"
+    return lambda L: getattr(L.nn.functional, name)(L.ones(shape), L.tensor(idx), k, **kw)
+
+
+@requires_torch
+@pytest.mark.parametrize("i", range(len(INDEX_CASES)))
+def test_index_errors(i):
+    same_behaviour(INDEX_CASES[i])
+
+
+@requires_torch
+@pytest.mark.parametrize("i", range(len(_BAG)))
+def test_embedding_bag_bad_input(i):
+    same_behaviour(_bag_case(i))
+
+
+@requires_torch
+@pytest.mark.parametrize("i", range(len(_UNPOOL)))
+def test_max_unpool_bad_indices(i):
+    same_behaviour(_unpool_case(i))
+
+
+@requires_torch
+def test_embedding_max_norm_renorms_then_refuses():
+    """torch renorms the rows it reaches (a negative one wrapped) before select() refuses."""
+    for idx in ([0, -1], [0, 2, 3], [-4, 0]):
+        def fn(L):
+            w = L.arange(6.).reshape(3, 2)
+            try:
+                L.nn.functional.embedding(L.tensor(idx), w, max_norm=1.0)
+            except IndexError as e:
+                return w, str(e)
+            return w
+        same_behaviour(fn)

@@ -682,30 +682,80 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     return _adaptive_max(2, input, output_size, return_indices)
 
 
-def _unpool_size(input, kernel_size, stride, padding, output_size, nd):
-    k = _tuple(kernel_size, nd, "kernel_size", "max_unpool")
-    s = _tuple(stride, nd, "stride", "max_unpool") if stride is not None else k
-    p = _tuple(padding, nd, "padding", "max_unpool")
-    S = input.shape[-nd:]
-    default = tuple((n - 1) * si - 2 * pi + ki for n, si, pi, ki in zip(S, s, p, k))
+def _as_tuple(v, n):
+    """torch's _single / _pair: an int repeated, any other iterable taken as it is."""
+    return (int(v),) * n if isinstance(v, numbers.Integral) else tuple(v)
+
+
+def _unpool_size(input, k, s, p, output_size):
+    """torch's _unpool_output_size (Python-side), in its order and words."""
+    S = input.shape
+    default = [(S[-len(k) + d] - 1) * s[d] + k[d] - 2 * p[d] for d in range(len(k))]
     if output_size is None:
-        return default
-    out = tuple(int(v) for v in output_size)[-nd:]
-    for i, (v, dflt, si) in enumerate(zip(out, default, s)):
-        if not dflt - si < v < dflt + si:
-            raise ValueError(f'invalid output_size "{tuple(output_size)}" (dim {i} must be '
-                             f"between {dflt - si} and {dflt + si})")
-    return out
+        ret = default
+    else:
+        if len(output_size) == len(k) + 2:
+            output_size = output_size[2:]
+        if len(output_size) != len(k):
+            raise ValueError(f"output_size should be a sequence containing {len(k)} or "
+                             f"{len(k) + 2} elements, but it has a length of "
+                             f"'{len(output_size)}'")
+        for d in range(len(k)):
+            lo, hi = default[d] - s[d], default[d] + s[d]
+            if not lo < output_size[d] < hi:
+                raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between '
+                                 f"{lo} and {hi})")
+        ret = output_size
+    for d in range(len(k)):
+        if ret[d] < 0:
+            raise ValueError("max_unpooling: output_size must contain non-negative spatial "
+                             f"dimensions, but got output_size[{d}]={ret[d]}")
+    return list(ret)
+
+
+def _check_unpool(shape, ishape, idtype, out):
+    """torch's max_unpool2d checks (a 1-d unpool is checked as its (.., L, 1) 2-d view)."""
+    for i, v in enumerate(out):
+        if not isinstance(v, numbers.Integral):
+            raise TypeError(f"max_unpool2d(): argument 'output_size' failed to unpack the object "
+                            f"at pos {i + 1} with error \"type must be tuple of ints,but got "
+                            f"{type(v).__name__}\"")
+    if idtype.name != "int64":
+        raise RuntimeError("elements in indices should be type int64 but got: "
+                           f"{idtype._legacy[:-6]}")
+    if len(out) != 2:
+        raise RuntimeError("There should be exactly two elements (height, width) in output_size, "
+                           f"but got {len(out)} elements.")
+    if len(shape) not in (3, 4):
+        raise RuntimeError("Input to max_unpooling2d should be a 3d or 4d Tensor, but got a "
+                           f"tensor with {len(shape)} dimensions.")
+    if tuple(shape) != tuple(ishape):
+        raise RuntimeError("Expected shape of indices to be same as that of the input tensor "
+                           f"({list(shape)}) but got indices tensor with shape: {list(ishape)}")
+    for i in range(1, len(shape)):
+        if not shape[i]:
+            raise RuntimeError("max_unpooling2d_forward_out_cpu(): Expected input to have "
+                               "non-zero size for non-batch dimensions, but got "
+                               f"{list(shape)} with dimension {i} being empty.")
 
 
 def _max_unpool(nd, input, indices, kernel_size, stride, padding, output_size):
-    out = _unpool_size(input, kernel_size, stride, padding, output_size, nd)
-    P = math.prod(out)
+    k = _as_tuple(kernel_size, nd)
+    s = _as_tuple(stride, nd) if stride is not None else k
+    out = _unpool_size(input, k, s, _as_tuple(padding, nd), output_size)
+    view = (1,) if nd == 1 else ()
+    _check_unpool(tuple(input.shape) + view, tuple(indices.shape) + view, indices.dtype,
+                  out + [1] if nd == 1 else out)
+    out = tuple(int(v) for v in out)
     idx = indices._data
-    if idx.size and (int(idx.max()) >= P or int(idx.min()) < 0):
-        bad = int(idx.max()) if int(idx.max()) >= P else int(idx.min())
-        raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
-                           f"{'x'.join(map(str, out))})")
+    P = math.prod(out)
+    bad = (idx < 0) | (idx >= P)
+    if bad.any():  # torch's kernel reports the last invalid index it met
+        flat = idx.reshape(-1)
+        last = int(flat[bad.size - 1 - int(np.argmax(bad.reshape(-1)[::-1]))])
+        size = "x".join(map(str, out + (1,) if nd == 1 else out))
+        raise RuntimeError(f"Found an invalid max index: {last} (output volumes are of size "
+                           f"{size})")
     return MaxUnpool.apply(input, idx, out)
 
 

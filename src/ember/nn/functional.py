@@ -316,39 +316,70 @@ class _Embedding(Op):
         return None, gw.index_add(0, _wrap(idx), g), None, None
 
 
+def _index_dtype_error(t, arg, fn):
+    return RuntimeError(f"Expected tensor for argument #{arg} '{t}' to have one of the following "
+                        "scalar types: Long, Int; but got torch.{} instead (while checking "
+                        f"arguments for {fn})")
+
+
 def _renorm_rows(weight, input, max_norm, norm_type):
-    """Matches torch.embedding_renorm_: rescale looked-up rows whose norm exceeds max_norm."""
-    w = weight._data
+    """Matches torch.embedding_renorm_: each distinct looked-up row (in sorted order, negative
+    ones wrapped as select() does) whose norm exceeds max_norm is scaled down in place."""
+    if weight.dim() != 2:
+        raise RuntimeError(f"Expected 2-dimensional tensor, but got {weight.dim()}-dimensional "
+                           "tensor for argument #1 'self' (while checking arguments for "
+                           "embedding_renorm_)")
+    if input.dtype not in (D.int64, D.int32):
+        raise RuntimeError(str(_index_dtype_error("indices", 2, "embedding_renorm_")).format(
+            input.dtype._legacy))
+    n = weight.shape[0]
     rows = np.unique(input._data.reshape(-1))
-    sub = w[rows]
-    if norm_type == math.inf:
-        norms = np.abs(sub).max(axis=1)
-    else:
-        norms = (np.abs(sub) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+    bad = (rows < -n) | (rows >= n)
+    if bad.any():
+        first = int(np.argmax(bad))
+        _renorm(weight, rows[:first], max_norm, norm_type)  # torch got this far first
+        raise IndexError(f"select(): index {int(rows[first])} out of range for tensor of size "
+                         f"[{n}, {weight.shape[1]}] at dimension 0")
+    _renorm(weight, rows, max_norm, norm_type)
+
+
+def _renorm(weight, rows, max_norm, norm_type):
+    if not len(rows):
+        return
+    rows = np.unique(np.where(rows < 0, rows + weight.shape[0], rows))
+    norms = weight.detach()[_wrap(rows)].norm(norm_type, dim=1)._data.astype(np.float64)
     big = norms > max_norm
-    scale = (max_norm / (norms[big] + 1e-7)).astype(w.dtype)
-    w[rows[big]] = sub[big] * scale[:, None]
-    weight._bump()
+    if big.any():
+        w = weight._data
+        scale = max_norm / (norms[big] + 1e-7)
+        w[rows[big]] *= scale.astype(w.dtype)[:, None]
+        weight._bump()
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False):
-    """Matches torch.nn.functional.embedding: rows of weight picked by integer input."""
+    """Matches torch.nn.functional.embedding: rows of weight picked by integer input (never
+    wrapped: a negative or too large index is torch's IndexError)."""
     if padding_idx is not None:
         n = weight.size(0)
         if padding_idx > 0:
-            assert padding_idx < n, "Padding_idx must be within num_embeddings"
+            if padding_idx >= n:
+                raise AssertionError("Padding_idx must be within num_embeddings")
         elif padding_idx < 0:
-            assert padding_idx >= -n, "Padding_idx must be within num_embeddings"
+            if padding_idx < -n:
+                raise AssertionError("Padding_idx must be within num_embeddings")
             padding_idx = n + padding_idx
-    if input.dtype not in (D.int64, D.int32):
-        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "
-                           "following scalar types: Long, Int; but got "
-                           f"torch.{input.dtype._legacy} instead (while checking arguments for "
-                           "embedding)")
     if max_norm is not None:
         with _gm.no_grad():
             _renorm_rows(weight, input, max_norm, norm_type)
+    if sparse:
+        from .._args import unsupported
+        unsupported("torch.nn.functional.embedding", "sparse", sparse)
+    if weight.dim() != 2:
+        raise RuntimeError("'weight' must be 2-D")
+    if input.dtype not in (D.int64, D.int32):
+        raise RuntimeError(str(_index_dtype_error("indices", 1, "embedding")).format(
+            input.dtype._legacy))
     idx = input._data
     if idx.size and (idx.min() < 0 or idx.max() >= weight.size(0)):
         raise IndexError("index out of range in self")
@@ -359,41 +390,132 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False,
                   mode="mean", sparse=False, per_sample_weights=None, include_last_offset=False,
                   padding_idx=None):
-    """Matches torch.nn.functional.embedding_bag (sum / mean / max over each bag)."""
-    from ..ops.creation import arange, tensor, zeros
-    if mode not in ("sum", "mean", "max"):
-        raise ValueError(f"mode has to be one of sum, mean or max, but got {mode}")
+    """Matches torch.nn.functional.embedding_bag (sum / mean / max over each bag), with torch's
+    checks in torch's order."""
+    if weight.dtype is D.int64 and input.dtype.is_floating_point:
+        warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage "
+                      "`embedding_bag(weight, input, ...)` is deprecated, and should now be "
+                      "`embedding_bag(input, weight, ...)`.", stacklevel=2)
+        weight, input = input, weight
+    if per_sample_weights is not None and input.shape != per_sample_weights.shape:
+        raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape!r}) "
+                         f"is not None, then it must have the same shape as the input "
+                         f"({input.shape!r})")
+    if weight.dim() != 2:
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension "
+                         f"{weight.dim()}")
+    input, offsets, include_last_offset, per_sample_weights = _bags(
+        input, offsets, include_last_offset, per_sample_weights)
+    if mode == "max":
+        if scale_grad_by_freq:
+            raise ValueError("max mode does not support scaling the gradient by the frequency")
+        if sparse:
+            raise ValueError("max mode does not support sparse weights")
+    elif mode not in ("sum", "mean"):
+        raise ValueError("mode has to be one of sum, mean or max")
+    if max_norm is not None:
+        with _gm.no_grad():
+            _renorm_rows(weight, input, max_norm, norm_type)
     if per_sample_weights is not None and mode != "sum":
         raise NotImplementedError("embedding_bag: per_sample_weights was not None. "
                                   "per_sample_weights is only supported for mode='sum' (got "
                                   f"mode='{mode}'). Please open a feature request on GitHub.")
+    if sparse:
+        from .._args import unsupported
+        unsupported("torch.nn.functional.embedding_bag", "sparse", sparse)
+    padding_idx = _check_bag_arrays(input, weight, offsets, mode, per_sample_weights,
+                                    include_last_offset, padding_idx)
+    return _bag_sums(input, weight, offsets, mode, per_sample_weights, include_last_offset,
+                     padding_idx, scale_grad_by_freq)
+
+
+def _bags(input, offsets, include_last_offset, per_sample_weights):
+    """torch's Python-side handling of a 2-d (fixed-length bags) or 1-d input."""
+    from ..ops.creation import arange
     if input.dim() == 2:
         if offsets is not None:
             raise ValueError("if input is 2D, then offsets has to be None, as input is treated is "
                              "a mini-batch of fixed length sequences. However, found offsets of "
                              f"type {type(offsets)}")
-        b, n = input.shape
-        offsets = arange(0, b * n, n)
+        offsets = arange(0, input.numel(), input.size(1), dtype=input.dtype)
         input = input.reshape(-1)
         if per_sample_weights is not None:
             per_sample_weights = per_sample_weights.reshape(-1)
-    elif input.dim() == 1:
+        return input, offsets, False, per_sample_weights
+    if input.dim() == 1:
         if offsets is None:
             raise ValueError("offsets has to be a 1D Tensor but got None")
         if offsets.dim() != 1:
             raise ValueError("offsets has to be a 1D Tensor")
-    else:
-        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
-                         f"{input.dim()}")
+        return input, offsets, include_last_offset, per_sample_weights
+    raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
+                     f"{input.dim()}")
+
+
+def _check_bag_arrays(input, weight, offsets, mode, psw, include_last_offset, padding_idx):
+    """torch's C++ checks of embedding_bag; returns padding_idx wrapped (or None)."""
+    n = weight.shape[0]
+    if padding_idx is not None:
+        if not -n <= padding_idx < n:
+            raise RuntimeError(f"padding_idx must be within the number of embeddings, -{n} "
+                               f"through {n - 1}, but got {padding_idx}")
+        padding_idx %= n
+    for t, what in ((input, "indices"), (offsets, "offsets")):
+        if t.dtype not in (D.int64, D.int32):
+            raise RuntimeError(str(_index_dtype_error(what, 1, "embedding_bag")).format(
+                t.dtype._legacy))
+    if input.dtype is not offsets.dtype:
+        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have the same type as "
+                           f"tensor for argument #1 'offsets'; but type "
+                           f"torch.{input.dtype._legacy} does not equal "
+                           f"torch.{offsets.dtype._legacy} (while checking arguments for "
+                           "embedding_bag)")
+    if not weight.dtype.is_floating_point:
+        raise RuntimeError("Expected tensor for argument #1 'weight' to have one of the "
+                           "following scalar types: Half, BFloat16, Float, Double; but got "
+                           f"torch.{weight.dtype._legacy} instead (while checking arguments for "
+                           "embedding_bag)")
+    off, idx = offsets._data, input._data
+    if off.size:
+        if off[0] != 0:
+            raise RuntimeError("offsets[0] has to be 0, i.e., the first sequence in the "
+                               "mini-batch has to start from position 0. However, got "
+                               f"{int(off[0])}\n[ torch.{offsets.dtype._legacy}{{}} ]")
+        if off[-1] > idx.size:
+            raise RuntimeError(f"offsets[-1] can not be greater than input's length {idx.size} "
+                               f"but got offsets[-1] of {int(off[-1])}")
+    if psw is not None and psw.dtype is not weight.dtype:
+        raise RuntimeError(f"Expected tensor for argument #1 'weight' to have the same type as "
+                           f"tensor for argument #1 'per_sample_weights'; but type "
+                           f"torch.{weight.dtype._legacy} does not equal "
+                           f"torch.{psw.dtype._legacy} (while checking arguments for "
+                           "embedding_bag)")
+    if include_last_offset and not off.size:
+        raise RuntimeError("include_last_offset: number of offset should be at least 1")
+    if off.size and ((off < 0) | (off > idx.size)).any():
+        raise IndexError("index out of range in self")
+    bad = (idx < 0) | (idx >= n)
+    if bad.any():
+        i = int(np.argmax(bad))
+        if mode != "max" and padding_idx is None and weight.dtype is not D.float64:
+            raise RuntimeError(f"Index {i} of input takes value {int(idx[i])} which is not in "
+                               f"the valid range [0, {n})")  # the fast kernel's words
+        raise RuntimeError("embedding_bag: Expected idx >= 0 && idx < num_embeddings but found "
+                           f"idx to be {int(idx[i])}")
+    return padding_idx
+
+
+def _bag_sums(input, weight, offsets, mode, psw, include_last_offset, padding_idx, scale):
+    """The bags' sums / means / maxima from ember ops (so every gradient comes for free)."""
+    from ..ops.creation import tensor, zeros
     off = offsets._data.astype(np.int64)
     n_bags = len(off) - 1 if include_last_offset else len(off)
     ends = np.append(off[1:], input.numel())[:n_bags] if not include_last_offset else off[1:]
     bag = np.repeat(np.arange(n_bags), np.maximum(ends - off[:n_bags], 0))
     m = len(bag)
     idx = input._data[:m]
-    keep = np.ones(m, bool) if padding_idx is None else idx != (padding_idx % weight.size(0))
-    emb = embedding(tensor(idx[keep]), weight, None, max_norm, norm_type, scale_grad_by_freq)
-    bag_t = tensor(bag[keep])
+    keep = np.ones(m, bool) if padding_idx is None else idx != padding_idx
+    emb = embedding(tensor(idx[keep]), weight, None, None, 2.0, scale)
     d = weight.size(1)
     if mode == "max":
         rows = []
@@ -402,9 +524,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
             rows.append(emb[tensor(sel)].amax(0) if len(sel) else zeros(d, dtype=weight.dtype))
         from ..ops.shape import stack
         return stack(rows) if rows else zeros((0, d), dtype=weight.dtype)
-    if per_sample_weights is not None:
-        emb = emb * per_sample_weights[tensor(np.nonzero(keep)[0])].unsqueeze(1)
-    out = zeros((n_bags, d), dtype=weight.dtype).index_add(0, bag_t, emb)
+    if psw is not None:
+        emb = emb * psw[tensor(np.nonzero(keep)[0])].unsqueeze(1)
+    out = zeros((n_bags, d), dtype=weight.dtype).index_add(0, tensor(bag[keep]), emb)
     if mode == "mean":
         counts = np.bincount(bag[keep], minlength=n_bags).astype(weight.dtype.np)
         out = out / tensor(np.maximum(counts, 1)[:, None])
