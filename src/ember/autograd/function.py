@@ -9,8 +9,12 @@ this node as grad_fn, so a node never holds its own output Tensor (no reference 
 Under anomaly detection, a recorded node also keeps the user's forward stack for the report.
 """
 
+import math
 import os
+import re
 import traceback
+
+import numpy as np
 
 from .._compat import module_getattr as _module_getattr
 from . import grad_mode
@@ -142,7 +146,13 @@ class Op(Node):
         """Forward on `arrays` (already promoted), recording `args` as the graph inputs."""
         T = Tensor
         ctx = cls.__new__(cls)
-        out = cls.forward(ctx, *arrays, **kwargs)
+        try:
+            out = cls.forward(ctx, *arrays, **kwargs)
+        except _NUMPY_ERRORS as e:  # NumPy's errors leave as torch's
+            err = torch_error(e, arrays)
+            if err is e:
+                raise
+            raise err from None
         if _enabled[0]:
             for a in args:
                 if isinstance(a, T) and a._rg:
@@ -381,3 +391,139 @@ def _rebase(t, ctx, i):
 def once_differentiable(fn):
     return fn
 
+
+
+# ---------------------------------------------------------------- NumPy's errors as torch's
+# An op computes with NumPy, whose exceptions differ from torch's in type and text (ValueError
+# for a broadcast, MemoryError for a failed allocation, AxisError for a bad dim). Op.run, and
+# the fast paths and creation functions that call NumPy without it, pass what NumPy raised
+# through `torch_error`, which answers torch's exception; try/except costs nothing until an
+# exception is raised. An error ember raises on purpose (an explicit `raise` in ember's code)
+# is left as it is.
+
+class CPUAllocError(RuntimeError, MemoryError):
+    """torch's failed CPU allocation: a RuntimeError, as torch raises, and a MemoryError."""
+
+
+_NUMPY_ERRORS = (ValueError, IndexError, MemoryError)  # NumPy's AxisError is both of the first
+_INT64_MAX = (1 << 63) - 1
+_NUMPY_DIR = os.path.dirname(os.path.abspath(np.__file__))
+_BINCOUNT = "bincount only supports 1-d non-negative integral inputs."
+
+
+def alloc_error(nbytes):
+    return CPUAllocError(
+        "[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate "
+        f"memory: you tried to allocate {nbytes} bytes. Error code 12 (Cannot allocate memory)")
+
+
+def creation_error(e, shape, dtype, strides=None):
+    """torch's error for exception `e` raised while allocating a `shape` array of `dtype` (a
+    NumPy dtype or an ember dtype; `strides` for a strided storage): the storage-size overflow
+    or the allocation failure."""
+    shape = [int(s) for s in shape]
+    itemsize = np.dtype(getattr(dtype, "np", dtype)).itemsize
+    if strides is None:
+        nbytes = math.prod(shape) * itemsize
+    else:
+        nbytes = (1 + sum((s - 1) * st for s, st in zip(shape, strides))) * itemsize
+    if nbytes > _INT64_MAX and isinstance(e, (ValueError, MemoryError)):
+        more = "" if strides is None else f" and strides={[int(s) for s in strides]}"
+        return RuntimeError(f"Storage size calculation overflowed with sizes={shape}{more}")
+    if isinstance(e, MemoryError):
+        return alloc_error(nbytes)
+    return torch_error(e)
+
+
+def _broadcast_error(shapes):
+    """torch's error for operands of `shapes` that do not broadcast, each broadcast in turn
+    against the shape of those before it (None when they do broadcast)."""
+    acc = tuple(shapes[0])
+    for s in shapes[1:]:
+        s = tuple(s)
+        n = max(len(acc), len(s))
+        a, b = (1,) * (n - len(acc)) + acc, (1,) * (n - len(s)) + s
+        for i in range(n - 1, -1, -1):
+            if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+                return RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor "
+                                    f"b ({b[i]}) at non-singleton dimension {i}")
+        acc = tuple(y if x == 1 else x for x, y in zip(a, b))
+    return None
+
+
+def _shapes_in(text):
+    """The shapes NumPy printed in a message, `(2,3)` -> (2, 3); only the originals of a
+    `[original->remapped]` message."""
+    if "remapped" in text:
+        found = re.findall(r"\(([\d,\s]*)\)->", text)
+    else:
+        found = re.findall(r"\(([\d,\s]*)\)", text)
+    return [tuple(int(v) for v in f.split(",") if v.strip()) for f in found]
+
+
+def _fmt(shape):
+    return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+def _raised_by_numpy(e):
+    """Whether NumPy raised `e`: in NumPy's Python code, or in the C code an op called (an
+    explicit `raise` statement is ember's own, deliberate error, and stays as it is)."""
+    tb = e.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    if code.co_filename.startswith(_NUMPY_DIR):
+        return True
+    import opcode
+    return code.co_code[tb.tb_lasti] not in (opcode.opmap["RAISE_VARARGS"],
+                                              opcode.opmap["RERAISE"])
+
+
+def torch_error(e, operands=None):
+    """The exception torch raises where NumPy raised `e` inside an op on the arrays `operands`
+    (in the op's argument order; None where unknown); `e` itself when it is not NumPy's.
+
+    The broadcast error is computed from `operands` when they do not broadcast (torch broadcasts
+    the inputs in argument order), else from the shapes NumPy's message names."""
+    if isinstance(e, MemoryError):
+        shape, dtype = getattr(e, "shape", None), getattr(e, "dtype", None)
+        if shape is None or dtype is None:  # not NumPy's _ArrayMemoryError
+            return e
+        return creation_error(e, shape, dtype)
+    if not _raised_by_numpy(e):
+        return e
+    msg = str(e)
+    if isinstance(e, np.exceptions.AxisError):
+        if e.axis is None or e.ndim is None:
+            return IndexError(msg)
+        n = max(e.ndim, 1)
+        return IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                          f"but got {e.axis})")
+    if msg.startswith(("operands could not be broadcast", "shape mismatch: objects cannot be")):
+        shapes = [getattr(a, "shape", ()) for a in operands or () if hasattr(a, "shape")]
+        err = _broadcast_error(shapes) if len(shapes) > 1 else None
+        return err or _broadcast_error(_shapes_in(msg)) or RuntimeError(msg)
+    m = re.match(r"non-broadcastable output operand with shape \(([\d,\s]*)\) doesn't match "
+                 r"the broadcast shape \(([\d,\s]*)\)", msg)
+    if m:
+        out, full = _shapes_in(m.group(0))
+        return RuntimeError(f"output with shape {_fmt(out)} doesn't match the broadcast shape "
+                            f"{_fmt(full)}")
+    m = re.fullmatch(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)", msg)
+    if m:
+        return IndexError(f"index {m[1]} is out of bounds for dimension {m[2]} with size {m[3]}")
+    m = re.fullmatch(r"cannot reshape array of size (\d+) into shape \(([\d,\s]*)\)", msg)
+    if m:
+        return RuntimeError(f"shape '{_fmt(_shapes_in(m.group(0))[0])}' is invalid for input of "
+                            f"size {m[1]}")
+    if msg in ("'list' argument must have no negative elements",
+               "object too deep for desired array"):
+        return RuntimeError(_BINCOUNT)
+    if isinstance(e, np.linalg.LinAlgError):
+        from ..ops.decomp import _LinAlgError
+        return _LinAlgError(msg)
+    if isinstance(e, IndexError):
+        return e
+    return RuntimeError(msg)
