@@ -11,9 +11,11 @@ process dispatches index lists round-robin to `multiprocessing` workers (at most
 import itertools
 import multiprocessing
 import os
-import queue
+import signal
 import threading
+import time
 import warnings
+from multiprocessing.connection import wait as _mp_wait
 
 from ... import _dtype
 from ...ops.creation import empty
@@ -62,7 +64,14 @@ def _check_iterable_options(shuffle, sampler, batch_sampler):
 
 
 class DataLoader:
-    """Matches torch.utils.data.DataLoader."""
+    """Matches torch.utils.data.DataLoader.
+
+    Every argument is honoured as torch honours it on a machine without an accelerator, except
+    that `pin_memory=True` pins nothing: ember has no page-locked host memory, so batches are
+    ordinary CPU tensors (the same values torch gives). Without an accelerator it warns, as torch
+    does; `pin_memory_device` is deprecated and ignored with torch's warning. `timeout` bounds
+    each wait for a worker's batch; `in_order=False` hands batches out as workers finish them.
+    """
 
     _initialized = False
 
@@ -81,7 +90,9 @@ class DataLoader:
         self._iterable = isinstance(dataset, IterableDataset)
         if self._iterable:
             _check_iterable_options(shuffle, sampler, batch_sampler)
-        elif shuffle not in (False, None) and sampler is not None:
+        else:
+            shuffle = bool(shuffle)
+        if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:
@@ -106,9 +117,34 @@ class DataLoader:
             collate_fn = default_collate if batch_sampler is not None else default_convert
         self.collate_fn = collate_fn
         self.persistent_workers = persistent_workers
+        self._iterable_len_called = None  # len(dataset) once len(loader) was asked (iterable)
         self._iterator = None
         self._initialized = True
-        self._check_worker_number()
+        self.check_worker_number_rationality()
+
+    @property
+    def multiprocessing_context(self):
+        return self._multiprocessing_context
+
+    @multiprocessing_context.setter
+    def multiprocessing_context(self, context):
+        if context is not None:
+            if self.num_workers <= 0:
+                raise ValueError(f"multiprocessing_context can only be used with multi-process "
+                                 f"loading (num_workers > 0), but got "
+                                 f"num_workers={self.num_workers}")
+            if isinstance(context, str):
+                methods = multiprocessing.get_all_start_methods()
+                if context not in methods:
+                    raise ValueError(f"multiprocessing_context option should specify a valid "
+                                     f"start method in {methods!r}, but got "
+                                     f"multiprocessing_context={context!r}")
+                context = multiprocessing.get_context(context)
+            if not isinstance(context, multiprocessing.context.BaseContext):
+                raise TypeError(f"multiprocessing_context option should be a valid context "
+                                f"object or a string specifying the start method, but got "
+                                f"multiprocessing_context={context}")
+        self._multiprocessing_context = context
 
     def __setattr__(self, attr, val):
         if self._initialized and attr in ("batch_size", "batch_sampler", "sampler", "drop_last",
@@ -128,6 +164,7 @@ class DataLoader:
     def _get_iterator(self):
         if self.num_workers == 0:
             return _SingleProcessDataLoaderIter(self)
+        self.check_worker_number_rationality()
         return _MultiProcessingDataLoaderIter(self)
 
     def __iter__(self):
@@ -141,25 +178,33 @@ class DataLoader:
 
     def __len__(self):
         if self._iterable:
-            length = len(self.dataset)
+            length = self._iterable_len_called = len(self.dataset)
             if self.batch_size is not None:
                 length = (length // self.batch_size if self.drop_last
                           else -(-length // self.batch_size))
             return length
         return len(self._index_sampler)
 
-    def _check_worker_number(self):
+    def check_worker_number_rationality(self):
+        """Matches torch: warns when num_workers exceeds the CPUs this process may use."""
         if not self.num_workers:
             return
-        cpus = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                else os.cpu_count())
-        if cpus is None or self.num_workers > cpus:
-            warnings.warn(
-                f"This DataLoader will create {self.num_workers} worker processes in total. Our "
-                f"suggested max number of worker in current system is {cpus}, which is smaller "
-                "than what this DataLoader is going to create. Please be aware that excessive "
-                "worker creation might get DataLoader running slow or even freeze, lower the "
-                "worker number to avoid potential slowness/freeze if necessary.", stacklevel=3)
+        affinity = hasattr(os, "sched_getaffinity")
+        cpus = len(os.sched_getaffinity(0)) if affinity else os.cpu_count()
+        if cpus is not None and self.num_workers <= cpus:
+            return
+        if cpus is None:
+            suggestion = ("DataLoader is not able to compute a suggested max number of worker in "
+                          "current system.")
+        else:
+            suggestion = (f"Our suggested max number of worker in current system is {cpus}"
+                          f"{'' if affinity else ' (`cpuset` is not taken into account)'}, which "
+                          f"is smaller than what this DataLoader is going to create.")
+        warnings.warn(
+            f"This DataLoader will create {self.num_workers} worker processes in total. "
+            f"{suggestion} Please be aware that excessive worker creation might get DataLoader "
+            "running slow or even freeze, lower the worker number to avoid potential "
+            "slowness/freeze if necessary.", stacklevel=3)
 
 
 class _BaseDataLoaderIter:
@@ -172,6 +217,12 @@ class _BaseDataLoaderIter:
         self._num_workers = loader.num_workers
         self._timeout = loader.timeout
         self._collate_fn = loader.collate_fn
+        self._len_called = loader._iterable_len_called
+        if loader.pin_memory and loader.pin_memory_device:
+            warnings.warn(f"pin_memory_device is deprecated, the current accelerator will be used "
+                          f"as the device,ignore pin_memory_device='{loader.pin_memory_device}'.",
+                          stacklevel=4)
+        # pinning itself is a no-op: ember's CPU tensors are never page-locked (see DataLoader)
         self._pin_memory = loader.pin_memory and _cuda_available()
         if loader.pin_memory and not self._pin_memory:
             warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
@@ -188,6 +239,7 @@ class _BaseDataLoaderIter:
     def _reset(self, loader, first_iter=False):
         self._sampler_iter = iter(self._index_sampler)
         self._num_yielded = 0
+        self._len_called = loader._iterable_len_called
 
     def _next_index(self):
         return next(self._sampler_iter)
@@ -195,7 +247,20 @@ class _BaseDataLoaderIter:
     def __next__(self):
         data = self._next_data()
         self._num_yielded += 1
+        if self._len_called is not None and self._num_yielded > self._len_called:
+            self._warn_length()
         return data
+
+    def _warn_length(self):
+        msg = (f"Length of IterableDataset {self._dataset} was reported to be {self._len_called}"
+               f"(when accessing len(dataloader)), but {self._num_yielded} samples have been "
+               f"fetched. ")
+        if self._num_workers > 0:
+            msg += ("For multiprocessing data-loading, this could be caused by not properly "
+                    "configuring the IterableDataset replica at each worker. Please see "
+                    "https://pytorch.org/docs/stable/data.html#torch.utils.data.IterableDataset "
+                    "for examples.")
+        warnings.warn(msg, stacklevel=3)
 
     def next(self):
         """The Python 2 spelling `iter(loader).next()` that old course notebooks use."""
@@ -216,6 +281,8 @@ def _cuda_available():
 class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
     def __init__(self, loader):
         super().__init__(loader)
+        if self._timeout != 0:
+            raise AssertionError("_SingleProcessDataLoaderIter requires timeout == 0")
         self._fetcher = _worker._make_fetcher(self._iterable, self._dataset,
                                               self._auto_collation, self._collate_fn,
                                               self._drop_last)
@@ -227,24 +294,28 @@ class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
 
 class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     def __init__(self, loader):
+        self._shutdown, self._workers = True, []  # nothing to shut down until workers start
         super().__init__(loader)
         self._prefetch_factor = loader.prefetch_factor
+        self._in_order = loader.in_order
+        if self._prefetch_factor <= 0:
+            raise AssertionError("prefetch_factor must be greater than 0 for "
+                                 "MultiProcessingDataLoaderIter")
         ctx = loader.multiprocessing_context
         if ctx is None:
-            ctx = multiprocessing
-        elif isinstance(ctx, str):
-            ctx = multiprocessing.get_context(ctx)
+            ctx = multiprocessing.get_context()
         self._shutdown = False
-        self._result_queue = ctx.Queue()
+        self._result_queue = _worker._ResultQueue(ctx)
         self._done_event = ctx.Event()
-        self._index_queues, self._workers = [], []
+        self._index_queues = []
+        max_pending = self._prefetch_factor * self._num_workers
         for wid in range(self._num_workers):
             index_queue = ctx.Queue()
             index_queue.cancel_join_thread()
             w = ctx.Process(target=_worker._worker_loop, daemon=True, args=(
                 self._iterable, self._dataset, index_queue, self._result_queue,
                 self._done_event, self._auto_collation, self._collate_fn, self._drop_last,
-                self._base_seed, loader.worker_init_fn, wid, self._num_workers))
+                self._base_seed, loader.worker_init_fn, wid, self._num_workers, max_pending))
             w.start()
             self._index_queues.append(index_queue)
             self._workers.append(w)
@@ -256,6 +327,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._task_info = {}  # task idx -> (worker id,) while pending, (worker id, data) when early
         self._tasks_outstanding = 0
         self._workers_status = [True] * self._num_workers
+        self._workers_num_tasks = [0] * self._num_workers
         self._worker_cycle = itertools.cycle(range(self._num_workers))
         if not first_iter:
             for q in self._index_queues:
@@ -272,29 +344,57 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             index = self._next_index()
         except StopIteration:
             return
-        for _ in range(self._num_workers):
+        max_tasks = self._prefetch_factor * self._num_workers
+        for _ in range(self._num_workers):  # the next active worker (with room, if unordered)
             wid = next(self._worker_cycle)
-            if self._workers_status[wid]:
+            if self._workers_status[wid] and (
+                    self._in_order or
+                    self._workers_num_tasks[wid] < max_tasks // sum(self._workers_status)):
                 break
         else:
             return
         self._index_queues[wid].put((self._send_idx, index))
         self._task_info[self._send_idx] = (wid,)
+        self._workers_num_tasks[wid] += 1
         self._tasks_outstanding += 1
         self._send_idx += 1
 
     def _try_get_data(self, timeout):
-        try:
-            return True, self._result_queue.get(timeout=timeout)
-        except queue.Empty:
-            failed = [w for wid, w in enumerate(self._workers)
-                      if self._workers_status[wid] and not w.is_alive()]
-            if failed:
-                pids = ", ".join(str(w.pid) for w in failed)
-                self._shutdown_workers()
-                raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited "
-                                   f"unexpectedly") from None
-            return False, None
+        """(True, (idx, data)), or (False, None) after `timeout` seconds (None: no limit).
+
+        Waits on the result pipe and on the sentinels of the workers that still have work, so a
+        worker that dies is noticed at once (torch: a SIGCHLD handler, else every 5 s)."""
+        queue_ = self._result_queue
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            live = {self._workers[wid].sentinel: wid for wid in range(self._num_workers)
+                    if self._workers_status[wid]}
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready = _mp_wait([queue_._reader, *live], left)
+            if queue_._reader in ready:
+                return True, queue_.get()
+            dead = [live[s] for s in ready if s in live]
+            if dead:
+                self._workers_failed(dead)
+            if deadline is not None and time.monotonic() >= deadline:
+                return False, None
+
+    def _workers_failed(self, wids):
+        failed = [self._workers[wid] for wid in wids]
+        for wid in wids:
+            self._mark_worker_as_unavailable(wid)
+        first = failed[0]
+        first.join(_worker._STATUS_CHECK_INTERVAL)  # reaped, so its exit code is known
+        code, cause = first.exitcode, None
+        if code is not None and code < 0:
+            cause = RuntimeError(f"DataLoader worker (pid {first.pid}) is killed by signal: "
+                                 f"{_signal_name(-code)}. ")
+        elif code:
+            cause = RuntimeError(f"DataLoader worker (pid {first.pid}) exited unexpectedly with "
+                                 f"exit code {code}. Details are lost due to multiprocessing. "
+                                 f"Rerunning with num_workers=0 may give better error trace.")
+        pids = ", ".join(str(w.pid) for w in failed)
+        raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly") from cause
 
     def _get_data(self):
         if self._timeout > 0:
@@ -302,50 +402,52 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             if not ok:
                 raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
             return data
-        while True:
-            ok, data = self._try_get_data(_worker._STATUS_CHECK_INTERVAL)
-            if ok:
-                return data
+        return self._try_get_data(None)[1]
 
     def _next_data(self):
         while True:
             while self._rcvd_idx < self._send_idx:  # skip tasks of workers that have stopped
-                info = self._task_info[self._rcvd_idx]
-                if len(info) == 2 or self._workers_status[info[0]]:
-                    break
-                del self._task_info[self._rcvd_idx]
+                info = self._task_info.get(self._rcvd_idx)
+                if info:
+                    if len(info) == 2 or self._workers_status[info[0]]:
+                        break
+                    del self._task_info[self._rcvd_idx]
                 self._rcvd_idx += 1
             else:
                 if not self._persistent_workers:
                     self._shutdown_workers()
                 raise StopIteration
             if len(self._task_info[self._rcvd_idx]) == 2:
-                return self._process(self._task_info.pop(self._rcvd_idx)[1])
+                wid, data = self._task_info.pop(self._rcvd_idx)
+                self._rcvd_idx += 1
+                return self._process(data, wid)
             idx, data = self._get_data()
-            if isinstance(idx, _worker._ResumeIteration):
-                continue
             self._tasks_outstanding -= 1
             if isinstance(data, _worker._IterableDatasetStopIteration):
-                self._stop_worker(data.worker_id)
+                if self._persistent_workers:
+                    self._workers_status[data.worker_id] = False
+                else:
+                    self._mark_worker_as_unavailable(data.worker_id)
                 self._try_put_index()
                 continue
-            if idx != self._rcvd_idx:
-                self._task_info[idx] += (data,)
-            else:
-                del self._task_info[idx]
-                return self._process(data)
+            if idx == self._rcvd_idx:
+                wid = self._task_info.pop(idx)[0]
+                self._rcvd_idx += 1
+                return self._process(data, wid)
+            if not self._in_order:  # in_order=False: hand it out now
+                return self._process(data, self._task_info.pop(idx)[0])
+            self._task_info[idx] += (data,)
 
-    def _process(self, data):
-        self._rcvd_idx += 1
+    def _process(self, data, wid):
+        self._workers_num_tasks[wid] -= 1
         self._try_put_index()
         if isinstance(data, _worker._ExceptionWrapper):
             data.reraise()
         return data
 
-    def _stop_worker(self, wid):
-        """An iterable worker ran dry: it gets no more tasks (and, unless persistent, exits)."""
-        if not self._persistent_workers:
-            self._index_queues[wid].put(None)
+    def _mark_worker_as_unavailable(self, wid):
+        """The worker gets no more tasks this epoch and is told to exit."""
+        self._index_queues[wid].put(None)
         self._workers_status[wid] = False
 
     def _shutdown_workers(self, wait=True):
@@ -370,8 +472,17 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         # must run for the workers to see their None; off the main thread, only signal (the
         # workers also exit on their own once the done event is set).
         try:
-            if getattr(self, "_workers", None) is not None:
+            if getattr(self, "_workers", None):
                 self._shutdown_workers(wait=threading.current_thread() is
                                        threading.main_thread())
         except Exception:  # interpreter shutdown: modules half torn down, workers are daemons
             pass
+
+
+def _signal_name(signum):
+    """The C library's name for a signal ("Killed", "Segmentation fault"), as torch prints."""
+    try:
+        name = signal.strsignal(signum)
+    except ValueError:
+        name = None
+    return name or f"Unknown signal: {signum}"

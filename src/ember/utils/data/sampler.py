@@ -18,10 +18,8 @@ __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler
 
 
 class Sampler:
-    """Matches torch.utils.data.Sampler: iterates over dataset indices."""
-
-    def __init__(self, data_source=None):
-        pass
+    """Matches torch.utils.data.Sampler: iterates over dataset indices. Like torch 2.13's, it
+    takes no constructor arguments (`Sampler(data_source)` is a TypeError)."""
 
     def __iter__(self):
         raise NotImplementedError

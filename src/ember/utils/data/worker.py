@@ -5,9 +5,13 @@ puts `(task_idx, batch)` on the shared result queue; the main process puts resul
 order. Seeding is torch's: the worker seed is `base_seed + worker_id` for `random`, ember's global
 generator and, through torch's hash of (base_seed, worker_id), NumPy's legacy global state.
 Exceptions travel back as `_ExceptionWrapper` and are re-raised in the main process with torch's
-"Caught X in DataLoader worker process N" text.
+"Caught X in DataLoader worker process N" text. The wrapper holds only strings, so it always
+pickles; a batch that cannot be pickled is replaced on the result queue by a wrapper of the
+pickling error (torch's workers hang on both).
 """
 
+import importlib
+import multiprocessing.queues
 import os
 import queue
 import random
@@ -62,22 +66,97 @@ class _ResumeIteration:
     """Sent to persistent workers at the start of each later epoch; echoed back as the ack."""
 
 
-class _ExceptionWrapper:
-    """An exception raised in a worker, carried across the process boundary as text."""
+class _KeyErrorMessage(str):
+    """A KeyError's message shown as written: KeyError's str() is the repr of its argument."""
 
-    def __init__(self, where):
-        exc_type, exc, tb = sys.exc_info()
-        self.exc_type = exc_type
+    __slots__ = ()
+
+    def __repr__(self):
+        return self
+
+
+class _ExceptionWrapper:
+    """An exception raised in a worker, carried across the process boundary as text.
+
+    Only strings travel: the exception's type is named by (module, qualname) for it and each of
+    its bases, and the main process re-raises the first of those it can import (a class local to
+    a function falls back to its nearest importable base), with torch's message.
+    """
+
+    def __init__(self, where, exc_info=None):
+        exc_type, exc, tb = sys.exc_info() if exc_info is None else exc_info
+        self.exc_name = exc_type.__name__
+        self.exc_path = [(c.__module__, c.__qualname__) for c in exc_type.__mro__
+                         if issubclass(c, BaseException)]
         self.exc_msg = "".join(traceback.format_exception(exc_type, exc, tb))
         self.where = where
 
+    @property
+    def exc_type(self):
+        for module, qualname in self.exc_path:
+            try:
+                found = importlib.import_module(module)
+                for part in qualname.split("."):
+                    found = getattr(found, part)
+            except Exception:
+                continue
+            if isinstance(found, type) and issubclass(found, BaseException):
+                return found
+        return RuntimeError
+
     def reraise(self):
-        msg = f"Caught {self.exc_type.__name__} {self.where}.\nOriginal {self.exc_msg}"
+        msg = f"Caught {self.exc_name} {self.where}.\nOriginal {self.exc_msg}"
+        exc_type = self.exc_type
+        if exc_type is KeyError:
+            msg = _KeyErrorMessage(msg)
+        elif getattr(exc_type, "message", None):
+            raise exc_type(message=msg)
         try:
-            exception = self.exc_type(msg)
+            exception = exc_type(msg)
         except Exception:
             raise RuntimeError(msg) from None
         raise exception
+
+
+class _ResultQueue(multiprocessing.queues.Queue):
+    """The workers' shared result queue.
+
+    A multiprocessing queue pickles in a background feeder thread; when that fails, the stock
+    queue prints the error and drops the item, and the main process waits for it forever. Here
+    a worker's failed `(task_idx, batch)` is replaced, at the front of what is still to send, by
+    an `_ExceptionWrapper` of the pickling error naming the worker and the dataset indices.
+    """
+
+    _sender = None  # in a worker: (worker_id, iterable, {task_idx: indices} of recent tasks)
+
+    def __init__(self, ctx):
+        super().__init__(ctx=ctx)
+
+    def _on_queue_feeder_error(self, e, obj):
+        sender = self._sender
+        if sender is None or not (isinstance(obj, tuple) and len(obj) == 2):
+            super()._on_queue_feeder_error(e, obj)
+            return
+        worker_id, iterable, recent = sender
+        idx = obj[0]
+        where = f"in DataLoader worker process {worker_id} while pickling "
+        if iterable:
+            where += f"batch {idx} of the DataLoader (from its IterableDataset) for the main "
+            where += "process"
+        elif isinstance(recent.get(idx), list):
+            where += f"the batch of dataset indices {recent.get(idx)} for the main process"
+        else:
+            where += f"the sample of dataset index {recent.get(idx)!r} for the main process"
+        try:
+            wrapper = _ExceptionWrapper(where, (type(e), e, e.__traceback__))
+        except Exception:  # the feeder thread must live on: fall back to printing the error
+            super()._on_queue_feeder_error(e, obj)
+            return
+        # sent next, ahead of anything the worker put after the failed batch (an epoch's ack)
+        self._sem.acquire()
+        with self._notempty:
+            self._buffer.appendleft((idx, wrapper))
+            self._notempty.notify()
 
 
 def _numpy_seed(base_seed, worker_id):
@@ -161,8 +240,13 @@ def _make_fetcher(iterable, dataset, auto_collation, collate_fn, drop_last):
 # ---- the worker process --------------------------------------------------------------------------
 
 def _worker_loop(iterable, dataset, index_queue, data_queue, done_event, auto_collation,
-                 collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers):
+                 collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers, max_pending):
+    """`max_pending`: the most tasks the main process has outstanding, hence the most results
+    that can wait in this worker's feeder thread (their indices are kept for error messages)."""
     global _worker_info
+    recent = {}
+    if isinstance(data_queue, _ResultQueue):
+        data_queue._sender = (worker_id, iterable, recent)
     try:
         seed = _seed_worker(base_seed, worker_id)
         _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
@@ -193,6 +277,9 @@ def _worker_loop(iterable, dataset, index_queue, data_queue, done_event, auto_co
             if done_event.is_set() or ended:
                 continue
             idx, index = task
+            recent[idx] = index
+            if len(recent) > max_pending:
+                del recent[next(iter(recent))]
             if init_error is not None:
                 data, init_error = init_error, None
             else:
