@@ -3,7 +3,10 @@
 `run` installs the torch -> ember aliases (`_compat.install`) for that process only, then runs a
 script as `__main__` or a notebook's code cells in order in one namespace (IPython magics and
 shell lines are skipped with a notice, figures are saved as PNG files, and the first failing
-cell is reported with its number and traceback).
+cell is reported with its number and traceback). A file that is not a readable notebook (empty,
+not UTF-8, not JSON, not notebook-shaped) is reported in one line naming it, exit status 1.
+`sys.exit(code)` in a script or a cell exits as Python does: 0 for None/0, the int, else the
+message printed and status 1.
 """
 
 import argparse
@@ -23,11 +26,6 @@ def _run_script(path, args):
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     runpy.run_path(path, run_name="__main__")
     return 0
-
-
-def _cell_source(cell):
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
 
 
 def _strip_magics(src, number):
@@ -67,24 +65,91 @@ def _save_figures(stem, number):
     plt.close("all")
 
 
+class NotebookError(Exception):
+    """The file cannot be read as a Jupyter notebook; the message says why."""
+
+
+def _json_kind(value):
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
+            type(None): "null"}.get(type(value), "a number")
+
+
+def read_code_cells(path):
+    """The source text of each code cell of the notebook at `path`, in order.
+
+    Reads nbformat 4 (`cells`, `source`) and nbformat 3 (`worksheets[].cells`, `input`); raises
+    NotebookError saying what is wrong with a file that is not such a notebook."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        raise NotebookError(f"cannot be read ({e.strerror})") from None
+    if not raw.strip():
+        raise NotebookError("is empty, not a notebook")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise NotebookError(f"is not UTF-8 text (byte 0x{raw[e.start]:02x} at offset "
+                            f"{e.start}); a notebook is a UTF-8 JSON file") from None
+    try:
+        nb = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise NotebookError(f"is not valid JSON ({e.msg} at line {e.lineno} column "
+                            f"{e.colno}); a notebook is a JSON file") from None
+    if not isinstance(nb, dict):
+        raise NotebookError(f"is not a Jupyter notebook: its JSON is {_json_kind(nb)}, not an "
+                            f'object with a "cells" list')
+    if "cells" in nb:
+        cells, key = nb["cells"], "source"
+    elif isinstance(nb.get("worksheets"), list):  # nbformat 3
+        cells, key = [], "input"
+        for sheet in nb["worksheets"]:
+            part = sheet.get("cells") if isinstance(sheet, dict) else None
+            if not isinstance(part, list):
+                raise NotebookError('is not a Jupyter notebook: a worksheet has no "cells" list')
+            cells += part
+    else:
+        raise NotebookError('is not a Jupyter notebook: it has no "cells" list')
+    if not isinstance(cells, list):
+        raise NotebookError(f'is not a Jupyter notebook: its "cells" is {_json_kind(cells)}, '
+                            f"not a list")
+    sources = []
+    for i, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+            raise NotebookError(f'is not a Jupyter notebook: entry {i} of its cells has no '
+                                f'"cell_type"')
+        if cell["cell_type"] != "code":
+            continue
+        src = cell.get(key, "")
+        if isinstance(src, list) and all(isinstance(line, str) for line in src):
+            src = "".join(src)
+        if not isinstance(src, str):
+            raise NotebookError(f"is not a Jupyter notebook: the {key} of code cell "
+                                f"{len(sources) + 1} is {_json_kind(src)}, not text")
+        sources.append(src)
+    return sources
+
+
 def _run_notebook(path, args):
+    try:
+        sources = read_code_cells(path)
+    except NotebookError as e:
+        print(f"ember run: {path} {e}", file=sys.stderr)
+        return 1
     from . import _compat
     _compat.install()
     os.environ.setdefault("MPLBACKEND", "Agg")
-    with open(path, encoding="utf-8") as f:
-        nb = json.load(f)
     sys.argv = [path] + list(args)
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     ns = {"__name__": "__main__", "__file__": os.path.abspath(path)}
     stem = os.path.splitext(path)[0]
-    cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
-    for number, cell in enumerate(cells, 1):
-        src = _strip_magics(_cell_source(cell), number)
+    for number, source in enumerate(sources, 1):
+        src = _strip_magics(source, number)
         try:
             _exec_cell(src, ns, f"<cell {number}>")
-        except BaseException as e:  # report the cell, then stop
-            if isinstance(e, SystemExit) and not e.code:
-                return 0
+        except SystemExit:  # sys.exit(...) in a cell ends the run as it ends a script
+            raise
+        except BaseException:  # report the cell, then stop
             print(f"[ember run] cell {number} failed:", file=sys.stderr)
             traceback.print_exc()
             return 1
