@@ -1,6 +1,10 @@
-"""Time ember's float32 randn/rand against torch's, interleaved in one process (medians).
+"""Time ember's random draws against torch's, interleaved in one process (medians, ember/torch).
 
-Usage: python benchmarks/bench_random.py [n]   (default n = 1_000_000)
+Covers the large draws (randn, rand, randint, randperm, normal_, uniform_, bernoulli_, dropout
+masks, float64 variants), a small draw (per-call overhead) and `nn.Linear(25088, 4096)`
+construction, whose time is the kaiming_uniform_ draw of 102.8 million weights.
+
+Usage: python benchmarks/bench_random.py [n] [--no-linear]   (default n = 1_000_000)
 """
 
 import os
@@ -9,19 +13,47 @@ import sys
 import torch
 
 import ember
+import ember.nn  # noqa: F401
+import ember.nn.functional  # noqa: F401
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks._timing import interleaved_steps, report  # noqa: E402
 
 
-def main(n=1_000_000, reps=15):
-    ember.manual_seed(0)
-    torch.manual_seed(0)
-    for name in ("randn", "rand"):
-        fns = {lib.__name__: lambda fn=getattr(lib, name): fn(n) for lib in (ember, torch)}
-        report(f"{name}({n})", interleaved_steps(fns, reps))
+def cases(n):
+    """name -> fn(lib) for every timed draw of n elements."""
+    half = (n // 2, 2)
+    return {
+        f"randn({n})": lambda L: L.randn(n),
+        f"randn({n}, float64)": lambda L: L.randn(n, dtype=L.float64),
+        f"rand({n})": lambda L: L.rand(n),
+        f"rand({n}, float64)": lambda L: L.rand(n, dtype=L.float64),
+        f"randint(0, 10, ({n},))": lambda L: L.randint(0, 10, (n,)),
+        f"randint(0, 2**40, ({n},))": lambda L: L.randint(0, 2 ** 40, (n,)),
+        f"randperm({n})": lambda L: L.randperm(n),
+        f"empty({n}).normal_(1, 2)": lambda L: L.empty(n).normal_(1.0, 2.0),
+        f"empty({n}).uniform_(-0.1, 0.1)": lambda L: L.empty(n).uniform_(-0.1, 0.1),
+        f"empty({n}).bernoulli_(0.3)": lambda L: L.empty(n).bernoulli_(0.3),
+        f"bernoulli(rand({n}))": lambda L, p={}: L.bernoulli(
+            p.setdefault(L.__name__, L.rand(n))),
+        f"dropout(ones{half}, 0.5)": lambda L, x={}: L.nn.functional.dropout(
+            x.setdefault(L.__name__, L.ones(half)), 0.5),
+        "randn(10)": lambda L: L.randn(10),
+    }
+
+
+def main(n=1_000_000, reps=9, linear=True):
+    for name, fn in cases(n).items():
+        ember.manual_seed(0)
+        torch.manual_seed(0)
+        fns = {lib.__name__: lambda lib=lib: fn(lib) for lib in (ember, torch)}
+        report(name, interleaved_steps(fns, reps, warmup=1))
+    if linear:
+        fns = {lib.__name__: lambda lib=lib: lib.nn.Linear(25088, 4096) for lib in (ember, torch)}
+        report("nn.Linear(25088, 4096)", interleaved_steps(fns, 3), digits=0)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(int(args[0]) if args else 1_000_000, linear="--no-linear" not in sys.argv)

@@ -12,6 +12,7 @@ helpers live in `_random_normal.py`; tensors and the public API are in `ops/samp
 
 import math
 import os
+import sys
 
 import numpy as np
 
@@ -23,6 +24,10 @@ _N = 624
 _U32, _U64, _F32, _F64 = np.uint32, np.uint64, np.float32, np.float64
 _DEFAULT_SEED = 67280421310721
 _STATE_BYTES = 5056
+_LITTLE = sys.byteorder == "little"
+# values per pass: NumPy's temporaries stay in cache and small enough for malloc to reuse (large
+# ones are fresh mmaps whose page faults cost more than the arithmetic); memory stays bounded
+_CHUNK = 1 << 14
 
 
 def _check_seed(seed):
@@ -108,21 +113,35 @@ class Generator:
     # ---- primitive draws -----------------------------------------------------------------------
     def random32(self, n):
         """n 32-bit outputs, as torch's `random()` called n times."""
-        self._fresh = False
+        if n:
+            self._fresh = False
         return self._rs.randint(0, 1 << 32, size=n, dtype=_U32)
 
     def random64(self, n):
         """n 64-bit outputs; each takes two words, the first is the high half."""
-        w = self.random32(2 * n).astype(_U64)
-        return (w[0::2] << _U64(32)) | w[1::2]
+        w = self.random32(2 * n)
+        if not _LITTLE:
+            w = w.astype(_U64)
+            return (w[0::2] << _U64(32)) | w[1::2]
+        v = w.view(_U64)  # (first | second << 32): swap the halves
+        return (v << _U64(32)) | (v >> _U64(32))
 
     def uniform24(self, n):
         """float uniforms in [0, 1): the low 24 bits of one word."""
-        return ((self.random32(n) & _U32(0xFFFFFF)).astype(_F32)) * _F32(2.0 ** -24)
+        k = self.random32(n)
+        k &= _U32(0xFFFFFF)
+        x = k.view(np.int32).astype(_F32)
+        x *= _F32(2.0 ** -24)
+        return x
 
     def uniform53(self, n):
         """double uniforms in [0, 1): the low 53 bits of one 64-bit draw."""
-        return (self.random64(n) & _U64((1 << 53) - 1)).astype(_F64) * (2.0 ** -53)
+        w = self.random32(2 * n).reshape(n, 2)
+        x = (w[:, 0] & _U32(0x1FFFFF)).astype(_F64)  # high word's low 21 bits, then the low word
+        x *= 2.0 ** 32
+        x += w[:, 1]
+        x *= 2.0 ** -53
+        return x
 
     def __repr__(self):
         return f"<ember.Generator object at {id(self):#x}>"
@@ -168,51 +187,132 @@ def fill(arr, values):
     view[...] = values.reshape(view.shape)
 
 
+def write(arr, produce):
+    """Fill arr in memory order with `produce(flat)`, which writes arr.size values (in draw order)
+    into the 1-d array it gets and returns it: arr's own buffer when its memory order is dense,
+    else a scratch array that is then copied in."""
+    view = memory_order_view(arr)
+    if view.flags.c_contiguous:
+        produce(view.reshape(-1))
+    else:
+        view[...] = produce(np.empty(arr.size, arr.dtype)).reshape(view.shape)
+    return arr
+
+
 def is_contiguous(arr):
     return arr.flags.c_contiguous or arr.size <= 1
 
 
+def _chunked(n, np_dtype, step, out=None):
+    """n values from `step(m)` (m values per call, consumed in order), written into `out` (1-d)
+    or a new array, a cache-sized chunk at a time."""
+    if out is None:
+        if n <= _CHUNK:
+            return step(n).astype(np_dtype, copy=False)
+        out = np.empty(n, np_dtype)
+    for start in range(0, n, _CHUNK):
+        stop = min(n, start + _CHUNK)
+        out[start:stop] = step(stop - start)
+    return out
+
+
 # ---- uniform ------------------------------------------------------------------------------------
 
-def uniform_values(gen, n, np_dtype, low=0.0, high=1.0):
+def uniform_values(gen, n, np_dtype, low=0.0, high=1.0, out=None):
     """torch's uniform_: x * (b - a) + a with one rounding (AVX2 FMA), in double for float64 and
     in float otherwise; a result equal to b (after the cast) becomes a."""
     np_dtype = np.dtype(np_dtype)
     if np_dtype == _F64:
         a, b = float(low), float(high)
-        x = gen.uniform53(n)
-        v = x if (a, b) == (0.0, 1.0) else _rn.fma64(x, b - a, a)
+        if (a, b) == (0.0, 1.0):
+            return _chunked(n, np_dtype, gen.uniform53, out)  # x < 1: never b
+        make = lambda m: _rn.fma64(gen.uniform53(m), b - a, a)  # noqa: E731
     else:  # float16 computes in float from float endpoints (not half-rounded ones)
         a, b = _F32(low), _F32(high)
-        x = gen.uniform24(n)
-        v = x if (a, b) == (0.0, 1.0) else _rn.fma32(x, b - a, a)
-    v = v.astype(np_dtype)
-    return np.where(v == np.array(b, np_dtype), np.array(a, np_dtype), v)
+        if (a, b) == (0.0, 1.0) and np_dtype == _F32:
+            return _chunked(n, np_dtype, gen.uniform24, out)
+        make = _uniform32(gen, a, b)
+    a_, b_ = np.array(a, np_dtype), np.array(b, np_dtype)
+
+    def step(m):
+        v = make(m).astype(np_dtype, copy=False)
+        np.copyto(v, a_, where=v == b_)
+        return v
+    return _chunked(n, np_dtype, step, out)
+
+
+def _uniform32(gen, a, b):
+    """Draws of m float `fma(x, b - a, a)`. When every k * 2^-24 * (b - a) + a is exact in
+    float64 (symmetric init bounds, any [0, b)), one float64 multiply-add rounded once to float
+    is that FMA; otherwise the exact `fma32`."""
+    if (a, b) == (0.0, 1.0):
+        return gen.uniform24
+    ba = b - a
+    if not _exact_in_f64(a, ba):
+        return lambda m: _rn.fma32(gen.uniform24(m), ba, a)
+    scale, shift = _F64(ba) * 2.0 ** -24, _F64(a)
+
+    def make(m):
+        k = gen.random32(m)
+        k &= _U32(0xFFFFFF)
+        v = k.view(np.int32).astype(_F64)
+        v *= scale
+        v += shift
+        return v.astype(_F32)
+    return make
+
+
+def _exact_in_f64(a, ba):
+    """Whether k * 2^-24 * ba + a (k < 2^24; float a, ba) is always exact in float64: every such
+    value is a multiple of the smaller of the two terms' last-bit weights, and below |a| + |ba|."""
+    a, ba = float(a), float(ba)
+    if not (math.isfinite(a) and math.isfinite(ba)) or ba == 0.0:
+        return False
+    unit = math.ldexp(1.0, math.frexp(ba)[1] - 24 - 24)
+    if a != 0.0:
+        unit = min(unit, math.ldexp(1.0, math.frexp(a)[1] - 24))
+    return (abs(a) + abs(ba)) * (1 + 2.0 ** -30) < math.ldexp(unit, 53)
 
 
 def uniform_(gen, arr, low=0.0, high=1.0):
-    fill(arr, uniform_values(_gen(gen), arr.size, arr.dtype, low, high))
+    gen = _gen(gen)
+    write(arr, lambda out: uniform_values(gen, arr.size, arr.dtype, low, high, out))
 
 
 # ---- integers -----------------------------------------------------------------------------------
 
-def randint_values(gen, n, low, high, np_dtype):
+def randint_values(gen, n, low, high, np_dtype, out=None):
     """(word % range) + low, computed in 64 bits; a range of 2^28 or more uses 64-bit words.
     `low`/`high` must already be adjusted for float dtypes (see `float_bounds`)."""
     rng = (int(high) - int(low)) % (1 << 64)
     np_dtype = np.dtype(np_dtype)
     if rng >= (1 << 28):
-        words = gen.random64(n)
+        r64, lo64 = _U64(rng), _U64(int(low) % (1 << 64))
+
+        def step(m):
+            v = gen.random64(m)
+            v %= r64
+            v += lo64  # wraps modulo 2^64 like torch's int64 arithmetic
+            return _cast_int64(v.view(np.int64), np_dtype)
     else:
-        words = gen.random32(n).astype(_U64)
-    v = (words % _U64(rng) + _U64(int(low) % (1 << 64))).view(np.int64)
-    return _cast_int64(v, np_dtype)
+        r32, lo = _U32(rng), int(low)  # the result lies in [low, high): no int64 overflow
+
+        def step(m):
+            w = gen.random32(m)
+            w %= r32
+            v = w.astype(np.int64)
+            v += lo
+            return _cast_int64(v, np_dtype)
+    return _chunked(n, np_dtype, step, out)
 
 
 def float_bounds(low, high, np_dtype):
-    """torch moves [low, high) inward so that casting to a float dtype cannot leave the range."""
+    """torch moves [low, high) inward so that casting to a float dtype cannot leave the range
+    (its update_from/update_to); a bound the dtype cannot hold converts, as on x86, to -2^63."""
     def exact(v):
-        return int(np.array(v, np_dtype).astype(np.float64))
+        with np.errstate(over="ignore", invalid="ignore"):
+            f = float(np.array(v, np_dtype).astype(np.float64))
+        return int(f) if math.isfinite(f) and -2.0 ** 63 <= f < 2.0 ** 63 else -(1 << 63)
     digits = np.finfo(np_dtype).nmant + 1
     if exact(low + 1) < low:
         low = exact(low + 1) + (1 << (abs(low + 1).bit_length() - 1 - digits + 1))
@@ -224,27 +324,31 @@ def float_bounds(low, high, np_dtype):
 def _cast_int64(v, np_dtype):
     if np_dtype == np.bool_:
         return v != 0
-    return v.astype(np_dtype)
+    return v.astype(np_dtype, copy=False)
 
 
-def random_full_values(gen, n, np_dtype):
+def random_full_values(gen, n, np_dtype, out=None):
     """random_(-2**63, None): a whole random64 as int64."""
-    return _cast_int64(gen.random64(n).view(np.int64), np.dtype(np_dtype))
+    np_dtype = np.dtype(np_dtype)
+    return _chunked(n, np_dtype, lambda m: _cast_int64(gen.random64(m).view(np.int64), np_dtype),
+                    out)
 
 
-def random_default_values(gen, n, np_dtype):
+def random_default_values(gen, n, np_dtype, out=None):
     """random_() with no bounds: [0, max] for ints, [0, 2^mantissa] for floats."""
     np_dtype = np.dtype(np_dtype)
     if np_dtype == np.bool_:
-        return (gen.random32(n) & _U32(1)).astype(np.bool_)
+        return _chunked(n, np_dtype, lambda m: (gen.random32(m) & _U32(1)).astype(np.bool_), out)
     if np_dtype in (np.dtype(np.int64), np.dtype(_F64)):
-        mod = (1 << 63) if np_dtype == np.int64 else (1 << 53) + 1
-        return (gen.random64(n) % _U64(mod)).astype(np_dtype)
+        mod = _U64((1 << 63) if np_dtype == np.int64 else (1 << 53) + 1)
+        return _chunked(n, np_dtype, lambda m: (gen.random64(m) % mod).astype(np_dtype), out)
     if np_dtype.kind == "f":
         mod = (1 << (np.finfo(np_dtype).nmant + 1)) + 1
     else:
         mod = int(np.iinfo(np_dtype).max) + 1
-    return (gen.random32(n).astype(_U64) % _U64(mod)).astype(np_dtype)
+    mod = _U64(mod)
+    return _chunked(n, np_dtype,
+                    lambda m: (gen.random32(m).astype(_U64) % mod).astype(np_dtype), out)
 
 
 # ---- permutations -------------------------------------------------------------------------------
@@ -254,17 +358,15 @@ _RANDPERM_SMALL = (2 ** 32 - 1) // 20
 
 def randperm_values(gen, n):
     """torch's randperm: a forward swap shuffle with 32-bit draws, inside-out with 64-bit ones
-    for huge n. Each swap depends on the previous one, so this loop stays in Python (on lists)."""
+    for huge n."""
     if n < _RANDPERM_SMALL:
         if n <= 1:
             return np.arange(n, dtype=np.int64)
-        steps = np.arange(n, 1, -1, dtype=_U64)
-        offsets = (gen.random32(n - 1).astype(_U64) % steps).tolist()
-        perm = list(range(n))
-        for i, z in enumerate(offsets):
-            j = i + z
-            perm[i], perm[j] = perm[j], perm[i]
-        return np.array(perm, np.int64)
+        z = gen.random32(n - 1)
+        z %= np.arange(n, 1, -1, dtype=_U32)
+        targets = z.astype(np.int64)
+        targets += np.arange(n - 1, dtype=np.int64)
+        return swap_shuffle(targets, n)
     picks = (gen.random64(n) % np.arange(1, n + 1, dtype=_U64)).tolist()
     perm = [0] * n
     for i, z in enumerate(picks):
@@ -273,36 +375,90 @@ def randperm_values(gen, n):
     return np.array(perm, np.int64)
 
 
+def swap_shuffle(targets, n):
+    """The array `arange(n)` after `swap(a[i], a[targets[i]])` for i = 0, 1, ... in turn, with
+    targets[i] >= i, without the sequential loop.
+
+    Position i is final after step i; it receives the value then at targets[i]: the value the
+    last earlier step aimed at that position moved there, or targets[i] itself if none did. The
+    value step k moves out is the one at position k when it starts: again what the last earlier
+    step aimed at k moved there, or k. Those "last earlier step aiming at p" links come from one
+    sort of (target, step) pairs and form chains of decreasing steps; their roots (found by
+    pointer doubling) are the values."""
+    m = targets.size
+    steps = np.arange(m, dtype=np.int64)
+    keys = targets << 32
+    keys |= steps
+    keys.sort()  # by target, then step
+    tgt, stp = keys >> 32, keys & 0xFFFFFFFF
+    same = tgt[1:] == tgt[:-1]
+    prev = np.empty(m, np.int64)  # in sorted order: the step before in the same target group
+    prev[0] = -1
+    prev[1:] = np.where(same, stp[:-1], -1)
+    before = np.empty(m, np.int64)
+    before[stp] = prev
+    end = np.append(~same, True)
+    last = np.full(n, -1, np.int64)  # the last step aiming at each position
+    last[tgt[end]] = stp[end]
+    link = last[:m]  # the last step before k aiming at position k
+    link = np.where(link == steps, before, link)  # step k aimed at itself: the one before counts
+    root = np.where(link < 0, steps, link)
+    todo = np.flatnonzero(link >= 0)
+    while todo.size:  # pointer doubling along the links down to their roots
+        up = root[root[todo]]
+        moved = up != root[todo]
+        todo = todo[moved]
+        root[todo] = up[moved]
+    out = np.empty(n, np.int64)
+    out[:m] = np.where(before < 0, targets, root[before])
+    out[m] = root[last[m]] if last[m] >= 0 else m
+    return out
+
+
 # ---- Bernoulli and other per-element transforms of double uniforms -------------------------------
 
-def bernoulli_scalar_values(gen, n, p):
+def bernoulli_scalar_values(gen, n, p, out=None):
     """bernoulli_(p: float): u53 < p."""
-    return gen.uniform53(n) < float(p)
+    p = float(p)
+    return _chunked(n, np.bool_, lambda m: gen.uniform53(m) < p, out)
 
 
-def bernoulli_tensor_values(gen, p):
+def bernoulli_tensor_values(gen, p, out=None):
     """bernoulli(p tensor): u53 < p for float64 p, else a float uniform < float(p)."""
-    p = np.asarray(p)
-    if p.dtype == _F64:
-        return gen.uniform53(p.size) < p.reshape(-1)
-    return gen.uniform24(p.size) < p.reshape(-1).astype(_F32)
+    p = np.asarray(p).reshape(-1)
+    if p.dtype != _F64:
+        p = p.astype(_F32, copy=False)
+    draw = gen.uniform53 if p.dtype == _F64 else gen.uniform24
+    done = [0]
+
+    def step(m):
+        s = done[0]
+        done[0] = s + m
+        return draw(m) < p[s:s + m]
+    return _chunked(p.size, np.bool_, step, out)
 
 
 def exponential_values(gen, n, lambd):
     """-1/lambda * log1p(-u) in double."""
-    return (-1.0 / float(lambd)) * _rn.libm("log1p", -gen.uniform53(n))
+    scale = -1.0 / float(lambd)
+    return _chunked(n, _F64, lambda m: scale * _rn.libm("log1p", -gen.uniform53(m)))
 
 
 def geometric_values(gen, n, p):
     """ceil(log(u) / log1p(-p)) in double."""
-    with np.errstate(divide="ignore"):
-        return np.ceil(_rn.libm("log", gen.uniform53(n)) / math.log1p(-float(p)))
+    denom = math.log1p(-float(p))
+
+    def step(m):
+        with np.errstate(divide="ignore"):
+            return np.ceil(_rn.libm("log", gen.uniform53(m)) / denom)
+    return _chunked(n, _F64, step)
 
 
 def cauchy_values(gen, n, median, sigma):
     """median + sigma * tan(pi * (u - 0.5)) in double (one FMA)."""
-    t = _rn.libm("tan", math.pi * (gen.uniform53(n) - 0.5))
-    return _rn.fma64(float(sigma), t, float(median))
+    sigma, median = float(sigma), float(median)
+    return _chunked(n, _F64, lambda m: _rn.fma64(
+        sigma, _rn.libm("tan", math.pi * (gen.uniform53(m) - 0.5)), median))
 
 
 def log_normal_values(gen, n, mean, std):
@@ -310,17 +466,26 @@ def log_normal_values(gen, n, mean, std):
     return _rn.libm("exp", _rn.normal_scalar(gen, n, mean, std))
 
 
-def normal_values(gen, arr, mean=0.0, std=1.0):
-    """The values normal_ writes into arr, in memory order: block path for contiguous arrays with
-    16+ elements, the cached scalar Box-Muller otherwise."""
-    n = arr.size
-    if n >= 16 and is_contiguous(arr):
-        return _rn.normal_fill(gen, n, arr.dtype, mean, std)
-    return _rn.normal_scalar(gen, n, mean, std).astype(arr.dtype)
+def normal_draw(gen, n, np_dtype, dense, mean=0.0, std=1.0, out=None):
+    """The n values normal_ writes, in memory order: torch's block path for a contiguous
+    (`dense`) tensor of 16+ elements, the cached scalar Box-Muller otherwise."""
+    if n >= 16 and dense:
+        return _rn.normal_fill(gen, n, np_dtype, mean, std, out)
+    values = _rn.normal_scalar(gen, n, mean, std)
+    if out is None:
+        return values.astype(np_dtype)
+    out[...] = values
+    return out
+
+
+def normal_values(gen, arr, mean=0.0, std=1.0, out=None):
+    """The values normal_ writes into arr (see `normal_draw`)."""
+    return normal_draw(gen, arr.size, arr.dtype, is_contiguous(arr), mean, std, out)
 
 
 def normal_(gen, arr, mean=0.0, std=1.0):
-    fill(arr, normal_values(_gen(gen), arr, mean, std))
+    gen = _gen(gen)
+    write(arr, lambda out: normal_values(gen, arr, mean, std, out))
 
 
 # ---- multinomial --------------------------------------------------------------------------------

@@ -123,35 +123,44 @@ def normal_scalar(gen, n, mean, std):
 
 # ---- block normal_fill (numel >= 16, contiguous) ------------------------------------------------
 
-def normal_fill(gen, n, np_dtype, mean, std):
-    """torch's `normal_fill`: n uniforms, each 16-block maps j and j+8 through Box-Muller, and a
-    ragged tail is redrawn as 16 fresh uniforms that overwrite the last 16 outputs. Reduced
-    types (float16) draw block by block into a float buffer, so they skip the n-uniform prefill."""
+_BLOCKS = 1024  # 16-element blocks per pass (see _random._CHUNK)
+
+
+def normal_fill(gen, n, np_dtype, mean, std, out=None):
+    """torch's `normal_fill` into `out` (flat, n values): n uniforms, each 16-block maps j and j+8
+    through Box-Muller, and a ragged tail is redrawn as 16 fresh uniforms that overwrite the last
+    16 outputs. float32/float64 draw all n uniforms before the tail (the ones past the last full
+    block are overwritten unused); reduced types (float16) draw block by block into a float
+    buffer, so they skip them. Done a chunk of blocks at a time, consuming the stream in order."""
+    np_dtype = np.dtype(np_dtype)
+    out = np.empty(n, np_dtype) if out is None else out
     full = n // 16 * 16
     if np_dtype == _F64:
         draw, transform = gen.uniform53, _block_f64
     else:
         draw, transform = gen.uniform24, _block_f32  # float16 too: AVX2 kernel on a float buffer
-    data = draw(n if np_dtype in (_F32, _F64) else full)
-    out = np.empty(n, np_dtype)
-    for start in range(0, full, 1 << 16):  # chunks keep the float64 temporaries in cache
-        stop = min(full, start + (1 << 16))
-        out[start:stop] = transform(data[start:stop], mean, std)
+    step = _BLOCKS * 16
+    for start in range(0, full, step):
+        stop = min(full, start + step)
+        transform(draw(stop - start), mean, std, out[start:stop])
     if n % 16:
-        out[n - 16:] = transform(draw(16), mean, std)
+        if np_dtype in (_F32, _F64):
+            gen.random32((n - full) * (2 if np_dtype == _F64 else 1))
+        transform(draw(16), mean, std, out[n - 16:])
     return out
 
 
-def _block_f64(d, mean, std):
+def _block_f64(d, mean, std, out):
     d = d.reshape(-1, 2, 8)
-    radius = np.sqrt(-2.0 * libm("log", 1.0 - d[:, 0]))
+    radius = libm("log", 1.0 - d[:, 0])
+    radius *= -2.0
+    np.sqrt(radius, out=radius)
     theta = 2.0 * math.pi * d[:, 1]
-    res = np.empty_like(d)
-    res[:, 0] = radius * libm("cos", theta)
-    res[:, 1] = radius * libm("sin", theta)
+    res = out.reshape(-1, 2, 8)
+    np.multiply(radius, libm("cos", theta), out=res[:, 0])
+    np.multiply(radius, libm("sin", theta), out=res[:, 1])
     if std != 1.0 or mean != 0.0:
-        res = fma64(res, float(std), float(mean))
-    return res.ravel()
+        out[...] = fma64(out, float(std), float(mean))
 
 
 def _f32(bits):
@@ -167,58 +176,114 @@ _FOPI = _f32(0x3FA2F983)
 _MINUS_DP = [_f32(b) for b in (0xBF490000, 0xB97DA000, 0xB3222169)]
 _SIN_P = [_f32(b) for b in (0xB94CA1F9, 0x3C08839E, 0xBE2AAAA3)]
 _COS_P = [_f32(b) for b in (0x37CCF5CE, 0xBAB6061A, 0x3D2AAAA5)]
-_FLT_MIN = np.finfo(_F32).tiny
+_LOG_P64 = [_F64(p) for p in _LOG_P]
+_SIN_P64, _COS_P64 = [_F64(p) for p in _SIN_P], [_F64(p) for p in _COS_P]
+_U32, _I32 = np.uint32, np.int32
+
+# The kernels below evaluate each float32 FMA of torch's AVX2 kernel as a float64 product and sum
+# rounded once to float32. That is exact whenever the float64 sum is, and it is for every input
+# these kernels can get: a 24-bit uniform d = k * 2^-24 gives log(1 - d) and sincos(2pi * d), so
+# there are 2^24 inputs each, and all of them agree bit for bit with the op-for-op emulation that
+# rounds every FMA exactly (`fma32`); tests/test_random.py keeps that reference and compares.
+# FMAs whose product is exact in float32 (Cody-Waite steps 1-2, z * 0.5) are plain float32 ops.
 
 
-def _log_avx2(x):
-    """Cephes logf as compiled in torch's AVX2 kernel (x > 0 here; the FMAs are the compiler's)."""
-    x = np.maximum(x, _FLT_MIN)
-    bits = x.view(np.uint32)
-    e = ((bits >> 23).astype(np.int32) - 127).astype(_F32) + _F32(1.0)
-    m = ((bits & np.uint32(0x807FFFFF)) | np.uint32(0x3F000000)).view(_F32)
+def _log_avx2(u1):
+    """Cephes logf as compiled in torch's AVX2 kernel, for u1 = 1 - d in [2^-24, 1] (float32)."""
+    bits = u1.view(_U32)
+    e = (bits >> _U32(23)).view(_I32).astype(_F32)
+    e -= _F32(126.0)  # exponent field - 127 + 1
+    m = ((bits & _U32(0x807FFFFF)) | _U32(0x3F000000)).view(_F32)
     small = m < _SQRTHF
-    x = (m - _F32(1.0)) + np.where(small, m, _F32(0.0))
-    e = e - small.astype(_F32)
+    x = m - _F32(1.0)
+    np.add(x, m, out=x, where=small)  # (m - 1) + m when m < sqrt(1/2)
+    e -= small
+    x64 = x.astype(_F64)
+    y = x64 * _LOG_P64[0]
+    y32 = np.empty_like(x)
+    last = len(_LOG_P64) - 1
+    for i in range(1, last + 1):  # Horner: y = fma(y, x, p_i)
+        y += _LOG_P64[i]
+        y32[...] = y
+        if i < last:
+            y[...] = y32
+            y *= x64
     z = x * x
-    y = np.full_like(x, _LOG_P[0])
-    for p in _LOG_P[1:]:
-        y = fma32(y, x, p, True)
-    y = y * x
-    y = fma32(y, z, e * _LOG_Q1, True)
-    y = fma32(-z, _F32(0.5), y, True)
-    return fma32(e, _LOG_Q2, x + y, True)
+    y32 *= x
+    y[...] = y32
+    y *= z.astype(_F64)
+    y += e * _LOG_Q1
+    y32[...] = y  # fma(y, z, e * q1)
+    y32 -= z * _F32(0.5)  # fma(-z, 0.5, y): the product is exact in float32
+    y32 += x
+    np.multiply(e, _LOG_Q2, out=y, dtype=_F64)
+    y += y32
+    y32[...] = y  # fma(e, q2, x + y)
+    return y32
 
 
 def _sincos_avx2(theta):
-    """Cephes sincosf as compiled in torch's AVX2 kernel; theta >= 0 here."""
-    a = np.abs(theta)
-    j = (a * _FOPI).astype(np.int32)  # truncation, as cvttps
-    j = (j + 1) & ~1
-    y = j.astype(_F32)
-    x = fma32(y, _MINUS_DP[0], a, True)
-    x = fma32(y, _MINUS_DP[1], x, True)
-    x = fma32(y, _MINUS_DP[2], x, True)
-    sin_sign = ((j & 4) << 29).astype(np.uint32) ^ (theta.view(np.uint32) & np.uint32(0x80000000))
-    cos_sign = (((~(j - 2)) & 4) << 29).astype(np.uint32)
-    use_first = (j & 2) == 0
+    """Cephes sincosf as compiled in torch's AVX2 kernel, for theta = 2pi * d in [0, 2pi)."""
+    j = (theta * _FOPI).astype(_I32)  # truncation, as cvttps
+    j += 1
+    j &= ~1
+    yf = j.astype(_F32)
+    x = yf * _MINUS_DP[0]
+    x += theta
+    x += yf * _MINUS_DP[1]
+    t = yf.astype(_F64)
+    t *= _F64(_MINUS_DP[2])
+    t += x
+    x = t.astype(_F32)
     z = x * x
-    c = fma32(fma32(_COS_P[0], z, _COS_P[1], True), z, _COS_P[2], True)
-    c = fma32(c * z, z, -(z * _F32(0.5)), True) + _F32(1.0)
-    s = fma32(fma32(_SIN_P[0], z, _SIN_P[1], True), z, _SIN_P[2], True)
-    s = fma32(s * z, x, x, True)
-    sin_ = np.where(use_first, s, c).view(np.uint32) ^ sin_sign
-    cos_ = np.where(use_first, c, s).view(np.uint32) ^ cos_sign
+    z64 = z.astype(_F64)
+    np.multiply(z64, _COS_P64[0], out=t)
+    t += _COS_P64[1]
+    c = t.astype(_F32)
+    np.multiply(c, z64, out=t, dtype=_F64)
+    t += _COS_P64[2]
+    c[...] = t
+    c *= z
+    np.multiply(c, z64, out=t, dtype=_F64)
+    t -= (z * _F32(0.5)).astype(_F64)
+    c[...] = t
+    c += _F32(1.0)
+    np.multiply(z64, _SIN_P64[0], out=t)
+    t += _SIN_P64[1]
+    s = t.astype(_F32)
+    np.multiply(s, z64, out=t, dtype=_F64)
+    t += _SIN_P64[2]
+    s[...] = t
+    s *= z
+    np.multiply(s, x, out=t, dtype=_F64)
+    t += x
+    s[...] = t
+    swap = (j & 2) != 0
+    sin_ = np.where(swap, c, s).view(_U32)
+    cos_ = np.where(swap, s, c).view(_U32)
+    sin_ ^= ((j & 4) << 29).view(_U32)
+    cos_ ^= ((~(j - 2) & 4) << 29).view(_U32)
     return sin_.view(_F32), cos_.view(_F32)
 
 
-def _block_f32(d, mean, std):
+def _block_f32(d, mean, std, out):
     d = d.reshape(-1, 2, 8)
-    u1 = _F32(1.0) - d[:, 0]
-    radius = np.sqrt(_F32(-2.0) * _log_avx2(u1))
+    radius = _log_avx2(_F32(1.0) - d[:, 0])
+    radius *= _F32(-2.0)
+    np.sqrt(radius, out=radius)
     sin_, cos_ = _sincos_avx2(_TWO_PI * d[:, 1])
-    res = np.empty(d.shape, _F32)
-    res[:, 0] = radius * cos_
-    res[:, 1] = radius * sin_
-    if std == 1.0 and mean == 0.0:
-        return (res + _F32(0.0)).ravel()  # fma(x, 1, +0) turns -0 into +0
-    return fma32(res, _F32(std), _F32(mean)).ravel()
+    direct = out.dtype == _F32
+    res = out.reshape(-1, 2, 8) if direct else np.empty(d.shape, _F32)
+    np.multiply(radius, cos_, out=res[:, 0])
+    np.multiply(radius, sin_, out=res[:, 1])
+    flat = res.reshape(-1)
+    if mean == 0.0 and abs(std) >= 2.0 ** -60:
+        # fma(x, std, +0): the product is exact in float64, so one float32 multiply rounds it
+        # the same; adding +0 turns -0 into +0 (a tiny std could underflow: general path)
+        if std != 1.0:
+            flat *= _F32(std)
+        flat += _F32(0.0)
+    else:
+        flat[...] = fma32(flat, _F32(std), _F32(mean))
+    if not direct:
+        out[...] = flat
