@@ -1,180 +1,723 @@
 """Random sampling with torch's signatures: rand/randn/randint/randperm/normal/bernoulli/
-multinomial/poisson and the in-place Tensor methods (uniform_, normal_, random_, ...).
+multinomial/poisson, the *_like factories and the in-place Tensor methods (uniform_, normal_,
+random_, ...).
 
-Each function validates its arguments, then asks `_random` for the values torch would draw and
-writes them into the tensor's array in memory order. Values are always drawn on the host from
-ember's CPU generator; a CUDA tensor receives a copy (torch's CUDA streams differ anyway).
+Arguments go through `_Parser`, which follows torch's Python argument parser for these
+functions: the same overloads tried in the same order, the same keyword forms
+(`randint(10, size=(3,))`, `randn(size=(2, 3))`, `randperm(n=5)`, ...) and the same TypeErrors
+for the calls it refuses. Each function then validates its values as torch does and asks
+`_random` for the values torch would draw, written straight into the tensor's buffer in memory
+order. Values are drawn on the host from ember's CPU generator; a CUDA tensor receives a copy
+(torch's CUDA streams differ anyway).
 """
+
+import math
+import numbers
+import os
+import warnings
 
 import numpy as np
 
 from .. import _dtype as D
 from .. import _random as R
 from .._device import as_device, to_device
-from .._tensor import Tensor, _check_inplace, _wrap
-from ._util import size_args
+from .._tensor import Size, Tensor, _check_inplace, _wrap
+from ..autograd import grad_mode as _gm
+from ..autograd.function import _NUMPY_ERRORS, Op, creation_error
+from ._util import check_factory, user_stacklevel
 
 __all__ = ["rand", "rand_like", "randn", "randn_like", "randint", "randint_like", "randperm",
            "normal", "bernoulli", "multinomial", "poisson"]
 
 
-# ---- plumbing -----------------------------------------------------------------------------------
+# ---- torch's argument parser, for the overloads of the sampling functions ---------------------
+
+def _is_int(v):
+    """torch's `int` parameter: an int (not a bool), a NumPy integer, or a 0-dim integer tensor."""
+    if isinstance(v, (int, np.integer)):
+        return not isinstance(v, (bool, np.bool_))
+    return (isinstance(v, Tensor) and v._data.ndim == 0 and not v.dtype.is_floating_point
+            and not v.dtype.is_complex and not v.dtype.is_bool and not v._rg)
+
+
+def _is_float(v):
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return not isinstance(v, np.bool_)
+    return isinstance(v, Tensor) and v._data.ndim == 0 and not v._rg
+
+
+def _int_like(v):
+    """An element a size list may start with."""
+    if isinstance(v, (int, np.integer)):
+        return not isinstance(v, (bool, np.bool_))
+    return isinstance(v, Tensor) and v.numel() == 1 and not v.dtype.is_floating_point and \
+        not v.dtype.is_complex
+
+
+def _is_int_list(v):
+    if isinstance(v, (tuple, list)):
+        return not v or _int_like(v[0])
+    return False
+
+
+def _is_device(v):
+    from .._device import device
+    return isinstance(v, (device, str)) or isinstance(v, int) and not isinstance(v, bool)
+
+
+_CHECKS = {
+    "int": _is_int,
+    "float": _is_float,
+    "bool": lambda v: isinstance(v, bool),
+    "Tensor": lambda v: isinstance(v, Tensor),
+    "tuple of ints": _is_int_list,
+    "torch.Generator": lambda v: isinstance(v, R.Generator),
+    "torch.dtype": lambda v: isinstance(v, D.dtype),
+    "torch.layout": lambda v: isinstance(v, str) and v.startswith("torch."),
+    "torch.device": _is_device,
+    "torch.memory_format": lambda v: isinstance(v, D.memory_format),
+}
+# the NumPy spellings torch's parser also accepts for these parameters
+_NUMPY_NAMES = {"dim": ("axis",), "keepdim": ("keepdims",), "input": ("x", "a", "x1"),
+                "other": ("x2",)}
+_DEFAULTS = {"None": None, "False": False, "0": 0, "1": 1, "2": 2, "0.5": 0.5}
+
+
+class _Param:
+    __slots__ = ("type", "name", "optional", "allow_none", "kw_only", "default", "check")
+
+    def __init__(self, text, kw_only):
+        decl, _, default = text.partition(" = ")
+        typ, _, self.name = decl.rpartition(" ")
+        self.allow_none = typ.endswith("?") or default == "None"
+        self.type = typ.rstrip("?")
+        self.check = _CHECKS[self.type]
+        self.optional = bool(default)
+        self.default = _DEFAULTS[default] if default else None
+        self.kw_only = kw_only
+
+
+class _Sig:
+    """One overload, written as torch prints it; `T?` marks a parameter that takes None without
+    a default (torch prints it as `T`)."""
+
+    def __init__(self, name, text):
+        self.name = name
+        self.text = text.replace("?", "")
+        self.params = []
+        kw_only = False
+        for part in text.split(", ") if text else ():
+            if part == "*":
+                kw_only = True
+            else:
+                self.params.append(_Param(part, kw_only))
+        self.names = {p.name: i for i, p in enumerate(self.params)}
+        self.min_args = sum(not p.optional for p in self.params)
+        self.max_pos = sum(not p.kw_only for p in self.params)
+        self.varargs = self.max_pos == 1 and self.params[0].type == "tuple of ints"
+
+    def match(self, args, kwargs, raise_=False):
+        """The parsed arguments by name, or None; with `raise_`, torch's TypeError instead."""
+        nargs = len(args)
+        if nargs > self.max_pos and not self.varargs:
+            return self._extra_args(nargs) if raise_ else None
+        out = {}
+        pos = used = 0
+        for i, p in enumerate(self.params):
+            is_kwd = pos >= nargs
+            if not is_kwd:
+                if p.kw_only:
+                    return self._extra_args(nargs) if raise_ else None
+                obj, present = args[pos], True
+            else:
+                present = p.name in kwargs
+                obj = kwargs[p.name] if present else None
+                if not present and p.name in _NUMPY_NAMES:  # torch.bernoulli(x=t), ...
+                    for alias in _NUMPY_NAMES[p.name]:
+                        if alias in kwargs:
+                            obj, present = kwargs[alias], True
+                            break
+            if (not present and p.optional) or (present and obj is None and p.allow_none):
+                out[p.name] = p.default
+            elif not present:
+                return self._missing(i) if raise_ else None
+            elif p.check(obj):
+                out[p.name] = obj
+            elif self.varargs and pos == 0 and not is_kwd and _int_like(args[0]):
+                out[p.name] = args  # randn(2, 3): all positionals are the size
+                pos = nargs
+                continue
+            elif raise_:
+                self._type_error(p, obj, pos, is_kwd)
+            else:
+                return None
+            if not is_kwd:
+                pos += 1
+            elif present:
+                used += 1
+        if used < len(kwargs):
+            return self._extra_kwargs(kwargs, nargs) if raise_ else None
+        return out
+
+    def _extra_args(self, nargs):
+        if self.min_args != self.max_pos:
+            raise TypeError(f"{self.name}() takes from {self.min_args} to {self.max_pos} "
+                            f"positional arguments but {nargs} were given")
+        s = "" if self.max_pos == 1 else "s"
+        raise TypeError(f"{self.name}() takes {self.max_pos} positional argument{s} but {nargs} "
+                        f"{'was' if nargs == 1 else 'were'} given")
+
+    def _missing(self, i):
+        names = [f'"{p.name}"' for p in self.params[i:] if not p.optional]
+        s = "s" if len(names) == 1 else ""  # sic: torch's plural is inverted
+        raise TypeError(f"{self.name}() missing {len(names)} required positional argument{s}: "
+                        f"{', '.join(names)}")
+
+    def _type_error(self, p, obj, pos, is_kwd):
+        where = f"'{p.name}'" if is_kwd else f"'{p.name}' (position {pos + 1})"
+        if p.type == "tuple of ints" and not is_kwd and isinstance(obj, (tuple, list)):
+            raise TypeError(f"{self.name}(): argument {where} must be tuple of ints, but found "
+                            f"element of type {_tp_name(obj[0])} at pos 0")
+        raise TypeError(f"{self.name}(): argument {where} must be {p.type}, not {_tp_name(obj)}")
+
+    def _extra_kwargs(self, kwargs, nargs):
+        for key in kwargs:
+            i = self.names.get(key)
+            if i is None:
+                raise TypeError(f"{self.name}() got an unexpected keyword argument '{key}'")
+            if i < nargs:
+                raise TypeError(f"{self.name}() got multiple values for argument '{key}'")
+        raise TypeError("invalid keyword arguments")
+
+
+class _Parser:
+    """torch's PythonArgParser for one function: tries each overload in order; if none fits,
+    the one overload whose argument count fits explains why, else all are listed."""
+
+    def __init__(self, name, *sigs):
+        self.name = name
+        self.sigs = [_Sig(name, s) for s in sigs]
+
+    def parse(self, args, kwargs):
+        sigs = self.sigs
+        if len(sigs) == 1:
+            return 0, sigs[0].match(args, kwargs, True)
+        for i, sig in enumerate(sigs):
+            out = sig.match(args, kwargs)
+            if out is not None:
+                return i, out
+        n = len(args) + len(kwargs)
+        plausible = [s for s in sigs if s.min_args <= n <= len(s.params)]
+        if len(plausible) == 1:
+            plausible[0].match(args, kwargs, True)
+        keys = _cxx_map_order(list(kwargs))
+        got = [_tp_name(a) for a in args] + [f"{k}={_tp_name(kwargs[k])}" for k in keys]
+        got = ", ".join(got) + (", " if kwargs and not args else "")
+        options = "".join(f" * ({s.text})\n" + _why_not(s.text, args, kwargs, keys)
+                          for s in sigs)
+        raise TypeError(f"{self.name}() received an invalid combination of arguments - got "
+                        f"({got}), but expected one of:\n{options}")
+
+
+def _why_not(text, args, kwargs, keys):
+    """The note torch adds under a listed overload whose argument count equals the call's. torch
+    counts by splitting the printed overload at ", " and takes the last word of each part as
+    its name and the rest as its type (so `*` counts, and `Tensor out = None` is named `None`);
+    this follows it."""
+    parts = []
+    for part in text.split(", "):
+        cut = part.rfind(" ")
+        parts.append((part, part) if cut < 0 else (part[cut + 1:], part[:cut]))
+    if len(parts) != len(args) + len(kwargs):
+        return ""
+    if kwargs:
+        names = {name for name, _ in parts[max(0, len(parts) - len(kwargs)):]}
+        wrong = [k for k in keys if k not in names]
+        if wrong:
+            return ("      didn't match because some of the keywords were incorrect: "
+                    + ", ".join(wrong) + "\n")
+    tty = os.isatty(1) and os.isatty(2)
+    red, green, reset = ("\33[31;1m", "\33[32;1m", "\33[0m") if tty else ("!", "", "")
+    descs = []
+    for i in range(len(parts)):
+        is_kwarg = i >= len(args)
+        name, typ = parts[i]
+        arg = kwargs.get(name) if is_kwarg else args[i]
+        tp = _tp_name(arg)
+        ok = tp in {"float": ("float", "int", "long"), "int": ("int", "long")}.get(typ, (typ,))
+        desc = tp
+        if isinstance(arg, (tuple, list)):
+            inner = ", ".join(_tp_name(x) for x in arg)
+            desc = (f"{tp} of ({inner}{',' if len(arg) == 1 else ''})" if isinstance(arg, tuple)
+                    else f"{tp} of [{inner}]")
+        descs.append((green if ok else red) + (name + "=" if is_kwarg else "") + desc +
+                     (reset if ok else (reset if tty else red)))
+    return ("      didn't match because some of the arguments have invalid types: ("
+            + ", ".join(descs) + (", " if descs and not args else "") + ")\n")
+
+
+def _tp_name(v):
+    """Python's tp_name of v's type, with torch's names for ember's torch types."""
+    t = type(v)
+    if isinstance(v, Tensor):
+        return t.__name__
+    special = {D.dtype: "torch.dtype", R.Generator: "torch._C.Generator", Size: "torch.Size",
+               D.memory_format: "torch.memory_format"}.get(t)
+    if special:
+        return special
+    from .._device import device
+    if t is device:
+        return "torch.device"
+    if t.__module__ == "builtins" or t.__flags__ & (1 << 9):  # a builtin or a Python class
+        return t.__name__
+    return f"{t.__module__}.{t.__name__}"
+
+
+_M64, _MUL = (1 << 64) - 1, (0xC6A4A793 << 32) + 0x5BD1E995
+
+
+def _std_hash(s):
+    """libstdc++'s std::hash<std::string> (its 64-bit Murmur-style _Hash_bytes)."""
+    b = s.encode()
+    h = (0xC70F6907 ^ (len(b) * _MUL)) & _M64
+    whole = len(b) & ~7
+    for i in range(0, whole, 8):
+        d = (int.from_bytes(b[i:i + 8], "little") * _MUL) & _M64
+        h = ((h ^ (((d ^ (d >> 47)) * _MUL) & _M64)) * _MUL) & _M64
+    if len(b) & 7:
+        h = ((h ^ int.from_bytes(b[whole:], "little")) * _MUL) & _M64
+    h = (((h ^ (h >> 47)) * _MUL) & _M64)
+    return h ^ (h >> 47)
+
+
+def _cxx_map_order(keys):
+    """The order torch lists keyword arguments in an error: that of a std::unordered_map
+    (libstdc++, 13 buckets) the keys were inserted into in turn. A key goes to the front of the
+    list, or to the front of its bucket's run when the bucket is already in use."""
+    order, buckets = [], []
+    for k in keys:
+        b = _std_hash(k) % 13
+        i = buckets.index(b) if b in buckets else 0
+        order.insert(i, k)
+        buckets.insert(i, b)
+    return order
+
+
+_FACTORY = ("Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, "
+            "torch.device device = None, bool? pin_memory = False, bool? requires_grad = False")
+_LIKE = ("torch.memory_format memory_format = None, torch.dtype dtype = None, "
+         "torch.layout layout = None, torch.device device = None, bool? pin_memory = False, "
+         "bool? requires_grad = False")
+_GEN = "torch.Generator? generator, "
+_KWGEN = "*, torch.Generator generator = None"
+
+
+def _overloads(head, tail):
+    """torch's pair of factory overloads: with a required `generator` (None allowed) first."""
+    return f"{head}, *, {_GEN}{tail}", f"{head}, *, {tail}"
+
+
+_P_RAND = _Parser("rand", *_overloads("tuple of ints size", _FACTORY))
+_P_RANDN = _Parser("randn", *_overloads("tuple of ints size", _FACTORY))
+_P_RANDINT = _Parser("randint", *_overloads("int high, tuple of ints size", _FACTORY),
+                     *_overloads("int low, int high, tuple of ints size", _FACTORY))
+_P_RANDPERM = _Parser("randperm", *_overloads("int n", _FACTORY))
+_P_NORMAL = _Parser("normal", f"Tensor mean, Tensor std, {_KWGEN}, Tensor out = None",
+                    f"Tensor mean, float std = 1, {_KWGEN}, Tensor out = None",
+                    f"float mean, Tensor std, {_KWGEN}, Tensor out = None",
+                    f"float mean, float std, tuple of ints size, {_KWGEN}, {_FACTORY}")
+_P_RAND_LIKE = _Parser("rand_like", *_overloads("Tensor input", _LIKE))
+_P_RANDN_LIKE = _Parser("randn_like", *_overloads("Tensor input", _LIKE))
+_P_RANDINT_LIKE = _Parser("randint_like", *_overloads("Tensor input, int low, int high", _LIKE),
+                          *_overloads("Tensor input, Tensor high", _LIKE),
+                          *_overloads("Tensor input, int high", _LIKE))
+_P_BERNOULLI = _Parser("bernoulli", f"Tensor input, {_KWGEN}, Tensor out = None",
+                       f"Tensor input, float p, {_KWGEN}")
+_P_MULTINOMIAL = _Parser("multinomial", "Tensor input, int num_samples, bool replacement = False, "
+                         f"{_KWGEN}, Tensor out = None")
+_P_POISSON = _Parser("poisson", "Tensor input, torch.Generator generator = None")
+_P_UNIFORM_ = _Parser("uniform_", f"float from = 0, float to = 1, {_KWGEN}")
+_P_NORMAL_ = _Parser("normal_", f"float mean = 0, float std = 1, {_KWGEN}")
+_P_RANDOM_ = _Parser("random_", _KWGEN, f"int from, int? to, {_KWGEN}", f"int to, {_KWGEN}")
+_P_BERNOULLI_ = _Parser("bernoulli_", f"Tensor p, {_KWGEN}", f"float p = 0.5, {_KWGEN}")
+_P_EXPONENTIAL_ = _Parser("exponential_", f"float lambd = 1, {_KWGEN}")
+_P_GEOMETRIC_ = _Parser("geometric_", f"float p, {_KWGEN}")
+_P_LOG_NORMAL_ = _Parser("log_normal_", f"float mean = 1, float std = 2, {_KWGEN}")
+_P_CAUCHY_ = _Parser("cauchy_", f"float median = 0, float sigma = 1, {_KWGEN}")
+_P_T_BERNOULLI = _Parser("bernoulli", _KWGEN, f"float p, {_KWGEN}")
+_P_T_MULTINOMIAL = _Parser("multinomial", "int num_samples, bool replacement = False, "
+                           f"{_KWGEN}")
+
+
+# ---- argument values ----------------------------------------------------------------------------
+
+def _int(v):
+    return int(v.item()) if isinstance(v, Tensor) else int(v)
+
+
+def _float(v):
+    return float(v.item()) if isinstance(v, Tensor) else float(v)
+
+
+def _size(name, size):
+    """A parsed `tuple of ints` as a shape, with torch's errors for later elements and
+    negative sizes."""
+    out = []
+    for i, v in enumerate(size):
+        if isinstance(v, Tensor) and v.numel() == 1 and not v.dtype.is_floating_point:
+            v = v.item()
+        if not isinstance(v, (numbers.Integral, np.integer)):
+            raise TypeError(f"{name}(): argument 'size' failed to unpack the object at pos {i + 1} "
+                            f"with error \"type must be tuple of ints,but got {_tp_name(v)}\"")
+        out.append(int(v))
+    for v in out:
+        if v < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {v}: {out}")
+    return tuple(out)
+
+
+def _g(x):
+    """A double as C++ streams print it in torch's messages (6 significant digits)."""
+    return f"{x:g}"
+
+
+_CPP = {"float16": "c10::Half", "float32": "float", "float64": "double",
+        "complex64": "c10::complex<float>", "complex128": "c10::complex<double>",
+        "int8": "signed char", "int16": "short int", "int32": "int", "int64": "long int",
+        "uint8": "unsigned char", "bool": "bool"}
+
+
+def _type_name(dtype):
+    """torch's ScalarType name ('Float', 'Long', 'ComplexFloat', ...)."""
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+            "complex64": "ComplexFloat", "complex128": "ComplexDouble"}.get(dtype.name,
+                                                                           dtype.name)
+
+
+def _not_implemented(kernel, dtype):
+    return NotImplementedError(f'"{kernel}" not implemented for \'{_type_name(dtype)}\'')
+
+
+def _check_float(dtype, kernel):
+    if not dtype.is_floating_point:
+        raise _not_implemented(kernel, dtype)
+
 
 def _gen(generator):
     return R.default_generator if generator is None else generator
 
 
-def _write(t, values):
-    """Store flat values (draw order) into tensor t in memory order and bump its version."""
-    data = t._data
-    if isinstance(data, np.ndarray):
-        R.fill(data, values.astype(data.dtype, copy=False))
-    else:
-        data[...] = t.device.xp.asarray(values.reshape(data.shape)).astype(data.dtype)
-    t._bump()
-    return t
+_GRAD_DTYPE = "Only Tensors of floating point and complex dtype can require gradients"
 
 
-def _host_view(t):
-    """An array with t's shape, strides order and dtype for deciding the normal path."""
-    data = t._data
-    return data if isinstance(data, np.ndarray) else np.empty(data.shape, data.dtype)
-
-
-def _make(shape, dtype, device, requires_grad, out, fill):
-    """A new tensor of `shape` filled by fill(tensor), or the same written into `out`."""
-    if out is not None:
-        if dtype is not None and out.dtype is not dtype:
-            raise RuntimeError(f"dtype {dtype} does not match dtype of out parameter "
-                               f"({out.dtype})")
-        if tuple(out.shape) != tuple(shape):
-            out._data = np.empty(shape, out.dtype.np)
-        fill(out)
-        return out
-    dtype = dtype or D.get_default_dtype()
-    t = _wrap(np.empty(shape, dtype.np))
-    fill(t)
-    dev = as_device(device) if device is not None else None
-    if dev is not None and dev.type != "cpu":
-        t = _wrap(to_device(t._data, dev))
+def _set_requires_grad(t, requires_grad):
     if requires_grad:
+        if not (t.dtype.is_floating_point or t.dtype.is_complex):
+            raise RuntimeError(_GRAD_DTYPE)
         t.requires_grad_(True)
     return t
 
 
-def _like(input, dtype, device):
-    return (dtype or input.dtype), (device if device is not None else input.device)
+# ---- writing draws into tensors -----------------------------------------------------------------
+
+def _write(t, produce):
+    """Fill tensor t by `produce(flat)` (draw order = t's memory order) and bump its version."""
+    data = t._data
+    if data.__class__ is np.ndarray:
+        R.write(data, produce)
+    else:  # a device array: drawn on the host, then copied
+        data[...] = t.device.xp.asarray(produce(np.empty(data.size, data.dtype)).reshape(
+            data.shape))
+    t._bump()
+    return t
 
 
-def _check_float(dtype, name):
-    if not dtype.is_floating_point:
-        raise RuntimeError(f'"{name}" not implemented for \'{_type_name(dtype)}\'')
+def _write_real(t, produce):
+    """Complex tensors draw into torch's view_as_real: (re, im) pairs in memory order."""
+    def pairs(out):
+        real = produce(np.empty(2 * out.size, out.real.dtype))
+        out[...] = real.view(out.dtype)
+        return out
+    return _write(t, pairs)
 
 
-def _type_name(dtype):
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool"}.get(dtype.name, dtype.name)
+def _dense(t):
+    data = t._data
+    return data.flags.c_contiguous or data.size <= 1
+
+
+def _new(shape, dtype, out, default=None):
+    """The tensor a factory draws into: a new one (of `dtype`, else `default`, else the default
+    dtype), or `out` (dtype checked, resized)."""
+    if out is None:
+        dt = (dtype or default or D.get_default_dtype()).np
+        try:
+            return _wrap(np.empty(shape, dt))
+        except _NUMPY_ERRORS as e:  # torch's allocation errors
+            raise creation_error(e, shape, dt) from None
+    if dtype is not None and out.dtype is not dtype:
+        raise RuntimeError(f"dtype {dtype._legacy[:-6]} does not match dtype of out parameter "
+                           f"({out.dtype._legacy[:-6]})")
+    if _gm._enabled[0] and out._rg:
+        raise RuntimeError("cannot resize variables that require grad")
+    if tuple(out.shape) != tuple(shape):
+        v = out._vc[0]
+        out.resize_(shape)
+        out._vc[0] = v
+    return out
+
+
+def _finish(t, out, device, requires_grad):
+    """A new tensor moved to `device`; requires_grad set last (after the draw, as torch)."""
+    if out is None and device is not None:
+        dev = as_device(device)
+        if dev.type != "cpu":
+            t = _wrap(to_device(t._data, dev))
+    return _set_requires_grad(t, requires_grad)
+
+
+def _factory(name, a, shape, fill, default=None):
+    """The shared body of rand/randn/randint/randperm/normal(size=): layout and pin_memory
+    honoured or refused, `out=` or a new tensor, filled, moved, requires_grad set."""
+    if a["layout"] is not None or a["pin_memory"]:
+        check_factory("torch." + name, a["layout"], a["pin_memory"])
+    out, device = a["out"], a["device"]
+    if out is not None and device is not None and as_device(device).type != out.device.type:
+        raise RuntimeError(f"device type {as_device(device).type} does not match device type of "
+                           f"out parameter ({out.device.type})")
+    if out is None and device is not None:
+        as_device(device)  # an unavailable device fails before drawing, as in torch
+    t = _new(shape, a["dtype"], out, default)
+    fill(t)
+    return _finish(t, out, device, a["requires_grad"])
+
+
+def _like(input, a):
+    """empty_like(input, ...) as torch's *_like factories make it (layout kept)."""
+    from .creation import empty_like
+    if a["layout"] is not None or a["pin_memory"]:
+        check_factory("torch.empty_like", a["layout"], a["pin_memory"])
+    return empty_like(input, dtype=a["dtype"], device=a["device"],
+                      memory_format=a["memory_format"])
 
 
 # ---- uniform ------------------------------------------------------------------------------------
 
-def _uniform_(self, from_=0.0, to=1.0, *, generator=None, **kwargs):
-    """Matches torch.Tensor.uniform_."""
-    from_, to = kwargs.pop("from", from_), to
-    _check_inplace(self)
-    _check_float(self.dtype, "check_uniform_bounds")
-    info = np.finfo(self.dtype.np)
-    for name, v in (("from", from_), ("to", to)):
-        if not info.min <= v <= info.max:
-            raise RuntimeError(f"{name} is out of bounds for {self.dtype}")
-    if from_ > to:
+def _uniform(self, a, b, gen):
+    """Tensor.uniform_(a, b) once the arguments are parsed."""
+    dt = self.dtype
+    if dt.is_complex:
+        rd = D.float32 if dt is D.complex64 else D.float64
+        _check_uniform_bounds(rd, a, b)
+        return _write_real(self, lambda out: R.uniform_values(gen, out.size, out.dtype, a, b,
+                                                              out))
+    _check_float(dt, "check_uniform_bounds")
+    _check_uniform_bounds(dt, a, b)
+    return _write(self, lambda out: R.uniform_values(gen, out.size, out.dtype, a, b, out))
+
+
+def _check_uniform_bounds(dt, a, b):
+    info = np.finfo(dt.np)
+    for name, v in (("from", a), ("to", b)):
+        if not float(info.min) <= v <= float(info.max):
+            raise RuntimeError(f"{name} is out of bounds for {_CPP[dt.name]}")
+    if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
-                           f"from={from_} > to={to}")
-    values = R.uniform_values(_gen(generator), self.numel(), self.dtype.np, from_, to)
-    return _write(self, values)
+                           f"from={_g(a)} > to={_g(b)}")
+    if b - a > float(info.max):
+        raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{_type_name(dt)}>"
+                           f"::max(), but found to={_g(b)} and from={_g(a)} which result in "
+                           f"to-from to exceed the limit")
 
 
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-         requires_grad=False, pin_memory=False):
+def _uniform_(self, *args, **kwargs):
+    """Matches torch.Tensor.uniform_."""
+    _, a = _P_UNIFORM_.parse(args, kwargs)
+    _check_inplace(self)
+    return _uniform(self, _float(a["from"]), _float(a["to"]), _gen(a.get("generator")))
+
+
+_NO_SIZE = object()
+
+
+def rand(*args, size=_NO_SIZE, **kwargs):
     """Matches torch.rand."""
-    shape = size_args(size)
-    if dtype is not None:
-        _check_float(dtype, "check_uniform_bounds")
-    return _make(shape, dtype, device, requires_grad, out,
-                 lambda t: _uniform_(t, generator=generator))
+    if size is not _NO_SIZE:  # spelled out so that no generic size= wrapper stands in front
+        kwargs["size"] = size
+    _, a = _P_RAND.parse(args, kwargs)
+    gen = _gen(a.get("generator"))
+    return _factory("rand", a, _size("rand", a["size"]), lambda t: _uniform(t, 0.0, 1.0, gen))
 
 
-def rand_like(input, *, generator=None, dtype=None, layout=None, device=None,
-              requires_grad=False, memory_format=None):
+def rand_like(*args, **kwargs):
     """Matches torch.rand_like."""
-    dtype, device = _like(input, dtype, device)
-    return rand(tuple(input.shape), generator=generator, dtype=dtype, device=device,
-                requires_grad=requires_grad)
+    _, a = _P_RAND_LIKE.parse(args, kwargs)
+    t = _uniform(_like(a["input"], a), 0.0, 1.0, _gen(a.get("generator")))
+    return _set_requires_grad(t, a["requires_grad"])
 
 
 # ---- normal -------------------------------------------------------------------------------------
 
-def _normal_(self, mean=0.0, std=1.0, *, generator=None):
-    """Matches torch.Tensor.normal_."""
-    _check_inplace(self)
-    _check_float(self.dtype, "normal_kernel_cpu")
-    if std < 0.0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+def _normal(self, mean, std, gen):
+    """Tensor.normal_(mean, std) once the arguments are parsed."""
+    if not std >= 0.0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {_g(std)}")
+    dt = self.dtype
     if self.numel() == 0:
         return self
-    values = R.normal_values(_gen(generator), _host_view(self), mean, std)
-    return _write(self, values)
+    dense = _dense(self)
+    if dt.is_complex:  # real and imaginary parts each get half the variance
+        s = std / math.sqrt(2.0)
+        return _write_real(self, lambda out: R.normal_draw(gen, out.size, out.dtype, dense,
+                                                           mean, s, out))
+    _check_float(dt, "normal_kernel_cpu")
+    return _write(self, lambda out: R.normal_draw(gen, out.size, out.dtype, dense, mean, std,
+                                                  out))
 
 
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-          requires_grad=False, pin_memory=False):
+def _normal_(self, *args, **kwargs):
+    """Matches torch.Tensor.normal_."""
+    _, a = _P_NORMAL_.parse(args, kwargs)
+    _check_inplace(self)
+    return _normal(self, _float(a["mean"]), _float(a["std"]), _gen(a.get("generator")))
+
+
+def randn(*args, size=_NO_SIZE, **kwargs):
     """Matches torch.randn."""
-    shape = size_args(size)
-    if dtype is not None:
-        _check_float(dtype, "normal_kernel_cpu")
-    return _make(shape, dtype, device, requires_grad, out,
-                 lambda t: _normal_(t, generator=generator))
+    if size is not _NO_SIZE:
+        kwargs["size"] = size
+    _, a = _P_RANDN.parse(args, kwargs)
+    gen = _gen(a.get("generator"))
+    return _factory("randn", a, _size("randn", a["size"]), lambda t: _normal(t, 0.0, 1.0, gen))
 
 
-def randn_like(input, *, generator=None, dtype=None, layout=None, device=None,
-               requires_grad=False, memory_format=None):
+def randn_like(*args, **kwargs):
     """Matches torch.randn_like."""
-    dtype, device = _like(input, dtype, device)
-    return randn(tuple(input.shape), generator=generator, dtype=dtype, device=device,
-                 requires_grad=requires_grad)
+    _, a = _P_RANDN_LIKE.parse(args, kwargs)
+    t = _normal(_like(a["input"], a), 0.0, 1.0, _gen(a.get("generator")))
+    return _set_requires_grad(t, a["requires_grad"])
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
-           device=None, requires_grad=False, pin_memory=False):
+class _ZeroGrad(Op):
+    """The node of a sampling op whose inputs get a zero gradient (torch's formulas for
+    normal, bernoulli(p tensor) and poisson); forward passes the drawn values through."""
+
+    def forward(ctx, *arrays, values):
+        return values
+
+    def backward(ctx, grad):
+        from .creation import zeros
+        return tuple(None if m is None else zeros(m[0], dtype=m[1]) for m in ctx._in_meta)
+
+
+class _Normal1(_ZeroGrad):
+    _name = "NormalBackward1"
+
+
+class _Normal2(_ZeroGrad):
+    _name = "NormalBackward2"
+
+
+class _Normal3(_ZeroGrad):
+    _name = "NormalBackward3"
+
+
+class _Bernoulli0(_ZeroGrad):
+    _name = "BernoulliBackward0"
+
+
+class _Poisson0(_ZeroGrad):
+    _name = "PoissonBackward0"
+
+
+class _NotImplemented(Op):
+    _name = "torch::autograd::NotImplemented"
+
+    def forward(ctx, x, values, op):
+        ctx.op = op
+        return values
+
+    def backward(ctx, grad):
+        raise RuntimeError(f"derivative for aten::{ctx.op} is not implemented")
+
+
+def _graph(node, inputs, result):
+    """Attach `node` over the tensor inputs when one of them requires grad."""
+    if _gm._enabled[0] and any(isinstance(x, Tensor) and x._rg for x in inputs):
+        arrays = [x._data if isinstance(x, Tensor) else None for x in inputs]
+        return node.run(tuple(inputs), arrays, {"values": result._data})
+    return result
+
+
+def _resize_output(out, shape, name):
+    """torch's resize_output: a wrong-shaped out= is resized, with the deprecation warning when
+    it had elements."""
+    from .inplace import _RESIZED
+    if tuple(out.shape) != tuple(shape):
+        if out.numel():
+            warnings.warn(_RESIZED.format(list(out.shape), list(shape)), UserWarning,
+                          stacklevel=user_stacklevel())
+        v = out._vc[0]
+        out.resize_(shape)
+        out._vc[0] = v
+
+
+def normal(*args, **kwargs):
     """Matches torch.normal (tensor/tensor, tensor/float, float/tensor, float/float + size)."""
-    mean_t, std_t = isinstance(mean, Tensor), isinstance(std, Tensor)
-    if not mean_t and not std_t:
-        if size is None:
-            raise TypeError("normal() missing required argument 'size' when mean and std are "
-                            "floats")
-        return _make(size_args((size,)), dtype, device, requires_grad, out,
-                     lambda t: _normal_(t, mean, std, generator=generator))
-    if std_t and std.numel() and float(std._data.min()) < 0:
+    i, a = _P_NORMAL.parse(args, kwargs)
+    gen, out = _gen(a.get("generator")), a["out"]
+    mean, std = a["mean"], a["std"]
+    if i == 3:
+        mean, std = _float(mean), _float(std)
+        return _factory("normal", a, _size("normal", a["size"]),
+                        lambda t: _normal(t, mean, std, gen))
+    if out is not None and _gm._enabled[0] and (out._rg or any(
+            isinstance(x, Tensor) and x._rg for x in (mean, std))):
+        raise RuntimeError("normal(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    if i == 1:  # Tensor mean, float std
+        std = _float(std)
+        if not std >= 0.0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {_g(std)}")
+        res = out if out is not None else _wrap(np.empty(mean._data.shape, mean.dtype.np))
+        shape = _infer_size(mean.shape, res.shape)
+        if out is not None:
+            _resize_output(out, shape, "normal")
+        _normal(res, 0.0, std, gen)
+        with _gm.no_grad():
+            res.add_(mean)
+        return res if out is not None else _graph(_Normal1, (mean, None), res)
+    if std.numel() and not std._data.min() >= 0:
         raise RuntimeError("normal expects all elements of std >= 0.0")
-    if mean_t and not std_t:
-        if std < 0.0:
-            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-        res = _make(tuple(mean.shape), mean.dtype, None, False, out,
-                    lambda t: _normal_(t, 0.0, std, generator=generator))
-        return _finish(res, res._data + mean._data.astype(res.dtype.np))
-    ref = mean if mean_t else std
-    shape = np.broadcast_shapes(mean.shape, std.shape) if mean_t else tuple(std.shape)
-    res = _make(shape, ref.dtype, None, False, out,
-                lambda t: _normal_(t, generator=generator))
-    m = mean._data if mean_t else mean
-    z = res._data * std._data.astype(res.dtype.np)  # torch: output.mul_(std).add_(mean)
-    return _finish(res, z + np.asarray(m).astype(res.dtype.np))
+    if i == 2:  # float mean, Tensor std
+        mean = _float(mean)
+        shape = tuple(std.shape)
+        ref = std
+    else:
+        shape = _infer_size(mean.shape, std.shape)
+        ref = mean
+    if out is not None:
+        _resize_output(out, shape, "normal")
+        res = out
+    else:
+        res = _wrap(np.empty(shape, ref.dtype.np))
+    _normal(res, 0.0, 1.0, gen)
+    with _gm.no_grad():
+        res.mul_(std).add_(mean)
+    if out is not None:
+        return res
+    return _graph(_Normal2, (None, std), res) if i == 2 else \
+        _graph(_Normal3, (mean, std), res)
 
 
-def _finish(res, values):
-    res._data[...] = values
-    return res
+def _infer_size(a, b):
+    try:
+        return np.broadcast_shapes(tuple(a), tuple(b))
+    except ValueError:
+        from ._util import broadcast_error
+        raise broadcast_error(np.empty(tuple(a), np.bool_), np.empty(tuple(b), np.bool_)) \
+            from None
 
 
 # ---- integers -----------------------------------------------------------------------------------
@@ -189,134 +732,293 @@ def _int_bounds(dtype):
     return int(info.min), int(info.max)
 
 
-_MISSING = object()
+_PRECISION = ("{} is out of bounds [-(2^{}), 2^{}]. Due to precision limitations {} can support "
+              "discrete uniform distribution only within this range. This warning will become "
+              "an error in version 1.7 release, please fix the code in advance")
 
 
-def _random_(self, from_=None, to=_MISSING, *, generator=None, **kwargs):
-    """Matches torch.Tensor.random_: random_(), random_(to), random_(from, to|None)."""
-    from_ = kwargs.pop("from", from_)
-    _check_inplace(self)
-    gen, n, npd, dtype = _gen(generator), self.numel(), self.dtype.np, self.dtype
-    if from_ is None and to in (None, _MISSING):
-        return _write(self, R.random_default_values(gen, n, npd))
-    if to is _MISSING:
-        from_, to = 0, from_  # random_(to)
-    from_, to = int(from_), None if to is None else int(to)
-    if to is None and from_ == -(1 << 63):
-        return _write(self, R.random_full_values(gen, n, npd))
-    if to is not None and from_ >= to:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
-                           f"from={from_} >= to={to}")
-    if dtype.is_floating_point:
-        from_, to = R.float_bounds(from_, to, npd)
-        if to is None:
-            to = 1 << (np.finfo(npd).nmant + 1)
-            to += 1
-    elif to is None:
-        to = _int_bounds(dtype)[1] + 1
+def _check_from_to(dtype, frm, to_inc):
+    if dtype.is_complex:
+        raise RuntimeError("check_random_bounds handles only integral, floating-point and "
+                           "boolean types")
     lo, hi = _int_bounds(dtype)
-    if not lo <= from_ <= hi:
-        raise RuntimeError(f"from is out of bounds for {dtype}")
-    if not lo <= to - 1 <= hi:
-        raise RuntimeError(f"to - 1 is out of bounds for {dtype}")
-    if n == 0:
+    for name, v in (("from", frm), ("to - 1", to_inc)):
+        if not lo <= v <= hi:
+            raise RuntimeError(f"{name} is out of bounds for {_CPP[dtype.name]}")
+    if dtype.is_floating_point:
+        digits = np.finfo(dtype.np).nmant + 1
+        for name, v in (("from", frm), ("to - 1", to_inc)):
+            if not -(1 << digits) <= v <= (1 << digits):
+                warnings.warn(_PRECISION.format(name, digits, digits, _CPP[dtype.name]),
+                              UserWarning, stacklevel=user_stacklevel())
+
+
+def _random(self, sig, frm, to, gen):
+    """Tensor.random_ once parsed: sig 0 random_(), 1 random_(from, to|None), 2 random_(to)."""
+    dt, npd = self.dtype, self.dtype.np
+    if sig == 0:
+        if dt.is_complex:
+            raise _not_implemented("random_kernel_cpu", dt)
+        return _write(self, lambda out: R.random_default_values(gen, out.size, npd, out))
+    if sig == 2:
+        frm = 0
+    if to is not None:
+        if frm >= to:
+            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
+                               f"from={frm} >= to={to}")
+        if dt.is_floating_point:
+            frm, to = R.float_bounds(frm, to, npd)
+            if frm >= to:
+                raise RuntimeError(f"random_ expects 'from' casted to dtype to be less than 'to' "
+                                   f"casted to dtype, but got from={frm} >= to={to}")
+        _check_from_to(dt, frm, to - 1)
+        if self.numel() == 0:
+            return self
+        return _write(self, lambda out: R.randint_values(gen, out.size, frm, to, npd, out))
+    if frm != -(1 << 63):
+        if dt.is_floating_point:
+            to_inc = min(1 << (np.finfo(npd).nmant + 1), (1 << 63) - 1)
+            frm = R.float_bounds(frm, None, npd)[0]
+            if not frm < to_inc:
+                raise RuntimeError(f"random_ expects 'from' casted to dtype to be less than or "
+                                   f"equal to 'to_inc' casted to dtype, but got from={frm} > "
+                                   f"to_inc={to_inc}")
+        elif dt.is_complex:
+            raise RuntimeError("random_from_to_impl handles only integral, floating-point and "
+                               "boolean types")
+        else:
+            to_inc = _int_bounds(dt)[1]
+        _check_from_to(dt, frm, to_inc)
+        if self.numel() == 0:
+            return self
+        return _write(self, lambda out: R.randint_values(gen, out.size, frm, to_inc + 1, npd,
+                                                         out))
+    if self.numel() == 0:
         return self
-    return _write(self, R.randint_values(gen, n, from_, to, npd))
+    if dt not in (D.int64, D.float64, D.float32):
+        raise RuntimeError("random_full_64_bits_range_kernel_cpu handles only int64, double, "
+                           "float and bfloat16")
+    return _write(self, lambda out: R.random_full_values(gen, out.size, npd, out))
 
 
-def randint(low=None, high=None, size=None, *, generator=None, out=None, dtype=None,
-            layout=None, device=None, requires_grad=False, pin_memory=False):
+def _random_(self, *args, **kwargs):
+    """Matches torch.Tensor.random_: random_(), random_(to), random_(from, to|None)."""
+    sig, a = _P_RANDOM_.parse(args, kwargs)
+    _check_inplace(self)
+    frm = _int(a["from"]) if sig == 1 else None
+    to = None if a.get("to") is None else _int(a["to"])
+    return _random(self, sig, frm, to, _gen(a.get("generator")))
+
+
+def randint(*args, **kwargs):
     """Matches torch.randint: randint(high, size) or randint(low, high, size)."""
-    if size is None and high is not None and isinstance(high, (tuple, list)):
-        low, high, size = 0, low, high
-    if size is None:
-        raise TypeError("randint() missing required argument 'size'")
-    low = 0 if low is None else low
-    dtype = dtype or D.int64
-    return _make(size_args((size,)), dtype, device, requires_grad, out,
-                 lambda t: _random_(t, low, high, generator=generator))
+    sig, a = _P_RANDINT.parse(args, kwargs)
+    low = _int(a["low"]) if sig >= 2 else 0
+    high = _int(a["high"])
+    for v in (low, high):
+        if not -(1 << 63) <= v < (1 << 63):
+            raise ValueError("Overflow when unpacking long long")
+    gen = _gen(a.get("generator"))
+    return _factory("randint", a, _size("randint", a["size"]),
+                    lambda t: _random(t, 1, low, high, gen), D.int64)
 
 
-def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=None,
-                 device=None, requires_grad=False, memory_format=None):
+def randint_like(*args, **kwargs):
     """Matches torch.randint_like: randint_like(input, high) or (input, low, high)."""
-    if high is None:
-        low, high = 0, low
-    dtype, device = _like(input, dtype, device)
-    return randint(low, high, tuple(input.shape), generator=generator, dtype=dtype,
-                   device=device, requires_grad=requires_grad)
+    sig, a = _P_RANDINT_LIKE.parse(args, kwargs)
+    high = a["high"]
+    if sig in (2, 3):
+        if high.dim() != 0 or high.device.type != "cpu":
+            raise RuntimeError("high must be a scalar tensor and on CPU")
+    low = _int(a["low"]) if sig < 2 else 0
+    high = _int(high)
+    t = _random(_like(a["input"], a), 1, low, high, _gen(a.get("generator")))
+    return _set_requires_grad(t, a["requires_grad"])
 
 
-def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
-             requires_grad=False, pin_memory=False):
+_PERM_LIMIT = {"float16": "2049", "float32": "2^24+1", "float64": "2^53+1"}
+_INT_T = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int32_t",
+          "int64": "int64_t"}
+
+
+def randperm(*args, **kwargs):
     """Matches torch.randperm."""
-    n = int(n)
-    if n < 0:
-        raise RuntimeError(f"n must be non-negative, got{n}")
-    values = R.randperm_values(_gen(generator), n)
-    return _make((n,), dtype or D.int64, device, requires_grad, out,
-                 lambda t: _finish(t, values.astype(t.dtype.np)))
+    _, a = _P_RANDPERM.parse(args, kwargs)
+    n = _int(a["n"])
+    dtype = a["dtype"] or (a["out"].dtype if a["out"] is not None else D.int64)
+    shape = _size("randperm", (n,))
+    if dtype.is_bool or dtype.is_complex:
+        raise _not_implemented("randperm", dtype)
+    if dtype.is_floating_point:
+        limit = {"float16": 2049, "float32": 2 ** 24 + 1, "float64": 2 ** 53 + 1}[dtype.name]
+        if n > limit:
+            raise RuntimeError(f"n cannot be greater than {_PERM_LIMIT[dtype.name]} for "
+                               f"{_type_name(dtype)} type.")
+    elif n - 1 > np.iinfo(dtype.np).max:
+        raise RuntimeError(f"value cannot be converted to type {_INT_T[dtype.name]} without "
+                           f"overflow")
+    gen = _gen(a.get("generator"))
+    if a["out"] is not None and _gm._enabled[0] and a["out"]._rg:
+        raise RuntimeError("aten::randperm(): functions with out=... arguments don't support "
+                           "automatic differentiation, but one of the arguments requires grad.")
+
+    def fill(t):
+        values = R.randperm_values(gen, n)
+        return _write(t, lambda out: _assign(out, values))
+    return _factory("randperm", a, shape, fill, D.int64)
+
+
+def _assign(out, values):
+    out[...] = values
+    return out
 
 
 # ---- Bernoulli and friends ----------------------------------------------------------------------
 
-def _bernoulli_(self, p=0.5, *, generator=None):
-    """Matches torch.Tensor.bernoulli_ (float p: a 53-bit uniform < p; tensor p: see bernoulli)."""
-    _check_inplace(self)
-    gen = _gen(generator)
-    if isinstance(p, Tensor):  # p broadcast to self, read in self's memory order
-        axes = R.memory_axes(_host_view(self))
-        probs = np.broadcast_to(p._data, self._data.shape).transpose(axes).reshape(-1)
-        return _write(self, R.bernoulli_tensor_values(gen, probs))
+def _bernoulli_p(self, p, gen):
+    """Tensor.bernoulli_(p: float)."""
     if not 0 <= p <= 1:
-        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
-    return _write(self, R.bernoulli_scalar_values(gen, self.numel(), p))
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_g(p)}")
+    if self.dtype.is_complex:
+        raise _not_implemented("bernoulli_scalar_cpu_", self.dtype)
+    return _write(self, lambda out: R.bernoulli_scalar_values(gen, out.size, p, out))
 
 
-def bernoulli(input, p=None, *, generator=None, out=None):
+_P_RANGE = ("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error "
+            "message be improved?  If so, please report an enhancement request to PyTorch.)")
+
+
+def _bernoulli_t(self, p, gen):
+    """Tensor.bernoulli_(p: Tensor): p broadcast to self, read in self's memory order."""
+    if not p.dtype.is_floating_point:
+        raise _not_implemented("bernoulli_tensor_cpu_p_", p.dtype)
+    shape = tuple(self.shape)
+    probs = p._data if tuple(p.shape) == shape else p.expand(shape)._data
+    data = self._data
+    axes = R.memory_axes(data if data.__class__ is np.ndarray else np.empty(shape))
+    flat = np.ascontiguousarray(probs.transpose(axes)).reshape(-1)
+    bad = np.flatnonzero(~((flat >= 0) & (flat <= 1)))
+    if bad.size:  # torch draws element by element and stops at the first bad probability
+        R.bernoulli_tensor_values(gen, flat[:bad[0]])
+        raise RuntimeError(_P_RANGE)
+    return _write(self, lambda out: R.bernoulli_tensor_values(gen, flat, out))
+
+
+def _bernoulli_(self, *args, **kwargs):
+    """Matches torch.Tensor.bernoulli_ (float p: a 53-bit uniform < p; tensor p: see
+    bernoulli)."""
+    sig, a = _P_BERNOULLI_.parse(args, kwargs)
+    _check_inplace(self)
+    gen = _gen(a.get("generator"))
+    if sig == 0:
+        return _bernoulli_t(self, a["p"], gen)
+    return _bernoulli_p(self, _float(a["p"]), gen)
+
+
+def bernoulli(*args, **kwargs):
     """Matches torch.bernoulli (probabilities in `input`, or a float `p`)."""
-    res = _wrap(np.empty(input._data.shape, input.dtype.np))
-    _bernoulli_(res, input if p is None else p, generator=generator)
+    sig, a = _P_BERNOULLI.parse(args, kwargs)
+    return _bernoulli(sig, a["input"], a.get("p"), _gen(a.get("generator")), a.get("out"))
+
+
+def _bernoulli(sig, input, p, gen, out):
+    if sig == 1:  # a contiguous empty_like(input), then bernoulli_(p)
+        res = _bernoulli_p(_wrap(np.empty(input._data.shape, input.dtype.np)), _float(p), gen)
+        if _gm._enabled[0] and input._rg:
+            return _NotImplemented.run((input, None, None), (input._data, res._data,
+                                                             "bernoulli"), {})
+        return res
     if out is not None:
-        return _finish(out, res._data)
-    return res
+        if _gm._enabled[0] and (out._rg or input._rg):
+            raise RuntimeError("bernoulli(): functions with out=... arguments don't support "
+                               "automatic differentiation, but one of the arguments requires "
+                               "grad.")
+        if tuple(out.shape) != tuple(input.shape):
+            v = out._vc[0]
+            out.resize_(tuple(input.shape))
+            out._vc[0] = v
+        return _bernoulli_t(out, input, gen)
+    res = _bernoulli_t(_wrap(np.empty(input._data.shape, input.dtype.np)), input, gen)
+    return _graph(_Bernoulli0, (input,), res)
 
 
-def _exponential_(self, lambd=1.0, *, generator=None):
+def _tensor_bernoulli(self, *args, **kwargs):
+    """Matches torch.Tensor.bernoulli."""
+    sig, a = _P_T_BERNOULLI.parse(args, kwargs)
+    return _bernoulli(sig, self, a.get("p"), _gen(a.get("generator")), None)
+
+
+def _exponential_(self, *args, **kwargs):
     """Matches torch.Tensor.exponential_: -1/lambda * log1p(-u) in double."""
+    _, a = _P_EXPONENTIAL_.parse(args, kwargs)
     _check_inplace(self)
-    _check_float(self.dtype, "exponential_cpu")
-    if lambd < 0:
-        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
-    return _write(self, R.exponential_values(_gen(generator), self.numel(), lambd))
+    lambd = _float(a["lambd"])
+    if not lambd > 0.0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_g(lambd)}")
+    if not self.dtype.is_floating_point:
+        raise RuntimeError(f"Exponential distribution is a continuous probability distribution. "
+                           f"dtype must be a floating point but you specified "
+                           f"{_type_name(self.dtype)}")
+    gen = _gen(a.get("generator"))
+    return _write(self, lambda out: _assign(out, R.exponential_values(gen, out.size, lambd)))
 
 
-def _geometric_(self, p, *, generator=None):
+def _geometric_(self, *args, **kwargs):
     """Matches torch.Tensor.geometric_."""
+    _, a = _P_GEOMETRIC_.parse(args, kwargs)
     _check_inplace(self)
+    p = _float(a["p"])
     if not 0 < p < 1:
-        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
-    return _write(self, R.geometric_values(_gen(generator), self.numel(), p))
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_g(p)}")
+    gen = _gen(a.get("generator"))
+    return _write(self, lambda out: _assign(out, R.geometric_values(gen, out.size, p)))
 
 
-def _log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+def _log_normal_(self, *args, **kwargs):
     """Matches torch.Tensor.log_normal_ (uses and refills the cached scalar normal)."""
+    _, a = _P_LOG_NORMAL_.parse(args, kwargs)
     _check_inplace(self)
-    _check_float(self.dtype, "log_normal_cpu")
+    mean, std = _float(a["mean"]), _float(a["std"])
     if not std > 0.0:
-        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
-    return _write(self, R.log_normal_values(_gen(generator), self.numel(), mean, std))
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_g(std)}")
+    _check_float(self.dtype, "log_normal_cpu")
+    gen = _gen(a.get("generator"))
+    return _write(self, lambda out: _assign(out, R.log_normal_values(gen, out.size, mean, std)))
 
 
-def _cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+def _cauchy_(self, *args, **kwargs):
     """Matches torch.Tensor.cauchy_."""
+    _, a = _P_CAUCHY_.parse(args, kwargs)
     _check_inplace(self)
-    _check_float(self.dtype, "cauchy_cpu")
-    return _write(self, R.cauchy_values(_gen(generator), self.numel(), median, sigma))
+    median, sigma = _float(a["median"]), _float(a["sigma"])
+    if not sigma > 0.0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_g(sigma)}")
+    if not self.dtype.is_floating_point:
+        raise RuntimeError(f"Cauchy distribution is a continuous probability distribution. "
+                           f"dtype must be a floating point but you specified "
+                           f"{_CPP[self.dtype.name]}")
+    gen = _gen(a.get("generator"))
+    return _write(self, lambda out: _assign(out, R.cauchy_values(gen, out.size, median, sigma)))
 
 
-def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+def multinomial(*args, **kwargs):
     """Matches torch.multinomial."""
+    _, a = _P_MULTINOMIAL.parse(args, kwargs)
+    return _multinomial(a["input"], _int(a["num_samples"]), a["replacement"],
+                        _gen(a.get("generator")), a["out"])
+
+
+def _tensor_multinomial(self, *args, **kwargs):
+    """Matches torch.Tensor.multinomial."""
+    _, a = _P_T_MULTINOMIAL.parse(args, kwargs)
+    return _multinomial(self, _int(a["num_samples"]), a["replacement"], _gen(a.get("generator")),
+                        None)
+
+
+def _multinomial(input, num_samples, replacement, gen, out):
+    if out is not None and out.dtype is not D.int64:
+        raise RuntimeError(f"multinomial expects Long tensor out, got: "
+                           f"{_type_name(out.dtype)}")
     if input.dim() not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     if not input.dtype.is_floating_point:
@@ -337,28 +1039,33 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     if not replacement and (positive < num_samples).any():
         raise RuntimeError("invalid multinomial distribution (with replacement=False, not "
                            "enough non-negative category to sample)")
-    idx = R.multinomial_values(_gen(generator), np.ascontiguousarray(probs), num_samples,
-                               replacement)
+    idx = R.multinomial_values(gen, np.ascontiguousarray(probs), num_samples, replacement)
     res = _wrap(idx if input.dim() == 2 else idx[0])
-    if out is not None:
-        return _finish(out, res._data)
-    return res
+    if out is None:
+        return res
+    if tuple(out.shape) != tuple(res.shape):
+        v = out._vc[0]
+        out.resize_(tuple(res.shape))
+        out._vc[0] = v
+    out._data[...] = res._data
+    out._bump()
+    return out
 
 
-def poisson(input, generator=None):
+def poisson(*args, **kwargs):
     """Matches torch.poisson."""
-    if (input._data < 0).any():
+    _, a = _P_POISSON.parse(args, kwargs)
+    input = a["input"]
+    if not input.dtype.is_floating_point:
+        raise _not_implemented("poisson_cpu", input.dtype)
+    rates, gen = input._data, _gen(a.get("generator"))
+    bad = np.flatnonzero(~(rates.reshape(-1) >= 0))
+    if bad.size:  # torch samples element by element and stops at the first bad rate
+        R.poisson_values(gen, rates.reshape(-1)[:bad[0]])
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    values = R.poisson_values(_gen(generator), input._data)
-    return _wrap(values.astype(input.dtype.np).reshape(input._data.shape))
-
-
-def _tensor_bernoulli(self, p=None, *, generator=None):
-    return bernoulli(self, p, generator=generator)
-
-
-def _tensor_multinomial(self, num_samples, replacement=False, *, generator=None):
-    return multinomial(self, num_samples, replacement, generator=generator)
+    values = R.poisson_values(gen, rates)
+    res = _wrap(values.astype(input.dtype.np).reshape(rates.shape))
+    return _graph(_Poisson0, (input,), res)
 
 
 Tensor.uniform_ = _uniform_
