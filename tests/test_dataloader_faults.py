@@ -317,6 +317,17 @@ def test_valid_parameters_match_torch():
     assert run(ed) == run(td)
 
 
+@requires_torch
+def test_unpicklable_worker_arguments_warn_and_raise_like_torch():
+    def run(d):
+        loader = d.DataLoader(range(3), num_workers=1, collate_fn=lambda b: b,
+                              multiprocessing_context="spawn")
+        err, said = _warnings(lambda: _caught(lambda: iter(loader)))
+        return type(err).__name__, re.sub(r"0x[0-9a-f]+", "", str(err)), said
+    with deadline(20):
+        assert run(ed) == run(td)
+
+
 def test_multiprocessing_context_is_used():
     loader = ed.DataLoader(range(4), batch_size=2, num_workers=1, multiprocessing_context="fork")
     with deadline(20):

@@ -11,6 +11,7 @@ process dispatches index lists round-robin to `multiprocessing` workers (at most
 import itertools
 import multiprocessing
 import os
+import pickle
 import signal
 import threading
 import time
@@ -316,7 +317,11 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 self._iterable, self._dataset, index_queue, self._result_queue,
                 self._done_event, self._auto_collation, self._collate_fn, self._drop_last,
                 self._base_seed, loader.worker_init_fn, wid, self._num_workers, max_pending))
-            w.start()
+            try:
+                w.start()
+            except (TypeError, AttributeError, pickle.PicklingError):
+                warnings.warn(_START_PICKLE_WARNING, stacklevel=4)
+                raise
             self._index_queues.append(index_queue)
             self._workers.append(w)
         self._reset(loader, first_iter=True)
@@ -477,6 +482,13 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                                        threading.main_thread())
         except Exception:  # interpreter shutdown: modules half torn down, workers are daemons
             pass
+
+
+_START_PICKLE_WARNING = (
+    "Got pickle error when attempting to start a worker Process. This might be because the "
+    "worker Process arguments are not picklable. Python 3.14+ changed the multiprocessing start "
+    "method in non-Mac POSIX platforms to 'forkserver', which requires the worker Process "
+    "arguments to be picklable. You can also try multiprocessing.set_start_method('fork').")
 
 
 def _signal_name(signum):
