@@ -81,3 +81,28 @@ def test_gain_and_fans():
 ])
 def test_init_errors(case):
     check_error(lambda L: case(L))
+
+
+@pytest.mark.parametrize("make", [
+    lambda L: L.nn.Linear(700, 130),  # 91,000 weights: several of ember's draw chunks
+    lambda L: L.nn.Conv2d(16, 40, 5),
+    lambda L: L.nn.Linear(3, 5, dtype=L.float64),
+])
+def test_layer_init_matches_torch_across_chunks(make):
+    """Layer construction (kaiming_uniform_ then the bias uniform_) draws torch's values bit for
+    bit however large the weight, and leaves the generator where torch's is."""
+    torch.manual_seed(11)
+    t = make(torch)
+    ember.manual_seed(11)
+    e = make(ember)
+    for (name, pe), (_, pt) in zip(e.named_parameters(), t.named_parameters()):
+        np.testing.assert_array_equal(pe.detach().numpy(), pt.detach().numpy(), err_msg=name)
+    assert ember.get_rng_state().numpy().tobytes() == torch.get_rng_state().numpy().tobytes()
+
+
+@pytest.mark.parametrize("name,kw", [("normal_", {"mean": 0.5, "std": 0.02}),
+                                     ("xavier_normal_", {"gain": 0.7}),
+                                     ("kaiming_normal_", {"mode": "fan_out"}),
+                                     ("trunc_normal_", {"std": 0.02})])
+def test_normal_inits_match_torch_on_large_tensors(name, kw):
+    both(lambda L, t: getattr(L.nn.init, name)(t, **kw), (300, 257))
