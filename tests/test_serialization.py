@@ -10,13 +10,19 @@ import io
 import json
 import os
 import pickle
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import warnings
 import zipfile
 
 import numpy as np
 import pytest
 
 import ember
-from ember import _safetensors, serialization
+from ember import _pickle_safe, _safetensors, serialization
 from ember._tensor import _storage
 from ember.serialization import load, save
 
@@ -216,7 +222,8 @@ def test_zip_layout_matches_torch(tmp_path):
 
 def test_pickle_protocol_4_round_trip(tmp_path):
     save({"w": ember.ones(2), "k": [1, 2]}, tmp_path / "p4.pt", pickle_protocol=4)
-    back = load(tmp_path / "p4.pt")
+    with pytest.warns(UserWarning, match="Detected pickle protocol 4 in the checkpoint"):
+        back = load(tmp_path / "p4.pt")
     assert back["w"].tolist() == [1.0, 1.0] and back["k"] == [1, 2]
 
 
@@ -288,6 +295,65 @@ def test_atomic_save_keeps_old_file_on_failure(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == ["ckpt.pt"]
 
 
+def _temporaries(folder):
+    return sorted(n for n in os.listdir(folder) if ".ember-tmp." in n)
+
+
+def test_save_killed_midway_leaves_a_temporary_the_next_save_removes(tmp_path):
+    path = tmp_path / "ckpt.pt"
+    save({"w": ember.ones(2)}, path)
+    good = path.read_bytes()
+    killed = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+        import os, signal, sys
+        import ember
+        from ember import serialization
+        real = serialization._ZipWriter.add
+        def add(self, name, data):
+            if name.startswith("data/"):
+                os.kill(os.getpid(), signal.SIGKILL)
+            return real(self, name, data)
+        serialization._ZipWriter.add = add
+        serialization.save({"w": ember.zeros(1000)}, sys.argv[1])
+    """), str(path)], capture_output=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL
+    assert path.read_bytes() == good and len(_temporaries(tmp_path)) == 1
+    live = f".ckpt.pt.ember-tmp.{os.getpid()}@{socket.gethostname()}.0000"  # a save under way
+    elsewhere = ".ckpt.pt.ember-tmp.1@another-host.0000"  # another machine's, on a shared disk
+    other = ".other.pt.ember-tmp.1@" + socket.gethostname() + ".0000"  # another target's
+    for name in (live, elsewhere, other):
+        (tmp_path / name).write_bytes(b"")
+    save({"w": ember.zeros(3)}, path)
+    assert load(path)["w"].tolist() == [0.0, 0.0, 0.0]
+    assert _temporaries(tmp_path) == sorted([live, elsewhere, other])
+
+
+def test_save_without_a_temporary_writes_in_place(tmp_path, monkeypatch):
+    """A folder where no temporary can be created: torch's way, writing the target itself."""
+    path = tmp_path / "ckpt.pt"
+    save({"w": ember.ones(2)}, path)
+
+    def refuse(folder, base):
+        raise PermissionError(13, "Permission denied", os.path.join(folder, base))
+    monkeypatch.setattr(serialization, "_create_temporary", refuse)
+    save({"w": ember.zeros(2)}, path)
+    assert load(path)["w"].tolist() == [0.0, 0.0] and os.listdir(tmp_path) == ["ckpt.pt"]
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
+                    reason="needs a folder permission that binds this user (not root)")
+def test_save_into_read_only_folder_with_writable_target(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    path = folder / "ckpt.pt"
+    save({"w": ember.ones(2)}, path)
+    folder.chmod(0o555)
+    try:
+        save({"w": ember.zeros(2)}, path)
+        assert load(path)["w"].tolist() == [0.0, 0.0] and os.listdir(folder) == ["ckpt.pt"]
+    finally:
+        folder.chmod(0o755)
+
+
 def test_save_to_missing_folder(tmp_path):
     with pytest.raises(RuntimeError, match="Parent directory .* does not exist"):
         save(ember.ones(1), tmp_path / "nope" / "x.pt")
@@ -309,10 +375,12 @@ def _bad_files(tmp_path):
             "crc": (bytes(flipped), RuntimeError, "corrupted"),
             "bad_pickle": (bad_pickle.getvalue(), pickle.UnpicklingError,
                            "Unsupported operand 255"),
-            "truncated_legacy": (legacy[:-10], RuntimeError, "truncated"),
-            "legacy_pickle_cut": (legacy[:120], pickle.UnpicklingError, "corrupted"),
-            "text": (b"hello, not a checkpoint", pickle.UnpicklingError, "invalid load key"),
-            "empty": (b"", EOFError, "Ran out of input"),
+            "truncated_legacy": (legacy[:-10], RuntimeError,
+                                 "^unexpected EOF, expected 10 more bytes. The file might be "
+                                 "corrupted.$"),
+            "legacy_pickle_cut": (legacy[:120], IndexError, "index out of range"),
+            "text": (b"hello, not a checkpoint", KeyError, "101"),
+            "empty": (b"", EOFError, "^$"),
             "bad_magic": (pickle.dumps(12345, protocol=2), RuntimeError, "Invalid magic")}
 
 
@@ -323,6 +391,20 @@ def test_corrupted_files_raise_clear_errors(tmp_path):
             load(tmp_path / name)
         with pytest.raises(exc, match=match):  # the same through a file object
             load(io.BytesIO(data))
+
+
+@requires_torch
+def test_corrupted_files_fail_as_torch(tmp_path):
+    unsafe = (torch.serialization.UNSAFE_MESSAGE, _pickle_safe.UNSAFE_MESSAGE)
+    for name, (data, _, _) in _bad_files(tmp_path).items():
+        if name == "crc":
+            continue  # torch's reader skips CRC checks and loads the flipped value; ember refuses
+        errors = []
+        for fn in (load, torch.load):
+            with pytest.raises(Exception) as info:
+                fn(io.BytesIO(data))
+            errors.append((type(info.value), str(info.value).replace(*unsafe)))
+        assert errors[0] == errors[1], name
 
 
 def test_refusal_names_ember_functions(tmp_path):
@@ -498,3 +580,114 @@ def test_whole_module_loads_safely_once_allowlisted():
         model = load(os.path.join(DATA, name))
     assert type(model) is nn.Sequential
     check_desc(model.state_dict(), FILES[name]["expected"]["state_dict"])
+
+
+# ---------------------------------------------------------------- each argument honoured or refused
+def test_save_pickle_module(tmp_path):
+    save({"w": ember.ones(2)}, tmp_path / "a.pt", pickle_module=pickle)
+    assert load(tmp_path / "a.pt")["w"].tolist() == [1.0, 1.0]
+    with pytest.raises(NotImplementedError, match=r"torch.save\(pickle_module="):
+        save({"w": ember.ones(2)}, tmp_path / "b.pt", pickle_module=json)
+    assert not (tmp_path / "b.pt").exists()
+
+
+def test_save_disable_byteorder_record(tmp_path):
+    save({"w": ember.ones(2)}, tmp_path / "e.pt", _disable_byteorder_record=True)
+    names = zipfile.ZipFile(tmp_path / "e.pt").namelist()
+    assert names == ["e/data.pkl", "e/.format_version", "e/.storage_alignment", "e/data/0",
+                     "e/version", "e/byteorder", "e/.data/serialization_id"]
+    if torch is not None:  # torch's writer still records the byte order, once it closes
+        torch.save({"w": torch.ones(2)}, tmp_path / "t.pt", _disable_byteorder_record=True)
+        assert zipfile.ZipFile(tmp_path / "t.pt").namelist() == [
+            n.replace("e/", "t/", 1) for n in names]
+
+
+def _short_binstring_file(tmp_path):
+    """A pickle holding SHORT_BINSTRING b'\\xc3\\xa9' (Python 2's str), as a zip checkpoint."""
+    path = tmp_path / "py2.pt"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("py2/data.pkl", b"\x80\x02U\x02\xc3\xa9.")
+        z.writestr("py2/version", "3\n")
+    return path
+
+
+def _outcome(fn, *args, **kwargs):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = ("ok", fn(*args, **kwargs))
+        except Exception as e:  # noqa: BLE001 - compared with torch's
+            result = ("error", type(e).__name__, str(e))
+    return result, [str(w.message) for w in caught]
+
+
+def test_load_pickle_load_args(tmp_path):
+    path = _short_binstring_file(tmp_path)
+    assert load(path) == "\u00e9"
+    with pytest.warns(UserWarning, match="pickle_load_args only works if `weights_only=False`"):
+        assert load(path, encoding="latin1") == "\u00c3\u00a9"
+    with pytest.warns(UserWarning, match="pickle_load_args only works"):
+        assert load(path, encoding="bytes") == b"\xc3\xa9"
+    assert load(path, weights_only=False, encoding="bytes") == b"\xc3\xa9"
+    with pytest.warns(UserWarning), pytest.raises(TypeError, match="unexpected keyword argument"):
+        load(path, errors="strict")
+    with pytest.raises(TypeError, match="'bogus' is an invalid keyword argument"):
+        load(path, weights_only=False, bogus=1)
+
+
+@requires_torch
+def test_load_arguments_as_torch(tmp_path):
+    py2 = _short_binstring_file(tmp_path)
+    zipped, legacy = tmp_path / "z.pt", tmp_path / "l.pt"
+    torch.save({"w": torch.ones(2)}, zipped)
+    torch.save({"w": torch.ones(2)}, legacy, _use_new_zipfile_serialization=False)
+    calls = [((py2,), {}), ((py2,), {"encoding": "latin1"}), ((py2,), {"encoding": "bytes"}),
+             ((py2,), {"weights_only": False, "encoding": "latin1"}),
+             ((zipped,), {"errors": "strict"}), ((legacy,), {"errors": "strict"}),
+             ((zipped,), {"weights_only": False, "errors": "strict"}),
+             ((zipped,), {"weights_only": False, "bogus": 1}),
+             ((str(legacy),), {"mmap": True}), ((legacy,), {"mmap": True}),
+             ((io.BytesIO(zipped.read_bytes()),), {"mmap": True}),
+             ((legacy,), {"pickle_module": pickle})]
+    for args, kwargs in calls:
+        (ours, our_warnings), (theirs, their_warnings) = (
+            _outcome(load, *args, **kwargs), _outcome(torch.load, *args, **kwargs))
+        if ours[0] == theirs[0] == "ok":
+            ours, theirs = _describe_loaded(ours[1]), _describe_loaded(theirs[1])
+        assert (ours, our_warnings) == (theirs, their_warnings), (args, kwargs)
+
+
+def _describe_loaded(obj):
+    if isinstance(obj, dict):
+        return {k: _np(v).tolist() for k, v in obj.items()}
+    return obj
+
+
+@requires_torch
+def test_force_no_weights_only_env_as_torch(tmp_path, monkeypatch):
+    torch.save({"w": torch.ones(2)}, tmp_path / "z.pt")
+    monkeypatch.setenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
+    ours, theirs = _outcome(load, tmp_path / "z.pt"), _outcome(torch.load, tmp_path / "z.pt")
+    assert ours[1] == theirs[1] and len(ours[1]) == 1
+    assert _outcome(load, tmp_path / "z.pt", weights_only=True)[1] == []
+
+
+def test_map_location_meta_refused(tmp_path):
+    save({"w": ember.ones(2)}, tmp_path / "a.pt")
+    for loc in ("meta", ember.device("meta"), b"meta"):
+        with pytest.raises(NotImplementedError, match=r"torch.load\(map_location="):
+            load(tmp_path / "a.pt", map_location=loc)
+
+
+def test_load_of_a_safetensors_path(tmp_path):
+    """torch.load hands a `.safetensors` path to safetensors' load_file, on one device."""
+    path = tmp_path / "m.safetensors"
+    _safetensors.save_file({"w": ember.arange(3, dtype=ember.float32)}, path)
+    assert load(path)["w"].tolist() == [0.0, 1.0, 2.0]
+    assert load(path, map_location="cpu")["w"].tolist() == [0.0, 1.0, 2.0]
+    with pytest.raises(RuntimeError, match="^Loading safetensors file with dict map_location is "
+                                           "not supported"):
+        load(path, map_location={"cpu": "cpu"})
+    with pytest.raises(RuntimeError, match="^Loading safetensors file with callable "
+                                           "map_location is not supported"):
+        load(path, map_location=lambda s, loc: s)

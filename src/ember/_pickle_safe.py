@@ -19,8 +19,10 @@ from collections import Counter, OrderedDict
 import numpy as np
 
 from . import _dtype as D
+from ._args import EmberNotImplementedError
 from ._device import array_device, device, to_device, to_host
-from ._tensor import Size, Tensor, _as_subclass, _wrap
+from ._tensor import Size, Tensor, _as_subclass, _contiguous_strides, _root, _wrap
+from .autograd.grad_mode import is_grad_enabled
 
 __all__ = ["add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals"]
 
@@ -33,10 +35,6 @@ _DOCS_MESSAGE = (
     "with weights_only https://pytorch.org/docs/stable/generated/torch.load.html.")
 _BLOCKED_MODULES = ("sys", "os", "posix", "nt")
 _user = []  # add_safe_globals entries: an object, or (object, "module.name")
-
-
-class CorruptPickle(pickle.UnpicklingError):
-    """The pickle bytes themselves are broken (truncated, bad memo index, stack underflow)."""
 
 
 def add_safe_globals(safe_globals):
@@ -130,41 +128,53 @@ def _map_protocol2_name(module, name):
 
 
 class RestrictedUnpickler:
-    """Interprets one pickle from `file`, resolving globals only through the allowlists."""
+    """Interprets one pickle from `file`, resolving globals only through the allowlists.
 
-    def __init__(self, file, allowed, persistent_load, parameter_cls=None):
+    Malformed bytes fail as in torch's interpreter, with the same exceptions (an EOFError at
+    the end of input, an IndexError for a stack underflow, a KeyError for a missing memo
+    entry, ...). Besides torch's opcodes it reads the data-only ones of protocols 3-5
+    (torch's refuses them as unsupported), so ember's own protocol-4 files load.
+    """
+
+    def __init__(self, file, allowed, persistent_load, parameter_cls=None, encoding="utf-8"):
         self.read, self.readline = file.read, file.readline
         self.allowed = allowed
         self.user = _user_table()
         self.trusted = {id(v) for v in allowed.values()} | {id(v) for v in self.user.values()}
         self.persistent_load = persistent_load
         self.parameter_cls = parameter_cls
+        self.encoding = encoding
         self.memo, self.stack, self.metastack = {}, [], []
 
     def load(self):
-        try:
-            while True:
-                key = self.read(1)
-                if not key:
-                    raise CorruptPickle("the pickle data is truncated (ran out of input)")
-                if key == b".":
-                    return self.stack.pop()
-                op = _OPS.get(key[0])
-                if op is None:
-                    raise pickle.UnpicklingError(f"Unsupported operand {key[0]}")
-                op(self)
-        except (IndexError, KeyError, struct.error, EOFError, UnicodeDecodeError) as e:
-            raise CorruptPickle(f"the pickle data is corrupted ({type(e).__name__}: {e})") from None
+        read, ops = self.read, _OPS
+        while True:
+            key = read(1)
+            if not key:
+                raise EOFError
+            if key == b".":
+                return self.stack.pop()
+            op = ops.get(key[0])
+            if op is None:
+                raise pickle.UnpicklingError(f"Unsupported operand {key[0]}")
+            op(self)
 
     # ---- helpers ----
-    def _take(self, n):
-        data = self.read(n)
-        if len(data) != n:
-            raise CorruptPickle("the pickle data is truncated (ran out of input)")
-        return data
+    def _read(self, n):
+        """Up to n bytes, as read(n) returns them, without reserving n bytes first."""
+        if n <= _READ_CHUNK:
+            return self.read(n)
+        parts = []
+        while n > 0:
+            part = self.read(min(n, _READ_CHUNK))
+            if not part:
+                break
+            parts.append(part)
+            n -= len(part)
+        return b"".join(parts)
 
     def _unpack(self, fmt):
-        return struct.unpack(fmt, self._take(struct.calcsize(fmt)))[0]
+        return struct.unpack(fmt, self.read(struct.calcsize(fmt)))[0]
 
     def _pop_mark(self):
         items, self.stack = self.stack, self.metastack.pop()
@@ -202,18 +212,18 @@ class RestrictedUnpickler:
         args = self.stack.pop()
         func = self.stack[-1]
         if not self._is_trusted(func):
-            raise pickle.UnpicklingError(f"Trying to call reduce for unrecognized function {func}")
-        if not isinstance(args, tuple):
-            raise CorruptPickle(f"REDUCE arguments must be a tuple, got {type(args).__name__}")
-        try:
-            self.stack[-1] = func(*args)
-        except (TypeError, ValueError) as e:
-            raise CorruptPickle(f"calling {_full_name(func)} failed: {e}") from None
+            message = f"Trying to call reduce for unrecognized function {func}"
+            if hasattr(func, "__self__"):
+                message += f" which belongs to {func.__self__}"
+            raise pickle.UnpicklingError(message)
+        if func is self.parameter_cls:
+            func = _new_parameter
+        self.stack[-1] = func(*args)
 
     def op_newobj(self):
         args, cls = self.stack.pop(), self.stack.pop()
         if cls is self.parameter_cls and cls is not None:
-            self.stack.append(cls(*args))
+            self.stack.append(_new_parameter(*args))
         elif self._is_trusted(cls) and isinstance(cls, type):
             self.stack.append(cls.__new__(cls, *args))
         else:
@@ -222,23 +232,20 @@ class RestrictedUnpickler:
                 f"`add_safe_globals` but got {cls}")
 
     def op_build(self):
+        """What torch's weights-only BUILD reaches: a Tensor's set_, Tensor.__setstate__ for a
+        Parameter, an OrderedDict's __dict__, and pickle's own BUILD for allowlisted types,
+        through `restore_attr`, so value types (devices, sizes, dtypes) stay immutable."""
         state = self.stack.pop()
         inst = self.stack[-1]
         cls = type(inst)
-        if cls is OrderedDict or (self.parameter_cls is not None and cls is self.parameter_cls):
-            if state:
-                inst.__dict__.update(state)
+        if cls is Tensor:
+            tensor_set_(inst, state)
+        elif self.parameter_cls is not None and cls is self.parameter_cls:
+            tensor_setstate(inst, state)
+        elif cls is OrderedDict:
+            inst.__dict__.update(state)
         elif self._is_trusted(cls):
-            if hasattr(inst, "__setstate__"):
-                inst.__setstate__(state)
-            else:
-                slots = None
-                if isinstance(state, tuple) and len(state) == 2:
-                    state, slots = state
-                if state:
-                    inst.__dict__.update(state)
-                for k, v in (slots or {}).items():
-                    setattr(inst, k, v)
+            build(inst, state)
         else:
             raise pickle.UnpicklingError(
                 "Can only build Tensor, Parameter, OrderedDict or types allowlisted via "
@@ -282,7 +289,7 @@ class RestrictedUnpickler:
     def op_setitems(self):
         items = self._pop_mark()
         self._check_mapping("SETITEMS")
-        for i in range(0, len(items) - 1, 2):
+        for i in range(0, len(items), 2):
             self.stack[-1][items[i]] = items[i + 1]
 
     def op_additems(self):
@@ -300,41 +307,58 @@ class RestrictedUnpickler:
         items = tuple(self._pop_mark())  # not stack.append(...): _pop_mark replaces the stack
         self.stack.append(items)
 
-    def op_tuple_n(self, n):
-        items = tuple(self.stack[-n:]) if n else ()
-        if len(items) != n:
-            raise IndexError("stack underflow")
-        del self.stack[len(self.stack) - n:]
-        self.stack.append(items)
+    def op_tuple1(self):
+        self.stack[-1] = (self.stack[-1],)
+
+    def op_tuple2(self):
+        self.stack[-2:] = [(self.stack[-2], self.stack[-1])]
+
+    def op_tuple3(self):
+        self.stack[-3:] = [(self.stack[-3], self.stack[-2], self.stack[-1])]
 
     # ---- memo ----
     def op_get(self, fmt):
-        self.stack.append(self.memo[self._unpack(fmt)])
+        self.stack.append(self.memo[self.read(1)[0] if fmt == "<B" else self._unpack(fmt)])
 
     def op_put(self, fmt):
-        self.memo[self._unpack(fmt)] = self.stack[-1]
+        self.memo[self.read(1)[0] if fmt == "<B" else self._unpack(fmt)] = self.stack[-1]
 
     def op_memoize(self):
         self.memo[len(self.memo)] = self.stack[-1]
 
     # ---- scalars ----
     def op_str(self, fmt):
-        self.stack.append(str(self._take(self._unpack(fmt)), "utf-8", "surrogatepass"))
+        n = self.read(1)[0] if fmt == "<B" else self._unpack(fmt)
+        self.stack.append(str(self._read(n), "utf-8", "surrogatepass"))
 
     def op_bytes(self, fmt):
-        self.stack.append(self._take(self._unpack(fmt)))
+        self.stack.append(self._read(self.read(1)[0] if fmt == "<B" else self._unpack(fmt)))
 
     def op_short_binstring(self):
-        self.stack.append(self._take(self._unpack("<B")).decode("utf-8", "strict"))
+        data = self.read(self.read(1)[0])
+        self.stack.append(data if self.encoding == "bytes" else data.decode(self.encoding,
+                                                                               "strict"))
 
     def op_long(self, fmt):
-        self.stack.append(int.from_bytes(self._take(self._unpack(fmt)), "little", signed=True))
+        n = self.read(1)[0] if fmt == "<B" else self._unpack(fmt)
+        if n < 0:
+            raise pickle.UnpicklingError("LONG pickle has negative byte count")
+        self.stack.append(int.from_bytes(self._read(n), "little", signed=True))
 
     def op_proto(self):
-        self._take(1)
+        proto = self.read(1)[0]
+        if proto != 2:
+            warnings.warn(
+                f"Detected pickle protocol {proto} in the checkpoint, which was not the default "
+                "pickle protocol used by `torch.load` (2). The weights_only Unpickler might not "
+                "support all instructions implemented by this protocol, please file an issue "
+                "for adding support if you encounter this.", UserWarning, stacklevel=2)
 
     def op_frame(self):
-        self._take(8)
+        self.read(8)
+
+
+_READ_CHUNK = 1 << 20
 
 
 def _ascii(s):
@@ -351,13 +375,14 @@ def _build_ops():
         pickle.GLOBAL: U.op_global, pickle.STACK_GLOBAL: U.op_stack_global,
         pickle.REDUCE: U.op_reduce, pickle.NEWOBJ: U.op_newobj, pickle.BUILD: U.op_build,
         pickle.BINPERSID: U.op_binpersid, pickle.MARK: U.op_mark, pickle.TUPLE: U.op_tuple,
+        pickle.TUPLE1: U.op_tuple1, pickle.TUPLE2: U.op_tuple2, pickle.TUPLE3: U.op_tuple3,
         pickle.APPEND: U.op_append, pickle.APPENDS: U.op_appends, pickle.SETITEM: U.op_setitem,
         pickle.SETITEMS: U.op_setitems, pickle.ADDITEMS: U.op_additems,
         pickle.EMPTY_TUPLE: _push(()), pickle.EMPTY_LIST: _push(list),
         pickle.EMPTY_DICT: _push(dict), pickle.EMPTY_SET: _push(set), pickle.NONE: _push(None),
         pickle.NEWTRUE: _push(True), pickle.NEWFALSE: _push(False),
         pickle.BININT: lambda u: u.stack.append(u._unpack("<i")),
-        pickle.BININT1: lambda u: u.stack.append(u._unpack("<B")),
+        pickle.BININT1: lambda u: u.stack.append(u.read(1)[0]),
         pickle.BININT2: lambda u: u.stack.append(u._unpack("<H")),
         pickle.BINFLOAT: lambda u: u.stack.append(u._unpack(">d")),
         pickle.LONG1: lambda u: u.op_long("<B"), pickle.LONG4: lambda u: u.op_long("<i"),
@@ -371,8 +396,6 @@ def _build_ops():
         pickle.BINPUT: lambda u: u.op_put("<B"), pickle.LONG_BINPUT: lambda u: u.op_put("<I"),
         pickle.MEMOIZE: U.op_memoize, pickle.PROTO: U.op_proto, pickle.FRAME: U.op_frame,
     }
-    for code, n in ((pickle.TUPLE1, 1), (pickle.TUPLE2, 2), (pickle.TUPLE3, 3)):
-        ops[code] = lambda u, n=n: u.op_tuple_n(n)
     return {code[0]: fn for code, fn in ops.items()}
 
 
@@ -438,105 +461,415 @@ class _Storage:
         self.array, self.kind = array, kind
 
 
-# ---------------------------------------------------------------- rebuild (load side)
-def _strided(array, offset, size, stride):
-    """A view of the 1-D `array` (never a copy), so tensors of one storage share memory."""
-    size, stride = tuple(int(n) for n in size), tuple(int(s) for s in stride)
-    if len(size) != len(stride) or offset < 0 or any(n < 0 for n in size) or any(
-            s < 0 for s in stride):
-        raise ValueError(f"invalid tensor geometry: size {list(size)}, stride {list(stride)}, "
-                         f"offset {offset}")
-    if 0 in size:
-        return array_device(array).xp.empty(size, array.dtype)
-    extent = offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1
-    if extent > array.size:
-        raise ValueError(f"a tensor of size {list(size)} at offset {offset} needs {extent} "
-                         f"elements but its storage holds {array.size}")
+# ---------------------------------------------------------------- what a pickle may write
+# torch's names for ember's value types, as its messages print them
+_TORCH_NAMES = {device: "torch.device", Size: "torch.Size", D.dtype: "torch.dtype",
+                _ForeignDtype: "torch.dtype", _StorageType: "StorageType",
+                _Storage: "torch.storage.TypedStorage"}
+# names ember keeps in a tensor's __dict__ for itself (the others are its class's attributes)
+_TENSOR_DICT_INTERNALS = frozenset(("_retains", "_accum_keep", "_view_fn", "_views"))
+_TENSORBASE = "torch._C.TensorBase"
+
+
+def _type_name(obj):
+    return _TORCH_NAMES.get(type(obj)) or type(obj).__name__
+
+
+def _refuse_attr(obj, name):
+    """torch's error for writing `name` on an immutable value (a device, size or dtype)."""
+    cls, shown = type(obj), _TORCH_NAMES[type(obj)]
+    if name in getattr(cls, "__slots__", ()) or isinstance(getattr(cls, name, None), property):
+        raise AttributeError(f"attribute '{name}' of '{shown}' objects is not writable")
+    if name != "__dict__" and hasattr(cls, name):
+        raise AttributeError(f"'{shown}' object attribute '{name}' is read-only")
+    raise AttributeError(f"'{shown}' object has no attribute '{name}'")
+
+
+def restore_attr(obj, name, value):
+    """The one way unpickling writes an attribute: value types refuse as torch's C types do,
+    tensors accept what torch's accept without reaching ember's own fields."""
+    if not isinstance(name, str):
+        raise TypeError(f"attribute name must be string, not '{type(name).__name__}'")
+    if type(obj) in _TORCH_NAMES:
+        _refuse_attr(obj, name)
+    if isinstance(obj, Tensor):
+        _set_tensor_attr(obj, name, value)
+    else:
+        setattr(obj, name, value)
+
+
+def _tensor_class_attr(cls, name):
+    """(the class of the MRO defining `name`, its value), or (None, None)."""
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            return klass, vars(klass)[name]
+    return None, None
+
+
+def _set_tensor_attr(t, name, value):
+    if name == "requires_grad":
+        return _set_requires_grad(t, value)
+    if name in ("data", "_grad", "grad"):
+        if name == "data" and not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {_type_name(value)}")
+        return setattr(t, "grad" if name == "_grad" else name, value)
+    if name == "_backward_hooks":
+        return None  # torch's hook table: saved empty, and ember keeps no tensor hooks there
+    if name == "__class__":
+        if not is_tensor_class(value):
+            raise TypeError("__class__ assignment only supported for mutable types or ModuleType "
+                            "subclasses")
+        t.__class__ = value
+        return None
+    if name == "__dict__":
+        if not isinstance(value, dict):
+            raise TypeError(f"__dict__ must be set to a dictionary, not a "
+                            f"'{type(value).__name__}'")
+        for k in [k for k in t.__dict__ if k not in _TENSOR_DICT_INTERNALS]:
+            del t.__dict__[k]
+        for k, v in value.items():
+            restore_attr(t, k, v)
+        return None
+    owner, attr = _tensor_class_attr(type(t), name)
+    if owner is None or not owner.__module__.startswith("ember."):
+        if name in _TENSOR_DICT_INTERNALS:
+            raise AttributeError(f"ember cannot restore the attribute '{name}' of a tensor: "
+                                 "ember keeps its own state under that name")
+        return setattr(t, name, value)  # a new attribute, or one of a user's subclass
+    if isinstance(attr, property) and attr.fset is not None:
+        return setattr(t, name, value)
+    if isinstance(attr, property) or name in ("dtype", "grad_fn", "_base") or (
+            not name.startswith("_") and not callable(attr)):
+        raise AttributeError(f"attribute '{name}' of '{_TENSORBASE}' objects is not writable")
+    raise AttributeError(f"ember cannot restore the attribute '{name}' of a tensor: it would "
+                         "replace ember's own Tensor attribute of that name")
+
+
+def is_tensor_class(cls):
+    """A class whose instances are honest tensors: a Tensor subclass that redefines none of
+    Tensor's fields (ember's legacy FloatTensor-style classes pin a dtype, so they do not)."""
+    if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+        return False
+    fields = _tensor_fields()
+    for klass in cls.__mro__:
+        if klass is Tensor:
+            return True
+        if any(name in fields for name in vars(klass)):
+            return False
+    return False
+
+
+def _tensor_fields():
+    return {n for n, a in vars(Tensor).items()
+            if n in Tensor.__slots__ or isinstance(a, property)} - {"__dict__", "__weakref__"}
+
+
+def _set_requires_grad(t, value):
+    """torch's `tensor.requires_grad = value`, checks and messages included."""
+    if type(value) is not bool:
+        raise RuntimeError("requires_grad must be a bool")
+    if value and not (t.dtype.is_floating_point or t.dtype.is_complex):
+        raise RuntimeError("only Tensors of floating point and complex dtype can require "
+                           "gradients")
+    t._rg = value
+
+
+def _new_parameter(data=None, requires_grad=True):
+    """torch's `Parameter(data, requires_grad)` as unpickling calls it, checks included."""
+    from .nn.parameter import Parameter
+    if data is None:
+        return Parameter(None, requires_grad)
+    if not isinstance(data, Tensor):  # torch calls data.detach() on anything not a tensor
+        raise AttributeError(f"'{_type_name(data)}' object has no attribute 'detach'")
+    if type(requires_grad) is not bool:
+        raise TypeError("_make_subclass(): argument 'require_grad' (position 3) must be bool, "
+                        f"not {_type_name(requires_grad)}")
+    if requires_grad and not (data.dtype.is_floating_point or data.dtype.is_complex):
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                           "gradients")
+    return Parameter(data, requires_grad)
+
+
+def build(inst, state):
+    """pickle's BUILD on an allowlisted object, every write through `restore_attr`."""
+    if isinstance(inst, Tensor) and getattr(type(inst), "__setstate__", None) is getattr(
+            Tensor, "__setstate__", None):
+        return tensor_setstate(inst, state)
+    setstate = getattr(inst, "__setstate__", None)
+    if setstate is not None:
+        return setstate(state)
+    slots = None
+    if isinstance(state, tuple) and len(state) == 2:
+        state, slots = state
+    if state:
+        if type(inst) in _TORCH_NAMES:
+            _refuse_attr(inst, "__dict__")
+        inst.__dict__.update(state)
+    for k, v in (slots or {}).items():
+        restore_attr(inst, k, v)
+    return None
+
+
+def tensor_setstate(t, state):
+    """torch's Tensor.__setstate__ (what BUILD does on a Parameter)."""
+    if t.grad_fn is not None:
+        raise RuntimeError("__setstate__ can be only called on leaf Tensors")
+    if len(state) == 4:
+        return tensor_set_(t, state)
+    if len(state) == 5:
+        restore_attr(t, "data", state[0])
+        state = (state[3], state[4], state[2])
+    requires_grad, _, hooks = state
+    _set_requires_grad(t, requires_grad)
+    return None
+
+
+_SET_SIGNATURES = (
+    " * ()\n * (torch.Storage source)\n * (torch.Storage source, int storage_offset, tuple of "
+    "ints size, tuple of ints stride = None)\n * (Tensor source)\n * (Tensor source, int "
+    "storage_offset, tuple of ints size, tuple of ints stride = None)\n")
+
+
+def _set_error(args):
+    got = ", ".join(_type_name(a) for a in args)
+    return TypeError(f"set_() received an invalid combination of arguments - got ({got}), but "
+                     f"expected one of:\n{_SET_SIGNATURES}")
+
+
+def tensor_set_(t, state):
+    """torch's `tensor.set_(*state)`: BUILD on a plain Tensor (torch's legacy tensor format).
+    Only `t` changes; it views the source's memory, as torch's set_ shares storage."""
+    try:
+        args = tuple(state)
+    except TypeError:
+        raise TypeError(f"Tensor.set_() argument after * must be an iterable, not "
+                        f"{_type_name(state)}") from None
+    if t._rg and t.grad_fn is None and is_grad_enabled():
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+    if not args:
+        arr = array_device(t._data).xp.empty((0,), t.dtype.np)
+    elif len(args) == 1 and isinstance(args[0], Tensor):
+        arr = args[0]._data
+    elif len(args) == 1 and isinstance(args[0], _Storage):
+        arr = _typed(args[0], t.dtype)
+    elif len(args) in (3, 4) and isinstance(args[0], (_Storage, Tensor)):
+        source = args[0]
+        if isinstance(source, Tensor):
+            root = _root(to_host(source._data)) if isinstance(source._data, np.ndarray) else None
+            flat = root.reshape(-1) if root is not None and root.flags.c_contiguous else None
+            if flat is None:
+                raise _set_error(args)
+            raw = flat
+        else:
+            raw = _typed(source, t.dtype)
+        stride = args[3] if len(args) == 4 else None
+        arr = set_storage_view(raw, args[1], args[2], stride, args)
+    else:
+        raise _set_error(args)
+    t._data, t.dtype, t._base = arr, D._BY_NP[arr.dtype], None
+    return None
+
+
+_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                 "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def _typed(storage, dtype):
+    """A storage's memory as `dtype` elements: its own type must be `dtype` (or untyped)."""
+    kind = storage.kind.dtype
+    if kind is not None and kind is not dtype:
+        from ._tensor import _CPP_NAMES
+        got = _SCALAR_NAMES.get(getattr(kind, "name", ""), repr(kind))
+        raise RuntimeError(f"Expected a Storage of type {_CPP_NAMES[dtype.np]} or an "
+                           f"UntypedStorage, but got type {got} for argument 1 'storage'")
+    return _reinterpret(storage.array, dtype.np)
+
+
+def _reinterpret(raw, np_dtype):
+    """The whole elements of `np_dtype` in the bytes of the 1-D contiguous array `raw`."""
+    if raw.dtype == np_dtype:
+        return raw
+    usable = raw.nbytes // np_dtype.itemsize * np_dtype.itemsize
+    return raw.view(np.uint8)[:usable].view(np_dtype)
+
+
+def _is_int(x):
+    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+
+
+def _int_list(x):
+    return isinstance(x, (tuple, list)) and all(_is_int(n) for n in x)
+
+
+def set_storage_view(array, offset, size, stride, args):
+    """torch's set_(storage, offset, size, stride) on the 1-D `array`: a strided view of it,
+    never a copy (so views of one storage share memory), with torch's checks and errors."""
+    if not (_is_int(offset) and _int_list(size) and (stride is None or _int_list(stride))):
+        raise _set_error(args)
+    size = tuple(int(n) for n in size)
+    offset = int(offset)
+    stride = _contiguous_strides(size) if stride is None else tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"unequal size length ({len(size)}) and stride length "
+                           f"({len(stride)})")
+    if offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
+    numel = 1
+    for n in size:
+        numel *= n
+        if n < 0 or numel >= 2 ** 63:
+            raise RuntimeError("numel: integer multiplication overflow")
+    xp = array_device(array).xp
+    if numel == 0:
+        return xp.empty(size, array.dtype)
+    extent = 1 + sum((n - 1) * s for n, s in zip(size, stride))
+    if any(s < 0 for s in stride) or extent * array.itemsize >= 2 ** 63:
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and "
+                           f"strides={list(stride)}")
+    if offset + extent > array.size:
+        raise RuntimeError("Trying to resize storage that is not resizable")
     nbytes = tuple(s * array.itemsize for s in stride)
     if isinstance(array, np.ndarray):
         return np.ndarray(size, array.dtype, buffer=array, offset=offset * array.itemsize,
                           strides=nbytes)
-    return array_device(array).xp.ndarray(size, array.dtype, strides=nbytes,
-                                          memptr=array.data + offset * array.itemsize)
+    return xp.ndarray(size, array.dtype, strides=nbytes,
+                      memptr=array.data + offset * array.itemsize)
 
 
-def _storage_array(storage):
+def _set_obj_state(obj, state):
+    """torch's _set_obj_state: a (dict, slots) state or a dict, each item through
+    `restore_attr`."""
+    if isinstance(state, tuple):
+        if len(state) != 2:
+            raise RuntimeError(f"Invalid serialized state: {state}")
+        dict_state, slots_state = state
+    else:
+        dict_state, slots_state = state, None
+    if dict_state:
+        for k, v in dict_state.items():
+            restore_attr(obj, k, v)
+    if slots_state:
+        for k, v in slots_state.items():
+            restore_attr(obj, k, v)
+    return obj
+
+
+# ---------------------------------------------------------------- rebuild (load side)
+def _storage_of(storage):
     if not isinstance(storage, _Storage):
-        raise TypeError(f"expected a storage, got {type(storage).__name__}")
+        raise AttributeError(f"'{_type_name(storage)}' object has no attribute 'dtype'")
     return storage.array
 
 
 def _rebuild_tensor(storage, storage_offset, size, stride):
-    return _wrap(_strided(_storage_array(storage), storage_offset, size, stride))
+    array = _storage_of(storage)
+    args = (_UNTYPED, storage_offset, size, stride)
+    return _wrap(set_storage_view(array, storage_offset, size, stride, args))
+
+
+class _UntypedName:
+    """Stands for torch's UntypedStorage in a set_() argument error."""
+
+
+_UNTYPED = _UntypedName()
+_TORCH_NAMES[_UntypedName] = "torch.storage.UntypedStorage"
 
 
 def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks,
                        metadata=None):
     t = _rebuild_tensor(storage, storage_offset, size, stride)
+    _set_requires_grad(t, requires_grad)
     if metadata:
-        t = _wrap(_apply_bits(t._data, metadata))
-    t._rg = bool(requires_grad)
+        t = _apply_metadata(t, metadata)
     return t
 
 
-def _apply_bits(a, metadata):
+def _apply_metadata(t, metadata):
     """torch's lazy conj/neg bits: the stored values are the un-conjugated, un-negated ones."""
+    if not isinstance(metadata, dict):
+        raise AssertionError(f"expected dict, got {type(metadata).__name__}")
+    a = t._data
     if metadata.get("conj"):
+        if not t.dtype.is_complex:
+            raise RuntimeError("ember cannot set the conjugate bit of a non-complex tensor")
         a = a.conj()
     if metadata.get("neg"):
         a = -a
-    return a
+    if a is t._data:
+        return t
+    out = _wrap(a)
+    out._rg = t._rg
+    return out
 
 
 def _rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, backward_hooks,
                        dtype, metadata=None):
-    raw = _storage_array(storage)
+    raw = _storage_of(storage)
     if isinstance(dtype, _ForeignDtype):
         if dtype.name != "bfloat16":
             raise ValueError(f"ember has no dtype {dtype!r}")
         _warn_bf16()
-        arr = to_device(_bf16_to_f32(to_host(raw).view("<u2")), array_device(raw))
+        arr = to_device(_bf16_to_f32(_reinterpret(to_host(raw), np.dtype("<u2"))),
+                        array_device(raw))
     elif isinstance(dtype, D.dtype):
-        arr = raw.view(dtype.np) if raw.dtype != dtype.np else raw
+        arr = _reinterpret(raw, dtype.np)
     else:
-        raise TypeError(f"expected a dtype, got {type(dtype).__name__}")
-    t = _wrap(_strided(arr, storage_offset, size, stride))
-    t._rg = bool(requires_grad)
+        raise TypeError(f"empty(): argument 'dtype' must be torch.dtype, not "
+                        f"{_type_name(dtype)}")
+    args = (_UNTYPED, storage_offset, size, stride)
+    t = _wrap(set_storage_view(arr, storage_offset, size, stride, args))
+    _set_requires_grad(t, requires_grad)
+    if metadata:
+        t = _apply_metadata(t, metadata)
     return t
 
 
 def _rebuild_parameter(data, requires_grad, backward_hooks=None):
-    from .nn.parameter import Parameter
-    return Parameter(data, requires_grad)
+    return _new_parameter(data, requires_grad)
 
 
 def _rebuild_parameter_with_state(data, requires_grad, backward_hooks, state):
-    return _set_state(_rebuild_parameter(data, requires_grad), state)
-
-
-def _set_state(obj, state):
-    dict_state, slots = state if isinstance(state, tuple) else (state, None)
-    for k, v in {**(dict_state or {}), **(slots or {})}.items():
-        setattr(obj, k, v)
-    return obj
+    return _set_obj_state(_new_parameter(data, requires_grad), state)
 
 
 def _rebuild_from_type_v2(func, new_type, args, state):
+    """torch's: call `func`, make the result a `new_type`, then restore its attributes."""
     ret = func(*args)
-    if type(ret) is not new_type and isinstance(new_type, type) and issubclass(new_type, Tensor):
+    if type(ret) is not new_type:
+        if not isinstance(ret, Tensor):
+            raise AttributeError(f"'{_type_name(ret)}' object has no attribute 'as_subclass'")
+        if not isinstance(new_type, type):
+            raise TypeError(f"cls must be a type (got {_type_name(new_type)})")
+        if not is_tensor_class(new_type):
+            raise TypeError("Creating a Tensor subclass from a class that does not inherit from "
+                            "Tensor is not possible. Make sure your class inherits from Tensor.")
         ret = _as_subclass(ret, new_type)
-    return _set_state(ret, state)
+    tensor_own = getattr(Tensor, "__setstate__", None)
+    if getattr(type(ret), "__setstate__", tensor_own) is not tensor_own:
+        ret.__setstate__(state)  # a class's own (not Tensor's, which is for BUILD)
+        return ret
+    return _set_obj_state(ret, state)
+
+
+_LAYOUTS = frozenset(("torch.strided", "torch.sparse_coo", "torch.sparse_csr",
+                      "torch.sparse_csc", "torch.sparse_bsr", "torch.sparse_bsc", "torch._mkldnn",
+                      "torch.jagged"))
 
 
 def _get_layout(name):
-    if name != "torch.strided":
-        raise ValueError(f"ember supports only the strided layout, not {name}")
-    return Tensor.layout
+    """torch's layout by name: ember has the strided one; an unknown name is torch's KeyError."""
+    if name == "torch.strided":
+        return Tensor.layout
+    if name in _LAYOUTS:
+        raise EmberNotImplementedError(f"ember does not implement the {name} layout yet")
+    raise KeyError(name)
 
 
 def _unsupported(what):
     def rebuild(*args, **kwargs):
-        raise ValueError(f"ember cannot load {what}")
+        raise EmberNotImplementedError(f"ember does not implement loading {what} yet")
     return rebuild
 
 
@@ -576,7 +909,9 @@ def _torch_globals():
             g["torch." + d._legacy] = getattr(creation, d._legacy)
     g.update({"torch." + k: v for k, v in D.ALIASES.items()})
     g.update({"torch." + n: _ForeignDtype(n) for n in _FOREIGN_DTYPES})
-    g.update({"torch." + k: _StorageType(k, v) for k, v in _STORAGE_DTYPES.items()})
+    g.update({"torch." + k: _StorageType(k, v) for k, v in _STORAGE_DTYPES.items()
+              if k != "UntypedStorage"})
+    g["torch.storage.UntypedStorage"] = _StorageType("UntypedStorage", None)
     _GLOBALS.update(g)
     return _GLOBALS
 
@@ -587,6 +922,8 @@ def _find_torch_global(module, name):
     table = _torch_globals()
     if full in table:
         return table[full]
+    if full == "torch.UntypedStorage":  # torch's full unpickler finds it by name too
+        return table["torch.storage.UntypedStorage"]
     if module != "torch" and not module.startswith("torch."):
         return None
     candidates = ["ember" + module[len("torch"):]]

@@ -6,15 +6,29 @@ persistent id. A storage is the root NumPy array a tensor views, written once, s
 shared. load() reads either format; _pickle_safe maps torch's names back to ember objects,
 through its restricted interpreter unless weights_only=False. A loaded storage is one 1-D
 array, and every tensor on it is a strided view of it.
+
+Memory: load() reads each record straight into its storage's array (a record's declared size
+is checked against the file before that array is allocated), so loading a checkpoint takes
+about its size in memory, as torch's does; mmap=True maps the archive once instead.
+
+Saving to a path is atomic: the file is written as `.<name>.ember-tmp.<pid>@<host>.<token>`
+in the target's folder and renamed over the target once complete, so a crash leaves the old
+file intact; a later save to the same path removes temporaries whose process has died. Where the
+folder does not let a temporary be created but the target is writable, save() writes the target
+in place, as torch always does: that gives up atomicity (a crash mid-write leaves a truncated
+file, and the old contents are gone once writing starts).
 """
 
 import contextlib
 import io
+import mmap as _mmap
 import os
 import pickle
+import secrets
+import socket
 import struct
 import sys
-import tempfile
+import warnings
 import zipfile
 import zlib
 from collections import OrderedDict
@@ -22,15 +36,18 @@ from collections import OrderedDict
 import numpy as np
 
 from . import _dtype as D
+from . import _safetensors
+from ._args import EmberNotImplementedError, unsupported
 from ._device import _CPU, array_device, as_device, cuda_available, device, to_device, to_host
 from ._pickle_safe import (
-    CorruptPickle,
     RestrictedUnpickler,
     _find_torch_global,
     _ForeignDtype,
+    _is_int,
     _Storage,
     _StorageType,
     _torch_globals,
+    _type_name,
     _warn_bf16,
     add_safe_globals,
     clear_safe_globals,
@@ -234,15 +251,18 @@ def _block_bytes(block):
     return np.ascontiguousarray(to_host(block)).view(np.uint8)
 
 
-def _write_zip(f, folder, pickled, table):
+def _write_zip(f, folder, pickled, table, byteorder_record=True):
     z = _ZipWriter(f, folder)
     z.add("data.pkl", pickled)
     z.add(".format_version", b"1")
     z.add(".storage_alignment", str(_ALIGN).encode())
-    z.add("byteorder", sys.byteorder.encode())
+    if byteorder_record:
+        z.add("byteorder", sys.byteorder.encode())
     for s in table.storages:
         z.add(f"data/{s.key}", _block_bytes(s.block))
     z.add("version", b"3\n")
+    if not byteorder_record:  # torch's writer still records it, as it closes the archive
+        z.add("byteorder", sys.byteorder.encode())
     z.add(".data/serialization_id", str(int.from_bytes(os.urandom(16), "little")).zfill(40)
           .encode())
     z.finish()
@@ -265,16 +285,72 @@ def _is_path(f):
     return isinstance(f, (str, os.PathLike))
 
 
+# A temporary is named `.<target>.ember-tmp.<pid>@<host>.<token>`: a later save to the same
+# target removes the ones whose process is gone (killed mid-save), on POSIX systems.
+_TMP_TAG = ".ember-tmp."
+
+
+def _temporary_prefix(base):
+    return f".{base}{_TMP_TAG}"
+
+
+def _create_temporary(folder, base):
+    """A new, empty temporary file beside the target: (fd, path)."""
+    for _ in range(100):
+        name = (f"{_temporary_prefix(base)}{os.getpid()}@{socket.gethostname()}."
+                f"{secrets.token_hex(4)}")
+        path = os.path.join(folder, name)
+        try:
+            return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                           0o600), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no unused temporary file name in {folder}")
+
+
+def _remove_stale_temporaries(folder, base):
+    """Removes the temporaries an earlier save to this target left when its process died."""
+    if os.name != "posix":
+        return
+    prefix, host = _temporary_prefix(base), socket.gethostname()
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix)]
+    except OSError:
+        return
+    for name in names:
+        owner = name[len(prefix):].rpartition(".")[0]
+        pid, _, owner_host = owner.partition("@")
+        if owner_host == host and pid.isdigit() and not _process_alive(int(pid)):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(folder, name))
+
+
+def _process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process
+        return True
+    return True
+
+
 def _atomic_write(path, write):
-    """Writes through a temporary file in the same folder, renamed over `path` when complete."""
+    """Writes through a temporary file in the same folder, renamed over `path` when complete;
+    in place where the folder does not let a temporary be created."""
     path = os.path.realpath(os.fspath(path))
     if os.path.exists(path) and not os.path.isfile(path):  # a device or fifo: write in place
         with open(path, "wb") as fh:
             return write(fh)
-    folder = os.path.dirname(path)
+    folder, base = os.path.split(path)
     if not os.path.isdir(folder):
         raise RuntimeError(f"Parent directory {folder} does not exist.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    _remove_stale_temporaries(folder, base)
+    try:
+        fd, tmp = _create_temporary(folder, base)
+    except OSError:  # e.g. no write permission on the folder: torch's own way, in place
+        with open(path, "wb") as fh:
+            return write(fh)
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
@@ -286,6 +362,7 @@ def _atomic_write(path, write):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    return None
 
 
 def _new_mode():
@@ -294,13 +371,18 @@ def _new_mode():
     return 0o666 & ~mask
 
 
-def save(obj, f, pickle_module=None, pickle_protocol=DEFAULT_PROTOCOL,
+def save(obj, f, pickle_module=pickle, pickle_protocol=DEFAULT_PROTOCOL,
          _use_new_zipfile_serialization=True, _disable_byteorder_record=False):
     """Matches torch.save: writes torch's zip format (or the legacy one), readable by torch.
 
-    A path is written atomically: a temporary file in the same folder, renamed when complete.
-    `pickle_module` is accepted for compatibility; ember always uses its own pickler.
+    A path is written atomically (see the module docstring). `pickle_module` must be the
+    standard `pickle` module: ember writes torch's names with its own pickler.
     """
+    if pickle_module is not None and pickle_module is not pickle:
+        unsupported("torch.save", "pickle_module", pickle_module)
+    if not _is_path(f) and not hasattr(f, "write"):
+        raise AttributeError("expected 'f' to be string, path, or a file-like object with a "
+                             "'write' attribute")
     table = _StorageTable(legacy=not _use_new_zipfile_serialization)
     buf = io.BytesIO()
     _Pickler(buf, pickle_protocol, table).dump(obj)
@@ -308,7 +390,8 @@ def save(obj, f, pickle_module=None, pickle_protocol=DEFAULT_PROTOCOL,
     if _use_new_zipfile_serialization:
         folder = (os.path.splitext(os.path.basename(os.fspath(f)))[0] or "archive"
                   if _is_path(f) else "archive")
-        write = lambda fh: _write_zip(fh, folder, pickled, table)
+        write = lambda fh: _write_zip(fh, folder, pickled, table,
+                                      not _disable_byteorder_record)
     else:
         write = lambda fh: _write_legacy(fh, pickled, table, pickle_protocol)
     if _is_path(f):
@@ -318,6 +401,19 @@ def save(obj, f, pickle_module=None, pickle_protocol=DEFAULT_PROTOCOL,
 
 
 # ---------------------------------------------------------------- load
+_MINIZ_ADVICE = (
+    ". This is an internal miniz error. If you are seeing this error, there is a high likelihood "
+    "that your checkpoint file is corrupted. This can happen if the checkpoint was not saved "
+    "properly, was transferred incorrectly, or the file was modified after saving.")
+_CHUNK = 16 << 20  # bytes read per call: a converting read holds at most this much extra
+
+
+def _is_meta(location):
+    if isinstance(location, bytes):
+        location = location.decode("ascii", "replace")
+    return str(location).partition(":")[0] == "meta"
+
+
 def _restore_fn(map_location):
     """(array, location) -> array on the device map_location asks for, as torch's."""
     if map_location is None:
@@ -325,6 +421,8 @@ def _restore_fn(map_location):
     if isinstance(map_location, dict):
         return lambda a, loc: _default_restore(a, str(map_location.get(loc, loc)))
     if isinstance(map_location, (str, bytes, device)):
+        if _is_meta(map_location):
+            unsupported("torch.load", "map_location", map_location)
         target = map_location.decode() if isinstance(map_location, bytes) else str(map_location)
         return lambda a, loc: _default_restore(a, target)
     if not callable(map_location):
@@ -350,85 +448,171 @@ def _default_restore(a, location):
                 "please use ember.load with map_location=ember.device('cpu') to map your "
                 "storages to the CPU.")
         return to_device(a, as_device(location))
-    raise RuntimeError(f"don't know how to restore data location of a storage "
-                       f"(tagged with {location})")
+    if _is_meta(location):
+        raise EmberNotImplementedError("ember does not implement meta tensors: a storage of "
+                                       "this checkpoint is tagged 'meta'")
+    raise RuntimeError(f"don't know how to restore data location of "
+                       f"torch.storage.UntypedStorage (tagged with {location})")
 
 
-def _read_exact(src, buf, what):
-    view, n = memoryview(buf), 0
-    while n < len(view):
-        got = src.readinto(view[n:]) if hasattr(src, "readinto") else None
-        if got is None:
-            chunk = src.read(len(view) - n)
-            got = len(chunk)
-            view[n:n + got] = chunk
-        if not got:
-            raise RuntimeError(f"the checkpoint is truncated: {what} needs {len(view)} bytes "
-                               f"but only {n} remain")
-        n += got
+class _FileReader:
+    """Sequential exact reads from a file, straight into the caller's memory."""
+
+    def __init__(self, src):
+        self.src = src
+
+    def readinto(self, view):
+        n, total = 0, len(view)
+        while n < total:
+            part = view[n:n + _CHUNK]
+            got = self.src.readinto(part) if hasattr(self.src, "readinto") else None
+            if got is None:
+                chunk = self.src.read(len(part))
+                got = len(chunk)
+                part[:got] = chunk
+            if not got:
+                raise RuntimeError(f"unexpected EOF, expected {total - n} more bytes. The file "
+                                   "might be corrupted.")
+            self.took(part[:got])
+            n += got
+
+    def took(self, data):
+        pass
+
+    def finish(self):
+        pass
 
 
-def _fill(storage, src, swap, what):
-    """Reads a storage's raw bytes from `src` into its array (in place: views stay valid)."""
+class _RecordReader(_FileReader):
+    """One archive record, read into the caller's memory: a stored record straight from the
+    file at its data offset (its CRC checked as it goes), a compressed one through zipfile."""
+
+    def __init__(self, zf, fh, info, key):
+        self.info, self.key, self.crc = info, key, 0
+        if info.compress_type == zipfile.ZIP_STORED:
+            fh.seek(_data_offset(fh, info, key))
+            super().__init__(fh)
+        else:
+            super().__init__(zf.open(info))
+
+    def took(self, data):
+        if self.info.compress_type == zipfile.ZIP_STORED:
+            self.crc = zlib.crc32(data, self.crc)
+
+    def readinto(self, view):
+        try:
+            super().readinto(view)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+            raise self._corrupt(e) from None
+
+    def finish(self):
+        if self.info.compress_type != zipfile.ZIP_STORED:
+            self.src.close()
+        elif self.crc != self.info.CRC:
+            raise self._corrupt(f"Bad CRC-32 for file {self.info.filename!r}")
+
+    def _corrupt(self, why):
+        return RuntimeError(f"PytorchStreamReader failed reading file data/{self.key}: the "
+                            f"archive is corrupted ({why})")
+
+
+def _fill(storage, reader, swap):
+    """Reads a storage's bytes into its array in place (views of it stay valid): straight
+    into its memory when the file holds its element type, else converted a chunk at a time."""
     arr, kind = storage.array, storage.kind
-    direct = isinstance(arr, np.ndarray) and arr.dtype == kind.wire
-    host = arr if direct else np.empty(arr.size, kind.wire)
-    _read_exact(src, host.view(np.uint8), what)
-    if swap and host.itemsize > 1:
-        host.byteswap(inplace=True)
-    if not direct:
-        arr[...] = to_device(kind.convert(host), array_device(arr))
+    if isinstance(arr, np.ndarray) and arr.dtype == kind.wire:
+        reader.readinto(memoryview(arr.view(np.uint8)))
+        if swap and arr.itemsize > 1:
+            arr.byteswap(inplace=True)
+    else:
+        part = np.empty(min(arr.size, max(1, _CHUNK // kind.wire.itemsize)), kind.wire)
+        for start in range(0, arr.size, part.size):
+            chunk = part[:min(part.size, arr.size - start)]
+            reader.readinto(memoryview(chunk.view(np.uint8)))
+            if swap and chunk.itemsize > 1:
+                chunk.byteswap(inplace=True)
+            arr[start:start + chunk.size] = to_device(kind.convert(chunk), array_device(arr))
+    reader.finish()
 
 
-def _new_storage(kind, numel, location, restore):
-    if not isinstance(kind, _StorageType):
-        raise pickle.UnpicklingError(f"a persistent id names {kind!r}, not a storage class")
-    if isinstance(kind.dtype, _ForeignDtype):
-        if kind.dtype.name != "bfloat16":
-            raise RuntimeError(f"ember has no dtype {kind.dtype!r}")
+def _storage_kind(storage_type):
+    if not isinstance(storage_type, _StorageType):
+        raise AttributeError(f"'{_type_name(storage_type)}' object has no attribute 'dtype'")
+    if isinstance(storage_type.dtype, _ForeignDtype):
+        if storage_type.dtype.name != "bfloat16":
+            raise RuntimeError(f"ember has no dtype {storage_type.dtype!r}")
         _warn_bf16()
-    return _Storage(restore(np.empty(int(numel), kind.target), location), kind)
+    return storage_type
 
 
 def _ascii(s):
     return s.decode("ascii") if isinstance(s, bytes) else s
 
 
-def _unpickle(file, persistent_load, weights_only, pickle_module):
+def _weights_only_args(load_args, where):
+    """torch's weights-only unpickler takes only `encoding`: anything else is its TypeError."""
+    for name in load_args:
+        if name != "encoding":
+            raise TypeError(f"{where}() got an unexpected keyword argument '{name}'")
+    return load_args["encoding"]
+
+
+def _unpickle(file, persistent_load, weights_only, pickle_module, load_args):
     if weights_only:
         from .nn.parameter import Parameter
-        return RestrictedUnpickler(file, _torch_globals(), persistent_load, Parameter).load()
+        encoding = _weights_only_args(load_args, "Unpickler.__init__")
+        return RestrictedUnpickler(file, _torch_globals(), persistent_load, Parameter,
+                                   encoding).load()
 
-    class Unpickler((pickle_module or pickle).Unpickler):
+    class Unpickler(pickle_module.Unpickler):
         def find_class(self, module, name):
             obj = _find_torch_global(module, name)
             return obj if obj is not None else super().find_class(module, name)
 
         def persistent_load(self, pid):
-            if isinstance(pid, tuple) and pid and _ascii(pid[0]) == "module":
-                return pid[1]  # legacy whole-module files: (module, class, source file, source)
             return persistent_load(pid)
-    try:
-        return Unpickler(file, encoding="utf-8").load()
-    except (EOFError, struct.error) as e:
-        raise CorruptPickle(f"the pickle data is corrupted ({type(e).__name__}: {e})") from None
+    return Unpickler(file, **load_args).load()
 
 
-def _storage_pid(pid, n):
-    if not isinstance(pid, tuple) or len(pid) < n or _ascii(pid[0]) != "storage":
-        raise pickle.UnpicklingError(f"unsupported persistent id {pid!r}")
-    return pid[1], _ascii(pid[2]), _ascii(pid[3]), pid[4]
+def _zip_pid(pid):
+    """torch's checks on a zip checkpoint's persistent id: (kind, key, location, numel)."""
+    if not isinstance(pid, tuple):
+        raise AssertionError(f"saved_id must be a tuple, got {type(pid).__name__}")
+    typename = _ascii(pid[0])
+    if typename != "storage":
+        raise AssertionError("Unknown typename for persistent_load, expected 'storage' but got "
+                             f"'{typename}'")
+    storage_type, key, location, numel = pid[1:]
+    return _storage_kind(storage_type), _ascii(key), _ascii(location), numel
 
 
 def _open_zip(fh):
     try:
         return zipfile.ZipFile(fh)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
         raise RuntimeError("PytorchStreamReader failed reading zip archive: failed finding "
-                           f"central directory (the file is truncated or corrupted: {e})") from None
+                           "central directory" + _MINIZ_ADVICE) from None
 
 
-def _load_zip(fh, path, mmap, restore, weights_only, pickle_module):
+def _file_size(fh):
+    here = fh.tell()
+    end = fh.seek(0, io.SEEK_END)
+    fh.seek(here)
+    return end
+
+
+class _ArchiveMap:
+    """The whole archive mapped once, copy-on-write (torch's MAP_PRIVATE): every storage is an
+    array on this one mapping, so a load holds one file descriptor however many tensors."""
+
+    def __init__(self, fh):
+        self.mm = _mmap.mmap(fh.fileno(), 0, access=_mmap.ACCESS_COPY)
+
+    def array(self, offset, dtype, numel):
+        return np.ndarray.__new__(np.memmap, (numel,), dtype, buffer=self.mm, offset=offset)
+
+
+def _load_zip(fh, mmap, restore, weights_only, pickle_module, load_args):
     zf = _open_zip(fh)
     names = zf.namelist()
     pkl = [n for n in names if n.endswith("data.pkl") and n.count("/") <= 1]
@@ -436,43 +620,62 @@ def _load_zip(fh, path, mmap, restore, weights_only, pickle_module):
         if any(n.endswith("constants.pkl") for n in names):
             raise RuntimeError("this is a TorchScript archive (torch.jit.save), which ember "
                                "cannot load")
-        raise RuntimeError("PytorchStreamReader failed locating file data.pkl: file not found")
+        raise RuntimeError("PytorchStreamReader failed locating file data.pkl: file not found"
+                           + _MINIZ_ADVICE)
     prefix = pkl[0][:-len("data.pkl")]
-    swap = prefix + "byteorder" in names and _read_record(zf, prefix + "byteorder") != (
-        sys.byteorder.encode())
+    swap = False
+    if prefix + "byteorder" in names:
+        order = _read_record(zf, prefix + "byteorder")
+        if order not in (b"little", b"big"):
+            raise ValueError("Unknown endianness type: " + order.decode("utf-8", "replace"))
+        swap = order != sys.byteorder.encode()
+    archive = {"size": _file_size(fh), "map": _ArchiveMap(fh) if mmap else None}
     loaded = {}
 
     def persistent_load(pid):
-        kind, key, location, numel = _storage_pid(pid, 5)
+        kind, key, location, numel = _zip_pid(pid)
         if key in loaded:
             return loaded[key]
-        name = f"{prefix}data/{key}"
-        try:
-            info = zf.getinfo(name)
-        except KeyError:
-            raise RuntimeError(f"PytorchStreamReader failed locating file data/{key}: file not "
-                               "found") from None
-        storage = _new_storage(kind, numel, "cpu", lambda a, loc: a)
-        if info.file_size != storage.array.size * kind.wire.itemsize:
-            raise RuntimeError(f"record data/{key} holds {info.file_size} bytes, but its "
-                               f"storage needs {storage.array.size * kind.wire.itemsize}")
-        if mmap and info.compress_type == zipfile.ZIP_STORED and kind.wire == kind.target \
-                and not swap and info.file_size:
-            storage.array = np.memmap(path, kind.wire, "c", _data_offset(fh, info),
-                                      (storage.array.size,))
-        else:
-            try:
-                with zf.open(info) as src:
-                    _fill(storage, src, swap, f"record data/{key}")
-            except (zipfile.BadZipFile, zlib.error) as e:
-                raise RuntimeError(f"PytorchStreamReader failed reading file data/{key}: the "
-                                   f"archive is corrupted ({e})") from None
+        storage = _zip_storage(zf, fh, archive, f"{prefix}data/{key}", key, kind, numel, swap)
         storage.array = restore(storage.array, location)
         loaded[key] = storage
         return storage
 
     data = io.BytesIO(_read_record(zf, prefix + "data.pkl"))
-    return _unpickle(data, persistent_load, weights_only, pickle_module)
+    return _unpickle(data, persistent_load, weights_only, pickle_module, load_args)
+
+
+def _zip_storage(zf, fh, archive, name, key, kind, numel, swap):
+    """One storage from its record, its size checked before any memory is taken for it."""
+    try:
+        info = zf.getinfo(name)
+    except KeyError:
+        raise RuntimeError(f"PytorchStreamReader failed locating file data/{key}: file not "
+                           "found" + _MINIZ_ADVICE) from None
+    if not _is_int(numel) or numel < 0:
+        raise TypeError(f"get_storage_from_record(): incompatible function arguments: the record "
+                        f"data/{key} cannot hold {numel!r} elements")
+    nbytes = int(numel) * kind.wire.itemsize
+    if info.file_size != nbytes:
+        raise RuntimeError(f"record size ({info.file_size} bytes) does not match expected size "
+                           f"({nbytes} bytes = {nbytes} elements * 1 bytes/element) for dtype "
+                           "Byte")
+    stored = info.compress_type == zipfile.ZIP_STORED
+    # the record's bytes must be in the file (a stored one), or within deflate's best ratio
+    if info.header_offset + info.compress_size > archive["size"] or not stored and (
+            info.file_size > 1032 * info.compress_size + 1024):
+        raise RuntimeError(f"PytorchStreamReader failed reading file data/{key}: file read "
+                           "failed" + _MINIZ_ADVICE)
+    mapping = archive["map"]
+    if mapping is not None and stored and nbytes and kind.wire == kind.target and not swap:
+        offset = _data_offset(fh, info, key)
+        if offset + nbytes > archive["size"]:
+            raise RuntimeError(f"PytorchStreamReader failed reading file data/{key}: file read "
+                               "failed" + _MINIZ_ADVICE)
+        return _Storage(mapping.array(offset, kind.wire, int(numel)), kind)
+    storage = _Storage(np.empty(int(numel), kind.target), kind)
+    _fill(storage, _RecordReader(zf, fh, info, key), swap)
+    return storage
 
 
 def _read_record(zf, name):
@@ -483,24 +686,28 @@ def _read_record(zf, name):
                            f"corrupted ({e})") from None
 
 
-def _data_offset(fh, info):
+def _data_offset(fh, info, key):
+    """Where a record's bytes start: after its local header, which must be one."""
     fh.seek(info.header_offset)
     header = fh.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise RuntimeError(f"PytorchStreamReader failed reading file data/{key}: the archive is "
+                           "corrupted (bad local file header)")
     name_len, extra_len = struct.unpack("<HH", header[26:30])
     return info.header_offset + 30 + name_len + extra_len
 
 
-def _load_legacy(fh, restore, weights_only, pickle_module):
-    def header():
-        return RestrictedUnpickler(fh, {}, _no_persistent_id).load()
+def _load_legacy(fh, restore, weights_only, pickle_module, load_args):
+    if weights_only:
+        encoding = _weights_only_args(load_args, "load")
 
-    first = fh.read(1)
-    if not first:
-        raise EOFError("Ran out of input: the file is empty, not a checkpoint")
-    if first != pickle.PROTO:
-        raise pickle.UnpicklingError(f"invalid load key, {first.decode('latin-1')!r}: the file "
-                                     "is neither a zip checkpoint nor a legacy torch pickle")
-    fh.seek(-1, io.SEEK_CUR)
+        def header():
+            return RestrictedUnpickler(fh, _torch_globals(), _no_persistent_id,
+                                       encoding=encoding).load()
+    else:
+        def header():
+            return pickle_module.load(fh, **load_args)
+
     if header() != MAGIC_NUMBER:
         raise RuntimeError("Invalid magic number; corrupt file?")
     protocol = header()
@@ -509,33 +716,69 @@ def _load_legacy(fh, restore, weights_only, pickle_module):
     sys_info = header()
     swap = isinstance(sys_info, dict) and sys_info.get("little_endian", True) != (
         sys.byteorder == "little")
+    # every storage's bytes follow the pickle: what it claims must fit in what is left
+    budget = [_file_size(fh) - fh.tell()]
     storages = {}
 
     def persistent_load(pid):
-        kind, key, location, numel = _storage_pid(pid, 5)
+        if not isinstance(pid, tuple):
+            raise AssertionError(f"saved_id must be a tuple, got {type(pid).__name__}")
+        typename = _ascii(pid[0])
+        if typename == "module":  # a whole pickled nn.Module: (class, source file, source)
+            return pid[1]
+        if typename != "storage":
+            raise RuntimeError(f"Unknown saved id type: {pid[0]}")
+        storage_type, key, location, numel, view = pid[1:]
+        kind, key = _storage_kind(storage_type), _ascii(key)
+        if kind.dtype is None:  # torch's legacy loader reads a dtype off the storage class
+            raise AttributeError("type object 'torch.storage.UntypedStorage' has no attribute "
+                                 "'dtype'")
         if key not in storages:
-            storages[key] = _new_storage(kind, numel, location, restore)
-        view = pid[5] if len(pid) > 5 else None
+            storages[key] = _legacy_storage(kind, numel, key, budget)
+            storages[key].array = restore(storages[key].array, _ascii(location))
         if view is None:
             return storages[key]
-        view_key, offset, size = _ascii(view[0]), int(view[1]), int(view[2])
+        view_key, offset, size = view
+        view_key = _ascii(view_key)
         if view_key not in storages:
             storages[view_key] = _Storage(storages[key].array[offset:offset + size], kind)
         return storages[view_key]
 
-    result = _unpickle(fh, persistent_load, weights_only, pickle_module)
-    keys = header()
-    for key in keys if isinstance(keys, list) else ():
-        count = struct.unpack("<q", fh.read(8).ljust(8, b"\0"))[0]
-        if key not in storages or count != storages[key].array.size:
-            raise RuntimeError(f"the checkpoint is corrupted: storage {key!r} has "
-                               f"{count} elements in the data section")
-        _fill(storages[key], fh, swap, f"storage {key}")
+    result = _unpickle(fh, persistent_load, weights_only, pickle_module, load_args)
+    reader = _FileReader(fh)
+    count = np.empty(1, "<i8")
+    for key in header():
+        if key not in storages:
+            raise AssertionError(f"storage key {key!r} not found in deserialized_objects")
+        storage = storages[key]
+        reader.readinto(memoryview(count.view(np.uint8)))
+        itemsize = storage.kind.wire.itemsize
+        nbytes = storage.array.size * itemsize
+        if int(count[0]) * itemsize != nbytes:
+            raise RuntimeError(f"storage has wrong byte size: expected {int(count[0]) * itemsize} "
+                               f"got {nbytes}")
+        _fill(storage, reader, swap)
     return result
 
 
+def _legacy_storage(kind, numel, key, budget):
+    """A zeroed storage (one the file leaves out reads as zeros, not as stale memory), its size
+    checked against the bytes left in the file before any memory is taken for it."""
+    if not _is_int(numel):
+        raise TypeError(f"storage {key!r} has a non-integer size {numel!r}")
+    nbytes = int(numel) * kind.wire.itemsize
+    if nbytes < 0:
+        raise RuntimeError(f"alloc_cpu() seems to have been called with negative number: "
+                           f"{nbytes % 2 ** 64}")
+    if nbytes > budget[0]:
+        raise RuntimeError(f"storage {key!r} declares {nbytes} bytes, but only {budget[0]} bytes "
+                           "of the checkpoint remain: the file is truncated or corrupted")
+    budget[0] -= nbytes
+    return _Storage(np.zeros(int(numel), kind.target), kind)
+
+
 def _no_persistent_id(pid):
-    raise pickle.UnpicklingError("unexpected persistent id in a checkpoint header")
+    raise pickle.UnpicklingError("unsupported persistent id encountered")
 
 
 def _weights_only_default(weights_only, pickle_module):
@@ -548,7 +791,13 @@ def _weights_only_default(weights_only, pickle_module):
     if force_on:
         return True
     if weights_only is None:
-        return not force_off and pickle_module is None
+        if force_off:
+            warnings.warn(
+                "Environment variable TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD detected, since the"
+                "`weights_only` argument was not explicitly passed to `torch.load`, forcing "
+                "weights_only=False.", UserWarning, stacklevel=3)
+            return False
+        return pickle_module is None
     return weights_only
 
 
@@ -563,17 +812,42 @@ def _open_for_read(f):
         yield io.BytesIO(f.read())
 
 
+def _load_safetensors(path, map_location):
+    """torch.load's route for a `.safetensors` path: safetensors' load_file, on one device."""
+    target = "cpu"
+    if isinstance(map_location, dict):
+        raise RuntimeError("Loading safetensors file with dict map_location is not supported. "
+                           "Use a device string or torch.device instead.")
+    if isinstance(map_location, (str, bytes, device)):
+        target = str(map_location)
+    elif callable(map_location):
+        raise RuntimeError("Loading safetensors file with callable map_location is not "
+                           "supported. Use a device string or torch.device instead.")
+    return _safetensors.load_file(path, device=target)
+
+
 def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None,
          **pickle_load_args):
     """Matches torch.load: reads torch's zip or legacy checkpoints, weights-only by default.
 
     weights_only=True (the default unless `pickle_module` is given) builds only allowlisted
     objects and raises pickle.UnpicklingError naming anything else. Loaded views of one storage
-    share one NumPy buffer. mmap=True maps a path's uncompressed records copy-on-write.
+    share one NumPy buffer. mmap=True maps a path's archive once, copy-on-write, and its
+    uncompressed records become arrays on that mapping. `pickle_load_args` go to the unpickler
+    (the weights-only one takes only `encoding`). A `.safetensors` path is read as one.
     """
     weights_only = _weights_only_default(weights_only, pickle_module)
-    if weights_only and pickle_module is not None:
-        raise RuntimeError("Can not safely load weights when explicit pickle_module is specified")
+    if weights_only:
+        if pickle_module is not None:
+            raise RuntimeError("Can not safely load weights when explicit pickle_module is "
+                               "specified")
+    elif pickle_module is None:
+        pickle_module = pickle
+    if pickle_load_args and weights_only:
+        warnings.warn("pickle_load_args only works if `weights_only=False`.", stacklevel=2)
+    pickle_load_args.setdefault("encoding", "utf-8")
+    if _is_path(f) and os.fspath(f).endswith(".safetensors"):
+        return _load_safetensors(os.fspath(f), map_location)
     restore = _restore_fn(map_location)
     with _open_for_read(f) as fh:
         try:
@@ -583,16 +857,15 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
             if is_zip:
                 if mmap and not _is_path(f):
                     raise ValueError("f must be a file path in order to use the mmap argument")
-                return _load_zip(fh, f, mmap, restore, weights_only, pickle_module)
+                return _load_zip(fh, mmap, restore, weights_only, pickle_module,
+                                 pickle_load_args)
             if mmap:
+                shown = f"{f}, " if isinstance(f, str) else ""
                 raise RuntimeError(
-                    "mmap can only be used with files saved with `torch.save(_use_new_zipfile_"
-                    "serialization=True), please torch.save your checkpoint with this option in "
-                    "order to use mmap.")
-            return _load_legacy(fh, restore, weights_only, pickle_module)
-        except CorruptPickle as e:
-            raise pickle.UnpicklingError(f"the checkpoint is corrupted or is not a checkpoint: "
-                                         f"{e}") from None
+                    f"mmap can only be used with files saved with `torch.save({shown}_use_new_"
+                    "zipfile_serialization=True), please torch.save your checkpoint with this "
+                    "option in order to use mmap.")
+            return _load_legacy(fh, restore, weights_only, pickle_module, pickle_load_args)
         except pickle.UnpicklingError as e:
             if not weights_only:
                 raise
