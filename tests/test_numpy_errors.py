@@ -36,6 +36,8 @@ _DTYPES = ("float64", "int64", "bool")
 KNOWN = {
     "F.glu-pos": "nn/_activation.py: glu indexes input.shape[dim] before checking dim",
     "F.unfold-pos": "nn/_conv.py: unfold indexes the shape with an unchecked dim",
+    "rsub-float64": "ops/pointwise.py: torch.rsub broadcasts (other, input), Rsub runs on "
+                    "(input, other)",
 }
 
 
@@ -92,7 +94,8 @@ def _broadcast_cases():
                 continue
             e = _outcome(lambda: f(_t(torch, 3, dt), _t(torch, 4, dt)))
             if e is not None and str(e).startswith("The size of tensor a"):
-                cases.append(pytest.param(get, dt, id=f"{label}-{dt}"))
+                cases.append(pytest.param(get, dt, id=f"{label}-{dt}",
+                                          marks=_known(f"{label}-{dt}")))
             break
     for label, n in _method_targets():
         for dt in _DTYPES:
