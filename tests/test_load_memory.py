@@ -2,8 +2,8 @@
 
 A checkpoint of N MB must load with its peak resident memory (VmHWM) rising by about N MB, not
 2N (each record read straight into its tensor's memory, as torch's loader does), in the zip and
-the legacy format; mmap=True must map the archive once, so a checkpoint of more tensors than
-the process may open files loads under that limit.
+the legacy format and from a `.safetensors` path; mmap=True must map the archive once, so a
+checkpoint of more tensors than the process may open files loads under that limit.
 """
 
 import os
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import ember
-from ember import serialization
+from ember import _safetensors, serialization
 
 linux_only = pytest.mark.skipif(not os.path.exists("/proc/self/status"),
                                 reason="reads VmHWM and the fd table from /proc")
@@ -39,7 +39,7 @@ _PEAK = """
 
     path, mmap = sys.argv[1], sys.argv[2] == "1"
     before = high_water_mark()
-    obj = serialization.load(path, mmap=mmap)
+    obj = serialization.load(path, mmap=mmap or None)
     assert float(obj["w"][-1, -1]) == 199.0
     print(high_water_mark() - before)
 """
@@ -51,14 +51,16 @@ def checkpoints(tmp_path_factory):
     folder = tmp_path_factory.mktemp("big")
     w = np.repeat(np.arange(200, dtype=np.float32)[:, None], _MB // 4, axis=1)
     obj = {"w": ember.from_numpy(w), "b": ember.ones(3)}
-    paths = {"zip": folder / "big.pt", "legacy": folder / "big.legacy.pt"}
+    paths = {"zip": folder / "big.pt", "legacy": folder / "big.legacy.pt",
+             "safetensors": folder / "big.safetensors"}
     serialization.save(obj, paths["zip"])
     serialization.save(obj, paths["legacy"], _use_new_zipfile_serialization=False)
+    _safetensors.save_file(obj, paths["safetensors"])
     return paths
 
 
 @linux_only
-@pytest.mark.parametrize("fmt", ["zip", "legacy"])
+@pytest.mark.parametrize("fmt", ["zip", "legacy", "safetensors"])
 def test_load_peak_memory_is_one_copy(checkpoints, fmt):
     size = os.path.getsize(checkpoints[fmt])
     grew = int(_run(_PEAK, checkpoints[fmt], 0))

@@ -434,6 +434,29 @@ def test_safetensors_round_trip(tmp_path):
         assert repr(back[k].dtype) == repr(v.dtype) and back[k].tolist() == v.tolist()
 
 
+def _safetensors_file(header, data=b""):
+    text = json.dumps(header).encode()
+    return len(text).to_bytes(8, "little") + text + data
+
+
+@pytest.mark.parametrize("entry", [
+    {"dtype": "F32", "shape": [-1, -4], "data_offsets": [0, 16]},
+    {"dtype": "F32", "shape": [2 ** 32, 2 ** 32], "data_offsets": [0, 0]},
+    {"dtype": "F32", "shape": [True, 4], "data_offsets": [0, 16]},
+    {"dtype": "F32", "shape": [2 ** 40], "data_offsets": [0, 2 ** 42]},
+    {"dtype": "F32", "shape": [4], "data_offsets": [8, 24]},
+    {"dtype": "F32", "shape": [4], "data_offsets": [-16, 0]},
+    {"dtype": "F32", "shape": "4", "data_offsets": [0, 16]},
+    {"dtype": "BF16", "shape": [4], "data_offsets": [0, 8]}])
+def test_safetensors_header_checked_before_allocating(tmp_path, entry):
+    raw = _safetensors_file({"t": entry}, bytes(16))
+    (tmp_path / "h.safetensors").write_bytes(raw)
+    for read in (lambda: _safetensors.load(raw),
+                 lambda: _safetensors.load_file(tmp_path / "h.safetensors")):
+        with pytest.raises(ValueError, match="^tensor 't': "):
+            read()
+
+
 # ---------------------------------------------------------------- live torch
 def _torch_objects():
     torch.manual_seed(0)
