@@ -364,3 +364,14 @@ def test_out_is_returned_and_its_version_bumps_once():
 def test_out_must_be_a_tensor():
     check_out(lambda L, x, y, out: L.add(x, y, out=[1]), _X, _Y, out=None)
     check_out(lambda L, x, y, out: L.frexp(x, out=L.empty(2)), _X, _Y, out=None)
+
+
+def test_bitwise_not_of_a_float_is_refused_as_torch():
+    from oracle import check_error
+    x = np.ones(2, np.float32)
+    check_error(lambda L, x: L.bitwise_not(x), x, exc=NotImplementedError,
+                match="\"bitwise_not_cpu\" not implemented for 'Float'")
+    check_error(lambda L, x: x.bitwise_not_(), x, exc=NotImplementedError,
+                match="\"bitwise_not_cpu\" not implemented for 'Float'")
+    check_error(lambda L, x: ~x, x, exc=TypeError, match="~ (operator.invert) is only "
+                "implemented on integer and Boolean-type tensors")

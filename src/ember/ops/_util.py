@@ -1,6 +1,7 @@
 """Argument plumbing shared by the op families: operand promotion, dims, sizes, method binding."""
 
 import numbers
+import sys
 
 import numpy as np
 
@@ -133,3 +134,224 @@ def check_factory(api, layout=None, pin_memory=False):
         from .._device import cuda_available
         if not cuda_available():
             raise RuntimeError(_PIN)
+
+
+# ---------------------------------------------------------------- torch's keyword spellings
+# torch's argument parser also accepts NumPy's names for four parameters (python_arg_parser.cpp,
+# numpy_compatibility_arg_names) and a variadic size given by keyword under its own name:
+# `x.sum(axis=1, keepdims=True)`, `torch.add(x1=a, x2=b)`, `torch.zeros(size=(2, 3))`,
+# `x.view(size=(3, 2))`. `install_torch_args` gives ember's public functions and Tensor methods
+# the same, once, at import: each function with such a parameter gets a wrapper (`torch_args`)
+# with the function's own signature plus `**kw`, built on its first call, that forwards
+# positionally and translates only when a keyword the function does not spell arrives. Python
+# operators stay unwrapped, ember's own code calls the unwrapped functions, and a hot function
+# may spell the aliases itself (reduce.sum's `axis`, `keepdims`) to skip the wrapper.
+_NUMPY_NAMES = {"dim": ("axis",), "keepdim": ("keepdims",), "input": ("x", "a", "x1"),
+                "other": ("x2",)}
+_VARARG_NAMES = {
+    "size": ("zeros", "ones", "empty", "rand", "randn", "view", "expand", "new_zeros", "new_ones",
+             "new_empty", "broadcast_to", "resize_", "sum_to_size"),
+    "shape": ("reshape",), "dims": ("permute", "flip", "tile"), "repeats": ("repeat",)}
+_VARARG_NAME = {fn: kw for kw, fns in _VARARG_NAMES.items() for fn in fns}
+# torch writes these in Python (torch/functional.py, torch/_tensor.py): its parser never sees
+# their arguments, so torch refuses the NumPy spellings there, and so does ember
+PY_FUNCTIONS = frozenset((
+    "atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "broadcast_shapes",
+    "broadcast_tensors", "cartesian_prod", "cdist", "chain_matmul", "einsum", "istft", "lu",
+    "meshgrid", "norm", "split", "stft", "tensordot", "unique", "unique_consecutive", "compile",
+    "get_rng_state", "initial_seed", "is_tensor", "manual_seed", "seed", "set_default_dtype",
+    "set_default_tensor_type", "set_printoptions", "set_rng_state",
+    "use_deterministic_algorithms"))
+PY_METHODS = frozenset((
+    "backward", "is_shared", "istft", "lu", "norm", "register_hook",
+    "register_post_accumulate_grad_hook", "resize_as", "share_memory_", "split", "stft",
+    "unflatten", "unique", "unique_consecutive"))
+_ALIASABLE = frozenset(_NUMPY_NAMES)
+_CO_VARARGS = 0x04
+
+
+def numpy_dims(name, dim, keepdim, axis, keepdims):
+    """For a function spelling `axis`/`keepdims` itself: torch's parser's reading of them."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{name}() got an unexpected keyword argument 'axis'")
+        dim = axis
+    if keepdims is not None:
+        if keepdim:
+            raise TypeError(f"{name}() got an unexpected keyword argument 'keepdims'")
+        keepdim = keepdims
+    return dim, keepdim
+
+
+def user_stacklevel():
+    """warnings.warn's stacklevel naming the first caller outside ember (torch_args wrappers
+    included), so a warning points at the user's line however the op was reached."""
+    f, level = sys._getframe(2), 2
+    while f is not None and f.f_globals.get("__name__", "").startswith("ember."):
+        f, level = f.f_back, level + 1
+    return level
+
+
+def _aliases(names, var, name, is_method):
+    """{alias: parameter} the function does not spell itself, and its variadic keyword."""
+    own = names[1:] if is_method else names
+    aliases = {a: p for p in own for a in _NUMPY_NAMES.get(p, ()) if a not in names}
+    var_kw = _VARARG_NAME.get(name) if var else None
+    return aliases, (var_kw if var_kw not in names else None)
+
+
+def _code_names(fn):
+    code = getattr(fn, "__wrapped__", fn).__code__
+    names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    return names, bool(code.co_flags & _CO_VARARGS)
+
+
+class _Required:
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<required>"
+
+
+_REQUIRED = _Required()
+
+
+class _Spec:
+    __slots__ = ("fn", "name", "positional", "kwonly", "defaults", "aliases", "var", "var_kw",
+                 "varkw")
+
+
+def torch_args(fn, name=None, is_method=False):
+    """`fn` also taking torch's keyword spellings: the NumPy aliases of its dim / keepdim /
+    input / other parameters and its variadic size by keyword; `fn` itself when it has none."""
+    import inspect
+    name = name or fn.__name__
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return fn
+    if any(p.kind is p.POSITIONAL_ONLY for p in params):
+        return fn
+    spec = _Spec()
+    spec.fn, spec.name = fn, name
+    spec.positional = [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+    spec.kwonly = [p.name for p in params if p.kind is p.KEYWORD_ONLY]
+    spec.defaults = {p.name: p.default for p in params if p.default is not p.empty}
+    spec.var = next((p.name for p in params if p.kind is p.VAR_POSITIONAL), None)
+    spec.varkw = any(p.kind is p.VAR_KEYWORD for p in params)
+    spec.aliases, spec.var_kw = _aliases(spec.positional + spec.kwonly, spec.var, name,
+                                         is_method)
+    if not spec.aliases and spec.var_kw is None:
+        return fn
+    return _generate(spec, is_method)
+
+
+def _generate(spec, is_method):
+    """The wrapper: fn's own signature plus **kw, forwarding positionally."""
+    sig, fwd, checks, optional = [], [], [], False
+    for i, p in enumerate(spec.positional):
+        if p in spec.defaults:
+            sig.append(f"{p}=_d[{p!r}]")
+            optional = True
+        elif (p in spec.aliases.values() and not (is_method and i == 0)) or optional:
+            sig.append(f"{p}=_R")  # may arrive under an alias: checked in the slow path
+            checks.append(f" or {p} is _R")
+            optional = True
+        else:
+            sig.append(p)
+        fwd.append(p)
+    if spec.var is not None:
+        sig.append("*" + spec.var)
+        fwd.append("*" + spec.var)
+    elif spec.kwonly:
+        sig.append("*")
+    for p in spec.kwonly:
+        sig.append(f"{p}=_d[{p!r}]" if p in spec.defaults else p)
+        fwd.append(f"{p}={p}")
+    if spec.varkw:  # fn takes **kw itself: only the spellings it lacks go the slow way
+        test, fwd = "_kw and not _keys.isdisjoint(_kw)", fwd + ["**_kw"]
+    else:
+        test = "_kw"
+    names = spec.positional + spec.kwonly
+    src = (f"def {spec.name}({', '.join(sig + ['**_kw'])}):\n"
+           f"    if {test}{''.join(checks)}:\n"
+           f"        return _slow(_s, ({', '.join(names + [''])}), {spec.var or '()'}, _kw)\n"
+           f"    return _fn({', '.join(fwd)})\n")
+    env = {"_d": spec.defaults, "_R": _REQUIRED, "_slow": _slow, "_s": spec, "_fn": spec.fn,
+           "_keys": frozenset(spec.aliases) | {spec.var_kw}, "__name__": "ember._torch_args"}
+    exec(compile(src, f"<torch_args {spec.name}>", "exec"), env)
+    return _like(env[spec.name], spec.fn)
+
+
+def _like(w, fn):
+    w.__wrapped__, w.__doc__, w.__module__ = fn, fn.__doc__, fn.__module__
+    w.__name__, w.__qualname__ = fn.__name__, fn.__qualname__
+    return w
+
+
+def _slow(spec, values, var, kw):
+    """A call with keywords the function does not spell: translated as torch's parser does."""
+    vals = dict(zip(spec.positional + spec.kwonly, values))
+    for k in list(kw):
+        target = spec.aliases.get(k)
+        if target is not None:
+            v = vals[target]
+            if v is not _REQUIRED and v is not spec.defaults.get(target, _REQUIRED):
+                raise TypeError(f"{spec.name}() got an unexpected keyword argument '{k}'")
+            vals[target] = kw.pop(k)
+        elif k == spec.var_kw:
+            if var:
+                raise TypeError(f"{spec.name}() got multiple values for argument '{k}'")
+            v = kw.pop(k)
+            if not isinstance(v, (tuple, list)):
+                raise TypeError(f"{spec.name}(): argument '{k}' must be tuple of ints, not "
+                                f"{type(v).__name__}")
+            var = (v,)
+    if kw and not spec.varkw:
+        raise TypeError(f"{spec.name}() got an unexpected keyword argument '{next(iter(kw))}'")
+    missing = [p for p in spec.positional if vals[p] is _REQUIRED]
+    if missing:
+        raise TypeError(f"{spec.name}() missing {len(missing)} required positional argument"
+                        f"{'s' if len(missing) > 1 else ''}: "
+                        f"{', '.join(repr(p) for p in missing)}")
+    return spec.fn(*[vals[p] for p in spec.positional], *var,
+                   **{p: vals[p] for p in spec.kwonly}, **kw)
+
+
+def _lazy(fn, name, is_method, put):
+    """A stand-in that builds fn's torch_args wrapper on its first call and puts it in place."""
+    built = []
+
+    def stub(*args, **kw):
+        if not built:
+            built.append(torch_args(fn, name, is_method))
+            put(built[0], stub)
+        return built[0](*args, **kw)
+    return _like(stub, fn)
+
+
+def install_torch_args(namespace, cls=Tensor):
+    """Gives the public functions in `namespace` and the methods of `cls` torch's keyword
+    spellings (`torch_args`), except those torch itself writes in Python. Costs ~1 us a function
+    at import: each wrapper is built on the function's first call."""
+    import types
+
+    def needs(v, name, is_method):  # a quick look: torch_args decides exactly, later
+        if v.__class__ is not types.FunctionType:
+            return False
+        names, var = _code_names(v)
+        return not _ALIASABLE.isdisjoint(names[is_method:]) or var and name in _VARARG_NAME
+
+    for name, v in list(namespace.items()):
+        if name[:1] != "_" and name not in PY_FUNCTIONS and needs(v, name, False) and \
+                (v.__module__ or "").startswith("ember"):
+            def put(w, stub, name=name):
+                if namespace.get(name) is stub:
+                    namespace[name] = w
+            namespace[name] = _lazy(v, name, False, put)
+    for name, v in list(vars(cls).items()):
+        if name[:2] != "__" and name not in PY_METHODS and needs(v, name, True):
+            def put(w, stub, name=name):
+                if vars(cls).get(name) is stub:
+                    setattr(cls, name, w)
+            setattr(cls, name, _lazy(v, name, True, put))

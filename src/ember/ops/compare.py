@@ -14,7 +14,8 @@ __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "less", "less_equal", "greater", 
 import numpy as np
 
 from .._tensor import Tensor, _wrap
-from ._util import broadcast_error, method, operand, result_type
+from ..autograd.function import _NUMPY_ERRORS, torch_error
+from ._util import method, operand, result_type
 from .inplace import _binary_inplace, _out
 
 
@@ -39,8 +40,8 @@ def _compare(ufunc, name, kernel=None):
         x, y = operand(input, dt), operand(other, dt)
         try:
             r = _wrap(ufunc(x, y))
-        except ValueError as e:
-            raise broadcast_error(x, y) from e
+        except _NUMPY_ERRORS as e:
+            raise torch_error(e, (x, y)) from None
         return r if out is None else _out(r, out, name, (input, other), warn=2)
     return op
 
@@ -84,8 +85,8 @@ def _logical(ufunc, name):
             y = other._data if isinstance(other, Tensor) else other
             try:
                 r = _wrap(ufunc(x, y))
-            except ValueError as e:
-                raise broadcast_error(x, y) from e
+            except _NUMPY_ERRORS as e:
+                raise torch_error(e, (x, y)) from None
         return r if out is None else _out(r, out, name, (input, other))
     return op
 
@@ -106,8 +107,8 @@ def _bitwise(ufunc, kernel):
         x, y = operand(input, dt), operand(other, dt)
         try:
             r = _wrap(ufunc(x, y))
-        except ValueError as e:
-            raise broadcast_error(x, y) from e
+        except _NUMPY_ERRORS as e:
+            raise torch_error(e, (x, y)) from None
         return r if out is None else _out(r, out, kernel, (input, other), warn=2)
     return op
 
@@ -133,11 +134,11 @@ def _rrshift(self, other):
     return bitwise_right_shift(_tensor_arg(other), self)
 
 
-@method("bitwise_not", "__invert__")
+@method("bitwise_not")
 def bitwise_not(input, *, out=None):
-    if input.dtype.is_floating_point:
-        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
-                        "tensors")
+    if input.dtype.is_floating_point or input.dtype.is_complex:
+        raise NotImplementedError(f'"bitwise_not_cpu" not implemented for '
+                                  f"'{_legacy(input.dtype)}'")
     r = _wrap(np.invert(input._data))
     return r if out is None else _out(r, out, "bitwise_not", (input,),
                                       exact="Found dtype {out} but expected {result}")
@@ -176,6 +177,14 @@ for _name, _fn in (("eq_", eq), ("ne_", ne), ("lt_", lt), ("le_", le), ("gt_", g
     setattr(Tensor, _name, _binary_inplace(_fn, saves_self=False))
 Tensor.logical_not_ = lambda self: self.copy_(logical_not(self))
 Tensor.bitwise_not_ = lambda self: self.copy_(bitwise_not(self))
+
+
+@method("__invert__")
+def _invert(self):
+    if self.dtype.is_floating_point or self.dtype.is_complex:
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
+    return _wrap(np.invert(self._data))
 for _name, _op in (("__iand__", "bitwise_and_"), ("__ior__", "bitwise_or_"),
                    ("__ixor__", "bitwise_xor_"), ("__ilshift__", "bitwise_left_shift_"),
                    ("__irshift__", "bitwise_right_shift_")):

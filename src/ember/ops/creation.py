@@ -19,14 +19,19 @@ import warnings
 import numpy as np
 
 from .. import _dtype as D
-from .._device import as_device, to_device
+from .. import _meta
+from .._device import _default, as_device, to_device
+from .._layout import format_rank, format_strides
 from .._tensor import Size, Tensor, _wrap
 from ..autograd import grad_mode as _gm
-from ._util import check_factory, method, size_args
+from ..autograd.function import _NUMPY_ERRORS, creation_error, torch_error
+from ._util import check_factory, method, size_args, user_stacklevel
 from .inplace import _out
 
 
 def _finish(arr, device=None, requires_grad=False):
+    if device is None and _default:  # inside `with torch.device(...)`
+        device = _default[-1]
     if device is not None:
         dev = as_device(device)
         if dev.type != "cpu":
@@ -187,7 +192,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         warnings.warn("To copy construct from a tensor, it is recommended to use "
                       "sourceTensor.detach().clone() or sourceTensor.detach().clone()"
                       ".requires_grad_(True), rather than torch.tensor(sourceTensor).",
-                      UserWarning, stacklevel=2)
+                      UserWarning, stacklevel=user_stacklevel())
     arr = _infer_array(data, dtype)
     if requires_grad and arr.dtype.kind not in "fc":
         raise RuntimeError("Only Tensors of floating point and complex dtype can require "
@@ -281,10 +286,16 @@ def _factory(name, fill, size, out, dtype, layout, device, requires_grad, pin_me
     if layout is not None or pin_memory:
         check_factory("torch." + name, layout, pin_memory)
     shape = _size(name, size)
+    dt = _dt(dtype) if out is None else _out_dtype(dtype, device, out).np
+    if out is None and _meta.wanted(device):  # shape and dtype only: nothing to allocate
+        return _finish(_meta.empty(shape, dt), device, requires_grad)
+    try:
+        arr = fill(shape, dt)
+    except _NUMPY_ERRORS as e:
+        raise creation_error(e, shape, dt) from None
     if out is None:
-        return _finish(fill(shape, _dt(dtype)), device, requires_grad)
-    dt = _out_dtype(dtype, device, out)
-    return _into(_finish(fill(shape, dt.np), out.device), out, name)
+        return _finish(arr, device, requires_grad)
+    return _into(_finish(arr, out.device), out, name)
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
@@ -312,9 +323,19 @@ def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
             out.resize_(shape)
             out._vc[0] = v
         return out  # torch's empty(out=) only resizes
-    if memory_format is None or memory_format is D.contiguous_format:
-        return _finish(np.empty(shape, _dt(dtype)), device, requires_grad)
-    return _finish(_empty_format(shape, _dt(dtype), memory_format), device, requires_grad)
+    if _meta.wanted(device):  # shape and dtype only: nothing to allocate
+        if memory_format is not None:
+            format_rank(memory_format, len(shape))
+        st = None if memory_format is None else format_strides(shape, memory_format)
+        return _finish(_meta.empty(shape, _dt(dtype), st), device, requires_grad)
+    try:
+        if memory_format is None or memory_format is D.contiguous_format:
+            arr = np.empty(shape, _dt(dtype))
+        else:
+            arr = _empty_format(shape, _dt(dtype), memory_format)
+    except _NUMPY_ERRORS as e:
+        raise creation_error(e, shape, _dt(dtype)) from None
+    return _finish(arr, device, requires_grad)
 
 
 def _empty_format(shape, dt, memory_format):
@@ -333,7 +354,10 @@ def _empty_format(shape, dt, memory_format):
 def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False):
     dt = _dt(dtype)
     n = 1 + sum((s - 1) * st for s, st in zip(size, stride)) if all(size) else 0
-    base = np.empty(max(n, 0), dt)
+    try:
+        base = np.empty(max(n, 0), dt)
+    except _NUMPY_ERRORS as e:
+        raise creation_error(e, size, dt, stride) from None
     arr = np.lib.stride_tricks.as_strided(base, tuple(size),
                                           tuple(st * dt.itemsize for st in stride))
     return _finish(arr, device, requires_grad)
@@ -352,7 +376,11 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
     dt = dtype or _fill_dtype(fill_value) if out is None else _out_dtype(dtype, device, out)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    t = np.full(_size("full", (size,)), fill_value, dt.np)
+    shape = _size("full", (size,))
+    try:
+        t = np.full(shape, fill_value, dt.np)
+    except _NUMPY_ERRORS as e:
+        raise creation_error(e, shape, dt) from None
     if out is None:
         return _finish(t, device, requires_grad)
     return _into(_finish(t, out.device), out, "full")
@@ -408,6 +436,7 @@ def _num(v):
 
 
 _EXTENDED = np.finfo(np.longdouble).nmant >= 63
+_INT64_MAX = (1 << 63) - 1
 
 
 def _fma(a, i, c):
@@ -430,6 +459,8 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         start, end = 0, start
     if step == 0:
         raise RuntimeError("step must be nonzero")
+    if any(isinstance(v, float) and not math.isfinite(v) for v in (start, end)):
+        raise RuntimeError(f"unsupported range: {start:g} -> {end:g}")
     if (end - start) / step < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
@@ -438,14 +469,21 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     if dtype is D.int64:  # torch sizes an int64 range in int64 arithmetic, others in double
         if not int(step):
             raise ValueError("step must be nonzero")  # torch's, once the step is truncated
+        if not (-_INT64_MAX - 1 <= start <= _INT64_MAX and -_INT64_MAX - 1 <= end <= _INT64_MAX):
+            raise RuntimeError("value cannot be converted to type int64_t without overflow")
         n = -(-(int(end) - int(start)) // int(step))
     else:
         n = int(math.ceil((end - start) / step))
-    i = np.arange(max(n, 0), dtype=np.int64)
-    if dtype.is_floating_point or dtype.is_complex:
-        arr = _fma(float(step), i, float(start)).astype(dtype.np)
-    else:
-        arr = (int(start) + i * int(step)).astype(dtype.np)
+    if n > _INT64_MAX:  # NumPy's arange would answer an empty array
+        raise RuntimeError("invalid size, possible overflow?")
+    try:
+        i = np.arange(max(n, 0), dtype=np.int64)
+        if dtype.is_floating_point or dtype.is_complex:
+            arr = _fma(float(step), i, float(start)).astype(dtype.np)
+        else:
+            arr = (int(start) + i * int(step)).astype(dtype.np)
+    except _NUMPY_ERRORS as e:
+        raise creation_error(e, (n,), dtype) from None
     if out is None:
         return _finish(arr, device, requires_grad)
     if out._data.size != arr.size:
@@ -454,7 +492,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
                           f"is {out._data.size} which does not match the computed number of "
                           f"elements {arr.size}. Note that this may occur as a result of rounding "
                           f"error. The out tensor will be resized to a tensor of shape "
-                          f"({arr.size},).", UserWarning, stacklevel=2)
+                          f"({arr.size},).", UserWarning, stacklevel=user_stacklevel())
     else:
         arr = arr.reshape(out._data.shape)  # the same count keeps out's shape
     return _into(_finish(arr, device), out, "arange")
@@ -466,16 +504,21 @@ def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devic
     warnings.warn("torch.range is deprecated and will be removed in a future release because its "
                   "behavior is inconsistent with Python's range builtin. Instead, use "
                   "torch.arange, which produces values in [start, end).", UserWarning,
-                  stacklevel=2)
+                  stacklevel=user_stacklevel())
     if layout is not None:
         check_factory("torch.range", layout)
     if out is not None:
         dtype, device = _out_dtype(dtype, device, out), out.device
     if end is None:
         start, end = 0, start
+    if any(isinstance(v, float) and not math.isfinite(v) for v in (start, end)):
+        raise RuntimeError(f"unsupported range: {start:g} -> {end:g}")
     n = int(math.floor((end - start) / step)) + 1
     dt = dtype or D.get_default_dtype()
-    arr = _fma(float(step), np.arange(n), float(start)).astype(dt.np)
+    try:
+        arr = _fma(float(step), np.arange(n), float(start)).astype(dt.np)
+    except _NUMPY_ERRORS as e:
+        raise creation_error(e, (n,), dt) from None
     if out is None:
         return _finish(arr, device, requires_grad)
     if out._data.size == arr.size:
@@ -508,7 +551,10 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dt = dtype or D.get_default_dtype()
-    arr = _linspace_values(start, end, steps, dt.np)
+    try:
+        arr = _linspace_values(start, end, steps, dt.np)
+    except _NUMPY_ERRORS as e:
+        raise creation_error(e, (steps,), dt) from None
     if out is None:
         return _finish(arr.astype(dt.np), device, requires_grad)
     return _into(_finish(arr.astype(dt.np), device), out, "linspace")
@@ -528,8 +574,11 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
     start, end = _num(start), _num(end)
     if dt.np == np.float32:
         start, end = float(np.float32(start)), float(np.float32(end))
-    exps = _linspace_values(start, end, steps, np.dtype(np.float64))
-    arr = np.power(float(base), exps).astype(dt.np)
+    try:
+        exps = _linspace_values(start, end, steps, np.dtype(np.float64))
+        arr = np.power(float(base), exps).astype(dt.np)
+    except _NUMPY_ERRORS as e:
+        raise creation_error(e, (steps,), dt) from None
     return _finish(arr, device, requires_grad) if out is None else \
         _into(_finish(arr, device), out, "logspace")
 
@@ -544,7 +593,10 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
     if m is not None and m < 0:
         raise RuntimeError(f"m must be greater or equal to 0, got {m}")
-    arr = np.eye(n, n if m is None else m, dtype=_dt(dtype))
+    try:
+        arr = np.eye(n, n if m is None else m, dtype=_dt(dtype))
+    except _NUMPY_ERRORS as e:
+        raise creation_error(e, (n, n if m is None else m), _dt(dtype)) from None
     return _finish(arr, device, requires_grad) if out is None else \
         _into(_finish(arr, device), out, "eye")
 
@@ -552,7 +604,10 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
 def complex(real, imag, *, out=None):
     """Matches torch.complex: the parts are set, not added (keeps -0.0 and inf imaginary)."""
     dt = np.result_type(real._data.dtype, imag._data.dtype, np.complex64)
-    r = np.empty(np.broadcast_shapes(real._data.shape, imag._data.shape), dt)
+    try:
+        r = np.empty(np.broadcast_shapes(real._data.shape, imag._data.shape), dt)
+    except _NUMPY_ERRORS as e:
+        raise torch_error(e, (real._data, imag._data)) from None
     r.real = real._data
     r.imag = imag._data
     return _wrap(r) if out is None else _out(_wrap(r), out, "complex", (real, imag),
@@ -560,7 +615,10 @@ def complex(real, imag, *, out=None):
 
 
 def polar(abs, angle, *, out=None):
-    r = _wrap(abs._data * np.exp(1j * angle._data))
+    try:
+        r = _wrap(abs._data * np.exp(1j * angle._data))
+    except _NUMPY_ERRORS as e:
+        raise torch_error(e, (abs._data, angle._data)) from None
     return r if out is None else _out(r, out, "polar", (abs, angle), exact=_SCALAR_TYPE)
 
 

@@ -15,7 +15,8 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, _check_inplace, _check_overlap
 from ..autograd import grad_mode as _gm
-from ..autograd.function import Op
+from ..autograd.function import Op, torch_error
+from ._util import user_stacklevel
 
 _enabled = _gm._enabled
 _ndarray = np.ndarray
@@ -79,7 +80,7 @@ def _out(r, out, name=None, inputs=(), exact=False, warn=True, grad=True):
         if warn and out._data.size:
             msg = _RESIZED.format(list(out.shape), list(r.shape))
             for _ in range(2 if warn == 2 and rd is not od else 1):
-                warnings.warn(msg, UserWarning, stacklevel=3)
+                warnings.warn(msg, UserWarning, stacklevel=user_stacklevel())
         v = out._vc[0]
         out.resize_(r.shape)
         out._vc[0] = v  # torch's out= resizes without a version bump: only the write counts
@@ -167,6 +168,7 @@ def _binary_inplace(fn, saves_self=True):
         _check_inplace(self)
         src = self.clone() if saves_self and _recording(self, other) else self
         return _inplace(self, fn(src, other, *args, **kw))
+    op.__wrapped__ = fn  # fn's signature is op's: torch_args reads it
     return op
 
 
@@ -175,6 +177,7 @@ def _unary_inplace(fn, saves_self):
         _check_inplace(self)
         src = self.clone() if saves_self and _recording(self) else self
         return _inplace(self, fn(src, *args, **kw))
+    op.__wrapped__ = fn  # fn's signature is op's: torch_args reads it
     return op
 
 
@@ -253,8 +256,8 @@ def copy_(self, src, non_blocking=False):
     _check_inplace(self)
     try:
         b = np.broadcast_shapes(src._data.shape, self._data.shape)
-    except ValueError:
-        b = None
+    except ValueError as e:  # torch broadcasts self (a) with src (b)
+        raise torch_error(e, (self._data, src._data)) from None
     if b != self._data.shape:
         raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
                            f"shape {list(np.broadcast_shapes(src.shape, self.shape)) if b else []}")

@@ -18,7 +18,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _dim, _wrap
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
-from ._util import dims, method
+from ._util import dims, method, numpy_dims
 from .inplace import _cast_error, _out
 
 _ndarray = np.ndarray
@@ -124,19 +124,20 @@ def _acc_dtype(input, dtype):
 
 
 @method("sum")
-def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None):
-    if isinstance(input, (list, tuple)) or not isinstance(input, Tensor):
+def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keepdims=None):
+    # spells torch's NumPy aliases itself (see _util.install_torch_args): x.sum() is hot
+    if input.__class__ is not Tensor and not isinstance(input, Tensor):
         import builtins
         return builtins.sum(input) if dim is None else builtins.sum(input, dim)
-    if dim is None and axis is not None:
-        dim = axis
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_dims("sum", dim, keepdim, axis, keepdims)
     if out is not None:  # computed in out's dtype unless dtype= names another (refused)
         return _out(sum(input, dim, keepdim, dtype=dtype or out.dtype), out, exact=True)
     if dim is None and dtype is None and input.dtype.is_floating_point and not (
             _enabled[0] and input._rg) and input._data.__class__ is _ndarray and \
             input.dtype is not D.float16:
         r = np.add.reduce(input._data, axis=None, keepdims=keepdim)  # nothing to record
-        return _wrap(r if keepdim else np.asarray(r))
+        return _wrap(r if keepdim or isinstance(r, np.ndarray) else np.asarray(r))
     axes = None if dim is None else _axes(input, dim)
     if axes == ():
         axes = None
@@ -175,9 +176,9 @@ class Mean(Op):
 
 
 @method("mean")
-def mean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None):
-    if dim is None and axis is not None:
-        dim = axis
+def mean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:  # spelled here: x.mean() is hot
+        dim, keepdim = numpy_dims("mean", dim, keepdim, axis, keepdims)
     if out is not None:  # a float mean is computed in out's dtype, which it must cast to
         if dtype is None and (input.dtype.is_floating_point or input.dtype.is_complex):
             if not D.can_cast(input.dtype, out.dtype):
@@ -453,7 +454,8 @@ def argmax(input, dim=None, keepdim=False, *, out=None):
     x = input._data
     if dim is None:
         r = _arg(x.reshape(-1), 0, True)
-        return _wrap(r.reshape((1,) * x.ndim) if keepdim else np.asarray(r))
+        return _wrap(r.reshape((1,) * x.ndim) if keepdim else r if isinstance(
+            r, np.ndarray) else np.asarray(r))
     d = _dim(dim, x.ndim)
     r = _arg(x, d, True)
     return _wrap(np.expand_dims(r, d) if keepdim and x.ndim else r)
@@ -467,7 +469,8 @@ def argmin(input, dim=None, keepdim=False, *, out=None):
     x = input._data
     if dim is None:
         r = _arg(x.reshape(-1), 0, False)
-        return _wrap(r.reshape((1,) * x.ndim) if keepdim else np.asarray(r))
+        return _wrap(r.reshape((1,) * x.ndim) if keepdim else r if isinstance(
+            r, np.ndarray) else np.asarray(r))
     d = _dim(dim, x.ndim)
     r = _arg(x, d, False)
     return _wrap(np.expand_dims(r, d) if keepdim and x.ndim else r)
@@ -541,11 +544,18 @@ class StdSqrt(Op):
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    _moments_dtype(input, "var_mean")
     return (var(input, dim, unbiased, keepdim, correction=correction),
             mean(input, _var_args(dim, unbiased, keepdim, correction)[0], keepdim))
 
 
+def _moments_dtype(input, name):
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError(f"{name} only support floating point and complex dtypes")
+
+
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    _moments_dtype(input, "std_mean")
     return (std(input, dim, unbiased, keepdim, correction=correction),
             mean(input, _var_args(dim, unbiased, keepdim, correction)[0], keepdim))
 
