@@ -16,6 +16,7 @@ import io
 import pickle
 import struct
 import sys
+import types
 import warnings
 import zipfile
 from collections import OrderedDict
@@ -153,6 +154,8 @@ def _fp(obj, memo, depth=0):
     """A fingerprint of `obj` that changes when anything reachable from it is rebound."""
     if isinstance(obj, _PRIMITIVES):
         return (type(obj).__name__, obj)
+    if isinstance(obj, types.FunctionType):  # by name: ember compiles some methods on first use
+        return ("function", obj.__module__, obj.__qualname__)
     key = id(obj)  # one fingerprint per object per snapshot (the walk's order is fixed)
     if key not in memo:
         memo[key] = ("id", id(obj))  # a cycle reads as the object's identity
@@ -270,6 +273,14 @@ def _cases():
         "build_tensor_int": lambda f: build(f.tensor(), 5),
         "build_tensor_typed_double": lambda f: build(f.tensor(), (f.pid("1", 1, "DoubleStorage"),
                                                                   )),
+        "build_tensor_tensor_double": lambda f: build(f.tensor(), (f.tensor("1", 1, (1,),
+                                                                            kind="DoubleStorage"),)),
+        "build_tensor_tensor_view": lambda f: build(f.tensor(), (f.tensor("1", 2, (2,)), 1, (1,),
+                                                                 (1,))),
+        "build_tensor_tensor_strided": lambda f: build(f.tensor(), (
+            rb(f, f.pid("1", 4), 0, (2,), (2,), False, None), 1, (1,), (1,))),
+        "build_tensor_tensor_reinterpret": lambda f: build(f.tensor(), (
+            f.tensor("1", 1, (1,), kind="DoubleStorage"), 0, (2,), (1,))),
         "v2_tensor_dtype": lambda f: call(v2, rebuild, g("torch", "Tensor"),
                                           (f.pid(), 0, (3,), (1,), False, None), {"dtype": f64}),
         "v2_tensor_shape": lambda f: call(v2, rebuild, g("torch", "Tensor"),
@@ -385,10 +396,15 @@ KNOWN = {
 }
 # cases whose records differ from the default one 3-element float32 record
 RECORDS = {"build_tensor_typed_double": {"0": F32, "1": F32[:8]},
+           "build_tensor_tensor_double": {"0": F32, "1": F32[:8]},
+           "build_tensor_tensor_view": {"0": F32, "1": F32[:8]},
+           "build_tensor_tensor_strided": {"0": F32, "1": F32 + F32[:4]},
+           "build_tensor_tensor_reinterpret": {"0": F32, "1": F32[:8]},
            "param_build_5": {"0": F32, "1": F32[:8]},
            "param_long_rg": {"1": F32[:8]}, "rg_long": {"1": F32[:8]}}
 # the element counts a legacy file gives records that are not float32
-LEGACY_COUNTS = {"build_tensor_typed_double": {"1": 1}, "param_long_rg": {"1": 1},
+LEGACY_COUNTS = {"build_tensor_typed_double": {"1": 1}, "build_tensor_tensor_double": {"1": 1},
+                 "build_tensor_tensor_reinterpret": {"1": 1}, "param_long_rg": {"1": 1},
                  "rg_long": {"1": 1}, "v3_reinterpret": {"0": 12}}
 # compare only the exception type: torch's text names torch's own classes or C++ internals
 TYPE_ONLY = {(n, None, None) for n in (

@@ -21,7 +21,15 @@ import numpy as np
 from . import _dtype as D
 from ._args import EmberNotImplementedError
 from ._device import array_device, device, to_device, to_host
-from ._tensor import Size, Tensor, _as_subclass, _contiguous_strides, _root, _wrap
+from ._tensor import (
+    _CPP_NAMES,
+    Size,
+    Tensor,
+    _as_subclass,
+    _contiguous_strides,
+    _root,
+    _wrap,
+)
 from .autograd.grad_mode import is_grad_enabled
 
 __all__ = ["add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals"]
@@ -650,17 +658,20 @@ def tensor_set_(t, state):
     if not args:
         arr = array_device(t._data).xp.empty((0,), t.dtype.np)
     elif len(args) == 1 and isinstance(args[0], Tensor):
+        if args[0].dtype is not t.dtype:
+            raise RuntimeError(f"Could not set tensor of type {_CPP_NAMES[args[0].dtype.np]} to "
+                               f"a tensor of type {_CPP_NAMES[t.dtype.np]}")
         arr = args[0]._data
     elif len(args) == 1 and isinstance(args[0], _Storage):
         arr = _typed(args[0], t.dtype)
     elif len(args) in (3, 4) and isinstance(args[0], (_Storage, Tensor)):
         source = args[0]
-        if isinstance(source, Tensor):
-            root = _root(to_host(source._data)) if isinstance(source._data, np.ndarray) else None
-            flat = root.reshape(-1) if root is not None and root.flags.c_contiguous else None
-            if flat is None:
-                raise _set_error(args)
-            raw = flat
+        if isinstance(source, Tensor):  # its whole storage, read as t's dtype
+            root = _root(source._data)
+            if not source.is_contiguous() or not (root.flags.c_contiguous or
+                                                  root.flags.f_contiguous):
+                raise RuntimeError("passed in tensor to be used as storage must be contiguous")
+            raw = _reinterpret(root.ravel(order="K"), t.dtype.np)
         else:
             raw = _typed(source, t.dtype)
         stride = args[3] if len(args) == 4 else None
@@ -680,7 +691,6 @@ def _typed(storage, dtype):
     """A storage's memory as `dtype` elements: its own type must be `dtype` (or untyped)."""
     kind = storage.kind.dtype
     if kind is not None and kind is not dtype:
-        from ._tensor import _CPP_NAMES
         got = _SCALAR_NAMES.get(getattr(kind, "name", ""), repr(kind))
         raise RuntimeError(f"Expected a Storage of type {_CPP_NAMES[dtype.np]} or an "
                            f"UntypedStorage, but got type {got} for argument 1 'storage'")
