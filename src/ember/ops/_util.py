@@ -318,16 +318,23 @@ def _slow(spec, values, var, kw):
                    **{p: vals[p] for p in spec.kwonly}, **kw)
 
 
-def _lazy(fn, name, is_method, put):
-    """A stand-in that builds fn's torch_args wrapper on its first call and puts it in place."""
+def _lazy(fn, name, is_method, put, module, qualname):
+    """A stand-in that builds fn's torch_args wrapper on its first call and puts it in place.
+    Both are named where they are found (`ember.add`, `ember._tensor.Tensor.add`), so pickle
+    finds the object in place."""
     built = []
 
     def stub(*args, **kw):
         if not built:
-            built.append(torch_args(fn, name, is_method))
-            put(built[0], stub)
+            w = torch_args(fn, name, is_method)
+            if w is not fn:
+                w.__module__, w.__qualname__ = module, qualname
+            built.append(w)
+            put(w, stub)
         return built[0](*args, **kw)
-    return _like(stub, fn)
+    stub = _like(stub, fn)
+    stub.__module__, stub.__qualname__ = module, qualname
+    return stub
 
 
 def install_torch_args(namespace, cls=Tensor):
@@ -348,10 +355,12 @@ def install_torch_args(namespace, cls=Tensor):
             def put(w, stub, name=name):
                 if namespace.get(name) is stub:
                     namespace[name] = w
-            namespace[name] = _lazy(v, name, False, put)
+            namespace[name] = _lazy(v, name, False, put, namespace.get("__name__", v.__module__),
+                                    name)
     for name, v in list(vars(cls).items()):
         if name[:2] != "__" and name not in PY_METHODS and needs(v, name, True):
             def put(w, stub, name=name):
                 if vars(cls).get(name) is stub:
                     setattr(cls, name, w)
-            setattr(cls, name, _lazy(v, name, True, put))
+            setattr(cls, name, _lazy(v, name, True, put, cls.__module__,
+                                     f"{cls.__qualname__}.{name}"))
