@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 import ember
-from ember import _pickle_safe, _safetensors, serialization
+from ember import _checkpoint_writer, _pickle_safe, _safetensors, serialization
 from ember._tensor import _storage
 from ember.serialization import load, save
 
@@ -334,7 +334,7 @@ def test_save_without_a_temporary_writes_in_place(tmp_path, monkeypatch):
 
     def refuse(folder, base):
         raise PermissionError(13, "Permission denied", os.path.join(folder, base))
-    monkeypatch.setattr(serialization, "_create_temporary", refuse)
+    monkeypatch.setattr(_checkpoint_writer, "_create_temporary", refuse)
     save({"w": ember.zeros(2)}, path)
     assert load(path)["w"].tolist() == [0.0, 0.0] and os.listdir(tmp_path) == ["ckpt.pt"]
 
