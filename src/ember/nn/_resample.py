@@ -1,10 +1,10 @@
 """Resampling: interpolate (nearest, nearest-exact, linear/bilinear/trilinear, bicubic, area),
-pixel_shuffle/pixel_unshuffle, affine_grid and grid_sample.
+pixel_shuffle/pixel_unshuffle and affine_grid (grid_sample is in `_grid_sample.py`).
 
 Every interpolation mode is separable, so it is one (out, in) weight matrix per spatial dim
 built with torch's index arithmetic (in float32 where torch computes in float, so nearest
 picks the same pixels), applied by `_pool.Separable`; its gradient is the transposed matrices.
-The shuffles and grid ops are compositions of ember ops.
+The shuffles and affine_grid are compositions of ember ops.
 """
 
 import math
@@ -14,6 +14,7 @@ import numpy as np
 
 from .._tensor import _wrap
 from ..autograd.function import Op
+from ._grid_sample import _ALIGN_WARN
 from ._pool import Separable, _adaptive_avg
 
 _MODES = ("nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact")
@@ -115,7 +116,7 @@ def _sizes(input, size, scale_factor, recompute_scale_factor):
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Matches torch.nn.functional.interpolate (antialias is not supported)."""
+    """Matches torch.nn.functional.interpolate (antialias=True is refused)."""
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
             raise ValueError("align_corners option can only be set with the interpolating "
@@ -130,9 +131,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if mode in _NEEDS and input.dim() != _NEEDS[mode]:
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
                                   f"{_NEEDS[mode]}D input")
-    if antialias:
-        raise NotImplementedError("ember: interpolate(antialias=True) is not supported")
     out, scales = _sizes(input, size, scale_factor, recompute_scale_factor)
+    if antialias:
+        if mode not in ("bilinear", "bicubic", "lanczos") or input.dim() != 4:
+            raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos "
+                             "modes and requires a 4-D tensor as input")
+        from .._args import unsupported
+        unsupported("torch.nn.functional.interpolate", "antialias", True)
     if mode == "area":
         return _adaptive_avg(input.dim() - 2, input, out)
     dtype = input.dtype.np.type
@@ -209,11 +214,6 @@ def pixel_unshuffle(input, downscale_factor):
     return x.permute(*perm).reshape(*lead, C * r * r, H // r, W // r)
 
 
-_ALIGN_WARN = ("Default grid_sample and affine_grid behavior has changed to align_corners=False "
-               "since 1.3.0. Please specify align_corners=True if the old behavior is desired. "
-               "See the documentation of grid_sample for details.")
-
-
 def _base_coords(n, align_corners, dtype):
     if n <= 1:
         return np.zeros(max(n, 0), dtype)
@@ -241,49 +241,3 @@ def affine_grid(theta, size, align_corners=None):
     base = np.stack(list(mesh) + [np.ones_like(mesh[0])], -1).reshape(-1, nd + 1)
     grid = _wrap(np.ascontiguousarray(base)) @ theta.transpose(1, 2)
     return grid.reshape((size[0],) + size[2:] + (nd,))
-
-
-def _unnormalize(c, n, align_corners):
-    if align_corners:
-        return (c + 1) * ((n - 1) / 2)
-    return ((c + 1) * n - 1) / 2
-
-
-def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
-    """Matches torch.nn.functional.grid_sample for 4-d input, bilinear/nearest, zeros/border."""
-    if align_corners is None:
-        warnings.warn(_ALIGN_WARN, UserWarning, stacklevel=2)
-        align_corners = False
-    if input.dim() != 4 or mode not in ("bilinear", "nearest") or \
-            padding_mode not in ("zeros", "border"):
-        raise NotImplementedError("ember: grid_sample supports 4-d input, modes bilinear and "
-                                  "nearest, padding zeros and border")
-    N, C, H, W = input.shape
-    x = _unnormalize(grid[..., 0], W, align_corners)
-    y = _unnormalize(grid[..., 1], H, align_corners)
-    if padding_mode == "border":
-        x, y = x.clamp(0, W - 1), y.clamp(0, H - 1)
-    flat = input.reshape(N, C, H * W)
-    if mode == "nearest":
-        zero_grad = x * 0 + 1  # torch gives the grid a zero (not a missing) gradient here
-        return _corner(flat, x.detach().round(), y.detach().round(), H, W, zero_grad)
-    x0, y0 = x.detach().floor(), y.detach().floor()
-    wx1, wy1 = x - x0, y - y0
-    wx0, wy0 = 1 - wx1, 1 - wy1
-    return (_corner(flat, x0, y0, H, W, wx0 * wy0) + _corner(flat, x0 + 1, y0, H, W, wx1 * wy0)
-            + _corner(flat, x0, y0 + 1, H, W, wx0 * wy1)
-            + _corner(flat, x0 + 1, y0 + 1, H, W, wx1 * wy1))
-
-
-def _corner(flat, xi, yi, H, W, weight):
-    """Values of flat (N, C, H*W) at integer coords (N, Ho, Wo), zero outside, times weight."""
-    xa, ya = xi.detach()._data, yi.detach()._data
-    inside = (xa >= 0) & (xa <= W - 1) & (ya >= 0) & (ya <= H - 1)
-    idx = np.where(inside, ya * W + xa, 0).astype(np.int64)
-    N, Ho, Wo = idx.shape
-    index = _wrap(idx.reshape(N, 1, -1)).expand(N, flat.shape[1], Ho * Wo)
-    vals = flat.gather(2, index).reshape(N, flat.shape[1], Ho, Wo)
-    mask = _wrap(inside.astype(flat.dtype.np)).unsqueeze(1)
-    if weight is not None:
-        mask = mask * weight.unsqueeze(1)
-    return vals * mask

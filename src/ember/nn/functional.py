@@ -560,10 +560,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     """Matches torch.nn.functional.normalize: input / max(||input||_p, eps) along dim."""
     denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
-    r = input / denom
-    if out is not None:
-        return out.copy_(r)
-    return r
+    if out is None:
+        return input / denom
+    from .. import div
+    return div(input, denom, out=out)  # torch's div(out=): its resize, dtype and grad rules
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
@@ -650,6 +650,7 @@ from ._conv import (  # noqa: E402,F401
 )
 from ._functional_loss import *  # noqa: E402,F401,F403
 from ._functional_loss import __all__ as _loss_names  # noqa: E402,F401
+from ._grid_sample import grid_sample  # noqa: E402,F401
 from ._norm import batch_norm, group_norm, instance_norm, local_response_norm  # noqa: E402,F401
 from ._pool import (  # noqa: E402,F401
     adaptive_avg_pool1d,
@@ -670,7 +671,6 @@ from ._pool import (  # noqa: E402,F401
 )
 from ._resample import (  # noqa: E402,F401
     affine_grid,
-    grid_sample,
     interpolate,
     pixel_shuffle,
     pixel_unshuffle,

@@ -112,6 +112,78 @@ def register_module_full_backward_hook(hook):
     return _add_hook(_global_backward_hooks, hook, False)
 
 
+_TO_SIGNATURES = (
+    (("device", "device", True), ("dtype", "dtype", True), ("non_blocking", "bool", False),
+     ("copy", "bool", False)),
+    (("dtype", "dtype", False), ("non_blocking", "bool", False), ("copy", "bool", False)),
+    (("tensor", "Tensor", False), ("non_blocking", "bool", False), ("copy", "bool", False)),
+)
+_TO_HELP = ("(torch.device device = None, torch.dtype dtype = None, bool non_blocking = False, "
+            "bool copy = False, *, torch.memory_format memory_format = None)",
+            "(torch.dtype dtype, bool non_blocking = False, bool copy = False, *, "
+            "torch.memory_format memory_format = None)",
+            "(Tensor tensor, bool non_blocking = False, bool copy = False, *, "
+            "torch.memory_format memory_format = None)")
+
+
+def _to_kind(v):
+    import numbers
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, D.dtype):
+        return "dtype"
+    if isinstance(v, Tensor):
+        return "Tensor"
+    if isinstance(v, D.memory_format):
+        return "memory_format"
+    from ..._device import device as _device
+    if isinstance(v, (str, numbers.Integral, _device)):
+        return "device"
+    return None
+
+
+def _parse_to(args, kwargs):
+    """torch's _parse_to for Module.to: (device, dtype, non_blocking, memory_format), with
+    its argument errors."""
+    if len(args) > 4:
+        raise TypeError(f"to() takes from 0 to 4 positional arguments but {len(args)} were given")
+    fmt = kwargs.get("memory_format")
+    for sig in _TO_SIGNATURES:
+        names = [n for n, _, _ in sig]
+        if len(args) > len(sig) or any(k not in names and k != "memory_format" for k in kwargs):
+            continue
+        bound = dict(zip(names, args))
+        if any(k in bound for k in kwargs):
+            continue
+        bound.update((k, v) for k, v in kwargs.items() if k != "memory_format")
+        ok = fmt is None or _to_kind(fmt) == "memory_format"
+        for name, kind, optional in sig:
+            v = bound.get(name)
+            if v is None:
+                ok = ok and (optional or name not in ("dtype", "tensor"))
+            elif _to_kind(v) != kind:
+                ok = False
+        if ok and (sig[0][0] == "device" or sig[0][0] in bound):
+            if "copy" in bound:  # given at all, even False
+                raise RuntimeError(".to() does not accept copy argument")
+            t = bound.get("tensor")
+            if t is not None:
+                return t.device, t.dtype, bool(bound.get("non_blocking")), fmt
+            return bound.get("device"), bound.get("dtype"), bool(bound.get("non_blocking")), fmt
+    got = ", ".join([_py_type(a) for a in args] +
+                    [f"{k}={_py_type(v)}" for k, v in kwargs.items()]) + ("" if args else ", ")
+    raise TypeError(f"to() received an invalid combination of arguments - got ({got}), but "
+                    "expected one of:\n" + "".join(f" * {h}\n" for h in _TO_HELP))
+
+
+def _py_type(v):
+    if isinstance(v, D.dtype):
+        return "torch.dtype"
+    if isinstance(v, D.memory_format):
+        return "torch.memory_format"
+    return "Tensor" if isinstance(v, Tensor) else type(v).__name__
+
+
 class Module:
     """Matches torch.nn.Module."""
 
@@ -644,26 +716,35 @@ class Module:
         return self
 
     def to(self, *args, **kwargs):
-        """Matches torch.nn.Module.to: device and/or floating dtype."""
-        device, dtype = kwargs.get("device"), kwargs.get("dtype")
-        for a in args:
-            if isinstance(a, D.dtype):
-                dtype = a
-            elif isinstance(a, Tensor):
-                device, dtype = a.device, a.dtype
-            elif a is not None:
-                device = a
+        """Matches torch.nn.Module.to: device, floating dtype, memory format (4-d and 5-d
+        tensors); non_blocking changes nothing here, as ember's copies are synchronous."""
+        device, dtype, _, fmt = _parse_to(args, kwargs)
         if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but "
                             f"got desired dtype={dtype}")
+        if dtype is not None and dtype.is_complex:
+            warnings.warn("Complex modules are a new feature under active development whose "
+                          "design may change, and some modules might not work as expected when "
+                          "using complex tensors as parameters or buffers. Please file an issue "
+                          "at https://github.com/pytorch/pytorch/issues/new?template="
+                          "bug-report.yml if a complex module does not work as expected.",
+                          stacklevel=2)
         if device is not None:
             from ..._device import as_device
             device = as_device(device)
 
         def convert(t):
             floating = t.is_floating_point() or t.is_complex()
+            if fmt is not None and t.dim() in (4, 5):
+                return t.to(device=device, dtype=dtype if floating else None, memory_format=fmt)
             return t.to(device=device, dtype=dtype if floating else None)
         return self._apply(convert)
+
+    def to_empty(self, *, device, recurse=True):
+        """Matches torch.nn.Module.to_empty: parameters and buffers become uninitialised
+        tensors of the same shapes on `device` (how a module built on 'meta' gets storage)."""
+        from ...ops.creation import empty_like
+        return self._apply(lambda t: empty_like(t, device=device), recurse=recurse)
 
     def cpu(self):
         return self._apply(lambda t: t.cpu())

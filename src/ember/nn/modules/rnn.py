@@ -7,10 +7,7 @@ packed sequences unpacked to a padded time-major batch plus `batch_sizes` for th
 
 import math
 
-import numpy as np
-
-from ... import _dtype as D
-from ..._tensor import _wrap
+from ...ops.creation import empty, zeros
 from ...ops.shape import cat, stack
 from .. import _rnn, init
 from ..parameter import Parameter
@@ -36,8 +33,16 @@ class RNNBase(Module):
             raise ValueError("hidden_size must be an integer greater than zero")
         if not isinstance(num_layers, int) or num_layers <= 0:
             raise ValueError("num_layers must be an integer greater than zero")
+        if proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable "
+                             "projections")
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
+        if proj_size and mode != "LSTM":
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         if proj_size:
-            raise NotImplementedError("ember does not implement LSTM(proj_size=...) yet")
+            from ..._args import unsupported
+            unsupported("torch.nn.LSTM", "proj_size", proj_size)
         if dropout > 0 and num_layers == 1:
             import warnings
             warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
@@ -48,7 +53,7 @@ class RNNBase(Module):
         self.bias, self.batch_first = bias, batch_first
         self.dropout, self.bidirectional = float(dropout), bidirectional
         self.proj_size = proj_size
-        dt = (dtype or D.get_default_dtype()).np
+        f = {"device": device, "dtype": dtype}
         gates = _GATES[mode] * hidden_size
         dirs = 2 if bidirectional else 1
         self._flat_weights_names = []
@@ -60,7 +65,7 @@ class RNNBase(Module):
                 if bias:
                     shapes += [("bias_ih", (gates,)), ("bias_hh", (gates,))]
                 for name, shape in shapes:
-                    setattr(self, name + sfx, Parameter(_wrap(np.empty(shape, dt))))
+                    setattr(self, name + sfx, Parameter(empty(shape, **f)))
                     self._flat_weights_names.append(name + sfx)
         self.reset_parameters()
 
@@ -142,7 +147,8 @@ class RNNBase(Module):
         dirs = 2 if self.bidirectional else 1
         is_lstm = self.mode == "LSTM"
         if hx is None:
-            z = _wrap(np.zeros((self.num_layers * dirs, batch, self.hidden_size), x.dtype.np))
+            z = zeros((self.num_layers * dirs, batch, self.hidden_size), dtype=x.dtype,
+                      device=x.device)
             hx = (z, z) if is_lstm else z
         else:
             if packed and input.sorted_indices is not None:
@@ -235,12 +241,12 @@ class RNNCellBase(Module):
     def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         super().__init__()
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
-        dt = (dtype or D.get_default_dtype()).np
-        self.weight_ih = Parameter(_wrap(np.empty((num_chunks * hidden_size, input_size), dt)))
-        self.weight_hh = Parameter(_wrap(np.empty((num_chunks * hidden_size, hidden_size), dt)))
+        f = {"device": device, "dtype": dtype}
+        self.weight_ih = Parameter(empty((num_chunks * hidden_size, input_size), **f))
+        self.weight_hh = Parameter(empty((num_chunks * hidden_size, hidden_size), **f))
         if bias:
-            self.bias_ih = Parameter(_wrap(np.empty((num_chunks * hidden_size,), dt)))
-            self.bias_hh = Parameter(_wrap(np.empty((num_chunks * hidden_size,), dt)))
+            self.bias_ih = Parameter(empty(num_chunks * hidden_size, **f))
+            self.bias_hh = Parameter(empty(num_chunks * hidden_size, **f))
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
@@ -266,7 +272,7 @@ class RNNCellBase(Module):
         unbatched = input.dim() == 1
         x = input.unsqueeze(0) if unbatched else input
         if hx is None:
-            z = _wrap(np.zeros((x.shape[0], self.hidden_size), x.dtype.np))
+            z = zeros((x.shape[0], self.hidden_size), dtype=x.dtype, device=x.device)
             hx = (z,) * n
         else:
             hx = tuple(h.unsqueeze(0) if unbatched else h for h in
