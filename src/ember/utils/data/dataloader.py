@@ -5,7 +5,9 @@ Creating an iterator makes the sampler's iterator (lazy) and then draws the base
 `random_()` from `generator` or the global generator), as torch does; a shuffled epoch therefore
 consumes exactly two 64-bit draws and yields torch's order. With `num_workers > 0`, the main
 process dispatches index lists round-robin to `multiprocessing` workers (at most
-`prefetch_factor` tasks per worker in flight) and hands batches back in sampler order.
+`prefetch_factor` tasks per worker in flight) and hands batches back in sampler order (or as
+they come, with `in_order=False`). While waiting it watches the result pipe and the sentinels of
+the workers that still have work, so a worker that dies raises torch's error at once.
 """
 
 import itertools
