@@ -206,14 +206,14 @@ def test_reraised_worker_exception_matches_torch(mode):
 # ---- parameters --------------------------------------------------------------------------------
 
 class Sleepy:
-    """Sample 0 takes 0.6 s, the others none."""
+    """Sample 0 takes 1 s, the others none."""
 
     def __len__(self):
         return 6
 
     def __getitem__(self, i):
         if i == 0:
-            time.sleep(0.6)
+            time.sleep(1.0)
         return i
 
 
