@@ -20,7 +20,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._device import array_device, device, to_host
-from ._tensor import Size, Tensor, _contiguous_strides, _ptr, _root
+from ._tensor import Size, Tensor, _contiguous_strides, _ptr
 
 MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
 PROTOCOL_VERSION = 1001
@@ -116,8 +116,10 @@ class _StorageTable:
 
 def _owner(a):
     """The array owning `a`'s memory, seen through numpy's as_strided/broadcast_to wrappers."""
-    if not isinstance(a, np.ndarray):
-        return _root(a)
+    if not isinstance(a, np.ndarray):  # a CuPy view's base is the CuPy array it views
+        while type(a.base) is type(a):
+            a = a.base
+        return a
     while True:
         base = a.base
         if not isinstance(base, np.ndarray):
