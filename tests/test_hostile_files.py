@@ -214,9 +214,11 @@ def _diff(before, after):
 def warm(tmp_path_factory):
     """Loads a good file once in every mode, so lazily built tables exist before snapshots."""
     path = tmp_path_factory.mktemp("warm") / "w.pt"
-    serialization.save({"w": ember.ones(2)}, path)
+    from ember.nn import Parameter
+    serialization.save({"w": ember.ones(2), "p": Parameter(ember.ones(2)),
+                        "v": ember.ones(4)[1::2]}, path)
     for kw in MODES.values():
-        serialization.load(path, **kw)
+        _describe(serialization.load(path, **kw))
     ember.cuda.is_available()
     return snapshot()
 
