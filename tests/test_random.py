@@ -270,6 +270,23 @@ def test_fma_helpers_round_once():
     assert not np.array_equal(naive[1000:1100], want[1000:1100])
 
 
+@pytest.mark.parametrize("b,c", [(2.0, 1.0), (0.02, 0.5), (3.0, 2.0 ** -70), (1.0, -(2.0 ** -130)),
+                                 (2.0 ** -12 * (1 - 2.0 ** -23), 1.0 + 2.0 ** -22),
+                                 (1e-30, 1e-38), (-7.5, 0.0)])
+def test_fma32_scalar_rounds_once(b, c):
+    """The scalar-operand FMA (normal_'s mean/std, uniform_'s fallback) equals the exact
+    rounding, including sums on float32 midpoints and float32-subnormal results."""
+    rng = np.random.default_rng(2)
+    x = (rng.standard_normal(4000) * 2.0 ** rng.integers(-40, 5, 4000)).astype(F32)
+    x[:200] = F32(2.0 ** -12 * (1 + 2.0 ** -23)) * (1 + np.arange(200, dtype=F32) * F32(2 ** -23))
+    x[200:300] = -x[200:300]
+    b32, c32 = F32(b), F32(c)
+    exact = [Fraction(float(v)) * Fraction(float(b32)) + Fraction(float(c32)) for v in x]
+    want = np.array([_round_f32(q) for q in exact], F32)
+    got = RN.fma32_scalar(x, b32, c32)
+    assert np.array_equal(got.view(np.uint32), want.view(np.uint32))
+
+
 def _round_f32(q):
     """float32 nearest to the Fraction q, ties to even."""
     mid = F32(float(q))
@@ -341,7 +358,7 @@ def _ref_sincos_avx2(theta):
 
 def _kernel_inputs():
     """The 24-bit uniforms k * 2^-24 the kernels can get: all 2^24 of them with
-    EMBER_EXHAUSTIVE=1 (about a minute), else the edges and every 97th."""
+    EMBER_EXHAUSTIVE=1 (some seconds), else the edges and every 97th."""
     if os.environ.get("EMBER_EXHAUSTIVE"):
         return [np.arange(s, s + (1 << 20)) for s in range(0, 1 << 24, 1 << 20)]
     edge = np.arange(-2048, 2048)

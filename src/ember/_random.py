@@ -1,15 +1,19 @@
 """torch's CPU generator on NumPy: a 32-bit MT19937 with torch's seeding, state layout and caches,
 and the array-level draws (uniform, integers, permutations, Bernoulli, exponential, ...).
 
-The engine is NumPy's legacy `RandomState`, used only as a fast MT19937 (C speed, 32-bit words
-with `randint(0, 2**32, dtype=uint32)`): its seeding is the same init_genrand as torch's, its key
-is the untempered state, and its position maps to torch's `next`/`left`, so `get_state` and
-`set_state` translate to and from torch's 5,056-byte layout. (A pure-NumPy generation-vectorised
-twist was 11x slower.) Each draw function writes into a NumPy
-array in memory order, as torch's TensorIterator does. Normal sampling and the exact FMA/libm
-helpers live in `_random_normal.py`; tensors and the public API are in `ops/sampling.py`.
+The engine is NumPy's MT19937 in a legacy `RandomState`, used only as a fast MT19937 (C speed,
+32-bit words from the bit generator's `random_raw`, or `randint(0, 2**32, dtype=uint32)` for
+long runs): its seeding is the same init_genrand as torch's, its key is the untempered state, and
+its position maps to torch's `next`/`left`, so `get_state` and `set_state` translate to and from
+torch's 5,056-byte layout. (A pure-NumPy generation-vectorised twist was 11x slower.)
+
+Each draw function turns words into values with whole-array NumPy operations, a chunk of
+`_CHUNK` values at a time (in stream order), written straight into the destination's buffer in
+memory order, as torch's TensorIterator fills it. Normal sampling and the exact FMA/libm helpers
+live in `_random_normal.py`; tensors and the public API are in `ops/sampling.py`.
 """
 
+import functools
 import math
 import os
 import sys
@@ -25,9 +29,14 @@ _U32, _U64, _F32, _F64 = np.uint32, np.uint64, np.float32, np.float64
 _DEFAULT_SEED = 67280421310721
 _STATE_BYTES = 5056
 _LITTLE = sys.byteorder == "little"
-# values per pass: NumPy's temporaries stay in cache and small enough for malloc to reuse (large
-# ones are fresh mmaps whose page faults cost more than the arithmetic); memory stays bounded
-_CHUNK = 1 << 14
+_CHUNK = 1 << 15  # values per pass: NumPy's temporaries stay in cache, memory stays bounded
+
+
+def _engine():
+    """A legacy RandomState (init_genrand seeding, state get/set) over an MT19937 bit generator
+    kept at hand for its raw words; both draw from the one state."""
+    bg = np.random.MT19937()
+    return np.random.RandomState(bg), bg
 
 
 def _check_seed(seed):
@@ -48,7 +57,8 @@ class Generator:
     def manual_seed(self, seed):
         seed = _check_seed(seed)
         self._initial_seed = seed
-        self._rs = np.random.RandomState(seed & 0xFFFFFFFF)
+        self._rs, self._bg = _engine()
+        self._rs.seed(seed & 0xFFFFFFFF)
         self._fresh = True  # torch reports next=0 (not 624) until the first draw
         self._seeded = 1
         self._normal_double = None
@@ -102,7 +112,7 @@ class Generator:
             raise RuntimeError("Invalid mt19937 state")
         self._initial_seed, self._seeded = seed, seeded
         key = np.frombuffer(raw, "<u8", _N, 24).astype(_U32)  # torch keeps the low words
-        self._rs = np.random.RandomState()
+        self._rs, self._bg = _engine()
         self._rs.set_state(("MT19937", key, _N if left == 1 else nxt))
         self._fresh = left == 1 and nxt == 0
         valid = np.frombuffer(raw, "<i4", 1, 5040)[0]
@@ -115,6 +125,8 @@ class Generator:
         """n 32-bit outputs, as torch's `random()` called n times."""
         if n:
             self._fresh = False
+        if n <= 1 << 16:  # the bit generator's raw words: less overhead per call
+            return self._bg.random_raw(n).astype(_U32)
         return self._rs.randint(0, 1 << 32, size=n, dtype=_U32)
 
     def random64(self, n):
@@ -191,6 +203,9 @@ def write(arr, produce):
     """Fill arr in memory order with `produce(flat)`, which writes arr.size values (in draw order)
     into the 1-d array it gets and returns it: arr's own buffer when its memory order is dense,
     else a scratch array that is then copied in."""
+    if arr.flags.c_contiguous:
+        produce(arr.reshape(-1))
+        return arr
     view = memory_order_view(arr)
     if view.flags.c_contiguous:
         produce(view.reshape(-1))
@@ -248,8 +263,8 @@ def _uniform32(gen, a, b):
     if (a, b) == (0.0, 1.0):
         return gen.uniform24
     ba = b - a
-    if not _exact_in_f64(a, ba):
-        return lambda m: _rn.fma32(gen.uniform24(m), ba, a)
+    if not _exact_in_f64(float(a), float(ba)):
+        return lambda m: _rn.fma32_scalar(gen.uniform24(m), ba, a)
     scale, shift = _F64(ba) * 2.0 ** -24, _F64(a)
 
     def make(m):
@@ -262,10 +277,10 @@ def _uniform32(gen, a, b):
     return make
 
 
+@functools.lru_cache(maxsize=256)
 def _exact_in_f64(a, ba):
     """Whether k * 2^-24 * ba + a (k < 2^24; float a, ba) is always exact in float64: every such
     value is a multiple of the smaller of the two terms' last-bit weights, and below |a| + |ba|."""
-    a, ba = float(a), float(ba)
     if not (math.isfinite(a) and math.isfinite(ba)) or ba == 0.0:
         return False
     unit = math.ldexp(1.0, math.frexp(ba)[1] - 24 - 24)
@@ -364,9 +379,15 @@ def randperm_values(gen, n):
             return np.arange(n, dtype=np.int64)
         z = gen.random32(n - 1)
         z %= np.arange(n, 1, -1, dtype=_U32)
-        targets = z.astype(np.int64)
-        targets += np.arange(n - 1, dtype=np.int64)
-        return swap_shuffle(targets, n)
+        if n <= 256:  # the loop itself is quicker than the vectorised form's fixed cost
+            perm = list(range(n))
+            for i, k in enumerate(z.tolist()):
+                j = i + k
+                perm[i], perm[j] = perm[j], perm[i]
+            return np.array(perm, np.int64)
+        targets = z.view(np.int32)  # z < n - i < 2^31
+        targets += np.arange(n - 1, dtype=np.int32)
+        return swap_shuffle(targets, n).astype(np.int64)
     picks = (gen.random64(n) % np.arange(1, n + 1, dtype=_U64)).tolist()
     perm = [0] * n
     for i, z in enumerate(picks):
@@ -377,42 +398,52 @@ def randperm_values(gen, n):
 
 def swap_shuffle(targets, n):
     """The array `arange(n)` after `swap(a[i], a[targets[i]])` for i = 0, 1, ... in turn, with
-    targets[i] >= i, without the sequential loop.
+    targets[i] >= i (n < 2^31), without the sequential loop.
 
     Position i is final after step i; it receives the value then at targets[i]: the value the
-    last earlier step aimed at that position moved there, or targets[i] itself if none did. The
+    last earlier step aiming at that position moved there, or targets[i] itself if none did. The
     value step k moves out is the one at position k when it starts: again what the last earlier
-    step aimed at k moved there, or k. Those "last earlier step aiming at p" links come from one
-    sort of (target, step) pairs and form chains of decreasing steps; their roots (found by
-    pointer doubling) are the values."""
+    step aiming at k moved there, or k. Those "last earlier step aiming at p" links come from one
+    stable sort of the steps by target and form chains of decreasing steps; the values are their
+    roots."""
+    i32 = np.int32
+    targets = targets.astype(i32, copy=False)
     m = targets.size
-    steps = np.arange(m, dtype=np.int64)
-    keys = targets << 32
-    keys |= steps
-    keys.sort()  # by target, then step
-    tgt, stp = keys >> 32, keys & 0xFFFFFFFF
-    same = tgt[1:] == tgt[:-1]
-    prev = np.empty(m, np.int64)  # in sorted order: the step before in the same target group
+    steps = np.arange(m, dtype=i32)
+    stp = _stable_order(targets)  # the steps by target, then step
+    tgt = targets[stp]
+    stp = stp.astype(i32)
+    prev = np.empty(m, i32)  # in sorted order: the step before in the same target group
     prev[0] = -1
-    prev[1:] = np.where(same, stp[:-1], -1)
-    before = np.empty(m, np.int64)
+    prev[1:] = np.where(tgt[1:] == tgt[:-1], stp[:-1], -1)
+    before = np.empty(m, i32)  # by step: the previous step with the same target
     before[stp] = prev
-    end = np.append(~same, True)
-    last = np.full(n, -1, np.int64)  # the last step aiming at each position
-    last[tgt[end]] = stp[end]
+    last = np.full(n, -1, i32)  # the last step aiming at each position
+    np.maximum.at(last, targets, steps)
     link = last[:m]  # the last step before k aiming at position k
     link = np.where(link == steps, before, link)  # step k aimed at itself: the one before counts
     root = np.where(link < 0, steps, link)
     todo = np.flatnonzero(link >= 0)
-    while todo.size:  # pointer doubling along the links down to their roots
-        up = root[root[todo]]
-        moved = up != root[todo]
-        todo = todo[moved]
-        root[todo] = up[moved]
-    out = np.empty(n, np.int64)
-    out[:m] = np.where(before < 0, targets, root[before])
+    up = root[todo]
+    while todo.size:  # follow the links down to the roots
+        up = link[up]
+        more = up >= 0
+        todo, up = todo[more], up[more]
+        root[todo] = up
+    out = np.empty(n, i32)
+    out[:m] = np.where(before < 0, targets, root[np.maximum(before, 0)])
     out[m] = root[last[m]] if last[m] >= 0 else m
     return out
+
+
+def _stable_order(keys):
+    """argsort(keys, kind="stable") for keys in [0, 2^32), as a radix sort: NumPy's stable sort
+    is a radix sort for 16-bit keys, so one pass per 16 bits (the low half first)."""
+    k = keys.view(np.uint32) if keys.dtype == np.int32 else keys.astype(np.uint32)
+    order = np.argsort(k.astype(np.uint16), kind="stable")
+    if keys.size and int(k.max()) >> 16:
+        order = order[np.argsort((k[order] >> 16).astype(np.uint16), kind="stable")]
+    return order
 
 
 # ---- Bernoulli and other per-element transforms of double uniforms -------------------------------

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 _F32, _F64, _U64 = np.float32, np.float64, np.uint64
+_U32, _I32 = np.uint32, np.int32
 
 # float32 midpoints are float64 values whose low 29 mantissa bits are exactly 1000...0
 _MID_MASK, _MID_BITS = _U64(0x1FFFFFFF), _U64(0x10000000)
@@ -48,6 +49,27 @@ def fma32(a, b, c, normal_range=False):
         s = s.copy()
         s[risky] = _round_to_odd(sr, _two_sum_err(pr, cr, sr))
     return s.astype(_F32)
+
+
+def fma32_scalar(x, b, c, out=None):
+    """`fma32(x, b, c)` for a float32 array x and float32 scalars b, c (into `out`): fewer
+    passes, and no subnormal check when |c| >= 2^-60, where no inexact result can be subnormal
+    (a cancelling sum is a multiple of 2^-108, a non-cancelling one exceeds |c| / 2)."""
+    b, c = float(_F32(b)), float(_F32(c))
+    s = x.astype(_F64)
+    s *= b
+    s += c
+    risky = (s.view(_U64) & _MID_MASK) == _MID_BITS
+    if not abs(c) >= 2.0 ** -60:
+        risky |= np.abs(s) < 2.0 ** -125
+    if risky.any():
+        p = x[risky].astype(_F64) * b
+        sr = s[risky]
+        s[risky] = _round_to_odd(sr, _two_sum_err(p, np.full_like(p, c), sr))
+    if out is None:
+        return s.astype(_F32)
+    np.copyto(out, s, casting="unsafe")
+    return out
 
 
 def _split(a):
@@ -98,24 +120,41 @@ def _call(f, v):
 # ---- scalar Box-Muller (numel < 16 or non-contiguous): every dtype goes through double ----------
 
 def normal_scalar(gen, n, mean, std):
-    """n doubles from torch's cached Box-Muller; the spare sine value stays in gen's cache."""
-    out = np.empty(n, _F64)
+    """n doubles from torch's cached Box-Muller; the spare sine value stays in gen's cache.
+    A few values (the usual case: this path serves tensors of under 16 elements) are computed
+    on Python floats, more on arrays; both make the same calls in the same order."""
     i = 0
+    head = []
     if n and gen._normal_double is not None:
-        out[0] = gen._normal_double
+        head = [gen._normal_double]
         gen._normal_double = None
         i = 1
     pairs = (n - i + 1) // 2
-    if pairs:
+    take = n - i
+    if pairs > 8:
         u = gen.uniform53(2 * pairs).reshape(pairs, 2)
         r = np.sqrt(-2.0 * libm("log1p", -u[:, 1]))
         theta = 2.0 * math.pi * u[:, 0]
         cos_, sin_ = r * libm("cos", theta), r * libm("sin", theta)
         z = np.stack([cos_, sin_], axis=1).ravel()
-        take = n - i
+        out = np.empty(n, _F64)
+        out[:i] = head
         out[i:] = z[:take]
         if take % 2:
             gen._normal_double = float(z[take])
+    else:
+        z = []
+        if pairs:
+            w = gen.random32(4 * pairs).tolist()
+            for k in range(0, 4 * pairs, 4):  # u1 = words k, k+1; u2 = words k+2, k+3
+                u1 = (((w[k] & 0x1FFFFF) << 32) | w[k + 1]) * 2.0 ** -53
+                u2 = (((w[k + 2] & 0x1FFFFF) << 32) | w[k + 3]) * 2.0 ** -53
+                r = math.sqrt(-2.0 * math.log1p(-u2))  # u2 < 1
+                theta = 2.0 * math.pi * u1
+                z += (r * math.cos(theta), r * math.sin(theta))
+            if take % 2:
+                gen._normal_double = z[take]
+        out = np.array(head + z[:take], _F64)
     if std != 1.0 or mean != 0.0:
         out = fma64(out, float(std), float(mean))
     return out
@@ -123,7 +162,7 @@ def normal_scalar(gen, n, mean, std):
 
 # ---- block normal_fill (numel >= 16, contiguous) ------------------------------------------------
 
-_BLOCKS = 1024  # 16-element blocks per pass (see _random._CHUNK)
+_BLOCKS = 2048  # 16-element blocks per pass (see _random._CHUNK)
 
 
 def normal_fill(gen, n, np_dtype, mean, std, out=None):
@@ -169,6 +208,7 @@ def _f32(bits):
 
 _TWO_PI = _f32(0x40C90FDB)
 _SQRTHF = _f32(0x3F3504F3)
+_SQRTHF_BITS = _I32(0x3F3504F3)
 _LOG_P = [_f32(b) for b in (0x3D9021BB, 0xBDEBD1B8, 0x3DEF251A, 0xBDFE5D4F, 0x3E11E9BF,
                             0xBE2AAE50, 0x3E4CCEAC, 0xBE7FFFFC, 0x3EAAAAAA)]
 _LOG_Q1, _LOG_Q2 = _f32(0xB95E8083), _f32(0x3F318000)
@@ -178,7 +218,6 @@ _SIN_P = [_f32(b) for b in (0xB94CA1F9, 0x3C08839E, 0xBE2AAAA3)]
 _COS_P = [_f32(b) for b in (0x37CCF5CE, 0xBAB6061A, 0x3D2AAAA5)]
 _LOG_P64 = [_F64(p) for p in _LOG_P]
 _SIN_P64, _COS_P64 = [_F64(p) for p in _SIN_P], [_F64(p) for p in _COS_P]
-_U32, _I32 = np.uint32, np.int32
 
 # The kernels below evaluate each float32 FMA of torch's AVX2 kernel as a float64 product and sum
 # rounded once to float32. That is exact whenever the float64 sum is, and it is for every input
@@ -189,15 +228,17 @@ _U32, _I32 = np.uint32, np.int32
 
 
 def _log_avx2(u1):
-    """Cephes logf as compiled in torch's AVX2 kernel, for u1 = 1 - d in [2^-24, 1] (float32)."""
-    bits = u1.view(_U32)
-    e = (bits >> _U32(23)).view(_I32).astype(_F32)
-    e -= _F32(126.0)  # exponent field - 127 + 1
-    m = ((bits & _U32(0x807FFFFF)) | _U32(0x3F000000)).view(_F32)
-    small = m < _SQRTHF
+    """Cephes logf as compiled in torch's AVX2 kernel, for u1 = 1 - d in [2^-24, 1] (float32).
+    Selections are bit masks (NumPy's masked and `where` paths cost more than the arithmetic)."""
+    m, ei = np.frexp(u1)  # m in [0.5, 1): the kernel's mantissa; ei: its exponent - 126
+    mb = m.view(_I32)
+    small = mb - _SQRTHF_BITS
+    small >>= 31  # -1 where m < sqrt(1/2), else 0
+    ei += small
+    e = ei.astype(_F32)
     x = m - _F32(1.0)
-    np.add(x, m, out=x, where=small)  # (m - 1) + m when m < sqrt(1/2)
-    e -= small
+    mb &= small
+    x += m  # (m - 1) + m where small, (m - 1) + 0 elsewhere
     x64 = x.astype(_F64)
     y = x64 * _LOG_P64[0]
     y32 = np.empty_like(x)
@@ -211,14 +252,17 @@ def _log_avx2(u1):
     z = x * x
     y32 *= x
     y[...] = y32
-    y *= z.astype(_F64)
-    y += e * _LOG_Q1
+    np.copyto(x64, z)
+    y *= x64
+    eq = e * _LOG_Q1
+    np.copyto(x64, eq)
+    y += x64
     y32[...] = y  # fma(y, z, e * q1)
-    y32 -= z * _F32(0.5)  # fma(-z, 0.5, y): the product is exact in float32
+    z *= _F32(0.5)
+    y32 -= z  # fma(-z, 0.5, y): the product is exact in float32
     y32 += x
-    np.multiply(e, _LOG_Q2, out=y, dtype=_F64)
-    y += y32
-    y32[...] = y  # fma(e, q2, x + y)
+    np.multiply(e, _LOG_Q2, out=eq)  # fma(e, q2, x + y): e * q2 is exact in float32 too
+    y32 += eq
     return y32
 
 
@@ -230,40 +274,59 @@ def _sincos_avx2(theta):
     yf = j.astype(_F32)
     x = yf * _MINUS_DP[0]
     x += theta
-    x += yf * _MINUS_DP[1]
+    yf2 = yf * _MINUS_DP[1]
+    x += yf2
     t = yf.astype(_F64)
     t *= _F64(_MINUS_DP[2])
-    t += x
-    x = t.astype(_F32)
+    z64 = x.astype(_F64)
+    t += z64
+    x[...] = t
     z = x * x
-    z64 = z.astype(_F64)
-    np.multiply(z64, _COS_P64[0], out=t)
-    t += _COS_P64[1]
-    c = t.astype(_F32)
-    np.multiply(c, z64, out=t, dtype=_F64)
-    t += _COS_P64[2]
-    c[...] = t
+    np.copyto(z64, z)
+    c64 = z64 * _COS_P64[0]
+    c64 += _COS_P64[1]
+    c = c64.astype(_F32)
+    c64[...] = c
+    c64 *= z64
+    c64 += _COS_P64[2]
+    c[...] = c64
     c *= z
-    np.multiply(c, z64, out=t, dtype=_F64)
-    t -= (z * _F32(0.5)).astype(_F64)
-    c[...] = t
+    c64[...] = c
+    c64 *= z64
+    np.multiply(z, _F32(0.5), out=yf2)
+    t[...] = yf2
+    c64 -= t
+    c[...] = c64
     c += _F32(1.0)
-    np.multiply(z64, _SIN_P64[0], out=t)
-    t += _SIN_P64[1]
-    s = t.astype(_F32)
-    np.multiply(s, z64, out=t, dtype=_F64)
-    t += _SIN_P64[2]
-    s[...] = t
+    np.multiply(z64, _SIN_P64[0], out=c64)
+    c64 += _SIN_P64[1]
+    s = c64.astype(_F32)
+    c64[...] = s
+    c64 *= z64
+    c64 += _SIN_P64[2]
+    s[...] = c64
     s *= z
-    np.multiply(s, x, out=t, dtype=_F64)
-    t += x
-    s[...] = t
-    swap = (j & 2) != 0
-    sin_ = np.where(swap, c, s).view(_U32)
-    cos_ = np.where(swap, s, c).view(_U32)
-    sin_ ^= ((j & 4) << 29).view(_U32)
-    cos_ ^= ((~(j - 2) & 4) << 29).view(_U32)
-    return sin_.view(_F32), cos_.view(_F32)
+    c64[...] = s
+    t[...] = x
+    c64 *= t
+    c64 += t
+    s[...] = c64
+    # octants with j & 2 swap the polynomials: a bit-mask blend instead of np.where
+    sb, cb = s.view(_U32), c.view(_U32)
+    swap = j << 30
+    swap >>= 31  # -1 where j & 2
+    diff = sb ^ cb
+    diff &= swap.view(_U32)
+    sb ^= diff
+    cb ^= diff
+    sign = j & 4
+    sign <<= 29
+    sb ^= sign.view(_U32)  # sin flips where j & 4
+    np.subtract(1, j, out=j)  # ~(j - 2) == 1 - j
+    j &= 4
+    j <<= 29
+    cb ^= j.view(_U32)
+    return s, c
 
 
 def _block_f32(d, mean, std, out):
@@ -284,6 +347,6 @@ def _block_f32(d, mean, std, out):
             flat *= _F32(std)
         flat += _F32(0.0)
     else:
-        flat[...] = fma32(flat, _F32(std), _F32(mean))
+        fma32_scalar(flat, std, mean, flat)
     if not direct:
         out[...] = flat

@@ -48,6 +48,8 @@ def _is_float(v):
 
 def _int_like(v):
     """An element a size list may start with."""
+    if v.__class__ is int:
+        return True
     if isinstance(v, (int, np.integer)):
         return not isinstance(v, (bool, np.bool_))
     return isinstance(v, Tensor) and v.numel() == 1 and not v.dtype.is_floating_point and \
@@ -55,7 +57,7 @@ def _int_like(v):
 
 
 def _is_int_list(v):
-    if isinstance(v, (tuple, list)):
+    if v.__class__ is tuple or isinstance(v, (tuple, list)):
         return not v or _int_like(v[0])
     return False
 
@@ -362,6 +364,8 @@ def _float(v):
 def _size(name, size):
     """A parsed `tuple of ints` as a shape, with torch's errors for later elements and
     negative sizes."""
+    if all(v.__class__ is int and v >= 0 for v in size):
+        return tuple(size)
     out = []
     for i, v in enumerate(size):
         if isinstance(v, Tensor) and v.numel() == 1 and not v.dtype.is_floating_point:
@@ -424,6 +428,9 @@ def _set_requires_grad(t, requires_grad):
 def _write(t, produce):
     """Fill tensor t by `produce(flat)` (draw order = t's memory order) and bump its version."""
     data = t._data
+    if t.is_meta:  # no data to draw into; torch's generator does not advance either
+        t._bump()
+        return t
     if data.__class__ is np.ndarray:
         R.write(data, produce)
     else:  # a device array: drawn on the host, then copied
