@@ -13,6 +13,9 @@ strides: `strides_of` reads it as contiguous, as torch allocates it, unless `as_
 
 import numpy as np
 
+from . import _meta
+from ._meta import MetaArray
+
 _as_strided = np.lib.stride_tricks.as_strided
 _ndarray = np.ndarray
 
@@ -27,6 +30,8 @@ def contiguous(shape):
 
 def strides_of(a):
     """a's strides in elements, as torch has them."""
+    if type(a) is MetaArray:
+        return _meta.strides(a)
     it = a.itemsize
     st = tuple(s // it for s in a.strides)
     if a.ndim and not a.size and not any(st):
@@ -269,15 +274,19 @@ _CL, _CL3 = _Fmt("channels_last"), _Fmt("channels_last_3d")
 # ---------------------------------------------------------------- arrays
 def restride(a, strides):
     """`a` with `strides` (elements) on the same memory; `a` itself when they already agree."""
+    if type(a) is not _ndarray:
+        return _meta.empty(a.shape, a.dtype, strides, a._off) if type(a) is MetaArray else a
     it = a.itemsize
     st = tuple(s * it for s in strides)
-    if st == a.strides or a.__class__ is not _ndarray:
+    if st == a.strides:
         return a
     return _as_strided(a, a.shape, st)
 
 
 def shifted(a, delta, shape, strides):
     """A view `delta` elements past a's first element, with shape and strides (elements)."""
+    if type(a) is MetaArray:
+        return _meta.empty(shape, a.dtype, strides, a._off + delta)
     it = a.itemsize
     head = _as_strided(a, (delta + 1,), (it,))[delta:] if delta > 0 else a
     return _as_strided(head, tuple(shape), tuple(s * it for s in strides))
@@ -295,8 +304,9 @@ def allocate(shape, strides, dtype, xp=np):
 
 def copy_to(a, strides, dtype=None):
     """A copy of `a` (cast to dtype) with the given non-overlapping strides."""
-    xp = np if a.__class__ is _ndarray else None
-    if xp is None:
+    if type(a) is MetaArray:
+        return _meta.empty(a.shape, dtype or a.dtype, strides)
+    if type(a) is not _ndarray:
         return a.astype(dtype or a.dtype, order="C", copy=True)
     out = allocate(a.shape, strides, dtype or a.dtype)
     out[...] = a

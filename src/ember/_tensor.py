@@ -13,12 +13,13 @@ from weakref import ref as _weakref
 import numpy as np
 
 from . import _dtype as D
-from . import _layout
+from . import _layout, _meta
 from ._device import _CPU, array_device, as_device, to_device, to_host
 from .autograd import engine, function
 from .autograd import grad_mode as _gm
 
 _new = object.__new__
+_MetaArray = _meta.MetaArray
 _strides_of = _layout.strides_of
 _BY_NP = D._BY_NP
 _ndarray = np.ndarray
@@ -52,8 +53,8 @@ class Size(tuple):
 def _coerce(data):
     if isinstance(data, np.generic):
         return np.asarray(data)
-    if isinstance(data, _ndarray):  # a subclass (e.g. matrix, memmap)
-        return data.view(np.ndarray)
+    if isinstance(data, _ndarray):  # a subclass (e.g. matrix, memmap), but a meta tensor's
+        return data if type(data) is _MetaArray else data.view(np.ndarray)
     return data  # a cupy array
 
 
@@ -149,19 +150,27 @@ class Tensor:
         return st if dim is None else st[_dim(dim, self._data.ndim)]
 
     def storage_offset(self):
-        root = _root(self._data)
-        return (_ptr(self._data) - _ptr(root)) // self._data.itemsize
+        a = self._data
+        if type(a) is _MetaArray:
+            return a._off
+        return (_ptr(a) - _ptr(_root(a))) // a.itemsize
 
     def is_contiguous(self, memory_format=None):
         a = self._data
         if memory_format is None or memory_format is D.contiguous_format:
-            return a.flags.c_contiguous  # NumPy's flag is torch's rule: size-1 dims ignored
+            if type(a) is not _MetaArray:
+                return a.flags.c_contiguous  # NumPy's flag is torch's rule: size-1 dims ignored
+            memory_format = None
         return _layout.is_contiguous(a.shape, _strides_of(a), memory_format)
+
+    @property
+    def is_meta(self):
+        return type(self._data) is _MetaArray
 
     @property
     def device(self):
         d = self._data
-        return _CPU if d.__class__ is _ndarray else array_device(d)
+        return _CPU if type(d) is _ndarray else array_device(d)
 
     @property
     def is_cuda(self):
@@ -169,14 +178,13 @@ class Tensor:
 
     is_sparse = False
     is_quantized = False
-    is_meta = False
     is_mkldnn = False
     is_nested = False
     layout = "torch.strided"
 
     def get_device(self):
         d = self.device
-        return -1 if d.type == "cpu" else d.index
+        return d.index if d.type == "cuda" else -1
 
     def is_floating_point(self):
         return self.dtype.is_floating_point
@@ -195,7 +203,7 @@ class Tensor:
         self._vc[0] += 1
 
     def data_ptr(self):
-        return _ptr(self._data)
+        return 0 if type(self._data) is _MetaArray else _ptr(self._data)
 
     # ---- autograd ----
     @property
@@ -353,11 +361,11 @@ class Tensor:
         if self._rg and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
-        if self._data.__class__ is not _ndarray:
+        if type(self._data) is not _ndarray:
             if not force:
                 raise TypeError(
-                    "can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy "
-                    "the tensor to host memory first.")
+                    f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() "
+                    "to copy the tensor to host memory first.")
             return to_host(self._data)
         return self._data
 
@@ -422,6 +430,8 @@ class Tensor:
         return object.__format__(self, spec)
 
     def __repr__(self, *, tensor_contents=None):
+        if type(self._data) is _MetaArray:
+            return _meta_repr(self)
         from ._printing import tensor_repr
         return tensor_repr(self)
 
@@ -630,6 +640,18 @@ def _as_subclass(t, cls):
     return new
 
 
+def _meta_repr(t):
+    """torch's repr of a meta tensor: no values, its size and what differs from the defaults."""
+    parts = ["device='meta'", f"size={tuple(t.shape)}"]
+    if t.dtype is not D.get_default_dtype():
+        parts.append(f"dtype={t.dtype}")
+    if t.grad_fn is not None:
+        parts.append(f"grad_fn=<{t.grad_fn.name()}>")
+    elif t._rg:
+        parts.append("requires_grad=True")
+    return "tensor(..., " + ", ".join(parts) + ")"
+
+
 _contiguous_strides = _layout.contiguous
 
 
@@ -686,7 +708,7 @@ def _check_inplace(t, overlap=True):
 
 def _check_overlap(a):
     if 0 in a.strides and a.size:  # an empty tensor has no element to share memory
-        for n, s in zip(a.shape, a.strides):
+        for n, s in zip(a.shape, _strides_of(a) if type(a) is _MetaArray else a.strides):
             if s == 0 and n > 1:
                 raise RuntimeError(_OVERLAP)
 

@@ -28,9 +28,12 @@ _ndarray = np.ndarray
 def _view(cls, input, *args):
     x = input._data
     r = cls.run((input,), (x,) + args, {})
-    geom = getattr(cls, "_geom", None)
+    geom = cls._geom
     if geom is not None:
-        r._data = _torch_view(x, r._data, geom, args)
+        a = r._data
+        shp = a.shape
+        if 0 in shp or 1 in shp or type(x) is not _ndarray:  # where NumPy may differ
+            r._data = _torch_view(x, a, geom, args)
     r._vc = input._vc
     base = input._base
     r._base = input if base is None else base
@@ -53,11 +56,17 @@ def _torch_view(x, a, geom, args):
     """The view `a` of `x` with torch's strides (and, if empty, torch's storage offset).
 
     A view op class gives its torch geometry as `_geom(shape, strides, *args)`, returning
-    (strides, offset of the view's first element from x's) in elements.
+    (strides, offset of the view's first element from x's) in elements (None: NumPy's view is
+    torch's already, as for as_strided, diagonal and unfold, which set their strides).
     NumPy and torch agree on every dimension of size > 1 of a non-empty view, so only views
     with a dimension of size 0 or 1 are checked."""
     shp = a.shape
-    if (0 in shp or 1 in shp) and a.__class__ is _ndarray:
+    if type(x) is L.MetaArray:  # NumPy's strides are all zero: torch's are kept beside
+        strides, delta = geom(x.shape, L.strides_of(x), *args)
+        return L.shifted(x, delta, shp, strides)
+    if a.__class__ is not _ndarray:
+        return a
+    if 0 in shp or 1 in shp:
         strides, delta = geom(x.shape, L.strides_of(x), *args)
         if a.size:
             return L.restride(a, strides)
@@ -171,7 +180,7 @@ class View(Op):
             return np.reshape(x, shape, copy=False)
         except ValueError:  # NumPy disagrees on a size-0/1 corner: build torch's view directly
             st = L.view_strides(x.shape, L.strides_of(x), shape)
-            return np.lib.stride_tricks.as_strided(x, shape, tuple(v * x.itemsize for v in st))
+            return L.shifted(x, 0, shape, st)
 
     def backward(ctx, grad):
         return grad.reshape(ctx.in_shape), None
@@ -211,6 +220,14 @@ def _is_int(v):
 def _int_list(name, argname, args, pos=1):
     """An int-list argument given as varargs or as one sequence, refused as torch's parser
     refuses it."""
+    if len(args) == 1:  # the common forms first: plain ints, or one tuple/list of them
+        a = args[0]
+        if a.__class__ is int:
+            return args
+        if isinstance(a, (tuple, list)) and all(v.__class__ is int for v in a):
+            return tuple(a)
+    elif args and all(v.__class__ is int for v in args):
+        return args
     if not args:
         raise TypeError(f'{name}() missing 1 required positional arguments: "{argname}"')
     if len(args) == 1:
@@ -246,6 +263,8 @@ def _int_arg(name, argname, v, pos):
 
 def _view_args(shape, dtype):
     """view(*shape) / view(dtype): the dtype, or the shape; torch's error for anything else."""
+    if dtype is None and len(shape) > 1 and all(v.__class__ is int for v in shape):
+        return None, shape
     if dtype is not None:
         if shape:
             got = ", ".join([_tname(v) for v in shape] + ["dtype=torch.dtype"])
@@ -269,9 +288,7 @@ def _view_args(shape, dtype):
 
 
 @method("view")
-def view(self, *shape, dtype=None, size=None):
-    if size is not None:
-        shape = shape + (size,)
+def view(self, *shape, dtype=None):  # view(size=...) comes through _util.install_torch_args
     dtype, shape = _view_args(shape, dtype)
     if dtype is not None:
         return _view_dtype(self, dtype)
@@ -508,9 +525,7 @@ class Squeeze(Op):
 
 
 @method("squeeze")
-def squeeze(input, dim=None, *, axis=None):
-    if dim is None:
-        dim = axis
+def squeeze(input, dim=None):  # axis= comes through _util.install_torch_args
     shp = input._data.shape
     nd = len(shp)
     if dim is None:
@@ -876,6 +891,9 @@ def resize_(self, *sizes):
     else:
         xp = xp_of(self)
         new = xp.zeros(n, self._data.dtype)
+        from .creation import _DETERMINISTIC, _fill_uninitialized
+        if _DETERMINISTIC[0]:  # torch's deterministic mode fills the new memory
+            _fill_uninitialized(new)
         new[:flat.size] = flat
         self._data = new.reshape(shape)
     self._bump()

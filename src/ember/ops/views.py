@@ -17,6 +17,8 @@ import numbers
 import numpy as np
 
 from .._layout import shifted, strides_of
+from .._meta import MetaArray
+from .._meta import empty as _meta_empty
 from .._tensor import Tensor, _check_inplace, _dim, _ptr, _root, _wrap
 from ..autograd.function import Op
 from ._util import method
@@ -57,8 +59,12 @@ def _storage_of(x):
 
 class AsStrided(Op):
     _name = "AsStridedBackward0"
+    _geom = None
 
     def forward(ctx, x, size, stride, offset):
+        if type(x) is MetaArray:  # no storage: the geometry alone
+            ctx.storage = 0
+            return _meta_empty(size, x.dtype, stride, x._off if offset is None else offset)
         flat, own = _storage_of(x)
         ctx.storage = flat.size
         ctx.in_geom = (x.shape, _elem_strides(x), own)
@@ -86,6 +92,8 @@ def _check_geometry(self, size, stride, offset):
     if any(s < 0 for s in stride):
         raise RuntimeError("as_strided: Negative strides are not supported at the moment, got "
                            f"strides: {_fmt(stride)}")
+    if type(self._data) is MetaArray:
+        return
     flat, own = _storage_of(self._data)
     off = own if offset is None else offset
     need = 0 if 0 in size else off + 1 + sum((n - 1) * s for n, s in zip(size, stride))
@@ -185,6 +193,7 @@ def _diag_geometry(x, offset, d1, d2):
 
 class Diagonal(Op):
     _name = "DiagonalBackward0"
+    _geom = None
 
     def forward(ctx, x, offset, d1, d2):
         ctx.shape, ctx.args = x.shape, (offset, d1, d2)
@@ -277,6 +286,7 @@ def fill_diagonal_(self, fill_value, wrap=False):
 
 class Unfold(Op):
     _name = "UnfoldBackward0"
+    _geom = None
 
     def forward(ctx, x, d, size, step):
         ctx.shape, ctx.args = x.shape, (d, size, step)
