@@ -23,7 +23,7 @@ from .._args import refuse_if
 from .._tensor import Tensor, _check_inplace, _dim, _wrap
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
-from ._util import broadcast_error, method
+from ._util import broadcast_error, method, user_stacklevel
 from .index import IndexGrad, IndexPut, Select, _along, _fmt, _xp
 from .inplace import _out
 
@@ -188,27 +188,24 @@ class Scatter(Op):
             grad = grad.reshape(1)
         key = _along(ctx.idx, ctx.d)
         if ctx.reduce is None:
-            keep = _wrap(_xp(grad._data).ones(grad.shape, grad.dtype.np))
-            keep._data[key] = 0
-            gx, gsrc = grad * keep, grad.gather(ctx.d, _wrap(ctx.idx))
+            gx, gsrc = grad, grad.gather(ctx.d, _wrap(ctx.idx))
         else:
-            gx, gsrc = _reduce_grads(ctx, grad, key)
+            gx, gsrc = _reduce_grads(ctx, grad)
+        if ctx.reduce is None or not ctx.incl:  # self's values there were overwritten
+            gx = IndexPut.apply(gx, _wrap(_xp(grad._data).zeros((), grad.dtype.np)), key, False)
         return gx, (gsrc if ctx.needs_input_grad[1] else None), None, None, None, None
 
 
-def _reduce_grads(ctx, grad, key):
+def _reduce_grads(ctx, grad):
     """Gradients of scatter_reduce for self and src, as torch defines them (the src gradient
     has the index's shape; the engine refuses it for a larger src, as torch's does)."""
     d, idx = ctx.d, _wrap(ctx.idx)
-    keep = _wrap(_xp(grad._data).ones(grad.shape, grad.dtype.np))
-    if not ctx.incl:
-        keep._data[key] = 0  # self's values at scattered positions were not used
     r = ctx.reduce
     if r == "sum":
-        return grad * keep, grad.gather(d, idx)
+        return grad, grad.gather(d, idx)
     if r == "mean":
         g = grad / _wrap(ctx.count.astype(grad.dtype.np))
-        return g * keep, g.gather(d, idx)
+        return g, g.gather(d, idx)
     x, src = ctx.saved_tensors
     x, out = x.reshape(grad.shape), ctx.output.reshape(grad.shape)
     try:  # torch's formula compares src with out.gather(idx) first
@@ -216,15 +213,15 @@ def _reduce_grads(ctx, grad, key):
     except ValueError:
         raise _shape_error(src.shape, ctx.idx.shape) from None
     if r == "prod":
-        return _prod_grads(ctx, grad, x, src, out, keep)
+        return _prod_grads(ctx, grad, x, src, out)
     hit_x = (x == out).to(grad.dtype)
     hit_s = src == out.gather(d, idx)
     n = hit_x.scatter_add(d, idx, hit_s.to(grad.dtype))  # self counts in a tie even if excluded
     g = grad / n  # ties share the gradient equally
-    return g * hit_x * keep, g.gather(d, idx) * hit_s
+    return g * hit_x, g.gather(d, idx) * hit_s
 
 
-def _prod_grads(ctx, grad, x, src, out, keep):
+def _prod_grads(ctx, grad, x, src, out):
     """d prod / d v is the product of the other values: prod / v, recomputed with v set to 1
     where v is 0 (a single zero in a group keeps a gradient, as torch's formula does)."""
     d, idx, incl = ctx.d, _wrap(ctx.idx), ctx.incl
@@ -237,7 +234,7 @@ def _prod_grads(ctx, grad, x, src, out, keep):
     others = x.scatter_reduce(d, idx, src.masked_fill(single, 1), "prod", include_self=incl)
     gsrc = (grad * others).gather(d, idx).where(
         single, (grad * out).gather(d, idx) / src.masked_fill(src_zero, 1))
-    return gx * keep, gsrc
+    return gx, gsrc
 
 
 class ScatterReduce(Scatter):
@@ -268,21 +265,27 @@ def _scatter_checks(input, d, index, src):
     nd = max(len(shape), 1)
     if nd != max(len(ishape), 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
-    wrong = any(i != d and _size(ishape, i) > _size(shape, i) for i in range(nd))
-    msg = f"Expected index {_fmt(ishape)} to be no larger than self {_fmt(shape)} apart from " \
-          f"dimension {d}"
-    if isinstance(src, Tensor):
+    if ishape != shape:  # the common case, an index shaped like self, passes at once
+        wrong = any(i != d and _size(ishape, i) > _size(shape, i) for i in range(nd))
+    else:
+        wrong = False
+    tensor_src = isinstance(src, Tensor)
+    if tensor_src:
         sshape = src._data.shape
-        for i in range(nd):  # torch reads src.size(i) first: a src of fewer dims fails here
-            if wrong or _size(ishape, i) > _size(sshape, _dim(i, len(sshape)) if sshape else 0):
-                wrong = True
-                break
-        if max(len(sshape), 1) != max(len(ishape), 1):
-            raise RuntimeError("Index tensor must have the same number of dimensions as src "
-                               "tensor")
-        msg += f" and to be no larger size than src {_fmt(sshape)}"
+        if sshape != ishape:
+            for i in range(nd):  # torch reads src.size(i) first: a src of fewer dims fails here
+                if wrong or _size(ishape, i) > _size(sshape, _dim(i, len(sshape)) if sshape
+                                                      else 0):
+                    wrong = True
+                    break
+            if max(len(sshape), 1) != max(len(ishape), 1):
+                raise RuntimeError("Index tensor must have the same number of dimensions as src "
+                                   "tensor")
     if wrong:
-        raise RuntimeError(msg)
+        raise RuntimeError(f"Expected index {_fmt(ishape)} to be no larger than self "
+                           f"{_fmt(shape)} apart from dimension {d}" +
+                           (f" and to be no larger size than src {_fmt(sshape)}" if tensor_src
+                            else ""))
     n = _size(shape, d)
     bad = _first_bad(ia, 0, n)
     if bad is not None:
@@ -356,7 +359,8 @@ def _scatter_impl(input, dim, index, src, value, reduce, fn):
         _warned[0] = True
         warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and "
                       "will be removed in a future PyTorch release. Use torch.scatter_reduce "
-                      "instead for more reduction options.", UserWarning, stacklevel=3)
+                      "instead for more reduction options.", UserWarning,
+                      stacklevel=user_stacklevel())
     reduce = {"add": "sum", "multiply": "prod"}[reduce]
     return _scatter(_NoGrad, input, dim, index, src, reduce,
                     name="torch::autograd::NotImplemented")
@@ -601,7 +605,7 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True, out=No
     if not _warned[1]:
         _warned[1] = True
         warnings.warn("index_reduce() is in beta and the API may change at any time.",
-                      UserWarning, stacklevel=2)
+                      UserWarning, stacklevel=user_stacklevel())
     shape = input._data.shape
     d = _dim(dim, len(shape))
     _index_func_checks(input, d, index, source, "index_reduce")

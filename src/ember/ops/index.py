@@ -6,6 +6,8 @@ masks) copies, as in torch. Gradients of selections are written back into zeros 
 whose own backward selects again, so double backward works.
 """
 
+__all__ = ["index_put_", "index_put", "nonzero", "argwhere"]
+
 import numbers
 
 import numpy as np
@@ -36,33 +38,34 @@ _ZERO_DIM = ("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or 
 
 def _seq_as_tuple(key):
     """torch reads a short list holding sequences, slices, None or tensors as a tuple."""
-    return len(key) < 32 and any(isinstance(k, (list, tuple, slice, Tensor, _ndarray)) or
+    return len(key) < 32 and any(isinstance(k, (list, tuple, range, slice, Tensor, _ndarray)) or
                                  k is None or k is Ellipsis for k in key)
 
 
-def _normalize(k):
-    """One index item as an int, slice, None, Ellipsis, bool, or NumPy int/bool array."""
+def _normalize(k, put=False):
+    """One index item as an int, slice, None, Ellipsis, bool, or NumPy int/bool array (`put`:
+    index_put's, where a 0-d integer tensor stays an index tensor)."""
     if isinstance(k, Tensor):
         if k.dtype is D.bool_ or k.dtype is D.uint8 and k._data.ndim:
+            if not k._data.ndim:
+                return bool(k.item())  # a 0-d mask indexes as a Python bool does
             return np.asarray(k._data, bool) if k._data.__class__ is _ndarray else k._data \
                 .astype(bool)
         if k.dtype.is_floating_point or k.dtype.is_complex:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        return int(k.item()) if k._data.ndim == 0 else k._data.astype(np.int64, copy=False)
+        if k._data.ndim == 0 and not put:
+            return int(k.item())
+        return k._data.astype(np.int64, copy=False)
     if isinstance(k, (bool, np.bool_)):
         return bool(k)
     if isinstance(k, numbers.Integral):
         return int(k)
-    if isinstance(k, slice):
-        if k.step is not None:
-            step = int(k.step)
-            if step == 0:
-                raise ValueError("slice step cannot be zero")
-            if step < 0:
-                raise ValueError("step must be greater than zero")
+    if isinstance(k, slice):  # its step is checked in key order, after the dimension count
         return slice(*(None if v is None else int(v) for v in (k.start, k.stop, k.step)))
     if k is None or k is Ellipsis:
         return k
+    if isinstance(k, range):  # a Python range indexes as the list it holds
+        return np.arange(k.start, k.stop, k.step, dtype=np.int64)
     if isinstance(k, (list, tuple, _ndarray)):
         a = np.asarray([_normalize(v) if isinstance(v, Tensor) else v for v in k]
                        if not isinstance(k, _ndarray) else k)
@@ -76,14 +79,61 @@ def _normalize(k):
     raise IndexError(_BAD_KEY.format(type(k).__name__))
 
 
-def _key(t, key):
-    """A torch index as a NumPy one, checked as torch checks it.
+class _Split(tuple):
+    """A key torch applies in two steps, (ints, rest): its integers select first, then the
+    advanced indices index what is left. NumPy would broadcast the integers with the advanced
+    indices instead, which moves dimensions: x[0, :, [0, 1]] is (2, n) in NumPy, (n, 2) in torch.
+    """
 
-    Returns (key tuple, advanced?, grad_fn name of the last view op for a basic key)."""
+
+def _at(a, key):
+    return a[key[0]][key[1]] if key.__class__ is _Split else a[key]
+
+
+def _set_at(a, key, v):
+    if key.__class__ is _Split:
+        a[key[0]][key[1]] = v  # the first step is a view: the write reaches a
+    else:
+        a[key] = v
+
+
+def _add_at(a, key, v):
+    if key.__class__ is _Split:
+        a, key = a[key[0]], key[1]
+    _xp(a).add.at(a, key, v)
+
+
+def _split(items):
+    """The two steps of a key mixing integers with advanced indices."""
+    first = []
+    for k in items:
+        if isinstance(k, bool) or k is None:
+            continue
+        if isinstance(k, int) or k is Ellipsis:
+            first.append(k)
+        else:
+            first.extend([slice(None)] * (k.ndim if k.__class__ is not slice and
+                                          k.dtype == bool else 1))
+    rest = tuple(k for k in items if isinstance(k, bool) or not isinstance(k, int))
+    return _Split((tuple(first), rest))
+
+
+def _key(t, key, put=False, defer=None):
+    """A torch index as a NumPy one, checked as torch checks it (`put`: index_put's indices).
+
+    Returns (key, advanced?, grad_fn name of the last view op for a basic key); the key is a
+    tuple, or a `_Split` for integers mixed with advanced indices. With a `defer` list, the
+    index tensors' bounds checks go there instead of running: index_put's kernel checks them
+    after the value's shape and dtype."""
     single_slice = isinstance(key, slice)
     if not isinstance(key, tuple):
         key = tuple(key) if isinstance(key, list) and _seq_as_tuple(key) else (key,)
-    items = [_normalize(k) for k in key]
+    items = [_normalize(k, put) for k in key]
+    if put:  # index_put counts every index tensor, then expands a 0-d mask to no index at all
+        if len(items) > len(t._data.shape):
+            raise IndexError(f"too many indices for tensor of dimension {len(t._data.shape)} "
+                             f"(got {len(items)})")
+        items = [k for k in items if not isinstance(k, bool)]
     shape = t._data.shape
     nd = len(shape)
     used = 0
@@ -97,43 +147,66 @@ def _key(t, key):
     if nd == 0 and items and isinstance(items[0], slice):
         raise IndexError("slice() cannot be applied to a 0-dim tensor.")
     if used > nd:
+        if put:  # a mask's extra dimensions run past the last one, once they broadcast
+            _broadcast_indices([sh for k in items for sh in (
+                [(int(k.sum()),)] * k.ndim if k.dtype == bool else [k.shape])])
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, "
+                             f"{nd - 1}], but got {nd})")
         raise IndexError(f"too many indices for tensor of dimension {nd}")
     out, advanced, name, dim, n_adv, idx_shapes = [], False, "AliasBackward0", 0, 0, []
-    for k in items:
+    ints, later = False, []  # torch checks masks and index bounds after the integers' selects
+    for pos, k in enumerate(items):
         if k is Ellipsis:
             dim += nd - used
         elif k is None:
             name = "UnsqueezeBackward0"
-        elif isinstance(k, bool):
+        elif isinstance(k, bool):  # torch: an unsqueeze indexed by [0] (True) or [] (False)
             advanced = True
+            idx_shapes.append((int(k),))
+            n_adv += 1
         elif isinstance(k, int):
             size = shape[dim]
-            if k >= size or k < -size:
-                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size "
+            if k >= size or k < -size:  # torch names the position in the key
+                raise IndexError(f"index {k} is out of bounds for dimension {pos} with size "
                                  f"{size}")
-            name, dim = "SelectBackward0", dim + 1
+            name, dim, ints = "SelectBackward0", dim + 1, True
         elif isinstance(k, slice):
+            if k.step is not None and k.step <= 0:
+                raise ValueError("slice step cannot be zero" if k.step == 0 else
+                                 "step must be greater than zero")
             if single_slice or not _full(k, shape[dim]):
                 name = "SliceBackward0"
             dim += 1
         elif k.dtype == bool:
             advanced = True
-            _check_mask(k, shape, dim)
-            idx_shapes.append((int(k.sum()),) if k.ndim else ())
+            later.append((k, None, dim))
+            idx_shapes.extend([(int(k.sum()),)] * k.ndim)  # a mask is one index per dim
             dim, n_adv = dim + k.ndim, n_adv + k.ndim
         else:
             advanced = True
-            _bounds(k, n_adv, shape[dim])
+            later.append((k, n_adv, shape[dim]))
             idx_shapes.append(k.shape)
             dim, n_adv = dim + 1, n_adv + 1
         out.append(k)
-    if len(idx_shapes) > 1:
+    for k, n, d in later:
+        if n is None:
+            _check_mask(k, shape, d)
+    _broadcast_indices(idx_shapes)
+    for k, n, size in later:
+        if n is not None:
+            _bounds(k, n, size) if defer is None else defer.append((k, n, size))
+    if advanced and ints:
+        return _split(out), True, name
+    return tuple(out), advanced, name
+
+
+def _broadcast_indices(shapes):
+    if len(shapes) > 1 and any(sh != shapes[0] for sh in shapes):
         try:
-            np.broadcast_shapes(*idx_shapes)
+            np.broadcast_shapes(*shapes)
         except ValueError:
             raise IndexError("shape mismatch: indexing tensors could not be broadcast together "
-                             "with shapes " + ", ".join(_fmt(s) for s in idx_shapes)) from None
-    return tuple(out), advanced, name
+                             "with shapes " + ", ".join(_fmt(s) for s in shapes)) from None
 
 
 def _fmt(shape):
@@ -171,10 +244,10 @@ class IndexGrad(Op):
         ctx.key = key
         xp = _xp(g)
         out = xp.zeros(shape, g.dtype)
-        if accumulate:
-            xp.add.at(out, key, g) if xp is np else out.__setitem__(key, g)
+        if accumulate and xp is np:
+            _add_at(out, key, g)
         else:
-            out[key] = g
+            _set_at(out, key, g)
         return out
 
     def backward(ctx, grad):
@@ -189,7 +262,7 @@ class Select(Op):
         if not advanced and None in key:
             from .shape import _restride
             return _restride(x[key], _none_strides(x, key))
-        r = x[key]
+        r = _at(x, key)
         if not advanced and r.__class__ is not x.__class__:  # all ints: NumPy gives a scalar
             r = x[key + (Ellipsis,)]  # a 0-d view instead, so writes reach x as in torch
         return r
@@ -240,53 +313,124 @@ class IndexPut(Op):
         ctx.key, ctx.shape, ctx.acc = key, x.shape, accumulate
         out = x.copy()
         if accumulate:
-            _xp(x).add.at(out, key, v)
+            _add_at(out, key, v)
         else:
-            out[key] = v
+            _set_at(out, key, v)
         return out
 
     def backward(ctx, grad):
         gx = grad
-        if not ctx.acc:  # overwritten positions get no gradient
-            mask = _xp(grad._data).ones(ctx.shape, grad.dtype.np)
-            mask[ctx.key] = 0
-            gx = grad * _wrap(mask)
+        if not ctx.acc:  # overwritten positions get no gradient (exact zeros, as torch's)
+            gx = IndexPut.apply(grad, _wrap(_xp(grad._data).zeros((), grad.dtype.np)), ctx.key,
+                                False)
         return gx, Select.apply(grad, ctx.key, True), None, None
 
 
-def _whole(key, k):
-    """`t[...] = v` and `t[:] = v` write into t itself, not into a view of it."""
-    return k == (Ellipsis,) or isinstance(key, slice) and _full(k[0], -1) and k[0].stop is None
+def _through_view(k, shape):
+    """Whether torch's setitem reaches its target through a view of self: an int (select), None
+    or a bool (unsqueeze), or a slice that does not keep its whole dimension."""
+    if k.__class__ is _Split:
+        return True
+    nd, dim = len(shape), 0
+    used = sum(i.ndim if i.__class__ is _ndarray and i.dtype == bool else 1 for i in k
+               if i is not None and i is not Ellipsis and not isinstance(i, bool))
+    for i in k:
+        if i is None or isinstance(i, (bool, int)):
+            return True
+        if i is Ellipsis:
+            dim += nd - used
+        elif isinstance(i, slice):
+            if not _full(i, shape[dim]):
+                return True
+            dim += 1
+        else:
+            dim += i.ndim if i.dtype == bool else 1
+    return False
+
+
+def _target_shape(a, k, bounds):
+    """The shape a[k] has, without NumPy seeing an index whose bounds are not checked yet."""
+    if bounds:
+        try:
+            for b in bounds:
+                _bounds(*b)
+        except IndexError:
+            pass  # reported once the value's shape and dtype are checked
+        else:
+            bounds.clear()
+    if not bounds:
+        return _at(a, k).shape
+    dummy = np.broadcast_to(np.zeros((), np.int8), a.shape)
+
+    def safe(key):
+        return tuple(np.zeros(i.shape, np.int64) if i.__class__ is _ndarray and
+                     i.dtype != bool else i for i in key)
+    try:
+        return _at(dummy, _Split((k[0], safe(k[1]))) if k.__class__ is _Split else safe(k)).shape
+    except IndexError:  # an index into an empty dimension: its bounds error comes first
+        for b in bounds:
+            _bounds(*b)
+        raise
+
+
+def _mask_fill(k, value):
+    """torch's index_put_ fills through masked_fill_ for one bool mask and a one-element value
+    (converting the value as a number); the only index tensor must be that mask."""
+    if not isinstance(value, Tensor) or value._data.size != 1:
+        return False
+    if k.__class__ is _Split:  # the integers select a view first
+        k = k[1]
+    arrays = [i for i in k if i.__class__ is _ndarray or isinstance(i, bool)]
+    return len(arrays) == 1 and arrays[0].__class__ is _ndarray and arrays[0].dtype == bool
+
+
+def _check_put_dtype(self, value):
+    if value.dtype is not self.dtype:
+        raise RuntimeError("Index put requires the source and destination dtypes match, got "
+                           f"{self.dtype._legacy[:-6]} for the destination and "
+                           f"{value.dtype._legacy[:-6]} for the source.")
 
 
 @method("__setitem__")
 def _setitem(self, key, value):
-    k, advanced, _ = _key(self, key)
+    if key is False:  # torch writes nothing, and bumps no version
+        return
+    bounds = []
+    k, advanced, _ = _key(self, key, defer=bounds)
     if isinstance(value, (list, tuple, str, _ndarray, dict, set)):
         raise TypeError(f"can't assign a {_type_name(value)} to a torch.{self.dtype._legacy}")
-    sub = self._data[k]
-    target = sub.shape
-    if not advanced:  # torch copies into the view: an expanded one is refused
-        _check_overlap(sub)
+    if advanced:
+        target = _target_shape(self._data, k, bounds)
+    else:
+        sub = _at(self._data, k)
+        target = sub.shape
+        _check_overlap(sub)  # torch copies into the view: an expanded one is refused
+    zero_d = not isinstance(value, Tensor) or not value._data.ndim  # a fill, not a copy
     if isinstance(value, Tensor):
-        value = _fit(value, target, advanced)
+        if advanced and key is not True and not _mask_fill(k, value):
+            value = _fit(value, target, True)
+            _check_put_dtype(self, value)  # index_put_ converts no dtype
+        else:
+            value = _fit(value, target, advanced)
         if value.dtype is not self.dtype:
             value = value.to(self.dtype)
-    whole = not advanced and _whole(key, k)
+    for b in bounds:
+        _bounds(*b)
     if _enabled[0] and (self._rg or isinstance(value, Tensor) and value._rg):
+        viewed = _through_view(k, self._data.shape)
         if self._rg and self.grad_fn is None:
-            raise RuntimeError(("a leaf Variable" if advanced or whole else
-                                "a view of a leaf Variable") +
+            raise RuntimeError(("a view of a leaf Variable" if viewed else "a leaf Variable") +
                                " that requires grad is being used in an in-place operation.")
         _check_inplace(self, overlap=False)
         from .inplace import _inplace
         if not isinstance(value, Tensor):
             value = _wrap(np.asarray(value, self.dtype.np))
         r = IndexPut.apply(self, value, k, False)
-        r.grad_fn._name = "IndexPutBackward0" if advanced else "torch::autograd::CopySlices" \
-            if not whole else "CopyBackwards" if value._data.ndim else "FillBackward3"
+        # torch index_put_s or copies into a view of self (CopySlices), or into self itself
+        r.grad_fn._name = "torch::autograd::CopySlices" if viewed else "IndexPutBackward0" \
+            if advanced else "FillBackward3" if zero_d else "torch::autograd::CopyBackwards"
         return _inplace(self, r)
-    self._data[k] = value._data if isinstance(value, Tensor) else value
+    _set_at(self._data, k, value._data if isinstance(value, Tensor) else value)
     self._bump()
 
 
@@ -303,27 +447,55 @@ def _fit(value, target, advanced):
     if lead:
         value = value.reshape(shp[lead:])
     if advanced:
-        try:
-            np.broadcast_shapes(value._data.shape, target)
+        try:  # the value must expand to the target, not the other way round
+            if np.broadcast_shapes(value._data.shape, target) != tuple(target):
+                raise ValueError
         except ValueError:
-            raise RuntimeError(f"shape mismatch: value tensor of shape {_fmt(shp)} cannot be "
-                               f"broadcast to indexing result of shape {_fmt(target)}") from None
+            raise RuntimeError(f"shape mismatch: value tensor of shape {_fmt(shp[lead:])} cannot "
+                               f"be broadcast to indexing result of shape {_fmt(target)}") from None
         return value
     return value.expand(target) if value._data.shape != target else value
+
+
+def _index_put_args(self, indices, values, name, accumulate):
+    """torch's argument checks for index_put(_): a tuple of index Tensors, a Tensor of self's
+    dtype."""
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"{name}(): argument 'indices' (position 1) must be tuple of Tensors, not "
+                        f"{_type_name(indices)}")
+    for i, t in enumerate(indices):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{_type_name(t)}")
+    if not isinstance(values, Tensor):
+        raise TypeError(f"{name}(): argument 'values' (position 2) must be Tensor, not "
+                        f"{_type_name(values)}")
+    if len(indices) == 1 and indices[0].dtype is D.bool_ and not indices[0]._data.ndim and \
+            not accumulate and values._data.size == 1:  # masked_fill_ by a 0-d mask
+        return (bool(indices[0].item()),), values.reshape(()).to(self.dtype)
+    bounds = []
+    k, _, _ = _key(self, tuple(indices), put=True, defer=bounds)
+    v = _fit(values, _target_shape(self._data, k, bounds), True)
+    if not accumulate and _mask_fill(k, v):
+        v = v.to(self.dtype)  # masked_fill_ takes the value as a number
+    _check_put_dtype(self, v)
+    for b in bounds:
+        _bounds(*b)
+    return k, v
 
 
 @method("index_put_")
 def index_put_(self, indices, values, accumulate=False):
     _check_inplace(self, overlap=False)
-    k, _, _ = _key(self, tuple(indices))
+    k, v = _index_put_args(self, indices, values, "index_put_", accumulate)
     from .inplace import _inplace
-    return _inplace(self, IndexPut.apply(self, values.to(self.dtype), k, accumulate))
+    return _inplace(self, IndexPut.apply(self, v, k, bool(accumulate)))
 
 
 @method("index_put")
 def index_put(self, indices, values, accumulate=False):
-    k, _, _ = _key(self, tuple(indices))
-    return IndexPut.apply(self, values.to(self.dtype), k, accumulate)
+    k, v = _index_put_args(self, indices, values, "index_put", accumulate)
+    return IndexPut.apply(self, v, k, bool(accumulate))
 
 
 def _pad_into(grad, shape, dim, start):
