@@ -186,3 +186,27 @@ def test_max_pool_tiled_nonfinite_grad():
         F(L).max_pool2d(xt, 2).backward(L.from_numpy(g.copy()))
         res.append(xt.grad.numpy())
     np.testing.assert_array_equal(*res)
+
+
+@requires_torch
+@pytest.mark.parametrize("fn,shape,kw", [
+    ("max_pool2d", (1, 1, 5, 5), dict(kernel_size=3, stride=2, padding=1)),
+    ("max_pool2d", (1, 1, 7, 6), dict(kernel_size=3, stride=2, padding=1, dilation=2)),
+    ("max_pool2d", (1, 1, 7, 6), dict(kernel_size=(3, 2), stride=(1, 2), padding=(1, 1),
+                                      ceil_mode=True)),
+    ("max_pool1d", (1, 2, 7), dict(kernel_size=3, stride=2, padding=1)),
+    ("max_pool3d", (1, 1, 3, 4, 4), dict(kernel_size=3, stride=2, padding=1)),
+])
+def test_max_pool_window_of_lowest_values_picks_its_first_real_cell(fn, shape, kw):
+    """A window whose real cells all hold -inf: torch's index (and gradient) is its first real
+    cell, never a padded one."""
+    x = np.full(shape, -np.inf, np.float32)
+    x.reshape(-1)[x.size // 3] = 1.0
+    res = []
+    for L in (torch, ember):
+        t = L.from_numpy(x.copy()).requires_grad_()
+        y, i = getattr(F(L), fn)(t, return_indices=True, **kw)
+        y.backward(L.arange(float(y.numel())).reshape(y.shape))
+        res.append((i.numpy(), t.grad.numpy()))
+    for a, b in zip(*res):
+        np.testing.assert_array_equal(a, b)

@@ -82,7 +82,23 @@ def _max_fwd(x, geo):
             m |= xp.isnan(v)
         xp.copyto(out, v, where=m)
         xp.copyto(arg, j, where=m)
+    if any(p):  # a window whose every cell is the lowest value: torch keeps its first real
+        low_win = out == low  # (unpadded) cell, where the loop kept its first, padded one
+        if low_win.any():
+            xp.copyto(arg, xp.asarray(_first_valid(k, s, p, d, L), np.int32), where=low_win)
     return out, arg
+
+
+def _first_valid(k, s, p, d, L):
+    """Each window's first kernel offset (flat, over k) that falls inside the input."""
+    first = 0
+    for i in range(len(k)):
+        start = np.arange(L[i]) * s[i] - p[i]
+        ki = np.where(start < 0, (-start + d[i] - 1) // d[i], 0)
+        shape = [1] * len(k)
+        shape[i] = L[i]
+        first = first * k[i] + ki.reshape(shape)
+    return first
 
 
 def _flat_index(arg, S, geo):
