@@ -3,6 +3,7 @@
 the losses' dtype and shape rules, activations of integer tensors, module hooks that hand back
 the wrong thing, and index-taking ops with negative or out-of-range indices."""
 
+import re
 import warnings
 
 import numpy as np
@@ -19,7 +20,9 @@ def _run(lib, fn):
             out, err = fn(lib), None
         except Exception as e:  # noqa: BLE001 - compared with torch's
             out, err = None, e
-    return out, err, [str(m.message) for m in w]
+    # torch's C++ warnings end with where they were raised: not part of the message
+    return out, err, [re.sub(r" \(Triggered internally at .*\)$", "", str(m.message))
+                      for m in w]
 
 
 def _flat(out):
@@ -472,3 +475,78 @@ def test_embedding_max_norm_renorms_then_refuses():
                 return w, str(e)
             return w
         same_behaviour(fn)
+
+
+# ---------------------------------------------------------------- arguments honoured or refused
+MODULE_TO = [
+    (("cpu", "float64"), {}), (("float64", True), {}), (("tensor64", True), {}),
+    ((), {"non_blocking": True}), (("int64",), {}), ((), {"copy": True}),
+    (("cpu", "float64", False, False), {}), ((1, 2, 3, 4, 5), {}), (("cpu", "cpu"), {}),
+    (("float64", "x"), {}), ((), {"device": 3.5}), (("cpu",), {"foo": 2}), ((), {"foo": 1}),
+    ((), {"memory_format": "channels_last"}), (("float64",), {"memory_format": "channels_last"}),
+    ((), {"memory_format": "x"}), (("complex64",), {}), (("cpu", True), {}),
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("i", range(len(MODULE_TO)))
+def test_module_to_arguments(i):
+    args, kw = MODULE_TO[i]
+
+    def conv(L, a):
+        if a == "tensor64":
+            return L.ones(2, dtype=L.float64)
+        if a in ("float64", "int64", "complex64", "channels_last"):
+            return getattr(L, a)
+        return a
+
+    def fn(L):
+        m = L.nn.Sequential(L.nn.Conv2d(2, 2, 3), L.nn.BatchNorm2d(2))
+        m = m.to(*[conv(L, a) for a in args], **{k: conv(L, v) for k, v in kw.items()})
+        return [(n, str(p.dtype), p.stride()) for n, p in m.state_dict().items()]
+    same_behaviour(fn)
+
+
+OPTIONS = [
+    lambda L: repr(L.nn.Hardtanh(min_value=-2.0, max_value=3.0)),
+    lambda L: L.nn.Hardtanh(min_value=-2.0)(L.linspace(-3, 3, 7)),
+    lambda L: L.nn.GRU(4, 5, proj_size=2),
+    lambda L: L.nn.RNN(4, 5, proj_size=2),
+    lambda L: L.nn.LSTM(4, 5, proj_size=-1),
+    lambda L: L.nn.LSTM(4, 5, proj_size=5),
+    lambda L: [str(p.dtype) for p in L.nn.LSTM(4, 5, dtype=L.float64, device="cpu").parameters()],
+    lambda L: [str(p.dtype) for p in L.nn.GRUCell(4, 5, dtype=L.float64).parameters()],
+    lambda L: L.nn.functional.normalize(L.ones(3, 2), out=L.zeros(3, 2)),
+    lambda L: L.nn.functional.normalize(L.ones(3, 2), out=L.zeros(2)),
+    lambda L: L.nn.functional.normalize(L.ones(3, 2), out=L.zeros(3, 2).long()),
+    lambda L: L.nn.functional.normalize(L.ones(3, 2, requires_grad=True), out=L.zeros(3, 2)),
+    lambda L: L.nn.functional.linear("x", L.ones(2, 2)),
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("i", range(len(OPTIONS)))
+def test_options_honoured_or_refused_as_torch(i):
+    same_behaviour(OPTIONS[i])
+
+
+def test_refused_arguments_say_so():
+    """What ember does not implement is refused in _args' words, never silently ignored."""
+    cases = [
+        (lambda: ember.nn.LSTM(4, 5, proj_size=2), "torch.nn.LSTM(proj_size=2)"),
+        (lambda: ember.nn.functional.embedding(ember.tensor([0]), ember.ones(2, 2), sparse=True),
+         "torch.nn.functional.embedding(sparse=True)"),
+        (lambda: ember.nn.functional.embedding_bag(ember.tensor([0]), ember.ones(2, 2),
+                                                   ember.tensor([0]), sparse=True),
+         "torch.nn.functional.embedding_bag(sparse=True)"),
+        (lambda: ember.nn.functional.interpolate(ember.ones(1, 1, 2, 2), scale_factor=2,
+                                                 mode="bilinear", antialias=True),
+         "torch.nn.functional.interpolate(antialias=True)"),
+        (lambda: ember.nn.functional.grid_sample(ember.ones(1, 1, 2, 2), ember.zeros(1, 1, 1, 2),
+                                                 mode="bicubic", align_corners=False),
+         "torch.nn.functional.grid_sample(mode='bicubic')"),
+    ]
+    for fn, what in cases:
+        with pytest.raises(NotImplementedError) as e:
+            fn()
+        assert str(e.value) == f"ember does not implement {what} yet"
