@@ -127,24 +127,80 @@ def is_nonzero(input):
 
 
 def set_default_tensor_type(t):
-    set_default_dtype(t.dtype if hasattr(t, "dtype") else {"torch.FloatTensor": float32,
-                                                            "torch.DoubleTensor": float64}[t])
+    """Matches torch.set_default_tensor_type (deprecated there): a CPU floating type sets the
+    default dtype; a CUDA type would also move the default device, which ember refuses."""
+    if not _DEPRECATION_SHOWN:
+        _DEPRECATION_SHOWN.append(True)
+        _warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please "
+                       "use torch.set_default_dtype() and torch.set_default_device() as "
+                       "alternatives.", UserWarning, stacklevel=2)
+    if isinstance(t, str):
+        head, _, name = t.rpartition(".")
+        if head == "torch.cuda":
+            if not cuda.is_available():
+                raise TypeError(f"type {t} not available. Torch not compiled with CUDA enabled.")
+            from ._args import unsupported
+            unsupported("torch.set_default_tensor_type", "t", t)
+        if head != "torch" or name not in _creation._LEGACY:
+            raise ModuleNotFoundError(f"No module named '{t.split('.')[0]}'")
+        t = _creation._LEGACY[name]
+    dt = getattr(t, "_legacy_dtype", None)
+    if dt is None:
+        raise TypeError("invalid type object: only floating-point types are supported as the "
+                        "default type")
+    if not dt.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    set_default_dtype(dt)
 
 
-def get_num_threads():
-    return 1
+_DEPRECATION_SHOWN = []
 
 
-def set_num_threads(n):
-    pass
+from ._threads import (  # noqa: E402
+    get_num_interop_threads,
+    get_num_threads,
+    set_num_interop_threads,
+    set_num_threads,
+)
 
 
-def use_deterministic_algorithms(mode, *, warn_only=False):
-    pass
+class _InvalidBackend(RuntimeError):
+    """torch._dynamo.exc.InvalidBackend (a RuntimeError)."""
 
 
-def compile(model=None, **kw):
-    return model if model is not None else (lambda m: m)
+_InvalidBackend.__name__ = _InvalidBackend.__qualname__ = "InvalidBackend"
+_COMPILE_MODES = ("default", "lite", "reduce-overhead", "max-autotune-no-cudagraphs",
+                  "max-autotune")
+_COMPILE_BACKENDS = ("inductor", "eager", "aot_eager", "aot_eager_decomp_partition",
+                     "cudagraphs", "onnxrt", "openxla", "openxla_eval", "tvm", "ts", "aot_ts")
+
+
+def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=None, options=None,
+            name=None, disable=False, recompile_limit=None, isolate_recompiles=False,
+            shapes_spec=None):
+    """Matches torch.compile's arguments and errors. ember runs eagerly and compiling never
+    changes what a model computes, so the model comes back as it is; a custom backend (a
+    callable, which would run its own code on the graph) is refused."""
+    if mode is not None and options is not None:
+        raise RuntimeError("Either mode or options can be specified, but both can't be "
+                           "specified at the same time.")
+    if mode is not None and mode not in _COMPILE_MODES:
+        raise RuntimeError(f"Unrecognized mode={mode}, should be one of: "
+                           f"{', '.join(_COMPILE_MODES)}")
+    if backend is not None and not isinstance(backend, str):
+        from ._args import unsupported
+        unsupported("torch.compile", "backend", backend)
+    if backend is not None and backend not in _COMPILE_BACKENDS:
+        raise _InvalidBackend(f"Invalid backend: {backend!r}, see "
+                              "`torch._dynamo.list_backends()` for available backends.")
+    if model is None:
+        return lambda m: compile(m, fullgraph=fullgraph, dynamic=dynamic, backend=backend,
+                                 mode=mode, options=options, name=name, disable=disable,
+                                 recompile_limit=recompile_limit,
+                                 isolate_recompiles=isolate_recompiles, shapes_spec=shapes_spec)
+    if not callable(model):
+        raise AssertionError(f"A callable function is expected, but {type(model)} is provided.")
+    return model
 
 
 # The heavier subpackages load on first use (PEP 562), so `import ember` stays fast; `ember.nn`,
@@ -167,20 +223,18 @@ __all__ = ["Tensor", "Size", "device", "dtype", "bool", "uint8", "int8", "int16"
            "is_anomaly_check_nan_enabled", "Generator", "default_generator", "manual_seed", "seed",
            "initial_seed", "get_rng_state", "set_rng_state", "set_printoptions", "is_tensor",
            "is_floating_point", "is_complex", "is_nonzero", "numel", "get_num_threads",
-           "set_num_threads", "use_deterministic_algorithms", "compile"]
+           "set_num_threads", "get_num_interop_threads", "set_num_interop_threads",
+           "compile"]
 __all__ += [_n for _m in _OPS for _n in _m.__all__]
 __all__ += [_n for _n, (_where, _attr) in _LAZY.items() if _attr is not None]
 
 
-def _tensor_softmax(self, dim=None, **kwargs):
-    from .nn.functional import softmax as f
-    return f(self, dim, **kwargs)
+# every op method of Tensor, bound from one table (_tensor_methods.py)
+from . import _tensor_methods  # noqa: E402
 
+_tensor_methods.bind()
 
-def _tensor_log_softmax(self, dim=None, **kwargs):
-    from .nn.functional import log_softmax as f
-    return f(self, dim, **kwargs)
+# torch's keyword spellings (axis=, keepdims=, x1=, size=...) for the functions and methods
+from .ops._util import install_torch_args as _install_torch_args  # noqa: E402
 
-
-Tensor.softmax = _tensor_softmax  # nn.functional rebinds them when it loads
-Tensor.log_softmax = _tensor_log_softmax
+_install_torch_args(globals())

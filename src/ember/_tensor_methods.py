@@ -1,0 +1,78 @@
+"""Everything a Tensor can do beyond its class body: one table, `name -> function`, by family.
+
+`Tensor` (_tensor.py) holds the core: data, dtype/device, autograd state, conversions. Every op
+method is one entry below, the ops module's own function (a method call costs what the function
+call costs: no wrapper), in-place variants and operators included. `ember/__init__.py` binds the
+table once, after the ops modules load and before torch's keyword spellings are installed.
+"""
+
+from ._tensor import Tensor
+from .ops import (
+    decomp,
+    index,
+    linalg,
+    reduce,
+    scan,
+    sorting,
+    stats,
+)
+from .ops.inplace import _unary_inplace
+
+
+def _softmax(self, dim=None, **kwargs):
+    from .nn.functional import softmax as f
+    return f(self, dim, **kwargs)
+
+
+def _log_softmax(self, dim=None, **kwargs):
+    from .nn.functional import log_softmax as f
+    return f(self, dim, **kwargs)
+
+
+def _cumsum(self, dim, dtype=None):  # cumsum_ takes no out=
+    return reduce.cumsum(self, dim, dtype=dtype)
+
+
+def _cumprod(self, dim, dtype=None):
+    return reduce.cumprod(self, dim, dtype=dtype)
+
+
+METHODS = {
+    # ---- products (ops/linalg.py)
+    "matmul": linalg.matmul, "__matmul__": linalg.matmul, "__rmatmul__": linalg._rmatmul,
+    "mm": linalg.mm, "bmm": linalg.bmm, "mv": linalg.mv, "dot": linalg.dot, "inner": linalg.dot,
+    "outer": linalg.outer, "ger": linalg.outer, "addmm": linalg.addmm, "addmv": linalg.addmv,
+    "baddbmm": linalg.baddbmm, "addbmm": linalg.addbmm,
+
+    # ---- decompositions and solvers (ops/decomp.py)
+    "det": decomp.det, "inverse": decomp.inverse, "slogdet": decomp.slogdet,
+    "logdet": decomp.logdet, "cholesky": decomp.cholesky, "pinverse": decomp.pinverse,
+    "matrix_power": decomp.matrix_power, "matrix_exp": decomp.matrix_exp, "svd": decomp.svd,
+    "qr": decomp.qr, "cross": decomp.cross,
+
+    # ---- indexing (ops/index.py)
+    "__getitem__": index._getitem, "__setitem__": index._setitem,
+    "index_put_": index.index_put_, "index_put": index.index_put, "nonzero": index.nonzero,
+    "argwhere": index.argwhere,
+
+    # ---- scans (ops/scan.py; cumsum, cumprod and cummax are reductions)
+    "cummin": scan.cummin, "logcumsumexp": scan.logcumsumexp, "diff": scan.diff,
+    "cumsum_": _unary_inplace(_cumsum, False), "cumprod_": _unary_inplace(_cumprod, True),
+
+    # ---- ordering (ops/sorting.py)
+    "sort": sorting.sort, "argsort": sorting.argsort, "msort": sorting.msort,
+    "topk": sorting.topk, "kthvalue": sorting.kthvalue, "unique": sorting.unique,
+    "unique_consecutive": sorting.unique_consecutive, "bincount": sorting.bincount,
+
+    # ---- statistics (ops/stats.py)
+    "quantile": stats.quantile, "nanquantile": stats.nanquantile, "nanmedian": stats.nanmedian,
+    "histc": stats.histc,
+
+    # ---- softmax family (nn/functional.py, loaded on first use; it rebinds these when it loads)
+    "softmax": _softmax, "log_softmax": _log_softmax,
+}
+
+
+def bind():
+    for name, fn in METHODS.items():
+        setattr(Tensor, name, fn)
