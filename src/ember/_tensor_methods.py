@@ -11,8 +11,10 @@ from .ops import (
     decomp,
     index,
     linalg,
+    rearrange,
     reduce,
     scan,
+    shape,
     sorting,
     stats,
 )
@@ -38,6 +40,33 @@ def _cumprod(self, dim, dtype=None):
 
 
 METHODS = {
+    # ---- shape and views (ops/shape.py)
+    "view": shape.view, "reshape": shape.reshape, "view_as": shape.view_as,
+    "reshape_as": shape.reshape_as, "flatten": shape.flatten, "unflatten": shape.unflatten,
+    "permute": shape.permute, "transpose": shape.transpose, "swapaxes": shape.transpose,
+    "swapdims": shape.transpose, "t": shape.t, "adjoint": shape.adjoint, "movedim": shape.movedim,
+    "moveaxis": shape.movedim, "squeeze": shape.squeeze, "unsqueeze": shape.unsqueeze,
+    "expand": shape.expand, "expand_as": shape.expand_as, "contiguous": shape.contiguous,
+    "clone": shape.clone, "sum_to_size": shape.sum_to_size, "narrow": shape.narrow,
+    "split": shape.split, "chunk": shape.chunk, "tensor_split": shape.tensor_split,
+    "unbind": shape.unbind, "resize_": shape.resize_, "resize_as_": shape.resize_as_,
+    "broadcast_to": shape.broadcast_to,
+
+    # ---- copying rearrangements (ops/rearrange.py)
+    "flip": rearrange.flip, "fliplr": rearrange.fliplr, "flipud": rearrange.flipud,
+    "roll": rearrange.roll, "repeat": rearrange.repeat, "tile": rearrange.tile,
+    "repeat_interleave": rearrange.repeat_interleave, "tril": rearrange.tril,
+    "triu": rearrange.triu, "tril_": rearrange.tril_, "triu_": rearrange.triu_,
+
+    # ---- reductions (ops/reduce.py)
+    "sum": reduce.sum, "nansum": reduce.nansum, "mean": reduce.mean, "nanmean": reduce.nanmean,
+    "prod": reduce.prod, "max": reduce.max, "min": reduce.min, "amax": reduce.amax,
+    "amin": reduce.amin, "aminmax": reduce.aminmax, "argmax": reduce.argmax,
+    "argmin": reduce.argmin, "var": reduce.var, "std": reduce.std, "logsumexp": reduce.logsumexp,
+    "norm": reduce.norm, "all": reduce.all, "any": reduce.any,
+    "count_nonzero": reduce.count_nonzero, "cumsum": reduce.cumsum, "cumprod": reduce.cumprod,
+    "cummax": reduce.cummax, "median": reduce.median, "mode": reduce.mode,
+
     # ---- products (ops/linalg.py)
     "matmul": linalg.matmul, "__matmul__": linalg.matmul, "__rmatmul__": linalg._rmatmul,
     "mm": linalg.mm, "bmm": linalg.bmm, "mv": linalg.mv, "dot": linalg.dot, "inner": linalg.dot,
