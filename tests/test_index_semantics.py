@@ -272,6 +272,7 @@ _OUT = {
     "nanquantile": lambda L: L.nanquantile(L.tensor([1.0, _NAN, 5.0]), 0.5, out=L.empty(())),
     "nanmedian": lambda L: L.nanmedian(L.tensor([[1.0, _NAN, 5.0]]), 1,
                                        out=(L.empty(0), L.empty(0, dtype=L.int64))),
+    "nonzero": lambda L: L.nonzero(_x2(L), out=L.empty(5, 5, dtype=L.int64)),
 }
 
 
@@ -301,6 +302,8 @@ _OUT_ERRORS = {
                                                                L.empty(0, dtype=L.int64))),
     "nanmedian_indices": lambda L: L.nanmedian(_x2(L), 1, out=(L.empty(0), L.empty(0))),
     "nanmedian_no_dim": lambda L: L.nanmedian(_x2(L), out=L.empty(0)),
+    "nonzero_dtype": lambda L: L.nonzero(_x2(L), out=L.empty(0, dtype=L.int32)),
+    "nonzero_tuple": lambda L: L.nonzero(_x2(L), out=L.empty(0, dtype=L.int64), as_tuple=True),
 }
 
 

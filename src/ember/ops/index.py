@@ -16,7 +16,6 @@ from .. import _dtype as D
 from .._tensor import Tensor, _check_inplace, _check_overlap, _wrap
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
-from ._util import method
 
 _ndarray = np.ndarray
 _enabled = _gm._enabled
@@ -294,7 +293,6 @@ def _none_strides(x, key):
     return st
 
 
-@method("__getitem__")
 def _getitem(self, key):
     k, advanced, name = _key(self, key)
     if advanced:
@@ -391,7 +389,6 @@ def _check_put_dtype(self, value):
                            f"{value.dtype._legacy[:-6]} for the source.")
 
 
-@method("__setitem__")
 def _setitem(self, key, value):
     if key is False:  # torch writes nothing, and bumps no version
         return
@@ -484,7 +481,6 @@ def _index_put_args(self, indices, values, name, accumulate):
     return k, v
 
 
-@method("index_put_")
 def index_put_(self, indices, values, accumulate=False):
     _check_inplace(self, overlap=False)
     k, v = _index_put_args(self, indices, values, "index_put_", accumulate)
@@ -492,7 +488,6 @@ def index_put_(self, indices, values, accumulate=False):
     return _inplace(self, IndexPut.apply(self, v, k, bool(accumulate)))
 
 
-@method("index_put")
 def index_put(self, indices, values, accumulate=False):
     k, v = _index_put_args(self, indices, values, "index_put", accumulate)
     return IndexPut.apply(self, v, k, bool(accumulate))
@@ -516,16 +511,23 @@ def _along(idx, d):
 
 
 # ---------------------------------------------------------------- nonzero
-@method("nonzero")
-def nonzero(input, *, as_tuple=False):
+def nonzero(input, *, out=None, as_tuple=False):
+    if out is not None:
+        if as_tuple:
+            raise RuntimeError("nonzero does not support the out kwarg when as_tuple is True")
+        if isinstance(out, Tensor) and out.dtype is not D.int64:
+            raise RuntimeError("nonzero: Expected out tensor to have scalar type Long but got "
+                               f"scalar type{out.dtype._legacy[:-6]}")
     nz = np.nonzero(input._data) if input._data.ndim else np.nonzero(input._data.reshape(1))
     if as_tuple:
         return tuple(_wrap(a.astype(np.int64)) for a in nz)
     if input._data.ndim == 0:
-        return _wrap(np.zeros((int(bool(input._data)), 0), np.int64))
-    return _wrap(np.stack(nz, axis=1).astype(np.int64) if nz else np.zeros((0, 0), np.int64))
+        r = np.zeros((int(bool(input._data)), 0), np.int64)
+    else:
+        r = np.stack(nz, axis=1).astype(np.int64) if nz else np.zeros((0, 0), np.int64)
+    from .inplace import _out  # its size depends on the data: torch resizes out silently
+    return _out(_wrap(r), out, warn=False)
 
 
-@method("argwhere")
 def argwhere(input):
     return nonzero(input)

@@ -16,7 +16,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, _dim, _wrap
 from ..autograd.function import Op
-from ._util import method, result_type
+from ._util import result_type
 from .index import _scatter_into
 from .inplace import _out
 
@@ -75,7 +75,6 @@ def _pair_out(r, out, name, values_msg=None):
     return _tuple_out(r, out, name, check)
 
 
-@method("sort")
 def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     from .reduce import _sort_t
     v, i = SortOp.apply(input, _axis(input, dim), descending)  # always stable: torch's CPU too
@@ -85,17 +84,14 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     return r if out is None else _pair_out(r, out, "sort")
 
 
-@method("argsort")
 def argsort(input, dim=-1, descending=False, stable=False):
     return sort(input, dim, descending, stable).indices
 
 
-@method("msort")
 def msort(input, *, out=None):
     return _out(sort(input, 0).values, out, exact=True)
 
 
-@method("topk")
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     from .reduce import _topk_t
     d = _axis(input, dim)
@@ -129,7 +125,6 @@ class KthValue(Op):
         return _scatter_into(g, ctx.shape, ctx.d, ctx.idx), None, None, None
 
 
-@method("kthvalue")
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     from .reduce import _kth_t
     d = _axis(input, dim)
@@ -218,12 +213,10 @@ def _unique(input, dim, return_inverse, return_counts, consecutive):
     return (v,) + ((i,) if return_inverse else ()) + ((c,) if return_counts else ())
 
 
-@method("unique")
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     return _unique(input, dim, return_inverse, return_counts, False)
 
 
-@method("unique_consecutive")
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
     return _unique(input, dim, return_inverse, return_counts, True)
 
@@ -245,7 +238,6 @@ class _NoDerivative(Op):
 _BINCOUNT = "bincount only supports 1-d non-negative integral inputs."
 
 
-@method("bincount")
 def bincount(input, weights=None, minlength=0):
     if input.dtype.is_floating_point or input.dtype.is_complex or input.dtype is D.bool_:
         raise NotImplementedError("\"bincount_cpu\" not implemented for "

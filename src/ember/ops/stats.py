@@ -12,7 +12,6 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _dim, _wrap
-from ._util import method
 from .inplace import _out
 from .reduce import _ret
 
@@ -82,17 +81,14 @@ def _quantile_out(input, r, out):
     return _out(r, out)
 
 
-@method("quantile")
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
     return _quantile_out(input, _quantile(input, q, dim, keepdim, interpolation, False), out)
 
 
-@method("nanquantile")
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
     return _quantile_out(input, _quantile(input, q, dim, keepdim, interpolation, True), out)
 
 
-@method("nanmedian")
 def nanmedian(input, dim=None, keepdim=False, *, out=None):
     if out is not None:
         if dim is None:
@@ -133,7 +129,6 @@ def nanmedian(input, dim=None, keepdim=False, *, out=None):
     return _nanmedian_t(v, i)
 
 
-@method("histc")
 def histc(input, bins=100, min=0, max=0, *, out=None):
     """Matches torch.histc: bins of equal width, counted in the input's dtype as torch does."""
     if not input.dtype.is_floating_point:
