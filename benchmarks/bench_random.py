@@ -4,11 +4,15 @@ Covers the large draws (randn, rand, randint, randperm, normal_, uniform_, berno
 masks, float64 variants), a small draw (per-call overhead) and `nn.Linear(25088, 4096)`
 construction, whose time is the kaiming_uniform_ draw of 102.8 million weights.
 
-Usage: python benchmarks/bench_random.py [n] [--no-linear]   (default n = 1_000_000)
+Usage: python benchmarks/bench_random.py [n] [--no-linear] [--cpu]   (default n = 1_000_000)
+--cpu times CPU seconds of this process (time.process_time) instead of wall time, which is steadier
+on a busy machine; torch then runs on one thread, as its random kernels do anyway.
 """
 
 import os
+import statistics
 import sys
+import time
 
 import torch
 
@@ -43,17 +47,33 @@ def cases(n):
     }
 
 
-def main(n=1_000_000, reps=9, linear=True):
+def cpu_steps(fns, steps, warmup=0):
+    """interleaved_steps with CPU time (process_time) in place of wall time."""
+    times = {name: [] for name in fns}
+    for i in range(warmup + steps):
+        for name, fn in fns.items():
+            start = time.process_time()
+            fn()
+            if i >= warmup:
+                times[name].append(time.process_time() - start)
+    return {name: statistics.median(t) * 1e3 for name, t in times.items()}
+
+
+def main(n=1_000_000, reps=9, linear=True, cpu=False):
+    steps = cpu_steps if cpu else interleaved_steps
+    if cpu:
+        torch.set_num_threads(1)
     for name, fn in cases(n).items():
         ember.manual_seed(0)
         torch.manual_seed(0)
         fns = {lib.__name__: lambda lib=lib: fn(lib) for lib in (ember, torch)}
-        report(name, interleaved_steps(fns, reps, warmup=1))
+        report(name, steps(fns, reps, warmup=1))
     if linear:
         fns = {lib.__name__: lambda lib=lib: lib.nn.Linear(25088, 4096) for lib in (ember, torch)}
-        report("nn.Linear(25088, 4096)", interleaved_steps(fns, 3), digits=0)
+        report("nn.Linear(25088, 4096)", steps(fns, 3), digits=0)
 
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    main(int(args[0]) if args else 1_000_000, linear="--no-linear" not in sys.argv)
+    main(int(args[0]) if args else 1_000_000, linear="--no-linear" not in sys.argv,
+         cpu="--cpu" in sys.argv)

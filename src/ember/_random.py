@@ -29,7 +29,9 @@ _U32, _U64, _F32, _F64 = np.uint32, np.uint64, np.float32, np.float64
 _DEFAULT_SEED = 67280421310721
 _STATE_BYTES = 5056
 _LITTLE = sys.byteorder == "little"
-_CHUNK = 1 << 15  # values per pass: NumPy's temporaries stay in cache, memory stays bounded
+# values per pass: NumPy's temporaries stay in cache and small enough for malloc to reuse them
+# (large ones come as fresh pages, whose faults cost more than the arithmetic)
+_CHUNK = 1 << 14
 
 
 def _engine():

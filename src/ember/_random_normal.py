@@ -62,10 +62,10 @@ def fma32_scalar(x, b, c, out=None):
     risky = (s.view(_U64) & _MID_MASK) == _MID_BITS
     if not abs(c) >= 2.0 ** -60:
         risky |= np.abs(s) < 2.0 ** -125
-    if risky.any():
-        p = x[risky].astype(_F64) * b
-        sr = s[risky]
-        s[risky] = _round_to_odd(sr, _two_sum_err(p, np.full_like(p, c), sr))
+    if risky.any():  # exact sums on a midpoint are common for short operands: cheap indices
+        i = np.flatnonzero(risky)
+        p = x[i].astype(_F64) * b
+        s[i] = _round_to_odd(s[i], _two_sum_err(p, np.full_like(p, c), s[i]))
     if out is None:
         return s.astype(_F32)
     np.copyto(out, s, casting="unsafe")
@@ -162,7 +162,7 @@ def normal_scalar(gen, n, mean, std):
 
 # ---- block normal_fill (numel >= 16, contiguous) ------------------------------------------------
 
-_BLOCKS = 2048  # 16-element blocks per pass (see _random._CHUNK)
+_BLOCKS = 1024  # 16-element blocks per pass (see _random._CHUNK)
 
 
 def normal_fill(gen, n, np_dtype, mean, std, out=None):
@@ -346,7 +346,8 @@ def _block_f32(d, mean, std, out):
         if std != 1.0:
             flat *= _F32(std)
         flat += _F32(0.0)
-    else:
-        fma32_scalar(flat, std, mean, flat)
+    else:  # in pieces whose float64 temporaries malloc reuses (big ones are fresh pages)
+        for i in range(0, flat.size, 8192):
+            fma32_scalar(flat[i:i + 8192], std, mean, flat[i:i + 8192])
     if not direct:
         out[...] = flat
