@@ -9,7 +9,9 @@ __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "emp
            "empty_strided", "full", "zeros_like", "ones_like", "empty_like", "full_like", "arange",
            "range", "linspace", "logspace", "eye", "complex", "polar", "FloatTensor",
            "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor",
-           "ByteTensor", "BoolTensor", "meshgrid", "tril_indices", "triu_indices"]
+           "ByteTensor", "BoolTensor", "meshgrid", "tril_indices", "triu_indices",
+           "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
+           "is_deterministic_algorithms_warn_only_enabled"]
 
 import builtins
 import math
@@ -25,7 +27,7 @@ from .._layout import format_rank, format_strides
 from .._tensor import Size, Tensor, _wrap
 from ..autograd import grad_mode as _gm
 from ..autograd.function import _NUMPY_ERRORS, creation_error, torch_error
-from ._util import check_factory, method, size_args, user_stacklevel
+from ._util import check_factory, size_args, user_stacklevel
 from .inplace import _out
 
 
@@ -187,6 +189,8 @@ def _first(data):
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """Matches torch.tensor: always copies, infers the dtype as torch does."""
+    if pin_memory:
+        check_factory("torch.tensor", None, pin_memory)
     if isinstance(data, Tensor):
         import warnings
         warnings.warn("To copy construct from a tensor, it is recommended to use "
@@ -235,6 +239,35 @@ def from_numpy(ndarray):
                          "with negative strides are not currently supported. (You can probably "
                          "work around this by making a copy of your array  with array.copy().) ")
     return _wrap(ndarray)
+
+
+_DETERMINISTIC = [False, False]  # use_deterministic_algorithms(mode, warn_only=)
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    """Matches torch.use_deterministic_algorithms. ember's kernels are deterministic already
+    (none would raise or warn); as in torch, the mode fills the memory that empty, empty_like,
+    new_empty, empty_strided and a growing resize_ leave uninitialised."""
+    for name, v, where in (("mode", mode, " (position 1)"), ("warn_only", warn_only, "")):
+        if not isinstance(v, bool):
+            raise TypeError(f"_set_deterministic_algorithms(): argument '{name}'{where} must be "
+                            f"bool, not {type(v).__name__}")
+    _DETERMINISTIC[:] = [mode, warn_only]
+
+
+def are_deterministic_algorithms_enabled():
+    return _DETERMINISTIC[0]
+
+
+def is_deterministic_algorithms_warn_only_enabled():
+    return _DETERMINISTIC[1]
+
+
+def _fill_uninitialized(arr):
+    """torch's deterministic fill: NaN for floats, the largest value for integers, True."""
+    k = arr.dtype.kind
+    arr[...] = np.nan if k in "fc" else True if k == "b" else np.iinfo(arr.dtype).max
+    return arr
 
 
 def _dt(dtype):
@@ -287,7 +320,7 @@ def _factory(name, fill, size, out, dtype, layout, device, requires_grad, pin_me
         check_factory("torch." + name, layout, pin_memory)
     shape = _size(name, size)
     dt = _dt(dtype) if out is None else _out_dtype(dtype, device, out).np
-    if out is None and _meta.wanted(device):  # shape and dtype only: nothing to allocate
+    if out is None and (device is not None or _default) and _meta.wanted(device):  # no data
         return _finish(_meta.empty(shape, dt), device, requires_grad)
     try:
         arr = fill(shape, dt)
@@ -322,8 +355,10 @@ def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
             v = out._vc[0]
             out.resize_(shape)
             out._vc[0] = v
-        return out  # torch's empty(out=) only resizes
-    if _meta.wanted(device):  # shape and dtype only: nothing to allocate
+        if _DETERMINISTIC[0]:
+            _fill_uninitialized(out._data)
+        return out  # torch's empty(out=) only resizes (and fills, in deterministic mode)
+    if (device is not None or _default) and _meta.wanted(device):  # shape and dtype only
         if memory_format is not None:
             format_rank(memory_format, len(shape))
         st = None if memory_format is None else format_strides(shape, memory_format)
@@ -335,6 +370,8 @@ def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
             arr = _empty_format(shape, _dt(dtype), memory_format)
     except _NUMPY_ERRORS as e:
         raise creation_error(e, shape, _dt(dtype)) from None
+    if _DETERMINISTIC[0]:
+        _fill_uninitialized(arr)
     return _finish(arr, device, requires_grad)
 
 
@@ -358,6 +395,8 @@ def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False)
         base = np.empty(max(n, 0), dt)
     except _NUMPY_ERRORS as e:
         raise creation_error(e, size, dt, stride) from None
+    if _DETERMINISTIC[0]:
+        _fill_uninitialized(base)
     arr = np.lib.stride_tricks.as_strided(base, tuple(size),
                                           tuple(st * dt.itemsize for st in stride))
     return _finish(arr, device, requires_grad)
@@ -664,7 +703,6 @@ CharTensor, ByteTensor, BoolTensor = (_LEGACY[n] for n in ("CharTensor", "ByteTe
                                                           "BoolTensor"))
 
 
-@method("new")
 def _new(self, *args, device=None):
     return _legacy_new(Tensor, self.dtype, args, device if device is not None else self.device)
 
@@ -677,19 +715,12 @@ def _new_like(fn):
     return op
 
 
-Tensor.new_zeros = _new_like(zeros)
-Tensor.new_ones = _new_like(ones)
-Tensor.new_empty = _new_like(empty)
-
-
-@method("new_full")
 def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
     return full(size, fill_value, dtype=dtype or self.dtype,
                 device=device if device is not None else self.device,
                 requires_grad=requires_grad)
 
 
-@method("new_tensor")
 def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
     return tensor(data, dtype=dtype or self.dtype,
                   device=device if device is not None else self.device,
@@ -714,11 +745,18 @@ def meshgrid(*tensors, indexing="ij"):
     return tuple(out)
 
 
-def tril_indices(row, col, offset=0, *, dtype=None, device=None):
-    r, c = np.tril_indices(row, offset, col)
-    return _wrap(np.stack([r, c]).astype((dtype or D.int64).np))
+def _indices(name, rc, dtype, device, layout):
+    if layout is not None:
+        check_factory("torch." + name, layout)
+    dt = dtype or D.int64
+    if dt is not D.int64 and dt is not D.int32:
+        raise NotImplementedError(f'"{name}" not implemented for \'{dt._legacy[:-6]}\'')
+    return _finish(np.stack(rc).astype(dt.np), device)
 
 
-def triu_indices(row, col, offset=0, *, dtype=None, device=None):
-    r, c = np.triu_indices(row, offset, col)
-    return _wrap(np.stack([r, c]).astype((dtype or D.int64).np))
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    return _indices("tril_indices", np.tril_indices(row, offset, col), dtype, device, layout)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    return _indices("triu_indices", np.triu_indices(row, offset, col), dtype, device, layout)
