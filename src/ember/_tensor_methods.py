@@ -8,7 +8,9 @@ table once, after the ops modules load and before torch's keyword spellings are 
 
 from ._tensor import Tensor
 from .ops import (
+    creation,
     decomp,
+    gather,
     index,
     linalg,
     rearrange,
@@ -17,7 +19,10 @@ from .ops import (
     shape,
     sorting,
     stats,
+    views,
 )
+from .ops.creation import _new_like
+from .ops.gather import _inplace_version
 from .ops.inplace import _unary_inplace
 
 
@@ -39,7 +44,53 @@ def _cumprod(self, dim, dtype=None):
     return reduce.cumprod(self, dim, dtype=dtype)
 
 
+_IS_CPU = property(lambda self: self.device.type == "cpu")
+
+
+def _is_inference(self):
+    return False  # ember does not tag inference-mode tensors
+
+
 METHODS = {
+    # ---- new tensors like this one (ops/creation.py)
+    "new": creation._new, "new_full": creation._new_full, "new_tensor": creation._new_tensor,
+    "new_zeros": _new_like(creation.zeros), "new_ones": _new_like(creation.ones),
+    "new_empty": _new_like(creation.empty),
+
+    # ---- strided views, the diagonal family, splits (ops/views.py)
+    "as_strided": views.as_strided, "as_strided_": views.as_strided_, "select": views.select,
+    "diagonal": views.diagonal, "diag": views.diag, "diagflat": views.diagflat,
+    "trace": views.trace, "fill_diagonal_": views.fill_diagonal_, "unfold": views.unfold,
+    "ravel": views.ravel, "rot90": views.rot90, "vsplit": views.vsplit, "hsplit": views.hsplit,
+    "dsplit": views.dsplit, "split_with_sizes": views.split_with_sizes,
+    "narrow_copy": views.narrow_copy, "is_same_size": views.is_same_size,
+    "new_empty_strided": views.new_empty_strided, "resize_as": views.resize_as,
+    "diag_embed": views.diag_embed, "is_nonzero": views._is_nonzero, "is_cpu": _IS_CPU,
+    "is_inference": _is_inference,
+    "squeeze_": views._inplace_view(shape.squeeze, "squeeze_"),
+    "unsqueeze_": views._inplace_view(shape.unsqueeze, "unsqueeze_"),
+    "t_": views._inplace_view(shape.t, "t_"),
+    "transpose_": views._inplace_view(shape.transpose, "transpose_"),
+    "swapaxes_": views._inplace_view(shape.transpose, "swapaxes_"),
+    "swapdims_": views._inplace_view(shape.transpose, "swapdims_"),
+
+    # ---- gather/scatter, index_*, masked_*, take/put (ops/gather.py)
+    "gather": gather.gather, "scatter_add": gather.scatter_add,
+    "scatter_reduce": gather.scatter_reduce, "index_select": gather.index_select,
+    "index_add": gather.index_add, "index_fill": gather.index_fill,
+    "index_copy": gather.index_copy, "index_reduce": gather.index_reduce,
+    "masked_fill": gather.masked_fill, "masked_scatter": gather.masked_scatter,
+    "masked_select": gather.masked_select, "take": gather.take,
+    "take_along_dim": gather.take_along_dim, "put": gather.put, "scatter": gather._scatter_method,
+    "scatter_": gather._scatter_inplace, "scatter_add_": _inplace_version(gather.scatter_add),
+    "scatter_reduce_": _inplace_version(gather.scatter_reduce, saves=True),
+    "index_add_": _inplace_version(gather.index_add),
+    "index_fill_": _inplace_version(gather.index_fill, overlap=False),
+    "index_copy_": _inplace_version(gather.index_copy),
+    "index_reduce_": _inplace_version(gather.index_reduce, saves=True),
+    "masked_fill_": _inplace_version(gather.masked_fill, overlap=False),
+    "masked_scatter_": gather._masked_scatter_inplace, "put_": _inplace_version(gather.put),
+
     # ---- shape and views (ops/shape.py)
     "view": shape.view, "reshape": shape.reshape, "view_as": shape.view_as,
     "reshape_as": shape.reshape_as, "flatten": shape.flatten, "unflatten": shape.unflatten,
