@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .. import _random as R
-from .._device import as_device, to_device
+from .._device import as_device, to_device, to_host
 from .._tensor import Size, Tensor, _check_inplace, _wrap
 from ..autograd import grad_mode as _gm
 from ..autograd.function import _NUMPY_ERRORS, Op, creation_error
@@ -433,9 +433,11 @@ def _write(t, produce):
         return t
     if data.__class__ is np.ndarray:
         R.write(data, produce)
-    else:  # a device array: drawn on the host, then copied
-        data[...] = t.device.xp.asarray(produce(np.empty(data.size, data.dtype)).reshape(
-            data.shape))
+    else:  # a device array: drawn on the host in its memory order, then copied
+        axes = R.memory_axes(data)
+        values = produce(np.empty(data.size, data.dtype))
+        values = values.reshape([data.shape[a] for a in axes]).transpose(np.argsort(axes))
+        data[...] = t.device.xp.asarray(values)
     t._bump()
     return t
 
@@ -473,6 +475,16 @@ def _new(shape, dtype, out, default=None):
         out.resize_(shape)
         out._vc[0] = v
     return out
+
+
+def _empty(shape, dtype, device):
+    """An uninitialised row-major tensor on `device` (values are drawn on the host anyway)."""
+    t = _wrap(np.empty(shape, dtype.np))
+    return t if device.type == "cpu" else _wrap(to_device(t._data, device))
+
+
+def _on(t, device):
+    return t if device.type == "cpu" else _wrap(to_device(t._data, device))
 
 
 def _finish(t, out, device, requires_grad):
@@ -687,7 +699,7 @@ def normal(*args, **kwargs):
         std = _float(std)
         if not std >= 0.0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {_g(std)}")
-        res = out if out is not None else _wrap(np.empty(mean._data.shape, mean.dtype.np))
+        res = out if out is not None else _empty(mean._data.shape, mean.dtype, mean.device)
         shape = _infer_size(mean.shape, res.shape)
         if out is not None:
             _resize_output(out, shape, "normal")
@@ -708,7 +720,7 @@ def normal(*args, **kwargs):
         _resize_output(out, shape, "normal")
         res = out
     else:
-        res = _wrap(np.empty(shape, ref.dtype.np))
+        res = _empty(shape, ref.dtype, ref.device)
     _normal(res, 0.0, 1.0, gen)
     with _gm.no_grad():
         res.mul_(std).add_(mean)
@@ -900,7 +912,7 @@ def _bernoulli_t(self, p, gen):
     if not p.dtype.is_floating_point:
         raise _not_implemented("bernoulli_tensor_cpu_p_", p.dtype)
     shape = tuple(self.shape)
-    probs = p._data if tuple(p.shape) == shape else p.expand(shape)._data
+    probs = to_host(p._data if tuple(p.shape) == shape else p.expand(shape)._data)
     data = self._data
     axes = R.memory_axes(data if data.__class__ is np.ndarray else np.empty(shape))
     flat = np.ascontiguousarray(probs.transpose(axes)).reshape(-1)
@@ -930,7 +942,7 @@ def bernoulli(*args, **kwargs):
 
 def _bernoulli(sig, input, p, gen, out):
     if sig == 1:  # a contiguous empty_like(input), then bernoulli_(p)
-        res = _bernoulli_p(_wrap(np.empty(input._data.shape, input.dtype.np)), _float(p), gen)
+        res = _bernoulli_p(_empty(input._data.shape, input.dtype, input.device), _float(p), gen)
         if _gm._enabled[0] and input._rg:
             return _NotImplemented.run((input, None, None), (input._data, res._data,
                                                              "bernoulli"), {})
@@ -945,7 +957,7 @@ def _bernoulli(sig, input, p, gen, out):
             out.resize_(tuple(input.shape))
             out._vc[0] = v
         return _bernoulli_t(out, input, gen)
-    res = _bernoulli_t(_wrap(np.empty(input._data.shape, input.dtype.np)), input, gen)
+    res = _bernoulli_t(_empty(input._data.shape, input.dtype, input.device), input, gen)
     return _graph(_Bernoulli0, (input,), res)
 
 
@@ -1033,7 +1045,8 @@ def _multinomial(input, num_samples, replacement, gen, out):
                            f"{_type_name(input.dtype)}")
     if num_samples <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
-    probs = input._data.reshape(-1, input.shape[-1]) if input.dim() == 2 else input._data[None]
+    data = to_host(input._data)
+    probs = data.reshape(-1, input.shape[-1]) if input.dim() == 2 else data[None]
     cats = probs.shape[1]
     if not replacement and num_samples > cats:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
@@ -1047,7 +1060,7 @@ def _multinomial(input, num_samples, replacement, gen, out):
         raise RuntimeError("invalid multinomial distribution (with replacement=False, not "
                            "enough non-negative category to sample)")
     idx = R.multinomial_values(gen, np.ascontiguousarray(probs), num_samples, replacement)
-    res = _wrap(idx if input.dim() == 2 else idx[0])
+    res = _on(_wrap(idx if input.dim() == 2 else idx[0]), input.device)
     if out is None:
         return res
     if tuple(out.shape) != tuple(res.shape):
@@ -1065,13 +1078,13 @@ def poisson(*args, **kwargs):
     input = a["input"]
     if not input.dtype.is_floating_point:
         raise _not_implemented("poisson_cpu", input.dtype)
-    rates, gen = input._data, _gen(a.get("generator"))
+    rates, gen = to_host(input._data), _gen(a.get("generator"))
     bad = np.flatnonzero(~(rates.reshape(-1) >= 0))
     if bad.size:  # torch samples element by element and stops at the first bad rate
         R.poisson_values(gen, rates.reshape(-1)[:bad[0]])
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
     values = R.poisson_values(gen, rates)
-    res = _wrap(values.astype(input.dtype.np).reshape(rates.shape))
+    res = _on(_wrap(values.astype(input.dtype.np).reshape(rates.shape)), input.device)
     return _graph(_Poisson0, (input,), res)
 
 
