@@ -4,6 +4,7 @@ and compares the returned object's identity, out's dtype, shape and values, the 
 the exception type and text.
 """
 
+import inspect
 import re
 import warnings
 
@@ -375,3 +376,83 @@ def test_bitwise_not_of_a_float_is_refused_as_torch():
                 match="\"bitwise_not_cpu\" not implemented for 'Float'")
     check_error(lambda L, x: ~x, x, exc=TypeError, match="~ (operator.invert) is only "
                 "implemented on integer and Boolean-type tensors")
+
+
+# ---------------------------------------------------------------- every out= is written
+def _out_functions():
+    import importlib
+    seen = {}
+    for label in ("ember", "ember.linalg", "ember.nn.functional"):
+        mod = importlib.import_module(label)
+        for name in sorted(dir(mod)):
+            f = getattr(mod, name, None)
+            if name[:1] == "_" or not inspect.isfunction(f):
+                continue
+            try:
+                params = inspect.signature(f).parameters
+            except (TypeError, ValueError):
+                continue
+            if "out" in params and inspect.unwrap(f).__code__ not in seen:
+                seen[inspect.unwrap(f).__code__] = (f"{label}.{name}", f)
+    return sorted(seen.values(), key=lambda v: v[0])
+
+
+def _samples():
+    rng = np.random.default_rng(0)
+    m = ember.from_numpy(rng.uniform(0.5, 1.5, (3, 3)))
+    v = ember.from_numpy(rng.uniform(0.5, 1.5, (3,)))
+    b = ember.from_numpy(rng.uniform(0.5, 1.5, (2, 3, 3)))
+    i = ember.tensor([[0, 1, 2], [2, 1, 0], [1, 1, 1]])
+    spd = m @ m.T + ember.eye(3, dtype=ember.float64)
+    return [(m,), (m, m), (m, 1), (m, m, m), ([m, m],), (m, 0.5), (3,), (0, 3, 4), (m, m, 1),
+            (1, m), (m, 1, 1), (m > 1, m, m), (m.long(),), (m.long(), m.long()), ((m, m),),
+            (v, v), (m, v), (b, b), (m, b, b), (m, m, v, v), (v, m, v), (m, 0, i), (m, 0, i[0]),
+            (m, 0, i, m), (m, 0, i[0], m), (m, 0, i, m, "sum"), (m, 0, i[0], m, "prod"),
+            (m, m > 1), (v, v * 2), ((3,), 2.0), (spd,), (spd, spd), (spd, m, True)]
+
+
+def test_every_out_parameter_writes_into_out():
+    """A public function that takes out= writes its result into out and returns it (the
+    scan tries common argument shapes; a function none of them fit is listed, so a new one
+    gets a sample)."""
+    unwritten, unsampled = [], []
+    for name, f in _out_functions():
+        if name in _NO_SAMPLE:
+            continue
+        for args in _samples():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    r0 = f(*args)
+                except Exception:  # noqa: BLE001 - not this sample
+                    continue
+                if not isinstance(r0, (ember.Tensor, tuple)) or isinstance(r0, tuple) and not all(
+                        isinstance(t, ember.Tensor) for t in r0):
+                    continue
+                outs = tuple(ember.empty(0, dtype=t.dtype) for t in r0) \
+                    if isinstance(r0, tuple) else ember.empty(0, dtype=r0.dtype)
+                try:
+                    r = f(*args, out=outs)
+                except Exception as e:  # noqa: BLE001 - reported below
+                    unwritten.append(f"{name}: raises {type(e).__name__}: {e}")
+                    break
+            flat = r if isinstance(r, tuple) else (r,)
+            want = r0 if isinstance(r0, tuple) else (r0,)
+            given = outs if isinstance(outs, tuple) else (outs,)
+            if not all(a is o and a.shape == w.shape and np.allclose(
+                    a.detach().numpy(), w.detach().numpy(), equal_nan=True)
+                       for a, o, w in zip(flat, given, want)):
+                unwritten.append(f"{name}: out= not written or not returned")
+            break
+        else:
+            unsampled.append(name)
+    assert not unwritten, unwritten
+    assert not unsampled, f"give these a sample in _samples() or list them in _NO_SAMPLE: " \
+                          f"{unsampled}"
+
+
+# functions the generic samples do not fit (empty's values are undefined; median without a dim
+# and where with a condition alone take no out=): their own tests cover out=
+_NO_SAMPLE = {"ember.empty", "ember.median", "ember.nanmedian", "ember.where",
+              "ember.linalg.lu_solve", "ember.linalg.solve_triangular", "ember.bucketize",
+              "ember.masked_select"}
