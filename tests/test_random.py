@@ -302,6 +302,11 @@ def test_libm_matches_math_module():
         got = RN.libm(name, x)
         assert np.array_equal(got, [getattr(math, name)(v) for v in x])
     assert RN.libm("log", np.array([0.0]))[0] == -np.inf
+    theta = np.concatenate([x * 2 * math.pi, [0.0, -0.0, 1e-300, 3.0e5, -7.25, math.pi]])
+    cos_, sin_ = RN.libm_cos_sin(theta)
+    assert np.array_equal(cos_, [math.cos(v) for v in theta])
+    assert np.array_equal(sin_, [math.sin(v) for v in theta])
+    assert np.array_equal(np.signbit(sin_), np.signbit([math.sin(v) for v in theta]))
 
 
 def test_large_draw_is_vectorised():

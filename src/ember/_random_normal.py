@@ -7,6 +7,7 @@ Cephes `log256_ps`/`sincos256_ps` op for op; that uses only IEEE float32 arithme
 are the same on every machine. float64 paths use the C library's log/sin/cos (see `libm`).
 """
 
+import cmath
 import math
 
 import numpy as np
@@ -108,6 +109,16 @@ def libm(name, x):
     return out.reshape(x.shape)
 
 
+def libm_cos_sin(theta):
+    """(cos, sin) of finite doubles, each exactly the C library's: cmath.exp(i*theta) is
+    exp(0) * cos(theta) + i * exp(0) * sin(theta) with exp(0) = 1, one call for the pair."""
+    z = np.zeros(np.shape(theta), np.complex128)
+    z.imag = theta
+    flat = z.ravel().tolist()
+    r = np.fromiter(map(cmath.exp, flat), np.complex128, count=len(flat)).reshape(z.shape)
+    return r.real, r.imag
+
+
 def _call(f, v):
     try:
         return f(v)
@@ -134,8 +145,8 @@ def normal_scalar(gen, n, mean, std):
     if pairs > 8:
         u = gen.uniform53(2 * pairs).reshape(pairs, 2)
         r = np.sqrt(-2.0 * libm("log1p", -u[:, 1]))
-        theta = 2.0 * math.pi * u[:, 0]
-        cos_, sin_ = r * libm("cos", theta), r * libm("sin", theta)
+        cos_, sin_ = libm_cos_sin(2.0 * math.pi * u[:, 0])
+        cos_, sin_ = r * cos_, r * sin_
         z = np.stack([cos_, sin_], axis=1).ravel()
         out = np.empty(n, _F64)
         out[:i] = head
@@ -194,10 +205,10 @@ def _block_f64(d, mean, std, out):
     radius = libm("log", 1.0 - d[:, 0])
     radius *= -2.0
     np.sqrt(radius, out=radius)
-    theta = 2.0 * math.pi * d[:, 1]
+    cos_, sin_ = libm_cos_sin(2.0 * math.pi * d[:, 1])
     res = out.reshape(-1, 2, 8)
-    np.multiply(radius, libm("cos", theta), out=res[:, 0])
-    np.multiply(radius, libm("sin", theta), out=res[:, 1])
+    np.multiply(radius, cos_, out=res[:, 0])
+    np.multiply(radius, sin_, out=res[:, 1])
     if std != 1.0 or mean != 0.0:
         out[...] = fma64(out, float(std), float(mean))
 
