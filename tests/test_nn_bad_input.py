@@ -550,3 +550,23 @@ def test_refused_arguments_say_so():
         with pytest.raises(NotImplementedError) as e:
             fn()
         assert str(e.value) == f"ember does not implement {what} yet"
+
+
+@requires_torch
+def test_hook_prepend_and_with_kwargs_order():
+    def fn(L):
+        log = []
+        m = L.nn.Linear(2, 2)
+        m.register_forward_pre_hook(lambda *a: log.append("pre1"))
+        m.register_forward_pre_hook(lambda *a: log.append("pre0"), prepend=True)
+        m.register_forward_pre_hook(lambda mod, a, k: log.append("prekw"), with_kwargs=True,
+                                    prepend=True)
+        m.register_forward_hook(lambda *a: log.append("f1"))
+        m.register_forward_hook(lambda *a: log.append("f0"), prepend=True)
+        m.register_full_backward_hook(lambda *a: log.append("b1"))
+        m.register_full_backward_hook(lambda *a: log.append("b0"), prepend=True)
+        m.register_full_backward_pre_hook(lambda *a: log.append("bp1"))
+        m.register_full_backward_pre_hook(lambda *a: log.append("bp0"), prepend=True)
+        m(L.ones(1, 2, requires_grad=True)).sum().backward()
+        return repr(log)
+    same_behaviour(fn)
