@@ -13,7 +13,7 @@ import numpy as np
 from .._tensor import Tensor, _wrap
 from ..autograd import grad_mode
 from ..autograd.function import _NUMPY_ERRORS, Op, torch_error
-from ._util import broadcast_error, method
+from ._util import broadcast_error
 from .inplace import _out
 
 _ndarray = np.ndarray
@@ -128,7 +128,6 @@ def _matmul_name(na, nb):
     return "CloneBackward0" if na == 2 else "UnsafeViewBackward0"
 
 
-@method("matmul", "__matmul__")
 def matmul(input, other, *, out=None):
     if (out is None and other.__class__ is Tensor and input.dtype is other.dtype
             and not (_enabled[0] and (input._rg or other._rg))):
@@ -156,12 +155,10 @@ def _product(input, other, name, out=None):
     return r
 
 
-@method("__rmatmul__")
 def _rmatmul(self, other):
     return matmul(other, self)
 
 
-@method("mm")
 def mm(input, mat2, *, out=None):
     if input._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
@@ -171,7 +168,6 @@ def mm(input, mat2, *, out=None):
     return _product(input, mat2, "MmBackward0", out)
 
 
-@method("bmm")
 def bmm(input, mat2, *, out=None):
     if input._data.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
@@ -184,7 +180,6 @@ def bmm(input, mat2, *, out=None):
     return _product(input, mat2, "BmmBackward0", out)
 
 
-@method("mv")
 def mv(input, vec, *, out=None):
     if input._data.ndim != 2 or vec._data.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.dim()}, "
@@ -193,7 +188,6 @@ def mv(input, vec, *, out=None):
     return _product(input, vec, "MvBackward0", out)
 
 
-@method("dot", "inner")
 def dot(input, other, *, out=None):
     if input._data.ndim != 1 or other._data.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.dim()}D and {other.dim()}D "
@@ -206,7 +200,6 @@ inner = dot
 vdot = dot
 
 
-@method("outer", "ger")
 def outer(input, vec2, *, out=None):
     for name, t in (("self", input), ("vec2", vec2)):
         if t._data.ndim != 1:
@@ -240,7 +233,6 @@ class Addmm(Op):
         return gc, ga, gb, None, None
 
 
-@method("addmm")
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     for name, m in (("mat1", mat1), ("mat2", mat2)):
         if m._data.ndim != 2:
@@ -265,7 +257,6 @@ def _scaled_sum(input, product, beta, alpha):
     return r + (input if beta == 1 else input * beta)
 
 
-@method("addmv")
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     if mat._data.ndim != 2 or vec._data.ndim != 1 or input._data.ndim > 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {input.dim()}, {mat.dim()}, "
@@ -295,7 +286,6 @@ def _check_batches(input, batch1, batch2, name):
                            f"batch2: {c[2]}")
 
 
-@method("baddbmm")
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     _check_batches(input, batch1, batch2, "baddbmm")
     input.expand(batch1.shape[0], batch1.shape[1], batch2.shape[2])
@@ -303,7 +293,6 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
                 exact=True)
 
 
-@method("addbmm")
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     _check_batches(input, batch1, batch2, "addbmm")
     input.expand(batch1.shape[1], batch2.shape[2])
@@ -397,6 +386,7 @@ def _parse(equation, operands):
 def tensordot(a, b, dims=2, out=None):
     """Matches torch.tensordot: a product over paired dims, as one matmul of reshaped views."""
     import numbers
+
     from .._tensor import _dim
     if isinstance(dims, Tensor):
         dims = int(dims.item()) if dims._data.ndim == 0 else dims.tolist()
