@@ -8,22 +8,28 @@ table once, after the ops modules load and before torch's keyword spellings are 
 
 from ._tensor import Tensor
 from .ops import (
+    binary,
+    compare,
     creation,
     decomp,
     gather,
     index,
+    inplace,
     linalg,
+    pointwise,
     rearrange,
     reduce,
     scan,
     shape,
     sorting,
     stats,
+    ternary,
+    unary,
     views,
 )
 from .ops.creation import _new_like
 from .ops.gather import _inplace_version
-from .ops.inplace import _unary_inplace
+from .ops.inplace import _binary_inplace, _unary_inplace
 
 
 def _softmax(self, dim=None, **kwargs):
@@ -44,6 +50,44 @@ def _cumprod(self, dim, dtype=None):
     return reduce.cumprod(self, dim, dtype=dtype)
 
 
+# in-place forms shared by a method and its operator (`t += 1` is `t.add_(1)`); the flag says
+# whether backward reads self's old value
+_add_ = _binary_inplace(pointwise.add, False)
+_sub_ = _binary_inplace(pointwise.sub, False)
+_mul_ = _binary_inplace(pointwise.mul, True)
+_div_ = _binary_inplace(pointwise.div, True)
+_pow_ = _binary_inplace(pointwise.pow, True)
+_remainder_ = _binary_inplace(pointwise.remainder, True)
+_bitwise_and_ = _binary_inplace(compare.bitwise_and, saves_self=False)
+_bitwise_or_ = _binary_inplace(compare.bitwise_or, saves_self=False)
+_bitwise_xor_ = _binary_inplace(compare.bitwise_xor, saves_self=False)
+_lshift_ = _binary_inplace(compare.bitwise_left_shift, saves_self=False)
+_rshift_ = _binary_inplace(compare.bitwise_right_shift, saves_self=False)
+
+
+def _floor_divide(a, b):  # floor_divide_ names its node as torch does
+    return pointwise._div_mode(pointwise.NotDifferentiable, a, b, "floor", "floor_divide_")
+
+
+_floor_divide_ = _binary_inplace(_floor_divide, False)
+
+
+def _addcmul(self, tensor1, tensor2, value=1):  # addcmul_ takes no out=
+    return binary.addcmul(self, tensor1, tensor2, value=value)
+
+
+def _addcdiv(self, tensor1, tensor2, value=1):
+    return binary.addcdiv(self, tensor1, tensor2, value=value)
+
+
+def _logical_not_(self):
+    return self.copy_(compare.logical_not(self))
+
+
+def _bitwise_not_(self):
+    return self.copy_(compare.bitwise_not(self))
+
+
 _IS_CPU = property(lambda self: self.device.type == "cpu")
 
 
@@ -52,6 +96,119 @@ def _is_inference(self):
 
 
 METHODS = {
+    # ---- arithmetic (ops/pointwise.py)
+    "add": pointwise.add, "__add__": pointwise.add, "__radd__": pointwise.add,
+    "sub": pointwise.sub, "subtract": pointwise.sub, "__sub__": pointwise.sub,
+    "__rsub__": pointwise._rsub, "mul": pointwise.mul, "multiply": pointwise.mul,
+    "__mul__": pointwise.mul, "__rmul__": pointwise.mul, "div": pointwise.div,
+    "divide": pointwise.div, "true_divide": pointwise.div, "__truediv__": pointwise.div,
+    "__rtruediv__": pointwise._rdiv, "floor_divide": pointwise.floor_divide,
+    "__floordiv__": pointwise.floor_divide, "__rfloordiv__": pointwise._rfloordiv,
+    "pow": pointwise.pow, "__pow__": pointwise.pow, "__rpow__": pointwise._rpow,
+    "float_power": pointwise.float_power, "square": pointwise.square, "atan2": pointwise.atan2,
+    "arctan2": pointwise.atan2, "maximum": pointwise.maximum, "minimum": pointwise.minimum,
+    "fmax": pointwise.fmax, "fmin": pointwise.fmin, "remainder": pointwise.remainder,
+    "__mod__": pointwise.remainder, "__rmod__": pointwise._rmod, "fmod": pointwise.fmod,
+    "add_": _add_, "__iadd__": _add_, "sub_": _sub_, "subtract_": _sub_, "__isub__": _sub_,
+    "mul_": _mul_, "multiply_": _mul_, "__imul__": _mul_, "div_": _div_, "divide_": _div_,
+    "true_divide_": _div_, "__itruediv__": _div_, "pow_": _pow_, "__ipow__": _pow_,
+    "remainder_": _remainder_, "__imod__": _remainder_, "floor_divide_": _floor_divide_,
+    "__ifloordiv__": _floor_divide_, "fmod_": _binary_inplace(pointwise.fmod, True),
+    "atan2_": _binary_inplace(pointwise.atan2, True),
+    "float_power_": _binary_inplace(pointwise.float_power, True),
+    "square_": _unary_inplace(pointwise.square, True),
+
+    # ---- unary math, each with its in-place form (ops/unary.py)
+    "abs": unary.abs, "abs_": unary.abs_, "neg": unary.neg, "neg_": unary.neg_, "exp": unary.exp,
+    "exp_": unary.exp_, "exp2": unary.exp2, "exp2_": unary.exp2_, "expm1": unary.expm1,
+    "expm1_": unary.expm1_, "log": unary.log, "log_": unary.log_, "log2": unary.log2,
+    "log2_": unary.log2_, "log10": unary.log10, "log10_": unary.log10_, "log1p": unary.log1p,
+    "log1p_": unary.log1p_, "sqrt": unary.sqrt, "sqrt_": unary.sqrt_, "rsqrt": unary.rsqrt,
+    "rsqrt_": unary.rsqrt_, "sin": unary.sin, "sin_": unary.sin_, "cos": unary.cos,
+    "cos_": unary.cos_, "tan": unary.tan, "tan_": unary.tan_, "asin": unary.asin,
+    "asin_": unary.asin_, "acos": unary.acos, "acos_": unary.acos_, "atan": unary.atan,
+    "atan_": unary.atan_, "sinh": unary.sinh, "sinh_": unary.sinh_, "cosh": unary.cosh,
+    "cosh_": unary.cosh_, "tanh": unary.tanh, "tanh_": unary.tanh_, "asinh": unary.asinh,
+    "asinh_": unary.asinh_, "acosh": unary.acosh, "acosh_": unary.acosh_, "atanh": unary.atanh,
+    "atanh_": unary.atanh_, "sigmoid": unary.sigmoid, "sigmoid_": unary.sigmoid_,
+    "relu": unary.relu, "relu_": unary.relu_, "reciprocal": unary.reciprocal,
+    "reciprocal_": unary.reciprocal_, "erf": unary.erf, "erf_": unary.erf_, "erfc": unary.erfc,
+    "erfc_": unary.erfc_, "erfinv": unary.erfinv, "erfinv_": unary.erfinv_, "sign": unary.sign,
+    "sign_": unary.sign_, "sgn": unary.sgn, "sgn_": unary.sgn_, "floor": unary.floor,
+    "floor_": unary.floor_, "ceil": unary.ceil, "ceil_": unary.ceil_, "trunc": unary.trunc,
+    "trunc_": unary.trunc_, "frac": unary.frac, "frac_": unary.frac_, "logit": unary.logit,
+    "logit_": unary.logit_, "lgamma": unary.lgamma, "lgamma_": unary.lgamma_,
+    "digamma": unary.digamma, "digamma_": unary.digamma_, "i0": unary.i0, "i0_": unary.i0_,
+    "sinc": unary.sinc, "sinc_": unary.sinc_, "deg2rad": unary.deg2rad, "deg2rad_": unary.deg2rad_,
+    "rad2deg": unary.rad2deg, "rad2deg_": unary.rad2deg_,
+    "negative": unary.neg, "negative_": unary.neg_, "absolute": unary.abs, "absolute_": unary.abs_,
+    "arcsin": unary.asin, "arcsin_": unary.asin_, "arccos": unary.acos, "arccos_": unary.acos_,
+    "arctan": unary.atan, "arctan_": unary.atan_, "arcsinh": unary.asinh, "arcsinh_": unary.asinh_,
+    "arccosh": unary.acosh, "arccosh_": unary.acosh_, "arctanh": unary.atanh,
+    "arctanh_": unary.atanh_, "fix": unary.trunc, "fix_": unary.trunc_,
+    "positive": unary.positive, "__pos__": unary.positive, "round": unary.round,
+    "nan_to_num": unary.nan_to_num, "conj": unary.conj, "conj_physical": unary.conj,
+    "resolve_conj": unary.conj, "resolve_neg": unary.conj, "__neg__": unary.neg,
+    "__abs__": unary.abs, "polygamma": unary._polygamma_method, "polygamma_": unary._polygamma_,
+    "nan_to_num_": _unary_inplace(unary.nan_to_num, False),
+    "round_": _unary_inplace(unary.round, False),
+
+    # ---- where, clamp, lerp (ops/ternary.py)
+    "where": ternary._where_method, "clamp": ternary.clamp, "clip": ternary.clamp,
+    "clamp_min": ternary.clamp_min, "clamp_max": ternary.clamp_max, "lerp": ternary.lerp,
+    "clamp_": _unary_inplace(ternary.clamp, True), "clip_": _unary_inplace(ternary.clamp, True),
+    "clamp_min_": _unary_inplace(ternary.clamp_min, True),
+    "clamp_max_": _unary_inplace(ternary.clamp_max, True),
+    "lerp_": _binary_inplace(ternary.lerp, True),
+
+    # ---- more binary math and fused multiply/divide-add (ops/binary.py)
+    "hypot": binary.hypot, "logaddexp": binary.logaddexp, "logaddexp2": binary.logaddexp2,
+    "copysign": binary.copysign, "xlogy": binary.xlogy, "nextafter": binary.nextafter,
+    "ldexp": binary.ldexp, "frexp": binary.frexp, "heaviside": binary.heaviside, "gcd": binary.gcd,
+    "lcm": binary.lcm, "addcmul": binary.addcmul, "addcdiv": binary.addcdiv,
+    "isclose": binary.isclose, "allclose": binary.allclose, "dist": binary.dist,
+    "kron": binary.kron, "hypot_": _binary_inplace(binary.hypot),
+    "copysign_": _binary_inplace(binary.copysign), "xlogy_": _binary_inplace(binary.xlogy),
+    "nextafter_": _binary_inplace(binary.nextafter), "ldexp_": _binary_inplace(binary.ldexp),
+    "heaviside_": _binary_inplace(binary.heaviside), "gcd_": _binary_inplace(binary.gcd),
+    "lcm_": _binary_inplace(binary.lcm), "addcmul_": _binary_inplace(_addcmul, False),
+    "addcdiv_": _binary_inplace(_addcdiv, False),
+
+    # ---- comparison, logical and bitwise (ops/compare.py)
+    "__eq__": compare._eq_operator, "__ne__": compare._ne_operator, "equal": compare.equal,
+    "__rlshift__": compare._rlshift, "__rrshift__": compare._rrshift,
+    "bitwise_not": compare.bitwise_not, "__invert__": compare._invert, "eq": compare.eq,
+    "ne": compare.ne, "not_equal": compare.ne, "lt": compare.lt, "less": compare.lt,
+    "__lt__": compare.lt, "le": compare.le, "less_equal": compare.le, "__le__": compare.le,
+    "gt": compare.gt, "greater": compare.gt, "__gt__": compare.gt, "ge": compare.ge,
+    "greater_equal": compare.ge, "__ge__": compare.ge, "logical_and": compare.logical_and,
+    "logical_or": compare.logical_or, "logical_xor": compare.logical_xor,
+    "logical_not": compare.logical_not, "bitwise_and": compare.bitwise_and,
+    "__and__": compare.bitwise_and, "__rand__": compare.bitwise_and,
+    "bitwise_or": compare.bitwise_or, "__or__": compare.bitwise_or, "__ror__": compare.bitwise_or,
+    "bitwise_xor": compare.bitwise_xor, "__xor__": compare.bitwise_xor,
+    "__rxor__": compare.bitwise_xor, "bitwise_left_shift": compare.bitwise_left_shift,
+    "__lshift__": compare.bitwise_left_shift, "bitwise_right_shift": compare.bitwise_right_shift,
+    "__rshift__": compare.bitwise_right_shift, "isnan": compare.isnan, "isinf": compare.isinf,
+    "isfinite": compare.isfinite, "isposinf": compare.isposinf, "isneginf": compare.isneginf,
+    "signbit": compare.signbit, "isreal": compare.isreal,
+    "eq_": _binary_inplace(compare.eq, saves_self=False),
+    "ne_": _binary_inplace(compare.ne, saves_self=False),
+    "lt_": _binary_inplace(compare.lt, saves_self=False),
+    "le_": _binary_inplace(compare.le, saves_self=False),
+    "gt_": _binary_inplace(compare.gt, saves_self=False),
+    "ge_": _binary_inplace(compare.ge, saves_self=False),
+    "logical_and_": _binary_inplace(compare.logical_and, saves_self=False),
+    "logical_or_": _binary_inplace(compare.logical_or, saves_self=False),
+    "logical_xor_": _binary_inplace(compare.logical_xor, saves_self=False),
+    "bitwise_and_": _bitwise_and_, "__iand__": _bitwise_and_, "bitwise_or_": _bitwise_or_,
+    "__ior__": _bitwise_or_, "bitwise_xor_": _bitwise_xor_, "__ixor__": _bitwise_xor_,
+    "bitwise_left_shift_": _lshift_, "__ilshift__": _lshift_, "bitwise_right_shift_": _rshift_,
+    "__irshift__": _rshift_, "logical_not_": _logical_not_, "bitwise_not_": _bitwise_not_,
+
+    # ---- filling and copying (ops/inplace.py)
+    "zero_": inplace.zero_, "fill_": inplace.fill_, "copy_": inplace.copy_,
+
     # ---- new tensors like this one (ops/creation.py)
     "new": creation._new, "new_full": creation._new_full, "new_tensor": creation._new_tensor,
     "new_zeros": _new_like(creation.zeros), "new_ones": _new_like(creation.ones),
