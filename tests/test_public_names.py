@@ -170,3 +170,71 @@ def test_import_stays_lazy():
             "print('ok')\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.stdout.strip() == "ok", r.stderr
+
+
+# ---------------------------------------------------------------- Tensor methods, one table
+def _unwrap_torch_args(f):
+    """The function behind _util.install_torch_args's keyword-spelling wrapper, if any."""
+    while hasattr(f, "__wrapped__") and hasattr(f, "__code__") and (
+            f.__code__.co_name == "stub" or f.__code__.co_filename.startswith("<torch_args")):
+        f = f.__wrapped__
+    return f
+
+
+def test_methods_are_the_table_functions_themselves():
+    from ember._tensor_methods import METHODS
+    rebound = {"softmax", "log_softmax"}  # nn.functional puts its own in place when it loads
+    for name, fn in METHODS.items():
+        if name not in rebound:
+            assert _unwrap_torch_args(vars(ember.Tensor)[name]) is fn, name
+
+
+def test_every_op_method_is_in_the_table():
+    """What a Tensor can do is its class body (_tensor.py) plus the table; nothing else."""
+    import ast
+    from pathlib import Path
+
+    from ember._tensor_methods import METHODS
+    tree = ast.parse(Path(ember._tensor.__file__).read_text())
+    body = set()
+    for node in next(n for n in tree.body if isinstance(n, ast.ClassDef) and
+                     n.name == "Tensor").body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            body.add(node.name)
+        elif isinstance(node, ast.Assign):
+            body.update(t.id for t in ast.walk(node) if isinstance(t, ast.Name) and
+                        isinstance(t.ctx, ast.Store))
+    outside = sorted(n for n, v in vars(ember.Tensor).items()
+                     if (callable(v) or isinstance(v, property)) and n not in body and
+                     n not in METHODS and not (n.startswith("_") and not n.startswith("__")))
+    assert not outside, f"Tensor methods bound outside _tensor_methods.METHODS: {outside}"
+
+
+def test_no_module_binds_tensor_methods_itself():
+    import ast
+    from pathlib import Path
+    root = Path(ember.__file__).parent
+    allowed = {"_tensor.py", "_tensor_methods.py", "nn/functional.py"}
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if rel in allowed:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found += [f"{rel}:{d.lineno} @method" for d in node.decorator_list
+                          if isinstance(d, ast.Call) and getattr(d.func, "id", "") == "method"]
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "setattr" and \
+                    node.args and getattr(node.args[0], "id", "") == "Tensor":
+                found.append(f"{rel}:{node.lineno} setattr(Tensor, ...)")
+            elif isinstance(node, (ast.Assign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for t in targets:
+                    for a in ast.walk(t):
+                        if isinstance(a, ast.Attribute) and getattr(a.value, "id", "") == \
+                                "Tensor" and not a.attr.startswith("_"):
+                            found.append(f"{rel}:{node.lineno} Tensor.{a.attr} = ...")
+                        elif isinstance(a, ast.Attribute) and a.attr.startswith("__") and \
+                                getattr(a.value, "id", "") == "Tensor":
+                            found.append(f"{rel}:{node.lineno} Tensor.{a.attr} = ...")
+    assert not found, "bind these in _tensor_methods.METHODS instead: " + ", ".join(found)

@@ -19,6 +19,7 @@ from .ops import (
     pointwise,
     rearrange,
     reduce,
+    sampling,
     scan,
     shape,
     sorting,
@@ -304,6 +305,13 @@ METHODS = {
     # ---- statistics (ops/stats.py)
     "quantile": stats.quantile, "nanquantile": stats.nanquantile, "nanmedian": stats.nanmedian,
     "histc": stats.histc,
+
+    # ---- random draws into a tensor, bernoulli and multinomial (ops/sampling.py)
+    "uniform_": sampling._uniform_, "normal_": sampling._normal_, "random_": sampling._random_,
+    "bernoulli_": sampling._bernoulli_, "exponential_": sampling._exponential_,
+    "geometric_": sampling._geometric_, "log_normal_": sampling._log_normal_,
+    "cauchy_": sampling._cauchy_, "bernoulli": sampling._tensor_bernoulli,
+    "multinomial": sampling._tensor_multinomial,
 
     # ---- softmax family (nn/functional.py, loaded on first use; it rebinds these when it loads)
     "softmax": _softmax, "log_softmax": _log_softmax,
