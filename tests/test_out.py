@@ -456,3 +456,14 @@ def test_every_out_parameter_writes_into_out():
 _NO_SAMPLE = {"ember.empty", "ember.median", "ember.nanmedian", "ember.where",
               "ember.linalg.lu_solve", "ember.linalg.solve_triangular", "ember.bucketize",
               "ember.masked_select"}
+
+
+@pytest.mark.skipif(not ember.cuda.is_available(), reason="needs a GPU (CuPy)")
+def test_out_on_another_device_is_refused_as_torch():
+    msg = ("Expected all tensors to be on the same device, but found at least two devices, "
+           "cuda:0 and cpu!")  # torch names the accelerator first, whichever is out
+    for inp, dev in (("cuda", "cpu"), ("cpu", "cuda")):
+        with pytest.raises(RuntimeError, match=re.escape(msg)):
+            ember.add(ember.ones(2, device=inp), 1, out=ember.empty(2, device=dev))
+    o = ember.empty(3, device="cuda")
+    assert ember.exp(ember.zeros(2, device="cuda"), out=o) is o and o.tolist() == [1.0, 1.0]

@@ -63,8 +63,9 @@ def _out(r, out, name=None, inputs=(), exact=False, warn=True, grad=True):
             out._rg or any(t._rg for t in inputs if isinstance(t, Tensor)))):
         raise RuntimeError(_OUT_GRAD.format(_name(name)))
     if out._data.__class__ is not r._data.__class__ or out.device != r.device:
+        a, b = (r.device, out.device) if r.device.type != "cpu" else (out.device, r.device)
         raise RuntimeError("Expected all tensors to be on the same device, but found at least "
-                           f"two devices, {r.device} and {out.device}!")
+                           f"two devices, {a} and {b}!")  # torch names the accelerator first
     rd, od = r.dtype, out.dtype
     if rd is not od:
         if exact:
@@ -269,6 +270,3 @@ def copy_(self, src, non_blocking=False):
         self._data[...] = data
     self._bump()
     return self
-
-
-Tensor.zero_, Tensor.fill_, Tensor.copy_ = zero_, fill_, copy_
