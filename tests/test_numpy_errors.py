@@ -36,8 +36,6 @@ _DTYPES = ("float64", "int64", "bool")
 KNOWN = {
     "F.glu-pos": "nn/_activation.py: glu indexes input.shape[dim] before checking dim",
     "F.unfold-pos": "nn/_conv.py: unfold indexes the shape with an unchecked dim",
-    "rsub-float64": "ops/pointwise.py: torch.rsub broadcasts (other, input), Rsub runs on "
-                    "(input, other)",
 }
 
 
