@@ -2,10 +2,12 @@
 
 import contextlib
 
+from ._compat import module_getattr as _module_getattr
 from ._random import Generator, default_generator
 
 __all__ = ["manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state", "fork_rng",
            "default_generator", "Generator"]
+__getattr__ = _module_getattr(__name__)
 
 
 def manual_seed(seed):

@@ -10,11 +10,13 @@ import warnings
 
 import numpy as np
 
+from .._compat import module_getattr as _module_getattr
 from ..autograd.grad_mode import no_grad
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
            "zeros_", "eye_", "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
            "kaiming_normal_", "orthogonal_", "sparse_"]
+__getattr__ = _module_getattr(__name__)
 
 
 def calculate_gain(nonlinearity, param=None):

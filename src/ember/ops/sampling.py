@@ -1086,15 +1086,3 @@ def poisson(*args, **kwargs):
     values = R.poisson_values(gen, rates)
     res = _on(_wrap(values.astype(input.dtype.np).reshape(rates.shape)), input.device)
     return _graph(_Poisson0, (input,), res)
-
-
-Tensor.uniform_ = _uniform_
-Tensor.normal_ = _normal_
-Tensor.random_ = _random_
-Tensor.bernoulli_ = _bernoulli_
-Tensor.exponential_ = _exponential_
-Tensor.geometric_ = _geometric_
-Tensor.log_normal_ = _log_normal_
-Tensor.cauchy_ = _cauchy_
-Tensor.bernoulli = _tensor_bernoulli
-Tensor.multinomial = _tensor_multinomial
