@@ -6,6 +6,9 @@ Backend differences (host transfer) are written once here.
 
 import numpy as np
 
+from . import _meta
+from ._meta import MetaArray
+
 _cupy = None
 
 
@@ -51,9 +54,20 @@ class device:
         if kind == "cpu" and index is None and s == "cpu" and _CPU is not None:
             return _CPU
         self = object.__new__(cls)
-        self.type = kind
-        self.index = index
+        _set_field(self, "type", kind)
+        _set_field(self, "index", index)
         return self
+
+    # A device is an immutable value, as torch's: `device('cpu')` is one shared object, so a
+    # write to it (a checkpoint's BUILD opcode, say) would change every tensor's device.
+    def __setattr__(self, name, value):
+        _refuse_write(name)
+
+    def __delattr__(self, name):
+        _refuse_write(name)
+
+    def __getattr__(self, name):  # only reached when the attribute does not exist
+        raise AttributeError(f"'torch.device' object has no attribute '{name}'")
 
     @property
     def xp(self):
@@ -83,9 +97,28 @@ class device:
     def __reduce__(self):
         return (device, (str(self),))
 
+    def __enter__(self):  # `with torch.device(...)`: the default device of factory functions
+        _default.append(self if self.type != "cuda" or self.index is not None else
+                        as_device(self))
+        return self
+
+    def __exit__(self, *exc):
+        _default.pop()
+
+
+_set_field = object.__setattr__
+
+
+def _refuse_write(name):
+    if name in device.__slots__:
+        raise AttributeError(f"attribute '{name}' of 'torch.device' objects is not writable")
+    raise AttributeError(f"'torch.device' object has no attribute '{name}'")
+
 
 _CPU = None
 _CPU = device("cpu")
+_META = device("meta")
+_default = []
 cpu = _CPU
 
 
@@ -105,12 +138,22 @@ def as_device(d):
 def array_device(a):
     """The device an array lives on."""
     if isinstance(a, np.ndarray):
-        return _CPU
+        return _META if type(a) is MetaArray else _CPU
     return device("cuda", int(a.device.id))
+
+
+def default_device():
+    """The device of a factory call given none: the innermost `with device(...)`, or None."""
+    return _default[-1] if _default else None
 
 
 def to_device(a, dev):
     """Moves an array to `dev` (a copy across devices, the array itself otherwise)."""
+    if dev.type == "meta":  # shape and dtype only
+        return a if type(a) is MetaArray else _meta.like(to_host(a) if not isinstance(
+            a, np.ndarray) else a)
+    if type(a) is MetaArray:
+        raise NotImplementedError(_meta._NO_DATA)
     if dev.type == "cpu":
         return a if isinstance(a, np.ndarray) else a.get()
     cp = dev.xp

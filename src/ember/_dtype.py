@@ -31,6 +31,19 @@ class dtype:
     def __repr__(self):
         return "torch." + self.name
 
+    # A dtype is an immutable value, as torch's: each is one shared object, so a write to it (a
+    # checkpoint's BUILD opcode, say) would change every tensor of that dtype.
+    def __setattr__(self, name, value):
+        if hasattr(self, "_storage"):  # set last by __init__
+            _refuse_write(name)
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name):
+        _refuse_write(name)
+
+    def __getattr__(self, name):  # only reached when the attribute does not exist
+        raise AttributeError(f"'torch.dtype' object has no attribute '{name}'")
+
     def __reduce__(self):
         return (_dtype_by_name, (self.name,))
 
@@ -43,6 +56,12 @@ class dtype:
     @property
     def is_bool(self):
         return self.name == "bool"
+
+
+def _refuse_write(name):
+    if name in dtype.__slots__:
+        raise AttributeError(f"attribute '{name}' of 'torch.dtype' objects is not writable")
+    raise AttributeError(f"'torch.dtype' object has no attribute '{name}'")
 
 
 bool_ = dtype("bool", np.bool_, 0, "BoolTensor", "BoolStorage")
