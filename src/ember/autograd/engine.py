@@ -115,8 +115,26 @@ def _needed(start_nodes, targets):
     return needed
 
 
-def _sum_to(g, shape, dtype):
+def _expandable(shape, to):
+    """torch's is_expandable_to: `shape` broadcasts to `to` without changing `to`."""
+    n = len(shape)
+    if n > len(to):
+        return False
+    return all(s == t or s == 1 for s, t in zip(shape, to[len(to) - n:]))
+
+
+def _invalid_grad(node, grads, g, shape):
+    """torch's validate_outputs error for a gradient that cannot be summed to its input."""
+    i = next(i for i, x in enumerate(grads) if x is g)
+    return RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                        f"[{', '.join(map(str, g.shape))}] but expected shape compatible with "
+                        f"[{', '.join(map(str, shape))}]")
+
+
+def _sum_to(g, shape, dtype, node=None, grads=None):
     a = g._data
+    if node is not None and a.shape != shape and not _expandable(shape, a.shape):
+        raise _invalid_grad(node, grads, g, shape)
     if not grad_mode._enabled[0] and a.__class__ is np.ndarray:  # nothing to record: arrays
         if a.shape != shape:
             lead = a.ndim - len(shape)
@@ -226,7 +244,7 @@ def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fal
                 if nxt is None or (needed is not None and nxt not in needed):
                     continue
                 if g is not None:
-                    g = _sum_to(g, m[0], m[1])
+                    g = _sum_to(g, m[0], m[1], node, in_grads)
                     k = id(g._data)
                     if k in seen:
                         shared.add(k)
