@@ -1,6 +1,11 @@
 """ember.cuda: device queries; a GPU is used through CuPy when it is present."""
 
+from .._compat import module_getattr as _module_getattr
 from .._device import _get_cupy, cuda_available
+
+__all__ = ["is_available", "device_count", "current_device", "set_device", "synchronize",
+           "get_device_name", "manual_seed", "manual_seed_all", "empty_cache", "is_initialized"]
+__getattr__ = _module_getattr(__name__)
 
 
 def is_available():
@@ -26,17 +31,30 @@ def set_device(device):
     cp.cuda.runtime.setDevice(_dev(device).index or 0 if not isinstance(device, int) else device)
 
 
-def synchronize(device=None):
-    cp = _get_cupy()
-    if cp:
-        cp.cuda.Device().synchronize()
-
-
-def get_device_name(device=None):
+def _index(device):
+    """The CUDA device index torch reads from `device` (None: the current one)."""
     cp = _get_cupy()
     if not cp:
         raise AssertionError("Torch not compiled with CUDA enabled")
-    return cp.cuda.runtime.getDeviceProperties(0)["name"].decode()
+    if device is None:
+        return cp.cuda.runtime.getDevice()
+    if isinstance(device, int):
+        return device
+    from .._device import device as _dev
+    d = _dev(device)
+    if d.type != "cuda":
+        raise ValueError(f"Expected a cuda device, but got: {d}")
+    return cp.cuda.runtime.getDevice() if d.index is None else d.index
+
+
+def synchronize(device=None):
+    i = _index(device)
+    _get_cupy().cuda.Device(i).synchronize()
+
+
+def get_device_name(device=None):
+    i = _index(device)
+    return _get_cupy().cuda.runtime.getDeviceProperties(i)["name"].decode()
 
 
 def manual_seed(seed):

@@ -8,6 +8,23 @@ added in place; backward skips the gradients nobody needs), `softmax`/`log_softm
 logits of +-1e4). Everything else is composed from ember ops and gets its gradient for free.
 """
 
+# the losses' names are added from _functional_loss.__all__ at the end of this file
+__all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
+           "adaptive_max_pool1d", "adaptive_max_pool2d", "affine_grid", "alpha_dropout",
+           "avg_pool1d", "avg_pool2d", "avg_pool3d", "batch_norm", "bilinear", "celu", "conv1d",
+           "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+           "cosine_similarity", "dropout", "dropout1d", "dropout2d", "dropout3d", "elu", "elu_",
+           "embedding", "embedding_bag", "feature_alpha_dropout", "fold", "gelu", "glu",
+           "grid_sample", "group_norm", "hardshrink", "hardsigmoid", "hardswish", "hardtanh",
+           "hardtanh_", "instance_norm", "interpolate", "layer_norm", "leaky_relu", "leaky_relu_",
+           "linear", "local_response_norm", "log_softmax", "logsigmoid", "lp_pool1d", "lp_pool2d",
+           "max_pool1d", "max_pool2d", "max_pool3d", "max_unpool1d", "max_unpool2d", "mish",
+           "multi_head_attention_forward", "normalize", "one_hot", "pad", "pairwise_distance",
+           "pixel_shuffle", "pixel_unshuffle", "prelu", "relu", "relu6", "relu_", "rrelu",
+           "scaled_dot_product_attention", "selu", "sigmoid", "silu", "softmax", "softmin",
+           "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold", "threshold_",
+           "unfold", "upsample"]
+
 import math
 import numbers
 import warnings
@@ -15,12 +32,15 @@ import warnings
 import numpy as np
 
 from .. import _dtype as D
+from .._compat import module_getattr as _module_getattr
 from .._tensor import Tensor, _wrap
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
+from ..ops._util import torch_args as _torch_args
 
 _enabled = _gm._enabled
 _ndarray = np.ndarray
+__getattr__ = _module_getattr(__name__)
 
 
 def _xp(a):
@@ -203,8 +223,8 @@ def _log_softmax_method(self, dim, dtype=None):
     return log_softmax(self, dim, dtype=dtype)
 
 
-Tensor.softmax = _softmax_method
-Tensor.log_softmax = _log_softmax_method
+Tensor.softmax = _torch_args(_softmax_method, "softmax", is_method=True)  # x.softmax(axis=1)
+Tensor.log_softmax = _torch_args(_log_softmax_method, "log_softmax", is_method=True)
 
 
 # ---------------------------------------------------------------- dropout
@@ -676,3 +696,5 @@ from ._resample import (  # noqa: E402,F401
     pixel_unshuffle,
     upsample,
 )
+
+__all__ += _loss_names

@@ -5,11 +5,13 @@ per image with `scale_each`, or to a given `value_range`)."""
 import math
 
 from .. import _dtype
+from .._compat import module_getattr as _module_getattr
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..ops.shape import cat, stack
 
 __all__ = ["make_grid", "save_image"]
+__getattr__ = _module_getattr(__name__)
 
 
 def _normalize_(img, low, high):

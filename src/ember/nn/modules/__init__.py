@@ -1,5 +1,23 @@
 """The layer classes of ember.nn, one family per file."""
 
+from . import (
+    activation,
+    batchnorm,
+    container,
+    conv,
+    dropout,
+    flatten,
+    linear,
+    loss,
+    normalization,
+    normalization_extra,
+    padding,
+    pooling,
+    rnn,
+    sparse,
+    transformer,
+    upsampling,
+)
 from .activation import *  # noqa: F401,F403
 from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d  # noqa: F401
 from .container import *  # noqa: F401,F403
@@ -68,3 +86,8 @@ from .upsampling import (  # noqa: F401
                    UpsamplingBilinear2d,
                    UpsamplingNearest2d,
 )
+
+__all__ = ["Module"] + [name for family in (
+    activation, batchnorm, container, conv, dropout, flatten, linear, loss, normalization,
+    normalization_extra, padding, pooling, rnn, sparse, transformer, upsampling)
+    for name in family.__all__]

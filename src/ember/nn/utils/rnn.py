@@ -10,11 +10,13 @@ from collections import namedtuple
 
 import numpy as np
 
+from ..._compat import module_getattr as _module_getattr
 from ..._tensor import Tensor, _wrap
 from ...ops.shape import stack
 
 __all__ = ["PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence",
            "pack_sequence", "unpad_sequence", "unpack_sequence"]
+__getattr__ = _module_getattr(__name__)
 
 
 class PackedSequence(namedtuple("PackedSequence",

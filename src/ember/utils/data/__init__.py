@@ -1,5 +1,6 @@
 """ember.utils.data: datasets, samplers, collation and the DataLoader, as torch.utils.data."""
 
+from ..._compat import module_getattr as _module_getattr
 from ._collate import default_collate, default_convert
 from .dataloader import DataLoader
 from .dataset import (
@@ -20,10 +21,10 @@ from .sampler import (
     SubsetRandomSampler,
     WeightedRandomSampler,
 )
-from .worker import WorkerInfo, get_worker_info
+from .worker import get_worker_info
 
 __all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset",
            "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "StackDataset",
            "Subset", "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler",
-           "WorkerInfo", "default_collate", "default_convert", "get_worker_info",
-           "random_split"]
+           "default_collate", "default_convert", "get_worker_info", "random_split"]
+__getattr__ = _module_getattr(__name__)

@@ -1,6 +1,7 @@
 """ember.vision.models: torchvision's classification architectures under ember's name, with the
 same module names and state_dict keys, so torchvision's weight files load unchanged."""
 
+from ..._compat import module_getattr as _module_getattr
 from . import alexnet as _alexnet
 from . import densenet as _densenet
 from . import mobilenetv2 as _mobilenetv2
@@ -17,3 +18,4 @@ from .vgg import *  # noqa: F401,F403
 
 __all__ = ["Weights", "WeightsEnum"] + [name for family in (
     _alexnet, _densenet, _mobilenetv2, _resnet, _squeezenet, _vgg) for name in family.__all__]
+__getattr__ = _module_getattr(__name__)
