@@ -1,4 +1,7 @@
-"""Argument plumbing shared by the op families: operand promotion, dims, sizes, method binding."""
+"""Argument plumbing shared by the op families: operand promotion, dims, sizes, keyword spellings.
+
+Tensor methods are bound in one place, ember/_tensor_methods.py.
+"""
 
 import numbers
 import sys
@@ -11,15 +14,6 @@ from .._tensor import Tensor, _dim, _wrap
 
 _SCALARS = (bool, int, float, complex, np.generic)
 _ndarray = np.ndarray
-
-
-def method(*names):
-    """Binds a function as Tensor method(s)."""
-    def deco(fn):
-        for n in names or (fn.__name__,):
-            setattr(Tensor, n, fn)
-        return fn
-    return deco
 
 
 def scalar_type(v):

@@ -16,9 +16,9 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap
-from ..autograd.function import Op
-from ._util import broadcast_error, method, result_type
-from .inplace import _CPP, _binary_inplace, _out
+from ..autograd.function import _NUMPY_ERRORS, Op, torch_error
+from ._util import broadcast_error, result_type
+from .inplace import _CPP, _out
 from .pointwise import NotDifferentiable, _binary, _cast, ctx_xp
 from .reduce import _ret
 from .ternary import where
@@ -142,31 +142,26 @@ class Frexp(Op):
         return grad / _wrap((2.0 ** ctx.exponent).astype(grad.dtype.np))  # x = m 2^e
 
 
-@method("hypot")
 def hypot(input, other, *, out=None):
     _no_int(input, other, "hypot_cpu")
     return _pointwise_out(_binary(Hypot, input, other), out, "hypot", input, other)
 
 
-@method("logaddexp")
 def logaddexp(input, other, *, out=None):
     _no_int(input, other, "logaddexp_cpu")
     return _pointwise_out(_binary(Logaddexp, input, other), out, "logaddexp", input, other)
 
 
-@method("logaddexp2")
 def logaddexp2(input, other, *, out=None):
     _no_int(input, other, "logaddexp2_cpu")
     return _pointwise_out(_binary(Logaddexp2, input, other), out, "logaddexp2", input, other)
 
 
-@method("copysign")
 def copysign(input, other, *, out=None):
     r = _binary(Copysign, input, other, floating=True)
     return _pointwise_out(r, out, "copysign", input, other)
 
 
-@method("xlogy")
 def xlogy(input, other, *, out=None):
     if not isinstance(input, Tensor):
         from .creation import tensor
@@ -174,13 +169,11 @@ def xlogy(input, other, *, out=None):
     return _pointwise_out(_binary(Xlogy, input, other, floating=True), out, "xlogy", input, other)
 
 
-@method("nextafter")
 def nextafter(input, other, *, out=None):
     _no_int(input, other, "nextafter_cpu")
     return _pointwise_out(_binary(Nextafter, input, other), out, "nextafter", input, other)
 
 
-@method("ldexp")
 def ldexp(input, other, *, out=None):
     dt = result_type(input, other)
     if not (dt.is_floating_point or dt.is_complex):
@@ -193,7 +186,6 @@ def ldexp(input, other, *, out=None):
     return _pointwise_out(r, out, "ldexp", input, other)
 
 
-@method("frexp")
 def frexp(input, *, out=None):
     if not input.dtype.is_floating_point:
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
@@ -220,7 +212,6 @@ def _frexp_dtypes(input, out):
                            f"{_CPP[out[1].dtype.name]}")
 
 
-@method("heaviside")
 def heaviside(input, values, *, out=None):
     if isinstance(values, Tensor) and values.dtype is not input.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
@@ -237,7 +228,10 @@ def _np_binary(a, b, ufunc, aten):
     dt = result_type(a, b)
     x = a._data.astype(dt.np, copy=False)
     y = b._data.astype(dt.np, copy=False) if isinstance(b, Tensor) else b
-    r = ufunc(x, y).astype(dt.np, copy=False)
+    try:
+        r = ufunc(x, y).astype(dt.np, copy=False)
+    except _NUMPY_ERRORS as e:
+        raise torch_error(e, (x, y)) from None
     if a._rg or (isinstance(b, Tensor) and b._rg):
         return _Computed.run((a, b), (r, r), {"mode": None, "aten": aten})
     return _wrap(r)
@@ -251,28 +245,26 @@ class _Computed(NotDifferentiable):
         return x
 
 
-@method("gcd")
 def gcd(input, other, *, out=None):
     _only_int(input, other, "gcd_cpu")
-    r = _wrap(np.gcd(input._data, other._data).astype(result_type(input, other).np))
+    try:
+        r = _wrap(np.gcd(input._data, other._data).astype(result_type(input, other).np))
+    except _NUMPY_ERRORS as e:
+        raise torch_error(e, (input._data, other._data)) from None
     return _pointwise_out(r, out, "gcd", input, other)
 
 
-@method("lcm")
 def lcm(input, other, *, out=None):
     _only_int(input, other, "lcm_cpu")
-    r = _wrap(np.lcm(input._data, other._data).astype(result_type(input, other).np))
+    try:
+        r = _wrap(np.lcm(input._data, other._data).astype(result_type(input, other).np))
+    except _NUMPY_ERRORS as e:
+        raise torch_error(e, (input._data, other._data)) from None
     return _pointwise_out(r, out, "lcm", input, other)
 
 
 def _pointwise_out(r, out, name, input, other, exact=False):
     return r if out is None else _out(r, out, name, (input, other), exact, warn=2)
-
-
-for _n, _f in (("hypot_", hypot), ("copysign_", copysign),
-               ("xlogy_", xlogy), ("nextafter_", nextafter), ("ldexp_", ldexp),
-               ("heaviside_", heaviside), ("gcd_", gcd), ("lcm_", lcm)):
-    setattr(Tensor, _n, _binary_inplace(_f))
 
 
 # ---------------------------------------------------------------- fused multiply/divide-add
@@ -315,13 +307,11 @@ def _fused(cls, input, tensor1, tensor2, value):
         raise broadcast_error(arrays[1], arrays[2]) from e
 
 
-@method("addcmul")
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     r = _fused(Addcmul, input, tensor1, tensor2, value)
     return r if out is None else _out(r, out, "addcmul", (input, tensor1, tensor2), warn=2)
 
 
-@method("addcdiv")
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     if not (tensor1.dtype.is_floating_point or tensor1.dtype.is_complex) and not (
             tensor2.dtype.is_floating_point or tensor2.dtype.is_complex):
@@ -336,14 +326,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     return r if out is None else _out(r, out, "addcdiv", (input, tensor1, tensor2), warn=2)
 
 
-Tensor.addcmul_ = _binary_inplace(lambda s, t1, t2, value=1: addcmul(s, t1, t2, value=value),
-                                  False)
-Tensor.addcdiv_ = _binary_inplace(lambda s, t1, t2, value=1: addcdiv(s, t1, t2, value=value),
-                                  False)
-
-
 # ---------------------------------------------------------------- closeness
-@method("isclose")
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     if input.dtype is not other.dtype:
         raise RuntimeError(f"{input.dtype._legacy[:-6]} did not match {other.dtype._legacy[:-6]}")
@@ -357,14 +340,16 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     xp = ctx_xp(x)
     with np.errstate(invalid="ignore", over="ignore"):
         xf, yf = (x, y) if x.dtype.kind in "fc" else (x.astype(np.float64), y.astype(np.float64))
-        close = (x == y) | (xp.isfinite(xf) & xp.isfinite(yf) &
-                            (xp.abs(xf - yf) <= atol + rtol * xp.abs(yf)))
+        try:
+            close = (x == y) | (xp.isfinite(xf) & xp.isfinite(yf) &
+                                (xp.abs(xf - yf) <= atol + rtol * xp.abs(yf)))
+        except _NUMPY_ERRORS as e:
+            raise torch_error(e, (x, y)) from None
         if equal_nan and x.dtype.kind in "fc":
             close |= xp.isnan(x) & xp.isnan(y)
     return _wrap(xp.asarray(close))
 
 
-@method("allclose")
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
 
@@ -382,9 +367,5 @@ def kron(input, other, *, out=None):
     return r if out is None else _out(r, out, "mul", (input, other))
 
 
-Tensor.kron = kron
-
-
-@method("dist")
 def dist(input, other, p=2):
     return (input - other).norm(p)

@@ -20,7 +20,7 @@ import numpy as np
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
 from . import lu as _lu
-from ._util import method
+from ._util import user_stacklevel
 from .inplace import _out
 from .linalg import _xp
 from .lu import _getrf, lu_unpack  # noqa: F401  (lu_unpack: torch.lu_unpack)
@@ -466,19 +466,16 @@ def _cross(input, other, dim):
 
 # ---- torch.* and Tensor methods -----------------------------------------------------------------
 
-@method("det")
 def det(input):
     _check_matrix(input, "linalg.det")
     return Det.apply(input)
 
 
-@method("inverse")
 def inverse(input, *, out=None):
     _check_matrix(input, "linalg.inv")
     return _out(Inv.apply(input, "linalg.inv")[0], out, "linalg_inv_ex", exact=True)
 
 
-@method("slogdet")
 def slogdet(input, *, out=None):
     _check_matrix(input, "linalg.slogdet")
     return _tuple_out(_slogdet_t(*Slogdet.apply(input)), out, "slogdet", "_linalg_slogdet")
@@ -496,28 +493,25 @@ def _tuple_out(r, out, parser, name):
     return _out_rtype(r)(*_out(tuple(r), tuple(out), name, exact=True))
 
 
-@method("logdet")
 def logdet(input):
     _check_matrix(input, "logdet")
     sign, logabs = Slogdet.apply(input)
     return logabs + sign.log()  # log(-1) = nan for a negative determinant, as torch
 
 
-@method("cholesky")
 def cholesky(input, upper=False, *, out=None):
     warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be "
-                  "removed in a future PyTorch release.", UserWarning, stacklevel=2)
+                  "removed in a future PyTorch release.", UserWarning,
+                  stacklevel=user_stacklevel())
     _check_matrix(input, "cholesky")
     low = Cholesky.apply(input, "cholesky")[0]
     return _castable(low.mH if upper else low, out, "cholesky", "cholesky")
 
 
-@method("pinverse")
 def pinverse(input, rcond=1e-15):
     return _pinv(input, rtol=rcond)
 
 
-@method("matrix_power")
 def matrix_power(input, n, _parser="matrix_power"):
     if not isinstance(n, numbers.Integral) or isinstance(n, bool):
         raise TypeError(f"{_parser}(): argument 'n' (position 2) must be int, not "
@@ -539,7 +533,6 @@ def matrix_power(input, n, _parser="matrix_power"):
     return result
 
 
-@method("matrix_exp")
 def matrix_exp(input):
     """Scaling and squaring of a degree-18 Taylor series; its gradient comes from the ops."""
     _check_matrix(input, "linalg.matrix_exp")
@@ -556,7 +549,6 @@ def matrix_exp(input):
     return e
 
 
-@method("svd")
 def svd(input, some=True, compute_uv=True, *, out=None):
     if input._data.ndim < 2:
         raise RuntimeError(f"linalg.svd: input should have at least 2 dimensions, but has "
@@ -570,23 +562,21 @@ def svd(input, some=True, compute_uv=True, *, out=None):
     return _tuple_out(r, out, "svd", "_linalg_svd")
 
 
-@method("qr")
 def qr(input, some=True, *, out=None):
     warnings.warn("torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a "
                   "future PyTorch release.\nThe boolean parameter 'some' has been replaced with a "
                   "string parameter 'mode'.\nQ, R = torch.qr(A, some)\nshould be replaced with\n"
                   "Q, R = torch.linalg.qr(A, 'reduced' if some else 'complete')", UserWarning,
-                  stacklevel=2)
+                  stacklevel=user_stacklevel())
     return _tuple_out(_oqr_t(*_qr(input, "reduced" if some else "complete")), out, "qr",
                       "linalg_qr")
 
 
-@method("cross")
 def cross(input, other, dim=None):
     if dim is None:
         warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease "
                       "either pass the dim explicitly or simply use torch.linalg.cross.\nThe "
                       "default value of dim will change to agree with that of linalg.cross in a "
-                      "future release.", UserWarning, stacklevel=2)
+                      "future release.", UserWarning, stacklevel=user_stacklevel())
         dim = next((i for i, d in enumerate(input.shape) if d == 3), -1)
     return _cross(input, other, dim)

@@ -23,7 +23,7 @@ from .._args import refuse_if
 from .._tensor import Tensor, _check_inplace, _dim, _wrap
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
-from ._util import broadcast_error, method, user_stacklevel
+from ._util import broadcast_error, user_stacklevel
 from .index import IndexGrad, IndexPut, Select, _along, _fmt, _xp
 from .inplace import _out
 
@@ -119,7 +119,6 @@ def _gather_checks(input, d, index, name="gather"):
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
 
 
-@method("gather")
 def gather(input, dim, index, *, sparse_grad=False, out=None):
     refuse_if("torch.gather", "sparse_grad", sparse_grad, False)
     d = _dim(dim, input._data.ndim)
@@ -379,15 +378,10 @@ def _scatter_method(self, dim, index, src=None, *, value=None, reduce=None):
     return _scatter_impl(self, dim, index, src, value, reduce, "method")
 
 
-Tensor.scatter = _scatter_method
-
-
-@method("scatter_add")
 def scatter_add(input, dim, index, src, *, out=None):
     return _out(_scatter(ScatterAdd, input, dim, index, src, "sum"), out, exact=True)
 
 
-@method("scatter_reduce")
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=None):
     if reduce not in ("sum", "prod", "mean", "amax", "amin"):
         raise RuntimeError("reduce argument must be either sum, prod, mean, amax or amin, got "
@@ -420,11 +414,6 @@ def _scatter_inplace(self, dim, index, src=None, *, value=None, reduce=None):
     return _inplace(self, _scatter_impl(self, dim, index, src, value, reduce, "inplace"))
 
 
-Tensor.scatter_ = _scatter_inplace
-Tensor.scatter_add_ = _inplace_version(scatter_add)
-Tensor.scatter_reduce_ = _inplace_version(scatter_reduce, saves=True)
-
-
 # ---------------------------------------------------------------- index_* family
 class IndexSelect(Op):
     _name = "IndexSelectBackward0"
@@ -445,7 +434,6 @@ class IndexSelect(Op):
 _OOR = "index out of range in self"
 
 
-@method("index_select")
 def index_select(input, dim, index, *, out=None):
     shape = input._data.shape
     d = _dim(dim, len(shape))
@@ -501,7 +489,6 @@ def _dim_key(d, idx, ndim):
     return (slice(None),) * d + (idx,) if ndim else ()
 
 
-@method("index_add")
 def index_add(input, dim, index, source, *, alpha=1, out=None):
     shape = input._data.shape
     d = _dim(dim, len(shape))
@@ -527,7 +514,6 @@ def _named(r, name):
     return r
 
 
-@method("index_fill")
 def index_fill(input, dim, index, value):
     if isinstance(value, Tensor) and value._data.ndim:
         raise RuntimeError("index_fill_ only supports a 0-dimensional value tensor, but got "
@@ -552,7 +538,6 @@ def index_fill(input, dim, index, value):
     return _named(masked_fill(input, _wrap(mask), value), "IndexFillBackward0")
 
 
-@method("index_copy")
 def index_copy(input, dim, index, source, *, out=None):
     shape, sshape = input._data.shape, source._data.shape
     d = _dim(dim, len(shape))
@@ -596,7 +581,6 @@ def index_copy(input, dim, index, source, *, out=None):
     return _out(_named(r, "IndexCopyBackward0"), out, exact=True)
 
 
-@method("index_reduce")
 def index_reduce(input, dim, index, source, reduce, *, include_self=True, out=None):
     """Matches torch.index_reduce: scatter_reduce with index broadcast along dim."""
     if reduce not in ("prod", "mean", "amax", "amin"):
@@ -621,12 +605,6 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True, out=No
     return _out(_named(r, "IndexReduceBackward0"), out, exact=True)
 
 
-Tensor.index_add_ = _inplace_version(index_add)
-Tensor.index_fill_ = _inplace_version(index_fill, overlap=False)
-Tensor.index_copy_ = _inplace_version(index_copy)
-Tensor.index_reduce_ = _inplace_version(index_reduce, saves=True)
-
-
 # ---------------------------------------------------------------- masked ops
 class MaskedFill(Op):
     _name = "MaskedFillBackward0"
@@ -643,7 +621,6 @@ class MaskedFill(Op):
         return grad.masked_fill(m, 0), None, gv
 
 
-@method("masked_fill")
 def masked_fill(input, mask, value):
     if mask.dtype is not D.bool_:
         from .linalg import _C_NAMES
@@ -666,9 +643,6 @@ def masked_fill(input, mask, value):
                                                 _scalar_to(value, input.dtype, None)), {})
 
 
-Tensor.masked_fill_ = _inplace_version(masked_fill, overlap=False)
-
-
 class MaskedScatter(Op):
     _name = "MaskedScatterBackward0"
 
@@ -688,7 +662,6 @@ class MaskedScatter(Op):
         return grad.masked_fill(m, 0), gsrc.reshape(ctx.src_shape), None
 
 
-@method("masked_scatter")
 def masked_scatter(input, mask, source):
     if input.dtype is not source.dtype:
         raise RuntimeError("masked_scatter: expected self and source to have same dtypes but "
@@ -724,10 +697,6 @@ def _masked_scatter_inplace(self, mask, source):
     return _inplace(self, masked_scatter(self, mask, source))
 
 
-Tensor.masked_scatter_ = _masked_scatter_inplace
-
-
-@method("masked_select")
 def masked_select(input, mask, *, out=None):
     if mask.dtype is not D.bool_:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
@@ -743,7 +712,6 @@ def masked_select(input, mask, *, out=None):
 
 
 # ---------------------------------------------------------------- take / put
-@method("take")
 def take(input, index, *, out=None):
     if index.dtype is not D.int64:
         raise RuntimeError(f"take(): Expected a long tensor for index, but got {_st(index.dtype)}")
@@ -762,7 +730,6 @@ def take(input, index, *, out=None):
     return _out(_named(r, "TakeBackward0"), out)
 
 
-@method("take_along_dim")
 def take_along_dim(input, indices, dim=None, *, out=None):
     if dim is None:
         return _out(gather(input.reshape(-1), 0, indices.reshape(-1)), out, exact=True)
@@ -797,7 +764,6 @@ def take_along_dim(input, indices, dim=None, *, out=None):
     return _out(gather(x, d, _wrap(np.ascontiguousarray(i))), out, exact=True)
 
 
-@method("put")
 def put(input, index, source, accumulate=False):
     """Matches torch.put: writes source into input's flattened (row-major) positions."""
     if index.dtype is not D.int64:
@@ -823,4 +789,3 @@ def put(input, index, source, accumulate=False):
     return _named(flat, "PutBackward0").view(input.shape)
 
 
-Tensor.put_ = _inplace_version(put)

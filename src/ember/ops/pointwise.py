@@ -8,7 +8,7 @@ where/clamp/lerp in `ternary.py`, comparisons and logic in `compare.py`, the in-
 machinery in `inplace.py`.
 """
 
-__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
+__all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide",
            "floor_divide", "pow", "float_power", "square", "atan2", "arctan2", "maximum",
            "minimum", "fmax", "fmin", "remainder", "fmod"]
 
@@ -20,8 +20,8 @@ from .. import _dtype as D
 from .._tensor import Tensor, _wrap
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
-from ._util import broadcast_error, method, operand, result_type
-from .inplace import _binary_inplace, _out, _unary_inplace
+from ._util import broadcast_error, operand, result_type
+from .inplace import _out
 
 _enabled = _gm._enabled
 _ndarray = np.ndarray
@@ -308,7 +308,7 @@ def _fast(a, b, ufunc, floating=False):
         return None
     try:
         return _wrap(ufunc(a._data, y))
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, MemoryError):  # the full path raises torch's error
         return None
 
 
@@ -319,7 +319,6 @@ def _tensor_arg(a):
     return tensor(a)
 
 
-@method("add", "__add__", "__radd__")
 def add(input, other, *, alpha=1, out=None):
     if alpha == 1 and out is None and input.__class__ is Tensor:
         r = _fast(input, other, np.add)
@@ -341,7 +340,6 @@ def _check_bool_sub(a, b):
         raise RuntimeError(_SUB_BOOL)
 
 
-@method("sub", "subtract", "__sub__")
 def sub(input, other, *, alpha=1, out=None):
     if alpha == 1 and out is None and input.__class__ is Tensor and input.dtype is not D.bool_:
         r = _fast(input, other, np.subtract)
@@ -360,14 +358,38 @@ def sub(input, other, *, alpha=1, out=None):
 subtract = sub
 
 
-@method("__rsub__")
+def rsub(input, other, alpha=1):
+    """Matches torch.rsub: other - alpha * input."""
+    if not isinstance(input, Tensor):
+        got = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__
+                        for a in (input, other))
+        raise TypeError(f"rsub() received an invalid combination of arguments - got ({got}), but "
+                        "expected one of:\n * (Tensor input, Tensor other, *, Number alpha = 1)\n"
+                        " * (Tensor input, Number other, Number alpha = 1)\n")
+    if input.dtype is D.bool_ or other.__class__ is bool or (
+            isinstance(other, Tensor) and other.dtype is D.bool_):
+        _check_bool_sub(other, input)
+    dt = result_type(input, other)
+    if isinstance(alpha, float) and not (dt.is_floating_point or dt.is_complex):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
+    if isinstance(other, Tensor):  # torch broadcasts (other, input): its error names them so
+        try:
+            np.broadcast_shapes(other._data.shape, input._data.shape)
+        except ValueError:
+            raise broadcast_error(other._data, input._data) from None
+    r = _binary(Rsub, input, other, alpha=alpha)
+    if isinstance(other, Tensor) and r.grad_fn is not None:
+        r.grad_fn._name = "RsubBackward0"
+    return r
+
+
 def _rsub(self, other):
     if self.dtype is D.bool_ or other.__class__ is bool:
         _check_bool_sub(other, self)
     return _binary(Rsub, self, other)
 
 
-@method("mul", "multiply", "__mul__", "__rmul__")
 def mul(input, other, *, out=None):
     if out is None and input.__class__ is Tensor:
         r = _fast(input, other, np.multiply)
@@ -382,7 +404,6 @@ def mul(input, other, *, out=None):
 multiply = mul
 
 
-@method("div", "divide", "true_divide", "__truediv__")
 def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is None and out is None and input.__class__ is Tensor:
         r = _fast(input, other, np.true_divide, True)
@@ -417,23 +438,19 @@ def _div_mode(cls, a, b, mode, aten=None):
         raise broadcast_error(x, y) from e
 
 
-@method("__rtruediv__")
 def _rdiv(self, other):
     return mul(self.reciprocal(), other)  # torch records 2 / x as a MulBackward0
 
 
-@method("floor_divide", "__floordiv__")
 def floor_divide(input, other, *, out=None):
     r = _div_mode(NotDifferentiable, input, other, "floor", "floor_divide")
     return r if out is None else _out(r, out, "floor_divide", (input, other), grad=False)
 
 
-@method("__rfloordiv__")
 def _rfloordiv(self, other):
     return floor_divide(_tensor_arg(other), self)
 
 
-@method("pow", "__pow__")
 def pow(input, exponent, *, out=None):
     if not isinstance(input, Tensor):  # torch's scalar-base kernel warns once when it casts
         r = _binary(PowScalar, input, exponent)
@@ -447,12 +464,10 @@ def pow(input, exponent, *, out=None):
     return r if out is None else _out(r, out, "pow", (input, exponent), warn=2)
 
 
-@method("__rpow__")
 def _rpow(self, other):
     return pow(other, self)
 
 
-@method("float_power")
 def float_power(input, exponent, *, out=None):
     if out is not None:
         dt = D.complex128 if any(isinstance(v, Tensor) and v.dtype.is_complex or
@@ -469,12 +484,10 @@ def _legacy(dt):
     return dt._legacy[:-6]
 
 
-@method("square")
 def square(input, *, out=None):
     return pow(input, 2, out=out)
 
 
-@method("atan2", "arctan2")
 def atan2(input, other, *, out=None):
     r = _binary(Atan2, input, other, floating=True)
     return r if out is None else _out(r, out, "atan2", (input, other), warn=2)
@@ -483,31 +496,26 @@ def atan2(input, other, *, out=None):
 arctan2 = atan2
 
 
-@method("maximum")
 def maximum(input, other, *, out=None):
     r = _binary(Maximum, input, other)
     return r if out is None else _out(r, out, "maximum", (input, other), warn=2)
 
 
-@method("minimum")
 def minimum(input, other, *, out=None):
     r = _binary(Minimum, input, other)
     return r if out is None else _out(r, out, "minimum", (input, other), warn=2)
 
 
-@method("fmax")
 def fmax(input, other, *, out=None):
     r = _binary(Fmax, input, other)
     return r if out is None else _out(r, out, "fmax", (input, other), warn=2)
 
 
-@method("fmin")
 def fmin(input, other, *, out=None):
     r = _binary(Fmin, input, other)
     return r if out is None else _out(r, out, "fmin", (input, other), warn=2)
 
 
-@method("remainder", "__mod__")
 def remainder(input, other, *, out=None):
     if not isinstance(input, Tensor):
         r = _div_mode(NotDifferentiable, input, other, "remainder", "remainder")
@@ -516,12 +524,10 @@ def remainder(input, other, *, out=None):
     return r if out is None else _out(r, out, "remainder", (input, other), warn=2)
 
 
-@method("__rmod__")
 def _rmod(self, other):
     return remainder(other, self)
 
 
-@method("fmod")
 def fmod(input, other, *, out=None):
     r = _binary(FmodTensor if isinstance(other, Tensor) else Fmod, input, other)
     return r if out is None else _out(r, out, "fmod", (input, other), warn=2)
@@ -547,23 +553,6 @@ def _cast(t, dt):
     with np.errstate(invalid="ignore", over="ignore"):
         return _wrap(t._data.astype(dt.np))
 
-
-# ---------------------------------------------------------------- in-place forms
-for _name, _fn, _saves in (("add_", add, False), ("sub_", sub, False), ("mul_", mul, True),
-                           ("div_", div, True), ("pow_", pow, True),
-                           ("remainder_", remainder, True), ("fmod_", fmod, True),
-                           ("atan2_", atan2, True), ("float_power_", float_power, True)):
-    setattr(Tensor, _name, _binary_inplace(_fn, _saves))
-Tensor.square_ = _unary_inplace(square, True)
-Tensor.floor_divide_ = _binary_inplace(
-    lambda a, b: _div_mode(NotDifferentiable, a, b, "floor", "floor_divide_"), False)
-for _name, _op in (("__iadd__", "add_"), ("__isub__", "sub_"), ("__imul__", "mul_"),
-                   ("__itruediv__", "div_"), ("__ipow__", "pow_"), ("__imod__", "remainder_"),
-                   ("__ifloordiv__", "floor_divide_")):
-    setattr(Tensor, _name, getattr(Tensor, _op))
-Tensor.subtract_ = Tensor.sub_
-Tensor.multiply_ = Tensor.mul_
-Tensor.divide_ = Tensor.true_divide_ = Tensor.div_
 
 # these register Tensor methods; `where` is used by the backward formulas above
 from . import compare as _compare  # noqa: E402,F401

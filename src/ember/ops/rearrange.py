@@ -15,7 +15,7 @@ import numpy as np
 
 from .._tensor import Tensor, _check_inplace, _dim, _wrap
 from ..autograd.function import Op
-from ._util import dims, method, result_type
+from ._util import dims, result_type
 from .shape import _fmt, _int_list, _tname
 
 _ndarray = np.ndarray
@@ -67,10 +67,8 @@ def _tensor_list(name, tensors):
     return list(tensors)
 
 
-def cat(tensors, dim=0, *, out=None, axis=None):
-    """Matches torch.cat."""
-    if axis is not None:
-        dim = axis
+def cat(tensors, dim=0, *, out=None):
+    """Matches torch.cat (axis= comes through _util.install_torch_args)."""
     tensors = _tensor_list("cat", tensors)
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
@@ -189,20 +187,17 @@ class Flip(Op):
         return grad.flip(ctx.axes), None
 
 
-@method("flip")
 def flip(input, *dims_):
     axes = dims(_int_list("flip", "dims", dims_), input._data.ndim)
     return Flip.apply(input, axes if input._data.ndim else ())
 
 
-@method("fliplr")
 def fliplr(input):
     if input._data.ndim < 2:
         raise RuntimeError("Input must be >= 2-d.")
     return flip(input, 1)
 
 
-@method("flipud")
 def flipud(input):
     if input._data.ndim < 1:
         raise RuntimeError("Input must be >= 1-d.")
@@ -221,7 +216,6 @@ class Roll(Op):
         return Roll.apply(grad, neg, ctx.axes), None, None
 
 
-@method("roll")
 def roll(input, shifts, dims=None):
     s = (shifts,) if isinstance(shifts, numbers.Integral) else tuple(shifts)
     ds = () if dims is None else (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
@@ -254,7 +248,6 @@ class Repeat(Op):
         return g.reshape(shp), None
 
 
-@method("repeat")
 def repeat(input, *sizes):
     reps = _int_list("repeat", "repeats", sizes)
     if len(reps) < input._data.ndim:
@@ -269,14 +262,12 @@ def repeat(input, *sizes):
     return Repeat.apply(input, reps)
 
 
-@method("tile")
 def tile(input, *dims_):
     reps = _int_list("tile", "dims", dims_)
     reps = (1,) * (input._data.ndim - len(reps)) + reps
     return repeat(input, reps)
 
 
-@method("repeat_interleave")
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     if repeats is None:  # torch.repeat_interleave(repeats_tensor)
         reps = input._data
@@ -336,24 +327,20 @@ def _triangle(input, diagonal, upper, out):
     return r if out is None else _into(r, out)
 
 
-@method("tril")
 def tril(input, diagonal=0, *, out=None):
     return _triangle(input, diagonal, False, out)
 
 
-@method("triu")
 def triu(input, diagonal=0, *, out=None):
     return _triangle(input, diagonal, True, out)
 
 
-@method("tril_")
 def tril_(self, diagonal=0):
     from .inplace import _inplace
     _check_inplace(self, overlap=False)
     return _inplace(self, tril(self, diagonal))
 
 
-@method("triu_")
 def triu_(self, diagonal=0):
     from .inplace import _inplace
     _check_inplace(self, overlap=False)

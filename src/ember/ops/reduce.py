@@ -18,7 +18,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _dim, _wrap
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
-from ._util import dims, method, numpy_dims
+from ._util import dims, numpy_dims
 from .inplace import _cast_error, _out
 
 _ndarray = np.ndarray
@@ -123,7 +123,6 @@ def _acc_dtype(input, dtype):
     return None
 
 
-@method("sum")
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keepdims=None):
     # spells torch's NumPy aliases itself (see _util.install_torch_args): x.sum() is hot
     if input.__class__ is not Tensor and not isinstance(input, Tensor):
@@ -147,7 +146,6 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keep
     return r
 
 
-@method("nansum")
 def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if out is not None:
         _nansum_kernel(input, out)
@@ -175,7 +173,6 @@ class Mean(Op):
         return (g / ctx.n).expand(ctx.in_shape), None, None
 
 
-@method("mean")
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:  # spelled here: x.mean() is hot
         dim, keepdim = numpy_dims("mean", dim, keepdim, axis, keepdims)
@@ -208,7 +205,6 @@ def _nansum_kernel(input, out):
                                   f"'{_legacy_name(out.dtype)}'")
 
 
-@method("nanmean")
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if not (input.dtype.is_floating_point or input.dtype.is_complex):
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
@@ -258,7 +254,6 @@ def cat_(ts, d):
     return cat(ts, d)
 
 
-@method("prod")
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if out is not None:
         return _out(prod(input, dim, keepdim, dtype=dtype or out.dtype), out, exact=True)
@@ -356,14 +351,12 @@ def _maxmin_out(input, dim, keepdim, out, is_max):
     return _tuple_out(_maxmin(input, dim, keepdim, None, is_max), out, name)
 
 
-@method("max")
 def max(input, dim=None, keepdim=False, *, out=None):
     if out is not None:
         return _maxmin_out(input, dim, keepdim, out, True)
     return _maxmin(input, dim, keepdim, None, True)
 
 
-@method("min")
 def min(input, dim=None, keepdim=False, *, out=None):
     if out is not None:
         return _maxmin_out(input, dim, keepdim, out, False)
@@ -401,7 +394,6 @@ def _same_as_input(input, out):
                            f"{_legacy_name(out.dtype)} for out's dtype.")
 
 
-@method("amax")
 def amax(input, dim=(), keepdim=False, *, out=None):
     if out is not None:
         _same_as_input(input, out)
@@ -409,7 +401,6 @@ def amax(input, dim=(), keepdim=False, *, out=None):
     return _amax(input, dim, keepdim, True, "amax")
 
 
-@method("amin")
 def amin(input, dim=(), keepdim=False, *, out=None):
     if out is not None:
         _same_as_input(input, out)
@@ -420,7 +411,6 @@ def amin(input, dim=(), keepdim=False, *, out=None):
     return r
 
 
-@method("aminmax")
 def aminmax(input, *, dim=None, keepdim=False, out=None):
     if out is not None:
         return _tuple_out(aminmax(input, dim=dim, keepdim=keepdim), out, "aminmax")
@@ -446,7 +436,6 @@ def _check_arg(input, dim, name):
         _check_nonempty(input, _axes(input, dim), name)
 
 
-@method("argmax")
 def argmax(input, dim=None, keepdim=False, *, out=None):
     if out is not None:
         return _out(argmax(input, dim, keepdim), out, exact=True)
@@ -461,7 +450,6 @@ def argmax(input, dim=None, keepdim=False, *, out=None):
     return _wrap(np.expand_dims(r, d) if keepdim and x.ndim else r)
 
 
-@method("argmin")
 def argmin(input, dim=None, keepdim=False, *, out=None):
     if out is not None:
         return _out(argmin(input, dim, keepdim), out, exact=True)
@@ -491,7 +479,6 @@ def _var_args(dim, unbiased, keepdim, correction):
     return dim, _correction(unbiased, correction), keepdim
 
 
-@method("var")
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     if out is not None:
         return _out(var(_in_out_dtype(input, dim, out), dim, unbiased, keepdim,
@@ -521,7 +508,6 @@ def builtins_max(a, b):
     return a if a > b else b
 
 
-@method("std")
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     if out is not None:
         return _out(std(_in_out_dtype(input, dim, out), dim, unbiased, keepdim,
@@ -560,7 +546,6 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
             mean(input, _var_args(dim, unbiased, keepdim, correction)[0], keepdim))
 
 
-@method("logsumexp")
 def logsumexp(input, dim, keepdim=False, *, out=None):
     if out is not None:
         if not (out.dtype.is_floating_point or out.dtype.is_complex):
@@ -610,7 +595,6 @@ class VectorNorm(Op):
         return xs * (grad / y.pow(p - 1)).masked_fill(y == 0, 0), None, None, None
 
 
-@method("norm")
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     if out is not None:
         return _out(norm(input, p, dim, keepdim, dtype=dtype), out, "linalg_vector_norm",
@@ -672,7 +656,6 @@ def _logical_out(r, out, name):
     return _out(r if r.dtype is out.dtype else r.bool(), out, name)
 
 
-@method("all")
 def all(input, dim=None, keepdim=False, *, out=None):
     if out is not None:
         return _logical_out(all(input, dim, keepdim), out, "all")
@@ -682,7 +665,6 @@ def all(input, dim=None, keepdim=False, *, out=None):
                  np.all(x, axis=axes, keepdims=keepdim).astype(np.uint8))
 
 
-@method("any")
 def any(input, dim=None, keepdim=False, *, out=None):
     if out is not None:
         return _logical_out(any(input, dim, keepdim), out, "any")
@@ -692,7 +674,6 @@ def any(input, dim=None, keepdim=False, *, out=None):
                  np.any(x, axis=axes, keepdims=keepdim).astype(np.uint8))
 
 
-@method("count_nonzero")
 def count_nonzero(input, dim=None):
     axes = _axes(input, dim)
     return _wrap(np.asarray(np.count_nonzero(input._data, axis=axes), dtype=np.int64))
@@ -713,7 +694,6 @@ class Cumsum(Op):
         return grad.flip(ctx.d).cumsum(ctx.d).flip(ctx.d), None, None
 
 
-@method("cumsum")
 def cumsum(input, dim, *, dtype=None, out=None):
     if out is not None:
         return _out(cumsum(input, dim, dtype=dtype or out.dtype), out, inputs=(input,),
@@ -758,7 +738,6 @@ class Cumprod(Op):
         return cat_(cols, d), None, None
 
 
-@method("cumprod")
 def cumprod(input, dim, *, dtype=None, out=None):
     if out is not None:
         return _out(cumprod(input, dim, dtype=dtype or out.dtype), out, inputs=(input,),
@@ -779,7 +758,6 @@ def _scan_dtypes(input):
     return check
 
 
-@method("cummax")
 def cummax(input, dim, *, out=None):
     if out is not None:
         return _tuple_out(cummax(input, dim), out, "cummax", _scan_dtypes(input))
@@ -805,7 +783,6 @@ def _median_dtypes(input):
     return check
 
 
-@method("median")
 def median(input, dim=None, keepdim=False, *, out=None):
     if out is not None:
         if dim is None:
@@ -836,7 +813,6 @@ def _mode_dtypes(input):
     return check
 
 
-@method("mode")
 def mode(input, dim=-1, keepdim=False, *, out=None):
     if out is not None:
         return _tuple_out(mode(input, dim, keepdim), out, "mode", _mode_dtypes(input))

@@ -7,11 +7,10 @@ __all__ = ["cummin", "logcumsumexp", "diff"]
 
 import numpy as np
 
-from .._tensor import Tensor, _dim, _wrap
+from .._tensor import _dim, _wrap
 from ..autograd.function import Op
-from ._util import method
-from .inplace import _out, _unary_inplace
-from .reduce import _legacy_name, _ret, _scan_dtypes, _tuple_out, cumprod, cumsum
+from .inplace import _out
+from .reduce import _legacy_name, _ret, _scan_dtypes, _tuple_out
 
 _cummin_t = _ret("cummin")
 
@@ -39,7 +38,6 @@ class Cummin(Op):
         return z.scatter_add(ctx.d, _wrap(ctx.idx), grad), None  # each value's grad to its source
 
 
-@method("cummin")
 def cummin(input, dim, *, out=None):
     if out is not None:
         return _tuple_out(cummin(input, dim), out, "cummin", _scan_dtypes(input))
@@ -71,7 +69,6 @@ class Logcumsumexp(Op):
         return (pos + x).exp() - (neg + x).exp(), None
 
 
-@method("logcumsumexp")
 def logcumsumexp(input, dim, *, out=None):
     if out is not None:
         if out.dtype is not input.dtype:
@@ -84,7 +81,6 @@ def logcumsumexp(input, dim, *, out=None):
     return Logcumsumexp.apply(input, _dim(dim, input.dim()))
 
 
-@method("diff")
 def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
     if out is not None:
         return _out(diff(input, n, dim, prepend, append), out, inputs=(input,), warn=2)
@@ -106,7 +102,3 @@ def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
         hi, lo = input.narrow(d, 1, m - 1), input.narrow(d, 0, m - 1)
         input = hi ^ lo if input.dtype.name == "bool" else hi - lo
     return input
-
-
-Tensor.cumsum_ = _unary_inplace(lambda s, dim, dtype=None: cumsum(s, dim, dtype=dtype), False)
-Tensor.cumprod_ = _unary_inplace(lambda s, dim, dtype=None: cumprod(s, dim, dtype=dtype), True)

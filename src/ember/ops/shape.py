@@ -20,7 +20,7 @@ from .. import _dtype as D
 from .. import _layout as L
 from .._tensor import Size, Tensor, _dim, _wrap
 from ..autograd.function import Op
-from ._util import method, size_args, xp_of
+from ._util import size_args, xp_of
 
 _ndarray = np.ndarray
 
@@ -287,7 +287,6 @@ def _view_args(shape, dtype):
     return None, _int_list("view", "size", shape)
 
 
-@method("view")
 def view(self, *shape, dtype=None):  # view(size=...) comes through _util.install_torch_args
     dtype, shape = _view_args(shape, dtype)
     if dtype is not None:
@@ -347,7 +346,6 @@ class ReshapeAlias(View):
     _name = "ReshapeAliasBackward0"
 
 
-@method("reshape")
 def reshape(input, *shape):
     shape = _infer(_int_list("reshape", "shape", shape), input._data.size)
     a = input._data
@@ -358,17 +356,14 @@ def reshape(input, *shape):
     return UnsafeView.run((input,), (a, shape), {})
 
 
-@method("view_as")
 def view_as(self, other):
     return self.view(other.shape)
 
 
-@method("reshape_as")
 def reshape_as(self, other):
     return self.reshape(other.shape)
 
 
-@method("flatten")
 def flatten(input, start_dim=0, end_dim=-1):
     _int_arg("flatten", "start_dim", start_dim, 1)
     _int_arg("flatten", "end_dim", end_dim, 2)
@@ -387,7 +382,6 @@ def flatten(input, start_dim=0, end_dim=-1):
     return input.reshape(shp[:s] + (n,) + shp[e + 1:])
 
 
-@method("unflatten")
 def unflatten(input, dim, sizes):
     if not isinstance(sizes, (tuple, list)):
         raise TypeError(f"unflatten(): argument 'sizes' (position 2) must be tuple of ints, not "
@@ -421,7 +415,6 @@ class Permute(Op):
         return tuple(strides[p] for p in perm), 0
 
 
-@method("permute")
 def permute(input, *dims):
     dims = _int_list("permute", "dims", dims)
     nd = input._data.ndim
@@ -452,7 +445,6 @@ class Transpose(Op):
         return tuple(st), 0
 
 
-@method("transpose", "swapaxes", "swapdims")
 def transpose(input, dim0, dim1=None):
     if dim1 is None and isinstance(dim0, (tuple, list)):  # np.transpose(t, axes)
         return permute(input, dim0)
@@ -472,7 +464,6 @@ class T(Transpose):
         return grad.t(), None, None
 
 
-@method("t")
 def t(input):
     nd = input._data.ndim
     if nd > 2:
@@ -480,7 +471,6 @@ def t(input):
     return _view(T, input, 0, min(nd, 2) - 1) if nd else _view(T, input, -1, -1)
 
 
-@method("adjoint")
 def adjoint(input):
     if input._data.ndim < 2:
         raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of "
@@ -488,7 +478,6 @@ def adjoint(input):
     return input.mT.conj() if input.dtype.is_complex else input.mT
 
 
-@method("movedim", "moveaxis")
 def movedim(input, source, destination):
     nd = input._data.ndim
     src = [source] if isinstance(source, numbers.Integral) else list(source)
@@ -524,7 +513,6 @@ class Squeeze(Op):
         return tuple(s for i, s in enumerate(strides) if i not in axes), 0
 
 
-@method("squeeze")
 def squeeze(input, dim=None):  # axis= comes through _util.install_torch_args
     shp = input._data.shape
     nd = len(shp)
@@ -569,7 +557,6 @@ class Unsqueeze(Op):
         return tuple(st), 0
 
 
-@method("unsqueeze")
 def unsqueeze(input, dim):
     _int_arg("unsqueeze", "dim", dim, 1)
     return _view(Unsqueeze, input, _dim(dim, input._data.ndim + 1))
@@ -595,7 +582,6 @@ class Expand(Op):
         return L.expand_strides(shape, strides, sizes), 0
 
 
-@method("expand")
 def expand(input, *sizes):
     sizes = _int_list("expand", "size", sizes)
     shp = input._data.shape
@@ -622,16 +608,12 @@ def expand(input, *sizes):
     return _view(Expand, input, tuple(out))
 
 
-@method("expand_as")
 def expand_as(self, other):
     return self.expand(other.shape)
 
 
 def broadcast_to(input, *size):
     return input.expand(_shape_arg(size))
-
-
-Tensor.broadcast_to = broadcast_to
 
 
 def broadcast_tensors(*tensors):
@@ -668,7 +650,6 @@ def broadcast_shapes(*shapes):
     return Size(result)
 
 
-@method("contiguous")
 def contiguous(self, memory_format=None):
     fmt = None if memory_format is D.contiguous_format else memory_format
     if self.is_contiguous(fmt):
@@ -689,7 +670,6 @@ class Clone(Op):
         return grad, None
 
 
-@method("clone")
 def clone(input, *, memory_format=None):
     if memory_format is None or memory_format is D.preserve_format:
         return Clone.apply(input)  # a dense input keeps its strides, as in torch
@@ -712,7 +692,6 @@ class SumToSize(Op):
         return grad.expand(ctx.in_shape), None
 
 
-@method("sum_to_size")
 def sum_to_size(self, *size):
     shape = _shape_arg(size)
     if self._data.shape == shape:
@@ -741,7 +720,6 @@ class Narrow(Op):
         return strides, start * strides[dim]
 
 
-@method("narrow")
 def narrow(input, dim, start, length):
     if input._data.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
@@ -801,7 +779,6 @@ def _split_views(input, d, sizes, name="SplitBackward0"):
     return _multi_views(input, outs)
 
 
-@method("split")
 def split(tensor, split_size_or_sections, dim=0):
     d = _dim(dim, tensor._data.ndim)
     n = tensor._data.shape[d]
@@ -826,7 +803,6 @@ def split(tensor, split_size_or_sections, dim=0):
     return _split_views(tensor, d, sizes, "SplitWithSizesBackward0")
 
 
-@method("chunk")
 def chunk(input, chunks, dim=0):
     _int_arg("chunk", "chunks", chunks, 1)
     _int_arg("chunk", "dim", dim, 2)
@@ -839,7 +815,6 @@ def chunk(input, chunks, dim=0):
     return split(input, -(-n // chunks) if n else 0, d)
 
 
-@method("tensor_split")
 def tensor_split(input, indices_or_sections, dim=0):
     d = _dim(dim, input._data.ndim)
     n = input._data.shape[d]
@@ -871,7 +846,6 @@ class Unbind(Op):
         return stack(list(grads), ctx.dim), None
 
 
-@method("unbind")
 def unbind(input, dim=0):
     if input._data.ndim == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
@@ -879,7 +853,6 @@ def unbind(input, dim=0):
     return _multi_views(input, Unbind.run((input,), (input._data, d), {}))
 
 
-@method("resize_")
 def resize_(self, *sizes):
     shape = size_args(sizes)
     if shape == self._data.shape:
@@ -900,7 +873,6 @@ def resize_(self, *sizes):
     return self
 
 
-@method("resize_as_")
 def resize_as_(self, other):
     return resize_(self, other.shape)
 

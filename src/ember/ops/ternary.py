@@ -12,8 +12,8 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
-from ._util import broadcast_error, method, operand, result_type
-from .inplace import _binary_inplace, _out, _unary_inplace
+from ._util import broadcast_error, operand, result_type
+from .inplace import _out
 from .pointwise import _cname, _tensor_arg, _xp, ctx_xp
 
 _ndarray = np.ndarray
@@ -32,7 +32,6 @@ class Where(Op):
         return None, where(c, grad, 0.0), where(c, 0.0, grad)
 
 
-@method("where")
 def _where_method(self, condition, other):
     return where(condition, self, other)
 
@@ -120,7 +119,6 @@ class ClampMaxTensor(ClampTensor):
     _name = "ClampMaxBackward1"
 
 
-@method("clamp", "clip")
 def clamp(input, min=None, max=None, *, out=None):
     r = _clamp(input, min, max, (Clamp, ClampTensor))
     return r if out is None else _clamp_out(r, out, (input, min, max), "clamp")
@@ -160,13 +158,11 @@ def _clamp(input, lo, hi, classes):
 clip = clamp
 
 
-@method("clamp_min")
 def clamp_min(input, min, *, out=None):
     r = _clamp(input, min, None, (ClampMin, ClampMinTensor))
     return r if out is None else _clamp_out(r, out, (input, min), "clamp_min")
 
 
-@method("clamp_max")
 def clamp_max(input, max, *, out=None):
     r = _clamp(input, None, max, (ClampMax, ClampMaxTensor))
     return r if out is None else _clamp_out(r, out, (input, max), "clamp_max")
@@ -192,7 +188,6 @@ class LerpTensor(Lerp):
     _name = "LerpBackward1"
 
 
-@method("lerp")
 def lerp(input, end, weight, *, out=None):
     dt = input.dtype
     if not (dt.is_floating_point or dt.is_complex):
@@ -209,9 +204,3 @@ def lerp(input, end, weight, *, out=None):
     except ValueError as e:
         raise broadcast_error(input._data, end._data) from e
     return r if out is None else _out(r, out, inputs=(input, end, weight), warn=2)
-
-
-for _name, _fn in (("clamp_", clamp), ("clip_", clamp), ("clamp_min_", clamp_min),
-                   ("clamp_max_", clamp_max)):
-    setattr(Tensor, _name, _unary_inplace(_fn, True))
-Tensor.lerp_ = _binary_inplace(lerp, True)

@@ -21,11 +21,10 @@ import math
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import Tensor, _check_inplace, _wrap
+from .._tensor import _check_inplace, _wrap
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from . import _gamma, _special
-from ._util import method
 from .inplace import _cast_error, _inplace, _out, _unary_inplace
 from .pointwise import _cast, _xp, ctx_xp
 from .ternary import where
@@ -188,9 +187,6 @@ def _polygamma_(self, n):
     return _inplace(self, polygamma(n, self.clone() if self._rg and _enabled[0] else self))
 
 
-Tensor.polygamma, Tensor.polygamma_ = _polygamma_method, _polygamma_
-
-
 # the same derivatives on arrays, for the common case of a backward that records nothing
 _ARRAY_BWD = {
     "relu": lambda g, x, y: g * (y > 0),
@@ -253,8 +249,6 @@ def _make_unary(name, fwd, bwd, reads, floating):
         return self
     op.__name__, op_.__name__ = name, name + "_"
     _UNARY_FNS[name], _UNARY_FNS[name + "_"] = op, op_
-    setattr(Tensor, name, op)
-    setattr(Tensor, name + "_", op_)
     return op
 
 
@@ -266,12 +260,8 @@ _ALIASES = {"negative": "neg", "absolute": "abs", "arcsin": "asin", "arccos": "a
             "fix": "trunc"}
 for _alias, _n in _ALIASES.items():
     globals()[_alias] = _UNARY_FNS[_n]
-    setattr(Tensor, _alias, _UNARY_FNS[_n])
-    setattr(Tensor, _alias + "_", _UNARY_FNS[_n + "_"])
-Tensor.__neg__, Tensor.__abs__ = _UNARY_FNS["neg"], _UNARY_FNS["abs"]
 
 
-@method("positive", "__pos__")
 def positive(input):
     if input.dtype is D.bool_:
         raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
@@ -298,7 +288,6 @@ class RoundDecimals(Round):
     _name = "RoundBackward1"
 
 
-@method("round")
 def round(input, *, decimals=0, out=None):
     if decimals == 0:
         r = Round.run((input,), (input._data,), {})
@@ -319,7 +308,6 @@ class NanToNum(Op):
         return where(_wrap(ctx.finite), grad, 0.0), None, None, None
 
 
-@method("nan_to_num")
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     if not input.dtype.is_floating_point:
         r = input.clone()
@@ -332,10 +320,5 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
         "nan_to_num: dtype of out: {out} should be same as input: {result}"))
 
 
-@method("conj", "conj_physical", "resolve_conj", "resolve_neg")
 def conj(input):
     return input if not input.dtype.is_complex else _wrap(np.conj(input._data))
-
-
-for _name, _fn in (("nan_to_num_", nan_to_num), ("round_", round)):
-    setattr(Tensor, _name, _unary_inplace(_fn, False))

@@ -19,9 +19,8 @@ import numpy as np
 from .._layout import shifted, strides_of
 from .._meta import MetaArray
 from .._meta import empty as _meta_empty
-from .._tensor import Tensor, _check_inplace, _dim, _ptr, _root, _wrap
+from .._tensor import _check_inplace, _dim, _ptr, _root, _wrap
 from ..autograd.function import Op
-from ._util import method
 from .index import IndexGrad
 from .index import Select as _IndexSelect
 from .shape import (
@@ -30,11 +29,7 @@ from .shape import (
     _select_geom,
     _view,
     split,
-    squeeze,
-    t,
     tensor_split,
-    transpose,
-    unsqueeze,
 )
 
 _as_strided = np.lib.stride_tricks.as_strided
@@ -104,14 +99,12 @@ def _check_geometry(self, size, stride, offset):
                            f"{need * it} are out of bounds for storage of size {flat.size * it}")
 
 
-@method("as_strided")
 def as_strided(input, size, stride, storage_offset=None):
     size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
     _check_geometry(input, size, stride, storage_offset)
     return _view(AsStrided, input, size, stride, storage_offset)
 
 
-@method("as_strided_")
 def as_strided_(self, size, stride, storage_offset=None):
     r = as_strided(self, size, stride, storage_offset)
     return _become(self, r)
@@ -167,7 +160,6 @@ def _key_geom(shape, strides, key, advanced):
 _IndexSelect._geom = staticmethod(_key_geom)  # basic indexing is a view: torch's geometry
 
 
-@method("select")
 def select(input, dim, index):
     _int_arg("select", "dim", dim, 1)
     _int_arg("select", "index", index, 2)
@@ -225,7 +217,6 @@ def _diag_dims(nd, dim1, dim2):
     return d1, d2
 
 
-@method("diagonal")
 def diagonal(input, offset=0, dim1=0, dim2=1):
     d1, d2 = _diag_dims(input.dim(), dim1, dim2)
     return _view(Diagonal, input, int(offset), d1, d2)
@@ -241,10 +232,6 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     return DiagEmbed.apply(input, shape, int(offset), d1, d2)
 
 
-Tensor.diag_embed = diag_embed
-
-
-@method("diag")
 def diag(input, diagonal=0):
     nd = input.dim()
     if nd == 1:
@@ -257,12 +244,10 @@ def diag(input, diagonal=0):
     return r
 
 
-@method("diagflat")
 def diagflat(input, offset=0):
     return diag_embed(input.reshape(-1), offset, 0, 1)
 
 
-@method("trace")
 def trace(input):
     if input.dim() != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.dim()}")
@@ -272,7 +257,6 @@ def trace(input):
     return r
 
 
-@method("fill_diagonal_")
 def fill_diagonal_(self, fill_value, wrap=False):
     shp = self.shape
     if len(shp) < 2:
@@ -321,7 +305,6 @@ class UnfoldGrad(Op):
         return grad.unfold(*ctx.args), None, None, None, None
 
 
-@method("unfold")
 def unfold(self, dimension, size, step):
     nd = self.dim()
     d = _dim(dimension, nd)
@@ -335,12 +318,10 @@ def unfold(self, dimension, size, step):
     return _view(Unfold, self, d, int(size), int(step))
 
 
-@method("ravel")
 def ravel(input):
     return input.contiguous().view(-1)
 
 
-@method("rot90")
 def rot90(input, k=1, dims=(0, 1)):
     if len(dims) != 2:
         raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
@@ -376,11 +357,6 @@ def _inplace_view(fn, name):
     return op
 
 
-for _n, _f in (("squeeze_", squeeze), ("unsqueeze_", unsqueeze), ("t_", t),
-               ("transpose_", transpose), ("swapaxes_", transpose), ("swapdims_", transpose)):
-    setattr(Tensor, _n, _inplace_view(_f, _n))
-
-
 # ---------------------------------------------------------------- splitting and copies
 def _dir_split(input, sections, dim, name, min_dim):
     nd = input.dim()
@@ -396,27 +372,22 @@ def _dir_split(input, sections, dim, name, min_dim):
     return tensor_split(input, sections, dim)
 
 
-@method("vsplit")
 def vsplit(input, indices_or_sections):
     return _dir_split(input, indices_or_sections, 0, "vsplit", 2)
 
 
-@method("hsplit")
 def hsplit(input, indices_or_sections):
     return _dir_split(input, indices_or_sections, 1 if input.dim() > 1 else 0, "hsplit", 1)
 
 
-@method("dsplit")
 def dsplit(input, indices_or_sections):
     return _dir_split(input, indices_or_sections, 2, "dsplit", 3)
 
 
-@method("split_with_sizes")
 def split_with_sizes(input, split_sizes, dim=0):
     return split(input, list(split_sizes), dim)
 
 
-@method("narrow_copy")
 def narrow_copy(input, dim, start, length):
     r = input.narrow(dim, start, length).clone()
     if r.grad_fn is not None:
@@ -425,7 +396,6 @@ def narrow_copy(input, dim, start, length):
 
 
 # ---------------------------------------------------------------- small Tensor protocol
-@method("is_same_size")
 def is_same_size(input, other):
     return input._data.shape == other._data.shape
 
@@ -439,12 +409,6 @@ def _is_nonzero(self):
     return bool(self.item())
 
 
-Tensor.is_nonzero = _is_nonzero
-Tensor.is_cpu = property(lambda self: self.device.type == "cpu")
-Tensor.is_inference = lambda self: False  # ember does not tag inference-mode tensors
-
-
-@method("new_empty_strided")
 def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False,
                       layout=None, pin_memory=False):
     from ._util import check_factory
@@ -455,7 +419,6 @@ def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_g
                          device=device or self.device, requires_grad=requires_grad)
 
 
-@method("resize_as")
 def resize_as(self, tensor):
     n, m = self.numel(), tensor.numel()
     if n != m:
