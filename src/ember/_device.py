@@ -142,6 +142,11 @@ def array_device(a):
     return device("cuda", int(a.device.id))
 
 
+def array_module(a):
+    """The array module `xp` of an array: NumPy for host (and meta) arrays, CuPy for cuda ones."""
+    return np if isinstance(a, np.ndarray) else _get_cupy()
+
+
 def default_device():
     """The device of a factory call given none: the innermost `with device(...)`, or None."""
     return _default[-1] if _default else None

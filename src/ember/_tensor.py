@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _dtype as D
 from . import _layout, _meta
-from ._device import _CPU, array_device, as_device, to_device, to_host
+from ._device import _CPU, array_device, as_device, device, to_device, to_host
 from .autograd import engine, function
 from .autograd import grad_mode as _gm
 
@@ -478,13 +478,19 @@ class Tensor:
     # ---- devices and dtypes ----
     def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False,
            memory_format=None):
-        for a in args:
+        if args:  # torch's overloads: to(dtype, ...), to(other, ...), to(device, dtype, ...)
+            a, rest = args[0], args[1:]
             if isinstance(a, D.dtype):
-                dtype = a
+                dtype, names = a, ("non_blocking", "copy")
             elif isinstance(a, Tensor):
-                dtype, device = a.dtype, a.device
-            elif a is not None:
-                device = a
+                dtype, device, names = a.dtype, a.device, ("non_blocking", "copy")
+            else:
+                device, names = a, ("dtype", "non_blocking", "copy")
+            if len(rest) > len(names):
+                raise TypeError(_TO_OVERLOADS.format(", ".join(map(_arg_type, args))))
+            given = dict(zip(names, rest))
+            dtype = given.get("dtype", dtype)
+            copy = given.get("copy", copy)  # non_blocking: a transfer hint, nothing to do here
         from .ops.pointwise import _cast
         out = self
         if device is not None:
@@ -606,8 +612,39 @@ class Tensor:
     def real(self):
         return self if not self.dtype.is_complex else self._real()
 
+    @real.setter
+    def real(self, value):
+        self.real.copy_(value)
+
+    @property
+    def imag(self):
+        return self._imag()
+
+    @imag.setter
+    def imag(self, value):
+        self._imag().copy_(value)
+
     def __dir__(self):
         return sorted(set(dir(type(self))) | set(self.__dict__))
+
+
+_TO_OVERLOADS = (
+    "to() received an invalid combination of arguments - got ({}), but expected one of:\n"
+    " * (torch.device device = None, torch.dtype dtype = None, bool non_blocking = False, bool "
+    "copy = False, *, torch.memory_format memory_format = None)\n"
+    " * (torch.dtype dtype, bool non_blocking = False, bool copy = False, *, torch.memory_format "
+    "memory_format = None)\n"
+    " * (Tensor tensor, bool non_blocking = False, bool copy = False, *, torch.memory_format "
+    "memory_format = None)\n")
+
+
+def _arg_type(v):
+    """The type name torch's argument parser prints for a value."""
+    if isinstance(v, Tensor):
+        return "Tensor"
+    if isinstance(v, (D.dtype, device)):
+        return "torch." + type(v).__name__
+    return type(v).__name__
 
 
 class _ToDevice(function.Op):

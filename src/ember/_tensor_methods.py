@@ -224,6 +224,7 @@ METHODS = {
     "narrow_copy": views.narrow_copy, "is_same_size": views.is_same_size,
     "new_empty_strided": views.new_empty_strided, "resize_as": views.resize_as,
     "diag_embed": views.diag_embed, "is_nonzero": views._is_nonzero, "is_cpu": _IS_CPU,
+    "_real": views.real, "_imag": views.imag,
     "is_inference": _is_inference,
     "squeeze_": views._inplace_view(shape.squeeze, "squeeze_"),
     "unsqueeze_": views._inplace_view(shape.unsqueeze, "unsqueeze_"),

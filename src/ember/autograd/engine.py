@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from .._device import array_device
+from .._device import array_module as _xp
 from . import grad_mode
 from .function import AccumulateGrad, _anomaly
 
@@ -65,10 +65,6 @@ def _roots(tensors, grad_tensors, create_graph, what="grad"):
 
 def _sz(shape):
     return "torch.Size([" + ", ".join(str(s) for s in shape) + "])"
-
-
-def _xp(a):
-    return array_device(a).xp
 
 
 def _edge_of(t):

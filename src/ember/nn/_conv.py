@@ -22,6 +22,7 @@ import threading
 
 import numpy as np
 
+from .._device import array_module as _xp
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 
@@ -66,13 +67,6 @@ def _give(a):
         free = _POOL.setdefault((a.shape, a.dtype), [])
         if len(free) < 2:
             free.append(a)
-
-
-def _xp(a):
-    if a.__class__ is _ndarray:
-        return np
-    import importlib
-    return importlib.import_module("cupy")
 
 
 def _strided(xp, a, shape, strides):

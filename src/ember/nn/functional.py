@@ -33,6 +33,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._compat import module_getattr as _module_getattr
+from .._device import array_module as _xp
 from .._tensor import Tensor, _wrap
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
@@ -41,13 +42,6 @@ from ..ops._util import torch_args as _torch_args
 _enabled = _gm._enabled
 _ndarray = np.ndarray
 __getattr__ = _module_getattr(__name__)
-
-
-def _xp(a):
-    if a.__class__ is _ndarray:
-        return np
-    import cupy
-    return cupy
 
 
 # ---------------------------------------------------------------- linear

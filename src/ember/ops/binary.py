@@ -357,6 +357,10 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 # ---------------------------------------------------------------- small products
 def kron(input, other, *, out=None):
     """Matches torch.kron: the outer product with each pair of dims merged."""
+    for i, (name, v) in enumerate((("input", input), ("other", other))):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"kron(): argument '{name}' (position {i + 1}) must be Tensor, not "
+                            f"{type(v).__name__}")
     n = max(input.dim(), other.dim())
     a = input.reshape((1,) * (n - input.dim()) + tuple(input.shape))
     b = other.reshape((1,) * (n - other.dim()) + tuple(other.shape))

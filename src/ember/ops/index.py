@@ -13,19 +13,13 @@ import numbers
 import numpy as np
 
 from .. import _dtype as D
+from .._device import array_module as _xp
 from .._tensor import Tensor, _check_inplace, _check_overlap, _wrap
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 
 _ndarray = np.ndarray
 _enabled = _gm._enabled
-
-
-def _xp(a):
-    if a.__class__ is _ndarray:
-        return np
-    import importlib
-    return importlib.import_module("cupy")
 
 
 # ---------------------------------------------------------------- keys

@@ -10,6 +10,7 @@ __all__ = ["matmul", "mm", "bmm", "mv", "dot", "inner", "vdot", "outer", "ger", 
 
 import numpy as np
 
+from .._device import array_module as _xp
 from .._tensor import Tensor, _wrap
 from ..autograd import grad_mode
 from ..autograd.function import _NUMPY_ERRORS, Op, torch_error
@@ -18,13 +19,6 @@ from .inplace import _out
 
 _ndarray = np.ndarray
 _enabled = grad_mode._enabled
-
-
-def _xp(a):
-    if a.__class__ is _ndarray:
-        return np
-    import importlib
-    return importlib.import_module("cupy")
 
 
 class MatMul(Op):

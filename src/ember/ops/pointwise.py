@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from .. import _dtype as D
+from .._device import array_module as _xp
 from .._tensor import Tensor, _wrap
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
@@ -263,11 +264,6 @@ class FmodTensor(Fmod):
 
 def ctx_xp(a):
     return np if a.__class__ is _ndarray or not hasattr(a, "device") else _xp(a)
-
-
-def _xp(a):
-    import importlib
-    return importlib.import_module("cupy")
 
 
 def _binary(cls, a, b, floating=False, **kw):

@@ -13,19 +13,13 @@ import numbers
 
 import numpy as np
 
+from .._device import array_module as _xp
 from .._tensor import Tensor, _check_inplace, _dim, _wrap
 from ..autograd.function import Op
 from ._util import dims, result_type
 from .shape import _fmt, _int_list, _tname
 
 _ndarray = np.ndarray
-
-
-def _xp(a):
-    if a.__class__ is _ndarray:
-        return np
-    import importlib
-    return importlib.import_module("cupy")
 
 
 # ---------------------------------------------------------------- joining

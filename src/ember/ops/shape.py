@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .. import _layout as L
+from .._device import array_module
 from .._tensor import Size, Tensor, _dim, _wrap
 from ..autograd.function import Op
 from ._util import size_args, xp_of
@@ -567,13 +568,12 @@ class Expand(Op):
 
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
-        xp = np if x.__class__ is _ndarray else None
         pad = (1,) * (len(shape) - x.ndim) + x.shape
         strides = (0,) * (len(shape) - x.ndim) + x.strides
         strides = tuple(0 if p == 1 and s != 1 else st for p, s, st in zip(pad, shape, strides))
-        if xp is np:
+        if x.__class__ is _ndarray:
             return np.lib.stride_tricks.as_strided(x, shape, strides)
-        return x.reshape(pad) + 0 * x.reshape(pad)  # cupy: materialise (rare path)
+        return array_module(x).broadcast_to(x.reshape(pad), shape)  # cupy (and meta): a view
 
     def backward(ctx, grad):
         return grad.sum_to_size(ctx.in_shape), None

@@ -10,12 +10,14 @@ that owns the memory, as torch's is to the storage.
 
 __all__ = ["as_strided", "as_strided_", "select", "diagonal", "diag_embed", "diag", "diagflat",
            "trace", "ravel", "rot90", "vsplit", "hsplit", "dsplit", "split_with_sizes",
-           "narrow_copy", "is_same_size"]
+           "narrow_copy", "is_same_size", "view_as_real", "view_as_complex", "real", "imag"]
 
 import numbers
 
 import numpy as np
 
+from .. import _dtype as D
+from .._device import array_module
 from .._layout import shifted, strides_of
 from .._meta import MetaArray
 from .._meta import empty as _meta_empty
@@ -316,6 +318,79 @@ def unfold(self, dimension, size, step):
     if size < 0:
         raise RuntimeError(f"size is {size} but must be >= 0")
     return _view(Unfold, self, d, int(size), int(step))
+
+
+# ---------------------------------------------------------------- complex views
+class ViewAsReal(Op):
+    """Its strides are torch's by construction (twice the input's, then 1): no _geom."""
+    _name = "ViewAsRealBackward0"
+    _geom = None
+
+    def forward(ctx, x):
+        half = x.itemsize // 2
+        if type(x) is MetaArray:
+            st = strides_of(x)
+            return _meta_empty(x.shape + (2,), x.real.dtype, tuple(2 * s for s in st) + (1,),
+                               2 * x._off)
+        return array_module(x).lib.stride_tricks.as_strided(  # torch's strides, also when empty
+            x.real, x.shape + (2,), tuple(s * x.itemsize for s in strides_of(x)) + (half,))
+
+    def backward(ctx, grad):
+        return view_as_complex(grad.contiguous())
+
+
+class ViewAsComplex(Op):
+    _name = "ViewAsComplexBackward0"
+    _geom = None
+
+    def forward(ctx, x):
+        if type(x) is MetaArray:
+            st = strides_of(x)
+            return _meta_empty(x.shape[:-1], np.result_type(x.dtype, np.complex64),
+                               tuple(s // 2 for s in st[:-1]), x._off // 2)
+        return x.view(np.result_type(x.dtype, np.complex64))[..., 0]
+
+    def backward(ctx, grad):
+        return view_as_real(grad)
+
+
+def view_as_real(input):
+    if not input.dtype.is_complex:
+        raise RuntimeError("view_as_real is only supported for complex tensors")
+    return _view(ViewAsReal, input)
+
+
+def view_as_complex(input):
+    if input.dtype not in (D.float16, D.float32, D.float64):
+        raise RuntimeError("view_as_complex is only supported for half, float and double "
+                           f"tensors, but got a tensor of scalar type: {input.dtype._legacy[:-6]}")
+    if input.dtype is D.float16:
+        raise NotImplementedError("ember does not implement the complex32 dtype "
+                                  "(torch.view_as_complex of a half tensor) yet")
+    shape, st = input.shape, input.stride()
+    if not shape or shape[-1] != 2:
+        raise RuntimeError("Tensor must have a last dimension of size 2")
+    if st[-1] != 1:
+        raise RuntimeError("Tensor must have a last dimension with stride 1")
+    if any(s % 2 for s in st[:-1]):
+        raise RuntimeError("Tensor must have a stride divisible by 2 for all but last dimension")
+    if input.storage_offset() % 2:
+        raise RuntimeError("Tensor must have a storage_offset divisible by 2")
+    return _view(ViewAsComplex, input)
+
+
+def real(input):
+    """Matches torch.real: a view of the real parts (the tensor itself when it is real)."""
+    if not input.dtype.is_complex:
+        return input
+    return select(view_as_real(input), -1, 0)
+
+
+def imag(input):
+    """Matches torch.imag: a view of the imaginary parts of a complex tensor."""
+    if not input.dtype.is_complex:
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    return select(view_as_real(input), -1, 1)
 
 
 def ravel(input):

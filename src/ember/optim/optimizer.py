@@ -18,6 +18,7 @@ from itertools import chain
 import numpy as np
 
 from .. import _dtype as D
+from .._device import array_module as _xp
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import enable_grad
 
@@ -114,11 +115,6 @@ def _full_like(p, value=0):
     if value:
         a.fill(value)
     return _wrap(a)
-
-
-def _xp(a):
-    from .._device import array_device
-    return array_device(a).xp
 
 
 def _advance(state):
