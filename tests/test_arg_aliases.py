@@ -301,6 +301,7 @@ def test_no_keywords_pays_no_translation():
     """The wrapper forwards a plain call straight to the function (and the operators and
     Tensor.sum/mean are not wrapped at all)."""
     x = ember.arange(6.0).reshape(2, 3)
+    x.sum(), x.mean()  # the first call resolves the lazy stub: to the function itself here
     assert ember.Tensor.__add__ is ember.ops.pointwise.add
     assert ember.Tensor.sum is ember.ops.reduce.sum
     assert ember.Tensor.mean is ember.ops.reduce.mean

@@ -108,7 +108,7 @@ class Slow(ed.Dataset):
         return 2
 
     def __getitem__(self, i):
-        time.sleep(0.5)
+        time.sleep(1.5)  # far longer than the timeouts tested, even on a loaded machine
         return i
 
 

@@ -58,12 +58,11 @@ def _flat(x):
 def check_out(fn, *inputs, out, grad=False):
     """fn(lib, *tensors, out=...) writes into out and returns it, as torch's does."""
     re_, eo, ee, ew = _run(ember, fn, inputs, out, grad)
-    if torch is None:
-        if ee is not None:
-            raise ee
-        for a, b in zip(_flat(re_), _flat(eo)):
-            assert a is b
-        return re_
+    if torch is None:  # what can be checked alone: the result is `out` itself; then skip
+        if ee is None and out is not None:
+            for a, b in zip(_flat(re_), _flat(eo)):
+                assert a is b
+        pytest.skip("torch (the oracle) is not installed")
     rt, to, te, tw = _run(torch, fn, inputs, out, grad)
     if te is not None or ee is not None:
         assert ee is not None, f"torch raised {type(te).__name__}: {te}"

@@ -76,7 +76,8 @@ def _reads(code):
     """Names the code loads, plus the free names its nested functions load."""
     names = set()
     for ins in dis.get_instructions(code):
-        if ins.opname.startswith("LOAD_") or ins.opname == "DELETE_FAST":
+        if ins.opname.startswith("LOAD_") and ins.opname != "LOAD_CONST" or \
+                ins.opname == "DELETE_FAST":  # a string constant naming a parameter is no read
             v = ins.argval
             if isinstance(v, tuple):
                 names.update(v)
