@@ -4,10 +4,7 @@ import numpy as np
 import pytest
 
 import ember
-from oracle import arr, assert_same, check, torch
-
-pytest.importorskip("ember.nn")
-pytestmark = pytest.mark.skipif(torch is None, reason="torch (the oracle) is not installed")
+from oracle import arr, assert_same, check, requires_torch, torch
 
 
 def _copy(e, t):
@@ -35,6 +32,7 @@ def test_sdpa(causal, mask):
           rtol=1e-4, atol=1e-5)
 
 
+@requires_torch
 @pytest.mark.parametrize("kw", [dict(), dict(batch_first=True), dict(bias=False),
                                 dict(kdim=5, vdim=3), dict(add_bias_kv=True),
                                 dict(add_zero_attn=True)])
@@ -66,6 +64,7 @@ def test_multihead_attention(kw, masks):
             assert_same(p.grad, tp[n].grad, 1e-4, 1e-5, n)
 
 
+@requires_torch
 def test_mha_init_order_matches_torch():
     ember.manual_seed(3)
     e = ember.nn.MultiheadAttention(6, 3)
@@ -75,6 +74,7 @@ def test_mha_init_order_matches_torch():
         np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy(), err_msg=n)
 
 
+@requires_torch
 @pytest.mark.parametrize("norm_first", [False, True])
 def test_transformer(norm_first):
     kw = dict(d_model=8, nhead=2, num_encoder_layers=2, num_decoder_layers=1,
@@ -152,6 +152,7 @@ def _kw(lib, kw):
     return out
 
 
+@requires_torch
 @pytest.mark.parametrize("kw", LAYER_KW, ids=str)
 @pytest.mark.parametrize("cls", ["TransformerEncoderLayer", "TransformerDecoderLayer",
                                  "Transformer"])
@@ -177,6 +178,7 @@ def test_transformer_arguments_are_honoured(cls, kw):
     _run_both(fn)
 
 
+@requires_torch
 @pytest.mark.parametrize("nested", [True, False])
 @pytest.mark.parametrize("mask_check", [True, False])
 @pytest.mark.parametrize("aligned", [True, False])
@@ -200,6 +202,7 @@ def test_encoder_nested_tensor_path(nested, mask_check, aligned):
     _run_both(fn)
 
 
+@requires_torch
 def test_encoder_nested_warning_reasons():
     for kw in (dict(), dict(batch_first=True, norm_first=True), dict(batch_first=True,
                bias=False), dict(batch_first=True, activation="tanh")):
@@ -227,6 +230,7 @@ IS_CAUSAL = [
 ]
 
 
+@requires_torch
 @pytest.mark.parametrize("i", range(len(IS_CAUSAL)))
 def test_causal_hints_masks_and_shape_checks(i):
     def fn(lib):
@@ -236,6 +240,7 @@ def test_causal_hints_masks_and_shape_checks(i):
     _run_both(fn)
 
 
+@requires_torch
 @pytest.mark.parametrize("case", ["both", "k", "v", "bad_k0", "bad_v2", "with_bias_kv"])
 def test_mha_static_k_and_v(case):
     """F.multi_head_attention_forward's static_k / static_v replace the projected keys and
@@ -259,6 +264,7 @@ def test_mha_static_k_and_v(case):
     _run_both(fn)
 
 
+@requires_torch
 def test_mismatched_mask_types_warn():
     def fn(lib):
         mha = _seeded(lib, lambda L: L.nn.MultiheadAttention(8, 2))
@@ -269,6 +275,7 @@ def test_mismatched_mask_types_warn():
     _run_both(fn)
 
 
+@requires_torch
 def test_generate_square_subsequent_mask_dtype_and_device():
     _run_both(lambda lib: [lib.nn.Transformer.generate_square_subsequent_mask(
         4, device="cpu", dtype=lib.float64)])

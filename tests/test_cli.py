@@ -5,8 +5,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 SCRIPT = """
 import torch
 import torch.nn as nn
@@ -43,8 +41,6 @@ def test_import_ember_leaves_torch_alone():
 
 
 def test_run_script(tmp_path):
-    pytest.importorskip("ember.nn")
-    pytest.importorskip("ember.optim")
     path = tmp_path / "train.py"
     path.write_text("import sys\nsys_argv = sys.argv[1:]\n" + SCRIPT)
     r = _run(["run", str(path), "a", "--b"], tmp_path)
@@ -75,7 +71,6 @@ def test_run_notebook(tmp_path):
         "!ls\nx = torch.arange(6).view(2, 3)\nx.sum()",
         "y = x * 2\nprint(y.tolist())",
     ])
-    pytest.importorskip("ember.vision")
     path = tmp_path / "nb.ipynb"
     path.write_text(json.dumps(nb))
     r = _run(["run", str(path)], tmp_path)
@@ -105,9 +100,6 @@ def test_info(tmp_path):
 
 
 def test_demo_trains_to_95_percent(tmp_path):
-    pytest.importorskip("ember.nn")
-    pytest.importorskip("ember.optim")
-    pytest.importorskip("ember.utils.data")
     r = _run(["demo", "--out", str(tmp_path)], tmp_path, timeout=300)
     assert r.returncode == 0, r.stderr
     acc = [line for line in r.stdout.splitlines() if line.startswith("test accuracy")]

@@ -5,14 +5,12 @@ CrossEntropyLoss + Dropout variant trains with Adam when ember.optim is present 
 follow torch's stream)."""
 
 import numpy as np
-import pytest
 from benchmarks.course_models import mlp
 
 import ember
 import ember.nn  # noqa: F401
 from oracle import requires_torch, torch
 
-pytestmark = requires_torch
 STEPS, BATCH = 100, 64
 
 
@@ -72,24 +70,24 @@ def run_both(dropout, opt_name, criterion, lr):
     return tl
 
 
+@requires_torch
 def test_course_mlp_nll_optim_sgd():
-    if not _has_optim():
-        pytest.skip("ember.optim is not available yet")
     run_both(0.0, "SGD", "NLLLoss", 0.03)
 
 
+@requires_torch
 def test_course_mlp_nll_manual_sgd():
     losses = run_both(0.0, "manual", "NLLLoss", 0.03)
     assert losses[-1] < losses[0] * 0.8  # it really trains
 
 
+@requires_torch
 def test_course_mlp_cross_entropy_dropout_adam():
-    if not _has_optim():
-        pytest.skip("ember.optim is not available yet")
     losses = run_both(0.2, "Adam", "CrossEntropyLoss", 1e-3)
     assert losses[-1] < losses[0]
 
 
+@requires_torch
 def test_course_model_repr_and_state_dict():
     torch.manual_seed(0)
     ember.manual_seed(0)
@@ -100,9 +98,3 @@ def test_course_model_repr_and_state_dict():
         np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
 
 
-def _has_optim():
-    try:
-        import ember.optim  # noqa: F401
-    except ImportError:
-        return False
-    return hasattr(ember.optim, "Adam")

@@ -26,7 +26,6 @@ import ember.nn  # noqa: F401
 import ember.optim  # noqa: F401
 from oracle import requires_torch, torch
 
-pytestmark = requires_torch
 STEPS = 20
 
 
@@ -55,6 +54,7 @@ def _train_cnn(L, model, xs, ys):
     return losses
 
 
+@requires_torch
 def test_cifar_cnn_loss_sequence():
     xs, ys = random_batches(STEPS, (20, 3, 32, 32))
     torch.manual_seed(0)
@@ -88,6 +88,7 @@ def _train_char_rnn(L, model, xs, ys):
     return losses
 
 
+@requires_torch
 @pytest.mark.parametrize("steps", [STEPS])
 def test_char_rnn_loss_sequence(steps):
     xs, ys = text_batches(steps, BATCH, SEQ)

@@ -5,9 +5,7 @@ import numpy as np
 import pytest
 
 import ember
-from oracle import assert_same, check_error, torch
-
-pytestmark = pytest.mark.skipif(torch is None, reason="torch (the oracle) is not installed")
+from oracle import assert_same, check_error, requires_torch, torch
 
 
 def both(fn):
@@ -37,6 +35,7 @@ _DATA = {
 }
 
 
+@requires_torch
 @pytest.mark.parametrize("name", list(_DATA))
 def test_tensor_inference(name):
     data = _DATA[name]
@@ -46,12 +45,14 @@ def test_tensor_inference(name):
     both(lambda L: L.tensor(data))
 
 
+@requires_torch
 @pytest.mark.parametrize("dtype", ["float64", "int32", "bool", "uint8", "float16", "int8"])
 def test_tensor_dtype(dtype):
     both(lambda L: L.tensor([[1, 0], [2, 3]], dtype=getattr(L, dtype)))
     both(lambda L: L.tensor([1.7, 0.2, 3], dtype=getattr(L, dtype)))
 
 
+@requires_torch
 def test_tensor_default_dtype():
     try:
         ember.set_default_dtype(ember.float64)
@@ -63,6 +64,7 @@ def test_tensor_default_dtype():
         torch.set_default_dtype(torch.float32)
 
 
+@requires_torch
 def test_tensor_requires_grad_and_copy():
     both(lambda L: L.tensor([1.0, 2.0], requires_grad=True))
     a = np.ones(3, np.float32)
@@ -141,6 +143,7 @@ _FACTORIES = {
 }
 
 
+@requires_torch
 @pytest.mark.parametrize("name", list(_FACTORIES))
 def test_factories(name):
     both(_FACTORIES[name])
@@ -153,18 +156,21 @@ _RANGES = [
 ]
 
 
+@requires_torch
 @pytest.mark.parametrize("args", _RANGES, ids=str)
 def test_arange(args):
     both(lambda L: L.arange(*args))
     both(lambda L: L.arange(*args, dtype=L.float64))
 
 
+@requires_torch
 @pytest.mark.parametrize("dtype", ["int32", "int64", "float16", "uint8"])
 def test_arange_dtype(dtype):
     both(lambda L: L.arange(0, 10, 3, dtype=getattr(L, dtype)))
     both(lambda L: L.arange(0.5, 6, 1.5, dtype=getattr(L, dtype)))
 
 
+@requires_torch
 def test_arange_tensor_args():
     both(lambda L: L.arange(L.tensor(4)))
     both(lambda L: L.arange(L.tensor(1.0), 3))
@@ -174,6 +180,7 @@ _LIN = [(0, 1, 5), (-1.0, 1.0, 7), (0, 10, 1), (3, 3, 4), (0, 1, 0), (1, -1, 6),
         (-3.3, 7.1, 33), (2, 9, 4)]
 
 
+@requires_torch
 @pytest.mark.parametrize("args", _LIN, ids=str)
 def test_linspace(args):
     both(lambda L: L.linspace(*args))
@@ -185,6 +192,7 @@ def test_linspace(args):
         assert_same(e, t, rtol=1e-6 if e.dtype == ember.float32 else 1e-15, atol=0)
 
 
+@requires_torch
 def test_linspace_int():
     both(lambda L: L.linspace(0, 10, 4, dtype=L.int64))
     both(lambda L: L.linspace(-5, 5, 7, dtype=L.int32))
@@ -216,6 +224,7 @@ def test_as_tensor_and_from_numpy_share():
         assert x[0].item() == 9
 
 
+@requires_torch
 def test_from_numpy_dtypes():
     for dt in ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
                "bool"]:
@@ -225,6 +234,7 @@ def test_from_numpy_dtypes():
     both(lambda L: L.as_tensor([1.0, 2.0], dtype=L.float64))
 
 
+@requires_torch
 def test_legacy_constructors():
     assert_same(ember.Tensor(np.arange(3)), torch.Tensor(np.arange(3)))
     assert_same(ember.Tensor([1, 2]), torch.Tensor([1, 2]))

@@ -11,9 +11,7 @@ import numpy as np
 import pytest
 
 import ember
-from oracle import assert_same, torch
-
-pytestmark = pytest.mark.skipif(torch is None, reason="torch (the oracle) is not installed")
+from oracle import assert_same, requires_torch, torch
 
 A = np.random.default_rng(0).uniform(-2, 2, (3, 4)).astype(np.float32)
 B = np.random.default_rng(1).uniform(-2, 2, (3, 4)).astype(np.float32)
@@ -109,6 +107,7 @@ _INPLACE = {
 }
 
 
+@requires_torch
 @pytest.mark.parametrize("name", list(_INPLACE))
 def test_inplace_on_non_leaf(name):
     op = _INPLACE[name]
@@ -283,6 +282,7 @@ _OVERLAP = {
 }
 
 
+@requires_torch
 @pytest.mark.parametrize("name", list(_OVERLAP))
 def test_inplace_into_expanded(name):
     def fn(L):
@@ -378,6 +378,7 @@ _LAYOUTS = {
 }
 
 
+@requires_torch
 @pytest.mark.parametrize("name", list(_LAYOUTS))
 def test_grad_layout_of_non_contiguous_leaf(name):
     """torch gives a dense leaf's grad the leaf's strides, a non-dense one's row-major."""
@@ -436,6 +437,7 @@ def gradient_penalty(L):
     return w.grad, x.grad
 
 
+@requires_torch
 @pytest.mark.parametrize("p", [2, 3, 1.5, 0.5, 1, "fro"])
 def test_norm_grad_at_zero(p):
     def fn(L):
@@ -640,6 +642,7 @@ _VIEWS = {
 }
 
 
+@requires_torch
 @pytest.mark.parametrize("name", list(_VIEWS))
 def test_view_metadata(name):
     def fn(L):
@@ -736,6 +739,7 @@ def is_contiguous_with_size1_and_empty(L):
             z.stride(), z.is_contiguous())
 
 
+@requires_torch
 @pytest.mark.parametrize("name", list(CASES))
 def test_case(name):
     same(CASES[name])

@@ -11,8 +11,6 @@ import ember
 import ember.optim
 from oracle import requires_torch, torch
 
-pytestmark = requires_torch
-
 
 class Halve:
     """A picklable callable lr_lambda with state (its __dict__ goes into state_dict)."""
@@ -80,6 +78,7 @@ def _comparable(sd):
     return {k: v for k, v in sd.items() if k != "lr_lambdas"}
 
 
+@requires_torch
 @pytest.mark.parametrize("optim", ["SGD", "Adam"])
 @pytest.mark.parametrize("kind", KINDS)
 def test_schedule_matches_torch(kind, optim):
@@ -101,6 +100,7 @@ def test_schedule_matches_torch(kind, optim):
     assert _comparable(esd) == _comparable(tsd)
 
 
+@requires_torch
 @pytest.mark.parametrize("kind", KINDS)
 def test_load_torch_state_dict_and_continue(kind):
     eo, to = _opt(ember), _opt(torch)
@@ -121,6 +121,7 @@ def test_load_torch_state_dict_and_continue(kind):
         assert _groups(eo) == _groups(to)
 
 
+@requires_torch
 def test_lambda_state_dict_keeps_callable_objects_state():
     for lib in (ember, torch):
         opt = _opt(lib)
@@ -129,6 +130,7 @@ def test_lambda_state_dict_keeps_callable_objects_state():
         assert sd["lr_lambdas"][0] == {"calls": 1} and sd["lr_lambdas"][1] is None
 
 
+@requires_torch
 def test_reduce_on_plateau_matches_torch():
     metrics = [1.0, 0.9, 0.95, 0.95, 0.95, 0.94, 0.96, 0.97, 0.5, 0.6, 0.6, 0.6, 0.6, 0.6]
     for kw in [dict(patience=2), dict(mode="max", factor=0.5, patience=1, cooldown=2),
@@ -144,6 +146,7 @@ def test_reduce_on_plateau_matches_torch():
         assert es.state_dict() == ts.state_dict()
 
 
+@requires_torch
 def test_step_order_warning_like_torch():
     for lib in (ember, torch):
         opt = _opt(lib)
@@ -158,6 +161,7 @@ def test_step_order_warning_like_torch():
             sched2.step()
 
 
+@requires_torch
 @pytest.mark.parametrize("make", [
     lambda S, o: S.StepLR(o, 3, last_epoch=4),
     lambda S, o: S.ConstantLR(o, factor=1.5),
@@ -185,6 +189,7 @@ def test_errors_match_torch(make):
     assert results[0] == results[1]
 
 
+@requires_torch
 def test_onecycle_past_total_steps_raises_like_torch():
     results = []
     for lib in (ember, torch):
@@ -198,6 +203,7 @@ def test_onecycle_past_total_steps_raises_like_torch():
     assert results[0] == results[1]
 
 
+@requires_torch
 def test_epoch_argument_uses_closed_form_like_torch():
     eo, to = _opt(ember), _opt(torch)
     es = ember.optim.lr_scheduler.StepLR(eo, 2, gamma=0.5)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import ember
-from oracle import assert_same, requires_torch, torch
+from oracle import assert_same, check_error, requires_torch, torch
 
 
 def _run(lib, fn):
@@ -570,3 +570,17 @@ def test_hook_prepend_and_with_kwargs_order():
         m(L.ones(1, 2, requires_grad=True)).sum().backward()
         return repr(log)
     same_behaviour(fn)
+
+
+@pytest.mark.parametrize("case", [
+    lambda L: L.nn.functional.unfold(L.ones(()), 1),
+    lambda L: L.nn.functional.unfold(L.ones(3), 1),
+    lambda L: L.nn.functional.unfold(L.ones(2, 3), 1),
+    lambda L: L.nn.functional.unfold(L.ones(1, 2, 3, 4, 5), 1),  # once silently flattened
+    lambda L: L.nn.functional.fold(L.ones(()), (2, 3), 1),
+    lambda L: L.nn.functional.fold(L.ones(3), (2, 3), 1),
+    lambda L: L.nn.functional.fold(L.ones(1, 4, 3, 2), (2, 3), 1),
+    lambda L: L.nn.functional.glu(L.ones(4, 2), 5),
+])
+def test_fold_unfold_glu_input_rank(case):
+    check_error(case)

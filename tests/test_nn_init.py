@@ -10,8 +10,6 @@ import ember
 import ember.nn  # noqa: F401
 from oracle import check_error, requires_torch, torch
 
-pytestmark = requires_torch
-
 
 def both(fn, shape, exact=True, rtol=1e-5):
     torch.manual_seed(5)
@@ -27,6 +25,7 @@ def both(fn, shape, exact=True, rtol=1e-5):
     assert ember.rand(1).item() == torch.rand(1).item()  # same amount drawn
 
 
+@requires_torch
 @pytest.mark.parametrize("name,kw", [
     ("uniform_", {"a": -0.3, "b": 0.7}), ("xavier_uniform_", {"gain": 2.0}),
     ("kaiming_uniform_", {}), ("kaiming_uniform_", {"a": math.sqrt(5)}),
@@ -40,6 +39,7 @@ def test_init_exact(name, kw, shape):
     both(lambda L, t: getattr(L.nn.init, name)(t, **kw), shape)
 
 
+@requires_torch
 def test_init_close():
     both(lambda L, t: L.nn.init.trunc_normal_(t, 0.5, 2.0, -1.0, 3.0), (30, 40), exact=False)
     both(lambda L, t: L.nn.init.trunc_normal_(t, 0.0, 1.0, 0.5, 3.0), (30, 40), exact=False)
@@ -51,6 +51,7 @@ def test_init_close():
     both(lambda L, t: L.nn.init.dirac_(t, 2), (4, 3, 3, 3))
 
 
+@requires_torch
 def test_init_generator_and_grad_mode():
     g1, g2 = ember.Generator().manual_seed(3), torch.Generator().manual_seed(3)
     e = ember.nn.init.uniform_(ember.empty(5), generator=g1)
@@ -61,6 +62,7 @@ def test_init_generator_and_grad_mode():
     assert p.requires_grad and p.grad_fn is None
 
 
+@requires_torch
 def test_gain_and_fans():
     for args in [("linear",), ("conv2d",), ("sigmoid",), ("tanh",), ("relu",), ("selu",),
                  ("leaky_relu",), ("leaky_relu", 0.2), ("leaky_relu", 1)]:
@@ -83,6 +85,7 @@ def test_init_errors(case):
     check_error(lambda L: case(L))
 
 
+@requires_torch
 @pytest.mark.parametrize("make", [
     lambda L: L.nn.Linear(700, 130),  # 91,000 weights: several of ember's draw chunks
     lambda L: L.nn.Conv2d(16, 40, 5),
@@ -100,6 +103,7 @@ def test_layer_init_matches_torch_across_chunks(make):
     assert ember.get_rng_state().numpy().tobytes() == torch.get_rng_state().numpy().tobytes()
 
 
+@requires_torch
 @pytest.mark.parametrize("name,kw", [("normal_", {"mean": 0.5, "std": 0.02}),
                                      ("xavier_normal_", {"gain": 0.7}),
                                      ("kaiming_normal_", {"mode": "fan_out"}),

@@ -10,8 +10,6 @@ import ember
 import ember.nn  # noqa: F401
 from oracle import check_error, requires_torch, torch
 
-pytestmark = requires_torch
-
 
 def net(L):
     class Net(L.nn.Module):
@@ -45,6 +43,7 @@ def both():
     return net(ember), net(torch)
 
 
+@requires_torch
 def test_repr_nested():
     e, t = both()
     assert repr(e) == repr(t)
@@ -55,6 +54,7 @@ def test_repr_nested():
     assert repr(ember.nn.Sequential()) == repr(torch.nn.Sequential())
 
 
+@requires_torch
 def test_named_members():
     e, t = both()
     for fn in ("named_parameters", "named_buffers", "named_children", "named_modules"):
@@ -71,6 +71,7 @@ def test_named_members():
     assert "fc1" in dir(e) and "count" in dir(e) and "scale" in dir(e)
 
 
+@requires_torch
 def test_state_dict_keys_and_metadata():
     e, t = both()
     es, ts = e.state_dict(), t.state_dict()
@@ -84,6 +85,7 @@ def test_state_dict_keys_and_metadata():
     assert list(e.state_dict(prefix="x.")) == list(t.state_dict(prefix="x."))
 
 
+@requires_torch
 def test_load_state_dict_roundtrip_and_result():
     e, t = both()
     sd = {k: ember.from_numpy(v.numpy() + 1) for k, v in t.state_dict().items()}
@@ -165,6 +167,7 @@ def test_setattr_registration_and_delattr():
     assert s.get_parameter("a.0.bias") is s.a[0].bias
 
 
+@requires_torch
 def test_parameter():
     p = ember.nn.Parameter(ember.tensor([1.0, 2.0]))
     t = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
@@ -185,6 +188,7 @@ def test_parameter():
     assert repr(ember.nn.Parameter()) == repr(torch.nn.Parameter())
 
 
+@requires_torch
 def test_train_eval_zero_grad_requires_grad():
     e, _ = both()
     assert e.training and e.seq.drop.training
@@ -202,6 +206,7 @@ def test_train_eval_zero_grad_requires_grad():
     assert not any(p.requires_grad for p in e.parameters())
 
 
+@requires_torch
 def test_conversions_and_apply():
     e, _ = both()
     w = e.fc1.weight
@@ -221,6 +226,7 @@ def test_conversions_and_apply():
     assert seen == tseen
 
 
+@requires_torch
 def test_containers():
     L = ember.nn
     s = L.Sequential(L.Linear(2, 3), L.ReLU(), L.Linear(3, 1))
@@ -284,6 +290,7 @@ def test_forward_hooks():
     assert order == [0, 1]
 
 
+@requires_torch
 def test_full_backward_hooks_match_torch():
     def run(L):
         L.manual_seed(0)
@@ -309,6 +316,7 @@ def test_full_backward_hooks_match_torch():
         np.testing.assert_allclose(a, b, rtol=1e-6)
 
 
+@requires_torch
 def test_state_dict_hooks_and_deepcopy():
     import copy
     e, _ = both()

@@ -33,10 +33,7 @@ _DTYPES = ("float64", "int64", "bool")
 
 # generated cases that fail for a cause outside the NumPy translation, with the file that owns
 # the fix; strict, so a fixed case must leave this table
-KNOWN = {
-    "F.glu-pos": "nn/_activation.py: glu indexes input.shape[dim] before checking dim",
-    "F.unfold-pos": "nn/_conv.py: unfold indexes the shape with an unchecked dim",
-}
+KNOWN = {}
 
 
 def _known(case_id):

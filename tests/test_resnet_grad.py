@@ -14,13 +14,10 @@ float32 result is that far from float64 too. The small case below reproduces it 
 """
 
 import numpy as np
-import pytest
 
 import ember
 import ember.vision.models as models
-from oracle import torch
-
-pytestmark = pytest.mark.skipif(torch is None, reason="torch (the oracle) is not installed")
+from oracle import requires_torch, torch
 
 
 def _torch_resnet18(num_classes):
@@ -76,6 +73,7 @@ def _gap(a, b):
     return float(np.abs(a - b).max() / np.abs(b).max())
 
 
+@requires_torch
 def test_first_layer_gradient_is_as_close_to_float64_as_torchs():
     ember.manual_seed(0)
     em = models.resnet18(num_classes=10)

@@ -4,10 +4,7 @@ import numpy as np
 import pytest
 
 import ember
-from oracle import assert_same, torch
-
-nn = pytest.importorskip("ember.nn")
-pytestmark = pytest.mark.skipif(torch is None, reason="torch (the oracle) is not installed")
+from oracle import assert_same, requires_torch, torch
 
 
 def _pair(kind, *args, **kwargs):
@@ -51,6 +48,7 @@ CONFIGS = [
 ]
 
 
+@requires_torch
 @pytest.mark.parametrize("kind,kw", CONFIGS)
 @pytest.mark.parametrize("with_state", [False, True])
 def test_recurrent_layers(kind, kw, with_state):
@@ -87,6 +85,7 @@ def test_recurrent_layers(kind, kw, with_state):
     _compare_grads(e, t, ein, tin, eouts, touts)
 
 
+@requires_torch
 def test_init_matches_torch_under_seed():
     ember.manual_seed(0)
     e = ember.nn.LSTM(10, 20, 2)
@@ -96,6 +95,7 @@ def test_init_matches_torch_under_seed():
         np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy(), err_msg=n)
 
 
+@requires_torch
 @pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
 @pytest.mark.parametrize("enforce_sorted", [True, False])
 def test_packed_sequences(kind, enforce_sorted):
@@ -120,6 +120,7 @@ def test_packed_sequences(kind, enforce_sorted):
     _compare_grads(e, t, [ex], [tx], [epad] + eh, [tpad] + th)
 
 
+@requires_torch
 @pytest.mark.parametrize("kind", ["RNNCell", "LSTMCell", "GRUCell"])
 def test_cells(kind):
     e, t = _pair(kind, 5, 6)
@@ -133,6 +134,7 @@ def test_cells(kind):
     _compare_grads(e, t, [ex], [tx], eouts, touts)
 
 
+@requires_torch
 def test_pad_sequence():
     seqs = [np.arange(n * 2, dtype=np.float32).reshape(n, 2) for n in (3, 1, 2)]
     for bf in (False, True):
@@ -141,12 +143,14 @@ def test_pad_sequence():
         assert_same(e, t)
 
 
+@requires_torch
 def test_unbatched_input():
     e, t = _pair("GRU", 4, 3)
     ex, tx = _inputs((6, 4))
     assert_same(e(ex)[0], t(tx)[0], 1e-5, 1e-6)
 
 
+@requires_torch
 @pytest.mark.parametrize("input_grad", [False, True])
 def test_lstm_course_size_grads(input_grad):
     """The char-RNN shape class (hidden 32 here, 2 layers, batch_first), the input with and
@@ -163,6 +167,7 @@ def test_lstm_course_size_grads(input_grad):
     _compare_grads(e, t, [ex] if input_grad else [], [tx] if input_grad else [], [eo], [to])
 
 
+@requires_torch
 def test_packed_lstm_with_state_and_float64():
     t = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True, dtype=torch.float64)
     e = ember.nn.LSTM(3, 4, num_layers=2, bidirectional=True, dtype=ember.float64)

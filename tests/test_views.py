@@ -5,9 +5,7 @@ import numpy as np
 import pytest
 
 import ember
-from oracle import arr, check_error, torch
-
-pytestmark = pytest.mark.skipif(torch is None, reason="torch (the oracle) is not installed")
+from oracle import arr, check_error, requires_torch, torch
 
 _CHAINS = {
     "slice": lambda x: x[1:, ::2],
@@ -58,6 +56,7 @@ def _both(name):
     return e, t
 
 
+@requires_torch
 @pytest.mark.parametrize("name", list(_CHAINS))
 def test_strides_offsets_contiguity(name):
     e, t = _both(name)
@@ -133,6 +132,7 @@ _ALLOWED = {
 }
 
 
+@requires_torch
 @pytest.mark.parametrize("name", list(_ALLOWED))
 def test_view_allowed(name):
     a = np.arange(6, dtype=np.float32).reshape(2, 3)
@@ -171,6 +171,7 @@ def _versions(L):
     return out
 
 
+@requires_torch
 def test_version_counters():
     assert _versions(ember) == _versions(torch)
 
@@ -213,6 +214,7 @@ def test_backward_refuses_modified(fn):
     check_error(fn, arr((2, 3)))
 
 
+@requires_torch
 def test_inplace_on_view_grad():
     """An in-place op on a view of a non-leaf sends gradient to the base (CopySlices)."""
     def run(L):

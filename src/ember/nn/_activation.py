@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import _check_inplace
+from .._tensor import _check_inplace, _dim
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ..ops import _special
@@ -306,7 +306,7 @@ def glu(input, dim=-1):
     """Matches torch.nn.functional.glu: first half * sigmoid(second half) along dim."""
     if input.dim() == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
-    n = input.shape[dim]
+    n = input.shape[_dim(dim, input.dim())]
     if n % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension "
                            f"{dim % input.dim()} is size {n}")

@@ -549,7 +549,16 @@ def _fold_geo(kernel_size, dilation, padding, stride):
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """Matches torch.nn.functional.unfold (4-d input, or 3-d unbatched)."""
     geo = _fold_geo(kernel_size, dilation, padding, stride)
-    batched = input.dim() == 4
+    nd = input.dim()
+    if nd < 3:  # torch's im2col reads size(nd) first
+        raise IndexError("Dimension specified as 1 but tensor has no dimensions" if not nd else
+                         f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], "
+                         f"but got {nd})")
+    if nd > 4:
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and "
+                           "other non-zero dimensions for input, but got: "
+                           f"[{', '.join(map(str, input.shape))}]")
+    batched = nd == 4
     if not batched:
         input = input.unsqueeze(0)
     out = Unfold.apply(input, geo)
@@ -560,6 +569,10 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """Matches torch.nn.functional.fold (3-d input, or 2-d unbatched)."""
     geo = _fold_geo(kernel_size, dilation, padding, stride)
     S = _ntuple(output_size, 2, "output_size")
+    if input.dim() not in (2, 3):
+        raise RuntimeError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch "
+                           "size and non-zero dimensions for input, but got: "
+                           f"[{', '.join(map(str, input.shape))}]")
     batched = input.dim() == 3
     if not batched:
         input = input.unsqueeze(0)
