@@ -140,8 +140,8 @@ def check_factory(api, layout=None, pin_memory=False):
 # positionally and translates only when a keyword the function does not spell arrives. Python
 # operators stay unwrapped, ember's own code calls the unwrapped functions, and a hot function
 # may spell the aliases itself (reduce.sum's `axis`, `keepdims`) to skip the wrapper.
-_NUMPY_NAMES = {"dim": ("axis",), "keepdim": ("keepdims",), "input": ("x", "a", "x1"),
-                "other": ("x2",)}
+NUMPY_NAMES = _NUMPY_NAMES = {"dim": ("axis",), "keepdim": ("keepdims",),
+                              "input": ("x", "a", "x1"), "other": ("x2",)}
 _VARARG_NAMES = {
     "size": ("zeros", "ones", "empty", "rand", "randn", "view", "expand", "new_zeros", "new_ones",
              "new_empty", "broadcast_to", "resize_", "sum_to_size"),
