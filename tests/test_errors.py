@@ -64,7 +64,7 @@ def _cases():
     for case in VECTORS["cases"]:
         marks = []
         if case["id"] in KNOWN:
-            marks.append(pytest.mark.xfail(reason=KNOWN[case["id"]], strict=False))
+            marks.append(pytest.mark.xfail(reason=KNOWN[case["id"]], strict=True))
         yield pytest.param(case, id=case["id"], marks=marks)
 
 
@@ -98,7 +98,7 @@ def _warning_cases():
     for case in VECTORS["warnings"]:
         marks = []
         if case["id"] in KNOWN:
-            marks.append(pytest.mark.xfail(reason=KNOWN[case["id"]], strict=False))
+            marks.append(pytest.mark.xfail(reason=KNOWN[case["id"]], strict=True))
         yield pytest.param(case, id=case["id"], marks=marks)
 
 

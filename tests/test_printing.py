@@ -225,15 +225,13 @@ def test_live_default_dtype_suffixes_against_torch():
 
 
 # ------------------------------------------------------------------ the vectors' code on ember
-# Snippets that need something ember lacks, or that build their tensor wrongly; the printing
-# itself is checked for them by test_vector. Not strict: a snippet that starts to work passes.
+# Snippets that need something ember lacks; the printing itself is checked for them by
+# test_vector. Strict: a snippet that starts to work must leave this table.
 _KNOWN = {
     "bf16": "ember has no bfloat16",
-    "meta_device": "ember has no meta tensors",
-    "meta_device_f64": "ember has no meta tensors",
 }
 _EXEC_CASES = [
-    pytest.param(c, id=c["id"], marks=[pytest.mark.xfail(reason=_KNOWN[c["id"]], strict=False)]
+    pytest.param(c, id=c["id"], marks=[pytest.mark.xfail(reason=_KNOWN[c["id"]], strict=True)]
                  if c["id"] in _KNOWN else [])
     for c in TESTABLE if not c.get("derived") and "_default_device" not in c.get("note", "")]
 
