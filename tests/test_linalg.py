@@ -266,3 +266,33 @@ def test_rsub_integers(fn):
 ])
 def test_rsub_errors(fn):
     check_error(fn, arr((4,), "int64"))
+
+
+@pytest.mark.parametrize("fn,shapes", [
+    (lambda L, a, b: L.inner(a, b), ((2, 3), (4, 3))),
+    (lambda L, a, b: L.inner(a, b), ((3,), (3,))),
+    (lambda L, a, b: L.inner(a, b), ((2, 1, 3), (3,))),
+    (lambda L, a, b: a.inner(b), ((3,), ())),
+    (lambda L, a, b: L.vdot(a, b), ((3,), (3,))),
+    (lambda L, a, b: a.vdot(b), ((3,), (3,))),
+    (lambda L, a, b: L.dot(a, tensor=b), ((3,), (3,))),
+])
+def test_inner_vdot_dot(fn, shapes):
+    check(fn, arr(shapes[0]), arr(shapes[1], seed=1))
+
+
+def test_vdot_conjugates_the_first_vector():
+    a = np.array([1 + 1j, 2], np.complex64)
+    b = np.array([1 + 0j, 1], np.complex64)
+    import ember
+    assert ember.vdot(ember.from_numpy(a), ember.from_numpy(b)).item() == np.vdot(a, b)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.inner(L.ones(2, 3), L.ones(2, 2)),
+    lambda L: L.vdot(L.ones(2, 2), L.ones(2, 2)),
+    lambda L: L.inner(L.ones(2), L.ones(2, dtype=L.float64)),
+    lambda L: L.vdot(L.ones(2, dtype=L.int64), L.ones(2)),
+])
+def test_inner_vdot_errors(fn):
+    check_error(lambda L, z: fn(L), np.zeros(1))

@@ -279,7 +279,8 @@ METHODS = {
 
     # ---- products (ops/linalg.py)
     "matmul": linalg.matmul, "__matmul__": linalg.matmul, "__rmatmul__": linalg._rmatmul,
-    "mm": linalg.mm, "bmm": linalg.bmm, "mv": linalg.mv, "dot": linalg.dot, "inner": linalg.dot,
+    "mm": linalg.mm, "bmm": linalg.bmm, "mv": linalg.mv, "dot": linalg.dot,
+    "inner": linalg.inner, "vdot": linalg.vdot,
     "outer": linalg.outer, "ger": linalg.outer, "addmm": linalg.addmm, "addmv": linalg.addmv,
     "baddbmm": linalg.baddbmm, "addbmm": linalg.addbmm,
 

@@ -182,16 +182,41 @@ def mv(input, vec, *, out=None):
     return _product(input, vec, "MvBackward0", out)
 
 
-def dot(input, other, *, out=None):
+def _vectors(input, other):
     if input._data.ndim != 1 or other._data.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.dim()}D and {other.dim()}D "
                            "tensors")
     _check_shapes(input, other)
-    return _product(input, other, "DotBackward0", out)
 
 
-inner = dot
-vdot = dot
+def dot(input, tensor, *, out=None):
+    _vectors(input, tensor)
+    return _product(input, tensor, "DotBackward0", out)
+
+
+def vdot(input, other, *, out=None):
+    """Matches torch.vdot: the dot product with the first vector conjugated."""
+    _vectors(input, other)
+    return _product(input.conj() if input.dtype.is_complex else input, other, "VdotBackward0",
+                    out)
+
+
+def inner(input, other, *, out=None):
+    """Matches torch.inner: a product over the last dimension of each (a 0-d operand scales)."""
+    if input._data.ndim == 0 or other._data.ndim == 0:
+        from .pointwise import mul
+        return mul(input, other, out=out)
+    sa, sb = input._data.shape, other._data.shape
+    if sa[-1] != sb[-1]:
+        raise RuntimeError("inner() the last dimension must match on both input tensors but got "
+                           f"shapes [{', '.join(map(str, sa))}] and [{', '.join(map(str, sb))}]")
+    r = tensordot(input, other, ([-1], [-1]))
+    if r.grad_fn is not None:
+        r.grad_fn._name = "ViewBackward0"
+    if out is not None:
+        from .inplace import _out
+        return _out(r, out)
+    return r
 
 
 def outer(input, vec2, *, out=None):
