@@ -128,3 +128,15 @@ def test_expand_then_reduce_backward():
     x = ember.ones(3, 1, requires_grad=True)
     x.expand(3, 4).sum(1).sum().backward()
     assert x.grad.tolist() == [[4.0], [4.0], [4.0]]
+
+
+@pytest.mark.parametrize("fn", [lambda L, x: x.resolve_conj(), lambda L, x: x.resolve_neg(),
+                                lambda L, x: L.resolve_conj(x), lambda L, x: L.resolve_neg(x),
+                                lambda L, x: x.conj().resolve_conj(), lambda L, x: x.conj()])
+def test_resolve_conj_and_neg_keep_values(fn):
+    a = _cplx((3,))
+    got = fn(ember, ember.from_numpy(a.copy())).numpy()
+    if torch is None:
+        pytest.skip("torch (the oracle) is not installed")
+    np.testing.assert_array_equal(got, fn(torch, torch.from_numpy(a.copy())).resolve_conj()
+                                  .numpy())

@@ -14,7 +14,8 @@ __all__ = ["polygamma", "abs", "abs_", "neg", "neg_", "exp", "exp_", "exp2", "ex
            "sign", "sgn", "floor", "floor_", "ceil", "ceil_", "trunc", "trunc_", "frac", "frac_",
            "logit", "logit_", "lgamma", "digamma", "i0", "i0_", "sinc", "sinc_", "deg2rad",
            "deg2rad_", "rad2deg", "rad2deg_", "negative", "absolute", "arcsin", "arccos", "arctan",
-           "arcsinh", "arccosh", "arctanh", "fix", "positive", "round", "nan_to_num", "conj"]
+           "arcsinh", "arccosh", "arctanh", "fix", "positive", "round", "nan_to_num", "conj",
+           "resolve_conj", "resolve_neg"]
 
 import math
 
@@ -321,4 +322,15 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
 
 
 def conj(input):
+    """ember's conj is eager (a conjugated copy): torch's lazy conjugate bit never exists, so
+    `resolve_conj`/`resolve_neg` have nothing to resolve and return their input, as torch's do
+    for a tensor without the bit."""
     return input if not input.dtype.is_complex else _wrap(np.conj(input._data))
+
+
+def resolve_conj(input):
+    return input
+
+
+def resolve_neg(input):
+    return input
