@@ -193,3 +193,22 @@ DOUBLE = [
 def test_gradgradcheck(i):
     x = ember.from_numpy(arr((2, 3), "float64", seed=i, low=0.3, high=1.5)).requires_grad_()
     assert ember.autograd.gradgradcheck(DOUBLE[i], (x,))
+
+
+def _complex(shape, seed=0):
+    a = arr(shape, seed=seed) + 1j * arr(shape, seed=seed + 1)
+    return a.astype(np.complex64)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, x: L.std(x), lambda L, x: L.var(x, 1), lambda L, x: L.var_mean(x, 0),
+    lambda L, x: L.std_mean(x), lambda L, x: L.norm(x), lambda L, x: L.norm(x, 1, 1),
+    lambda L, x: L.norm(x, float("inf")), lambda L, x: L.dist(x, x * 2),
+    lambda L, x: L.dist(x, x * 2, 3), lambda L, x: L.linalg.vector_norm(x, 0.5),
+    lambda L, x: L.linalg.matrix_norm(x), lambda L, x: L.linalg.norm(x, dim=0),
+    lambda L, x: L.float_power(x, x), lambda L, x: L.float_power(x, 2),
+    lambda L, x: L.float_power(x.real, 1j),
+])
+def test_complex_reductions_are_torch_s(fn):
+    # the variance and every norm of a complex tensor are real; float_power stays complex
+    check(fn, _complex((3, 4)), grad=False, rtol=1e-4)

@@ -465,14 +465,14 @@ def _rpow(self, other):
 
 
 def float_power(input, exponent, *, out=None):
-    if out is not None:
-        dt = D.complex128 if any(isinstance(v, Tensor) and v.dtype.is_complex or
-                                 isinstance(v, complex) for v in (input, exponent)) else D.float64
-        if out.dtype is not dt:
-            raise RuntimeError(f"the output given to float_power has dtype {_legacy(out.dtype)} "
-                               f"but the operation's result requires dtype {_legacy(dt)}")
-    r = pow(input.double() if isinstance(input, Tensor) else input,
-            exponent.double() if isinstance(exponent, Tensor) else float(exponent))
+    dt = D.complex128 if any(isinstance(v, Tensor) and v.dtype.is_complex or
+                             isinstance(v, complex) for v in (input, exponent)) else D.float64
+    if out is not None and out.dtype is not dt:
+        raise RuntimeError(f"the output given to float_power has dtype {_legacy(out.dtype)} "
+                           f"but the operation's result requires dtype {_legacy(dt)}")
+    scalar = complex if dt is D.complex128 else float
+    r = pow(input.to(dt) if isinstance(input, Tensor) else scalar(input),
+            exponent.to(dt) if isinstance(exponent, Tensor) else scalar(exponent))
     return r if out is None else _out(r, out, "pow", (input, exponent))
 
 

@@ -490,6 +490,8 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
     n = input._data.size if axes is None else int(np.prod([input.shape[a] for a in axes]))
     mu = input.mean(axes, keepdim=True) if axes is not None else input.mean()
     dev = input - mu
+    if dev.dtype.is_complex:  # |dev|^2: the variance of a complex tensor is real
+        dev = dev.abs()
     r = (dev * dev).sum(axes, keepdim=keepdim) / builtins_max(n - c, 0)
     if r.grad_fn is not None:
         r.grad_fn._name = "VarBackward0"
@@ -606,6 +608,8 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
                            f"input. Got {input.dtype._legacy[:-6]}")
     if isinstance(dim, int):
         dim = (dim,)
+    if input.dtype.is_complex:  # every norm of a complex tensor is that of its moduli: real
+        input = input.abs()
     q = 2 if p is None or p == "fro" else p
     if input.dtype.is_floating_point and not isinstance(q, str) and 0 < q < math.inf:
         axes = _axes(input, dim)
