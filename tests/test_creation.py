@@ -264,3 +264,32 @@ def test_legacy_constructors():
 def test_legacy_errors():
     check_error(lambda L: L.Tensor("abc"))
     check_error(lambda L: L.FloatTensor([[1], [2, 3]]))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.Tensor(L.arange(3)),
+    lambda L: L.Tensor(L.ones(3, 2).t()),
+    lambda L: L.FloatTensor(L.arange(3.0)),
+    lambda L: L.Tensor(L.ones(2, requires_grad=True)) * 2,
+])
+def test_legacy_constructor_of_a_tensor_is_an_alias(fn):
+    e = fn(ember)
+    if torch is None:
+        pytest.skip("torch (the oracle) is not installed")
+    t = fn(torch)
+    assert (str(e.dtype), tuple(e.shape), e.stride(), e.requires_grad) == \
+        (str(t.dtype), tuple(t.shape), t.stride(), t.requires_grad)
+
+
+def test_legacy_constructor_shares_memory():
+    t = ember.arange(3.0)
+    a = ember.Tensor(t)
+    a.add_(1)
+    assert t.tolist() == [1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize("fn", [lambda L: L.DoubleTensor(L.ones(2)),
+                                lambda L: L.FloatTensor(L.ones(2, dtype=L.float16)),
+                                lambda L: L.LongTensor(L.ones(2))])
+def test_typed_legacy_constructor_refuses_another_dtype(fn):
+    check_error(fn)

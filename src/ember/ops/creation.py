@@ -666,7 +666,11 @@ _SCALAR_TYPE = ("Expected object of scalar type {result} but got scalar type {ou
 
 
 # ---------------------------------------------------------------- legacy constructors
-def _legacy_new(cls, dtype, args, device):
+_OPTIONS = ("TensorOptions(dtype={}, device=cpu, layout=Strided, requires_grad=false (default), "
+            "pinned_memory=false (default), memory_format=(nullopt))")
+
+
+def _legacy_new(cls, dtype, args, device, typed=False):
     if cls is not Tensor and cls not in _LEGACY.values():
         from .._tensor import _as_subclass
         return _as_subclass(_legacy_new(Tensor, dtype, args, device), cls)
@@ -674,8 +678,15 @@ def _legacy_new(cls, dtype, args, device):
         return _finish(np.zeros((0,), dtype.np), device)
     if len(args) == 1 and not isinstance(args[0], (numbers.Integral, Size)):
         data = args[0]
-        if isinstance(data, Tensor):
-            return data.to(dtype)
+        if isinstance(data, Tensor):  # torch: an alias of it (a typed class checks its dtype)
+            if typed and data.dtype is not dtype:
+                from .._tensor import _CPP_NAMES
+                raise TypeError(f"expected {_OPTIONS.format(_CPP_NAMES[dtype.np])} (got "
+                                f"{_OPTIONS.format(_CPP_NAMES[data.dtype.np])})")
+            r = data.view(data.shape)
+            if r.grad_fn is not None:
+                r.grad_fn._name = "AliasBackward0"
+            return r
         return _finish(np.asarray(_infer_array(data)).astype(dtype.np), device)
     return _finish(np.zeros(size_args(args), dtype.np), device)
 
@@ -685,7 +696,7 @@ class _LegacyMeta(type):
         return isinstance(obj, Tensor) and obj.dtype is cls._legacy_dtype
 
     def __call__(cls, *args, device=None):
-        return _legacy_new(Tensor, cls._legacy_dtype, args, device)
+        return _legacy_new(Tensor, cls._legacy_dtype, args, device, typed=True)
 
     def __repr__(cls):
         return f"<class 'torch.{cls.__name__}'>"
