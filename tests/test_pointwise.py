@@ -411,3 +411,34 @@ def test_inplace_modified_saved_output():
     e = pytest.raises(RuntimeError, fn, ember).value
     if torch is not None:
         assert str(e) == str(pytest.raises(RuntimeError, fn, torch).value)
+
+
+def _cplx(n, seed):
+    rng = np.random.default_rng(seed)
+    a = (rng.normal(size=n) * 2 + 1j * rng.normal(size=n)).astype(np.complex64)
+    return a
+
+
+def test_logaddexp_complex():
+    a, b = _cplx(6, 0), _cplx(6, 1)
+    a[0] = b[0] = complex(-np.inf, 0)
+    a[1] = b[1] = complex(np.inf, 0)
+    check(lambda L, x, y: L.logaddexp(x, y), a, b, grad=False)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.logaddexp2(L.ones(2, dtype=L.complex64), L.ones(2, dtype=L.complex64)),
+    lambda L: L.logit(L.ones(2, dtype=L.complex64)),
+    lambda L: L.tensor([1, 2]).logit_(),
+])
+def test_complex_and_integer_refusals(fn):
+    check_error(fn)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, x: L.logit(x, 0.1), lambda L, x: x.logit(eps=0.2), lambda L, x: L.logit(x),
+    lambda L, x: x.clone().logit_(0.1),
+])
+def test_logit_eps(fn):
+    x = np.array([0.05, 0.3, 0.5, 0.85, 0.97], np.float64)
+    check(fn, x)

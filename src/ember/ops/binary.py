@@ -26,9 +26,9 @@ from .ternary import where
 _LN2 = math.log(2.0)
 
 
-def _no_int(a, b, kernel):
+def _no_int(a, b, kernel, complex=True):
     dt = result_type(a, b)
-    if not (dt.is_floating_point or dt.is_complex):
+    if not (dt.is_floating_point or complex and dt.is_complex):
         raise NotImplementedError(f'"{kernel}" not implemented for \'{dt._legacy[:-6]}\'')
 
 
@@ -57,7 +57,15 @@ class Logaddexp(Op):
     save_inputs = (0, 1)
 
     def forward(ctx, x, y):
-        return ctx_xp(x).logaddexp(x, y)
+        xp = ctx_xp(x)
+        if x.dtype.kind != "c":
+            return xp.logaddexp(x, y)
+        # complex (NumPy's ufunc is real only): the larger real part factored out, as torch does
+        big = x.real >= y.real
+        m, n = xp.where(big, x, y), xp.where(big, y, x)
+        r = m + xp.log1p(xp.exp(n - m))
+        both_inf = xp.isinf(x.real) & (x == y)  # log(e^a + e^a) with a = +-inf + bi is a itself
+        return xp.where(both_inf, x, r) if both_inf.any() else r
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
@@ -153,7 +161,7 @@ def logaddexp(input, other, *, out=None):
 
 
 def logaddexp2(input, other, *, out=None):
-    _no_int(input, other, "logaddexp2_cpu")
+    _no_int(input, other, "logaddexp2_cpu", complex=False)
     return _pointwise_out(_binary(Logaddexp2, input, other), out, "logaddexp2", input, other)
 
 

@@ -112,7 +112,6 @@ _UNARY = {
     "trunc": (_rounding(lambda xp, x: xp.trunc(x), "trunc_vml_cpu"), _ZERO, "", False),
     "frac": (lambda xp, x: _no(x, "biu", "frac_cpu") or x - xp.trunc(x), lambda g, x, y: g, "",
              False),
-    "logit": (lambda xp, x: xp.log(x / (1 - x)), lambda g, x, y: g / (x * (1 - x)), "x", True),
     "lgamma": (lambda xp, x: _gamma.lgamma(x), lambda g, x, y: g * x.digamma(), "x", True),
     "digamma": (lambda xp, x: _gamma.digamma(x), lambda g, x, y: g * polygamma(1, x), "x", True),
     "i0": (lambda xp, x: _gamma.i0(x), lambda g, x, y: g * _I1.apply(x), "x", True),
@@ -261,6 +260,46 @@ _ALIASES = {"negative": "neg", "absolute": "abs", "arcsin": "asin", "arccos": "a
             "fix": "trunc"}
 for _alias, _n in _ALIASES.items():
     globals()[_alias] = _UNARY_FNS[_n]
+
+
+class Logit(Op):
+    """log(x / (1 - x)), of x clamped to [eps, 1 - eps] when eps is given (no gradient where the
+    clamp acts)."""
+
+    _name = "LogitBackward0"
+    save_inputs = (0,)
+
+    def forward(ctx, x, eps):
+        ctx.eps = eps
+        xp = np if x.__class__ is _ndarray else _xp(x)
+        z = x if eps is None else xp.clip(x, x.dtype.type(eps), x.dtype.type(1 - eps))
+        return xp.log(z / (1 - z))
+
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        r = g / (x * (1 - x))
+        if ctx.eps is not None:
+            r = r.masked_fill((x < ctx.eps) | (x > 1 - ctx.eps), 0)
+        return r, None
+
+
+def logit(input, eps=None, *, out=None):
+    if input.dtype.is_complex:
+        raise NotImplementedError(f'"logit_cpu" not implemented for '
+                                  f"'{input.dtype._legacy[:-6]}'")
+    if not input.dtype.is_floating_point:
+        input = _cast(input, D.get_default_dtype())
+    r = Logit.run((input, None), (input._data, None if eps is None else float(eps)), {})
+    return r if out is None else _out(r, out, "logit", (input,), False, 1)
+
+
+_logit_inplace = _unary_inplace(logit, True)
+
+
+def logit_(self, eps=None):
+    if not self.dtype.is_floating_point:
+        raise _cast_error(D.get_default_dtype(), self.dtype)
+    return _logit_inplace(self, eps)
 
 
 def positive(input):
