@@ -68,6 +68,7 @@ from .ops import sampling as _sampling  # noqa: E402
 from .ops import scan as _scan  # noqa: E402
 from .ops import shape as _shape  # noqa: E402
 from .ops import sorting as _sorting  # noqa: E402
+from .ops import split as _split  # noqa: E402
 from .ops import stats as _stats  # noqa: E402
 from .ops import ternary as _ternary  # noqa: E402
 from .ops import unary as _unary  # noqa: E402
@@ -87,6 +88,7 @@ from .ops.sampling import *  # noqa: E402,F403
 from .ops.scan import *  # noqa: E402,F403
 from .ops.shape import *  # noqa: E402,F403
 from .ops.sorting import *  # noqa: E402,F403
+from .ops.split import *  # noqa: E402,F403
 from .ops.stats import *  # noqa: E402,F403
 from .ops.ternary import *  # noqa: E402,F403
 from .ops.unary import *  # noqa: E402,F403
@@ -94,7 +96,7 @@ from .ops.views import *  # noqa: E402,F403
 from .random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state  # noqa: E402
 
 _OPS = (_binary, _compare, _creation, _decomp, _gather, _index, _linalg, _pointwise, _rearrange,
-        _reduce, _sampling, _scan, _shape, _sorting, _stats, _ternary, _unary, _views)
+        _reduce, _sampling, _scan, _shape, _sorting, _split, _stats, _ternary, _unary, _views)
 
 __version__ = "0.1.0"
 

@@ -23,6 +23,7 @@ from .ops import (
     scan,
     shape,
     sorting,
+    split,
     stats,
     ternary,
     unary,
@@ -257,9 +258,9 @@ METHODS = {
     "swapdims": shape.transpose, "t": shape.t, "adjoint": shape.adjoint, "movedim": shape.movedim,
     "moveaxis": shape.movedim, "squeeze": shape.squeeze, "unsqueeze": shape.unsqueeze,
     "expand": shape.expand, "expand_as": shape.expand_as, "contiguous": shape.contiguous,
-    "clone": shape.clone, "sum_to_size": shape.sum_to_size, "narrow": shape.narrow,
-    "split": shape.split, "chunk": shape.chunk, "tensor_split": shape.tensor_split,
-    "unbind": shape.unbind, "resize_": shape.resize_, "resize_as_": shape.resize_as_,
+    "clone": shape.clone, "sum_to_size": shape.sum_to_size, "narrow": split.narrow,
+    "split": split.split, "chunk": split.chunk, "tensor_split": split.tensor_split,
+    "unbind": split.unbind, "resize_": shape.resize_, "resize_as_": shape.resize_as_,
     "broadcast_to": shape.broadcast_to,
 
     # ---- copying rearrangements (ops/rearrange.py)

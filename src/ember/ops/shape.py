@@ -1,5 +1,7 @@
-"""Shape and view ops: view/reshape, permute/transpose, squeeze/unsqueeze, expand, cat/stack,
-split/chunk/unbind, flip/roll/repeat, tril/triu.
+"""Shape and view ops: the view machinery (`_view`, torch's geometry of a view, rebasing a view's
+history after an in-place op), view/reshape/flatten, permute/transpose/movedim,
+squeeze/unsqueeze, expand/broadcast, clone/contiguous, sum_to_size, resize_. Slicing and
+splitting views live in split.py, cat/stack/flip/roll/repeat/tril/triu in rearrange.py.
 
 A view op returns a tensor on a NumPy view of its input's array, sharing the version counter,
 and records how it was made (`_view_fn`: a chain of (op, args) from the base) so that an
@@ -8,8 +10,7 @@ in-place op on the view can rebase the base's history (`_rebase_view`, torch's C
 
 __all__ = ["reshape", "flatten", "unflatten", "permute", "transpose", "swapaxes", "swapdims", "t",
            "adjoint", "movedim", "moveaxis", "squeeze", "unsqueeze", "broadcast_to",
-           "broadcast_tensors", "broadcast_shapes", "clone", "narrow", "split", "chunk",
-           "tensor_split", "unbind", "resize_as_"]
+           "broadcast_tensors", "broadcast_shapes", "clone", "resize_as_"]
 
 import numbers
 from weakref import WeakSet
@@ -703,154 +704,11 @@ def sum_to_size(self, *size):
     return SumToSize.apply(self, shape)
 
 
-# ---------------------------------------------------------------- slicing and splitting
-class Narrow(Op):
-    _name = "SliceBackward0"
-
-    def forward(ctx, x, dim, start, length):
-        ctx.in_shape, ctx.dim, ctx.start = x.shape, dim, start
-        idx = (slice(None),) * dim + (slice(start, start + length),)
-        return x[idx]
-
-    def backward(ctx, grad):
-        from .index import _pad_into
-        return _pad_into(grad, ctx.in_shape, ctx.dim, ctx.start), None, None, None
-
-    def _geom(shape, strides, dim, start, length):
-        return strides, start * strides[dim]
-
-
-def narrow(input, dim, start, length):
-    if input._data.ndim == 0:
-        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
-    d = _dim(dim, input._data.ndim)
-    size = input._data.shape[d]
-    start, length = int(start), int(length)
-    if length < 0:
-        raise RuntimeError("narrow(): length must be non-negative.")
-    if start < -size or start > size:
-        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], "
-                         f"but got {start})")
-    if start < 0:
-        start += size
-    if start + length > size:
-        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
-                           f"({size}).")
-    return _view(Narrow, input, d, start, length)
-
-
 def _select_geom(shape, strides, dim, index):
     return strides[:dim] + strides[dim + 1:], index * strides[dim]
 
 
-class Split(Op):
-    _name = "SplitBackward0"
-
-    def forward(ctx, x, dim, sizes):
-        ctx.dim = dim
-        out, start = [], 0
-        for s in sizes:
-            a = x[(slice(None),) * dim + (slice(start, start + s),)]
-            out.append(_torch_view(x, a, Narrow._geom, (dim, start, s)))
-            start += s
-        return tuple(out)
-
-    def backward(ctx, *grads):
-        from .rearrange import cat
-        return cat(list(grads), ctx.dim), None, None
-
-
 _MULTI = ((None, None),)  # _view_fn of an output of a multi-view op: in-place is refused
-
-
-def _multi_views(input, outs):
-    base = input if input._base is None else input._base
-    for o in outs:
-        o._vc = input._vc
-        o._base = base
-        o._view_fn = _MULTI
-    return outs
-
-
-def _split_views(input, d, sizes, name="SplitBackward0"):
-    outs = Split.run((input,), (input._data, d, sizes), {})
-    if outs and outs[0].grad_fn is not None:
-        outs[0].grad_fn._name = name
-    return _multi_views(input, outs)
-
-
-def split(tensor, split_size_or_sections, dim=0):
-    d = _dim(dim, tensor._data.ndim)
-    n = tensor._data.shape[d]
-    if isinstance(split_size_or_sections, numbers.Integral):
-        s = int(split_size_or_sections)
-        if s < 0:
-            raise RuntimeError(f"split expects split_size be non-negative, but got "
-                               f"split_size={s}")
-        if s == 0 and n:
-            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
-                               f"dimension size of {n}")
-        sizes = [s] * (n // s) + ([n % s] if n % s else []) if n else [0]
-        return _split_views(tensor, d, sizes)
-    if not isinstance(split_size_or_sections, (tuple, list)):
-        raise TypeError(f"split_with_sizes(): argument 'split_sizes' (position 2) must be tuple "
-                        f"of ints, not {_tname(split_size_or_sections)}")
-    sizes = [int(v) for v in split_size_or_sections]
-    if sum(sizes) != n or any(v < 0 for v in sizes):
-        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
-                           f"(input tensor's size at dimension {d}), but got split_sizes="
-                           f"{_fmt(sizes)}")
-    return _split_views(tensor, d, sizes, "SplitWithSizesBackward0")
-
-
-def chunk(input, chunks, dim=0):
-    _int_arg("chunk", "chunks", chunks, 1)
-    _int_arg("chunk", "dim", dim, 2)
-    if input._data.ndim == 0:
-        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
-    if chunks <= 0:
-        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    d = _dim(dim, input._data.ndim)
-    n = input._data.shape[d]
-    return split(input, -(-n // chunks) if n else 0, d)
-
-
-def tensor_split(input, indices_or_sections, dim=0):
-    d = _dim(dim, input._data.ndim)
-    n = input._data.shape[d]
-    if isinstance(indices_or_sections, numbers.Integral):
-        k = int(indices_or_sections)
-        if k <= 0:
-            raise RuntimeError(f"number of sections must be larger than 0, got {k}")
-        sizes = [n // k + 1] * (n % k) + [n // k] * (k - n % k)
-    else:
-        idx = [0] + [int(i) for i in indices_or_sections] + [n]
-        sizes = [max(min(b, n) - min(a, n), 0) for a, b in zip(idx, idx[1:])]
-    out, start = [], 0
-    for s in sizes:
-        out.append(narrow(input, d, min(start, n), s))
-        start += s
-    return tuple(out)
-
-
-class Unbind(Op):
-    _name = "UnbindBackward0"
-
-    def forward(ctx, x, dim):
-        ctx.dim = dim
-        return tuple(_torch_view(x, x[(slice(None),) * dim + (i, Ellipsis)], _select_geom, (dim, i))
-                     for i in range(x.shape[dim]))
-
-    def backward(ctx, *grads):
-        from .rearrange import stack
-        return stack(list(grads), ctx.dim), None
-
-
-def unbind(input, dim=0):
-    if input._data.ndim == 0:
-        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
-    d = _dim(dim, input._data.ndim)
-    return _multi_views(input, Unbind.run((input,), (input._data, d), {}))
 
 
 def resize_(self, *sizes):

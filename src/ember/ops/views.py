@@ -30,9 +30,8 @@ from .shape import (
     _int_arg,
     _select_geom,
     _view,
-    split,
-    tensor_split,
 )
+from .split import split, tensor_split
 
 _as_strided = np.lib.stride_tricks.as_strided
 
