@@ -14,7 +14,9 @@ import numpy as np
 
 from . import _dtype as D
 from . import _layout, _meta
-from ._device import _CPU, array_device, as_device, device, to_device, to_host
+from ._device import _CPU, array_device, as_device, to_device, to_host
+from ._device import device as _Device
+from ._to_args import parse_to
 from .autograd import engine, function
 from .autograd import grad_mode as _gm
 
@@ -479,18 +481,16 @@ class Tensor:
     def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False,
            memory_format=None):
         if args:  # torch's overloads: to(dtype, ...), to(other, ...), to(device, dtype, ...)
-            a, rest = args[0], args[1:]
-            if isinstance(a, D.dtype):
-                dtype, names = a, ("non_blocking", "copy")
-            elif isinstance(a, Tensor):
-                dtype, device, names = a.dtype, a.device, ("non_blocking", "copy")
+            a = args[0]
+            if len(args) == 1 and isinstance(a, D.dtype):  # the common forms, read directly
+                dtype = a
+            elif len(args) == 1 and isinstance(a, (str, _Device)):
+                device = a
             else:
-                device, names = a, ("dtype", "non_blocking", "copy")
-            if len(rest) > len(names):
-                raise TypeError(_TO_OVERLOADS.format(", ".join(map(_arg_type, args))))
-            given = dict(zip(names, rest))
-            dtype = given.get("dtype", dtype)
-            copy = given.get("copy", copy)  # non_blocking: a transfer hint, nothing to do here
+                given = {k: v for k, v in (("dtype", dtype), ("device", device), ("copy", copy),
+                                           ("memory_format", memory_format)) if v is not None
+                         and v is not False}  # non_blocking: a transfer hint, nothing to do
+                device, dtype, _, copy, memory_format = parse_to(args, given, allow_copy=True)
         from .ops.pointwise import _cast
         out = self
         if device is not None:
@@ -626,25 +626,6 @@ class Tensor:
 
     def __dir__(self):
         return sorted(set(dir(type(self))) | set(self.__dict__))
-
-
-_TO_OVERLOADS = (
-    "to() received an invalid combination of arguments - got ({}), but expected one of:\n"
-    " * (torch.device device = None, torch.dtype dtype = None, bool non_blocking = False, bool "
-    "copy = False, *, torch.memory_format memory_format = None)\n"
-    " * (torch.dtype dtype, bool non_blocking = False, bool copy = False, *, torch.memory_format "
-    "memory_format = None)\n"
-    " * (Tensor tensor, bool non_blocking = False, bool copy = False, *, torch.memory_format "
-    "memory_format = None)\n")
-
-
-def _arg_type(v):
-    """The type name torch's argument parser prints for a value."""
-    if isinstance(v, Tensor):
-        return "Tensor"
-    if isinstance(v, (D.dtype, device)):
-        return "torch." + type(v).__name__
-    return type(v).__name__
 
 
 class _ToDevice(function.Op):

@@ -12,8 +12,8 @@ import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
-from ... import _dtype as D
 from ..._tensor import Tensor
+from ..._to_args import parse_to
 from ...autograd import grad_mode
 from ..parameter import Buffer, Parameter
 from ._backward_hooks import _BackwardHookState
@@ -110,78 +110,6 @@ def register_module_full_backward_pre_hook(hook):
 def register_module_full_backward_hook(hook):
     """Matches torch.nn.modules.module.register_module_full_backward_hook."""
     return _add_hook(_global_backward_hooks, hook, False)
-
-
-_TO_SIGNATURES = (
-    (("device", "device", True), ("dtype", "dtype", True), ("non_blocking", "bool", False),
-     ("copy", "bool", False)),
-    (("dtype", "dtype", False), ("non_blocking", "bool", False), ("copy", "bool", False)),
-    (("tensor", "Tensor", False), ("non_blocking", "bool", False), ("copy", "bool", False)),
-)
-_TO_HELP = ("(torch.device device = None, torch.dtype dtype = None, bool non_blocking = False, "
-            "bool copy = False, *, torch.memory_format memory_format = None)",
-            "(torch.dtype dtype, bool non_blocking = False, bool copy = False, *, "
-            "torch.memory_format memory_format = None)",
-            "(Tensor tensor, bool non_blocking = False, bool copy = False, *, "
-            "torch.memory_format memory_format = None)")
-
-
-def _to_kind(v):
-    import numbers
-    if isinstance(v, bool):
-        return "bool"
-    if isinstance(v, D.dtype):
-        return "dtype"
-    if isinstance(v, Tensor):
-        return "Tensor"
-    if isinstance(v, D.memory_format):
-        return "memory_format"
-    from ..._device import device as _device
-    if isinstance(v, (str, numbers.Integral, _device)):
-        return "device"
-    return None
-
-
-def _parse_to(args, kwargs):
-    """torch's _parse_to for Module.to: (device, dtype, non_blocking, memory_format), with
-    its argument errors."""
-    if len(args) > 4:
-        raise TypeError(f"to() takes from 0 to 4 positional arguments but {len(args)} were given")
-    fmt = kwargs.get("memory_format")
-    for sig in _TO_SIGNATURES:
-        names = [n for n, _, _ in sig]
-        if len(args) > len(sig) or any(k not in names and k != "memory_format" for k in kwargs):
-            continue
-        bound = dict(zip(names, args))
-        if any(k in bound for k in kwargs):
-            continue
-        bound.update((k, v) for k, v in kwargs.items() if k != "memory_format")
-        ok = fmt is None or _to_kind(fmt) == "memory_format"
-        for name, kind, optional in sig:
-            v = bound.get(name)
-            if v is None:
-                ok = ok and (optional or name not in ("dtype", "tensor"))
-            elif _to_kind(v) != kind:
-                ok = False
-        if ok and (sig[0][0] == "device" or sig[0][0] in bound):
-            if "copy" in bound:  # given at all, even False
-                raise RuntimeError(".to() does not accept copy argument")
-            t = bound.get("tensor")
-            if t is not None:
-                return t.device, t.dtype, bool(bound.get("non_blocking")), fmt
-            return bound.get("device"), bound.get("dtype"), bool(bound.get("non_blocking")), fmt
-    got = ", ".join([_py_type(a) for a in args] +
-                    [f"{k}={_py_type(v)}" for k, v in kwargs.items()]) + ("" if args else ", ")
-    raise TypeError(f"to() received an invalid combination of arguments - got ({got}), but "
-                    "expected one of:\n" + "".join(f" * {h}\n" for h in _TO_HELP))
-
-
-def _py_type(v):
-    if isinstance(v, D.dtype):
-        return "torch.dtype"
-    if isinstance(v, D.memory_format):
-        return "torch.memory_format"
-    return "Tensor" if isinstance(v, Tensor) else type(v).__name__
 
 
 class Module:
@@ -718,7 +646,7 @@ class Module:
     def to(self, *args, **kwargs):
         """Matches torch.nn.Module.to: device, floating dtype, memory format (4-d and 5-d
         tensors); non_blocking changes nothing here, as ember's copies are synchronous."""
-        device, dtype, _, fmt = _parse_to(args, kwargs)
+        device, dtype, _, _, fmt = parse_to(args, kwargs)
         if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but "
                             f"got desired dtype={dtype}")
