@@ -327,3 +327,20 @@ def test_state_dict_hooks_and_deepcopy():
     e.register_load_state_dict_post_hook(lambda mod, keys: seen.append(len(keys.missing_keys)))
     e.load_state_dict(e.state_dict())
     assert seen == [0]
+
+
+def test_hook_handles_are_torch_utils_hooks_removable_handles():
+    from ember.utils.hooks import RemovableHandle
+    m = ember.nn.Linear(2, 2)
+    opt = ember.optim.SGD(m.parameters(), lr=0.1)
+    calls = []
+    with m.register_forward_hook(lambda *a: calls.append("fwd")) as h1:
+        assert isinstance(h1, RemovableHandle)
+        m(ember.ones(1, 2))
+    m(ember.ones(1, 2))  # the context removed the hook
+    h2 = opt.register_step_pre_hook(lambda *a: calls.append("step"))
+    assert isinstance(h2, RemovableHandle)
+    opt.step()
+    h2.remove()
+    opt.step()
+    assert calls == ["fwd", "step"]

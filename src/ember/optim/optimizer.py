@@ -21,6 +21,7 @@ from .. import _dtype as D
 from .._device import array_module as _xp
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import enable_grad
+from ..utils.hooks import add_hook as _add_hook
 
 __all__ = ["Optimizer", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
 
@@ -36,34 +37,6 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
-
-
-class _Handle:
-    """Matches torch.utils.hooks.RemovableHandle for the optimizer's hook dicts."""
-
-    _next_id = 0
-
-    def __init__(self, hooks):
-        self.hooks = hooks
-        self.id = _Handle._next_id
-        _Handle._next_id += 1
-
-    def remove(self):
-        self.hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
-
-def _add_hook(hooks, hook, prepend=False):
-    handle = _Handle(hooks)
-    hooks[handle.id] = hook
-    if prepend:
-        hooks.move_to_end(handle.id, last=False)
-    return handle
 
 
 def register_optimizer_step_pre_hook(hook):

@@ -1,7 +1,6 @@
-"""ember.utils: helpers shaped like torch.utils (data loading)."""
+"""ember.utils: helpers shaped like torch.utils (data loading, hook handles); each loads on use."""
 
 from .._compat import module_getattr as _module_getattr
-from . import data
 
-__all__ = ["data"]
-__getattr__ = _module_getattr(__name__)
+__all__ = ["data", "hooks"]
+__getattr__ = _module_getattr(__name__, {"data": (".data", None), "hooks": (".hooks", None)})

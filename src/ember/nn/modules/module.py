@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from ..._tensor import Tensor
 from ..._to_args import parse_to
 from ...autograd import grad_mode
+from ...utils.hooks import add_hook as _add_hook
 from ..parameter import Buffer, Parameter
 from ._backward_hooks import _BackwardHookState
 
@@ -55,35 +56,6 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         return super().__repr__()
 
     __str__ = __repr__
-
-
-class RemovableHandle:
-    """Matches torch.utils.hooks.RemovableHandle."""
-
-    _next_id = 0
-
-    def __init__(self, *dicts):
-        self.hooks_dicts = dicts
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-
-    def remove(self):
-        for d in self.hooks_dicts:
-            d.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
-
-def _add_hook(hooks, hook, prepend, *extra):
-    handle = RemovableHandle(hooks, *extra)
-    hooks[handle.id] = hook
-    if prepend:
-        hooks.move_to_end(handle.id, last=False)
-    return handle
 
 
 def register_module_forward_pre_hook(hook):
