@@ -212,7 +212,21 @@ _LAZY = {"nn": (".nn", None), "optim": (".optim", None), "utils": (".utils", Non
          "vision": (".vision", None), "serialization": (".serialization", None),
          "linalg": (".linalg", None), "save": (".serialization", "save"),
          "load": (".serialization", "load"), "softmax": (".nn.functional", "softmax"),
-         "log_softmax": (".nn.functional", "log_softmax")}
+         "log_softmax": (".nn.functional", "log_softmax"),
+         # the rest of torch's namespace (issue 13): modules that load on first use
+         "accelerator": (".accelerator", None), "backends": (".backends", None),
+         "mps": (".mps", None), "amp": (".amp", None), "jit": (".jit", None),
+         "compiler": (".compiler", None), "export": (".export", None),
+         "testing": (".testing", None), "profiler": (".profiler", None),
+         "multiprocessing": (".multiprocessing", None), "functional": (".functional", None)}
+# top-level functions of those areas, one line per area: name -> (module, attribute)
+_LAZY_DEVICES = {}
+_LAZY_PRECISION = {}
+_LAZY_AUTOCAST = {}
+_LAZY_JIT = {}
+_LAZY_MISC = {}
+for _d in (_LAZY_DEVICES, _LAZY_PRECISION, _LAZY_AUTOCAST, _LAZY_JIT, _LAZY_MISC):
+    _LAZY.update(_d)
 __getattr__ = _compat.module_getattr(__name__, _LAZY)
 
 __all__ = ["Tensor", "Size", "device", "dtype", "bool", "uint8", "int8", "int16", "int32",
