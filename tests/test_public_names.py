@@ -133,7 +133,7 @@ def _lacking(path):
 def test_missing_torch_name_says_so(path):
     path, _, name = path.partition("-")
     if not name:
-        name = _lacking(path) if path != "utils" else "checkpoint"
+        name = _lacking(path) if path != "utils" else "cpp_extension"
     mod = _ember(path)
     api = "torch" + ("." + path if path else "")
     with pytest.raises(EmberNotImplemented) as e:
