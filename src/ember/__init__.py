@@ -98,7 +98,9 @@ from .random import get_rng_state, initial_seed, manual_seed, seed, set_rng_stat
 _OPS = (_binary, _compare, _creation, _decomp, _gather, _index, _linalg, _pointwise, _rearrange,
         _reduce, _sampling, _scan, _shape, _sorting, _split, _stats, _ternary, _unary, _views)
 
-__version__ = "0.1.0"
+from .version import __version__  # noqa: E402
+
+pi, e, inf, nan, newaxis = 3.141592653589793, 2.718281828459045, float("inf"), float("nan"), None
 
 half, float, double = float16, float32, float64
 short, int, long = int16, int32, int64
@@ -218,7 +220,8 @@ _LAZY = {"nn": (".nn", None), "optim": (".optim", None), "utils": (".utils", Non
          "mps": (".mps", None), "amp": (".amp", None), "jit": (".jit", None),
          "compiler": (".compiler", None), "export": (".export", None),
          "testing": (".testing", None), "profiler": (".profiler", None),
-         "multiprocessing": (".multiprocessing", None), "functional": (".functional", None)}
+         "multiprocessing": (".multiprocessing", None), "functional": (".functional", None),
+         "version": (".version", None)}
 # top-level functions of those areas, one line per area: name -> (module, attribute)
 _LAZY_DEVICES = {}
 _LAZY_PRECISION = {}
@@ -240,7 +243,7 @@ __all__ = ["Tensor", "Size", "device", "dtype", "bool", "uint8", "int8", "int16"
            "initial_seed", "get_rng_state", "set_rng_state", "set_printoptions", "is_tensor",
            "is_floating_point", "is_complex", "is_nonzero", "numel", "get_num_threads",
            "set_num_threads", "get_num_interop_threads", "set_num_interop_threads",
-           "compile"]
+           "compile", "pi", "e", "inf", "nan", "newaxis"]
 __all__ += [_n for _m in _OPS for _n in _m.__all__]
 __all__ += [_n for _n, (_where, _attr) in _LAZY.items() if _attr is not None]
 
