@@ -3,9 +3,9 @@
 import math
 
 import pytest
-from tests.oracle import requires_torch
 
 import ember
+from oracle import requires_torch
 
 
 def test_constants_are_python_floats():
