@@ -1,0 +1,310 @@
+"""Recording: the hooks a profiler installs while it is active, and the raw records they make.
+
+Nothing here runs unless a profiler is recording. Starting the first recording session swaps in
+recording wrappers; stopping the last one puts every original object back, so with no profiler
+active `Op.run`, the Tensor methods and the module functions are exactly the unwrapped ones and
+an op pays nothing for the profiler's existence. The wrappers:
+
+- `Op.run` (every primitive's forward): a record named after the op's aten name, derived from its
+  backward node's name (`AddmmBackward0` -> `aten::addmm`), unless the innermost open record
+  already has that name (the public function that called it);
+- the Tensor methods and operators, `ember.<op>` and `ember.nn.functional.<fn>`: a record named
+  `aten::<name>` (`t + u` -> `aten::add`, `t += u` -> `aten::add_`, `F.linear` -> `aten::linear`),
+  so calls that take a fast path with no Op are recorded too;
+- the autograd engine's `_apply` and `_accumulate` (module globals looked up per node): torch's
+  `autograd::engine::evaluate_function: <Node>` around `<Node>`, and
+  `torch::autograd::AccumulateGrad` for leaves; ops a backward formula runs nest inside.
+
+A record's time is `time.perf_counter_ns`; memory is the bytes of the arrays an op's result owns
+(views own none), counted once where they were allocated; FLOPs follow torch's formulas for
+matrix products, convolutions and elementwise add/mul.
+"""
+
+import threading
+import time
+
+_sessions = []        # active collectors: lists that every finished record is appended to
+_flags = {"shapes": False, "memory": False, "flops": False}
+_tls = threading.local()
+_saved = []           # (owner, attribute, original) swapped by _install
+_lock = threading.Lock()
+_now = time.perf_counter_ns
+
+
+class _Rec:
+    __slots__ = ("name", "start", "end", "parent", "shapes", "mem", "child_mem", "flops",
+                 "tid", "stack", "scope", "user")
+
+    def __init__(self, name, parent, scope=0, user=False):
+        self.name, self.parent, self.scope, self.user = name, parent, scope, user
+        self.shapes = self.stack = None
+        self.mem = self.child_mem = self.flops = 0
+        self.tid = threading.get_native_id()
+        self.end = None
+        self.start = _now()
+
+
+def _stack():
+    st = getattr(_tls, "stack", None)
+    if st is None:
+        st = _tls.stack = []
+    return st
+
+
+def begin(name, args=(), kwargs=None, scope=0, user=False):
+    st = _stack()
+    rec = _Rec(name, st[-1] if st else None, scope, user)
+    if _flags["shapes"] or _flags["flops"]:
+        rec.shapes = _shapes(args, kwargs)
+    st.append(rec)
+    return rec
+
+
+def end(rec, result=None):
+    rec.end = _now()
+    st = _stack()
+    if st and st[-1] is rec:
+        st.pop()
+    elif rec in st:
+        st.remove(rec)
+    if _flags["memory"]:
+        own = max(0, _owned_bytes(result) - rec.child_mem)
+        rec.mem = own + rec.child_mem
+        if rec.parent is not None:
+            rec.parent.child_mem += rec.mem
+    if _flags["flops"]:
+        rec.flops = _flops(rec.name, rec.shapes, result)
+    for s in _sessions:
+        s.append(rec)
+
+
+# ------------------------------------------------------------------ argument details
+def _tensor_cls():
+    from .._tensor import Tensor
+    return Tensor
+
+
+def _shapes(args, kwargs):
+    T = _tensor_cls()
+    vals = list(args) + (list(kwargs.values()) if kwargs else [])
+    return [list(a.shape) if isinstance(a, T) else [] for a in vals]
+
+
+def _owned_bytes(result):
+    T = _tensor_cls()
+    items = result if isinstance(result, (tuple, list)) else (result,)
+    n = 0
+    for r in items:
+        a = r._data if isinstance(r, T) else None
+        if a is not None and getattr(a, "base", 0) is None:
+            n += a.nbytes
+    return n
+
+
+def _numel(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def _flops(name, shapes, result):
+    """torch's FLOP counts: 2*M*N*K for matrix products, 2 * output * (Cin/groups * kernel) for
+    convolutions, one per output element for add and mul; 0 for every other op."""
+    T = _tensor_cls()
+    out = result[0] if isinstance(result, tuple) and result else result
+    if not isinstance(out, T) or not shapes:
+        return 0
+    op = name[6:] if name.startswith("aten::") else None
+    if op in ("mm", "addmm", "bmm", "baddbmm"):
+        mats = [s for s in shapes if len(s) >= 2]
+        return 2 * out.numel() * mats[0][-1] if mats else 0
+    if op in ("conv1d", "conv2d", "conv3d") and len(shapes) > 1 and len(shapes[1]) >= 3:
+        return 2 * out.numel() * _numel(shapes[1][1:])
+    if op in ("add", "mul", "add_", "mul_"):
+        return out.numel()
+    return 0
+
+
+# ------------------------------------------------------------------ names
+_DUNDER = {"add": "add", "radd": "add", "iadd": "add_", "sub": "sub", "rsub": "rsub",
+           "isub": "sub_", "mul": "mul", "rmul": "mul", "imul": "mul_", "truediv": "div",
+           "rtruediv": "div", "itruediv": "div_", "floordiv": "floor_divide",
+           "rfloordiv": "floor_divide", "ifloordiv": "floor_divide_", "mod": "remainder",
+           "rmod": "remainder", "imod": "remainder_", "pow": "pow", "rpow": "pow",
+           "ipow": "pow_", "matmul": "matmul", "rmatmul": "matmul", "neg": "neg", "abs": "abs",
+           "pos": "positive", "invert": "bitwise_not", "eq": "eq", "ne": "ne", "lt": "lt",
+           "le": "le", "gt": "gt", "ge": "ge", "and": "__and__", "rand": "__and__",
+           "iand": "__iand__", "or": "__or__", "ror": "__or__", "ior": "__ior__",
+           "xor": "__xor__", "rxor": "__xor__", "ixor": "__ixor__", "lshift": "__lshift__",
+           "rlshift": "__lshift__", "ilshift": "__ilshift__", "rshift": "__rshift__",
+           "rrshift": "__rshift__", "irshift": "__irshift__"}
+# Tensor methods that are no operator in torch's profile (metadata, conversions to Python)
+_NOT_OPS = frozenset(("is_cpu", "is_inference", "is_same_size", "new", "__getitem__",
+                      "__setitem__", "_real", "_imag", "allclose", "equal", "is_nonzero"))
+# functions whose torch operator has another name
+_RENAMED = {"cross_entropy": "cross_entropy_loss", "dropout": "dropout",
+            "batch_norm": "batch_norm", "tensor": "lift_fresh"}
+
+
+def method_aten_name(name):
+    if name.startswith("__") and name.endswith("__"):
+        base = _DUNDER.get(name[2:-2])
+        return None if base is None else "aten::" + base
+    return "aten::" + _RENAMED.get(name, name)
+
+
+_OP_NAMES = {}
+
+
+def op_aten_name(cls):
+    name = _OP_NAMES.get(cls)
+    if name is None:
+        raw = cls._name or cls.__name__
+        base = raw.rstrip("0123456789")
+        if base.endswith("Backward"):
+            base = base[:-8]
+        base = base.lstrip("_")
+        snake = "".join("_" + c.lower() if c.isupper() and i else c.lower()
+                        for i, c in enumerate(base))
+        name = _OP_NAMES[cls] = "aten::" + snake
+    return name
+
+
+# ------------------------------------------------------------------ wrappers
+def _record_call(name, fn):
+    def recorded(*args, **kwargs):
+        st = _stack()
+        if st and st[-1].name == name:
+            return fn(*args, **kwargs)
+        rec = begin(name, args, kwargs)
+        out = None
+        try:
+            out = fn(*args, **kwargs)
+            return out
+        finally:
+            end(rec, out)
+    recorded.__wrapped__ = fn
+    recorded.__name__ = getattr(fn, "__name__", name)
+    recorded.__doc__ = getattr(fn, "__doc__", None)
+    return recorded
+
+
+def _recording_run(run):
+    def recorded_run(cls, args, arrays, kwargs):
+        name = op_aten_name(cls)
+        st = _stack()
+        if st and st[-1].name == name:
+            return run(cls, args, arrays, kwargs)
+        rec = begin(name, args)
+        out = None
+        try:
+            out = run(cls, args, arrays, kwargs)
+            return out
+        finally:
+            end(rec, out)
+    return recorded_run
+
+
+def _recording_apply(apply):
+    def recorded_apply(node, grads):
+        name = node.name()
+        outer = begin("autograd::engine::evaluate_function: " + name, scope=1)
+        try:
+            inner = begin(name, grads, scope=1)
+            out = None
+            try:
+                out = apply(node, grads)
+                return out
+            finally:
+                end(inner, out)
+        finally:
+            end(outer)
+    return recorded_apply
+
+
+def _recording_accumulate(accumulate):
+    name = "torch::autograd::AccumulateGrad"
+
+    def recorded_accumulate(leaf, g, *rest, **kw):
+        outer = begin("autograd::engine::evaluate_function: " + name, scope=1)
+        try:
+            inner = begin(name, (g,), scope=1)
+            try:
+                return accumulate(leaf, g, *rest, **kw)
+            finally:
+                end(inner)
+        finally:
+            end(outer)
+    return recorded_accumulate
+
+
+def _swap(owner, attr, new):
+    _saved.append((owner, attr, owner.__dict__[attr]))
+    setattr(owner, attr, new)
+
+
+def _install():
+    import importlib
+    import types
+
+    import ember
+
+    from .._tensor_methods import METHODS
+    from ..autograd import engine, function
+    F = importlib.import_module("ember.nn.functional")
+    Tensor = _tensor_cls()
+    _swap(function.Op, "run", classmethod(_recording_run(function.Op.__dict__["run"].__func__)))
+    for name in METHODS:
+        fn = Tensor.__dict__.get(name)
+        aten = None if name in _NOT_OPS else method_aten_name(name)
+        if aten is not None and isinstance(fn, types.FunctionType):
+            _swap(Tensor, name, _record_call(aten, fn))
+    for mod, names in ((ember, [n for m in ember._OPS for n in m.__all__]), (F, F.__all__)):
+        for name in names:
+            fn = mod.__dict__.get(name)
+            if isinstance(fn, types.FunctionType) and name not in _NOT_OPS:
+                _swap(mod, name, _record_call(method_aten_name(name), fn))
+    _swap(engine, "_apply", _recording_apply(engine._apply))
+    _swap(engine, "_accumulate", _recording_accumulate(engine._accumulate))
+
+
+def _uninstall():
+    while _saved:
+        owner, attr, orig = _saved.pop()
+        setattr(owner, attr, orig)
+
+
+def start_session(collector, record_shapes=False, profile_memory=False, with_flops=False):
+    """Starts recording into `collector` (a list); the hooks go in with the first session."""
+    with _lock:
+        if not _sessions:
+            _install()
+        _sessions.append(collector)
+        collector._opts = (record_shapes, profile_memory, with_flops)
+        _refresh_flags()
+
+
+def stop_session(collector):
+    with _lock:
+        if any(s is collector for s in _sessions):
+            _sessions[:] = [s for s in _sessions if s is not collector]
+            if not _sessions:
+                _uninstall()
+            _refresh_flags()
+
+
+def _refresh_flags():
+    opts = [s._opts for s in _sessions]
+    for i, k in enumerate(("shapes", "memory", "flops")):
+        _flags[k] = any(o[i] for o in opts)
+
+
+def is_recording():
+    return bool(_sessions)
+
+
+class Collector(list):
+    """The finished records of one recording session, in the order they ended."""
+
+    _opts = (False, False, False)
