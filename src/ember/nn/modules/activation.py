@@ -3,15 +3,16 @@
 import warnings
 
 from ...ops.creation import empty
+from .. import _attention, init
 from .. import functional as F
-from .. import init
 from ..parameter import Parameter
+from .linear import NonDynamicallyQuantizableLinear
 from .module import Module
 
 __all__ = ["Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsigmoid", "Tanh",
            "SiLU", "Mish", "Hardswish", "ELU", "CELU", "SELU", "GLU", "GELU", "Hardshrink",
            "LeakyReLU", "LogSigmoid", "Softplus", "Softshrink", "PReLU", "Softsign",
-           "Tanhshrink", "Softmin", "Softmax", "LogSoftmax"]
+           "Tanhshrink", "Softmin", "Softmax", "LogSoftmax", "MultiheadAttention"]
 
 
 def _inplace_only(self):
@@ -275,3 +276,99 @@ class Softmax(_DimModule):
 class LogSoftmax(_DimModule):
     def forward(self, input):
         return F.log_softmax(input, self.dim, _stacklevel=5)
+
+
+def _empty(shape, factory):
+    return Parameter(empty(shape, **factory))
+
+
+class MultiheadAttention(Module):
+    """Matches torch.nn.MultiheadAttention.
+
+    Construction draws from the generator in torch's order (out_proj's Linear init first, then
+    xavier_uniform_ on in_proj_weight), so seeded models match torch's weights.
+    """
+
+    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
+                 add_zero_attn=False, kdim=None, vdim=None, batch_first=False, device=None,
+                 dtype=None):
+        if embed_dim <= 0 or num_heads <= 0:
+            raise ValueError(f"embed_dim and num_heads must be greater than 0, got "
+                             f"embed_dim={embed_dim} and num_heads={num_heads} instead")
+        super().__init__()
+        self.embed_dim = embed_dim
+        self.kdim = kdim if kdim is not None else embed_dim
+        self.vdim = vdim if vdim is not None else embed_dim
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
+        self.num_heads, self.dropout, self.batch_first = num_heads, dropout, batch_first
+        self.head_dim = embed_dim // num_heads
+        if self.head_dim * num_heads != embed_dim:
+            raise AssertionError("embed_dim must be divisible by num_heads")
+        f = {"device": device, "dtype": dtype}
+        if not self._qkv_same_embed_dim:
+            self.q_proj_weight = _empty((embed_dim, embed_dim), f)
+            self.k_proj_weight = _empty((embed_dim, self.kdim), f)
+            self.v_proj_weight = _empty((embed_dim, self.vdim), f)
+            self.register_parameter("in_proj_weight", None)
+        else:
+            self.in_proj_weight = _empty((3 * embed_dim, embed_dim), f)
+            self.register_parameter("q_proj_weight", None)
+            self.register_parameter("k_proj_weight", None)
+            self.register_parameter("v_proj_weight", None)
+        if bias:
+            self.in_proj_bias = _empty((3 * embed_dim,), f)
+        else:
+            self.register_parameter("in_proj_bias", None)
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, **f)
+        if add_bias_kv:
+            self.bias_k = _empty((1, 1, embed_dim), f)
+            self.bias_v = _empty((1, 1, embed_dim), f)
+        else:
+            self.bias_k = self.bias_v = None
+        self.add_zero_attn = add_zero_attn
+        self._reset_parameters()
+
+    def _reset_parameters(self):
+        if self._qkv_same_embed_dim:
+            init.xavier_uniform_(self.in_proj_weight)
+        else:
+            init.xavier_uniform_(self.q_proj_weight)
+            init.xavier_uniform_(self.k_proj_weight)
+            init.xavier_uniform_(self.v_proj_weight)
+        if self.in_proj_bias is not None:
+            init.constant_(self.in_proj_bias, 0.0)
+            init.constant_(self.out_proj.bias, 0.0)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+        if self.bias_v is not None:
+            init.xavier_normal_(self.bias_v)
+
+    def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
+                attn_mask=None, average_attn_weights=True, is_causal=False):
+        batched = query.dim() == 3
+        key_padding_mask = _attention._canonical_mask(
+            key_padding_mask, "key_padding_mask", _attention._none_or_dtype(attn_mask),
+            "attn_mask", query.dtype)
+        attn_mask = _attention._canonical_mask(attn_mask, "attn_mask", None, "", query.dtype,
+                                               False)
+        if self.batch_first and batched:  # keep `query is key is value` through the transpose
+            if key is value:
+                if query is key:
+                    query = key = value = query.transpose(1, 0)
+                else:
+                    query, key = (t.transpose(1, 0) for t in (query, key))
+                    value = key
+            else:
+                query, key, value = (t.transpose(1, 0) for t in (query, key, value))
+        out, w = _attention.multi_head_attention_forward(
+            query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight,
+            self.in_proj_bias, self.bias_k, self.bias_v, self.add_zero_attn, self.dropout,
+            self.out_proj.weight, self.out_proj.bias, training=self.training,
+            key_padding_mask=key_padding_mask, need_weights=need_weights, attn_mask=attn_mask,
+            use_separate_proj_weight=not self._qkv_same_embed_dim,
+            q_proj_weight=self.q_proj_weight, k_proj_weight=self.k_proj_weight,
+            v_proj_weight=self.v_proj_weight, average_attn_weights=average_attn_weights,
+            is_causal=is_causal)
+        if self.batch_first and batched:
+            out = out.transpose(1, 0)
+        return out, w

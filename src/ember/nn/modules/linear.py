@@ -51,6 +51,10 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """torch's class of MultiheadAttention.out_proj: a Linear under another name."""
+
+
 class Bilinear(Module):
     """Matches torch.nn.Bilinear: y_o = x1^T W_o x2 + b_o."""
 

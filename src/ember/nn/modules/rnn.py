@@ -13,7 +13,7 @@ from .. import _rnn, init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 
@@ -77,6 +77,20 @@ class RNNBase(Module):
     @property
     def _flat_weights(self):
         return [getattr(self, n) for n in self._flat_weights_names]
+
+    def __getstate__(self):
+        # torch's RNNBase.__setstate__ needs _all_weights (the names per layer and direction)
+        # and _flat_weights
+        state = dict(self.__dict__, _flat_weights=self._flat_weights)
+        names, groups = self._flat_weights_names, self.num_layers * (1 + self.bidirectional)
+        n = len(names) // groups
+        state["_all_weights"] = [names[i * n:(i + 1) * n] for i in range(groups)]
+        return state
+
+    def __setstate__(self, state):
+        # a torch-saved RNN also carries _all_weights and _flat_weights: ember derives both
+        state = {k: v for k, v in state.items() if k not in ("_all_weights", "_flat_weights")}
+        super().__setstate__(state)
 
     @property
     def all_weights(self):

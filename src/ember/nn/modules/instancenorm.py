@@ -1,41 +1,11 @@
-"""GroupNorm, InstanceNorm1d/2d/3d and LocalResponseNorm over `nn._norm`."""
+"""InstanceNorm1d/2d/3d over `nn._norm` (torch.nn.modules.instancenorm)."""
 
 import warnings
 
 from .. import _norm
 from .batchnorm import _NormBase
-from .module import Module
-from .normalization import _affine_params, _reset_affine
 
-__all__ = ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
-           "LocalResponseNorm"]
-
-
-class GroupNorm(Module):
-    """Matches torch.nn.GroupNorm."""
-
-    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None,
-                 *, bias=True):
-        super().__init__()
-        if num_channels % num_groups != 0:
-            raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups "
-                             f"({num_groups})")
-        self.num_groups = num_groups
-        self.num_channels = num_channels
-        self.eps = eps
-        self.affine = affine
-        _affine_params(self, num_channels, affine, bias, device, dtype)
-        self.reset_parameters()
-
-    def reset_parameters(self):
-        _reset_affine(self)
-
-    def forward(self, input):
-        return _norm.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
-
-    def extra_repr(self):
-        return ("{num_groups}, {num_channels}, eps={eps}, affine={affine}, "
-                "bias={use_bias}".format(**self.__dict__, use_bias=self.bias is not None))
+__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
 
 
 class _InstanceNorm(_NormBase):
@@ -88,20 +58,3 @@ class InstanceNorm3d(_InstanceNorm):
     """Matches torch.nn.InstanceNorm3d."""
 
     _no_batch_dim = 4
-
-
-class LocalResponseNorm(Module):
-    """Matches torch.nn.LocalResponseNorm."""
-
-    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
-        super().__init__()
-        self.size = size
-        self.alpha = alpha
-        self.beta = beta
-        self.k = k
-
-    def forward(self, input):
-        return _norm.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
-
-    def extra_repr(self):
-        return "{size}, alpha={alpha}, beta={beta}, k={k}".format(**self.__dict__)
