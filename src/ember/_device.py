@@ -36,7 +36,9 @@ class device:
     def __new__(cls, type_or_str="cpu", index=None):
         if isinstance(type_or_str, device):
             return type_or_str
-        if isinstance(type_or_str, int):
+        if isinstance(type_or_str, int):  # an index of the accelerator (ember's: cuda)
+            if not cuda_available():
+                raise RuntimeError("Cannot access accelerator device when none is available.")
             type_or_str, index = "cuda", type_or_str
         s = str(type_or_str)
         if ":" in s:
@@ -98,8 +100,7 @@ class device:
         return (device, (str(self),))
 
     def __enter__(self):  # `with torch.device(...)`: the default device of factory functions
-        _default.append(self if self.type != "cuda" or self.index is not None else
-                        as_device(self))
+        _default.append(self)  # 'cuda' without a GPU fails at the first factory call, as torch's
         return self
 
     def __exit__(self, *exc):
@@ -107,6 +108,7 @@ class device:
 
 
 _set_field = object.__setattr__
+_Device = device  # for functions whose parameter is named `device`, as torch's
 
 
 def _refuse_write(name):
@@ -150,6 +152,61 @@ def array_module(a):
 def default_device():
     """The device of a factory call given none: the innermost `with device(...)`, or None."""
     return _default[-1] if _default else None
+
+
+# `_default` is the one list factories read (empty: no default, the cheap common case). Its first
+# entry is set_default_device's device when one is set (`_global[0]`); `with device(...)` blocks
+# push and pop above it.
+_global = [False]
+
+
+def set_default_device(device):
+    """torch.set_default_device: the device of factory calls given none (None: cpu again)."""
+    if device is not None:
+        device = _Device(device)  # checks it; an int is an accelerator index
+    if _global[0]:
+        del _default[0]
+        _global[0] = False
+    if device is not None:
+        _default.insert(0, device)
+        _global[0] = True
+
+
+def get_default_device():
+    """torch.get_default_device: the innermost `with device(...)`, else set_default_device's,
+    else cpu; a device without an index gets the current one (cuda without a GPU raises)."""
+    if not _default:
+        return _CPU
+    return as_device(_default[-1])
+
+
+_NO_MODULE = ("ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia",
+              "xla", "lazy", "vulkan", "meta", "hpu", "mtia", "privateuseone")
+
+
+def get_device_module(device=None):
+    """torch.get_device_module: the module of a device type (None: the accelerator's, else
+    cpu): ember.cuda, ember.mps or ember.cpu."""
+    import importlib
+    if isinstance(device, _Device):
+        kind = device.type
+    elif isinstance(device, str):
+        kind = device.partition(":")[0]
+        if kind == "mps":  # a valid torch device type that ember's device() does not take
+            _, _, idx = device.partition(":")
+            if idx and not idx.isdigit():
+                raise RuntimeError(f"Invalid device string: '{device}'")
+        elif kind not in _NO_MODULE:
+            kind = _Device(device).type
+    elif device is None:
+        kind = "cuda" if cuda_available() else "cpu"
+    else:
+        raise RuntimeError(f"Invalid value of device '{device}', expect torch.device, str, or "
+                           "None")
+    if kind in _NO_MODULE:
+        raise RuntimeError(f"Device '{kind}' does not have a corresponding module registered as "
+                           f"'torch.{kind}'.")
+    return importlib.import_module("ember." + kind)
 
 
 def to_device(a, dev):
