@@ -107,6 +107,7 @@ def test_scalars_text_and_layouts(tmp_path):
         w.add_scalar("loss", lib.tensor(0.1), np.int64(2))
         w.add_scalar("loss/t", lib.tensor([[2.5]], dtype=lib.float64), 3)
         w.add_scalar("np", np.float32(1.25), 4)
+        w.add_scalar("grad", lib.ones(1, requires_grad=True) * 3, 4)
         w.add_scalar("new", lib.tensor(0.1), 5, new_style=True)
         w.add_scalar("new64", 0.1, 5, new_style=True, double_precision=True)
         w.add_scalars("run/a", {"x": 1.0, "y": lib.tensor(2.0)}, 0)
@@ -145,6 +146,12 @@ def test_histograms(tmp_path):
             w.add_histogram(f"np/{bins}", lib.tensor(values), 2, bins=bins)
         w.add_histogram("capped", values, 3, bins=100, max_bins=7)
         w.add_histogram("capped_tf", values, 3, max_bins=30)
+        lib.manual_seed(0)
+        layer = lib.nn.Linear(5, 4)  # ember draws torch's initial weights
+        layer(lib.ones(2, 5)).sum().backward()
+        for name, param in layer.named_parameters():
+            w.add_histogram(name, param, 5)
+            w.add_histogram(name + ".grad", param.grad, 5)
         w.add_histogram_raw("raw", min=0.0, max=3.0, num=6, sum=10.0, sum_squares=20.0,
                             bucket_limits=[1.0, 2.0, 3.0], bucket_counts=[1, 2, 3],
                             global_step=4, walltime=1.0)
@@ -337,3 +344,43 @@ def test_add_figure(tmp_path):
         w.add_figure("fig", fig, 0, close=False)
         w.add_figure("figs", [fig, fig], 1)
     _compare(tmp_path, script)
+
+
+def test_ember_run_maps_torch_tensorboard(tmp_path):
+    script = tmp_path / "train.py"
+    script.write_text(
+        "import sys\n"
+        "import torch\n"
+        "from torch.utils.tensorboard import SummaryWriter\n"
+        "with SummaryWriter(sys.argv[1]) as w:\n"
+        "    w.add_scalar('x', torch.tensor(2.0), 1)\n"
+        "print(type(w).__module__, torch.__name__)\n")
+    out = subprocess.run([sys.executable, "-m", "ember", "run", str(script), str(tmp_path / "log")],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["ember.utils.tensorboard.writer", "ember"]
+    [events] = _read(tmp_path / "log").values()
+    assert events[0][-1]["summary"] == {"value": [{"tag": "x", "simpleValue": 2.0}]}
+
+
+def test_record_writer_is_tensorboards():
+    from tensorboard.summary.writer.record_writer import RecordWriter
+
+    from ember.utils import tensorboard as etb
+    assert etb.RecordWriter is RecordWriter
+    assert sorted(etb.__all__) == ["FileWriter", "RecordWriter", "SummaryWriter"]
+    with pytest.raises(AttributeError):
+        etb.NoSuchWriter  # noqa: B018
+
+
+def test_add_figure_without_matplotlib_names_the_package(tmp_path):
+    code = ("import sys; sys.modules['matplotlib'] = None\n"
+            "import ember.utils.tensorboard as t\n"
+            "w = t.SummaryWriter(sys.argv[1])\n"
+            "try:\n    w.add_figure('f', object())\n"
+            "except ModuleNotFoundError as e:\n    print(e.name, str(e))\n")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == (
+        "matplotlib No module named 'matplotlib': SummaryWriter.add_figure needs it; install it "
+        "with `pip install matplotlib`")
