@@ -4,6 +4,15 @@ A `dtype` wraps a NumPy dtype. Promotion follows torch: a lattice over bool < un
 ints < floats, and three priority levels (dim > 0 tensors, 0-d tensors, Python scalars) where a
 lower level only wins when its *category* is higher (see `_combine`). Python floats take the
 default dtype, set by `set_default_dtype`.
+
+bfloat16 is a real dtype whose arrays are `ml_dtypes.bfloat16` arrays (NumPy has no bfloat16).
+ml_dtypes is an optional extra (`pip install ember[bf16]`): most ember programs never touch
+bfloat16, NumPy is ember's only required dependency, and the dtype object itself (printing,
+promotion, comparisons, `finfo`) needs no array type. So `ember.bfloat16` exists at
+`import ember` without ml_dtypes, and ml_dtypes is imported the first time a bfloat16 array is
+made or converted (`bfloat16.np`); without it that first use raises an ImportError naming the
+extra. ml_dtypes' elementwise kernels compute in float32 and round once to nearest-even, as
+torch's CPU kernels do for bfloat16.
 """
 
 import numpy as np
@@ -17,13 +26,15 @@ class dtype:
     __slots__ = ("name", "np", "itemsize", "is_floating_point", "is_complex", "is_signed",
                  "_rank", "_legacy", "_storage")
 
-    def __init__(self, name, np_dtype, rank, legacy, storage):
+    def __init__(self, name, np_dtype, rank, legacy, storage, kind=None, itemsize=None):
         self.name = name
-        self.np = np.dtype(np_dtype)
-        self.itemsize = self.np.itemsize
-        self.is_floating_point = self.np.kind == "f"
-        self.is_complex = self.np.kind == "c"
-        self.is_signed = self.np.kind in "fic"
+        if np_dtype is not None:  # None: bfloat16's, loaded on first use (see __getattr__)
+            self.np = np.dtype(np_dtype)
+            kind, itemsize = self.np.kind, self.np.itemsize
+        self.itemsize = itemsize
+        self.is_floating_point = kind == "f"
+        self.is_complex = kind == "c"
+        self.is_signed = kind in "fic"
         self._rank = rank
         self._legacy = legacy  # legacy tensor type name, e.g. 'FloatTensor'
         self._storage = storage  # torch storage class name, e.g. 'FloatStorage'
@@ -42,13 +53,16 @@ class dtype:
         _refuse_write(name)
 
     def __getattr__(self, name):  # only reached when the attribute does not exist
+        if name == "np" and self.name == "bfloat16":
+            return _load_bfloat16()
         raise AttributeError(f"'torch.dtype' object has no attribute '{name}'")
 
     def __reduce__(self):
         return (_dtype_by_name, (self.name,))
 
     def to_complex(self):
-        return {"float32": complex64, "float64": complex128}.get(self.name, self)
+        return {"float32": complex64, "float64": complex128, "float16": complex64,
+                "bfloat16": complex64}.get(self.name, self)
 
     def to_real(self):
         return {"complex64": float32, "complex128": float64}.get(self.name, self)
@@ -71,14 +85,16 @@ int16 = dtype("int16", np.int16, 3, "ShortTensor", "ShortStorage")
 int32 = dtype("int32", np.int32, 4, "IntTensor", "IntStorage")
 int64 = dtype("int64", np.int64, 5, "LongTensor", "LongStorage")
 float16 = dtype("float16", np.float16, 6, "HalfTensor", "HalfStorage")
+bfloat16 = dtype("bfloat16", None, 7, "BFloat16Tensor", "BFloat16Storage", kind="f", itemsize=2)
 float32 = dtype("float32", np.float32, 8, "FloatTensor", "FloatStorage")
 float64 = dtype("float64", np.float64, 9, "DoubleTensor", "DoubleStorage")
 complex64 = dtype("complex64", np.complex64, 10, "ComplexFloatTensor", "ComplexFloatStorage")
 complex128 = dtype("complex128", np.complex128, 11, "ComplexDoubleTensor",
                    "ComplexDoubleStorage")
 
-ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64, complex64, complex128)
-_BY_NP = {d.np: d for d in ALL}
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, complex64,
+       complex128)
+_BY_NP = {d.np: d for d in ALL if d is not bfloat16}  # bfloat16's joins when ml_dtypes loads
 _BY_NAME = {d.name: d for d in ALL}
 ALIASES = {"half": float16, "float": float32, "double": float64, "short": int16,
            "int": int32, "long": int64, "cfloat": complex64, "cdouble": complex128}
@@ -88,17 +104,65 @@ def _dtype_by_name(name):
     return _BY_NAME[name]
 
 
-def from_numpy_dtype(np_dtype):
+BF16_EXTRA = ("torch.bfloat16 tensors need the optional package ml_dtypes: "
+              "pip install ember[bf16]")
+
+
+def _load_bfloat16():
+    """Imports ml_dtypes, makes its bfloat16 bfloat16's NumPy dtype, and returns it."""
     try:
-        return _BY_NP[np_dtype]
+        import ml_dtypes
+    except ImportError:
+        raise ImportError(BF16_EXTRA) from None
+    np_dtype = np.dtype(ml_dtypes.bfloat16)
+    object.__setattr__(bfloat16, "np", np_dtype)  # dtype refuses writes; this is its own field
+    _BY_NP[np_dtype] = bfloat16
+    return np_dtype
+
+
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+
+
+def cast_array(a, dt):
+    """`a.astype(dt.np)` with torch's conversions for bfloat16: to it from anything but float32
+    through float32 (torch rounds a double or an integer to float first: two roundings), and
+    from it to anything but a float32/float64 through float32 (an integer is then truncated
+    from the float, as torch's is)."""
+    to = dt.np
+    src = a.dtype
+    if src == to:
+        return a.copy()
+    if (dt is bfloat16 and src != _F32) or (
+            src.kind == "V" and _BY_NP.get(src) is bfloat16 and to != _F32 and to != _F64):
+        a = a.astype(_F32)
+    return a.astype(to)
+
+
+def has_bfloat16():
+    """Whether bfloat16 arrays can be made (ml_dtypes is installed)."""
+    try:
+        bfloat16.np
+    except ImportError:
+        return False
+    return True
+
+
+def from_numpy_dtype(np_dtype):
+    """The dtype of a user's NumPy array (torch converts none of ml_dtypes' types)."""
+    try:
+        d = _BY_NP[np_dtype]
     except KeyError:
         d = _BY_NP.get(np.dtype(np_dtype))
-        if d is None:
-            raise TypeError(
-                f"can't convert np.ndarray of type numpy.{np.dtype(np_dtype).name}. The only "
-                "supported types are: float64, float32, float16, complex64, complex128, int64, "
-                "int32, int16, int8, uint8, and bool.") from None
-        return d
+    if d is None or d is bfloat16:
+        t = np.dtype(np_dtype)
+        name = f"numpy.{t.name}" if t.type.__module__ == "numpy" else (
+            f"{t.type.__module__}.{t.type.__name__}")  # ml_dtypes.bfloat16, as torch names it
+        raise TypeError(
+            f"can't convert np.ndarray of type {name}. The only "
+            "supported types are: float64, float32, float16, complex64, complex128, int64, "
+            "int32, int16, int8, uint8, and bool.") from None
+    return d
 
 
 _default = [float32]
@@ -109,7 +173,7 @@ def get_default_dtype():
 
 
 def set_default_dtype(d):
-    if d not in (float16, float32, float64):
+    if d not in (float16, bfloat16, float32, float64):
         raise TypeError("only floating-point types are supported as the default type")
     _default[0] = d
 
@@ -127,6 +191,8 @@ def _promote_pair(a, b):
         if hi.is_complex and lo.is_floating_point and lo is float64:
             return complex128
         return hi
+    if ca == 2 and {a, b} == {float16, bfloat16}:  # neither holds the other
+        return float32
     if ca == 1:
         # uint8 with a signed int: the smallest signed type that holds both
         if a is uint8 or b is uint8:
@@ -172,6 +238,8 @@ def scalar_dtype(v):
     if isinstance(v, int):
         return int64
     if isinstance(v, complex):
+        if _default[0] is bfloat16:
+            raise RuntimeError("invalid default scalar type for complex")
         return complex128 if _default[0] is float64 else complex64
     return _default[0]
 

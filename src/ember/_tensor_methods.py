@@ -34,6 +34,11 @@ from .ops.gather import _inplace_version
 from .ops.inplace import _binary_inplace, _unary_inplace
 
 
+def _bfloat16(self, memory_format=None):
+    from . import _dtype
+    return self.to(_dtype.bfloat16, memory_format=memory_format)
+
+
 def _softmax(self, dim=None, **kwargs):
     from .nn.functional import softmax as f
     return f(self, dim, **kwargs)
@@ -315,6 +320,9 @@ METHODS = {
     "geometric_": sampling._geometric_, "log_normal_": sampling._log_normal_,
     "cauchy_": sampling._cauchy_, "bernoulli": sampling._tensor_bernoulli,
     "multinomial": sampling._tensor_multinomial,
+
+    # ---- casts beyond the class body's (float, half, ...)
+    "bfloat16": _bfloat16,
 
     # ---- softmax family (nn/functional.py, loaded on first use; it rebinds these when it loads)
     "softmax": _softmax, "log_softmax": _log_softmax,

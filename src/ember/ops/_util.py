@@ -40,9 +40,11 @@ def operand(a, dt, like=None):
     """`a` (Tensor or scalar) as an array or NumPy scalar of dtype `dt`."""
     if isinstance(a, Tensor):
         x = a._data
-        return x if x.dtype is dt.np or x.dtype == dt.np else x.astype(dt.np)
+        return x if x.dtype is dt.np or x.dtype == dt.np else D.cast_array(x, dt)
     if isinstance(a, np.generic):
         a = a.item()
+    if dt is D.bfloat16 and not isinstance(a, complex):
+        a = np.float32(a)  # torch rounds a scalar to float first, then to bfloat16
     try:
         return dt.np.type(a)
     except OverflowError:
