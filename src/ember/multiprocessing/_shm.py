@@ -1,0 +1,157 @@
+"""Shared memory for CPU tensors: what `Tensor.share_memory_()` does and how a shared tensor crosses
+a process boundary.
+
+torch's "file_descriptor" strategy, on ember's arrays: a tensor's storage (the root array its
+memory belongs to) is copied once into an anonymous shared file (`memfd_create`, or an unlinked
+temporary file where that is missing) mapped `MAP_SHARED`. The mapping is the storage from then on:
+`fork` children inherit it, and pickling for another process (a Queue, a spawned Process's
+arguments) sends the file descriptor, never the bytes (`multiprocessing.reduction.DupFd`); the
+receiver maps the same file. The file has no name, so nothing can leak in /dev/shm: the memory is
+freed by the kernel when the last mapping and descriptor are gone, whatever order the processes
+end in. Each storage keeps its descriptor open while it lives (torch does the same) so that it
+can be sent on again.
+
+torch's storage is one object shared by all its views, so moving it moves every view. ember's
+views each hold a NumPy view of the root array; `share_memory_()` finds the other tensors on the
+same root (see _other_views) and re-points them at the shared copy, so views taken before the call
+keep sharing memory with the tensor, as torch's do.
+"""
+import ctypes
+import gc
+import mmap
+import os
+import sys
+import tempfile
+import weakref
+
+import numpy as np
+
+from .._tensor import _ptr, _root, _wrap
+
+
+class SharedMapping(mmap.mmap):
+    """A MAP_SHARED mapping of an anonymous file: the storage of shared tensors. `fd` stays open
+    while the mapping lives (closed by a finalizer) so the storage can be sent to processes."""
+
+
+def _anonymous_file():
+    if hasattr(os, "memfd_create"):
+        return os.memfd_create("ember-shared", getattr(os, "MFD_CLOEXEC", 0))
+    fd, path = tempfile.mkstemp(prefix="ember-shared-")
+    os.unlink(path)
+    return fd
+
+
+def _map(fd, nbytes):
+    """The mapping of `fd` (which it owns from now on) with `nbytes` of room (at least one: an
+    empty storage is still shared, as torch's is, and mmap refuses length 0)."""
+    try:
+        m = SharedMapping(fd, max(nbytes, 1))
+    except BaseException:
+        os.close(fd)
+        raise
+    m.fd = fd
+    weakref.finalize(m, os.close, fd)
+    return m
+
+
+def new_mapping(nbytes):
+    fd = _anonymous_file()
+    try:
+        os.ftruncate(fd, max(nbytes, 1))
+    except BaseException:
+        os.close(fd)
+        raise
+    return _map(fd, nbytes)
+
+
+def mapping_of(a):
+    """The SharedMapping a NumPy array's memory lives in, or None."""
+    b = _root(a).base
+    if isinstance(b, memoryview):  # np.frombuffer keeps a memoryview of the mapping
+        b = b.obj
+    return b if isinstance(b, SharedMapping) else None
+
+
+def _extent(a):
+    """(lowest address, highest address + 1) of the memory array `a` spans."""
+    lo = hi = _ptr(a)
+    for n, s in zip(a.shape, a.strides):
+        if n == 0:
+            return lo, lo
+        if s < 0:
+            lo += s * (n - 1)
+        else:
+            hi += s * (n - 1)
+    return lo, hi + a.itemsize
+
+
+def _remap(a, lo, root):
+    """`a` re-expressed on `root` (whose element 0 is at old address `lo`): same layout."""
+    first = (_ptr(a) - lo) // a.itemsize
+    if a.flags.c_contiguous and a.dtype == root.dtype:
+        return root[first:first + a.size].reshape(a.shape)
+    return np.lib.stride_tricks.as_strided(root[first:], a.shape, a.strides)
+
+
+def share_(t):
+    """Moves tensor `t`'s storage into shared memory (in place); a no-op when it is shared."""
+    a = t._data
+    if not isinstance(a, np.ndarray) or mapping_of(a) is not None:
+        return t  # already shared, or not host memory (CUDA and meta tensors stay as they are)
+    root = _root(a)
+    lo, hi = _extent(root)
+    m = new_mapping(hi - lo)
+    if hi > lo:
+        dst = np.frombuffer(m, np.uint8, count=hi - lo)
+        ctypes.memmove(dst.ctypes.data, lo, hi - lo)
+    new_root = np.frombuffer(m, root.dtype, count=(hi - lo) // root.itemsize)
+    t._data = _remap(a, lo, new_root)
+    for v in _other_views(t, root, a):
+        v._data = _remap(v._data, lo, new_root)
+    return t
+
+
+def _other_views(t, root, a):
+    """The other tensors whose memory is `root`'s (torch's views of the same storage), which move
+    with it. NumPy arrays are invisible to the garbage collector's referrer lists, so this scans
+    the heap's tensors, and only when `root` has more references than this call accounts for
+    (the usual case, a parameter owning its memory, costs one refcount read)."""
+    # a (itself or through its .base), share_'s `root`, our `root`, getrefcount's argument
+    if sys.getrefcount(root) <= 4:
+        return []
+    from .._tensor import Tensor
+    return [x for x in gc.get_objects() if issubclass(type(x), Tensor) and x is not t
+            and isinstance(x._data, np.ndarray) and _root(x._data) is root]
+
+
+def is_shared(t):
+    a = t._data
+    return isinstance(a, np.ndarray) and mapping_of(a) is not None
+
+
+# ---- crossing a process boundary ----
+_received = weakref.WeakValueDictionary()  # (st_dev, st_ino) -> the mapping this process holds
+
+
+def attach(fd, nbytes):
+    """The mapping of a received descriptor (closed here; the mapping keeps its own copy). The
+    same file received twice maps once, so views sent separately stay views of one storage."""
+    try:
+        st = os.fstat(fd)
+        key = (st.st_dev, st.st_ino)
+        m = _received.get(key)
+        if m is None:
+            m = _map(os.dup(fd), nbytes)
+            _received[key] = m
+        return m
+    finally:
+        os.close(fd)
+
+
+def tensor_on(m, np_dtype, nbytes, offset, shape, strides):
+    """A Tensor viewing mapping `m` as torch's storage_offset/size/stride describe it."""
+    root = np.frombuffer(m, np_dtype, count=nbytes // np.dtype(np_dtype).itemsize)
+    it = root.itemsize
+    data = np.lib.stride_tricks.as_strided(root[offset:], shape, tuple(s * it for s in strides))
+    return _wrap(data)
