@@ -575,10 +575,13 @@ class Tensor:
         return False
 
     def share_memory_(self):
-        return self
+        # moves the storage into shared memory (ember.multiprocessing._shm)
+        from .multiprocessing import _shm
+        return _shm.share_(self)
 
     def is_shared(self):
-        return False
+        from .multiprocessing import _shm
+        return _shm.is_shared(self)
 
     # ---- shape-like properties bound to ops ----
     @property

@@ -665,7 +665,7 @@ class Module:
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
     def share_memory(self):
-        return self
+        return self._apply(lambda t: t.share_memory_())
 
     # ---- hooks ----
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
