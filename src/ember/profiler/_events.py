@@ -92,12 +92,12 @@ class FunctionEvent(_Times):
 
     def __init__(self, id, name, thread, start_us, end_us, input_shapes=None, stack=None,
                  scope=0, cpu_memory_usage=0, flops=None, is_user_annotation=False,
-                 sequence_nr=-1, use_device=None):
+                 sequence_nr=-1, use_device=None, trace_name=None):
         self.id = id
         self.node_id = -1
         self.name = name
-        self.overload_name = ""
-        self.trace_name = name
+        self.overload_name = None
+        self.trace_name = name if trace_name is None else trace_name
         self.time_range = Interval(start_us, end_us)
         self.thread = thread
         self.fwd_thread = None

@@ -112,8 +112,9 @@ class profile:
                            with_flops=self.with_flops)
         by_rec = {}
         for i, r in enumerate(recs):
+            name = "ProfilerStep*" if r.name.startswith("ProfilerStep#") else r.name
             e = FunctionEvent(
-                id=i, name=r.name, thread=r.tid, start_us=r.start / 1000.0,
+                id=i, name=name, trace_name=r.name, thread=r.tid, start_us=r.start / 1000.0,
                 end_us=r.end / 1000.0,
                 input_shapes=(r.shapes if r.shapes is not None else []) if self.record_shapes
                 else [], scope=r.scope, cpu_memory_usage=r.mem if self.profile_memory else 0,

@@ -155,6 +155,7 @@ def method_aten_name(name):
 
 
 _OP_NAMES = {}
+_PRODUCTS = {(2, 2): "aten::mm", (3, 3): "aten::bmm", (2, 1): "aten::mv", (1, 1): "aten::dot"}
 
 
 def op_aten_name(cls):
@@ -192,7 +193,10 @@ def _record_call(name, fn):
 
 def _recording_run(run):
     def recorded_run(cls, args, arrays, kwargs):
-        name = op_aten_name(cls)
+        name = _OP_NAMES.get(cls) or op_aten_name(cls)
+        if name == "aten::mm" and cls.__name__ == "MatMul":  # one primitive, torch's four ops
+            name = _PRODUCTS.get(tuple(getattr(a, "ndim", 0) for a in arrays[:2]),
+                                 "aten::matmul")
         st = _stack()
         if st and st[-1].name == name:
             return run(cls, args, arrays, kwargs)
