@@ -51,12 +51,16 @@ def _check_seed(seed):
 class Generator:
     """A CPU random generator with torch's stream: same seed, same numbers as torch.Generator."""
 
-    def __init__(self, device="cpu"):
-        self.device = _cpu_device(device)
+    def __init__(self, *args, **kwargs):
+        self.device = _cpu_device(_init_device(args, kwargs))
         self.manual_seed(_DEFAULT_SEED)
 
     # ---- seeding and state ---------------------------------------------------------------------
     def manual_seed(self, seed):
+        if isinstance(seed, np.integer):
+            raise TypeError("an integer is required")
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise RuntimeError(f"manual_seed expected a long, but got {_type_name(seed)}")
         seed = _check_seed(seed)
         self._initial_seed = seed
         self._rs, self._bg = _engine()
@@ -80,11 +84,46 @@ class Generator:
         return _wrap(self._get_state_array())
 
     def set_state(self, new_state):
-        data = getattr(new_state, "_data", new_state)
+        from ._tensor import Tensor
+        if not isinstance(new_state, Tensor):
+            raise TypeError(f"expected a torch.ByteTensor, but got {_type_name(new_state)}")
+        data = new_state._data
         if not isinstance(data, np.ndarray) or data.dtype != np.uint8:
             raise TypeError("RNG state must be a torch.ByteTensor")
         self._set_state_array(data)
         return self
+
+    def clone_state(self):
+        """Matches torch.Generator.clone_state: a new generator in this one's state."""
+        other = Generator(self.device)
+        other._set_state_array(self._get_state_array())
+        return other
+
+    def graphsafe_get_state(self):
+        raise NotImplementedError("graphsafe_get_state is not supported in this Generator")
+
+    def graphsafe_set_state(self, state):
+        raise NotImplementedError("graphsafe_set_state is not supported in this Generator")
+
+    def get_offset(self):
+        raise RuntimeError("CPU Generator does not use offset")
+
+    def set_offset(self, offset):
+        raise RuntimeError("CPU Generator does not use offset")
+
+    @property
+    def _cdata(self):
+        return id(self)
+
+    def __reduce__(self):
+        # torch's form: (class, (device,), (initial seed, offset, state)) restored by __setstate__
+        return type(self), (self.device,), (self._initial_seed, None, self.get_state())
+
+    def __setstate__(self, state):
+        seed, _offset, rng_state = state
+        self.manual_seed(seed)
+        if rng_state is not None:
+            self.set_state(rng_state)
 
     def _get_state_array(self):
         buf = bytearray(_STATE_BYTES)
@@ -158,19 +197,64 @@ class Generator:
         return x
 
     def __repr__(self):
-        return f"<ember.Generator object at {id(self):#x}>"
+        # torch's text (doctests and printed notebooks compare it), with this object's address
+        return f"<torch._C.Generator object at {id(self):#x}>"
+
+
+def _type_name(obj):
+    cls = type(obj)
+    return cls.__name__ if cls.__module__ in ("builtins", "ember._tensor") else (
+        f"{cls.__module__}.{cls.__qualname__}")
+
+
+def _init_device(args, kwargs):
+    """torch.Generator(device='cpu'): one argument, by position or by name."""
+    if len(args) > 1:
+        raise TypeError(f"Generator() takes from 0 to 1 positional arguments but {len(args)} "
+                        "were given")
+    for key in kwargs:
+        if key != "device":
+            raise TypeError(f"Generator() got an unexpected keyword argument '{key}'")
+        if args:
+            raise TypeError("Generator() got multiple values for argument 'device'")
+    return args[0] if args else kwargs.get("device", "cpu")
+
+
+_NO_GENERATOR = {
+    "cuda": "Cannot get CUDA generator without ATen_cuda library. PyTorch splits its backend "
+            "into two shared libraries: a CPU library and a CUDA library; this error has "
+            "occurred because you are trying to use some CUDA functionality, but the CUDA "
+            "library has not been loaded by the dynamic linker for some reason.  The CUDA "
+            "library MUST be loaded, EVEN IF you don't directly use any symbols from the CUDA "
+            "library! One common culprit is a lack of -Wl,--no-as-needed in your link "
+            "arguments; many dynamic linkers will delete dynamic library dependencies if you "
+            "don't depend on any of their symbols.  You can check if this has occurred by "
+            "using ldd on your binary to see if there is a dependency on *_cuda.so library.",
+    "mps": "Cannot execute getNewGenerator() without MPS backend.",
+    "xpu": "Cannot get XPU generator without ATen_xpu library.",
+}
 
 
 def _cpu_device(device):
-    name = str(getattr(device, "type", device))
-    if name.split(":")[0] != "cpu":
-        raise RuntimeError(
-            f"Device type {name.upper()} is not supported for torch.Generator() api.")
+    """The generator's device, as torch answers on a machine with only a CPU."""
+    if device is None:
+        device = "cpu"
     try:
         from ._device import device as make_device
+    except ImportError:  # while ember itself is importing (the default generator)
+        if device == "cpu":
+            return "cpu"
+        raise
+    if isinstance(device, int) and not isinstance(device, bool):
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+    if isinstance(device, str) and device.partition(":")[0] in _NO_GENERATOR:
+        raise RuntimeError(_NO_GENERATOR[device.partition(":")[0]])
+    kind = make_device(device).type
+    if kind == "cpu":
         return make_device("cpu")
-    except ImportError:
-        return "cpu"
+    if kind in _NO_GENERATOR:
+        raise RuntimeError(_NO_GENERATOR[kind])
+    raise RuntimeError(f"{kind.upper()} device type not an accelerator.")
 
 
 default_generator = Generator()
