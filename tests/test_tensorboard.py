@@ -384,3 +384,67 @@ def test_add_figure_without_matplotlib_names_the_package(tmp_path):
     assert out.stdout.strip() == (
         "matplotlib No module named 'matplotlib': SummaryWriter.add_figure needs it; install it "
         "with `pip install matplotlib`")
+
+
+@requires_torch
+def test_summary_functions_build_torchs_protos():
+    from torch.utils.tensorboard import summary as theirs
+
+    from ember.utils.tensorboard import summary as ours
+    rng = np.random.default_rng(5)
+    values = rng.normal(size=40).astype("float32")
+    labels, predictions = rng.integers(0, 2, 30), rng.random(30)
+
+    def calls(lib, s):
+        return [
+            s.scalar("a", lib.tensor(1.5)),
+            s.scalar("a", 2, new_style=True, double_precision=True),
+            s.histogram("h", lib.tensor(values), "auto", max_bins=4),
+            s.histogram_raw("r", 0, 1, 2, 1.0, 1.0, [0.5, 1.0], [1, 1]),
+            s.image("i", lib.tensor(_img((2, 3, 4, 4))), rescale=2),
+            s.image_boxes("b", _img((3, 9, 9)), lib.tensor([[1, 1, 5, 5]]), labels=["x"]),
+            s.text("t", "words"),
+            s.custom_scalars({"c": {"m": ["Multiline", ["a"]]}}),
+            s.pr_curve("p", labels, predictions, num_thresholds=9, weights=0.5),
+            s.pr_curve_raw("p", *np.arange(18.0).reshape(6, 3), num_thresholds=3),
+            s.audio("au", lib.tensor(np.linspace(-1, 1, 20)), sample_rate=100),
+            s.mesh("m", lib.tensor(_img((1, 3, 3))), None, None, None, display_name="d",
+                   description="about"),
+            s.tensor_proto("x", lib.tensor([[1.5, -2.0]], dtype=lib.float16)),
+            *s.hparams({"a": 1, "b": "x"}, {"m": 1}),
+        ]
+    mine = [m.SerializeToString() for m in calls(ember, ours)]
+    assert mine == [m.SerializeToString() for m in calls(torch, theirs)]
+    for f in (1.0, -2.5, 3e38):
+        assert ours.half_to_int(f) == theirs.half_to_int(f)
+        assert ours.int_to_half(ours.half_to_int(f)) == theirs.int_to_half(theirs.half_to_int(f))
+    assert ours.compute_curve(labels, predictions, 5).tolist() == \
+        theirs.compute_curve(labels, predictions, 5).tolist()
+
+
+@requires_torch
+def test_file_writer(tmp_path):
+    from torch.utils.tensorboard.writer import FileWriter as TorchFileWriter
+
+    from ember.utils.tensorboard import summary
+    from ember.utils.tensorboard.writer import FileWriter
+    found = []
+    for lib, writer_type in ((torch, TorchFileWriter), (ember, FileWriter)):
+        w = writer_type(tmp_path / lib.__name__, max_queue=1, filename_suffix="_s")
+        assert w.get_logdir() == str(tmp_path / lib.__name__)
+        w.add_summary(summary.scalar("s", 1.0), global_step=lib.tensor(6), walltime=2.0)
+        w.add_summary(summary.text("t", "x"), 7)
+        w.flush()
+        w.close()
+        # tensorboard's EventFileWriter has no reopen: torch's reopen fails, and so does ember's
+        with pytest.raises(AttributeError) as e:
+            w.reopen()
+        found.append((_read(tmp_path / lib.__name__), str(e.value)))
+    assert found[1] == found[0]
+
+
+def test_meta_tensors_are_refused(tmp_path):
+    with ember.utils.tensorboard.SummaryWriter(str(tmp_path)) as w:
+        with pytest.raises(NotImplementedError, match="^ember does not implement SummaryWriter "
+                           "logging of meta tensors yet$"):
+            w.add_scalar("m", ember.zeros(1, device="meta"))

@@ -115,7 +115,10 @@ def tensor_proto(tag, tensor):
     if entry is None:
         raise ValueError(f"{tag} has unsupported tensor dtype {tensor.dtype}")
     dtype, field, convert = entry
-    values = convert(make_np(tensor))
+    if entry[0] == "DT_BFLOAT16":  # float32 holds bfloat16 exactly (make_np's half would round)
+        values = convert(tensor.detach().cpu().float().numpy())
+    else:
+        values = convert(make_np(tensor))
     proto = _pb().TensorProto(dtype=dtype, tensor_shape=_shape(tensor.shape), **{field: values})
     return _value_summary(tag=tag, metadata=_metadata("tensor"), tensor=proto)
 

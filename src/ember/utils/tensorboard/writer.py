@@ -77,7 +77,8 @@ class FileWriter:
         self.event_writer.close()
 
     def reopen(self):
-        """After close(), starts a new event file in the same directory (else does nothing)."""
+        """Reopens the event file; tensorboard's EventFileWriter has no reopen, so this raises
+        AttributeError exactly as torch's does (SummaryWriter reopens by making a new writer)."""
         self.event_writer.reopen()
 
 
