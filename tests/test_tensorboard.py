@@ -326,9 +326,6 @@ def test_refusals(tmp_path):
                            r"tensorboard\.SummaryWriter\.add_graph yet: torch draws the graph of "
                            r"a TorchScript trace \(torch\.jit\.trace\), which ember does not have"):
             w.add_graph(ember.nn.Linear(2, 1), ember.zeros(1, 2))
-        with pytest.raises(NotImplementedError, match=r"^ember does not implement torch\.utils\."
-                           r"tensorboard\.SummaryWriter\.add_onnx_graph\(prototxt='m\.onnx'\) yet"):
-            w.add_onnx_graph("m.onnx")
         with pytest.raises(NotImplementedError, match=r"add_pr_curve_raw\(weights=1\.0\)"):
             w.add_pr_curve_raw("p", *[np.ones(3)] * 6, weights=1.0)
 
@@ -448,3 +445,39 @@ def test_meta_tensors_are_refused(tmp_path):
         with pytest.raises(NotImplementedError, match="^ember does not implement SummaryWriter "
                            "logging of meta tensors yet$"):
             w.add_scalar("m", ember.zeros(1, device="meta"))
+
+
+def _fake_onnx():
+    """A stand-in for the onnx package (not installed here): load() returns a small graph."""
+    import types
+
+    from tensorboard.compat.proto.attr_value_pb2 import AttrValue
+    ns = types.SimpleNamespace
+
+    def value(name, dims):
+        shape = ns(dim=[ns(dim_value=d) for d in dims])
+        return ns(name=name, type=ns(tensor_type=ns(elem_type=1, shape=shape)))
+
+    graph = ns(input=[value("x", [1, 3]), value("w", [3, 2])], output=[value("y", [1, 2])],
+               node=[ns(op_type="MatMul", input=["x", "w"], output=["h"], attribute=[]),
+                     ns(op_type="LeakyRelu", input=["h"], output=["y"],
+                        attribute=[AttrValue(s=b"alpha", i=2), AttrValue(f=0.5)])])
+    module = types.ModuleType("onnx")
+    module.load = lambda fname: ns(graph=graph, fname=fname)
+    return module
+
+
+@requires_torch
+def test_add_onnx_graph(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "onnx", _fake_onnx())
+    files = _compare(tmp_path, lambda lib, w: w.add_onnx_graph("model.onnx"), capsys)
+    [events] = files.values()
+    assert "graphDef" in events[0][-1]
+
+
+def test_add_onnx_graph_without_onnx(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    with ember.utils.tensorboard.SummaryWriter(str(tmp_path)) as w:
+        with pytest.raises(ModuleNotFoundError, match=r"^No module named 'onnx': SummaryWriter"
+                           r"\.add_onnx_graph needs it; install it with `pip install onnx`$"):
+            w.add_onnx_graph("model.onnx")

@@ -232,9 +232,9 @@ class SummaryWriter:
         self._get_file_writer().add_summary(text(tag, text_string), global_step, walltime)
 
     def add_onnx_graph(self, prototxt):
-        """Refused: reading an ONNX model file needs the onnx package's graph conversion."""
-        from ..._args import unsupported
-        unsupported("torch.utils.tensorboard.SummaryWriter.add_onnx_graph", "prototxt", prototxt)
+        """Logs the graph of an ONNX model file (needs the onnx package, as torch's does)."""
+        from ._graph import load_onnx_graph
+        self._get_file_writer().add_onnx_graph(load_onnx_graph(prototxt))
 
     def add_graph(self, model, input_to_model=None, verbose=False, use_strict_trace=True):
         """Refused: torch's graph comes from a TorchScript trace, which ember does not have."""
