@@ -481,3 +481,41 @@ def test_add_onnx_graph_without_onnx(tmp_path, monkeypatch):
         with pytest.raises(ModuleNotFoundError, match=r"^No module named 'onnx': SummaryWriter"
                            r"\.add_onnx_graph needs it; install it with `pip install onnx`$"):
             w.add_onnx_graph("model.onnx")
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["SummaryWriter", "FileWriter"])
+def test_signatures_are_torchs(name):
+    import inspect
+
+    import torch.utils.tensorboard as theirs
+
+    from ember.utils import tensorboard as ours
+
+    def public(cls):
+        return {k: inspect.signature(v) for k, v in vars(cls).items()
+                if callable(v) and (not k.startswith("_") or k in ("__init__", "__enter__",
+                                                                   "__exit__"))}
+    mine, torchs = public(getattr(ours, name)), public(getattr(theirs, name))
+    assert sorted(mine) == sorted(torchs)
+    for method, sig in torchs.items():
+        strip = [p.replace(annotation=inspect.Parameter.empty) for p in sig.parameters.values()]
+        assert list(mine[method].parameters.values()) == strip, method
+
+
+@requires_torch
+def test_layout_helpers_match_torchs():
+    from torch.utils.tensorboard import _utils as theirs
+
+    from ember.utils.tensorboard import _convert as ours
+    for batch in (1, 2, 3, 5, 8):
+        for dtype in ("uint8", "float32"):
+            video = _img((batch, 2, 3, 4, 5), dtype, seed=batch)
+            assert np.array_equal(ours.prepare_video(video), theirs._prepare_video(video))
+    for count, ncols in ((1, 8), (5, 2), (9, 8), (4, 3)):
+        images = _img((count, 1, 3, 2), seed=count)
+        assert np.array_equal(ours.make_grid(images, ncols), theirs.make_grid(images, ncols))
+    for fmt, shape in (("NHWC", (3, 4, 5, 3)), ("CHW", (1, 3, 2)), ("HWC", (2, 3, 4)),
+                       ("WH", (2, 3)), ("hw", (2, 3)), ("CWH", (3, 2, 4))):
+        a = _img(shape)
+        assert np.array_equal(ours.convert_to_HWC(a, fmt), theirs.convert_to_HWC(a, fmt))
