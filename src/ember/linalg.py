@@ -14,6 +14,7 @@ import numpy as np
 from . import _dtype as D
 from ._compat import module_getattr as _module_getattr
 from ._tensor import _wrap
+from .amp import _hook as _amp
 from .ops import decomp as _d
 from .ops import lu as _lu
 from .ops._util import broadcast_error
@@ -47,16 +48,22 @@ def slogdet(A, *, out=None):
 
 
 def inv(A, *, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.fp32(inv, A)
     return _d.inverse(A, out=out)
 
 
 def inv_ex(A, *, check_errors=False, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.fp32(inv_ex, A, check_errors=check_errors)
     _d._check_matrix(A, "linalg.inv")
     r = _inv_ex_t(*_d.Inv.apply(A, "linalg.inv_ex", bool(check_errors)))
     return _outs(r, out, "linalg_inv_ex", "linalg_inv_ex")
 
 
 def solve(A, B, *, left=True, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.fp32(solve, A, B, left=left)
     _d._check_matrix(A, "linalg.solve")
     if A.dtype is not B.dtype:
         raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A "
@@ -106,12 +113,16 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
 
 
 def cholesky(A, *, upper=False, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.fp32(cholesky, A, upper=upper)
     _d._check_matrix(A, "linalg.cholesky")
     low = _d.Cholesky.apply(A, "linalg.cholesky")[0]
     return _out(low.mH if upper else low, out, "linalg_cholesky_ex", exact=True)
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.fp32(cholesky_ex, A, upper=upper, check_errors=check_errors)
     _d._check_matrix(A, "linalg.cholesky")
     low, info = _d.Cholesky.apply(A, "linalg.cholesky_ex", bool(check_errors))
     r = _chol_ex_t(low.mH if upper else low, info)
@@ -119,6 +130,8 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
 
 
 def qr(A, mode="reduced", *, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.fp32(qr, A, mode)
     return _outs(_d._qr_t(*_d._qr(A, mode)), out, "linalg_qr", "linalg_qr")
 
 
@@ -129,12 +142,16 @@ def _uplo(UPLO):
 
 
 def eigh(A, UPLO="L", *, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.fp32(eigh, A, UPLO)
     _d._check_matrix(A, "linalg.eigh")
     r = _d._eigh_t(*_d.Eigh.apply(A, _uplo(UPLO)))
     return _outs(r, out, "linalg_eigh", "_linalg_eigh")
 
 
 def eigvalsh(A, UPLO="L", *, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.fp32(eigvalsh, A, UPLO)
     _d._check_matrix(A, "linalg.eigh")
     return _out(_d.Eigh.apply(A, _uplo(UPLO))[0], out, "_linalg_eigh", exact=True)
 
@@ -146,11 +163,15 @@ def _no_driver(driver):
 
 
 def svd(A, full_matrices=True, *, driver=None, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.fp32(svd, A, full_matrices, driver=driver)
     _no_driver(driver)
     return _outs(_d._svd(A, full_matrices), out, "linalg_svd", "_linalg_svd")
 
 
 def svdvals(A, *, driver=None, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.fp32(svdvals, A, driver=driver)
     _no_driver(driver)
     return _out(_d._svd(A, False).S, out, "_linalg_svd", exact=True)
 
@@ -164,6 +185,8 @@ _DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
 
 def lstsq(A, B, rcond=None, *, driver=None):
     """Matches torch.linalg.lstsq on CPU: each driver's rank, residuals and singular values."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(lstsq, A, B, rcond, driver=driver)
     if driver is not None and driver not in _DRIVERS:
         raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, "
                            "gelsy, gelsd, gelss)")
@@ -221,6 +244,8 @@ def cross(input, other, *, dim=-1, out=None):
 
 
 def vecdot(x, y, *, dim=-1, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.lower(vecdot, x, y, dim=dim)
     if x.dtype is not y.dtype:
         raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x "
                            f"of type {x.dtype._legacy[:-6]} and y of type {y.dtype._legacy[:-6]} "
@@ -230,6 +255,8 @@ def vecdot(x, y, *, dim=-1, out=None):
 
 
 def multi_dot(tensors, *, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.lower(multi_dot, tensors)
     tensors = list(tensors)
     n = len(tensors)
     if n < 2:
@@ -337,6 +364,8 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
 
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.fp32(matrix_rank, A, atol=atol, rtol=rtol, hermitian=hermitian)
     if A.dim() < 2:
         raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at least "
                            "2 dimensions.")
@@ -352,6 +381,8 @@ _COND_ORDS = (None, 2, -2, "fro", "nuc", 1, -1, math.inf, -math.inf)
 
 
 def cond(A, p=None, *, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.fp32(cond, A, p)
     if A.dim() < 2:
         raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")
     if p not in _COND_ORDS or isinstance(p, bool):

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import _check_inplace, _dim
+from ..amp import _hook as _amp
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ..ops import _special
@@ -273,6 +274,8 @@ def tanhshrink(input):
 
 def prelu(input, weight):
     """Matches torch.nn.functional.prelu: x if x > 0 else weight[channel] * x."""
+    if _amp.on and _amp.active():
+        return _amp.lower(prelu, input, weight)
     w = weight
     if input.dim() >= 2 and weight.numel() > 1:
         w = weight.reshape((1, -1) + (1,) * (input.dim() - 2))

@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from .._tensor import _wrap
+from ..amp import _hook as _amp
 from ..ops.shape import cat
 
 
@@ -22,6 +23,9 @@ def _F():
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
                                  is_causal=False, scale=None, enable_gqa=False):
+    if _amp.on and _amp.active():
+        return _amp.lower(scaled_dot_product_attention, query, key, value, attn_mask, dropout_p,
+                          is_causal, scale, enable_gqa)
     L, S = query.shape[-2], key.shape[-2]
     scale_factor = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
     bias = None

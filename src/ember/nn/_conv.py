@@ -23,6 +23,7 @@ import threading
 import numpy as np
 
 from .._device import array_module as _xp
+from ..amp import _hook as _amp
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 
@@ -447,16 +448,22 @@ def _conv(nd, name, input, weight, bias, stride, padding, dilation, groups):
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Matches torch.nn.functional.conv1d."""
+    if _amp.on and _amp.active():
+        return _amp.lower(conv1d, input, weight, bias, stride, padding, dilation, groups)
     return _conv(1, "conv1d", input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Matches torch.nn.functional.conv2d."""
+    if _amp.on and _amp.active():
+        return _amp.lower(conv2d, input, weight, bias, stride, padding, dilation, groups)
     return _conv(2, "conv2d", input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Matches torch.nn.functional.conv3d."""
+    if _amp.on and _amp.active():
+        return _amp.lower(conv3d, input, weight, bias, stride, padding, dilation, groups)
     return _conv(3, "conv3d", input, weight, bias, stride, padding, dilation, groups)
 
 
@@ -492,6 +499,9 @@ def _conv_transpose(nd, name, input, weight, bias, stride, padding, output_paddi
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     """Matches torch.nn.functional.conv_transpose1d."""
+    if _amp.on and _amp.active():
+        return _amp.lower(conv_transpose1d, input, weight, bias, stride, padding, output_padding,
+                          groups, dilation)
     return _conv_transpose(1, "conv_transpose1d", input, weight, bias, stride, padding,
                            output_padding, groups, dilation)
 
@@ -499,6 +509,9 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     """Matches torch.nn.functional.conv_transpose2d."""
+    if _amp.on and _amp.active():
+        return _amp.lower(conv_transpose2d, input, weight, bias, stride, padding, output_padding,
+                          groups, dilation)
     return _conv_transpose(2, "conv_transpose2d", input, weight, bias, stride, padding,
                            output_padding, groups, dilation)
 
@@ -506,6 +519,9 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     """Matches torch.nn.functional.conv_transpose3d."""
+    if _amp.on and _amp.active():
+        return _amp.lower(conv_transpose3d, input, weight, bias, stride, padding, output_padding,
+                          groups, dilation)
     return _conv_transpose(3, "conv_transpose3d", input, weight, bias, stride, padding,
                            output_padding, groups, dilation)
 
@@ -697,11 +713,16 @@ def pad(input, pad, mode="constant", value=None):
     if input.dim() not in (n + 1, n + 2) or n > 3:
         raise NotImplementedError(f"Padding size {len(pad)} is not supported for "
                                   f"{input.dim()}D input tensor.\n{_PAD_HELP}")
+    if _amp.on and (n < 3 or mode == "replicate") and mode != "circular" and _amp.active():
+        return _amp.fp32(_pad, input, pad, mode, value)  # torch's reflection/replication_pad
     if mode == "circular":
         _check_circular(shape, pairs)
     else:
         _check_border_pad(shape, pairs, mode)
     return Pad.apply(input, pairs, mode, 0)
+
+
+_pad = pad  # the function, which pad's own argument shadows
 
 
 def _check_crop(shape, pairs):

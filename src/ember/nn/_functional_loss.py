@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import _wrap
+from ..amp import _hook as _amp
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ..ops.ternary import where
@@ -209,6 +210,9 @@ def _nll_like(cls, input, target, weight, ignore_index, reduction):
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     """Matches torch.nn.functional.nll_loss: -weight[t] * input[t], reduced over targets."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(nll_loss, input, target, weight, size_average, ignore_index, reduce,
+                         reduction)
     reduction = _resolve(size_average, reduce, reduction)
     return _nll_like(_NllLoss, input, target, weight, ignore_index, reduction)
 
@@ -216,6 +220,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
     """Matches torch.nn.functional.cross_entropy (class indices or class probabilities)."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(cross_entropy, input, target, weight, size_average, ignore_index, reduce,
+                         reduction, label_smoothing)
     reduction = _resolve(size_average, reduce, reduction)
     if input.shape == target.shape:
         if not target.dtype.is_floating_point:
@@ -331,6 +338,8 @@ def _warn_then_reduction(input, target, size_average, reduce, reduction):
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Matches torch.nn.functional.l1_loss: |x - y| (optionally weighted)."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(l1_loss, input, target, size_average, reduce, reduction, weight)
     reduction = _warn_then_reduction(input, target, size_average, reduce, reduction)
     x, y = _size_warning(input, target, warn=False)
     if weight is not None:
@@ -340,6 +349,8 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Matches torch.nn.functional.mse_loss: (x - y)^2 (optionally weighted)."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(mse_loss, input, target, size_average, reduce, reduction, weight)
     reduction = _warn_then_reduction(input, target, size_average, reduce, reduction)
     if weight is not None:
         x, y = _size_warning(input, target, warn=False)
@@ -353,6 +364,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """Matches torch.nn.functional.smooth_l1_loss: 0.5 d^2 / beta if |d| < beta, else
     |d| - beta / 2."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(smooth_l1_loss, input, target, size_average, reduce, reduction, beta)
     reduction = _warn_then_reduction(input, target, size_average, reduce, reduction)
     if beta == 0:
         x, y = _size_warning(input, target, warn=False)
@@ -370,6 +383,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """Matches torch.nn.functional.huber_loss: 0.5 d^2 if |d| < delta else delta (|d| - delta/2),
     in the input's dtype (optionally weighted)."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(huber_loss, input, target, reduction, delta, weight)
     _warn_then_reduction(input, target, None, None, reduction)
     if weight is None:
         reduction = _resolve(None, None, reduction)
@@ -434,6 +449,9 @@ class _BinaryCrossEntropy(Op):
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
     """Matches torch.nn.functional.binary_cross_entropy (logs clamped at -100)."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(binary_cross_entropy, input, target, weight, size_average, reduce,
+                         reduction)
     reduction = _resolve(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
@@ -508,6 +526,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     """Matches torch.nn.functional.binary_cross_entropy_with_logits:
     (1 - t) x - log_weight * logsigmoid(x), log_weight = (pos_weight - 1) t + 1, with torch's
     in-place steps (so the dtype and shape rules are torch's) and torch's gradients."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(binary_cross_entropy_with_logits, input, target, weight, size_average,
+                         reduce, reduction, pos_weight)
     reduction = _resolve(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
@@ -531,6 +552,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Matches torch.nn.functional.soft_margin_loss: log(1 + exp(-y x)), in the input's dtype
     and shape (torch writes each step into -input in place)."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(soft_margin_loss, input, target, size_average, reduce, reduction)
     reduction = _resolve(size_average, reduce, reduction)
     if target.requires_grad and _enabled[0]:
         raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect "
@@ -568,6 +591,8 @@ def _check_into(out, other):
 # ---------------------------------------------------------------- distribution losses
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """Matches torch.nn.functional.kl_div: target * (log target - input), pointwise."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(kl_div, input, target, size_average, reduce, reduction, log_target)
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
     elif reduction == "mean":
@@ -594,6 +619,9 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
                      reduce=None, reduction="mean"):
     """Matches torch.nn.functional.poisson_nll_loss."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(poisson_nll_loss, input, target, log_input, full, size_average, eps,
+                         reduce, reduction)
     reduction = _resolve(size_average, reduce, reduction)
     if log_input:
         loss = input.exp() - target * input
@@ -636,6 +664,9 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                           reduction="mean"):
     """Matches torch.nn.functional.cosine_embedding_loss."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(cosine_embedding_loss, input1, input2, target, margin, size_average,
+                         reduce, reduction)
     reduction = _resolve(size_average, reduce, reduction)
     dim = target.dim()
     if dim not in (0, 1):
@@ -664,6 +695,9 @@ def _broadcastable(a, b):
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                         reduction="mean"):
     """Matches torch.nn.functional.margin_ranking_loss: max(0, -y (x1 - x2) + margin)."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(margin_ranking_loss, input1, input2, target, margin, size_average, reduce,
+                         reduction)
     reduction = _resolve(size_average, reduce, reduction)
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension "
@@ -675,6 +709,9 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
                          reduction="mean"):
     """Matches torch.nn.functional.hinge_embedding_loss."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(hinge_embedding_loss, input, target, margin, size_average, reduce,
+                         reduction)
     reduction = _resolve(size_average, reduce, reduction)
     _broadcastable(target, input)
     zeros = input.detach() * 0
@@ -687,6 +724,9 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
                       reduce=None, reduction="mean"):
     """Matches torch.nn.functional.multi_margin_loss:
     sum_{j != y} max(0, margin - x[y] + x[j])^p * w[y] / C per sample."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(multi_margin_loss, input, target, p, margin, weight, size_average, reduce,
+                         reduction)
     reduction = _resolve(size_average, reduce, reduction)
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
@@ -756,6 +796,9 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
                         size_average=None, reduce=None, reduction="mean"):
     """Matches torch.nn.functional.triplet_margin_loss: max(d(a, p) - d(a, n) + margin, 0)."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(triplet_margin_loss, anchor, positive, negative, margin, p, eps, swap,
+                         size_average, reduce, reduction)
     reduction = _resolve(size_average, reduce, reduction)
     a, po, n = anchor.dim(), positive.dim(), negative.dim()
     if not a == po == n:

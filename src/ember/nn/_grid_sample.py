@@ -17,6 +17,7 @@ import numpy as np
 
 from .._random_normal import fma32, fma64
 from .._tensor import _wrap
+from ..amp import _hook as _amp
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 
@@ -261,6 +262,8 @@ _ALIGN_WARN = ("Default grid_sample and affine_grid behavior has changed to alig
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
     """Matches torch.nn.functional.grid_sample for 4-d input (bicubic and 5-d input are
     refused)."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(grid_sample, input, grid, mode, padding_mode, align_corners)
     import warnings
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError("nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' "

@@ -22,6 +22,7 @@ import numbers
 import numpy as np
 
 from .._tensor import _wrap
+from ..amp import _hook as _amp
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ._conv import _xp, _zero_pad
@@ -380,6 +381,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """Matches torch.nn.functional.max_pool3d."""
+    if _amp.on and not return_indices and _amp.active():
+        return _amp.fp32(max_pool3d, input, kernel_size, stride, padding, dilation, ceil_mode,
+                         return_indices)
     return _max_pool(3, "max_pool3d", input, kernel_size, stride, padding, dilation, ceil_mode,
                      return_indices)
 
@@ -480,6 +484,9 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """Matches torch.nn.functional.avg_pool3d."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(avg_pool3d, input, kernel_size, stride, padding, ceil_mode,
+                         count_include_pad, divisor_override)
     return _avg_pool(3, "avg_pool3d", input, kernel_size, stride, padding, ceil_mode,
                      count_include_pad, divisor_override)
 
@@ -598,6 +605,8 @@ def adaptive_avg_pool2d(input, output_size):
 
 def adaptive_avg_pool3d(input, output_size):
     """Matches torch.nn.functional.adaptive_avg_pool3d."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(adaptive_avg_pool3d, input, output_size)
     return _adaptive_avg(3, input, output_size)
 
 
@@ -782,4 +791,6 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """Matches torch.nn.functional.max_unpool2d."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(max_unpool2d, input, indices, kernel_size, stride, padding, output_size)
     return _max_unpool(2, input, indices, kernel_size, stride, padding, output_size)

@@ -35,6 +35,7 @@ from .. import _dtype as D
 from .._compat import module_getattr as _module_getattr
 from .._device import array_module as _xp
 from .._tensor import Tensor, _wrap
+from ..amp import _hook as _amp
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ..ops._util import torch_args as _torch_args
@@ -83,6 +84,8 @@ _LINEAR_NAMES = {(True, True): "AddmmBackward0", (True, False): "MmBackward0"}
 
 def linear(input, weight, bias=None):
     """Matches torch.nn.functional.linear: input @ weight.T + bias."""
+    if _amp.on and _amp.active():
+        return _amp.lower(linear, input, weight, bias)
     try:
         same = input.dtype is weight.dtype
     except AttributeError:

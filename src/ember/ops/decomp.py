@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 
 from .._tensor import Tensor, _wrap
+from ..amp import _hook as _amp
 from ..autograd.function import Op
 from . import lu as _lu
 from ._util import user_stacklevel
@@ -472,6 +473,8 @@ def det(input):
 
 
 def inverse(input, *, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.fp32(inverse, input)
     _check_matrix(input, "linalg.inv")
     return _out(Inv.apply(input, "linalg.inv")[0], out, "linalg_inv_ex", exact=True)
 
@@ -500,6 +503,8 @@ def logdet(input):
 
 
 def cholesky(input, upper=False, *, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.fp32(cholesky, input, upper)
     warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be "
                   "removed in a future PyTorch release.", UserWarning,
                   stacklevel=user_stacklevel())
@@ -509,6 +514,8 @@ def cholesky(input, upper=False, *, out=None):
 
 
 def pinverse(input, rcond=1e-15):
+    if _amp.on and _amp.active():
+        return _amp.fp32(pinverse, input, rcond)
     return _pinv(input, rtol=rcond)
 
 
@@ -550,6 +557,8 @@ def matrix_exp(input):
 
 
 def svd(input, some=True, compute_uv=True, *, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.fp32(svd, input, some, compute_uv)
     if input._data.ndim < 2:
         raise RuntimeError(f"linalg.svd: input should have at least 2 dimensions, but has "
                            f"{input._data.ndim} dimensions instead")
@@ -563,6 +572,8 @@ def svd(input, some=True, compute_uv=True, *, out=None):
 
 
 def qr(input, some=True, *, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.fp32(qr, input, some)
     warnings.warn("torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a "
                   "future PyTorch release.\nThe boolean parameter 'some' has been replaced with a "
                   "string parameter 'mode'.\nQ, R = torch.qr(A, some)\nshould be replaced with\n"

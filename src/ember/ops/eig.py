@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._args import unsupported
+from ..amp import _hook as _amp
 from ..autograd.function import Op
 from .decomp import _check_matrix, _rtype
 
@@ -46,6 +47,8 @@ def _check(A, name):
 
 def eig(A, *, out=None):
     """Matches torch.linalg.eig (forward)."""
+    if _amp.on and out is None and _amp.active():
+        return _amp.fp32(eig, A)
     _check(A, "linalg.eig")
     from .decomp import _tuple_out
     return _tuple_out(_eig_t(*Eig.apply(A, True)), out, "linalg_eig", "linalg_eig")
@@ -53,6 +56,8 @@ def eig(A, *, out=None):
 
 def eigvals(A, *, out=None):
     """Matches torch.linalg.eigvals (forward)."""
+    if _amp.on and out is None and _amp.active():
+        return _amp.fp32(eigvals, A)
     _check(A, "linalg.eigvals")
     from .inplace import _out
     r = Eig.apply(A, False)

@@ -21,6 +21,7 @@ import numpy as np
 from .. import _dtype as D
 from .._args import refuse_if
 from .._tensor import Tensor, _check_inplace, _dim, _wrap
+from ..amp import _hook as _amp
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ._util import broadcast_error, user_stacklevel
@@ -539,6 +540,8 @@ def index_fill(input, dim, index, value):
 
 
 def index_copy(input, dim, index, source, *, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.promote(index_copy, input, dim, index, source)
     shape, sshape = input._data.shape, source._data.shape
     d = _dim(dim, len(shape))
     ia = index._data

@@ -12,6 +12,7 @@ import numpy as np
 
 from .._device import array_module as _xp
 from .._tensor import Tensor, _wrap
+from ..amp import _hook as _amp
 from ..autograd import grad_mode
 from ..autograd.function import _NUMPY_ERRORS, Op, torch_error
 from ._util import broadcast_error
@@ -123,6 +124,8 @@ def _matmul_name(na, nb):
 
 
 def matmul(input, other, *, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.lower(matmul, input, other)
     if (out is None and other.__class__ is Tensor and input.dtype is other.dtype
             and not (_enabled[0] and (input._rg or other._rg))):
         x, y = input._data, other._data
@@ -154,6 +157,8 @@ def _rmatmul(self, other):
 
 
 def mm(input, mat2, *, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.lower(mm, input, mat2)
     if input._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
@@ -163,6 +168,8 @@ def mm(input, mat2, *, out=None):
 
 
 def bmm(input, mat2, *, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.lower(bmm, input, mat2)
     if input._data.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if mat2._data.ndim != 3:
@@ -253,6 +260,8 @@ class Addmm(Op):
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.lower(addmm, input, mat1, mat2, beta=beta, alpha=alpha)
     for name, m in (("mat1", mat1), ("mat2", mat2)):
         if m._data.ndim != 2:
             raise RuntimeError(f"{name} must be a matrix, got {m.dim()}-D tensor")
@@ -306,6 +315,8 @@ def _check_batches(input, batch1, batch2, name):
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.lower(baddbmm, input, batch1, batch2, beta=beta, alpha=alpha)
     _check_batches(input, batch1, batch2, "baddbmm")
     input.expand(batch1.shape[0], batch1.shape[1], batch2.shape[2])
     return _out(_scaled_sum(input, bmm(batch1, batch2), beta, alpha), out, "baddbmm",
@@ -313,6 +324,8 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.lower(addbmm, input, batch1, batch2, beta=beta, alpha=alpha)
     _check_batches(input, batch1, batch2, "addbmm")
     input.expand(batch1.shape[1], batch2.shape[2])
     if out is not None and isinstance(out, Tensor) and out.dtype is not batch2.dtype:
@@ -476,6 +489,11 @@ def _check_subscripts(parts, out, operands):
                 seen[c] = n
 
 
+def _contracts(parts, out):
+    """A label summed across two operands: torch's einsum computes it with bmm."""
+    return any(c not in out and sum(c in q for q in parts) > 1 for c in set("".join(parts)))
+
+
 def einsum(equation, *operands):
     """Matches torch.einsum (sublist format aside)."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
@@ -487,6 +505,8 @@ def einsum(equation, *operands):
                                f"does not match the number of dimensions ({o.dim()}) for "
                                f"operand {i} and no ellipsis was given")
     _check_subscripts(parts, out, operands)
+    if _amp.on and _amp.active() and _contracts(parts, out):  # torch's einsum contracts by bmm
+        return _amp.lower(einsum, equation, *operands)
     r = Einsum.run(tuple(operands), [o._data for o in operands], {"parts": parts, "out": out})
     node = r.grad_fn
     if node is not None:

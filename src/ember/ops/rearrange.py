@@ -15,6 +15,7 @@ import numpy as np
 
 from .._device import array_module as _xp
 from .._tensor import Tensor, _check_inplace, _dim, _wrap
+from ..amp import _hook as _amp
 from ..autograd.function import Op
 from ._util import dims, result_type
 from .shape import _fmt, _int_list, _tname
@@ -63,6 +64,8 @@ def _tensor_list(name, tensors):
 
 def cat(tensors, dim=0, *, out=None):
     """Matches torch.cat (axis= comes through _util.install_torch_args)."""
+    if _amp.on and out is None and _amp.active():
+        return _amp.promote(cat, tensors, dim)
     tensors = _tensor_list("cat", tensors)
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
@@ -103,6 +106,8 @@ concat = concatenate = cat
 
 def stack(tensors, dim=0, *, out=None):
     """Matches torch.stack."""
+    if _amp.on and out is None and _amp.active():
+        return _amp.promote(stack, tensors, dim)
     tensors = _tensor_list("stack", tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _dim, _wrap
+from ..amp import _hook as _amp
 from .inplace import _out
 from .reduce import _ret
 
@@ -82,10 +83,14 @@ def _quantile_out(input, r, out):
 
 
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.fp32(quantile, input, q, dim, keepdim, interpolation=interpolation)
     return _quantile_out(input, _quantile(input, q, dim, keepdim, interpolation, False), out)
 
 
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.fp32(nanquantile, input, q, dim, keepdim, interpolation=interpolation)
     return _quantile_out(input, _quantile(input, q, dim, keepdim, interpolation, True), out)
 
 

@@ -22,6 +22,7 @@ from .._layout import shifted, strides_of
 from .._meta import MetaArray
 from .._meta import empty as _meta_empty
 from .._tensor import _check_inplace, _dim, _ptr, _root, _wrap
+from ..amp import _hook as _amp
 from ..autograd.function import Op
 from .index import IndexGrad
 from .index import Select as _IndexSelect
@@ -250,6 +251,8 @@ def diagflat(input, offset=0):
 
 
 def trace(input):
+    if _amp.on and _amp.active():
+        return _amp.fp32(trace, input)
     if input.dim() != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.dim()}")
     r = input.diagonal().sum()
@@ -360,6 +363,8 @@ def view_as_real(input):
 
 
 def view_as_complex(input):
+    if _amp.on and _amp.active():
+        return _amp.fp32(view_as_complex, input)
     if input.dtype not in (D.float16, D.float32, D.float64):
         raise RuntimeError("view_as_complex is only supported for half, float and double "
                            f"tensors, but got a tensor of scalar type: {input.dtype._legacy[:-6]}")
