@@ -136,6 +136,29 @@ def test_model_table_has_torchs_layout_and_rows():
     assert grouped[1].split()[-2:] == tgrouped[1].split()[-2:] == ["Input", "Shapes"]
 
 
+def _cnn_step(lib, mod):
+    nn = lib.nn
+    lib.manual_seed(0)
+    m = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
+                      nn.Flatten(), nn.Dropout(0.1), nn.Linear(36, 10))
+    opt = lib.optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
+    x, y = lib.randn(2, 1, 8, 8), lib.tensor([1, 2])
+    with mod.profile(with_flops=True) as fwd:
+        opt.zero_grad()
+        loss = lib.nn.functional.cross_entropy(m(x), y)
+    loss.backward()
+    with mod.profile() as step:
+        opt.step()
+    return ([e.name for e in fwd.events() if e.cpu_parent is None],
+            [e.name for e in step.events() if e.cpu_parent is None],
+            {e.name: e.flops for e in fwd.events() if e.name == "aten::conv2d"})
+
+
+@requires_torch
+def test_layers_and_optimizers_record_torchs_top_level_rows():
+    assert _cnn_step(ember, ember.profiler) == _cnn_step(torch, tprof)
+
+
 def test_self_and_total_times_nest():
     p = _run(ember, ember.profiler)
     events = p.events()
@@ -192,7 +215,8 @@ def test_operator_names():
 def test_recording_costs_nothing_when_inactive():
     from ember._tensor import Tensor
     run, add = function.Op.__dict__["run"], Tensor.__dict__["add"]
-    apply, relu = engine._apply, enn.functional.relu
+    apply, relu, conv = engine._apply, enn.functional.relu, enn.Conv2d.__dict__["_fn"]
+    step = ember.optim.SGD.__dict__["step"]
     with profile():
         assert function.Op.__dict__["run"] is not run
         assert Tensor.__dict__["add"] is not add
@@ -201,6 +225,7 @@ def test_recording_costs_nothing_when_inactive():
         assert function.Op.__dict__["run"] is not run
     assert function.Op.__dict__["run"] is run and Tensor.__dict__["add"] is add
     assert engine._apply is apply and enn.functional.relu is relu
+    assert enn.Conv2d.__dict__["_fn"] is conv and ember.optim.SGD.__dict__["step"] is step
     with pytest.raises(ValueError):
         with profile():
             raise ValueError

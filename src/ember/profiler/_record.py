@@ -20,6 +20,7 @@ A record's time is `time.perf_counter_ns`; memory is the bytes of the arrays an 
 matrix products, convolutions and elementwise add/mul.
 """
 
+import sys
 import threading
 import time
 
@@ -166,8 +167,9 @@ def op_aten_name(cls):
         if base.endswith("Backward"):
             base = base[:-8]
         base = base.lstrip("_")
-        snake = "".join("_" + c.lower() if c.isupper() and i else c.lower()
-                        for i, c in enumerate(base))
+        snake = "".join("_" + c.lower() if c.isupper() and i and (
+            base[i - 1].islower() or (base[i - 1].isupper() and base[i + 1:i + 2].islower()))
+            else c.lower() for i, c in enumerate(base))
         name = _OP_NAMES[cls] = "aten::" + snake
     return name
 
@@ -248,6 +250,15 @@ def _swap(owner, attr, new):
     setattr(owner, attr, new)
 
 
+def _subclasses(cls):
+    out, todo = [], [cls]
+    while todo:
+        c = todo.pop()
+        out.append(c)
+        todo.extend(c.__subclasses__())
+    return out
+
+
 def _install():
     import importlib
     import types
@@ -264,13 +275,49 @@ def _install():
         aten = None if name in _NOT_OPS else method_aten_name(name)
         if aten is not None and isinstance(fn, types.FunctionType):
             _swap(Tensor, name, _record_call(aten, fn))
-    for mod, names in ((ember, [n for m in ember._OPS for n in m.__all__]), (F, F.__all__)):
+    # nn.functional's functions, also where they are defined (ember.nn._conv, ._norm, ...), for
+    # the modules that call them there
+    nn_impl = [m for k, m in list(sys.modules.items())
+               if k.startswith("ember.nn._") and k.count(".") == 2 and m is not None]
+    for mod, names in [(ember, [n for m in ember._OPS for n in m.__all__]), (F, F.__all__)] + [
+            (m, F.__all__) for m in nn_impl]:
         for name in names:
             fn = mod.__dict__.get(name)
             if isinstance(fn, types.FunctionType) and name not in _NOT_OPS:
                 _swap(mod, name, _record_call(method_aten_name(name), fn))
+    # the layers that hold their functional as a class attribute (Conv2d._fn = conv2d)
+    fnames = set(F.__all__)
+    for cls in _subclasses(ember.nn.Module):
+        fn = cls.__dict__.get("_fn")
+        if isinstance(fn, staticmethod) and getattr(fn.__func__, "__name__", "") in fnames:
+            _swap(cls, "_fn", staticmethod(_record_call("aten::" + fn.__func__.__name__,
+                                                        fn.__func__)))
+    optim = sys.modules.get("ember.optim.optimizer")
+    if optim is not None:  # torch's optimizers record their step and zero_grad
+        for cls in _subclasses(optim.Optimizer):
+            for attr in ("step", "zero_grad"):
+                fn = cls.__dict__.get(attr)
+                if isinstance(fn, types.FunctionType):
+                    _swap(cls, attr, _record_optimizer(attr, fn))
     _swap(engine, "_apply", _recording_apply(engine._apply))
     _swap(engine, "_accumulate", _recording_accumulate(engine._accumulate))
+
+
+def _record_optimizer(attr, fn):
+    def recorded(self, *args, **kwargs):
+        name = f"Optimizer.{attr}#{type(self).__name__}.{attr}"
+        st = _stack()
+        if st and st[-1].name == name:  # a subclass's step calling its parent's
+            return fn(self, *args, **kwargs)
+        rec = begin(name, user=True)
+        try:
+            return fn(self, *args, **kwargs)
+        finally:
+            end(rec)
+    recorded.__wrapped__ = fn
+    recorded.__name__ = fn.__name__
+    recorded.__doc__ = fn.__doc__
+    return recorded
 
 
 def _uninstall():
