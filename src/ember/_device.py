@@ -177,7 +177,10 @@ def get_default_device():
     else cpu; a device without an index gets the current one (cuda without a GPU raises)."""
     if not _default:
         return _CPU
-    return as_device(_default[-1])
+    d = _default[-1]
+    if d.type == "cuda" and d.index is None:
+        d = device("cuda", d.xp.cuda.runtime.getDevice())  # d.xp raises without a GPU
+    return d
 
 
 _NO_MODULE = ("ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia",

@@ -9,7 +9,7 @@ __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "emp
            "empty_strided", "full", "zeros_like", "ones_like", "empty_like", "full_like", "arange",
            "range", "linspace", "logspace", "eye", "complex", "polar", "FloatTensor",
            "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor",
-           "ByteTensor", "BoolTensor", "meshgrid", "tril_indices", "triu_indices",
+           "ByteTensor", "BoolTensor", "BFloat16Tensor", "meshgrid", "tril_indices", "triu_indices",
            "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
            "is_deterministic_algorithms_warn_only_enabled"]
 
@@ -25,6 +25,7 @@ from .. import _meta
 from .._device import _default, as_device, to_device
 from .._layout import format_rank, format_strides
 from .._tensor import Size, Tensor, _wrap
+from ..amp import _hook as _amp
 from ..autograd import grad_mode as _gm
 from ..autograd.function import _NUMPY_ERRORS, creation_error, torch_error
 from ._util import check_factory, size_args, user_stacklevel
@@ -148,7 +149,7 @@ def _checked_cast(arr, dt, from_python):
         lo = -info.max if (arr.dtype.kind in "iu" and dt.np.kind == "u") else info.min
         if arr.min() < lo or arr.max() > info.max:
             raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow")
-    return arr.astype(dt.np, copy=False)
+    return D.cast_array(arr, dt) if dt is D.bfloat16 else arr.astype(dt.np, copy=False)
 
 
 def _infer_array(data, dtype=None):
@@ -156,10 +157,10 @@ def _infer_array(data, dtype=None):
     if isinstance(data, Tensor):
         from .._device import to_host
         arr = np.array(to_host(data._data))
-        return arr if dtype is None else arr.astype(dtype.np)
+        return arr if dtype is None else D.cast_array(arr, dtype)
     if isinstance(data, np.ndarray):
         D.from_numpy_dtype(data.dtype)
-        return data.copy() if dtype is None else data.astype(dtype.np)
+        return data.copy() if dtype is None else D.cast_array(data, dtype)
     if isinstance(data, str):
         raise TypeError("new(): invalid data type 'str'")
     seq = isinstance(data, (list, tuple))
@@ -209,6 +210,8 @@ def as_tensor(data, dtype=None, device=None):
         r = data
         if dtype is not None and dtype is not data.dtype:
             r = r.to(dtype)
+        if device is None and _default:  # torch moves it to the `torch.device` default
+            device = _default[-1]
         if device is not None:
             r = r.to(device)
         return r
@@ -558,8 +561,8 @@ def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devic
         arr = _fma(float(step), np.arange(n), float(start)).astype(dt.np)
     except _NUMPY_ERRORS as e:
         raise creation_error(e, (n,), dt) from None
-    if out is None:
-        return _finish(arr, device, requires_grad)
+    if out is None:  # torch.range ignores the `torch.device` default
+        return _finish(arr, device if device is not None else "cpu", requires_grad)
     if out._data.size == arr.size:
         arr = arr.reshape(out._data.shape)  # the same count keeps out's shape
     return _into(_finish(arr, device), out, "range")
@@ -654,6 +657,8 @@ def complex(real, imag, *, out=None):
 
 
 def polar(abs, angle, *, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.fp32(polar, abs, angle)
     try:
         r = _wrap(abs._data * np.exp(1j * angle._data))
     except _NUMPY_ERRORS as e:
@@ -671,6 +676,8 @@ _OPTIONS = ("TensorOptions(dtype={}, device=cpu, layout=Strided, requires_grad=f
 
 
 def _legacy_new(cls, dtype, args, device, typed=False):
+    if device is None:
+        device = "cpu"  # the legacy constructors ignore the `torch.device` default, as torch's
     if cls is not Tensor and cls not in _LEGACY.values():
         from .._tensor import _as_subclass
         return _as_subclass(_legacy_new(Tensor, dtype, args, device), cls)
@@ -712,6 +719,7 @@ LongTensor, IntTensor, ShortTensor = (_LEGACY[n] for n in ("LongTensor", "IntTen
                                                           "ShortTensor"))
 CharTensor, ByteTensor, BoolTensor = (_LEGACY[n] for n in ("CharTensor", "ByteTensor",
                                                           "BoolTensor"))
+BFloat16Tensor = _LEGACY["BFloat16Tensor"]
 
 
 def _new(self, *args, device=None):

@@ -18,8 +18,9 @@ import warnings
 import numpy as np
 
 from .. import _dtype as D
+from .. import _meta
 from .. import _random as R
-from .._device import as_device, to_device, to_host
+from .._device import _default, as_device, to_device, to_host
 from .._tensor import Tensor, _check_inplace, _wrap
 from ..autograd import grad_mode as _gm
 from ..autograd.function import _NUMPY_ERRORS, Op, creation_error
@@ -230,8 +231,12 @@ def _factory(name, a, shape, fill, default=None):
     if out is not None and device is not None and as_device(device).type != out.device.type:
         raise RuntimeError(f"device type {as_device(device).type} does not match device type of "
                            f"out parameter ({out.device.type})")
+    if out is None and device is None and _default and name != "normal":
+        device = _default[-1]  # `torch.device` default (torch's normal(float, float) ignores it)
     if out is None and device is not None:
-        as_device(device)  # an unavailable device fails before drawing, as in torch
+        if as_device(device).type == "meta":  # shape and dtype only: nothing is drawn
+            dt = (a["dtype"] or default or D.get_default_dtype()).np
+            return _set_requires_grad(_wrap(_meta.empty(shape, dt)), a["requires_grad"])
     t = _new(shape, a["dtype"], out, default)
     fill(t)
     return _finish(t, out, device, a["requires_grad"])
