@@ -177,6 +177,8 @@ class _KinetoProfile:
         self.acc_events = acc_events
         self.profiler = None
         self.use_device = "cuda" if ProfilerActivity.CUDA in self.activities else None
+        self.preset_metadata = {}
+        self._trace_metadata = {}
 
     def start(self):
         self.prepare_trace()
@@ -204,6 +206,25 @@ class _KinetoProfile:
         if self.profiler is None:
             raise AssertionError("Profiler must be initialized before starting trace")
         self.profiler._start_trace()
+        for flag in ("profile_memory", "record_shapes", "with_flops"):
+            if getattr(self, flag):
+                self.add_metadata_json(flag, "1")
+        for k, v in self.preset_metadata.items():
+            self.add_metadata_json(k, v)
+
+    def add_metadata(self, key, value):
+        """A string entry at the top level of the exported trace."""
+        self.add_metadata_json(key, '"' + value.replace('"', '\\"') + '"')
+
+    def add_metadata_json(self, key, value):
+        """An entry of JSON text at the top level of the exported trace."""
+        self._trace_metadata[key] = value
+        if self.profiler is not None:
+            self.profiler._metadata[key] = value
+
+    def preset_metadata_json(self, key, value):
+        """Metadata added to the trace of every cycle that starts later."""
+        self.preset_metadata[key] = value
 
     def stop_trace(self):
         if self.profiler is None:

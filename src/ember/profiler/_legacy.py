@@ -73,6 +73,7 @@ class profile:
         self._collector = None
         self._records = []
         self._function_events = None
+        self._metadata = {}  # top-level trace keys -> JSON text
 
     # -------------------------------------------------------------- recording
     def __enter__(self):
@@ -178,11 +179,9 @@ class profile:
         return self._function_events.self_cpu_time_total
 
     def export_chrome_trace(self, path, metadata=None, use_python_export=False):
-        if metadata is not None:
-            unsupported("torch.autograd.profiler.profile.export_chrome_trace", "metadata",
-                        metadata)
         _ = use_python_export  # picks which of torch's writers runs; both write this JSON
-        write_chrome_trace(self._events_or_empty(), str(path), self.record_shapes)
+        write_chrome_trace(self._events_or_empty(), str(path), self.record_shapes,
+                           {**self._metadata, **(metadata or {})})
 
     def export_stacks(self, path, metric="self_cpu_time_total"):
         return self._events_or_empty().export_stacks(path, metric)

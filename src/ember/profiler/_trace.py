@@ -11,7 +11,8 @@ import time
 import uuid
 
 
-def write_chrome_trace(events, path, record_shapes=False):
+def write_chrome_trace(events, path, record_shapes=False, metadata=None):
+    """`metadata` maps top-level keys to JSON text (torch's add_metadata_json)."""
     pid = os.getpid()
     base_ns = time.time_ns() - time.perf_counter_ns()
     meta_ts = min((e.time_range.start for e in events), default=0.0)
@@ -33,9 +34,11 @@ def write_chrome_trace(events, path, record_shapes=False):
         rows.append({"ph": "X", "cat": "user_annotation" if e.is_user_annotation else "cpu_op",
                      "name": e.name, "pid": pid, "tid": e.thread, "ts": e.time_range.start,
                      "dur": e.time_range.elapsed_us(), "args": args})
-    doc = {"schemaVersion": 1, "deviceProperties": [], "trace_id": uuid.uuid4().hex.upper(),
-           "host_name": socket.gethostname(), "displayTimeUnit": "ms",
-           "baseTimeNanoseconds": base_ns, "traceEvents": rows, "traceName": path}
+    doc = {"schemaVersion": 1, "deviceProperties": [], "trace_id": uuid.uuid4().hex.upper()}
+    for key, raw in (metadata or {}).items():
+        doc[key] = json.loads(raw)
+    doc.update({"host_name": socket.gethostname(), "displayTimeUnit": "ms",
+                "baseTimeNanoseconds": base_ns, "traceEvents": rows, "traceName": path})
     text = json.dumps(doc, indent=2)
     if path.endswith(".gz"):
         with gzip.open(path, "wt") as f:
