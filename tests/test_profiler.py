@@ -431,3 +431,15 @@ def test_trace_metadata_equals_torch(tmp_path):
         relu = next(r for r in doc["traceEvents"] if r.get("name") == "aten::relu")
         docs[-1]["dims"] = relu["args"]["Input Dims"]
     assert docs[0] == docs[1]
+
+
+@requires_torch
+def test_unstarted_profile_errors_equal_torch(tmp_path):
+    for call in (lambda p: p.key_averages(), lambda p: p.events(),
+                 lambda p: p.export_chrome_trace(str(tmp_path / "x.json")),
+                 lambda p: p.export_stacks(str(tmp_path / "x.txt"))):
+        with pytest.raises(AssertionError) as te:
+            call(tprof.profile())
+        with pytest.raises(AssertionError) as ee:
+            call(profile())
+        assert str(ee.value) == str(te.value)

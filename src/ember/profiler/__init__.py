@@ -238,19 +238,19 @@ class _KinetoProfile:
 
     def export_stacks(self, path, metric="self_cpu_time_total"):
         if self.profiler is None:
-            raise AssertionError("Expected profiler to be initialized")
+            raise AssertionError("Profiler must be initialized before exporting stacks")
         return self.profiler.export_stacks(path, metric)
 
     def key_averages(self, group_by_input_shape=False, group_by_stack_n=0,
                      group_by_overload_name=False):
         if self.profiler is None:
-            raise AssertionError("Expected profiler to be initialized")
+            raise AssertionError("Profiler must be initialized before getting key averages")
         return self.profiler.key_averages(group_by_input_shape, group_by_stack_n,
                                           group_by_overload_name)
 
     def events(self):
         if self.profiler is None:
-            raise AssertionError("Expected profiler to be initialized")
+            raise AssertionError("Profiler must be initialized before accessing events")
         return self.profiler.function_events
 
 
