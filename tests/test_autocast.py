@@ -86,6 +86,19 @@ OPS = {
     "pad_circular": lambda L, F, r: F.pad(r(1, 2, 5), (1, 1), mode="circular"),
     "avg_pool2d": lambda L, F, r: F.avg_pool2d(r(1, 1, 4, 4), 2),
     "gaussian_nll_loss": lambda L, F, r: F.gaussian_nll_loss(r(3), r(3), r(3, positive=True)),
+    # a half/bfloat16 input with float32 parameters: torch's mixed-type norm kernels
+    "batch_norm_mixed": lambda L, F, r: F.batch_norm(r(2, 4, 3), L.zeros(4), L.ones(4),
+                                                     r(4, dtype="float32"),
+                                                     r(4, dtype="float32"), training=True),
+    "conv_batch_norm": lambda L, F, r: F.batch_norm(F.conv1d(r(2, 2, 5), r(4, 2, 2)), L.zeros(4),
+                                                    L.ones(4), training=False),
+    "layer_norm_mixed": lambda L, F, r: F.layer_norm(r(2, 3), (3,), r(3, dtype="float32"),
+                                                     r(3, dtype="float32")),
+    "linear_layer_norm": lambda L, F, r: F.layer_norm(F.linear(r(2, 3), r(3, 3)), (3,),
+                                                      r(3, dtype="float32")),
+    "group_norm_mixed": lambda L, F, r: F.group_norm(r(2, 4, 3), 2, r(4, dtype="float32"),
+                                                     r(4, dtype="float32")),
+    "tensordot_full": lambda L, F, r: L.tensordot(r(3), r(3), 1),
     # float32 list
     "prod": lambda L, F, r: L.prod(r(3)),
     "prod_dim": lambda L, F, r: r(2, 3).prod(1),
@@ -188,6 +201,18 @@ def test_op_lists(name, fast, inputs):
         return
     e = _run(ember, name, fast, inputs)
     _compare(e, t, 2e-2 if fast == "float16" else 1e-1)
+
+
+@requires_torch
+@pytest.mark.parametrize("fast", ["float16", "bfloat16"])
+@pytest.mark.parametrize("name", ["batch_norm_mixed", "layer_norm_mixed", "group_norm_mixed",
+                                  "conv_batch_norm", "linear_layer_norm"])
+def test_mixed_type_norms(name, fast):
+    """Outside autocast too: a low-precision input with float32 norm parameters keeps its dtype
+    (what a CNN or Transformer under autocast feeds its float32 norm layers)."""
+    for enabled in (False, True):
+        t = _run(torch, name, fast, fast, enabled)
+        _compare(_run(ember, name, fast, fast, enabled), t, 2e-2 if fast == "float16" else 1e-1)
 
 
 @requires_torch

@@ -7,6 +7,7 @@ torch's formula `new = momentum * stat + (1 - momentum) * running` and the unbia
 
 import math
 
+from .. import _dtype as D
 from ._conv import pad
 from ._pool import avg_pool2d, avg_pool3d
 
@@ -62,9 +63,21 @@ def _empty_norm(input, weight, bias):
     return out
 
 
+def _mixed(input, *params):
+    """torch's CPU mixed-type norm kernels: a half/bfloat16 input with float32 parameters is
+    normalized in float32 and returned in the input's dtype (e.g. a conv's output under
+    autocast, fed to a float32 BatchNorm)."""
+    return (input.dtype.itemsize == 2 and input.dtype.is_floating_point
+            and any(p is not None for p in params)
+            and all(p is None or p.dtype is D.float32 for p in params))
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-05):
     """Matches torch.nn.functional.batch_norm."""
+    if _mixed(input, running_mean, running_var, weight, bias):
+        return batch_norm(input.float(), running_mean, running_var, weight, bias, training,
+                          momentum, eps).to(input.dtype)
     if training:
         _verify_batch_size(input.shape)
     if training and eps <= 0.0:
@@ -122,6 +135,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     """Matches torch.nn.functional.group_norm."""
+    if _mixed(input, weight, bias):
+        return group_norm(input.float(), num_groups, weight, bias, eps).to(input.dtype)
     if input.dim() < 2:
         raise RuntimeError("Expected at least 2 dimensions for input tensor but received "
                            f"{input.dim()}")

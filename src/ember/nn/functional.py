@@ -553,6 +553,8 @@ def _bag_sums(input, weight, offsets, mode, psw, include_last_offset, padding_id
 # ---------------------------------------------------------------- normalization and distances
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Matches torch.nn.functional.layer_norm: (x - mean) / sqrt(var + eps) * w + b."""
+    if _norm._mixed(input, weight, bias):  # torch's mixed-type kernel: float32 math
+        return layer_norm(input.float(), normalized_shape, weight, bias, eps).to(input.dtype)
     if isinstance(normalized_shape, numbers.Integral):
         normalized_shape = (normalized_shape,)
     k = len(normalized_shape)
@@ -622,6 +624,7 @@ def one_hot(tensor, num_classes=-1):
 # ---------------------------------------------------------------- activations, losses,
 # convolution, pooling, norms, resampling, attention: written in their own family files,
 # exported here under torch's names
+from . import _norm  # noqa: E402
 from ._activation import (  # noqa: E402,F401
     celu,
     elu,

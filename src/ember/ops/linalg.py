@@ -454,6 +454,8 @@ def tensordot(a, b, dims=2, out=None):
                                f"dim {d2}")
     fa = [d for d in range(a.dim()) if d not in wa]
     fb = [d for d in range(b.dim()) if d not in wb]
+    if _amp.on and not fa and not fb and _amp.active():  # a full contraction: torch uses no mm
+        return _amp.plain(tensordot, a, b, dims, out)
     k = int(np.prod([a.shape[d] for d in wa]))
     sa, sb = [a.shape[d] for d in fa], [b.shape[d] for d in fb]
     left = a.permute(fa + wa).reshape(int(np.prod(sa)), k)
