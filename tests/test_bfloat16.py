@@ -206,3 +206,185 @@ def test_tensor_properties():
     x = ember.ones(2, 3, dtype=ember.bfloat16)
     assert (x.element_size(), x.is_floating_point(), ember.is_floating_point(x),
             x.is_complex(), x.nbytes, x.itemsize) == (2, True, True, False, 12, 2)
+
+
+# ---------------------------------------------------------------- arithmetic, bit for bit
+def _pair(seed=0, shape=(8, 64)):
+    rng = np.random.default_rng(seed)
+    a = (rng.standard_normal(shape) * 2).astype(np.float32)
+    b = (rng.standard_normal(shape) * 2).astype(np.float32)
+    return a, b
+
+
+_OPS = {
+    "add": lambda L, x, y: x + y, "sub": lambda L, x, y: x - y, "mul": lambda L, x, y: x * y,
+    "div": lambda L, x, y: x / y, "mul_scalar": lambda L, x, y: x * 1.1,
+    "div_scalar": lambda L, x, y: x / 3.3, "add_scalar": lambda L, x, y: x + 1.1,
+    "rsub_scalar": lambda L, x, y: 1.1 - x, "rdiv_scalar": lambda L, x, y: 1.1 / x,
+    "mul_0d_f64": lambda L, x, y: x * L.tensor(0.3, dtype=L.float64),
+    "neg": lambda L, x, y: -x, "abs": lambda L, x, y: x.abs(), "square": lambda L, x, y: x ** 2,
+    "exp": lambda L, x, y: x.exp(), "log": lambda L, x, y: x.abs().log(),
+    "sqrt": lambda L, x, y: x.abs().sqrt(), "tanh": lambda L, x, y: x.tanh(),
+    "sigmoid": lambda L, x, y: x.sigmoid(), "sin": lambda L, x, y: x.sin(),
+    "relu": lambda L, x, y: L.relu(x), "silu": lambda L, x, y: L.nn.functional.silu(x),
+    "floor": lambda L, x, y: x.floor(), "round": lambda L, x, y: x.round(),
+    "clamp": lambda L, x, y: x.clamp(-1, 1), "maximum": lambda L, x, y: L.maximum(x, y),
+    "where": lambda L, x, y: L.where(x > 0, x, y), "addcmul": lambda L, x, y: L.addcmul(
+        x, x, y, value=0.5),
+    "matmul": lambda L, x, y: x @ y.T, "sum": lambda L, x, y: x.sum(),
+    "sum_dim": lambda L, x, y: x.sum(1), "mean": lambda L, x, y: x.mean(),
+    "mean_dim": lambda L, x, y: x.mean(-1), "softmax": lambda L, x, y: x.softmax(-1),
+    "cumsum": lambda L, x, y: x.cumsum(1), "amax": lambda L, x, y: x.amax(1),
+    "mixed_f32": lambda L, x, y: x * y.float(), "mixed_int": lambda L, x, y: x + L.arange(64),
+    "argmax": lambda L, x, y: x.argmax(1), "eq": lambda L, x, y: x == y,
+    "cat": lambda L, x, y: L.cat([x, y]), "sort": lambda L, x, y: x.sort(1)[0],
+}
+
+
+@pytest.mark.parametrize("name", sorted(_OPS))
+def test_ops_bitwise(name):
+    _need_torch()
+    a, b = _pair()
+    f = _OPS[name]
+    e = f(ember, ember.from_numpy(a).bfloat16(), ember.from_numpy(b).bfloat16())
+    t = f(torch, torch.from_numpy(a).bfloat16(), torch.from_numpy(b).bfloat16())
+    _same_bits(e, t)
+
+
+def test_views_and_inplace_share_memory():
+    """bfloat16 views stay views and in-place ops write into the tensor (ops run in float32)."""
+    _need_torch()
+
+    def run(L):
+        x = L.arange(12.).reshape(3, 4).to(L.bfloat16)
+        v, s = x.t(), x.split(2)[0]
+        x.mul_(1.1)
+        x[0] += 0.3
+        return [str(v), str(s), str(x)]
+    assert run(ember) == run(torch)
+
+
+_GRAPHS = {
+    "mul": lambda L, x, w: (x * w).sum(), "exp": lambda L, x, w: (x.exp() * w).sum(),
+    "matmul": lambda L, x, w: (x @ w.T).sum(), "scalar": lambda L, x, w: (x * 1.5 + w).mean(),
+    "fused": lambda L, x, w: (x.sigmoid() + x.tanh() + (x * w).softmax(-1)).sum(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_GRAPHS))
+def test_autograd_grads_in_bf16(name):
+    """Gradients are bfloat16 and, where torch's backward is made of single-rounding kernels
+    as ember's is, bit-exact; fused activation backwards (torch rounds once, ember's formula
+    per op) agree to bfloat16's precision."""
+    _need_torch()
+    a, b = _pair(1, (4, 8))
+
+    def run(L):
+        x = L.from_numpy(a).bfloat16().requires_grad_(True)
+        w = L.from_numpy(b).bfloat16().requires_grad_(True)
+        y = _GRAPHS[name](L, x, w)
+        y.backward()
+        return y, x.grad, w.grad if w.grad is not None else L.zeros(())
+    for e, t in zip(run(ember), run(torch)):
+        assert str(e.dtype) == str(t.dtype) == "torch.bfloat16"
+        if name == "fused":
+            np.testing.assert_allclose(e.detach().float().numpy(), t.detach().float().numpy(),
+                                       rtol=2 ** -7, atol=2 ** -7)
+        else:
+            _same_bits(e.detach(), t.detach())
+
+
+# ---------------------------------------------------------------- printing and NumPy
+def test_printing():
+    _need_torch()
+    vals = [[0.1, -2.5, 1e-3, 300.7], [float("nan"), float("inf"), 1e20, -1e-20]]
+    for data in (vals, vals[0][:2], 0.1, [1.0, 2.0], []):
+        e = ember.tensor(data, dtype=ember.bfloat16)
+        t = torch.tensor(data, dtype=torch.bfloat16)
+        assert repr(e) == repr(t)
+    x = ember.ones(2, dtype=ember.bfloat16, requires_grad=True) * 3
+    assert repr(x) == repr(torch.ones(2, dtype=torch.bfloat16, requires_grad=True) * 3)
+
+
+def test_numpy_refuses_bf16():
+    _need_bf16()
+    x = ember.ones(2, dtype=ember.bfloat16)
+    with pytest.raises(TypeError) as ei:
+        x.numpy()
+    assert str(ei.value) == "Got unsupported ScalarType BFloat16"
+    if torch is not None:
+        with pytest.raises(TypeError) as ti:
+            torch.ones(2, dtype=torch.bfloat16).numpy()
+        assert str(ti.value) == str(ei.value)
+
+
+def test_from_numpy_refuses_ml_dtypes_arrays():
+    _need_bf16()
+    a = np.ones(2, dtype=ember.bfloat16.np)
+    for fn in (ember.from_numpy, ember.tensor, ember.as_tensor):
+        with pytest.raises(TypeError) as ei:
+            fn(a)
+        if torch is not None:
+            with pytest.raises(TypeError) as ti:
+                getattr(torch, fn.__name__)(a)
+            assert str(ei.value) == str(ti.value)
+
+
+def test_randn_values():
+    _need_torch()
+    for L in (ember, torch):
+        L.manual_seed(0)
+    e = ember.randn(3, 5, dtype=ember.bfloat16)
+    t = torch.randn(3, 5, dtype=torch.bfloat16)
+    _same_bits(e, t)
+    for L in (ember, torch):
+        L.manual_seed(1)
+    _same_bits(ember.rand(7, dtype=ember.bfloat16), torch.rand(7, dtype=torch.bfloat16))
+
+
+# ---------------------------------------------------------------- checkpoints
+def _state(L):
+    L.manual_seed(0)
+    w = L.randn(4, 5).to(L.bfloat16)
+    return {"w": w, "view": w[1:3, 2:], "f": L.randn(3),
+            "p": L.nn.Parameter(L.randn(2, 2).to(L.bfloat16))}
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_checkpoint_from_torch_and_back(legacy, tmp_path):
+    _need_torch()
+    sd = _state(torch)
+    path = tmp_path / "t.pt"
+    torch.save(sd, path, _use_new_zipfile_serialization=not legacy)
+    loaded = ember.load(path)
+    for k, t in sd.items():
+        assert type(loaded[k]).__name__ == type(t).__name__
+        _same_bits(loaded[k].detach(), t.detach())
+    back = tmp_path / "e.pt"
+    ember.save(loaded, back, _use_new_zipfile_serialization=not legacy)
+    again = torch.load(back)
+    for k, t in sd.items():
+        assert again[k].dtype == t.dtype and torch.equal(again[k], t)
+    if not legacy:
+        mapped = ember.load(path, mmap=True)
+        _same_bits(mapped["w"], sd["w"])
+
+
+def test_checkpoint_without_ml_dtypes(tmp_path):
+    """Without ml_dtypes a bfloat16 checkpoint still loads, widened exactly to float32, with a
+    warning naming the extra."""
+    _need_bf16()
+    x = ember.tensor([0.1, -3.3, 1e30], dtype=ember.bfloat16)
+    path = tmp_path / "x.pt"
+    ember.save({"x": x}, path)
+    code = ("import sys, warnings; sys.modules['ml_dtypes'] = None\n"
+            "import ember\n"
+            "with warnings.catch_warnings(record=True) as w:\n"
+            "    warnings.simplefilter('always')\n"
+            f"    t = ember.load({str(path)!r})['x']\n"
+            "print(t.dtype, t.tolist())\n"
+            "print(str(w[0].message))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out[0] == f"torch.float32 {x.float().tolist()}"
+    assert "pip install ember[bf16]" in out[1]

@@ -117,7 +117,44 @@ def _load_bfloat16():
     np_dtype = np.dtype(ml_dtypes.bfloat16)
     object.__setattr__(bfloat16, "np", np_dtype)  # dtype refuses writes; this is its own field
     _BY_NP[np_dtype] = bfloat16
+    LOW_PRECISION[0] = True
     return np_dtype
+
+
+# True once bfloat16 arrays can exist: ops then run `low_precision_forward` (until then an op
+# pays one list read for bfloat16)
+LOW_PRECISION = [False]
+
+
+def low_precision_forward(cls, ctx, arrays, kwargs):
+    """An op's forward on bfloat16 arrays as torch's CPU kernels compute it: in float32, with
+    one rounding of each floating output back to bfloat16. Ops given a dtype (casts, sum(dtype=))
+    and ops that view their input (those with a view geometry, `_geom`, or `keeps_storage`)
+    run on the arrays as given."""
+    bf = bfloat16.np
+    for a in arrays:
+        if getattr(a, "dtype", None) is bf:
+            break
+    else:
+        return cls.forward(ctx, *arrays, **kwargs)
+    if hasattr(cls, "_geom") or getattr(cls, "keeps_storage", False) or any(
+            isinstance(v, dtype) for v in (*arrays, *kwargs.values())):
+        return cls.forward(ctx, *arrays, **kwargs)
+    up = [a.astype(_F32) if getattr(a, "dtype", None) is bf else a for a in arrays]
+    out = cls.forward(ctx, *up, **kwargs)
+    outs = out if out.__class__ is tuple else (out,)
+    copies = [u for u, a in zip(up, arrays) if u is not a]
+    if any(isinstance(o, np.ndarray) and np.may_share_memory(o, u) for o in outs for u in copies):
+        return cls.forward(ctx, *arrays, **kwargs)  # a view (split, unbind): of the input itself
+    if out.__class__ is tuple:
+        return tuple(_round_bf16(o) for o in out)
+    return _round_bf16(out)
+
+
+def _round_bf16(a):
+    if isinstance(a, (np.ndarray, np.generic)) and a.dtype == _F32:
+        return a.astype(bfloat16.np)
+    return a
 
 
 _F32 = np.dtype(np.float32)
@@ -161,7 +198,7 @@ def from_numpy_dtype(np_dtype):
         raise TypeError(
             f"can't convert np.ndarray of type {name}. The only "
             "supported types are: float64, float32, float16, complex64, complex128, int64, "
-            "int32, int16, int8, uint8, and bool.") from None
+            "int32, int16, int8, uint64, uint32, uint16, uint8, and bool.") from None
     return d
 
 

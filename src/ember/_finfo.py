@@ -107,9 +107,6 @@ class finfo(_Info):
             put(self, name, value)
         return self
 
-    def __init__(self, *args, **kwargs):
-        pass
-
     def __repr__(self):
         return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
                 f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
@@ -135,9 +132,6 @@ class iinfo(_Info):
                             ("max", int(info.max)), ("dtype", dt.name)):
             object.__setattr__(self, name, value)
         return self
-
-    def __init__(self, *args, **kwargs):
-        pass
 
     def __repr__(self):
         return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

@@ -27,7 +27,7 @@ from ._tensor import (
 from .autograd.grad_mode import is_grad_enabled
 
 # ---------------------------------------------------------------- storages
-_FOREIGN_DTYPES = ("bfloat16", "uint16", "uint32", "uint64", "complex32", "float8_e4m3fn",
+_FOREIGN_DTYPES = ("uint16", "uint32", "uint64", "complex32", "float8_e4m3fn",
                    "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz", "float8_e8m0fnu")
 _STORAGE_DTYPES = {
     "FloatStorage": "float32", "DoubleStorage": "float64", "HalfStorage": "float16",
@@ -38,7 +38,7 @@ _STORAGE_DTYPES = {
 
 
 class _ForeignDtype:
-    """A torch dtype ember lacks; only bfloat16 can be loaded (widened exactly to float32)."""
+    """A torch dtype ember lacks: a checkpoint holding one cannot be loaded."""
 
     __slots__ = ("name",)
 
@@ -49,24 +49,42 @@ class _ForeignDtype:
         return "torch." + self.name
 
 
-class _StorageType:
-    """What a `torch.FloatStorage` GLOBAL unpickles to: a saved storage's element type."""
+_BF16_BITS = np.dtype("<u2")
 
-    __slots__ = ("name", "dtype", "wire")
+
+class _StorageType:
+    """What a `torch.FloatStorage` GLOBAL unpickles to: a saved storage's element type.
+
+    `wire` is the element type of the saved bytes, `target` the in-memory one. bfloat16's are
+    ml_dtypes' bfloat16 (looked up when a bfloat16 storage is read, not when this type is made);
+    without ml_dtypes its bits are widened exactly to float32, with a warning naming the extra.
+    """
+
+    __slots__ = ("name", "dtype", "_wire")
 
     def __init__(self, name, dtype_name):
         self.name = name
         self.dtype = None if dtype_name is None else (
             D._BY_NAME.get(dtype_name) or _ForeignDtype(dtype_name))
-        self.wire = (np.dtype(np.uint8) if dtype_name is None else
-                     np.dtype("<u2") if dtype_name == "bfloat16" else self.dtype.np)
+        self._wire = (np.dtype(np.uint8) if dtype_name is None else
+                      None if self.dtype is D.bfloat16 else self.dtype.np)
+
+    @property
+    def wire(self):
+        if self._wire is not None:
+            return self._wire
+        return D.bfloat16.np if D.has_bfloat16() else _BF16_BITS
 
     @property
     def target(self):  # the in-memory element type
-        return np.dtype(np.float32) if self.wire == np.dtype("<u2") else self.wire
+        wire = self.wire
+        if wire is _BF16_BITS:
+            _warn_bf16()
+            return np.dtype(np.float32)
+        return wire
 
     def convert(self, raw):
-        return _bf16_to_f32(raw) if self.target != self.wire else raw
+        return _bf16_to_f32(raw) if raw.dtype == _BF16_BITS and self._wire is None else raw
 
     def __repr__(self):
         return f"torch.{self.name}"
@@ -434,11 +452,11 @@ def _rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, bac
                        dtype, metadata=None):
     raw = _storage_of(storage)
     if isinstance(dtype, _ForeignDtype):
-        if dtype.name != "bfloat16":
-            raise ValueError(f"ember has no dtype {dtype!r}")
+        raise ValueError(f"ember has no dtype {dtype!r}")
+    if dtype is D.bfloat16 and not D.has_bfloat16():
         _warn_bf16()
-        arr = to_device(_bf16_to_f32(_reinterpret(to_host(raw), np.dtype("<u2"))),
-                        array_device(raw))
+        arr = raw if raw.dtype == np.float32 else to_device(
+            _bf16_to_f32(_reinterpret(to_host(raw), _BF16_BITS)), array_device(raw))
     elif isinstance(dtype, D.dtype):
         arr = _reinterpret(raw, dtype.np)
     else:
@@ -500,5 +518,6 @@ def _unsupported(what):
 
 
 def _warn_bf16():
-    warnings.warn("ember has no bfloat16 dtype: bfloat16 tensors are loaded as float32 "
-                  "(exactly, every bfloat16 value is a float32 value)", UserWarning, stacklevel=3)
+    warnings.warn("ember needs the optional package ml_dtypes for bfloat16 tensors "
+                  "(pip install ember[bf16]): bfloat16 tensors are loaded as float32 (exactly, "
+                  "every bfloat16 value is a float32 value)", UserWarning, stacklevel=3)

@@ -56,6 +56,21 @@ def operand(a, dt, like=None):
         raise
 
 
+def opmath_scalar(a, x, other):
+    """A Python number or 0-d tensor `a` as the float32 value torch's bfloat16 kernels for mul
+    and div read it as (not first rounded to bfloat16) when the `other` operand is an array of
+    dim > 0; `x` (its operand) otherwise."""
+    if other.__class__ is not _ndarray or not other.ndim:
+        return x
+    if isinstance(a, Tensor):
+        if a._data.ndim or a.dtype.is_complex or a._data.__class__ is not _ndarray:
+            return x
+        a = a._data[()]
+    elif isinstance(a, complex) or not isinstance(a, _SCALARS):
+        return x
+    return np.float32(a)
+
+
 def as_tensor_arg(a, name="other"):
     if isinstance(a, Tensor):
         return a
