@@ -7,15 +7,15 @@ passed to a spawned Process moves to shared memory and the receiver sees the sam
 (see reductions.py and _shm.py). `Tensor.share_memory_()` registers them too, so a shared tensor
 handed to plain `multiprocessing` shares as well.
 
-Sharing strategies: torch on Linux offers "file_descriptor" (its default) and "file_system".
-ember implements "file_descriptor"; choosing "file_system" is refused (see
-set_sharing_strategy).
+Sharing strategies, as torch's on Linux: "file_descriptor" (the default: storages are anonymous
+files, sent as descriptors) and "file_system" (storages are named files in /dev/shm, sent by name,
+removed when their last holder frees them). The strategy in force when a storage moves to shared
+memory decides its kind.
 """
 import multiprocessing
 import sys
 from multiprocessing import *  # noqa: F401,F403
 
-from .._args import unsupported
 from .reductions import init_reductions
 from .spawn import (  # noqa: F401
     ENV_VAR_PARALLEL_START,
@@ -44,8 +44,6 @@ def set_sharing_strategy(new_strategy):
     if new_strategy not in _all_sharing_strategies:
         raise AssertionError(f"invalid sharing strategy {new_strategy!r}, "
                              f"expected one of {_all_sharing_strategies}")
-    if new_strategy != "file_descriptor":
-        unsupported("torch.multiprocessing.set_sharing_strategy", "new_strategy", new_strategy)
     _sharing_strategy = new_strategy
 
 

@@ -16,13 +16,17 @@ views each hold a NumPy view of the root array; `share_memory_()` finds the othe
 same root (see _other_views) and re-points them at the shared copy, so views taken before the call
 keep sharing memory with the tensor, as torch's do.
 """
+import contextlib
 import ctypes
+import fcntl
 import gc
 import mmap
 import os
+import secrets
 import sys
 import tempfile
 import weakref
+from multiprocessing import util as mp_util
 
 import numpy as np
 
@@ -30,19 +34,15 @@ from .._tensor import _ptr, _root, _wrap
 
 
 class SharedMapping(mmap.mmap):
-    """A MAP_SHARED mapping of an anonymous file: the storage of shared tensors. `fd` stays open
-    while the mapping lives (closed by a finalizer) so the storage can be sent to processes."""
+    """A MAP_SHARED mapping of a file: the storage of shared tensors. For an anonymous file, `fd`
+    stays open while the mapping lives (closed by a finalizer) so the storage can be sent on (the
+    mapping object holds a duplicate of its own, so that is two descriptors where torch has one);
+    a "file_system" storage has its path as `name` and keeps no descriptor of ours."""
+
+    name = None
 
 
-def _anonymous_file():
-    if hasattr(os, "memfd_create"):
-        return os.memfd_create("ember-shared", getattr(os, "MFD_CLOEXEC", 0))
-    fd, path = tempfile.mkstemp(prefix="ember-shared-")
-    os.unlink(path)
-    return fd
-
-
-def _map(fd, nbytes):
+def _map(fd, nbytes, name=None):
     """The mapping of `fd` (which it owns from now on) with `nbytes` of room (at least one: an
     empty storage is still shared, as torch's is, and mmap refuses length 0)."""
     try:
@@ -50,19 +50,101 @@ def _map(fd, nbytes):
     except BaseException:
         os.close(fd)
         raise
-    m.fd = fd
-    weakref.finalize(m, os.close, fd)
+    m.fd, m.name = fd, name
+    if name is None:
+        weakref.finalize(m, os.close, fd)
+    else:  # run when freed, or at exit: multiprocessing's children run these before os._exit
+        os.close(fd)
+        m.fd = None
+        mp_util.Finalize(m, _release_named, (max(nbytes, 1), name, os.getpid()),
+                         exitpriority=0)
     return m
 
 
 def new_mapping(nbytes):
-    fd = _anonymous_file()
+    """Shared memory for `nbytes`, as the current sharing strategy makes it."""
+    if sys.modules[__package__].get_sharing_strategy() == "file_system":
+        return _new_named(nbytes)
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("ember-shared", getattr(os, "MFD_CLOEXEC", 0))
+    else:
+        fd, path = tempfile.mkstemp(prefix="ember-shared-")
+        os.unlink(path)
     try:
         os.ftruncate(fd, max(nbytes, 1))
     except BaseException:
         os.close(fd)
         raise
     return _map(fd, nbytes)
+
+
+# ---- the "file_system" strategy: storages with a name, found by it in other processes ----
+# The file holds the data, then a count of its holders (one per process mapping it, one per
+# message on its way), changed under a POSIX lock; the holder that brings it to zero removes
+# the name. As in torch without its shm manager process, a process killed while holding one
+# leaves the file behind in /dev/shm.
+_SHM_DIR = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+
+
+def _count(fd, at, delta):
+    fcntl.lockf(fd, fcntl.LOCK_EX)
+    try:
+        n = int.from_bytes(os.pread(fd, 8, at), "little", signed=True) + delta
+        os.pwrite(fd, n.to_bytes(8, "little", signed=True), at)
+        return n
+    finally:
+        fcntl.lockf(fd, fcntl.LOCK_UN)
+
+
+def _count_named(name, at, delta):
+    fd = os.open(name, os.O_RDWR)
+    try:
+        return _count(fd, at, delta)
+    finally:
+        os.close(fd)
+
+
+def _new_named(nbytes):
+    for _ in range(100):
+        name = os.path.join(_SHM_DIR, f"ember_{os.getpid()}_{secrets.token_hex(8)}")
+        try:
+            fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+            break
+        except FileExistsError:
+            continue
+    try:
+        os.ftruncate(fd, max(nbytes, 1) + 8)
+        _count(fd, max(nbytes, 1), 1)
+    except BaseException:
+        os.close(fd)
+        os.unlink(name)
+        raise
+    return _map(fd, nbytes, name)
+
+
+def _release_named(at, name, pid):
+    if os.getpid() != pid:
+        return  # a fork's inherited copy holds nothing
+    with contextlib.suppress(FileNotFoundError):
+        if _count_named(name, at, -1) <= 0:
+            os.unlink(name)
+
+
+def hold_for_message(m):
+    """One more holder for a named storage: the message being pickled, until it is received."""
+    _count_named(m.name, len(m), 1)
+
+
+def attach_named(name, nbytes):
+    """The mapping of a received named storage; the message's hold passes to this process's
+    mapping, or is dropped when this process maps the storage already."""
+    m = _received.get(name)
+    if m is not None:
+        _count_named(name, max(nbytes, 1), -1)
+        return m
+    m = _map(os.open(name, os.O_RDWR), nbytes, name)
+    _received[name] = m
+    return m
 
 
 def mapping_of(a):
