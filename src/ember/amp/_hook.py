@@ -86,7 +86,7 @@ def _eligible(t):
 def _cast(value, to):
     from .._tensor import Tensor
     if isinstance(value, Tensor):
-        if value.dtype is to or not _eligible(value):
+        if value.dtype is to or to is None or not _eligible(value):
             return value
         if (to is not D.float32 and value.dtype is D.float32 and value._rg
                 and value.grad_fn is None and value._base is None and state.cache_enabled):
@@ -125,6 +125,18 @@ def plain(fn, *args, **kwargs):
 def lower(fn, *args, **kwargs):
     """Runs `fn` in the autocast dtype (torch's lower_precision_fp policy)."""
     return _run(fn, get_dtype("cpu"), args, kwargs)
+
+
+def lower_fused(fn, *args, **kwargs):
+    """The lower-precision policy for a fused float32 kernel (the RNN layers): inputs rounded
+    to the autocast dtype, float32 math inside, outputs in the autocast dtype, as oneDNN's."""
+    from .._tensor import Tensor
+    low = get_dtype("cpu")
+    args = [_cast(_cast(a, low), D.float32) for a in args]
+    out = _run(fn, None, args, kwargs)
+    if isinstance(out, tuple):
+        return tuple(o.to(low) if isinstance(o, Tensor) and _eligible(o) else o for o in out)
+    return out.to(low) if _eligible(out) else out
 
 
 def fp32(fn, *args, **kwargs):

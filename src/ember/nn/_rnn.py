@@ -10,6 +10,9 @@ First-order gradients only (as torch's fused CPU/cuDNN RNN kernels): a double ba
 
 import numpy as np
 
+from .. import _meta
+from .._meta import MetaArray
+from ..amp import _hook as _amp
 from ..autograd.function import Op
 
 
@@ -51,7 +54,20 @@ def _proj_t(x, w, b_ih, b_hh):
 class _RecurrentOp(Op):
     """Inputs: x (T,B,I), h0 (B,H), [c0], w_ih, w_hh, b_ih, b_hh. Outputs: y (T,B,H), h_n[, c_n]."""
 
+    @staticmethod
+    def _meta(ctx, inputs, n_out):
+        """Meta inputs: y (T,B,H) and the states (B,H) with no time loop; backward gives meta
+        gradients shaped as the inputs."""
+        x, h0 = inputs[0], inputs[1]
+        ctx.meta = [(a.shape, a.dtype) if isinstance(a, np.ndarray) else None for a in inputs]
+        ctx.saved = ()
+        y = _meta.empty(x.shape[:2] + h0.shape[-1:], x.dtype)
+        return (y,) + tuple(_meta.empty(h0.shape, h0.dtype) for _ in range(n_out - 1))
+
     def backward(ctx, *grads):
+        if ctx.__dict__.get("meta") is not None:  # meta: gradients of the inputs' shapes
+            from .._tensor import _wrap
+            return tuple(None if m is None else _wrap(_meta.empty(*m)) for m in ctx.meta)
         if ctx.saved is None:
             from ..autograd.function import _FREED
             raise RuntimeError(_FREED)
@@ -71,7 +87,15 @@ def _zeros_like(a):
 class RNNLayer(_RecurrentOp):
     _name = "RnnTanhBackward0"
 
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        if _amp.on and _amp.active():  # torch's RNN steps are linear ops: autocast's dtype
+            return _amp.lower_fused(cls.apply, *args, **kwargs)
+        return super().apply(*args, **kwargs)
+
     def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, relu, reverse, batch_sizes):
+        if type(x) is MetaArray:
+            return ctx._meta(ctx, (x, h0, w_ih, w_hh, b_ih, b_hh, relu, reverse, batch_sizes), 2)
         T, B, _ = x.shape
         g = _proj(x, w_ih, b_ih)
         if b_hh is not None:
@@ -119,6 +143,14 @@ def _weights_grads(x, hprev, dgates, w_ih, dh0, has_b, extra, dgates_h=None):
     return dx, dh0, extra, dw_ih, dw_hh, db_ih, db_hh, None, None
 
 
+def lstm_layer(*args):
+    """nn.LSTM's layer: torch runs it as mkldnn_rnn_layer, on autocast's lower-precision list
+    (LSTMCell is linear ops mixed with its float32 cell state, so it stays float32)."""
+    if _amp.on and _amp.active():
+        return _amp.lower_fused(LSTMLayer.apply, *args)
+    return LSTMLayer.apply(*args)
+
+
 class LSTMLayer(_RecurrentOp):
     """Time loop in a transposed (gates x batch) layout: one W_hh @ h^T GEMM per step (OpenBLAS
     runs the 4H x B output faster than B x 4H) and every elementwise pass written with out= into
@@ -128,6 +160,8 @@ class LSTMLayer(_RecurrentOp):
     _name = "MkldnnRnnLayerBackward0"
 
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, batch_sizes):
+        if type(x) is MetaArray:
+            return ctx._meta(ctx, (x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, batch_sizes), 3)
         T, B, _ = x.shape
         H = w_hh.shape[1]
         H2, H3, G = 2 * H, 3 * H, 4 * H
@@ -249,6 +283,8 @@ class GRULayer(_RecurrentOp):
     _name = "MkldnnRnnLayerBackward0"
 
     def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, reverse, batch_sizes):
+        if type(x) is MetaArray:
+            return ctx._meta(ctx, (x, h0, w_ih, w_hh, b_ih, b_hh, reverse, batch_sizes), 2)
         T, B, _ = x.shape
         H = w_hh.shape[1]
         gi = _proj(x, w_ih, b_ih)
