@@ -282,3 +282,9 @@ def save(m, f, _extra_files=None):
 def load(f, map_location=None, _extra_files=None, _restore_shapes=False):
     raise EmberNotImplementedError(f"ember does not implement torch.jit.load yet: {_NO_ARCHIVE}")
 
+
+
+def _assert(condition, message):
+    """torch._assert: Python's assert, kept under `python -O` and symbolically traceable."""
+    if not condition:
+        raise AssertionError(message)
