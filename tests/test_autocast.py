@@ -315,7 +315,12 @@ def test_device_types(call, device):
     "L.get_autocast_cpu_dtype()", "L.get_autocast_gpu_dtype()", "L.is_autocast_cpu_enabled()",
     "L.get_autocast_xla_dtype()", "L.is_autocast_xla_enabled()", "L.amp.is_autocast_available(1)",
     "L.amp.custom_fwd(device_type=1)", "L.amp.custom_bwd(device_type=1)",
-    "L.autocast('privateuseone')",
+    "L.autocast('privateuseone')", "L.amp.custom_fwd(lambda: 0)",
+    "callable(L.cuda.amp.custom_fwd(lambda *a: 0))",
+    "callable(L.cuda.amp.custom_bwd(lambda *a: 0))",
+    "callable(L.cuda.amp.custom_fwd(cast_inputs=L.float32))",
+    "L.cuda.amp.amp_definitely_not_available()",
+    "L.autocast_increment_nesting(), L.autocast_decrement_nesting()",
 ])
 def test_errors_and_warnings(expr):
     assert (_outcome(lambda: eval(expr, {"L": ember}))
