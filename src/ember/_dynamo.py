@@ -187,6 +187,9 @@ def assume_constant_result(fn):
     return fn
 
 
+_SUBSTITUTED = set()
+
+
 def substitute_in_graph(original_fn, *, can_constant_fold_through=False,
                         skip_signature_check=False):
     """Matches torch.compiler.substitute_in_graph: checks the signatures; what comes back bears
@@ -194,6 +197,9 @@ def substitute_in_graph(original_fn, *, can_constant_fold_through=False,
     import inspect
 
     def wrapper(traceable_fn):
+        if original_fn in _SUBSTITUTED:
+            raise ValueError(f"Duplicate dispatch rule for {original_fn}: already registered in "
+                             "VariableBuilder's id dispatch map")
         if not skip_signature_check:
             try:
                 a, b = inspect.signature(original_fn), inspect.signature(traceable_fn)
@@ -207,6 +213,7 @@ def substitute_in_graph(original_fn, *, can_constant_fold_through=False,
         def wrapped(*args, **kwargs):
             return original_fn(*args, **kwargs)
         del wrapped.__wrapped__
+        _SUBSTITUTED.add(original_fn)
         wrapped.__torch_dynamo_original__ = original_fn
         wrapped.__torch_dynamo_polyfill__ = traceable_fn
         wrapped.__torch_dynamo_can_constant_fold_through__ = can_constant_fold_through
