@@ -16,6 +16,7 @@ import multiprocessing
 import sys
 from multiprocessing import *  # noqa: F401,F403
 
+from . import _ember_run
 from .reductions import init_reductions
 from .spawn import (  # noqa: F401
     ENV_VAR_PARALLEL_START,
@@ -58,3 +59,4 @@ def get_all_sharing_strategies():
 
 
 init_reductions()
+_ember_run.carry_aliases_to_children()
