@@ -217,3 +217,13 @@ def test_filecheck_is_refused():
     with pytest.raises(NotImplementedError, match=r"^ember does not implement "
                        r"torch\.testing\.FileCheck yet$"):
         ember.testing.FileCheck()
+
+
+@requires_torch
+def test_not_close_error_metas_default_object_pairs_match_torch():
+    from torch.testing._comparison import not_close_error_metas as want
+
+    from ember.testing._comparison import not_close_error_metas as got
+    for a, b in [([1, 2], [1, 3]), ({"a": "x"}, {"a": "y"}), ("ab", "ab"), ((1, [2]), (1, [2]))]:
+        assert ([(m.type, m.msg, m.id) for m in got(a, b)]
+                == [(m.type, m.msg, m.id) for m in want(a, b)])

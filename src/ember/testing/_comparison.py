@@ -5,7 +5,7 @@ How a comparison runs, as in torch: the inputs are walked together (sequences by
 mappings by key, with torch's length and key errors), each pair of leaves is handed to the first
 pair type that accepts it (None, bool, Python/NumPy number, then tensor-like: a Tensor or
 anything `as_tensor` takes, of directly related types), and each pair compares. A failure is
-carried as an _Failure (exception type, message, path of the item) and raised at the end as its
+carried as an ErrorMeta (exception type, message, path of the item) and raised at the end as its
 type, with "The failure occurred for item [...]" appended for nested items and the user's `msg`
 (a string replacing the message, or a callable rewriting it) applied. Structural failures (a
 length or key mismatch, or no pair type for the inputs) ignore `msg`, as torch's do.
@@ -41,7 +41,7 @@ def _type_name(cls):
     return repr(cls)
 
 
-class _Failure(Exception):
+class ErrorMeta(Exception):
     """A comparison failure on its way out: the exception type and message to raise, and the
     path of the failing item."""
 
@@ -62,7 +62,7 @@ def _path(id):
     return "".join(str([item]) for item in id)
 
 
-class _Unsupported(Exception):
+class UnsupportedInputs(Exception):
     """A pair type does not take these inputs: the next one is tried."""
 
 
@@ -86,7 +86,7 @@ def default_tolerances(*inputs, dtype_precisions=None):
 
 def get_tolerances(*inputs, rtol, atol, id=()):
     if (rtol is None) != (atol is None):
-        raise _Failure(ValueError, "Both 'rtol' and 'atol' must be either specified or omitted, "
+        raise ErrorMeta(ValueError, "Both 'rtol' and 'atol' must be either specified or omitted, "
                        f"but got no {'rtol' if rtol is None else 'atol'}.", id=id)
     if rtol is not None:
         return rtol, atol
@@ -141,8 +141,8 @@ def make_tensor_mismatch_msg(actual, expected, matches, *, rtol, atol, identifie
 
 
 class Pair:
-    """One pair of leaf inputs; the constructor raises _Unsupported for inputs it does not
-    take, compare() raises _Failure when they differ."""
+    """One pair of leaf inputs; the constructor raises UnsupportedInputs for inputs it does not
+    take, compare() raises ErrorMeta when they differ."""
 
     def __init__(self, actual, expected, *, id=(), **unknown_parameters):
         self.actual, self.expected, self.id = actual, expected, id
@@ -151,10 +151,10 @@ class Pair:
     @staticmethod
     def _require(*inputs, cls):
         if not all(isinstance(x, cls) for x in inputs):
-            raise _Unsupported
+            raise UnsupportedInputs
 
     def _fail(self, type, msg):
-        raise _Failure(type, msg, id=self.id)
+        raise ErrorMeta(type, msg, id=self.id)
 
     def extra_repr(self):
         return []
@@ -166,10 +166,23 @@ class Pair:
                          + [")"])
 
 
+class ObjectPair(Pair):
+    """Any inputs, compared with `==` (the fallback of not_close_error_metas)."""
+
+    def compare(self):
+        try:
+            equal = self.actual == self.expected
+        except Exception as error:
+            raise ErrorMeta(ValueError, f"{self.actual} == {self.expected} failed with:\n{error}.",
+                            id=self.id) from error
+        if not equal:
+            self._fail(AssertionError, f"{self.actual} != {self.expected}")
+
+
 class NonePair(Pair):
     def __init__(self, actual, expected, **options):
         if actual is not None and expected is not None:
-            raise _Unsupported
+            raise UnsupportedInputs
         super().__init__(actual, expected, **options)
 
     def compare(self):
@@ -223,7 +236,7 @@ class TensorLikePair(Pair):
                  check_stride=False, **options):
         related = isinstance(actual, type(expected)) or isinstance(expected, type(actual))
         if not related or (not allow_subclasses and type(actual) is not type(expected)):
-            raise _Unsupported
+            raise UnsupportedInputs
         actual, expected = self._to_tensor(actual), self._to_tensor(expected)
         super().__init__(actual, expected, id=id, **options)
         self.rtol, self.atol = get_tolerances(actual, expected, rtol=rtol, atol=atol, id=id)
@@ -238,7 +251,7 @@ class TensorLikePair(Pair):
         try:
             return ember.as_tensor(x)
         except Exception:
-            raise _Unsupported from None
+            raise UnsupportedInputs from None
 
     def compare(self):
         a, e = self.actual, self.expected
@@ -302,20 +315,25 @@ _UNEXPECTED = ("resulted in the unexpected exception above. If you are a user an
                "expressive `ErrorMeta` instead.")
 
 
-def originate_pairs(actual, expected, *, pair_types, id=(), **options):
+_SEQ, _MAP = (collections.abc.Sequence,), (collections.abc.Mapping,)
+
+
+def originate_pairs(actual, expected, *, pair_types, sequence_types=_SEQ, mapping_types=_MAP,
+                    id=(), **options):
     """The leaf pairs of two (nested) inputs, in order."""
-    seq, mapping = collections.abc.Sequence, collections.abc.Mapping
+    seq, mapping = sequence_types, mapping_types
+    options.update(sequence_types=seq, mapping_types=mapping)
     if (isinstance(actual, seq) and not isinstance(actual, str)
             and isinstance(expected, seq) and not isinstance(expected, str)):
         if len(actual) != len(expected):
-            raise _Failure(AssertionError, "The length of the sequences mismatch: "
+            raise ErrorMeta(AssertionError, "The length of the sequences mismatch: "
                            f"{len(actual)} != {len(expected)}", id=id)
         return [p for i in range(len(actual)) for p in originate_pairs(
             actual[i], expected[i], pair_types=pair_types, id=(*id, i), **options)]
     if isinstance(actual, mapping) and isinstance(expected, mapping):
         ka, ke = set(actual.keys()), set(expected.keys())
         if ka != ke:
-            raise _Failure(AssertionError,
+            raise ErrorMeta(AssertionError,
                            "The keys of the mappings do not match:\n"
                            f"Missing keys in the actual mapping: {sorted(ke - ka)}\n"
                            f"Additional keys in the actual mapping: {sorted(ka - ke)}", id=id)
@@ -324,34 +342,38 @@ def originate_pairs(actual, expected, *, pair_types, id=(), **options):
             keys = sorted(keys)  # deterministic order where the keys allow it
         return [p for k in keys for p in originate_pairs(
             actual[k], expected[k], pair_types=pair_types, id=(*id, k), **options)]
+    options = {k: v for k, v in options.items() if k not in ("sequence_types", "mapping_types")}
     for pair_type in pair_types:
         try:
             return [pair_type(actual, expected, id=id, **options)]
-        except _Unsupported:
+        except UnsupportedInputs:
             continue
-        except _Failure:
+        except ErrorMeta:
             raise
         except Exception as error:
             raise RuntimeError(
                 f"Originating a {pair_type.__name__}() at item {_path(id)} with\n\n"
                 f"{type(actual).__name__}(): {actual}\n\nand\n\n"
                 f"{type(expected).__name__}(): {expected}\n\n" + _UNEXPECTED) from error
-    raise _Failure(TypeError, "No comparison pair was able to handle inputs of type "
+    raise ErrorMeta(TypeError, "No comparison pair was able to handle inputs of type "
                    f"{_type_name(type(actual))} and {_type_name(type(expected))}.", id=id)
 
 
-def not_close_error_metas(actual, expected, *, pair_types, **options):
+def not_close_error_metas(actual, expected, *, pair_types=(ObjectPair,), sequence_types=_SEQ,
+                          mapping_types=_MAP, **options):
     """The failures of all leaf pairs (a structural failure raises at once)."""
     __tracebackhide__ = True
     try:
-        pairs = originate_pairs(actual, expected, pair_types=pair_types, **options)
-    except _Failure as failure:
+        pairs = originate_pairs(actual, expected, pair_types=pair_types,
+                                sequence_types=sequence_types, mapping_types=mapping_types,
+                                **options)
+    except ErrorMeta as failure:
         raise failure.to_error() from None
     failures = []
     for pair in pairs:
         try:
             pair.compare()
-        except _Failure as failure:
+        except ErrorMeta as failure:
             failures.append(failure)
         except Exception as error:
             raise RuntimeError(f"Comparing\n\n{pair}\n\n" + _UNEXPECTED) from error
