@@ -59,6 +59,11 @@ def _exit(rank, code):
     sys.exit(code)
 
 
+def _killed(rank):
+    import signal
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
 # ---- share_memory_ / is_shared ----
 @requires_torch
 def test_share_memory_matches_torch():
@@ -155,6 +160,9 @@ def _errors(lib):
     with pytest.raises(mp.ProcessExitedException) as e:
         mp.start_processes(_exit, args=(3,), nprocs=1, start_method="fork")
     out += [str(e.value), e.value.exit_code, e.value.error_index]
+    with pytest.raises(mp.ProcessExitedException) as e:
+        mp.start_processes(_killed, nprocs=1, start_method="fork")
+    out += [str(e.value), e.value.exit_code, e.value.signal_name]
     ctx = mp.start_processes(_exit, args=(0,), nprocs=1, join=False, start_method="fork")
     out += [type(ctx).__name__, len(ctx.pids())]
     while not ctx.join():
