@@ -1,0 +1,234 @@
+"""torch.functional: the tensor functions torch defines in Python, with ember's implementations.
+
+Most names are ember's existing top-level functions. The ones torch writes in this module
+itself live here too, composed from ember ops so that autograd needs nothing new: cartesian_prod
+(meshgrid + stack), block_diag (cat of zero-padded rows), cdist (torch's two algorithms: the
+direct p-norm and, for p=2 on larger inputs, the matmul expansion), chain_matmul (multi_dot),
+unravel_index (floor-divide and modulo by the strides) and lu (lu_factor_ex). stft/istft need an
+FFT, and pca_lowrank/svd_lowrank torch's randomized range finder; ember has neither yet, so those
+four refuse with NotImplementedError.
+"""
+
+import collections
+import itertools
+import math
+import operator
+import warnings
+
+from . import _dtype as D
+from ._args import EmberNotImplementedError
+from ._tensor import Tensor
+from .autograd import Function
+from .ops.creation import meshgrid, tensor, zeros
+from .ops.linalg import einsum, tensordot
+from .ops.rearrange import atleast_1d, atleast_2d, atleast_3d
+from .ops.reduce import norm
+from .ops.shape import broadcast_shapes, broadcast_tensors, cat, stack
+from .ops.sorting import unique, unique_consecutive
+from .ops.split import split
+
+__all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "broadcast_shapes", "broadcast_tensors",
+           "cartesian_prod", "block_diag", "cdist", "chain_matmul", "einsum", "istft", "lu",
+           "norm", "meshgrid", "pca_lowrank", "split", "stft", "svd_lowrank", "tensordot",
+           "unique", "unique_consecutive", "unravel_index"]
+
+_WARNED = set()
+
+
+def _warn_once(key, text, stacklevel=3):
+    if key not in _WARNED:  # torch's TORCH_WARN_ONCE
+        _WARNED.add(key)
+        warnings.warn(text, UserWarning, stacklevel=stacklevel)
+
+
+def cartesian_prod(*tensors):
+    """Matches torch.cartesian_prod: the rows of every combination, first tensor slowest."""
+    for t in tensors:
+        if t.dim() != 1:
+            raise RuntimeError(f"Expect a 1D vector, but got shape {list(t.shape)}")
+    if len(tensors) == 1:
+        return tensors[0]
+    if not tensors:  # meshgrid's checks, which ember.meshgrid does not make yet
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    if any(t.dtype is not tensors[0].dtype for t in tensors):
+        raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([g.reshape(-1) for g in grids], 1)
+
+
+def block_diag(*tensors):
+    """Matches torch.block_diag: the inputs (0-d and 1-d as one row) along the diagonal."""
+    for i, t in enumerate(tensors):
+        if t.dim() > 2:
+            raise RuntimeError("torch.block_diag: Input tensors must have 2 or fewer dimensions. "
+                               f"Input {i} has {t.dim()} dimensions")
+    if not tensors:
+        return zeros(1, 0)
+    mats = [t.reshape(1, 1) if t.dim() == 0 else t.reshape(1, -1) if t.dim() == 1 else t
+            for t in tensors]
+    dtype = mats[0].dtype
+    for m in mats[1:]:
+        dtype = D.promote_types(dtype, m.dtype)
+    width = sum(m.shape[1] for m in mats)
+    rows, left = [], 0
+    for m in mats:
+        r, c = m.shape
+        parts = [zeros(r, left, dtype=dtype, device=m.device), m.to(dtype),
+                 zeros(r, width - left - c, dtype=dtype, device=m.device)]
+        rows.append(cat(parts, 1))
+        left += c
+    return cat(rows, 0)
+
+
+_MODES = {"use_mm_for_euclid_dist_if_necessary": None, "use_mm_for_euclid_dist": True,
+          "donot_use_mm_for_euclid_dist": False}
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """Matches torch.cdist: the p-norm distance between each row of x1 and each row of x2."""
+    if compute_mode not in _MODES:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    for name, x in (("X1", x1), ("X2", x2)):
+        if x.dim() < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {x.dim()}D")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError("X1 and X2 must have the same number of columns. "
+                           f"X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
+    for name, x in (("X1", x1), ("X2", x2)):
+        if not x.dtype.is_floating_point:
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
+                               f"{x.dtype._legacy[:-6]}")
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    if x1.dtype is not x2.dtype:
+        raise RuntimeError(f"expected scalar type {x1.dtype._legacy[:-6]} but found "
+                           f"{x2.dtype._legacy[:-6]}")
+    mm = _MODES[compute_mode]
+    if mm is None:
+        mm = x1.shape[-2] > 25 or x2.shape[-2] > 25
+    if p == 2 and mm:
+        return _euclidean_dist(x1, x2)
+    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+    if p == 0:
+        return _CountNonzero.apply(diff)
+    if math.isinf(p):
+        return diff.abs().amax(-1)
+    from .linalg import vector_norm
+    return vector_norm(diff, p, dim=-1)
+
+
+class _CountNonzero(Function):
+    """The p=0 "norm" (how many coordinates differ): piecewise constant, so its gradient is 0."""
+
+    @staticmethod
+    def forward(ctx, diff):
+        ctx.shape = diff.shape
+        return (diff != 0).sum(-1).to(diff.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.new_zeros(ctx.shape)
+
+
+def _euclidean_dist(x1, x2):
+    """torch's matmul form: |a|^2 + |b|^2 - 2ab as one product, clamped, then the root."""
+    n1 = x1.pow(2).sum(-1, keepdim=True)
+    n2 = x2.pow(2).sum(-1, keepdim=True)
+    a = cat([x1 * -2, n1, n1.new_ones(n1.shape)], -1)
+    b = cat([x2, n2.new_ones(n2.shape), n2], -1)
+    return (a @ b.mT).clamp_min(1e-30).sqrt()
+
+
+def chain_matmul(*matrices, out=None):
+    """Matches torch.chain_matmul (deprecated there): linalg.multi_dot of the matrices."""
+    _warn_once("chain_matmul", "torch.chain_matmul is deprecated and will be removed in a future "
+               "PyTorch release. Use torch.linalg.multi_dot instead, which accepts a list of two "
+               "or more tensors rather than multiple parameters.")
+    if not matrices:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    for m in matrices:
+        if m.dim() != 2:
+            raise RuntimeError(f"Tensor dimension is {m.dim()}, expected 2 instead.")
+    from .linalg import multi_dot
+    from .ops.inplace import _out
+    r = matrices[0].clone() if len(matrices) == 1 else multi_dot(list(matrices))
+    return r if out is None else _out(r, out)
+
+
+def unravel_index(indices, shape):
+    """Matches torch.unravel_index: the coordinates of flat indices (wrapping as torch's)."""
+    if not isinstance(indices, Tensor):
+        raise AttributeError(f"'{type(indices).__name__}' object has no attribute 'is_complex'")
+    if indices.dtype.is_floating_point or indices.dtype.is_complex or indices.dtype is D.bool_:
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    if isinstance(shape, bool) or not isinstance(shape, (int, collections.abc.Sequence)):
+        raise TypeError(f"expected 'shape' to be int or sequence of ints, but got {type(shape)}")
+    shape = [shape] if isinstance(shape, int) else list(shape)
+    for d in shape:
+        if not isinstance(d, int):
+            raise TypeError(f"expected 'shape' sequence to only contain ints, but got {type(d)}")
+    if any(d < 0 for d in shape):
+        raise ValueError(f"'shape' cannot have negative values, but got {tuple(shape)}")
+    coefs = list(itertools.accumulate(reversed(shape[1:] + [1]), operator.mul))[::-1]
+    res = indices.unsqueeze(-1).floor_divide(tensor(coefs, dtype=D.int64)) % \
+        tensor(shape, dtype=D.int64)
+    return res.unbind(-1)
+
+
+def lu(*args, **kwargs):
+    """Matches torch.lu (deprecated there): linalg.lu_factor_ex without raising, returning
+    (LU, pivots) or, with get_infos=True, (LU, pivots, infos)."""
+    return _lu(*args, **kwargs)
+
+
+def _lu(A, pivot=True, get_infos=False, out=None):
+    _warn_once("lu", "torch.lu is deprecated in favor of torch.linalg.lu_factor / "
+               "torch.linalg.lu_factor_ex and will be removed in a future PyTorch release.\n"
+               "LU, pivots = torch.lu(A, compute_pivots)\nshould be replaced with\n"
+               "LU, pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\n"
+               "LU, pivots, info = torch.lu(A, compute_pivots, get_infos=True)\n"
+               "should be replaced with\n"
+               "LU, pivots, info = torch.linalg.lu_factor_ex(A, compute_pivots)", 4)
+    from .linalg import lu_factor_ex
+    r = lu_factor_ex(A, pivot=pivot)
+    result = _LU_WITH_INFO(*r) if get_infos else tuple(r[:2])
+    if out is None:
+        return result
+    from .ops.inplace import _out
+    return tuple(_out(a, o) for a, o in zip(result, out))
+
+
+_LU_WITH_INFO = collections.namedtuple("_lu_with_info", ["LU", "pivots", "info"])
+_LU_WITH_INFO.__module__ = "torch.return_types"
+_LU_WITH_INFO.__repr__ = lambda self: "torch.return_types._lu_with_info(\n" + ",\n".join(
+    f"{f}={v!r}" for f, v in zip(self._fields, self)) + ")"
+
+
+def _refuse(name, why):
+    raise EmberNotImplementedError(f"ember does not implement torch.{name} yet: {why}")
+
+
+_NO_FFT = "it needs an FFT, which ember does not have yet"
+
+
+def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=True,
+         pad_mode="reflect", normalized=False, onesided=None, return_complex=None,
+         align_to_window=None):
+    _refuse("stft", _NO_FFT)
+
+
+def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=True,
+          normalized=False, onesided=None, length=None, return_complex=False):
+    _refuse("istft", _NO_FFT)
+
+
+_NO_LOWRANK = ("torch's randomized low-rank SVD is not ported; torch.linalg.svd gives the exact "
+               "factors")
+
+
+def svd_lowrank(A, q=6, niter=2, M=None):
+    _refuse("svd_lowrank", _NO_LOWRANK)
+
+
+def pca_lowrank(A, q=None, center=True, niter=2):
+    _refuse("pca_lowrank", _NO_LOWRANK)

@@ -1,0 +1,134 @@
+"""torch.functional against torch 2.13: every name it exposes, ember's implementation of the ones
+torch writes there (cartesian_prod, block_diag, cdist, chain_matmul, unravel_index, lu) compared
+on values, dtypes, gradients, warnings and errors; stft/istft/*_lowrank refuse clearly."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import ember
+import ember.functional as EF
+from ember._args import EmberNotImplementedError
+from tests.oracle import arr, check, check_error
+
+try:
+    import torch
+    import torch.functional as TF
+except ImportError:  # the torch comparisons skip; ember's own checks still run
+    torch = TF = None
+
+
+def test_names_are_torch_functional_names():
+    assert len(EF.__all__) == len(set(EF.__all__))
+    if TF is not None:
+        assert sorted(EF.__all__) == sorted(TF.__all__)
+    for n in EF.__all__:
+        assert callable(getattr(EF, n))
+    for n in ("split", "norm", "einsum", "unique", "meshgrid", "tensordot", "broadcast_tensors"):
+        assert getattr(EF, n) is getattr(ember, n)  # torch.functional's are torch's own too
+    for n in ("cartesian_prod", "block_diag", "cdist", "chain_matmul", "unravel_index", "lu"):
+        assert getattr(ember, n) is getattr(EF, n)
+
+
+@pytest.mark.parametrize("shapes,p", [(((3, 4), (5, 4)), 2.0), (((2, 3, 4), (2, 5, 4)), 1.0),
+                                      (((3, 4), (5, 4)), 0.0), (((3, 4), (2, 5, 4)), float("inf")),
+                                      (((4, 3), (6, 3)), 3.0), (((30, 3), (6, 3)), 2.0),
+                                      (((0, 3), (2, 3)), 2.0)])
+def test_cdist(shapes, p):
+    check(lambda L, a, b: L.cdist(a, b, p=p), *[arr(s, "float64", seed=i)
+                                                  for i, s in enumerate(shapes)])
+
+
+@pytest.mark.parametrize("mode", ["use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist"])
+def test_cdist_compute_modes(mode):
+    check(lambda L, a, b: L.cdist(a, b, compute_mode=mode), arr((3, 4)), arr((5, 4), seed=1),
+          rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.cdist(L.ones(2, 3), L.ones(4, 2)), lambda L: L.cdist(L.ones(3), L.ones(4, 3)),
+    lambda L: L.cdist(L.ones(2, 3), L.ones(4, 3), p=-1),
+    lambda L: L.cdist(L.ones(2, 3, dtype=L.int64), L.ones(4, 3, dtype=L.int64)),
+    lambda L: L.cdist(L.ones(2, 3), L.ones(4, 3), compute_mode="x"),
+    lambda L: L.cdist(L.ones(2, 3), L.ones(4, 3, dtype=L.float64)),
+    lambda L: L.cartesian_prod(L.ones(2, 2)), lambda L: L.cartesian_prod(),
+    lambda L: L.cartesian_prod(L.tensor([1, 2]), L.tensor([3.0])),
+    lambda L: L.block_diag(L.ones(2, 2, 2)),
+    lambda L: L.chain_matmul(), lambda L: L.chain_matmul(L.ones(2, 3), L.ones(3)),
+    lambda L: L.chain_matmul(L.ones(2, 3), L.ones(2, 3)),
+    lambda L: L.unravel_index(L.tensor(1.5), (2,)), lambda L: L.unravel_index(L.tensor(1), (-2, 4)),
+    lambda L: L.unravel_index(L.tensor(1), 3.0), lambda L: L.unravel_index(L.tensor(1), (2.0, 3)),
+    lambda L: L.unravel_index(L.tensor(True), (2, 3)),
+    lambda L: L.lu(L.ones(2, 2), pivot=False)])
+def test_errors(fn):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_error(fn)
+
+
+def test_cartesian_prod_and_block_diag():
+    check(lambda L, a, b, c: L.cartesian_prod(a, b, c), arr((2,)), arr((3,), seed=1),
+          arr((2,), seed=2))
+    check(lambda L, a: L.cartesian_prod(a), arr((3,)))
+    check(lambda L, a, b: L.cartesian_prod(a, b), arr((2,), "int64", high=9),
+          arr((0,), "int64"))
+    check(lambda L, a, b, c, d: L.block_diag(a, b, c, d), np.array(1.5, np.float32), arr((2,), seed=1),
+          arr((2, 3), "float64", seed=2), arr((0, 2), seed=3))
+    check(lambda L, a, b: L.block_diag(a, b), arr((2, 2), "int64", high=9),
+          arr((1, 3), "int32", high=9))
+    check(lambda L: L.block_diag())
+
+
+def test_chain_matmul_and_lu():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check(lambda L, a, b, c: L.chain_matmul(a, b, c), arr((2, 3)), arr((3, 4), seed=1),
+              arr((4, 2), seed=2))
+        check(lambda L, a: L.chain_matmul(a), arr((2, 3)))
+        check(lambda L, a: L.lu(a), arr((3, 3), "float64"), grad=False)
+        check(lambda L, a: tuple(L.lu(a, get_infos=True)), arr((2, 3, 3), "float64"),
+              grad=False)
+        check(lambda L, a: tuple(L.lu(a * 0, get_infos=True)), arr((3, 3)), grad=False)
+        e = ember.lu(ember.eye(2), get_infos=True)
+    assert type(e).__name__ == "_lu_with_info" and repr(e).startswith(
+        "torch.return_types._lu_with_info(\nLU=")
+    if torch is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert repr(e) == repr(torch.lu(torch.eye(2), get_infos=True))
+
+
+def test_deprecation_warnings_once():
+    import ember.functional as F
+    F._WARNED.clear()
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        for _ in range(2):
+            ember.chain_matmul(ember.ones(1, 1))
+            ember.lu(ember.eye(2))
+    texts = [str(x.message) for x in w]
+    assert len(texts) == 2 and texts[0].startswith("torch.chain_matmul is deprecated")
+    if torch is not None:  # torch's text carries its C++ location after ours
+        with warnings.catch_warnings(record=True) as tw:
+            warnings.simplefilter("always")
+            torch.chain_matmul(torch.ones(1, 1))
+            torch.lu(torch.eye(2))
+        for ours, theirs in zip(texts, [str(x.message) for x in tw]):
+            assert theirs.startswith(ours + " (Triggered internally at")
+
+
+def test_unravel_index():
+    check(lambda L, i: L.unravel_index(i, (2, 4)), np.array([5, 7, -1, 9]), grad=False)
+    check(lambda L, i: L.unravel_index(i, (10, 10, 10, 10)), np.array([[1234], [5678]]),
+          grad=False)
+    check(lambda L, i: L.unravel_index(i, 3), np.array([1, 2], dtype=np.int32), grad=False)
+    check(lambda L, i: L.unravel_index(i, ()), np.array(1), grad=False)
+
+
+def test_refused():
+    for call in (lambda: EF.stft(ember.ones(8), 4), lambda: EF.istft(ember.ones(3, 2), 4),
+                 lambda: EF.svd_lowrank(ember.ones(3, 3)),
+                 lambda: EF.pca_lowrank(ember.ones(3, 3))):
+        with pytest.raises(EmberNotImplementedError, match="^ember does not implement torch"):
+            call()
