@@ -10,7 +10,7 @@ import pytest
 import ember
 import ember.functional as EF
 from ember._args import EmberNotImplementedError
-from tests.oracle import arr, check, check_error
+from oracle import arr, check, check_error
 
 try:
     import torch
@@ -73,8 +73,8 @@ def test_cartesian_prod_and_block_diag():
     check(lambda L, a: L.cartesian_prod(a), arr((3,)))
     check(lambda L, a, b: L.cartesian_prod(a, b), arr((2,), "int64", high=9),
           arr((0,), "int64"))
-    check(lambda L, a, b, c, d: L.block_diag(a, b, c, d), np.array(1.5, np.float32), arr((2,), seed=1),
-          arr((2, 3), "float64", seed=2), arr((0, 2), seed=3))
+    check(lambda L, a, b, c, d: L.block_diag(a, b, c, d), np.array(1.5, np.float32),
+          arr((2,), seed=1), arr((2, 3), "float64", seed=2), arr((0, 2), seed=3))
     check(lambda L, a, b: L.block_diag(a, b), arr((2, 2), "int64", high=9),
           arr((1, 3), "int32", high=9))
     check(lambda L: L.block_diag())
