@@ -52,11 +52,11 @@ def _stack():
     return st
 
 
-def begin(name, args=(), kwargs=None, scope=0, user=False):
+def begin(name, args=(), kwargs=None, scope=0, user=False, shapes=None):
     st = _stack()
     rec = _Rec(name, st[-1] if st else None, scope, user)
     if _flags["shapes"] or _flags["flops"]:
-        rec.shapes = _shapes(args, kwargs)
+        rec.shapes = _shapes(args, kwargs) if shapes is None else shapes
     st.append(rec)
     return rec
 
@@ -196,13 +196,16 @@ def _record_call(name, fn):
 def _recording_run(run):
     def recorded_run(cls, args, arrays, kwargs):
         name = _OP_NAMES.get(cls) or op_aten_name(cls)
+        shapes = None
         if name == "aten::mm" and cls.__name__ == "MatMul":  # one primitive, torch's four ops
             name = _PRODUCTS.get(tuple(getattr(a, "ndim", 0) for a in arrays[:2]),
                                  "aten::matmul")
+        elif cls.__name__ == "_Linear":
+            name, shapes = _linear_as_torch(arrays)
         st = _stack()
         if st and st[-1].name == name:
             return run(cls, args, arrays, kwargs)
-        rec = begin(name, args)
+        rec = begin(name, args, shapes=shapes)
         out = None
         try:
             out = run(cls, args, arrays, kwargs)
@@ -210,6 +213,17 @@ def _recording_run(run):
         finally:
             end(rec, out)
     return recorded_run
+
+
+def _linear_as_torch(arrays):
+    """ember's one linear primitive as the op torch's linear dispatches to: addmm(bias, input
+    as rows, weight.T, beta, alpha), or mm(input as rows, weight.T) without a bias."""
+    x, w, b = arrays[:3]
+    n_out, n_in = w.shape
+    rows = [_numel(x.shape[:-1]), n_in]
+    if b is None:
+        return "aten::mm", [rows, [n_in, n_out]]
+    return "aten::addmm", [list(b.shape), rows, [n_in, n_out], [], []]
 
 
 def _recording_apply(apply):
