@@ -225,6 +225,8 @@ def matrix_power(A, n):
 
 
 def matrix_exp(A):
+    if _amp.on and _amp.active():
+        return _amp.plain(matrix_exp, A)
     return _d.matrix_exp(A)
 
 
@@ -460,6 +462,8 @@ def lu(A, *, pivot=True, out=None):
 def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
     """Matches torch.linalg.lu_solve: from lu_factor's result, through triangular solves (so
     the gradient reaches LU and B)."""
+    if _amp.on and out is None and _amp.active():
+        return _amp.plain(lu_solve, LU, pivots, B, left=left, adjoint=adjoint)
     if B.dim() < 2:
         raise RuntimeError("linalg.lu_solve: The input tensor B must have at least 2 "
                            "dimensions.")
