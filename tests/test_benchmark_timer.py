@@ -144,3 +144,12 @@ def test_timer_errors_equal_torch():
     with pytest.raises(NotImplementedError, match=re.escape(
             "ember does not implement torch.utils.benchmark.Timer(language='cpp') yet")):
         eb.Timer(language="cpp")
+
+
+def test_missing_names_say_so():
+    with pytest.raises(AttributeError, match=re.escape(
+            "ember does not implement torch.utils.benchmark.Fuzzer yet")):
+        eb.Fuzzer
+    with pytest.raises(NotImplementedError, match=re.escape(
+            "ember does not implement torch.utils.benchmark.Timer.collect_callgrind yet")):
+        eb.Timer().collect_callgrind()

@@ -414,6 +414,9 @@ def test_refusals():
     with pytest.raises(NotImplementedError, match=re.escape(
             "ember does not implement torch.autograd.profiler.record_function(args='x') yet")):
         record_function("r", "x")
+    with pytest.raises(AttributeError, match=re.escape(
+            "ember does not implement torch.profiler.itt yet")):
+        ember.profiler.itt
 
 
 @requires_torch

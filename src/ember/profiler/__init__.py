@@ -36,6 +36,7 @@ import warnings
 from functools import partial
 
 from .._args import unsupported
+from .._compat import module_getattr as _module_getattr
 from ._events import DeviceType
 from ._legacy import profile as _legacy_profile
 from ._legacy import record_function
@@ -43,6 +44,7 @@ from ._legacy import record_function
 __all__ = ["profile", "schedule", "supported_activities", "tensorboard_trace_handler",
            "ProfilerAction", "ProfilerActivity", "kineto_available", "DeviceType",
            "record_function", "ExecutionTraceObserver"]
+__getattr__ = _module_getattr(__name__)  # torch's names ember lacks say so
 
 _API = "torch.profiler.profile"
 
