@@ -220,3 +220,41 @@ def test_cpu_amp_autocast_runs_in_bfloat16():
             ctx = lib.cpu.amp.autocast()
         with ctx:
             assert str(lib.mm(lib.ones(2, 2), lib.ones(2, 2)).dtype) == "torch.bfloat16"
+
+
+def _self_scaling(lib, with_kwarg, unscale_first):
+    """An optimizer that unscales by itself (torch's fused optimizers) is handed the scale."""
+    seen = []
+
+    class Opt(lib.optim.SGD):
+        _step_supports_amp_scaling = True
+
+        def step(self, closure=None):
+            seen.append((getattr(self, "grad_scale", None) is not None and
+                         float(self.grad_scale), float(getattr(self, "found_inf", -1))))
+
+    class OptKw(Opt):
+        def step(self, closure=None, grad_scaler=None):
+            seen.append(type(grad_scaler).__name__)
+
+    p = lib.nn.Parameter(lib.ones(2))
+    opt = (OptKw if with_kwarg else Opt)([p], lr=1.0)
+    s = lib.amp.GradScaler("cpu", init_scale=4.0)
+    s.scale(p.sum()).backward()
+    p.grad[0] = float("inf")
+    if unscale_first:
+        s.unscale_(opt)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        s.step(opt)
+    s.update()
+    return seen, [(x.category.__name__, str(x.message)) for x in w], s.get_scale(), \
+        hasattr(opt, "grad_scale"), hasattr(opt, "found_inf")
+
+
+@requires_torch
+@pytest.mark.parametrize("with_kwarg", [False, True])
+@pytest.mark.parametrize("unscale_first", [False, True])
+def test_optimizer_that_unscales_itself(with_kwarg, unscale_first):
+    assert (_outcome(lambda: _self_scaling(ember, with_kwarg, unscale_first))
+            == _outcome(lambda: _self_scaling(torch, with_kwarg, unscale_first)))
