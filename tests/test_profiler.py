@@ -269,6 +269,24 @@ def test_memory_columns_equal_torch():
     assert relu.split()[-3:-1] == ["39.06", "KB"]
 
 
+@requires_torch
+def test_memory_totals_and_frees_equal_torch():
+    def usage(lib, mod):
+        lib.manual_seed(0)
+        m = lib.nn.Sequential(lib.nn.Linear(10, 20), lib.nn.ReLU(), lib.nn.Linear(20, 1))
+        x = lib.randn(64, 10)
+        with mod.profile(profile_memory=True) as p:
+            m(x)
+            y = lib.ones(100, 100).relu()
+            del y
+        return {a.key: (a.cpu_memory_usage, sum(e.cpu_memory_usage for e in p.events()
+                                                 if e.key == a.key and e.cpu_parent is None))
+                for a in p.key_averages()}
+    e, t = usage(ember, ember.profiler), usage(torch, tprof)
+    for key in ("aten::linear", "aten::addmm", "aten::relu", "aten::ones", "[memory]"):
+        assert e[key] == t[key], key
+
+
 # ---------------------------------------------------------------- schedules and steps
 @requires_torch
 @pytest.mark.parametrize("kw", [dict(wait=1, warmup=1, active=2, repeat=1, skip_first=1),

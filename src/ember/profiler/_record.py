@@ -16,13 +16,16 @@ an op pays nothing for the profiler's existence. The wrappers:
   `torch::autograd::AccumulateGrad` for leaves; ops a backward formula runs nest inside.
 
 A record's time is `time.perf_counter_ns`; memory is the bytes of the arrays an op's result owns
-(views own none), counted once where they were allocated; FLOPs follow torch's formulas for
+(views own none), charged to the record that allocated them, less the bytes of charged arrays
+freed while it is the innermost open record (a free outside every record is a `[memory]` row,
+as torch's); FLOPs follow torch's formulas for
 matrix products, convolutions and elementwise add/mul.
 """
 
 import sys
 import threading
 import time
+import weakref
 
 _sessions = []        # active collectors: lists that every finished record is appended to
 _flags = {"shapes": False, "memory": False, "flops": False}
@@ -33,13 +36,13 @@ _now = time.perf_counter_ns
 
 
 class _Rec:
-    __slots__ = ("name", "start", "end", "parent", "shapes", "mem", "child_mem", "flops",
-                 "tid", "stack", "scope", "user")
+    __slots__ = ("name", "start", "end", "parent", "shapes", "mem", "child_mem", "freed",
+                 "flops", "tid", "stack", "scope", "user")
 
     def __init__(self, name, parent, scope=0, user=False):
         self.name, self.parent, self.scope, self.user = name, parent, scope, user
         self.shapes = self.stack = None
-        self.mem = self.child_mem = self.flops = 0
+        self.mem = self.child_mem = self.freed = self.flops = 0
         self.tid = threading.get_native_id()
         self.end = None
         self.start = _now()
@@ -69,8 +72,7 @@ def end(rec, result=None):
     elif rec in st:
         st.remove(rec)
     if _flags["memory"]:
-        own = max(0, _owned_bytes(result) - rec.child_mem)
-        rec.mem = own + rec.child_mem
+        rec.mem = _account(result) - rec.freed + rec.child_mem
         if rec.parent is not None:
             rec.parent.child_mem += rec.mem
     if _flags["flops"]:
@@ -91,15 +93,41 @@ def _shapes(args, kwargs):
     return [list(a.shape) if isinstance(a, T) else [] for a in vals]
 
 
-def _owned_bytes(result):
+_counted = {}  # id(array) -> bytes: arrays charged to the record that allocated them, alive
+
+
+def _account(result):
+    """Bytes of the arrays `result` owns that no record has been charged for yet; each is
+    watched so that its free is charged too (to the open record, or as a `[memory]` row)."""
     T = _tensor_cls()
     items = result if isinstance(result, (tuple, list)) else (result,)
     n = 0
     for r in items:
         a = r._data if isinstance(r, T) else None
-        if a is not None and getattr(a, "base", 0) is None:
-            n += a.nbytes
+        if a is None or getattr(a, "base", 0) is not None or id(a) in _counted:
+            continue
+        try:
+            weakref.finalize(a, _on_free, id(a))
+        except TypeError:  # an array type without weak references: not tracked
+            continue
+        _counted[id(a)] = a.nbytes
+        n += a.nbytes
     return n
+
+
+def _on_free(key):
+    n = _counted.pop(key, 0)
+    if not n or not _sessions:
+        return
+    st = _stack()
+    if st:
+        st[-1].freed += n
+        return
+    rec = _Rec("[memory]", None)
+    rec.end = rec.start
+    rec.mem = -n
+    for s in _sessions:
+        s.append(rec)
 
 
 def _numel(shape):
@@ -338,6 +366,7 @@ def _uninstall():
     while _saved:
         owner, attr, orig = _saved.pop()
         setattr(owner, attr, orig)
+    _counted.clear()
 
 
 def start_session(collector, record_shapes=False, profile_memory=False, with_flops=False):

@@ -28,6 +28,12 @@ def write_chrome_trace(events, path, record_shapes=False, metadata=None):
         rows.append({"ph": "M", "name": "thread_sort_index", "ts": meta_ts, "pid": pid,
                      "tid": tid, "args": {"sort_index": tid}})
     for i, e in enumerate(events):
+        if e.name == "[memory]":  # a free outside every op: an instant event, as Kineto's
+            rows.append({"ph": "i", "cat": "cpu_instant_event", "s": "t", "name": e.name,
+                         "pid": pid, "tid": e.thread, "ts": e.time_range.start,
+                         "args": {"Bytes": e.cpu_memory_usage, "Device Id": -1,
+                                  "Device Type": 0, "Ev Idx": i}})
+            continue
         args = {"External id": e.id + 1, "Record function id": 0, "Ev Idx": i}
         if record_shapes and e.input_shapes is not None and not e.is_user_annotation:
             args["Input Dims"] = e.input_shapes
