@@ -20,8 +20,13 @@ What differs from torch: ember records the operators ember runs, so a row torch 
 ember does not dispatch separately (`aten::t`, `aten::as_strided`, `aten::empty`...) is absent,
 and ember's composites may record children torch has not. nn.Module calls make no rows (torch's
 make none either). Memory (profile_memory) is the bytes of the arrays an op's result owns,
-counted where allocated; frees are not recorded (torch's `[memory]` rows). FLOPs (with_flops) use
+charged where allocated, less what is freed inside it; a free outside every op is a `[memory]`
+row, as torch's. Temporaries NumPy makes inside an op are not seen. FLOPs (with_flops) use
 torch's formulas for mm/addmm/bmm/baddbmm, conv1d/2d/3d and add/mul.
+Layers whose functional is a class attribute (Conv2d._fn) and optimizers' step/zero_grad
+(`Optimizer.step#SGD.step`, as torch's) are wrapped the same way while recording. Backward
+formulas ember writes on arrays record no inner ops (torch shows aten::mm inside AddmmBackward0).
+Nested profiles both record (torch hands the events to the inner one only).
 Refused with `_args.unsupported`: with_stack, with_modules, experimental_config,
 execution_trace_observer, custom_trace_id_callback, post_processing_timeout_s and the activities
 ember cannot record (XPU, MTIA, HPU, PrivateUse1); CUDA on a machine without CUDA warns and is
