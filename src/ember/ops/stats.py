@@ -1,12 +1,14 @@
-"""Order statistics and histograms: quantile, nanquantile, nanmedian, histc.
+"""Order statistics and histograms: quantile, nanquantile, nanmedian, histc, histogram(dd).
 
 quantile is composed from sort, gather and lerp arithmetic, so its gradient flows to the two
 order statistics around each rank as torch's does. NaN sorts last; quantile then answers NaN for
 a slice holding one, while nanquantile/nanmedian rank only the slice's non-NaN values.
 """
 
-__all__ = ["quantile", "nanquantile", "nanmedian", "histc"]
+__all__ = ["quantile", "nanquantile", "nanmedian", "histc", "histogram", "histogramdd"]
 
+
+import collections
 
 import numpy as np
 
@@ -15,6 +17,11 @@ from .._tensor import Tensor, _dim, _wrap
 from ..amp import _hook as _amp
 from .inplace import _out
 from .reduce import _ret
+
+_histogram_t = _ret("histogram", collections.namedtuple("histogram", ["hist", "bin_edges"]))
+_histogram_out_t = _ret("histogram_out", collections.namedtuple("histogram_out",
+                                                                ["hist", "bin_edges"]))
+_histogramdd_t = _ret("histogramdd", collections.namedtuple("histogramdd", ["hist", "bin_edges"]))
 
 _nanmedian_t = _ret("nanmedian")
 _MODES = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -171,3 +178,198 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
 def _g(v, nan="nan"):
     """A double as C++'s stream prints it."""
     return nan if v != v else "%g" % v
+
+
+# ---------------------------------------------------------------- histogram, histogramdd
+# torch's CPU kernel: each coordinate outside [first edge, last edge] (or NaN) is skipped; the
+# others go to the bin whose left edge is the last one <= the value, the last bin also taking its
+# right edge. Equal-width bins (an int `bins`) use linear interpolation in the input's precision
+# corrected by a look at the neighbouring edges, as torch's; edge tensors a binary search.
+def _bin_index(col, e, linear):
+    n = len(e)
+    left, right = e[0], e[-1]
+    if linear:
+        with np.errstate(all="ignore"):
+            pos = ((col - left) * e.dtype.type(n - 1) / (right - left))
+        pos = np.clip(np.nan_to_num(pos), 0, n - 1).astype(np.int64)
+        lo, hi = np.maximum(pos - 1, 0), np.minimum(pos + 2, n)
+        count = np.zeros(col.shape, np.int64)
+        for j in range(3):
+            k = lo + j
+            count += (k < hi) & (e[np.minimum(k, n - 1)] <= col)
+        pos = lo + count - 1
+    else:
+        pos = np.searchsorted(e, col, side="right") - 1
+    return np.where(pos == n - 1, pos - 1, pos)
+
+
+def _histdd(x, edges, weight, density, linear):
+    """x: (M, N) array; edges: N increasing arrays; the N-d histogram in x's dtype."""
+    dt = x.dtype
+    hist = np.zeros(tuple(len(e) - 1 for e in edges), dt)
+    keep = np.ones(x.shape[0], bool)
+    index = []
+    for d, e in enumerate(edges):
+        col = x[:, d]
+        inside = (col >= e[0]) & (col <= e[-1])
+        keep &= inside
+        index.append(_bin_index(np.where(inside, col, e[0]), e, linear))
+    flat = np.ravel_multi_index([i[keep] for i in index], hist.shape) if x.shape[1] else []
+    w = weight[keep] if weight is not None else np.ones(int(keep.sum()), dt)
+    np.add.at(hist.reshape(-1), flat, w)  # in order, in the input's precision, as torch's loop
+    if density:
+        hist = hist / dt.type(float(hist.sum()))
+        for d, e in enumerate(edges):
+            shape = [1] * len(edges)
+            shape[d] = len(e) - 1
+            hist = hist / np.diff(e).reshape(shape)
+    return hist.astype(dt, copy=False)
+
+
+def _not_implemented(kernel, dtype):
+    raise NotImplementedError(f'"{kernel}" not implemented for \'{dtype._legacy[:-6]}\'')
+
+
+def _outer_edges(x, rng):
+    """torch's select_outer_bin_edges: the range, else the data's min and max per dimension."""
+    n = x.shape[1]
+    if rng is not None:
+        if len(rng) != 2 * n:
+            raise RuntimeError(f"torch.histogramdd: for a {n}-dimensional histogram range "
+                               f"should have {2 * n} elements, but got {len(rng)}")
+        lo, hi = [float(v) for v in rng[0::2]], [float(v) for v in rng[1::2]]
+    elif x.shape[0]:
+        lo, hi = [float(v) for v in x.min(0)], [float(v) for v in x.max(0)]
+    else:
+        lo, hi = [0.0] * n, [1.0] * n
+    for d in range(n):
+        if not (np.isfinite(lo[d]) and np.isfinite(hi[d])):
+            raise RuntimeError(f"torch.histogramdd: dimension {d}'s range [{_g(lo[d])}, "
+                               f"{_g(hi[d])}] is not finite")
+        if lo[d] > hi[d]:
+            raise RuntimeError("torch.histogramdd: min should not exceed max, but got min "
+                               f"{_g(lo[d])} max {_g(hi[d])} for dimension {d}")
+        if lo[d] == hi[d]:
+            lo[d], hi[d] = lo[d] - 0.5, hi[d] + 0.5
+    return lo, hi
+
+
+def _check_weight(x2, weight, input_shape, flat):
+    """The weight's dtype and shape; histogram (`flat`) takes any shape of one weight per
+    element, histogramdd the input's shape without its last dimension."""
+    if weight is None:
+        return None
+    if weight.dtype is not x2.dtype:
+        raise RuntimeError("torch.histogramdd: if weight tensor is provided, input tensor and "
+                           "weight tensor should have the same dtype, but got input("
+                           f"{_c_name(x2.dtype)}), and weight({_c_name(weight.dtype)})")
+    ok = weight.numel() == x2.shape[0] if flat else \
+        list(weight.shape or [1]) == list(input_shape[:-1])
+    if not ok:
+        raise RuntimeError("torch.histogramdd: if weight tensor is provided it should have the "
+                           "same shape as the input tensor excluding its innermost dimension, but "
+                           f"got input with shape {list(input_shape)} and weight with shape "
+                           f"{list(weight.shape)}")
+    return weight._data.reshape(-1)
+
+
+def _c_name(dtype):
+    from .linalg import _C_NAMES
+    return _C_NAMES[dtype.name]
+
+
+def _edges_from_tensors(input, bins, n):
+    if len(bins) != n:
+        raise RuntimeError(f"torch.histogramdd: expected {n} sequences of bin edges for a "
+                           f"{n}-dimensional histogram but got {len(bins)}")
+    for d, b in enumerate(bins):
+        if b.dtype is not input.dtype:
+            raise RuntimeError("torch.histogramdd: input tensor and bins tensors should have the "
+                               f"same dtype, but got input with dtype {_c_name(input.dtype)} and "
+                               f"bins for dimension {d} with dtype {_c_name(b.dtype)}")
+        if b.dim() != 1:
+            raise RuntimeError("torch.histogramdd: bins tensor should have one dimension, but got "
+                               f"{b.dim()} dimensions in the bins tensor for dimension {d}")
+        if b.numel() == 0:
+            raise RuntimeError("torch.histogramdd: bins tensor should have at least 1 element, but"
+                               f" got 0 elements in the bins tensor for dimension {d}")
+        if b.numel() == 1:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got 0 for dimension {d}")
+    if not input.dtype.is_floating_point:
+        _not_implemented("histogram_cpu", input.dtype)
+    return [b._data.reshape(-1) for b in bins]
+
+
+def _edges_from_counts(input, x, counts, rng):
+    for d, c in enumerate(counts):
+        if c <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {c} for dimension "
+                               f"{d}")
+    if input.dtype not in (D.float32, D.float64):
+        _not_implemented("histogramdd" if rng is None and x.size else "histogram_cpu",
+                         input.dtype)
+    from .creation import linspace
+    lo, hi = _outer_edges(x, rng)
+    return [linspace(a, b, c + 1, dtype=input.dtype)._data for a, b, c in zip(lo, hi, counts)]
+
+
+def histogram(input, bins=100, *, range=None, weight=None, density=False, out=None):
+    """Matches torch.histogram: (hist, bin_edges) for int `bins` (equal widths over `range` or
+    the data's extent) or a tensor of increasing bin edges."""
+    x2 = input.reshape(-1, 1)
+    if isinstance(bins, Tensor):
+        if range is not None:
+            raise TypeError(_HIST_OVERLOADS.format("Tensor, Tensor, range=tuple"))
+        edges = _edges_from_tensors(input, [bins], 1)
+    elif isinstance(bins, bool) or not isinstance(bins, int):
+        raise TypeError(_HIST_OVERLOADS.format(f"Tensor, {type(bins).__name__}"))
+    else:
+        edges = _edges_from_counts(input, x2._data, [bins], range)
+    w = _check_weight(x2, weight, x2.shape, True)
+    hist = _histdd(x2._data, edges, w, density, not isinstance(bins, Tensor))
+    r = (_wrap(hist), _wrap(edges[0].copy()))
+    if out is None:
+        return _histogram_t(*r)
+    if isinstance(out, (tuple, list)) and len(out) == 2 and out[0].dtype is not input.dtype:
+        raise RuntimeError("torch.histogram: input tensor and hist tensor should have the same "
+                           f"dtype, but got input {_c_name(input.dtype)} and hist "
+                           f"{_c_name(out[0].dtype)}")
+    return _histogram_out_t(*_out(r, out, "histogram"))
+
+
+_HIST_OVERLOADS = (
+    "histogram() received an invalid combination of arguments - got ({}), but expected one of:\n"
+    " * (Tensor input, Tensor bins, *, Tensor weight = None, bool density = False, tuple of "
+    "Tensors out = None)\n * (Tensor input, int bins = 100, *, tuple of floats range = None, "
+    "Tensor weight = None, bool density = False, tuple of Tensors out = None)\n")
+
+
+def histogramdd(input, bins, *, range=None, weight=None, density=False):
+    """Matches torch.histogramdd: the last dimension of `input` holds each point's coordinates."""
+    if input.dim() < 2:
+        raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions")
+    n = input.shape[-1]
+    x2 = input.reshape(-1, n)
+    if isinstance(bins, int) and not isinstance(bins, bool):
+        bins = [bins] * n
+    if isinstance(bins, Tensor) or not isinstance(bins, (list, tuple)):
+        raise TypeError(_HISTDD_OVERLOADS.format(f"Tensor, bins={type(bins).__name__}"))
+    tensors = bool(bins) and isinstance(bins[0], Tensor)
+    if tensors:
+        edges = _edges_from_tensors(input, list(bins), n)
+    else:
+        if len(bins) != n:
+            raise RuntimeError("histogramdd: The size of bins must be equal to the innermost "
+                               "dimension of the input.")
+        edges = _edges_from_counts(input, x2._data, list(bins), range)
+    w = _check_weight(x2, weight, tuple(input.shape), False)
+    hist = _histdd(x2._data, edges, w, density, not tensors)
+    return _histogramdd_t(_wrap(hist), tuple(_wrap(e.copy()) for e in edges))
+
+
+_HISTDD_OVERLOADS = (
+    "histogramdd() received an invalid combination of arguments - got ({}), but expected one "
+    "of:\n * (Tensor input, int bins, tuple of floats range = None, Tensor weight = None, bool "
+    "density = False)\n * (Tensor input, tuple of ints bins, tuple of floats range = None, "
+    "Tensor weight = None, bool density = False)\n * (Tensor input, tuple of Tensors bins, "
+    "tuple of floats range = None, Tensor weight = None, bool density = False)\n")
