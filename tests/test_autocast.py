@@ -99,6 +99,9 @@ OPS = {
     "group_norm_mixed": lambda L, F, r: F.group_norm(r(2, 4, 3), 2, r(4, dtype="float32"),
                                                      r(4, dtype="float32")),
     "tensordot_full": lambda L, F, r: L.tensordot(r(3), r(3), 1),
+    "cdist": lambda L, F, r: L.cdist(r(2, 3), r(4, 3)),
+    "lu": lambda L, F, r: L.lu(r.spd())[0],
+    "chain_matmul": lambda L, F, r: L.chain_matmul(r(2, 3), r(3, 4), r(4, 2)),
     "matrix_exp": lambda L, F, r: L.linalg.matrix_exp(r(3, 3, dtype="float32") / 4),
     "lu_solve": lambda L, F, r: L.linalg.lu_solve(
         *L.linalg.lu_factor(r(3, 3, dtype="float32") + 3 * L.eye(3)), r(3, 2, dtype="float32")),
