@@ -9,9 +9,12 @@ per-thread state (autocast state is thread-local, as torch's) and the policy cas
 tensor arguments (floating, on the CPU, not float64) and calls the op again with autocast
 excluded, so the ops it is built from run as their inputs are. Casts of float32 leaf weights that
 require grad are cached for the region (torch's weight cache, `cache_enabled`), cleared when the
-outermost autocast exits. Ops that torch builds from listed ops (einsum and tensordot from bmm/mm,
-multi_dot, ...) are hooked where ember computes them directly. Only CPU autocast changes results;
-the other device types keep their state only (ember has no CUDA op lists).
+outermost autocast exits. Where ember's composition differs from torch's, the hook follows
+torch's: einsum casts only when it contracts across operands (torch's bmm), a full tensordot,
+matrix_exp, lu_solve and bilinear run as their inputs are (`plain`: torch reaches no listed op,
+ember's matmul inside must not cast), and the fused RNN/LSTM kernels take inputs rounded to the
+autocast dtype and return it (`lower_fused`, as torch's oneDNN layer). Only CPU autocast changes
+results; the other device types keep their state only (ember has no CUDA op lists).
 The modules load on first use, so the ops can import `_hook` while `import ember` runs.
 """
 
