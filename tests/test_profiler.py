@@ -213,6 +213,36 @@ def test_operator_names():
         "aten::add", "aten::add_", "aten::matmul", "aten::mm", "aten::relu", "aten::softmax"]
 
 
+def _many_ops(lib):
+    import numpy as np
+    a = lib.ones(3, 4)
+    return [lambda: lib.zeros(3), lambda: lib.arange(5), lambda: lib.from_numpy(np.ones(2)),
+            lambda: lib.randn(2), lambda: lib.cat([a, a]), lambda: lib.stack([a, a]),
+            lambda: a.sum(0), lambda: a.mean(), lambda: a.view(-1), lambda: a.reshape(4, 3),
+            lambda: a.t(), lambda: a.transpose(0, 1), lambda: a.unsqueeze(0),
+            lambda: a.to(lib.float64), lambda: a.float(), lambda: a.long(), lambda: a.clone(),
+            lambda: a.detach(), lambda: a.max(), lambda: a.argmax(), lambda: a.softmax(0),
+            lambda: a.exp(), lambda: a[0], lambda: a[:, 1:], lambda: a[None],
+            lambda: a.sum().item(), lambda: a.contiguous(), lambda: a.t().contiguous(),
+            lambda: a.permute(1, 0), lambda: a.expand(2, 3, 4), lambda: a.flatten(),
+            lambda: a.squeeze(), lambda: a.abs(), lambda: a > 0, lambda: a == a,
+            lambda: a.masked_fill(a > 0, 0), lambda: lib.where(a > 0, a, a),
+            lambda: a.clamp(0, 1), lambda: a.pow(2), lambda: a ** 2, lambda: a / 2,
+            lambda: a - 1, lambda: -a, lambda: a.zero_(), lambda: a.new_zeros(2)]
+
+
+@requires_torch
+def test_top_level_operator_rows_equal_torch():
+    def rows(lib, mod):
+        ops = _many_ops(lib)
+        with mod.profile() as p:
+            for f in ops:
+                with mod.record_function("op"):
+                    f()
+        return [[c.name for c in e.cpu_children] for e in p.events() if e.name == "op"]
+    assert rows(ember, ember.profiler) == rows(torch, tprof)
+
+
 def test_recording_costs_nothing_when_inactive():
     from ember._tensor import Tensor
     run, add = function.Op.__dict__["run"], Tensor.__dict__["add"]

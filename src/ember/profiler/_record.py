@@ -170,10 +170,17 @@ _DUNDER = {"add": "add", "radd": "add", "iadd": "add_", "sub": "sub", "rsub": "r
            "rrshift": "__rshift__", "irshift": "__irshift__"}
 # Tensor methods that are no operator in torch's profile (metadata, conversions to Python)
 _NOT_OPS = frozenset(("is_cpu", "is_inference", "is_same_size", "new", "__getitem__",
-                      "__setitem__", "_real", "_imag", "allclose", "equal", "is_nonzero"))
+                      "__setitem__", "_real", "_imag", "allclose", "equal", "is_nonzero",
+                      "contiguous"))
 # functions whose torch operator has another name
-_RENAMED = {"cross_entropy": "cross_entropy_loss", "dropout": "dropout",
-            "batch_norm": "batch_norm", "tensor": "lift_fresh"}
+_RENAMED = {"cross_entropy": "cross_entropy_loss", "tensor": "lift_fresh",
+            "from_numpy": "lift_fresh"}
+# Tensor methods of the class body (not in the op table) that torch dispatches as operators
+_CLASS_METHODS = {"to": "aten::to", "float": "aten::to", "double": "aten::to",
+                  "half": "aten::to", "bfloat16": "aten::to", "int": "aten::to",
+                  "long": "aten::to", "short": "aten::to", "char": "aten::to",
+                  "byte": "aten::to", "bool": "aten::to", "cpu": "aten::to",
+                  "detach": "aten::detach", "detach_": "aten::detach_", "item": "aten::item"}
 
 
 def method_aten_name(name):
@@ -203,12 +210,37 @@ def op_aten_name(cls):
 
 
 # ------------------------------------------------------------------ wrappers
-def _record_call(name, fn):
+_VIEWS = frozenset(("aten::select", "aten::slice", "aten::unsqueeze", "aten::alias"))
+
+
+def _index_name(t, key, *_):
+    """torch's first operator for `t[key]`: select (int), slice, unsqueeze (None), index."""
+    T = _tensor_cls()
+    for k in (key if isinstance(key, tuple) else (key,)):
+        if k is Ellipsis or (isinstance(k, slice) and k == slice(None)):
+            continue
+        if isinstance(k, int) and not isinstance(k, bool):
+            return "aten::select"
+        if isinstance(k, slice):
+            return "aten::slice"
+        if k is None:
+            return "aten::unsqueeze"
+        if isinstance(k, T) and k.dim() == 0 and not k.dtype.is_floating_point and \
+                k.dtype.name != "bool":
+            return "aten::select"
+        return "aten::index"
+    return "aten::alias"
+
+
+def _record_call(name, fn, when=None):
+    """`fn` recording a call named `name` (or `name(*args)` when callable), only when
+    `when(*args)` (when given) says torch dispatches an operator."""
     def recorded(*args, **kwargs):
+        n = name(*args) if callable(name) else name
         st = _stack()
-        if st and st[-1].name == name:
+        if (st and st[-1].name == n) or (when is not None and not when(*args, **kwargs)):
             return fn(*args, **kwargs)
-        rec = begin(name, args, kwargs)
+        rec = begin(n, args, kwargs)
         out = None
         try:
             out = fn(*args, **kwargs)
@@ -216,7 +248,7 @@ def _record_call(name, fn):
         finally:
             end(rec, out)
     recorded.__wrapped__ = fn
-    recorded.__name__ = getattr(fn, "__name__", name)
+    recorded.__name__ = getattr(fn, "__name__", "recorded")
     recorded.__doc__ = getattr(fn, "__doc__", None)
     return recorded
 
@@ -231,8 +263,8 @@ def _recording_run(run):
         elif cls.__name__ == "_Linear":
             name, shapes = _linear_as_torch(arrays)
         st = _stack()
-        if st and st[-1].name == name:
-            return run(cls, args, arrays, kwargs)
+        if st and (st[-1].name == name or (name == "aten::index" and st[-1].name in _VIEWS)):
+            return run(cls, args, arrays, kwargs)  # the caller's record names this op
         rec = begin(name, args, shapes=shapes)
         out = None
         try:
@@ -317,6 +349,13 @@ def _install():
         aten = None if name in _NOT_OPS else method_aten_name(name)
         if aten is not None and isinstance(fn, types.FunctionType):
             _swap(Tensor, name, _record_call(aten, fn))
+    for name, aten in _CLASS_METHODS.items():
+        fn = Tensor.__dict__.get(name)
+        if isinstance(fn, types.FunctionType):
+            _swap(Tensor, name, _record_call(aten, fn))
+    _swap(Tensor, "contiguous", _record_call("aten::contiguous", Tensor.__dict__["contiguous"],
+                                             when=lambda t, *a, **k: not t.is_contiguous()))
+    _swap(Tensor, "__getitem__", _record_call(_index_name, Tensor.__dict__["__getitem__"]))
     # nn.functional's functions, also where they are defined (ember.nn._conv, ._norm, ...), for
     # the modules that call them there
     nn_impl = [m for k, m in list(sys.modules.items())
