@@ -495,3 +495,15 @@ def test_unstarted_profile_errors_equal_torch(tmp_path):
         with pytest.raises(AssertionError) as ee:
             call(profile())
         assert str(ee.value) == str(te.value)
+
+
+@requires_torch
+def test_dataloader_batches_are_torchs_rows():
+    def rows(lib, mod):
+        dl = lib.utils.data.DataLoader(lib.utils.data.TensorDataset(lib.arange(6.0)),
+                                       batch_size=2)
+        with mod.profile() as p:
+            for _ in dl:
+                pass
+        return [e.name for e in p.events() if e.name.startswith("enumerate")]
+    assert rows(ember, ember.profiler) == rows(torch, tprof)

@@ -373,22 +373,30 @@ def _install():
         if isinstance(fn, staticmethod) and getattr(fn.__func__, "__name__", "") in fnames:
             _swap(cls, "_fn", staticmethod(_record_call("aten::" + fn.__func__.__name__,
                                                         fn.__func__)))
-    optim = sys.modules.get("ember.optim.optimizer")
-    if optim is not None:  # torch's optimizers record their step and zero_grad
-        for cls in _subclasses(optim.Optimizer):
-            for attr in ("step", "zero_grad"):
+    # torch's optimizers record their step and zero_grad, its DataLoader iterators each batch
+    for modname, base, attrs, label in (
+            ("ember.optim.optimizer", "Optimizer", ("step", "zero_grad"), "Optimizer.{a}"),
+            ("ember.utils.data.dataloader", "_BaseDataLoaderIter", ("__next__",),
+             "enumerate(DataLoader)")):
+        mod = sys.modules.get(modname)
+        if mod is None:
+            continue
+        for cls in _subclasses(getattr(mod, base)):
+            for attr in attrs:
                 fn = cls.__dict__.get(attr)
                 if isinstance(fn, types.FunctionType):
-                    _swap(cls, attr, _record_optimizer(attr, fn))
+                    _swap(cls, attr, _record_method(label.format(a=attr), attr, fn))
     _swap(engine, "_apply", _recording_apply(engine._apply))
     _swap(engine, "_accumulate", _recording_accumulate(engine._accumulate))
 
 
-def _record_optimizer(attr, fn):
+def _record_method(label, attr, fn):
+    """A method recorded as torch's `label#Class.attr` range (a subclass's override calling
+    its parent's makes one record)."""
     def recorded(self, *args, **kwargs):
-        name = f"Optimizer.{attr}#{type(self).__name__}.{attr}"
+        name = f"{label}#{type(self).__name__}.{attr}"
         st = _stack()
-        if st and st[-1].name == name:  # a subclass's step calling its parent's
+        if st and st[-1].name == name:
             return fn(self, *args, **kwargs)
         rec = begin(name, user=True)
         try:
