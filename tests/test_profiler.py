@@ -176,6 +176,11 @@ def test_self_and_total_times_nest():
     assert p.profiler.self_cpu_time_total == pytest.approx(sum(e.cpu_time_total for e in top))
     inf = events[0]
     assert [c.name for c in inf.cpu_children] == ["aten::linear", "aten::relu", "aten::linear"]
+    # backward: every top-level row is a node's evaluate_function, whose span also covers
+    # adding its gradients into the next nodes' buffers (as torch's)
+    backward = [e.name for e in top if e.name != "model_inference"][1:]
+    assert backward and all(n.startswith("autograd::engine::evaluate_function: ")
+                            for n in backward), backward
     assert [c.name for c in inf.cpu_children[0].cpu_children] == ["aten::addmm"]
 
 

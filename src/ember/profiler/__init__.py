@@ -23,8 +23,11 @@ make none either). Memory (profile_memory) is the bytes of the arrays an op's re
 charged where allocated, less what is freed inside it; a free outside every op is a `[memory]`
 row, as torch's. Temporaries NumPy makes inside an op are not seen. FLOPs (with_flops) use
 torch's formulas for mm/addmm/bmm/baddbmm, conv1d/2d/3d and add/mul.
-Layers whose functional is a class attribute (Conv2d._fn) and optimizers' step/zero_grad
-(`Optimizer.step#SGD.step`, as torch's) are wrapped the same way while recording. Backward
+Layers whose functional is a class attribute (Conv2d._fn), optimizers' step/zero_grad
+(`Optimizer.step#SGD.step`) and DataLoader batches (`enumerate(DataLoader)#...__next__`), as
+torch names them, are wrapped the same way while recording. A node's evaluate_function record
+stays open after the node until the next node (or the end of the pass) so that, as torch's, it
+covers adding the node's gradients into the next nodes' buffers. Backward
 formulas ember writes on arrays record no inner ops (torch shows aten::mm inside AddmmBackward0).
 Nested profiles both record (torch hands the events to the inner one only).
 Refused with `_args.unsupported`: with_stack, with_modules, experimental_config,

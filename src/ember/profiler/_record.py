@@ -13,7 +13,9 @@ an op pays nothing for the profiler's existence. The wrappers:
   so calls that take a fast path with no Op are recorded too;
 - the autograd engine's `_apply` and `_accumulate` (module globals looked up per node): torch's
   `autograd::engine::evaluate_function: <Node>` around `<Node>`, and
-  `torch::autograd::AccumulateGrad` for leaves; ops a backward formula runs nest inside.
+  `torch::autograd::AccumulateGrad` for leaves; ops a backward formula runs nest inside
+  (`ember.autograd.run_backward` closes the last node's record);
+- layers' `_fn` functionals, optimizers' step/zero_grad, DataLoader iterators' `__next__`.
 
 A record's time is `time.perf_counter_ns`; memory is the bytes of the arrays an op's result owns
 (views own none), charged to the record that allocated them, less the bytes of charged arrays
@@ -286,20 +288,36 @@ def _linear_as_torch(arrays):
     return "aten::addmm", [list(b.shape), rows, [n_in, n_out], [], []]
 
 
+def _close_pending():
+    """Ends the evaluate_function record left open after its node ran: torch's spans also
+    cover adding the node's gradients into the next nodes' buffers, which the engine does after
+    `_apply` returns; the next node, or the end of the backward pass, closes it."""
+    rec = getattr(_tls, "pending", None)
+    if rec is not None:
+        _tls.pending = None
+        end(rec)
+
+
 def _recording_apply(apply):
     def recorded_apply(node, grads):
+        _close_pending()
         name = node.name()
         outer = begin("autograd::engine::evaluate_function: " + name, scope=1)
+        ok = False
         try:
             inner = begin(name, grads, scope=1)
             out = None
             try:
                 out = apply(node, grads)
+                ok = True
                 return out
             finally:
                 end(inner, out)
         finally:
-            end(outer)
+            if ok:
+                _tls.pending = outer
+            else:
+                end(outer)
     return recorded_apply
 
 
@@ -307,6 +325,7 @@ def _recording_accumulate(accumulate):
     name = "torch::autograd::AccumulateGrad"
 
     def recorded_accumulate(leaf, g, *rest, **kw):
+        _close_pending()
         outer = begin("autograd::engine::evaluate_function: " + name, scope=1)
         try:
             inner = begin(name, (g,), scope=1)
@@ -317,6 +336,16 @@ def _recording_accumulate(accumulate):
         finally:
             end(outer)
     return recorded_accumulate
+
+
+def _recording_backward(run_backward):
+    def recorded_backward(*args, **kwargs):
+        try:
+            return run_backward(*args, **kwargs)
+        finally:
+            _close_pending()
+    recorded_backward.__wrapped__ = run_backward
+    return recorded_backward
 
 
 def _swap(owner, attr, new):
@@ -386,6 +415,8 @@ def _install():
                 fn = cls.__dict__.get(attr)
                 if isinstance(fn, types.FunctionType):
                     _swap(cls, attr, _record_method(label.format(a=attr), attr, fn))
+    autograd = sys.modules["ember.autograd"]
+    _swap(autograd, "run_backward", _recording_backward(autograd.run_backward))
     _swap(engine, "_apply", _recording_apply(engine._apply))
     _swap(engine, "_accumulate", _recording_accumulate(engine._accumulate))
 
@@ -427,6 +458,7 @@ def start_session(collector, record_shapes=False, profile_memory=False, with_flo
 
 
 def stop_session(collector):
+    _close_pending()
     with _lock:
         if any(s is collector for s in _sessions):
             _sessions[:] = [s for s in _sessions if s is not collector]
