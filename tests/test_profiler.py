@@ -253,6 +253,10 @@ def test_recording_costs_nothing_when_inactive():
     run, add = function.Op.__dict__["run"], Tensor.__dict__["add"]
     apply, relu, conv = engine._apply, enn.functional.relu, enn.Conv2d.__dict__["_fn"]
     step = ember.optim.SGD.__dict__["step"]
+    from ember.utils.data import dataloader
+    nxt = dataloader._BaseDataLoaderIter.__dict__["__next__"]
+    others = [Tensor.__dict__[n] for n in ("to", "__getitem__", "contiguous", "item")]
+    rb = ember.autograd.run_backward
     with profile():
         assert function.Op.__dict__["run"] is not run
         assert Tensor.__dict__["add"] is not add
@@ -262,6 +266,9 @@ def test_recording_costs_nothing_when_inactive():
     assert function.Op.__dict__["run"] is run and Tensor.__dict__["add"] is add
     assert engine._apply is apply and enn.functional.relu is relu
     assert enn.Conv2d.__dict__["_fn"] is conv and ember.optim.SGD.__dict__["step"] is step
+    assert dataloader._BaseDataLoaderIter.__dict__["__next__"] is nxt
+    assert [Tensor.__dict__[n] for n in ("to", "__getitem__", "contiguous", "item")] == others
+    assert ember.autograd.run_backward is rb
     with pytest.raises(ValueError):
         with profile():
             raise ValueError
