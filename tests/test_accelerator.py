@@ -91,6 +91,16 @@ CUDA = [
     "w(T.cuda.device(0))", "w(T.cuda.device(-1))", "w(T.cuda.device('cuda:1'))",
     "w(T.cuda.device(None))", "T.cuda.device('cpu')", "w(T.cuda.device_of(T.zeros(1)))",
     "w(T.cuda.stream(None))", "w(T.cuda.StreamContext(None))", "T.cuda._is_compiled()",
+    "T.cuda.has_half", "T.cuda.has_magma", "T.cuda.reset_max_memory_cached()",
+    "T.cuda.memory_stats_as_nested_dict()", "T.cuda.host_memory_stats_as_nested_dict()",
+    "T.cuda.reset_peak_host_memory_stats()", "T.cuda.reset_accumulated_host_memory_stats()",
+    "T.cuda.set_sync_debug_mode(0)", "T.cuda.get_sync_debug_mode()",
+    "T.cuda.current_blas_handle()", "T.cuda.current_solver_handle()",
+    "T.cuda.default_generators", "T.cuda.nvtx.range_push('a')", "T.cuda.nvtx.range_pop()",
+    "T.cuda.nvtx.mark('a')", "w(T.cuda.nvtx.range('a'))", "T.cuda.graph_pool_handle()",
+    "T.cuda.CUDAGraph()", "T.cuda.get_stream_from_external(0)", "T.cuda.cudart()",
+    "T.cuda.device_memory_used()", "T.cuda.memory_usage()", "T.cuda.power_draw()",
+    "T.cuda.clock_rate()", "T.cuda.cudaStatus.SUCCESS",
 ]
 
 MPS = [
@@ -164,3 +174,50 @@ def test_cpu_stream_context_switches_and_restores():
     with ember.cpu.stream(s):
         assert ember.cpu.current_stream() is s
     assert ember.cpu.current_stream() is before
+
+
+SCRIPT = '''
+import torch
+from torch import nn
+
+device = torch.accelerator.current_accelerator().type if torch.accelerator.is_available() else "cpu"
+print(f"Using {device} device")
+if torch.backends.mps.is_available():
+    mps_device = torch.device("mps")
+else:
+    print("MPS device not found.")
+device = ("cuda" if torch.cuda.is_available()
+          else "mps" if torch.backends.mps.is_available() else "cpu")
+print(device, torch.cuda.device_count(), torch.get_device_module().__name__.split(".")[-1])
+model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)).to(device)
+print(next(model.parameters()).device)
+torch.backends.cudnn.benchmark = True
+torch.backends.cuda.matmul.allow_tf32 = False
+print(torch.backends.cudnn.benchmark, torch.backends.cudnn.is_available(),
+      torch.backends.cudnn.version(), torch.get_default_device())
+with torch.device("meta"):
+    big = nn.Linear(1000, 1000)
+print(big.weight)
+torch.set_default_device("meta")
+print(torch.zeros(2, 3), torch.get_default_device())
+torch.set_default_device(None)
+print(torch.cpu.current_device(), torch.cpu.device_count(), torch.backends.cpu.get_cpu_capability())
+'''
+
+
+def test_device_picking_script_runs_under_ember_run(tmp_path):
+    """An official-example style script prints under `ember run` what it prints under torch."""
+    import subprocess
+    import sys
+    path = tmp_path / "pick_device.py"
+    path.write_text(SCRIPT)
+    r = subprocess.run([sys.executable, "-m", "ember", "run", str(path)], capture_output=True,
+                       text=True, timeout=120, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[:2] == ["Using cpu device", "MPS device not found."]
+    if torch is None:
+        pytest.skip("torch (the oracle) is not installed")
+    t = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120,
+                       cwd=tmp_path)
+    assert t.returncode == 0, t.stderr
+    assert r.stdout == t.stdout

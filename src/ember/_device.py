@@ -145,8 +145,11 @@ def array_device(a):
 
 
 def array_module(a):
-    """The array module `xp` of an array: NumPy for host (and meta) arrays, CuPy for cuda ones."""
-    return np if isinstance(a, np.ndarray) else _get_cupy()
+    """The array module `xp` of an array: NumPy for host arrays, CuPy for cuda ones, and for
+    meta arrays NumPy whose allocating functions make meta arrays (`_meta.xp`)."""
+    if isinstance(a, np.ndarray):
+        return np if type(a) is not MetaArray else _meta.xp
+    return _get_cupy()
 
 
 def default_device():

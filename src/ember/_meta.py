@@ -34,6 +34,8 @@ class MetaArray(np.ndarray):
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kw):
         if out is not None:  # an in-place op: a meta tensor has nothing to write
             return out[0] if len(out) == 1 else out
+        if method == "at":  # ufunc.at writes into its first operand: nothing to write
+            return None
         if ufunc is np.matmul and method == "__call__":
             return _matmul(*inputs)
         shapes = [np.shape(i) for i in inputs]
@@ -192,6 +194,45 @@ def _copy(a, *args, **kwargs):
     return empty(a.shape, a.dtype)
 
 
+class _Namespace:
+    """The array module `xp` of meta arrays (`_device.array_module`): NumPy, except that the
+    functions that allocate (zeros, empty, full, ..., ascontiguousarray) make meta arrays, so a
+    kernel that allocates its result with `xp` keeps a meta input's result meta."""
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    @staticmethod
+    def empty(shape, dtype=float, order="C", **kw):
+        return empty((shape,) if isinstance(shape, (int, np.integer)) else shape,
+                     np.dtype(dtype))
+
+    zeros = ones = empty
+
+    @staticmethod
+    def full(shape, fill_value, dtype=None, order="C", **kw):
+        dt = np.dtype(dtype) if dtype is not None else np.asarray(fill_value).dtype
+        return empty((shape,) if isinstance(shape, (int, np.integer)) else shape, dt)
+
+    @staticmethod
+    def empty_like(a, dtype=None, order="K", subok=True, shape=None, **kw):
+        return empty(np.shape(a) if shape is None else shape,
+                     np.dtype(dtype) if dtype is not None else np.asarray(a).dtype)
+
+    zeros_like = ones_like = empty_like
+
+    @staticmethod
+    def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, **kw):
+        return _Namespace.empty_like(a, dtype, shape=shape)
+
+    @staticmethod
+    def ascontiguousarray(a, dtype=None, **kw):
+        if type(a) is MetaArray:
+            return empty(a.shape, np.dtype(dtype) if dtype is not None else a.dtype)
+        return np.ascontiguousarray(a, dtype, **kw)
+
+
+xp = _Namespace()
 _FUNCTIONS = {np.dot: _dot, np.concatenate: _concatenate, np.einsum: _einsum, np.copy: _copy,
               np.copyto: _no_write, np.put: _no_write, np.place: _no_write,
               np.fill_diagonal: _no_write}

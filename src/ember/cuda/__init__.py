@@ -8,12 +8,18 @@ first and raise its AttributeError, as torch's own CPU build does). Device argum
 first, as torch does (`Expected a cuda device, but got: cpu`). Memory functions: cuda/memory.py.
 """
 
+import contextlib
+
 from .._compat import module_getattr as _module_getattr
 from .._device import _get_cupy, cuda_available
 from .memory import (
+    _refuse_with_gpu,
+    clock_rate,
+    device_memory_used,
     empty_cache,
     get_per_process_memory_fraction,
     host_memory_stats,
+    host_memory_stats_as_nested_dict,
     list_gpu_processes,
     max_memory_allocated,
     max_memory_cached,
@@ -24,9 +30,15 @@ from .memory import (
     memory_reserved,
     memory_snapshot,
     memory_stats,
+    memory_stats_as_nested_dict,
     memory_summary,
+    memory_usage,
+    power_draw,
+    reset_accumulated_host_memory_stats,
     reset_accumulated_memory_stats,
     reset_max_memory_allocated,
+    reset_max_memory_cached,
+    reset_peak_host_memory_stats,
     reset_peak_memory_stats,
     set_per_process_memory_fraction,
     temperature,
@@ -46,7 +58,13 @@ __all__ = ["is_available", "device_count", "current_device", "set_device", "sync
            "memory_snapshot", "reset_peak_memory_stats", "reset_max_memory_allocated",
            "reset_accumulated_memory_stats", "host_memory_stats",
            "set_per_process_memory_fraction", "get_per_process_memory_fraction",
-           "list_gpu_processes", "utilization", "temperature"]
+           "list_gpu_processes", "utilization", "temperature", "has_half", "has_magma",
+           "reset_max_memory_cached", "memory_stats_as_nested_dict",
+           "host_memory_stats_as_nested_dict", "reset_peak_host_memory_stats",
+           "reset_accumulated_host_memory_stats", "set_sync_debug_mode", "get_sync_debug_mode",
+           "current_blas_handle", "current_solver_handle", "default_generators", "nvtx",
+           "graph_pool_handle", "CUDAGraph", "get_stream_from_external", "cudart",
+           "device_memory_used", "memory_usage", "power_draw", "clock_rate", "cudaStatus"]
 __getattr__ = _module_getattr(__name__, {"amp": (".amp", None)})
 
 _NOT_COMPILED = "Torch not compiled with CUDA enabled"
@@ -345,3 +363,93 @@ class Event:
         raise EmberNotImplementedError(
             "ember does not implement torch.cuda.Event yet (enable_timing="
             f"{enable_timing}, blocking={blocking}, interprocess={interprocess})")
+
+
+has_half = True
+has_magma = False
+default_generators = ()  # one per GPU; ember's GPUs draw from the CPU generator
+
+
+class cudaStatus:
+    SUCCESS = 0
+    ERROR_NOT_READY = 34
+
+
+def set_sync_debug_mode(debug_mode):
+    _lazy_init()
+    from .._args import unsupported
+    unsupported("torch.cuda.set_sync_debug_mode", "debug_mode", debug_mode)
+
+
+def get_sync_debug_mode():
+    _lazy_init()
+    return 0  # ember never warns on synchronizing calls
+
+
+def _needs_gpu(api):
+    _lazy_init()
+    from .._args import EmberNotImplementedError
+    raise EmberNotImplementedError(f"ember does not implement {api} yet")
+
+
+def current_blas_handle():
+    _needs_gpu("torch.cuda.current_blas_handle")
+
+
+def current_solver_handle():
+    _needs_gpu("torch.cuda.current_solver_handle")
+
+
+def cudart():
+    _needs_gpu("torch.cuda.cudart")
+
+
+def get_stream_from_external(data_ptr, device=None):
+    _lazy_init()
+    from .._args import unsupported
+    unsupported("torch.cuda.get_stream_from_external", "data_ptr", (data_ptr, device))
+
+
+def graph_pool_handle():
+    _refuse_with_gpu("torch.cuda.graph_pool_handle", RuntimeError(
+        "Tried to instantiate dummy base class _graph_pool_handle"))
+
+
+class CUDAGraph:
+    """torch.cuda.CUDAGraph: ember does not capture CUDA graphs."""
+
+    def __new__(cls, keep_graph=False):
+        _refuse_with_gpu(f"torch.cuda.CUDAGraph(keep_graph={keep_graph})", RuntimeError(
+            "Tried to instantiate dummy base class CUDAGraph"))
+
+
+class _NVTX:
+    """torch.cuda.nvtx: NVIDIA's profiler annotations, absent from ember (as from CPU torch)."""
+
+    _MISSING = "NVTX functions not installed. Are you sure you have a CUDA build?"
+
+    def range_push(self, msg):
+        raise RuntimeError(self._MISSING)
+
+    def range_pop(self):
+        raise RuntimeError(self._MISSING)
+
+    def range_start(self, msg):
+        raise RuntimeError(self._MISSING)
+
+    def range_end(self, range_id):
+        raise RuntimeError(self._MISSING)
+
+    def mark(self, msg):
+        raise RuntimeError(self._MISSING)
+
+    @contextlib.contextmanager
+    def range(self, msg, *args, **kwargs):
+        self.range_push(msg.format(*args, **kwargs))
+        try:
+            yield
+        finally:
+            self.range_pop()
+
+
+nvtx = _NVTX()

@@ -184,3 +184,67 @@ def list_gpu_processes(device=None):
         return "pynvml module not found, please install nvidia-ml-py"
     from .._args import unsupported
     unsupported("torch.cuda.list_gpu_processes", "device", device)
+
+
+def _refuse_with_gpu(api, no_gpu_error):
+    """Without a GPU: torch's CPU-build error; with one: ember does not have this."""
+    if not cuda_available():
+        raise no_gpu_error
+    from .._args import EmberNotImplementedError
+    raise EmberNotImplementedError(f"ember does not implement {api} yet")
+
+
+def reset_max_memory_cached(device=None):
+    warnings.warn("torch.cuda.reset_max_memory_cached now calls "
+                  "torch.cuda.reset_peak_memory_stats, which resets /all/ peak memory stats.",
+                  FutureWarning, stacklevel=2)
+    return reset_peak_memory_stats(device=device)
+
+
+def memory_stats_as_nested_dict(device=None):
+    if not cuda_available():
+        return {}
+    stats = {}
+    for key, value in memory_stats(device).items():
+        node = stats
+        *path, last = key.split(".")
+        for part in path:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return stats
+
+
+def host_memory_stats_as_nested_dict():
+    return {}
+
+
+def reset_peak_host_memory_stats():
+    _refuse_with_gpu("torch.cuda.reset_peak_host_memory_stats", AttributeError(
+        "module 'torch._C' has no attribute '_cuda_resetPeakHostMemoryStats'"))
+
+
+def reset_accumulated_host_memory_stats():
+    _refuse_with_gpu("torch.cuda.reset_accumulated_host_memory_stats", AttributeError(
+        "module 'torch._C' has no attribute '_cuda_resetAccumulatedHostMemoryStats'"))
+
+
+def _nvml_query(api, device):
+    _nvml()
+    from .._args import unsupported
+    unsupported(api, "device", device)
+
+
+def device_memory_used(device=None):
+    _nvml_query("torch.cuda.device_memory_used", device)
+
+
+def memory_usage(device=None):
+    _nvml_query("torch.cuda.memory_usage", device)
+
+
+def power_draw(device=None):
+    _nvml_query("torch.cuda.power_draw", device)
+
+
+def clock_rate(device=None):
+    _nvml_query("torch.cuda.clock_rate", device)

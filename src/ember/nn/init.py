@@ -81,6 +81,8 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
                       "distribution of values may be incorrect.", stacklevel=2)
     from ..ops.creation import empty_like
     from ..ops.ternary import where
+    if tensor.is_meta:  # no values to draw (torch's in-place draws do nothing on meta)
+        return tensor
     with no_grad():
         if cdf((b - mean) / std) - cdf((a - mean) / std) > 0.3:
             lo, hi = tensor.new_tensor(a).item(), tensor.new_tensor(b).item()
