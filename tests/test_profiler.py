@@ -431,6 +431,7 @@ def test_tensorboard_trace_handler_names(tmp_path):
 def test_legacy_profile_behaviour_equals_torch():
     import torch.autograd.profiler as tap
     eap = ember.autograd.profiler
+    seen = []
     for mod in (tap, eap):
         p = mod.profile()
         assert repr(p) == "<unfinished torch.autograd.profile>"
@@ -443,12 +444,15 @@ def test_legacy_profile_behaviour_equals_torch():
         with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
             with mod.emit_nvtx():
                 pass
-        with pytest.warns(FutureWarning, match="use_cuda` will be deprecated"):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
             mod.profile(use_cuda=True)
+        seen.append([(x.category, str(x.message)) for x in w])
         p = mod.profile()
         with p:
             with pytest.raises(RuntimeError, match="Profiler context manager is not reentrant"):
                 p.__enter__()
+    assert seen[0] == seen[1] and len(seen[0]) == 2
 
 
 def test_function_event_attributes():
