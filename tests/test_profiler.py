@@ -524,3 +524,18 @@ def test_dataloader_batches_are_torchs_rows():
                 pass
         return [e.name for e in p.events() if e.name.startswith("enumerate")]
     assert rows(ember, ember.profiler) == rows(torch, tprof)
+
+
+@requires_torch
+@pytest.mark.parametrize("acc", [False, True])
+def test_acc_events_keeps_cycles_as_torch(acc):
+    def count(lib, mod):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with mod.profile(schedule=mod.schedule(wait=1, warmup=1, active=1, repeat=3),
+                             acc_events=acc) as p:
+                for _ in range(9):
+                    lib.ones(2).relu()
+                    p.step()
+        return sum(e.name == "aten::relu" for e in p.events())
+    assert count(ember, ember.profiler) == count(torch, tprof)
