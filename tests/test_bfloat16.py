@@ -268,14 +268,14 @@ _GRAPHS = {
     "mul": lambda L, x, w: (x * w).sum(), "exp": lambda L, x, w: (x.exp() * w).sum(),
     "matmul": lambda L, x, w: (x @ w.T).sum(), "scalar": lambda L, x, w: (x * 1.5 + w).mean(),
     "fused": lambda L, x, w: (x.sigmoid() + x.tanh() + (x * w).softmax(-1)).sum(),
+    "silu_pow": lambda L, x, w: (L.nn.functional.silu(x) * w ** 2).sum(),
 }
 
 
 @pytest.mark.parametrize("name", sorted(_GRAPHS))
 def test_autograd_grads_in_bf16(name):
-    """Gradients are bfloat16 and, where torch's backward is made of single-rounding kernels
-    as ember's is, bit-exact; fused activation backwards (torch rounds once, ember's formula
-    per op) agree to bfloat16's precision."""
+    """Gradients are bfloat16 and bit-exact: a backward reads bfloat16 gradients and saved
+    tensors in float32 and rounds each input's gradient once, as torch's backward kernels."""
     _need_torch()
     a, b = _pair(1, (4, 8))
 
@@ -287,11 +287,30 @@ def test_autograd_grads_in_bf16(name):
         return y, x.grad, w.grad if w.grad is not None else L.zeros(())
     for e, t in zip(run(ember), run(torch)):
         assert str(e.dtype) == str(t.dtype) == "torch.bfloat16"
-        if name == "fused":
-            np.testing.assert_allclose(e.detach().float().numpy(), t.detach().float().numpy(),
-                                       rtol=2 ** -7, atol=2 ** -7)
-        else:
-            _same_bits(e.detach(), t.detach())
+        _same_bits(e.detach(), t.detach())
+
+
+def test_bf16_model_forward_and_training_step():
+    """A bfloat16 model (Module.bfloat16): the forward is torch's bit for bit (layer_norm
+    computes in float32 as torch's kernel); gradients and the AdamW step are bfloat16 and agree
+    to bfloat16's precision."""
+    _need_torch()
+
+    def run(L):
+        L.manual_seed(0)
+        m = L.nn.Sequential(L.nn.Embedding(10, 16), L.nn.LayerNorm(16), L.nn.Linear(16, 32),
+                            L.nn.GELU(approximate="tanh"), L.nn.Linear(32, 10)).bfloat16()
+        y = m(L.tensor([[1, 2, 3], [4, 5, 6]]))
+        loss = L.nn.functional.cross_entropy(y.reshape(-1, 10), L.tensor([1, 2, 3, 4, 5, 6]))
+        loss.backward()
+        L.optim.AdamW(m.parameters(), lr=1e-2).step()
+        return y, loss, m[2].weight.grad, m[2].weight
+    e, t = run(ember), run(torch)
+    _same_bits(e[0].detach(), t[0].detach())
+    for a, b in zip(e[1:], t[1:]):
+        assert str(a.dtype) == str(b.dtype) == "torch.bfloat16"
+        np.testing.assert_allclose(a.detach().float().numpy(), b.detach().float().numpy(),
+                                   rtol=2 ** -6, atol=2 ** -9)
 
 
 # ---------------------------------------------------------------- printing and NumPy

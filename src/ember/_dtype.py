@@ -132,8 +132,8 @@ def low_precision_forward(cls, ctx, arrays, kwargs):
     and ops that view their input (those with a view geometry, `_geom`, or `keeps_storage`)
     run on the arrays as given."""
     bf = bfloat16.np
-    for a in arrays:
-        if getattr(a, "dtype", None) is bf:
+    for a in arrays:  # a bfloat16 operand always comes as an array (a scalar joins one)
+        if a.__class__ is _ndarray and a.dtype is bf:
             break
     else:
         return cls.forward(ctx, *arrays, **kwargs)
@@ -151,6 +151,18 @@ def low_precision_forward(cls, ctx, arrays, kwargs):
     return _round_bf16(out)
 
 
+def float32_tensors(tensors):
+    """`tensors` (a sequence) with each bfloat16 Tensor as float32, so that a backward computes
+    in float32 as torch's backward kernels do (the engine rounds each input's gradient to its
+    dtype); `tensors` itself when none is bfloat16."""
+    for t in tensors:
+        if t is not None and getattr(t, "dtype", None) is bfloat16:
+            break
+    else:
+        return tensors
+    return [t.float() if getattr(t, "dtype", None) is bfloat16 else t for t in tensors]
+
+
 def _round_bf16(a):
     if isinstance(a, (np.ndarray, np.generic)) and a.dtype == _F32:
         return a.astype(bfloat16.np)
@@ -159,6 +171,7 @@ def _round_bf16(a):
 
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
+_ndarray = np.ndarray
 
 
 def cast_array(a, dt):
