@@ -169,6 +169,15 @@ c.__enter__()
 (B.cuda.flash_sdp_enabled(), B.cuda.math_sdp_enabled(), B.cuda.mem_efficient_sdp_enabled())
 c.__exit__(None, None, None)
 (B.cuda.flash_sdp_enabled(), B.cuda.math_sdp_enabled())""",
+    # with both the math and the flash kernel off, CPU attention has no kernel left
+    """B.cuda.enable_math_sdp(False)
+q = T.ones(1, 2, 4, 8)
+T.nn.functional.scaled_dot_product_attention(q, q, q).shape
+B.cuda.enable_flash_sdp(False)
+T.nn.functional.scaled_dot_product_attention(q, q, q).shape
+B.cuda.enable_math_sdp(True)
+B.cuda.enable_flash_sdp(True)
+T.nn.functional.scaled_dot_product_attention(q, q, q).shape""",
     # mkldnn flags
     """B.mkldnn.enabled = False
 B.mkldnn.enabled
