@@ -31,9 +31,9 @@ covers adding the node's gradients into the next nodes' buffers. Backward
 formulas ember writes on arrays record no inner ops (torch shows aten::mm inside AddmmBackward0).
 Nested profiles both record (torch hands the events to the inner one only).
 Refused with `_args.unsupported`: with_stack, with_modules, experimental_config,
-execution_trace_observer, custom_trace_id_callback, post_processing_timeout_s and the activities
-ember cannot record (XPU, MTIA, HPU, PrivateUse1); CUDA on a machine without CUDA warns and is
-dropped, as torch does.
+execution_trace_observer, custom_trace_id_callback, post_processing_timeout_s, and a CUDA
+activity when ember does see a GPU (its kernels are not timed). Without the device, CUDA, XPU,
+HPU and PrivateUse1 warn and are dropped and MTIA fails, as torch's.
 """
 
 import enum
@@ -150,6 +150,9 @@ def tensorboard_trace_handler(dir_name, worker_name=None, use_gzip=False,
     return handler_fn
 
 
+_DEVICES = ((ProfilerActivity.CUDA, "cuda"), (ProfilerActivity.XPU, "xpu"),
+            (ProfilerActivity.MTIA, "mtia"), (ProfilerActivity.HPU, "hpu"),
+            (ProfilerActivity.PrivateUse1, "privateuseone"))
 _warned = set()
 
 
@@ -176,9 +179,6 @@ class _KinetoProfile:
             if value is not None:
                 unsupported(_API, arg, value)
         self.activities = set(activities) if activities else supported_activities()
-        for a in self.activities:
-            if a not in (ProfilerActivity.CPU, ProfilerActivity.CUDA):
-                unsupported(_API, "activities", [a])
         self.record_shapes = record_shapes
         self.with_flops = with_flops
         self.profile_memory = profile_memory
@@ -186,7 +186,7 @@ class _KinetoProfile:
         self.with_modules = with_modules
         self.acc_events = acc_events
         self.profiler = None
-        self.use_device = "cuda" if ProfilerActivity.CUDA in self.activities else None
+        self.use_device = next((d for a, d in _DEVICES if a in self.activities), None)
         self.preset_metadata = {}
         self._trace_metadata = {}
 

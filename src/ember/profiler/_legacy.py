@@ -47,21 +47,14 @@ class profile:
             use_device = "cuda"
         self.use_cpu = use_cpu
         self.use_kineto = use_kineto  # one recorder serves both of torch's back ends
-        if not use_cpu:
-            if not use_kineto:
-                raise AssertionError(
-                    "Device-only events supported only with Kineto (use_kineto=True)")
-            unsupported(_API, "use_cpu", use_cpu)
-        if use_device is not None:
-            from .. import cuda
-            if use_device != "cuda":
-                unsupported(_API, "use_device", use_device)
-            if not cuda.is_available():
-                warnings.warn("CUDA is not available, disabling CUDA profiling", stacklevel=2)
-                self.use_cuda = False
-                use_device = None
-            else:
-                unsupported(_API, "use_device", use_device)
+        if not use_cpu and not use_kineto:
+            raise AssertionError(
+                "Device-only events supported only with Kineto (use_kineto=True)")
+        use_device = _device_to_profile(use_device)
+        if use_device is None:
+            self.use_cuda = False
+        if not use_cpu:  # no device is left to record
+            raise AssertionError("No activities specified for the profiler")
         self.use_device = use_device
         self.record_shapes = record_shapes
         self.with_flops = with_flops
@@ -185,6 +178,28 @@ class profile:
 
     def export_stacks(self, path, metric="self_cpu_time_total"):
         return self._events_or_empty().export_stacks(path, metric)
+
+
+def _device_to_profile(use_device):
+    """torch's checks of `use_device` on a machine without that device: a warning, then CPU
+    only. A device ember does have (CUDA through CuPy) is refused: its kernels are not timed."""
+    if use_device is None:
+        return None
+    if use_device not in ("cuda", "xpu", "mtia", "hpu"):
+        warnings.warn(f"The {use_device} is not a valid device option.", stacklevel=3)
+        return None
+    if use_device == "cuda":
+        from .. import cuda
+        if cuda.is_available():
+            unsupported(_API, "use_device", use_device)
+        warnings.warn("CUDA is not available, disabling CUDA profiling", stacklevel=3)
+        return None
+    if use_device == "mtia":
+        raise AssertionError("Legacy MTIA profiling is not supported. Requires use_kineto=True "
+                             "on MTIA devices.")
+    warnings.warn(f"{use_device.upper()} is not available, disabling {use_device.upper()} "
+                  "profiling", stacklevel=3)
+    return None
 
 
 class record_function:
