@@ -2,7 +2,7 @@
 
 from .._compat import module_getattr as _module_getattr
 
-__all__ = ["data", "hooks"]  # tensorboard, benchmark, checkpoint join as they land
+__all__ = ["data", "hooks", "tensorboard", "checkpoint"]  # benchmark joins when it lands
 __getattr__ = _module_getattr(__name__, {
     "data": (".data", None), "hooks": (".hooks", None), "tensorboard": (".tensorboard", None),
     "benchmark": (".benchmark", None), "checkpoint": (".checkpoint", None)})
