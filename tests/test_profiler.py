@@ -469,8 +469,7 @@ def test_function_event_attributes():
 
 
 def test_refusals():
-    for kw, text in ((dict(with_stack=True), "with_stack=True"),
-                     (dict(with_modules=True), "with_modules=True")):
+    for kw, text in ((dict(with_stack=True), "with_stack=True"),):
         with pytest.raises(NotImplementedError, match=re.escape(
                 f"ember does not implement torch.profiler.profile({text}) yet")):
             profile(**kw)
@@ -486,15 +485,15 @@ def test_refusals():
 def test_trace_metadata_equals_torch(tmp_path):
     docs = []
     for lib, mod in ((torch, tprof), (ember, ember.profiler)):
-        with mod.profile(record_shapes=True, profile_memory=True) as p:
+        with mod.profile(record_shapes=True, profile_memory=True, with_modules=True) as p:
             p.add_metadata("k", "v")
             p.add_metadata_json("j", '{"a": [1, 2]}')
             lib.ones(2).relu()
         path = tmp_path / f"{lib.__name__}.json"
         p.export_chrome_trace(str(path))
         doc = json.loads(path.read_text())
-        docs.append({k: v for k, v in doc.items() if k in ("k", "j", "record_shapes",
-                                                             "profile_memory", "schemaVersion")})
+        docs.append({k: v for k, v in doc.items() if k in (
+            "k", "j", "record_shapes", "profile_memory", "with_modules", "schemaVersion")})
         relu = next(r for r in doc["traceEvents"] if r.get("name") == "aten::relu")
         docs[-1]["dims"] = relu["args"]["Input Dims"]
     assert docs[0] == docs[1]

@@ -30,7 +30,8 @@ stays open after the node until the next node (or the end of the pass) so that, 
 covers adding the node's gradients into the next nodes' buffers. Backward
 formulas ember writes on arrays record no inner ops (torch shows aten::mm inside AddmmBackward0).
 Nested profiles both record (torch hands the events to the inner one only).
-Refused with `_args.unsupported`: with_stack, with_modules, experimental_config,
+with_modules changes nothing for eager code in torch (TorchScript only) and so in ember but
+the trace's `with_modules` flag. Refused with `_args.unsupported`: with_stack, experimental_config,
 execution_trace_observer, custom_trace_id_callback, post_processing_timeout_s, and a CUDA
 activity when ember does see a GPU (its kernels are not timed). Without the device, CUDA, XPU,
 HPU and PrivateUse1 warn and are dropped and MTIA fails, as torch's.
@@ -169,9 +170,8 @@ class _KinetoProfile:
                  with_stack=False, with_flops=False, with_modules=False,
                  experimental_config=None, execution_trace_observer=None, acc_events=False,
                  custom_trace_id_callback=None, post_processing_timeout_s=None):
-        for arg, value in (("with_stack", with_stack), ("with_modules", with_modules)):
-            if value:
-                unsupported(_API, arg, value)
+        if with_stack:
+            unsupported(_API, "with_stack", with_stack)
         for arg, value in (("experimental_config", experimental_config),
                            ("execution_trace_observer", execution_trace_observer),
                            ("custom_trace_id_callback", custom_trace_id_callback),
@@ -208,15 +208,15 @@ class _KinetoProfile:
                 self.profiler = _legacy_profile(
                     use_cpu=ProfilerActivity.CPU in self.activities, use_device=self.use_device,
                     record_shapes=self.record_shapes, with_flops=self.with_flops,
-                    profile_memory=self.profile_memory, use_kineto=True,
-                    acc_events=self.acc_events)
+                    profile_memory=self.profile_memory, with_modules=self.with_modules,
+                    use_kineto=True, acc_events=self.acc_events)
         self.profiler._prepare_trace()
 
     def start_trace(self):
         if self.profiler is None:
             raise AssertionError("Profiler must be initialized before starting trace")
         self.profiler._start_trace()
-        for flag in ("profile_memory", "record_shapes", "with_flops"):
+        for flag in ("profile_memory", "record_shapes", "with_modules", "with_flops"):
             if getattr(self, flag):
                 self.add_metadata_json(flag, "1")
         for k, v in self.preset_metadata.items():

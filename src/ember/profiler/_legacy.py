@@ -31,9 +31,10 @@ class profile:
         self.enabled = enabled
         if not enabled:
             return
-        for arg, value in (("with_stack", with_stack), ("with_modules", with_modules)):
-            if value:
-                unsupported(_API, arg, value)
+        if with_stack:
+            unsupported(_API, "with_stack", with_stack)
+        # with_modules: torch records module hierarchy for TorchScript only; eager code (all of
+        # ember's) profiles the same with it, as torch's
         for arg, value in (("experimental_config", experimental_config),
                            ("custom_trace_id_callback", custom_trace_id_callback),
                            ("post_processing_timeout_s", post_processing_timeout_s),
