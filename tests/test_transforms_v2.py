@@ -70,6 +70,7 @@ def test_flips_rotation_blur_jitter_resized_crop_match_v1(make):
         (v2.GaussianBlur(3, (0.5, 1.5)), v1.GaussianBlur(3, (0.5, 1.5))),
         (v2.ColorJitter(0.4, 0.4, 0.4, 0.1), v1.ColorJitter(0.4, 0.4, 0.4, 0.1)),
         (v2.RandomResizedCrop(8, antialias=True), v1.RandomResizedCrop(8, antialias=True)),
+        (v2.RandomGrayscale(0.5), v1.RandomGrayscale(0.5)),
     ]
     for new, old in pairs:
         if isinstance(new, v2.RandomRotation) and make is _tensor:
@@ -150,6 +151,12 @@ def test_image_class_is_kept_and_unwrapped():
               v2.ColorJitter(0.2, 0.2)):
         assert type(t(img)) is tv_tensors.Image, type(t).__name__
     assert type(v2.ToPureTensor()(img)) is ember.Tensor
+    fn = v2.functional
+    for out in (fn.resize(img, [4, 4]), fn.crop(img, 1, 1, 3, 3), fn.horizontal_flip(img),
+                fn.to_dtype(img, ember.float32, scale=True), fn.rgb_to_grayscale(img),
+                *fn.five_crop(img, 4)):
+        assert type(out) is tv_tensors.Image
+    assert fn.get_size(img) == [20, 16] == fn.get_size(_pil())
     assert type(img + 1) is ember.Tensor
     arr = v2.ToImage()(ARR)
     assert type(arr) is tv_tensors.Image and tuple(arr.shape) == (3, 20, 16)

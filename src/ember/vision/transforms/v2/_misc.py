@@ -20,11 +20,18 @@ from ... import tv_tensors
 from .. import functional as F1
 from .._params import setup_size
 from . import functional as F
-from ._transform import Transform, call_kernel, has_any, is_pure_tensor
+from ._transform import (
+    Transform,
+    _is_pil,
+    _RandomApplyTransform,
+    call_kernel,
+    has_any,
+    is_pure_tensor,
+)
 
-__all__ = ["ColorJitter", "Grayscale", "Normalize", "GaussianBlur", "Lambda", "ToDtype",
-           "Compose", "RandomApply", "RandomChoice", "RandomOrder", "ToImage", "ToPureTensor",
-           "PILToTensor", "ToPILImage", "ToTensor"]
+__all__ = ["ColorJitter", "Grayscale", "RandomGrayscale", "Normalize", "GaussianBlur", "Lambda",
+           "ToDtype", "Compose", "RandomApply", "RandomChoice", "RandomOrder", "ToImage",
+           "ToPureTensor", "PILToTensor", "ToPILImage", "ToTensor"]
 
 
 def _listing(transforms):
@@ -91,6 +98,24 @@ class Grayscale(Transform):
 
     def transform(self, inpt, params):
         return F.rgb_to_grayscale(inpt, num_output_channels=self.num_output_channels)
+
+
+class RandomGrayscale(_RandomApplyTransform):
+    """Matches torchvision.transforms.v2.RandomGrayscale: gray, keeping the channel count."""
+
+    def __init__(self, p=0.1):
+        super().__init__(p=p)
+
+    def make_params(self, flat_inputs):
+        for x in flat_inputs:
+            if _is_pil(x):
+                return {"channels": len(x.getbands())}
+            if isinstance(x, Tensor):
+                return {"channels": int(x.shape[-3])}
+        raise TypeError("No image or video was found in the sample")
+
+    def transform(self, inpt, params):
+        return F.rgb_to_grayscale(inpt, num_output_channels=params["channels"])
 
 
 class Normalize(Transform):

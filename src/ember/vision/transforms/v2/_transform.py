@@ -97,6 +97,8 @@ def call_kernel(fn, inpt, *args, **kwargs):
     """Run a v1 functional on a PIL image or tensor; a TVTensor comes back as its own class."""
     if isinstance(inpt, tv_tensors.TVTensor):
         out = fn(inpt.as_subclass(Tensor), *args, **kwargs)
+        if isinstance(out, (tuple, list)):  # five_crop / ten_crop: each crop keeps the class
+            return type(out)(type(inpt)._wrap(o) if isinstance(o, Tensor) else o for o in out)
         return type(inpt)._wrap(out) if isinstance(out, Tensor) else out
     return fn(inpt, *args, **kwargs)
 

@@ -105,3 +105,23 @@ def get_size(inpt):
     if _is_pil(inpt):
         return [inpt.height, inpt.width]
     return [int(inpt.shape[-2]), int(inpt.shape[-1])]
+
+
+def _keeping_class(fn):
+    """v1's functional `fn`, returning a tv_tensors.Image for an Image input (v2's kernels)."""
+
+    def kernel(inpt, *args, **kwargs):
+        return call_kernel(fn, inpt, *args, **kwargs)
+
+    kernel.__name__ = kernel.__qualname__ = fn.__name__
+    kernel.__doc__ = fn.__doc__
+    return kernel
+
+
+for _name_ in ("resize", "crop", "center_crop", "resized_crop", "pad", "hflip", "vflip",
+               "rotate", "affine", "perspective", "normalize", "gaussian_blur", "erase",
+               "adjust_brightness", "adjust_contrast", "adjust_saturation", "adjust_hue",
+               "adjust_gamma", "adjust_sharpness", "invert", "posterize", "solarize",
+               "autocontrast", "equalize", "five_crop", "ten_crop"):
+    globals()[_name_] = _keeping_class(getattr(_v1, _name_))
+del _name_
