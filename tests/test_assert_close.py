@@ -122,6 +122,8 @@ CASES = {
     "bool_vs_float": ac(pair(t([True, False], "bool"), t([1.0, 0.5])), check_dtype=False),
     "empty": ac(pair(t([]), t([]))),
     "empty_shape": ac(lambda lib: (lib.ones(0, 2), lib.ones(2, 0))),
+    "devices": ac(lambda lib: (lib.device("cpu"), lib.device("cpu"))),
+    "modules": ac(lambda lib: (lib.nn.ReLU(), lib.nn.ReLU())),
 }
 
 

@@ -36,7 +36,8 @@ def _type_name(cls):
     """repr(cls), with ember's classes under the torch names they stand for."""
     mod = getattr(cls, "__module__", "") or ""
     if mod == "ember" or mod.startswith("ember."):
-        mod = "torch" if mod in ("ember", "ember._tensor") else "torch" + mod[len("ember"):]
+        # ember's private top-level modules hold what torch has at its top (torch.Tensor, ...)
+        mod = "torch" if mod == "ember" or mod.startswith("ember._") else "torch" + mod[5:]
         return f"<class '{mod}.{cls.__qualname__}'>"
     return repr(cls)
 
