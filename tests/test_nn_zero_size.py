@@ -164,7 +164,7 @@ UNDEFINED_VALUE = {"MultiMarginLoss"}
 
 # classes with no forward of their own (containers and bases), checked for torch's error instead
 NO_FORWARD = {"Module": (), "ModuleList": (), "ModuleDict": (), "ParameterList": (),
-              "ParameterDict": (), "RNNBase": ("GRU", 4, 5)}
+              "ParameterDict": (), "RNNBase": ("GRU", 4, 5), "RNNCellBase": (4, 5, True, 3)}
 
 
 def _layer_classes():

@@ -5,7 +5,7 @@ import pytest
 
 import ember
 from ember.nn import _norm
-from ember.nn.modules import batchnorm, normalization_extra
+from ember.nn.modules import batchnorm
 from oracle import arr, check, check_error, requires_torch, torch
 
 
@@ -129,7 +129,7 @@ def test_batchnorm_loads_old_state_dict():
     ("LocalResponseNorm", (2,), dict(), (2, 4, 3, 3)),
 ])
 def test_other_norm_modules(name, args, kw, shape):
-    e, t = _pair(normalization_extra, name, *args, **kw)
+    e, t = _pair(ember.nn, name, *args, **kw)
     assert repr(e) == repr(t)
     assert list(e.state_dict()) == list(t.state_dict())
     check(lambda L, x: (e if L is ember else t)(x), arr(shape), rtol=1e-4, atol=1e-5)

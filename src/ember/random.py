@@ -12,7 +12,7 @@ __getattr__ = _module_getattr(__name__)
 
 def manual_seed(seed):
     """Matches torch.manual_seed: only the low 32 bits reach the engine; returns the generator."""
-    return default_generator.manual_seed(seed)
+    return default_generator.manual_seed(int(seed))
 
 
 def seed():

@@ -6,4 +6,4 @@ from .transforms import *  # noqa: F401,F403
 from .transforms import __all__ as _all
 
 __all__ = ["functional"] + list(_all)
-__getattr__ = _module_getattr(__name__)
+__getattr__ = _module_getattr(__name__, {"v2": (".v2", None)})
