@@ -79,6 +79,10 @@ def test_share_memory_matches_torch():
         r += [base.tolist(), later.is_shared(), lib.empty(0).share_memory_().is_shared()]
         m = lib.nn.Linear(3, 2)
         r += [m.share_memory() is m, [p.is_shared() for p in m.parameters()]]
+        meta = lib.empty(2, device="meta")
+        with pytest.raises(RuntimeError) as e:
+            meta.share_memory_()
+        r += [meta.is_shared(), str(e.value)]
         if lib is torch:
             expect = r
     assert r == expect

@@ -30,7 +30,7 @@ from multiprocessing import util as mp_util
 
 import numpy as np
 
-from .._tensor import _ptr, _root, _wrap
+from .._tensor import _MetaArray, _ptr, _root, _wrap
 
 
 class SharedMapping(mmap.mmap):
@@ -61,9 +61,13 @@ def _map(fd, nbytes, name=None):
     return m
 
 
+def _strategy():
+    return sys.modules[__package__].get_sharing_strategy()
+
+
 def new_mapping(nbytes):
     """Shared memory for `nbytes`, as the current sharing strategy makes it."""
-    if sys.modules[__package__].get_sharing_strategy() == "file_system":
+    if _strategy() == "file_system":
         return _new_named(nbytes)
     if hasattr(os, "memfd_create"):
         fd = os.memfd_create("ember-shared", getattr(os, "MFD_CLOEXEC", 0))
@@ -179,8 +183,11 @@ def _remap(a, lo, root):
 def share_(t):
     """Moves tensor `t`'s storage into shared memory (in place); a no-op when it is shared."""
     a = t._data
+    if type(a) is _MetaArray:
+        kind = "filename" if _strategy() == "file_system" else "fd"
+        raise RuntimeError(f"_share_{kind}_: only available on CPU")
     if not isinstance(a, np.ndarray) or mapping_of(a) is not None:
-        return t  # already shared, or not host memory (CUDA and meta tensors stay as they are)
+        return t  # already shared, or device memory (a no-op for CUDA tensors, as torch's)
     root = _root(a)
     lo, hi = _extent(root)
     m = new_mapping(hi - lo)
@@ -209,7 +216,7 @@ def _other_views(t, root, a):
 
 def is_shared(t):
     a = t._data
-    return isinstance(a, np.ndarray) and mapping_of(a) is not None
+    return isinstance(a, np.ndarray) and type(a) is not _MetaArray and mapping_of(a) is not None
 
 
 # ---- crossing a process boundary ----
