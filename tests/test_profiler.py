@@ -6,6 +6,7 @@ import gzip
 import json
 import os
 import re
+import sys
 import warnings
 
 import pytest
@@ -469,10 +470,9 @@ def test_function_event_attributes():
 
 
 def test_refusals():
-    for kw, text in ((dict(with_stack=True), "with_stack=True"),):
-        with pytest.raises(NotImplementedError, match=re.escape(
-                f"ember does not implement torch.profiler.profile({text}) yet")):
-            profile(**kw)
+    with pytest.raises(NotImplementedError, match=re.escape(
+            "ember does not implement torch.profiler.profile(experimental_config=1) yet")):
+        profile(experimental_config=1)
     with pytest.raises(NotImplementedError, match=re.escape(
             "ember does not implement torch.autograd.profiler.record_function(args='x') yet")):
         record_function("r", "x")
@@ -555,3 +555,33 @@ def test_devices_this_machine_lacks_as_torch(acts):
                 r = str(e)
         out.append((r, [str(x.message) for x in w]))
     assert out[0] == out[1]
+
+
+def _traced_step(lib, mod):
+    lib.manual_seed(0)
+    m = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.ReLU())
+    x = lib.ones(2)
+
+    def f():
+        return m(x) + 1
+    with mod.profile(with_stack=True) as p:
+        f()
+    keep = ("nn.Module:", "aten::linear", "aten::relu", "aten::add")
+
+    def kept(e):
+        return e.name.startswith(keep) or "test_profiler.py" in e.name
+
+    def ancestor(e):
+        e = e.cpu_parent
+        while e is not None and not kept(e):
+            e = e.cpu_parent
+        return e and e.name
+    return [(e.name, ancestor(e)) for e in p.events() if kept(e)]
+
+
+@requires_torch
+def test_with_stack_traces_python_as_torch():
+    rows, trows = _traced_step(ember, ember.profiler), _traced_step(torch, tprof)  # one line
+    assert rows == trows
+    assert ("nn.Module: Linear_0", "nn.Module: Sequential_0") in rows
+    assert sys.getprofile() is None  # the tracer is gone

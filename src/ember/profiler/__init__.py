@@ -170,8 +170,6 @@ class _KinetoProfile:
                  with_stack=False, with_flops=False, with_modules=False,
                  experimental_config=None, execution_trace_observer=None, acc_events=False,
                  custom_trace_id_callback=None, post_processing_timeout_s=None):
-        if with_stack:
-            unsupported(_API, "with_stack", with_stack)
         for arg, value in (("experimental_config", experimental_config),
                            ("execution_trace_observer", execution_trace_observer),
                            ("custom_trace_id_callback", custom_trace_id_callback),
@@ -208,15 +206,16 @@ class _KinetoProfile:
                 self.profiler = _legacy_profile(
                     use_cpu=ProfilerActivity.CPU in self.activities, use_device=self.use_device,
                     record_shapes=self.record_shapes, with_flops=self.with_flops,
-                    profile_memory=self.profile_memory, with_modules=self.with_modules,
-                    use_kineto=True, acc_events=self.acc_events)
+                    profile_memory=self.profile_memory, with_stack=self.with_stack,
+                    with_modules=self.with_modules, use_kineto=True, acc_events=self.acc_events)
         self.profiler._prepare_trace()
 
     def start_trace(self):
         if self.profiler is None:
             raise AssertionError("Profiler must be initialized before starting trace")
         self.profiler._start_trace()
-        for flag in ("profile_memory", "record_shapes", "with_modules", "with_flops"):
+        for flag in ("profile_memory", "with_stack", "record_shapes", "with_modules",
+                     "with_flops"):
             if getattr(self, flag):
                 self.add_metadata_json(flag, "1")
         for k, v in self.preset_metadata.items():

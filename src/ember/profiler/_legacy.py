@@ -12,6 +12,7 @@ import warnings
 from .._args import unsupported
 from . import _record
 from ._events import EventList, FunctionEvent
+from ._pytrace import _through
 from ._trace import write_chrome_trace
 
 __all__ = ["profile", "record_function", "emit_nvtx"]
@@ -31,8 +32,6 @@ class profile:
         self.enabled = enabled
         if not enabled:
             return
-        if with_stack:
-            unsupported(_API, "with_stack", with_stack)
         # with_modules: torch records module hierarchy for TorchScript only; eager code (all of
         # ember's) profiles the same with it, as torch's
         for arg, value in (("experimental_config", experimental_config),
@@ -86,7 +85,7 @@ class profile:
         self.entered = True
         self._collector = _record.Collector()
         _record.start_session(self._collector, self.record_shapes, self.profile_memory,
-                              self.with_flops)
+                              self.with_flops, self.with_stack)
 
     def __exit__(self, exc_type, exc_val, exc_tb):
         if not self.enabled:
@@ -230,6 +229,7 @@ class record_function:
         def wrapped(*args, **kwargs):
             with self.__class__(self.name, self.args):
                 return func(*args, **kwargs)
+        _through.add(wrapped.__code__)
         return wrapped
 
 

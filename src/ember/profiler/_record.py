@@ -30,7 +30,7 @@ import time
 import weakref
 
 _sessions = []        # active collectors: lists that every finished record is appended to
-_flags = {"shapes": False, "memory": False, "flops": False}
+_flags = {"shapes": False, "memory": False, "flops": False, "stack": False}
 _tls = threading.local()
 _saved = []           # (owner, attribute, original) swapped by _install
 _lock = threading.Lock()
@@ -39,10 +39,11 @@ _now = time.perf_counter_ns
 
 class _Rec:
     __slots__ = ("name", "start", "end", "parent", "shapes", "mem", "child_mem", "freed",
-                 "flops", "tid", "stack", "scope", "user")
+                 "flops", "tid", "stack", "scope", "user", "py")
 
     def __init__(self, name, parent, scope=0, user=False):
         self.name, self.parent, self.scope, self.user = name, parent, scope, user
+        self.py = False  # a Python frame's row (with_stack)
         self.shapes = self.stack = None
         self.mem = self.child_mem = self.freed = self.flops = 0
         self.tid = threading.get_native_id()
@@ -402,6 +403,8 @@ def _install():
         if isinstance(fn, staticmethod) and getattr(fn.__func__, "__name__", "") in fnames:
             _swap(cls, "_fn", staticmethod(_record_call("aten::" + fn.__func__.__name__,
                                                         fn.__func__)))
+    from . import _pytrace
+    _swap(ember.nn.Module, "__call__", _pytrace.module_call(ember.nn.Module.__dict__["__call__"]))
     # torch's optimizers record their step and zero_grad, its DataLoader iterators each batch
     for modname, base, attrs, label in (
             ("ember.optim.optimizer", "Optimizer", ("step", "zero_grad"), "Optimizer.{a}"),
@@ -437,7 +440,8 @@ def _record_method(label, attr, fn):
     recorded.__wrapped__ = fn
     recorded.__name__ = fn.__name__
     recorded.__doc__ = fn.__doc__
-    return recorded
+    from ._pytrace import through
+    return through(recorded)
 
 
 def _uninstall():
@@ -447,29 +451,38 @@ def _uninstall():
     _counted.clear()
 
 
-def start_session(collector, record_shapes=False, profile_memory=False, with_flops=False):
-    """Starts recording into `collector` (a list); the hooks go in with the first session."""
+def start_session(collector, record_shapes=False, profile_memory=False, with_flops=False,
+                  with_stack=False):
+    """Starts recording into `collector` (a list); the hooks go in with the first session,
+    the Python tracer with the first with_stack one."""
     with _lock:
         if not _sessions:
             _install()
         _sessions.append(collector)
-        collector._opts = (record_shapes, profile_memory, with_flops)
+        collector._opts = (record_shapes, profile_memory, with_flops, with_stack)
         _refresh_flags()
+    if with_stack:
+        from . import _pytrace
+        _pytrace.start()
 
 
 def stop_session(collector):
     _close_pending()
+    from . import _pytrace
     with _lock:
         if any(s is collector for s in _sessions):
-            _sessions[:] = [s for s in _sessions if s is not collector]
+            rest = [s for s in _sessions if s is not collector]
+            if not any(s._opts[3] for s in rest):
+                _pytrace.stop()  # its open rows end while the session still collects
+            _sessions[:] = rest
+            _refresh_flags()
             if not _sessions:
                 _uninstall()
-            _refresh_flags()
 
 
 def _refresh_flags():
     opts = [s._opts for s in _sessions]
-    for i, k in enumerate(("shapes", "memory", "flops")):
+    for i, k in enumerate(("shapes", "memory", "flops", "stack")):
         _flags[k] = any(o[i] for o in opts)
 
 
@@ -480,4 +493,4 @@ def is_recording():
 class Collector(list):
     """The finished records of one recording session, in the order they ended."""
 
-    _opts = (False, False, False)
+    _opts = (False, False, False, False)
