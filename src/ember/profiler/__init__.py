@@ -31,7 +31,8 @@ covers adding the node's gradients into the next nodes' buffers. Backward
 formulas ember writes on arrays record no inner ops (torch shows aten::mm inside AddmmBackward0).
 Nested profiles both record (torch hands the events to the inner one only).
 with_modules changes nothing for eager code in torch (TorchScript only) and so in ember but
-the trace's `with_modules` flag. Refused with `_args.unsupported`: with_stack, experimental_config,
+the trace's `with_modules` flag. with_stack traces Python as torch's tracer (_pytrace.py).
+Refused with `_args.unsupported`: experimental_config,
 execution_trace_observer, custom_trace_id_callback, post_processing_timeout_s, and a CUDA
 activity when ember does see a GPU (its kernels are not timed). Without the device, CUDA, XPU,
 HPU and PrivateUse1 warn and are dropped and MTIA fails, as torch's.
