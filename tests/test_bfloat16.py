@@ -426,3 +426,23 @@ def test_safetensors_bf16(tmp_path):
     path = tmp_path / "x.safetensors"
     path.write_bytes(data)
     _same_bits(ember.load(str(path))["x"], torch.tensor(vals, dtype=torch.bfloat16))
+
+
+def test_copy_randperm_and_default_dtype():
+    _need_torch()
+    src = [1 + 2 ** -8 + 2 ** -30, 0.1, -7.77]
+    _same_bits(ember.zeros(3, dtype=ember.bfloat16).copy_(ember.tensor(src, dtype=ember.float64)),
+               torch.zeros(3, dtype=torch.bfloat16).copy_(torch.tensor(src, dtype=torch.float64)))
+    for L in (ember, torch):
+        L.manual_seed(0)
+    _same_bits(ember.randperm(300, dtype=ember.bfloat16), torch.randperm(300, dtype=torch.bfloat16))
+
+    def default(L):
+        L.set_default_dtype(L.bfloat16)
+        try:
+            L.manual_seed(0)
+            return L.tensor([0.1, 2.7]), L.randn(4), L.arange(0., 2, 0.3), L.ones(2) * 0.1
+        finally:
+            L.set_default_dtype(L.float32)
+    for e, t in zip(default(ember), default(torch)):
+        _same_bits(e, t)
