@@ -586,3 +586,20 @@ def test_with_stack_traces_python_as_torch():
     assert rows == trows
     assert ("nn.Module: Linear_0", "nn.Module: Sequential_0") in rows
     assert sys.getprofile() is None  # the tracer is gone
+
+
+@requires_torch
+def test_trace_ids_as_torch(tmp_path):
+    ids = []
+    for lib, mod in ((torch, tprof), (ember, ember.profiler)):
+        q = mod.profile()
+        fresh = q.get_trace_id()
+        with q:
+            pass
+        with mod.profile(custom_trace_id_callback=lambda: "abc123") as p:
+            lib.ones(1)
+        p.export_chrome_trace(str(tmp_path / "t.json"))
+        written = json.loads((tmp_path / "t.json").read_text())["trace_id"]
+        ids.append((fresh, bool(re.fullmatch(r"[0-9A-F]{32}", q.get_trace_id())),
+                    p.get_trace_id(), written))
+    assert ids[0] == ids[1] == (None, True, "abc123", "abc123")

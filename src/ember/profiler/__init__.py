@@ -33,7 +33,7 @@ Nested profiles both record (torch hands the events to the inner one only).
 with_modules changes nothing for eager code in torch (TorchScript only) and so in ember but
 the trace's `with_modules` flag. with_stack traces Python as torch's tracer (_pytrace.py).
 Refused with `_args.unsupported`: experimental_config,
-execution_trace_observer, custom_trace_id_callback, post_processing_timeout_s, and a CUDA
+execution_trace_observer, post_processing_timeout_s, and a CUDA
 activity when ember does see a GPU (its kernels are not timed). Without the device, CUDA, XPU,
 HPU and PrivateUse1 warn and are dropped and MTIA fails, as torch's.
 """
@@ -173,7 +173,6 @@ class _KinetoProfile:
                  custom_trace_id_callback=None, post_processing_timeout_s=None):
         for arg, value in (("experimental_config", experimental_config),
                            ("execution_trace_observer", execution_trace_observer),
-                           ("custom_trace_id_callback", custom_trace_id_callback),
                            ("post_processing_timeout_s", post_processing_timeout_s)):
             if value is not None:
                 unsupported(_API, arg, value)
@@ -184,6 +183,7 @@ class _KinetoProfile:
         self.with_stack = with_stack
         self.with_modules = with_modules
         self.acc_events = acc_events
+        self.custom_trace_id_callback = custom_trace_id_callback
         self.profiler = None
         self.use_device = next((d for a, d in _DEVICES if a in self.activities), None)
         self.preset_metadata = {}
@@ -208,7 +208,8 @@ class _KinetoProfile:
                     use_cpu=ProfilerActivity.CPU in self.activities, use_device=self.use_device,
                     record_shapes=self.record_shapes, with_flops=self.with_flops,
                     profile_memory=self.profile_memory, with_stack=self.with_stack,
-                    with_modules=self.with_modules, use_kineto=True, acc_events=self.acc_events)
+                    with_modules=self.with_modules, use_kineto=True, acc_events=self.acc_events,
+                    custom_trace_id_callback=self.custom_trace_id_callback)
         self.profiler._prepare_trace()
 
     def start_trace(self):
@@ -358,6 +359,13 @@ class profile(_KinetoProfile):
         if self.record_steps:
             self.step_rec_fn = record_function("ProfilerStep#" + str(self.step_num))
             self.step_rec_fn.__enter__()
+
+    def set_custom_trace_id_callback(self, callback):
+        """The trace id maker called at the start of each cycle."""
+        self.custom_trace_id_callback = callback
+
+    def get_trace_id(self):
+        return None if self.profiler is None else self.profiler.trace_id
 
     def _trace_ready(self):
         if self.on_trace_ready:

@@ -7,6 +7,7 @@ while a profile records, so an unprofiled op runs exactly the unwrapped code).
 """
 
 import functools
+import uuid
 import warnings
 
 from .._args import unsupported
@@ -35,7 +36,6 @@ class profile:
         # with_modules: torch records module hierarchy for TorchScript only; eager code (all of
         # ember's) profiles the same with it, as torch's
         for arg, value in (("experimental_config", experimental_config),
-                           ("custom_trace_id_callback", custom_trace_id_callback),
                            ("post_processing_timeout_s", post_processing_timeout_s),
                            ("activity_filters", activity_filters)):
             if value is not None:
@@ -67,6 +67,8 @@ class profile:
         self._records = []
         self._function_events = None
         self._metadata = {}  # top-level trace keys -> JSON text
+        self.custom_trace_id_callback = custom_trace_id_callback
+        self.trace_id = ""
 
     # -------------------------------------------------------------- recording
     def __enter__(self):
@@ -80,6 +82,15 @@ class profile:
 
     def _prepare_trace(self):
         self.entered = True
+        self.trace_id = self.create_trace_id()
+
+    def default_trace_id(self):
+        return f"{uuid.uuid4().int:032X}"
+
+    def create_trace_id(self):
+        if self.custom_trace_id_callback:
+            return self.custom_trace_id_callback()
+        return self.default_trace_id()
 
     def _start_trace(self):
         self.entered = True
@@ -174,7 +185,7 @@ class profile:
     def export_chrome_trace(self, path, metadata=None, use_python_export=False):
         _ = use_python_export  # picks which of torch's writers runs; both write this JSON
         write_chrome_trace(self._events_or_empty(), str(path), self.record_shapes,
-                           {**self._metadata, **(metadata or {})})
+                           {**self._metadata, **(metadata or {})}, self.trace_id)
 
     def export_stacks(self, path, metric="self_cpu_time_total"):
         return self._events_or_empty().export_stacks(path, metric)

@@ -11,7 +11,7 @@ import time
 import uuid
 
 
-def write_chrome_trace(events, path, record_shapes=False, metadata=None):
+def write_chrome_trace(events, path, record_shapes=False, metadata=None, trace_id=None):
     """`metadata` maps top-level keys to JSON text (torch's add_metadata_json)."""
     pid = os.getpid()
     base_ns = time.time_ns() - time.perf_counter_ns()
@@ -40,7 +40,8 @@ def write_chrome_trace(events, path, record_shapes=False, metadata=None):
         rows.append({"ph": "X", "cat": "user_annotation" if e.is_user_annotation else "cpu_op",
                      "name": e.name, "pid": pid, "tid": e.thread, "ts": e.time_range.start,
                      "dur": e.time_range.elapsed_us(), "args": args})
-    doc = {"schemaVersion": 1, "deviceProperties": [], "trace_id": uuid.uuid4().hex.upper()}
+    doc = {"schemaVersion": 1, "deviceProperties": [],
+           "trace_id": trace_id or f"{uuid.uuid4().int:032X}"}
     for key, raw in (metadata or {}).items():
         doc[key] = json.loads(raw)
     doc.update({"host_name": socket.gethostname(), "displayTimeUnit": "ms",
