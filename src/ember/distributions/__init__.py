@@ -1,0 +1,27 @@
+"""ember.distributions: parameterised probability distributions (torch.distributions).
+
+Sampling uses ember's torch-exact random streams, so for the same seed ``sample()`` and
+``rsample()`` give torch's values -- except Binomial (and Multinomial's entropy needs none),
+whose draws come from NumPy's sampler seeded from ember's generator (see binomial.py).
+"""
+from ember.distributions import constraints
+from ember.distributions.bernoulli import Bernoulli
+from ember.distributions.binomial import Binomial
+from ember.distributions.categorical import Categorical
+from ember.distributions.distribution import Distribution
+from ember.distributions.exp_family import ExponentialFamily
+from ember.distributions.independent import Independent
+from ember.distributions.kl import kl_divergence, register_kl
+from ember.distributions.multinomial import Multinomial
+from ember.distributions.normal import Normal
+from ember.distributions.one_hot_categorical import (
+                                                     OneHotCategorical,
+                                                     OneHotCategoricalStraightThrough,
+)
+from ember.distributions.poisson import Poisson
+from ember.distributions.uniform import Uniform
+
+__all__ = ["Bernoulli", "Binomial", "Categorical", "Distribution", "ExponentialFamily",
+           "Independent", "Multinomial", "Normal", "OneHotCategorical",
+           "OneHotCategoricalStraightThrough", "Poisson", "Uniform", "constraints",
+           "kl_divergence", "register_kl"]
