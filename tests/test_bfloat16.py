@@ -238,6 +238,8 @@ _OPS = {
     "mixed_f32": lambda L, x, y: x * y.float(), "mixed_int": lambda L, x, y: x + L.arange(64),
     "argmax": lambda L, x, y: x.argmax(1), "eq": lambda L, x, y: x == y,
     "cat": lambda L, x, y: L.cat([x, y]), "sort": lambda L, x, y: x.sort(1)[0],
+    "lerp_scalar": lambda L, x, y: L.lerp(x, y, 0.3), "layer_norm": lambda L, x, y:
+        L.nn.functional.layer_norm(x, (64,), y[0], y[1]),
 }
 
 
