@@ -475,6 +475,9 @@ def test_refusals():
             "ember does not implement torch.profiler.profile(experimental_config=1) yet")):
         profile(experimental_config=1)
     with pytest.raises(NotImplementedError, match=re.escape(
+            "ember does not implement torch.profiler.ExecutionTraceObserver yet")):
+        ember.profiler.ExecutionTraceObserver()
+    with pytest.raises(NotImplementedError, match=re.escape(
             "ember does not implement torch.autograd.profiler.record_function(args='x') yet")):
         record_function("r", "x")
     with pytest.raises(AttributeError, match=re.escape(

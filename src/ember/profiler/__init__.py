@@ -45,7 +45,7 @@ import time
 import warnings
 from functools import partial
 
-from .._args import unsupported
+from .._args import EmberNotImplementedError, unsupported
 from .._compat import module_getattr as _module_getattr
 from ._events import DeviceType
 from ._legacy import profile as _legacy_profile
@@ -91,8 +91,11 @@ def kineto_available():
 
 
 class ExecutionTraceObserver:
+    """torch's execution-graph recorder (a separate JSON of the operator graph): not in ember."""
+
     def __init__(self):
-        unsupported("torch.profiler.ExecutionTraceObserver", "__init__")
+        raise EmberNotImplementedError(
+            "ember does not implement torch.profiler.ExecutionTraceObserver yet")
 
 
 def schedule(*, wait, warmup, active, repeat=0, skip_first=0, skip_first_wait=0):
