@@ -207,6 +207,11 @@ def test_cuda_scaler_without_gpu_is_disabled():
     "str(L.cpu.amp.autocast().fast_dtype)",
     "type(L.cuda.amp.autocast()).__name__",
     "L.cuda.amp.autocast(enabled=False)._enabled",
+    "str(L.cuda.amp.autocast_mode._cast([L.ones(2)], L.float16)[0].dtype)",
+    "L.cuda.amp.grad_scaler.GradScaler.__mro__[1].__name__",
+    "L.cuda.amp.grad_scaler.OptState.STEPPED.value",
+    "L.cuda.amp.common.amp_definitely_not_available()",
+    "L.cpu.amp.grad_scaler.GradScaler.__name__, L.cpu.amp.autocast_mode.autocast.__name__",
 ])
 def test_deprecated_aliases(expr):
     assert _outcome(lambda: eval(expr, {"L": ember})) == _outcome(lambda: eval(expr, {"L": torch}))
