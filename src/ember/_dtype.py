@@ -117,6 +117,10 @@ def _load_bfloat16():
     np_dtype = np.dtype(ml_dtypes.bfloat16)
     object.__setattr__(bfloat16, "np", np_dtype)  # dtype refuses writes; this is its own field
     _BY_NP[np_dtype] = bfloat16
+    import sys
+    tensor_module = sys.modules.get(__package__ + "._tensor")
+    if tensor_module is not None:  # torch's C++ type names, for its error messages
+        tensor_module._CPP_NAMES[np_dtype] = "c10::BFloat16"
     LOW_PRECISION[0] = True
     return np_dtype
 
