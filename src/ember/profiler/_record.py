@@ -20,8 +20,8 @@ an op pays nothing for the profiler's existence. The wrappers:
 A record's time is `time.perf_counter_ns`; memory is the bytes of the arrays an op's result owns
 (views own none), charged to the record that allocated them, less the bytes of charged arrays
 freed while it is the innermost open record (a free outside every record is a `[memory]` row,
-as torch's); FLOPs follow torch's formulas for
-matrix products, convolutions and elementwise add/mul.
+as torch's); FLOPs follow torch's formulas for matrix products, convolutions and elementwise
+add/mul.
 """
 
 import sys
@@ -39,12 +39,12 @@ _now = time.perf_counter_ns
 
 class _Rec:
     __slots__ = ("name", "start", "end", "parent", "shapes", "mem", "child_mem", "freed",
-                 "flops", "tid", "stack", "scope", "user", "py")
+                 "flops", "tid", "scope", "user", "py")
 
     def __init__(self, name, parent, scope=0, user=False):
         self.name, self.parent, self.scope, self.user = name, parent, scope, user
         self.py = False  # a Python frame's row (with_stack)
-        self.shapes = self.stack = None
+        self.shapes = None
         self.mem = self.child_mem = self.freed = self.flops = 0
         self.tid = threading.get_native_id()
         self.end = None
@@ -110,7 +110,7 @@ def _account(result):
         if a is None or getattr(a, "base", 0) is not None or id(a) in _counted:
             continue
         try:
-            weakref.finalize(a, _on_free, id(a))
+            weakref.finalize(a, _on_free, id(a)).atexit = False
         except TypeError:  # an array type without weak references: not tracked
             continue
         _counted[id(a)] = a.nbytes
@@ -219,8 +219,10 @@ _VIEWS = frozenset(("aten::select", "aten::slice", "aten::unsqueeze", "aten::ali
 def _index_name(t, key, *_):
     """torch's first operator for `t[key]`: select (int), slice, unsqueeze (None), index."""
     T = _tensor_cls()
+    full = False
     for k in (key if isinstance(key, tuple) else (key,)):
         if k is Ellipsis or (isinstance(k, slice) and k == slice(None)):
+            full = full or k is not Ellipsis
             continue
         if isinstance(k, int) and not isinstance(k, bool):
             return "aten::select"
@@ -232,7 +234,7 @@ def _index_name(t, key, *_):
                 k.dtype.name != "bool":
             return "aten::select"
         return "aten::index"
-    return "aten::alias"
+    return "aten::slice" if full else "aten::alias"
 
 
 def _record_call(name, fn, when=None):
