@@ -448,3 +448,18 @@ def test_copy_randperm_and_default_dtype():
             L.set_default_dtype(L.float32)
     for e, t in zip(default(ember), default(torch)):
         _same_bits(e, t)
+
+
+@pytest.mark.parametrize("case", ["matmul", "linear", "lerp"])
+def test_dtype_mismatch_errors_name_bfloat16(case):
+    """torch's errors name bfloat16 as its C++ type, c10::BFloat16."""
+    _need_torch()
+
+    def run(L):
+        x, w = L.ones(2, 3, dtype=L.bfloat16), L.ones(3, 2)
+        fn = {"matmul": lambda: x @ w, "linear": lambda: L.nn.functional.linear(x, w.T),
+              "lerp": lambda: L.lerp(x, x, L.ones(2, 3))}[case]
+        with pytest.raises(RuntimeError) as ei:
+            fn()
+        return str(ei.value)
+    assert run(ember) == run(torch)
