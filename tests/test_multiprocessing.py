@@ -186,6 +186,18 @@ def test_spawn_errors_match_torch():
     assert got[0][:3] == ["", "", "-- Process 1 terminated with the following error:"]
 
 
+def _settles(get, want, seconds=10.0):
+    """Whether get() comes to equal want: multiprocessing's resource sharer hands a storage's
+    descriptor over, and closes its copy, in a thread of its own."""
+    import time
+    deadline = time.monotonic() + seconds
+    while get() != want:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def _shm_names():
     gc.collect()
     return sorted(f for f in os.listdir("/dev/shm") if f.startswith("ember_"))
@@ -218,9 +230,10 @@ def test_no_leaked_shared_memory(strategy):
         alive = ember.randn(100).share_memory_()
         # the storages sent, received and made here: the mapping's own descriptor, and for
         # anonymous storages the one kept to send them on
-        assert len(fds()) == len(start) + (3 if strategy == "file_system" else 6)
+        want = len(start) + (3 if strategy == "file_system" else 6)
+        assert _settles(lambda: len(fds()), want)
         if strategy == "file_system":  # named files, there while their holders live
-            assert len(_shm_names()) == len(names) + 3
+            assert _settles(lambda: len(_shm_names()), len(names) + 3)
         else:  # anonymous memory: nothing has a name
             assert _shm_names() == names
         for q in (q_in, q_out):
@@ -229,8 +242,8 @@ def test_no_leaked_shared_memory(strategy):
         del back, q_in, q_out, t, alive
     finally:
         emp.set_sharing_strategy("file_descriptor")
-    assert _shm_names() == names  # the last holder removed each name
-    assert fds() == start  # descriptors go with their storages
+    assert _settles(_shm_names, names)  # the last holder removed each name
+    assert _settles(fds, start)  # descriptors go with their storages
 
 
 @requires_torch
