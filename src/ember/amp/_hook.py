@@ -1,10 +1,11 @@
-"""Autocast's per-thread state and the three cast policies the hooked ops call.
+"""Autocast's per-thread state and the cast policies the hooked ops call.
 
 `on` is the one module-level flag a hooked op reads: True while some thread has CPU autocast
 enabled. Only then does the op ask `active()` (this thread enabled, and not already inside an
-autocast op) and hand its arguments to `lower`, `fp32` or `promote`, which cast the eligible
-tensors (floating, on the CPU, not float64), run the op with autocast excluded (so the ops it is
-made of are not cast again, as torch's ExcludeDispatchKeyGuard) and return its result.
+autocast op) and hand its arguments to `lower`, `fp32` or `promote` (torch's three CPU policies),
+which cast the eligible tensors (floating, on the CPU, not float64), run the op with autocast
+excluded (so the ops it is made of are not cast again, as torch's ExcludeDispatchKeyGuard) and
+return its result; `plain` only excludes, `lower_fused` serves the float32-only RNN kernels.
 """
 
 import threading
