@@ -296,7 +296,7 @@ def test_decorator_and_threads():
 
 
 DEVICE_TYPES = ["cpu", "cuda", "ipu", "xpu", "hip", "maia", "xla", "lazy", "mps", "meta", "hpu",
-                "mtia", "privateuseone", "vulkan", "cuda:0", "foo"]
+                "mtia", "privateuseone", "vulkan", "mkldnn", "cuda:0", "foo"]
 
 
 def _outcome(f):

@@ -22,7 +22,12 @@ def is_autocast_available(device_type):
     if not isinstance(device_type, str):
         raise TypeError("_is_autocast_available(): argument 'device_type' (position 1) must be "
                         f"str, not {type(device_type).__name__}")
-    return _hook.device_type(device_type) in _hook.AVAILABLE
+    kind = _hook.device_type(device_type)
+    if kind == "mkldnn":
+        warnings.warn("'mkldnn' is no longer used as device type. So torch.device('mkldnn') will "
+                      "be deprecated and removed in the future. Please use other valid device "
+                      "types instead.", UserWarning, stacklevel=2)
+    return kind in _hook.AVAILABLE
 
 
 def autocast_decorator(autocast_instance, func):
