@@ -120,6 +120,23 @@ def test_warnings_and_errors_match_torch():
         assert torch is None or e == outcome(torch, call)
 
 
+def test_reentrant_refuses_grad_and_backward_inputs():
+    for call in (lambda L, y, x: L.autograd.grad(y.sum(), x),
+                 lambda L, y, x: y.sum().backward(inputs=[x])):
+        def go(L):
+            x = L.ones(1, 2, requires_grad=True)
+            y = C(L).checkpoint(L.nn.Linear(2, 2), x, use_reentrant=True)
+            with pytest.raises(RuntimeError) as e:
+                call(L, y, x)
+            return str(e.value)
+        msg = go(ember)
+        assert msg.startswith("When use_reentrant=True, torch.utils.checkpoint is incompatible")
+        assert torch is None or msg == go(torch)
+    x = ember.ones(1, 2, requires_grad=True)  # plain backward() still works
+    EC.checkpoint(ember.nn.Linear(2, 2), x, use_reentrant=True).sum().backward()
+    assert x.grad is not None
+
+
 @pytest.mark.parametrize("mode", [True, False])
 @pytest.mark.parametrize("segments", [1, 2, 3])
 def test_checkpoint_sequential(mode, segments):

@@ -18,6 +18,7 @@ Selective activation checkpointing (policies per op) needs torch's dispatcher an
 
 import contextlib
 import enum
+import sys
 import warnings
 
 from .. import autograd
@@ -150,6 +151,18 @@ class GraphExecGroup:
 
 
 # ---------------------------------------------------------------- the reentrant variant
+def _is_checkpoint_valid():
+    """torch's test: the running backward accumulates into every leaf (no `inputs`, not
+    autograd.grad). ember's engine keeps that in run_backward's `capture` (None without inputs);
+    the innermost run_backward on the stack is the one running this node."""
+    from ..autograd import engine
+    f = sys._getframe(1)
+    while f is not None and f.f_code is not engine.run_backward.__code__:
+        f = f.f_back
+    return f is None or f.f_locals.get("capture") is None
+
+
+
 class CheckpointFunction(Function):
     """torch's reentrant checkpoint: forward without a graph, backward by recomputing."""
 
@@ -167,6 +180,12 @@ class CheckpointFunction(Function):
 
     @staticmethod
     def backward(ctx, *grads):
+        if not _is_checkpoint_valid():
+            raise RuntimeError(
+                "When use_reentrant=True, torch.utils.checkpoint is incompatible with .grad() or "
+                "passing an `inputs` parameter to .backward(). To resolve this error, you can "
+                "either set use_reentrant=False, or call .backward() without passing the `inputs` "
+                "argument.")
         inputs = list(ctx.inputs)
         for i, t in zip(ctx.tensor_indices, ctx.saved_tensors):
             inputs[i] = t
