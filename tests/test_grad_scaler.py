@@ -22,8 +22,9 @@ def _model(lib):
     return lib.nn.Sequential(lib.nn.Linear(4, 3), lib.nn.ReLU(), lib.nn.Linear(3, 2))
 
 
-def _train(lib, steps, poison, **kw):
-    """SGD steps under GradScaler('cpu'); `poison[i]` puts inf or nan in a grad at step i."""
+def _train(lib, steps, poison, fast=None, **kw):
+    """SGD steps under GradScaler('cpu'); `poison[i]` puts inf or nan in a grad at step i;
+    `fast`: the forward runs under autocast to that dtype."""
     model = _model(lib)
     opt = lib.optim.SGD(model.parameters(), lr=0.1)
     scaler = lib.amp.GradScaler("cpu", **kw)
@@ -31,7 +32,8 @@ def _train(lib, steps, poison, **kw):
     log = []
     for i in range(steps):
         opt.zero_grad()
-        loss = model(x).square().mean()
+        with lib.autocast("cpu", dtype=getattr(lib, fast or "bfloat16"), enabled=bool(fast)):
+            loss = model(x).square().mean()
         scaled = scaler.scale(loss)
         scaled.backward()
         if i in poison:
@@ -45,6 +47,19 @@ def _train(lib, steps, poison, **kw):
                     [p.detach().clone().numpy() for p in model.parameters()],
                     scaler.state_dict()))
     return log
+
+
+@requires_torch
+@pytest.mark.parametrize("fast", ["float16", "bfloat16"])
+def test_steps_under_autocast_match_torch(fast):
+    poison = {1: float("inf"), 4: float("nan")}
+    kw = {"init_scale": 2.0**10, "growth_interval": 2}
+    for e, t in zip(_train(ember, 6, poison, fast, **kw), _train(torch, 6, poison, fast, **kw)):
+        assert e[0] == pytest.approx(t[0], rel=2e-2)
+        assert e[1:3] == t[1:3]
+        for pe, pt in zip(e[3], t[3]):
+            np.testing.assert_allclose(pe, pt, rtol=2e-2, atol=2e-2)
+        assert e[4] == t[4]
 
 
 @requires_torch
