@@ -164,3 +164,153 @@ def test_normal_reprs_and_errors():
     check_error(lambda L: D(L).Normal(0.0, 1.0).log_prob(0.5), exc=ValueError)
     check_error(lambda L: D(L).Normal(0.0, "a"), exc=ValueError)
     check_error(lambda L: D(L).Normal(L.zeros(2), 1.0).mode.foo, exc=AttributeError)
+
+
+# ---------------------------------------------------------------- Bernoulli
+
+def test_bernoulli():
+    p = arr((3, 4), low=0.05, high=0.95)
+    v = (arr((3, 4), seed=2) > 0).astype("float32")
+    check(lambda L, p: seeded(L, lambda: D(L).Bernoulli(p).sample((2,))), p, grad=False)
+    check(lambda L: seeded(L, lambda: D(L).Bernoulli(0.3).sample((5,))))
+    check(lambda L, z: seeded(L, lambda: D(L).Bernoulli(logits=z).sample()), arr((4,)),
+          grad=False)
+    check(lambda L, p, v: D(L).Bernoulli(p).log_prob(v), p, v)
+    check(lambda L, z, v: D(L).Bernoulli(logits=z).log_prob(v), arr((3, 4)), v)
+    check(lambda L, p: D(L).Bernoulli(p).entropy(), p)
+    check(lambda L, z: D(L).Bernoulli(logits=z).entropy(), arr((3, 4)))
+    check(lambda L, p: (D(L).Bernoulli(p).mean, D(L).Bernoulli(p).variance,
+                        D(L).Bernoulli(p).logits, D(L).Bernoulli(p).stddev), p)
+    check(lambda L: D(L).Bernoulli(L.tensor([0.2, 0.5, 0.7])).mode)
+    check(lambda L: (D(L).Bernoulli(L.tensor([0.2, 0.6])).enumerate_support(),
+                     D(L).Bernoulli(L.tensor([0.2, 0.6])).enumerate_support(False)))
+    check(lambda L, p: D(L).ExponentialFamily.entropy(D(L).Bernoulli(p)), p)
+    same_repr(lambda L: D(L).Bernoulli(0.3))
+    same_repr(lambda L: D(L).Bernoulli(logits=L.zeros(3)))
+    check_error(lambda L: D(L).Bernoulli(1.5), exc=ValueError)
+    check_error(lambda L: D(L).Bernoulli(0.5).log_prob(L.tensor(0.5)), exc=ValueError)
+    check_error(lambda L: D(L).Bernoulli(0.5, logits=0.0), exc=ValueError)
+
+
+# ---------------------------------------------------------------- Uniform
+
+def test_uniform():
+    lo, w = arr((3,)), arr((3,), seed=1, low=0.5, high=2.0)
+    check(lambda L, lo, w: seeded(L, lambda: D(L).Uniform(lo, lo + w).rsample((4,))), lo, w)
+    check(lambda L, lo, w: seeded(L, lambda: D(L).Uniform(lo, lo + w).sample()), lo, w)
+    v = lo + w * np.array([0.1, 0.5, 1.2], dtype="float32")
+    check(lambda L, lo, w, v: D(L).Uniform(lo, lo + w, validate_args=False).log_prob(v),
+          lo, w, v)
+    check(lambda L, lo, w, v: D(L).Uniform(lo, lo + w, validate_args=False).cdf(v), lo, w, v)
+    check(lambda L, lo, w: D(L).Uniform(lo, lo + w).icdf(L.tensor([0.1, 0.5, 0.9])), lo, w)
+    check(lambda L, lo, w: (D(L).Uniform(lo, lo + w).entropy(), D(L).Uniform(lo, lo + w).mean,
+                            D(L).Uniform(lo, lo + w).stddev, D(L).Uniform(lo, lo + w).variance,
+                            D(L).Uniform(lo, lo + w).mode), lo, w)
+    same_repr(lambda L: D(L).Uniform(0.0, 2.0))
+    same_repr(lambda L: D(L).Uniform(L.zeros(2), 2.0).support)
+    check_error(lambda L: D(L).Uniform(1.0, 0.0), exc=ValueError)
+    check_error(lambda L: D(L).Uniform(0.0, 1.0).log_prob(L.tensor(1.5)), exc=ValueError)
+
+
+# ---------------------------------------------------------------- Poisson
+
+def test_poisson():
+    r = arr((2, 3), low=0.5, high=20.0)
+    v = np.array([[0, 1, 4], [7, 2, 12]], dtype="float32")
+    check(lambda L, r: seeded(L, lambda: D(L).Poisson(r).sample((3,))), r, grad=False)
+    check(lambda L, r, v: D(L).Poisson(r).log_prob(v), r, v)
+    check(lambda L, r: (D(L).Poisson(r).mean, D(L).Poisson(r).mode, D(L).Poisson(r).variance),
+          r)
+    check_error(lambda L, r: D(L).Poisson(r).entropy(), r, exc=NotImplementedError)
+    same_repr(lambda L: D(L).Poisson(2.0))
+    check_error(lambda L: D(L).Poisson(-1.0), exc=ValueError)
+    check_error(lambda L: D(L).Poisson(1.0).log_prob(L.tensor(0.5)), exc=ValueError)
+
+
+# ---------------------------------------------------------------- Binomial
+
+def test_binomial_values():
+    p = arr((2, 3), low=0.05, high=0.95)
+    v = np.array([[0, 3, 10], [5, 2, 1]], dtype="float32")
+    check(lambda L, p, v: D(L).Binomial(10, p).log_prob(v), p, v)
+    check(lambda L, z, v: D(L).Binomial(L.tensor([10.0, 12.0, 11.0]), logits=z).log_prob(v),
+          arr((2, 3)), v)
+    check(lambda L, p: D(L).Binomial(10, p).entropy(), p, rtol=1e-5, atol=1e-5)
+    check(lambda L, p: (D(L).Binomial(10, p).mean, D(L).Binomial(10, p).variance,
+                        D(L).Binomial(10, p).mode, D(L).Binomial(10, p).logits), p)
+    check(lambda L: D(L).Binomial(3, L.tensor([0.2, 0.6])).enumerate_support())
+    same_repr(lambda L: D(L).Binomial(5, L.tensor([0.2, 0.6])))
+    same_repr(lambda L: D(L).Binomial(5, L.tensor([0.2, 0.6])).support)
+    check_error(lambda L: D(L).Binomial(L.tensor([1.0, 2.0]), L.tensor([0.2, 0.6])).entropy(),
+                exc=NotImplementedError)
+    check_error(lambda L: D(L).Binomial(2.5, L.tensor([0.2])), exc=ValueError)
+    check_error(lambda L: D(L).Binomial(2, L.tensor([0.2])).log_prob(L.tensor([3.0])),
+                exc=ValueError)
+
+
+def test_binomial_samples_distribution():
+    # ember has no torch-exact binomial stream: check support, reproducibility and moments
+    b = ember.distributions.Binomial(ember.tensor([5.0, 40.0]), ember.tensor([0.3, 0.8]))
+    ember.manual_seed(0)
+    s = b.sample((4000,))
+    ember.manual_seed(0)
+    assert ember.equal(s, b.sample((4000,)))
+    assert s.dtype == ember.float32 and tuple(s.shape) == (4000, 2)
+    a = s.numpy()
+    assert (a >= 0).all() and (a <= [5, 40]).all() and (a % 1 == 0).all()
+    np.testing.assert_allclose(a.mean(0), [1.5, 32.0], rtol=0.03)
+    np.testing.assert_allclose(a.var(0), [1.05, 6.4], rtol=0.1)
+
+
+# ---------------------------------------------------------------- Multinomial, OneHot
+
+def test_multinomial():
+    p = probs_arr((2, 4))
+    v = np.array([[1, 0, 3, 2], [0, 6, 0, 0]], dtype="float32")
+    check(lambda L, p: seeded(L, lambda: D(L).Multinomial(6, p).sample((3,))), p, grad=False)
+    check(lambda L, p, v: D(L).Multinomial(6, p).log_prob(v), p, v)
+    check(lambda L, p: D(L).Multinomial(6, p).entropy(), p, atol=1e-5)
+    check(lambda L, p: (D(L).Multinomial(6, p).mean, D(L).Multinomial(6, p).variance), p)
+    check(lambda L: D(L).Multinomial(2, L.tensor([0.0, 0.5, 0.5])).log_prob(
+        L.tensor([0.0, 1.0, 1.0])))
+    same_repr(lambda L: D(L).Multinomial(3, L.tensor([0.2, 0.8])))
+    check_error(lambda L: D(L).Multinomial(L.tensor(3), L.tensor([0.2, 0.8])),
+                exc=NotImplementedError)
+    check_error(lambda L: D(L).Multinomial(3, L.tensor([0.2, 0.8])).log_prob(
+        L.tensor([3.0, 1.0])), exc=ValueError)
+
+
+def test_one_hot_categorical():
+    p = probs_arr((3, 4))
+    v = np.eye(4, dtype="float32")[[1, 3, 0]]
+    check(lambda L, p: seeded(L, lambda: D(L).OneHotCategorical(p).sample((2,))), p, grad=False)
+    check(lambda L, p, v: D(L).OneHotCategorical(p).log_prob(v), p, v)
+    check(lambda L, p: (D(L).OneHotCategorical(p).entropy(), D(L).OneHotCategorical(p).mode,
+                        D(L).OneHotCategorical(p).mean, D(L).OneHotCategorical(p).variance),
+          p)
+    check(lambda L, p: D(L).OneHotCategorical(p).enumerate_support(), p, grad=False)
+    check(lambda L, p: seeded(
+        L, lambda: D(L).OneHotCategoricalStraightThrough(p).rsample((2,))), p)
+    same_repr(lambda L: D(L).OneHotCategorical(L.tensor([0.2, 0.8])))
+    check_error(lambda L: D(L).OneHotCategorical(L.tensor([0.2, 0.8])).log_prob(
+        L.tensor([1.0, 1.0])), exc=ValueError)
+
+
+# ---------------------------------------------------------------- Independent
+
+def test_independent():
+    m, s = arr((2, 3)), arr((2, 3), seed=1, low=0.2, high=2.0)
+    v = arr((5, 2, 3), seed=2)
+
+    def f(L, m, s, v):
+        ind = D(L).Independent(D(L).Normal(m, s), 1)
+        L.manual_seed(1)
+        return (ind.log_prob(v), ind.entropy(), ind.rsample((2,)), ind.mean, ind.variance,
+                tuple(ind.batch_shape), tuple(ind.event_shape), ind.has_rsample,
+                ind.expand((4, 2)).log_prob(v[:4]))
+    check(f, m, s, v)
+    same_repr(lambda L: D(L).Independent(D(L).Normal(L.zeros(2, 3), 1.0), 2))
+    same_repr(lambda L: D(L).Independent(D(L).Normal(L.zeros(2, 3), 1.0), 1).support)
+    check_error(lambda L: D(L).Independent(D(L).Normal(L.zeros(2), 1.0), 2), exc=ValueError)
+    check_error(lambda L: D(L).Independent(D(L).Bernoulli(L.ones(2) / 2), 1)
+                .enumerate_support(), exc=NotImplementedError)

@@ -1,0 +1,139 @@
+"""ember.distributions: kl_divergence pairs, register_kl, constraints and utils against torch."""
+import numpy as np
+import pytest
+
+import ember
+from oracle import arr, check, check_error, requires_torch
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+
+def D(L):
+    return L.distributions
+
+
+def probs_arr(shape, seed=0):
+    a = arr(shape, seed=seed, low=0.05, high=1.0)
+    return (a / a.sum(-1, keepdims=True)).astype("float32")
+
+
+def kl(L, p, q):
+    return D(L).kl_divergence(p, q)
+
+
+def test_kl_pairs():
+    m1, m2 = arr((3,)), arr((3,), seed=1)
+    s1, s2 = arr((3,), seed=2, low=0.3, high=2.0), arr((3,), seed=3, low=0.3, high=2.0)
+    p1, p2 = probs_arr((2, 4)), probs_arr((2, 4), seed=1)
+    b1, b2 = arr((3,), seed=4, low=0.05, high=0.95), arr((3,), seed=5, low=0.05, high=0.95)
+    r1, r2 = arr((3,), seed=6, low=0.5, high=5.0), arr((3,), seed=7, low=0.5, high=5.0)
+    check(lambda L, a, b, c, d: kl(L, D(L).Normal(a, c), D(L).Normal(b, d)), m1, m2, s1, s2)
+    check(lambda L, a, b: kl(L, D(L).Categorical(a), D(L).Categorical(b)), p1, p2)
+    check(lambda L, a, b: kl(L, D(L).OneHotCategorical(a), D(L).OneHotCategorical(b)), p1, p2)
+    check(lambda L, a, b: kl(L, D(L).Bernoulli(a), D(L).Bernoulli(b)), b1, b2)
+    check(lambda L, a, b: kl(L, D(L).Poisson(a), D(L).Poisson(b)), r1, r2)
+    check(lambda L, a, b: kl(L, D(L).Binomial(8, a), D(L).Binomial(8, b)), b1, b2)
+    check(lambda L, a, b: kl(L, D(L).Binomial(9, a), D(L).Binomial(8, b)), b1, b2)
+    check(lambda L, a, b: kl(L, D(L).Uniform(a, a + 3), D(L).Uniform(a - 1, a + 4)), m1, s1)
+    check(lambda L, a, b: kl(L, D(L).Uniform(a, a + 1), D(L).Uniform(a + 0.5, a + 4)), m1, s1)
+    check(lambda L, a, b: kl(L, D(L).Uniform(a, a + b), D(L).Normal(a, b)), m1, s1)
+    check(lambda L, a, b: kl(L, D(L).Normal(a, b), D(L).Uniform(a, a + b)), m1, s1)
+    check(lambda L, a, b: kl(L, D(L).Bernoulli(a), D(L).Poisson(b)), b1, r1)
+    check(lambda L, a, b: kl(L, D(L).Poisson(a), D(L).Bernoulli(b)), r1, b1)
+    check(lambda L, a, b, c, d: kl(L, D(L).Independent(D(L).Normal(a, c), 1),
+                                   D(L).Independent(D(L).Normal(b, d), 1)), m1, m2, s1, s2)
+    z = np.array([0.0, 1.0, 0.5], dtype="float32")
+    check(lambda L, z, b: kl(L, D(L).Bernoulli(z), D(L).Bernoulli(b)), z, b1, grad=False)
+    check(lambda L, b, z: kl(L, D(L).Bernoulli(b), D(L).Bernoulli(z)), b1, z, grad=False)
+
+
+def test_kl_errors():
+    check_error(lambda L: kl(L, D(L).Normal(0.0, 1.0), D(L).Categorical(L.ones(2))),
+                exc=NotImplementedError)
+    check_error(lambda L: kl(L, D(L).Normal(0.0, 1.0), D(L).Bernoulli(0.5)),
+                exc=NotImplementedError)
+    check_error(lambda L: kl(L, D(L).Binomial(2, L.tensor([0.5])),
+                             D(L).Binomial(3, L.tensor([0.5]))), exc=NotImplementedError)
+
+
+def test_register_kl_and_dispatch():
+    def run(L):
+        class MyNormal(D(L).Normal):
+            pass
+
+        @D(L).register_kl(MyNormal, D(L).Normal)
+        def _kl_mine(p, q):
+            return p.loc * 0 + 7.0
+        p, q = MyNormal(L.zeros(2), 1.0), D(L).Normal(L.ones(2), 2.0)
+        return kl(L, p, q), kl(L, q, p)  # the second falls back to Normal-Normal
+    check(run, grad=False)
+
+
+# ---------------------------------------------------------------- constraints
+
+CONSTRAINTS = ["real", "positive", "nonnegative", "boolean", "nonnegative_integer",
+               "positive_integer", "unit_interval", "simplex", "real_vector", "one_hot",
+               "lower_triangular", "lower_cholesky", "square", "symmetric",
+               "positive_definite", "positive_semidefinite", "corr_cholesky"]
+
+
+@pytest.mark.parametrize("name", CONSTRAINTS)
+def test_constraint_check_and_repr(name):
+    vals = [np.array([[0.0, 1.0], [0.5, -1.0]], "float32"),
+            np.array([[1.0, 0.0], [0.0, 1.0]], "float32"),
+            np.array([[2.0, 0.0], [1.0, 3.0]], "float32"),
+            np.array([[0.6, 0.8], [0.0, 1.0]], "float32"),
+            np.array([[float("nan"), 0.3], [0.7, 0.0]], "float32")]
+    for v in vals:
+        check(lambda L, v: getattr(L.distributions.constraints, name).check(v), v, grad=False)
+    if torch is not None:
+        e, t = getattr(ember.distributions.constraints, name), \
+            getattr(torch.distributions.constraints, name)
+        assert (repr(e), e.event_dim, e.is_discrete) == (repr(t), t.event_dim, t.is_discrete)
+
+
+@requires_torch
+def test_parametrised_constraints():
+    v = np.array([-1.0, 0.0, 0.5, 1.0, 2.0, 3.0], "float32")
+    makers = [lambda c: c.interval(0.0, 2.0), lambda c: c.half_open_interval(0.0, 2.0),
+              lambda c: c.integer_interval(0, 2), lambda c: c.greater_than(0.5),
+              lambda c: c.greater_than_eq(0.5), lambda c: c.less_than(1.0),
+              lambda c: c.independent(c.real, 1), lambda c: c.multinomial(3)]
+    for mk in makers:
+        check(lambda L, v: mk(L.distributions.constraints).check(v), v, grad=False)
+        assert repr(mk(ember.distributions.constraints)) == \
+            repr(mk(torch.distributions.constraints))
+    check_error(lambda L: L.distributions.constraints.dependent.check(L.zeros(1)),
+                exc=ValueError)
+    check_error(lambda L: L.distributions.constraints.dependent.event_dim,
+                exc=NotImplementedError)
+    check_error(lambda L: L.distributions.constraints.independent(
+        L.distributions.constraints.real, 2).check(L.zeros(1)), exc=ValueError)
+    c = ember.distributions.constraints
+    assert c.is_dependent(ember.distributions.Uniform.support)
+    assert not c.is_dependent(c.real)
+
+
+# ---------------------------------------------------------------- utils
+
+def test_utils():
+    check(lambda L, p: L.distributions.utils.probs_to_logits(p), probs_arr((2, 3)))
+    check(lambda L, p: L.distributions.utils.probs_to_logits(p, is_binary=True),
+          arr((4,), low=0.0, high=1.0))
+    check(lambda L, z: (L.distributions.utils.logits_to_probs(z),
+                        L.distributions.utils.logits_to_probs(z, True)), arr((2, 3)))
+    check(lambda L, p: L.distributions.utils.clamp_probs(p),
+          np.array([0.0, 0.5, 1.0], "float32"))
+    check(lambda L, a: L.distributions.utils.broadcast_all(a, 2.0, L.zeros(3, 1)), arr((3,)))
+    check(lambda L: L.distributions.utils.broadcast_all(1.0, 2), grad=False)
+    check(lambda L, m: L.distributions.utils.tril_matrix_to_vec(m, -1), arr((2, 3, 3)))
+    check(lambda L, v: L.distributions.utils.vec_to_tril_matrix(v), arr((2, 6)))
+    check_error(lambda L: L.distributions.utils.broadcast_all(L.zeros(2), "x"),
+                exc=ValueError)
+    check_error(lambda L: L.distributions.utils.vec_to_tril_matrix(L.zeros(4)),
+                exc=RuntimeError)
+    check_error(lambda L: L.distributions.utils.vec_to_tril_matrix(L.zeros(5)),
+                exc=ValueError)
