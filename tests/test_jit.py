@@ -353,3 +353,17 @@ def test_fork_wait_and_flags():
     same_error(lambda L: L.jit.fork(lambda: 1 / 0))
     same_error(lambda L: L.jit.wait(3))
     same_error(lambda L: L.jit.set_fusion_strategy([("FOO", 1)]))
+
+
+def test_fuser_and_annotations_module():
+    def run(L):
+        with L.jit.fuser("fuser0"):
+            pass
+        import importlib
+        a = importlib.import_module(L.__name__ + ".jit.annotations")
+        return a.List[int] == typing.List[int], a.Optional is typing.Optional
+    e, t = both(run)
+    assert e == (True, True) and (t is None or e == t)
+    e = raised(lambda: ember.jit.fuser("x").__enter__())
+    assert e == ("Exception", "unrecognized fuser option (name: x)")
+    assert torch is None or e == raised(lambda: torch.jit.fuser("x").__enter__())

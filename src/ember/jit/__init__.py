@@ -9,6 +9,7 @@ lives in three files: this one (decorators, flags, futures), _script.py and _tra
 """
 
 import builtins
+import contextlib
 import typing
 import warnings
 from collections import namedtuple
@@ -164,8 +165,22 @@ class optimized_execution:
         _STATE["optimized"] = self._saved
 
 
-_STATE = {"onednn": False, "optimized": True,
+_STATE = {"onednn": False, "optimized": True, "fuser": "fuser1",
           "fusion": [("STATIC", 2), ("DYNAMIC", 10)]}
+_FUSERS = ("fuser0", "fuser1", "fuser2", "fuser3", "none")
+
+
+@contextlib.contextmanager
+def fuser(name):
+    """Matches torch.jit.fuser: selects the fuser for a block (ember fuses nothing, so the
+    choice changes no result); an unknown name raises torch's Exception."""
+    if name not in _FUSERS:
+        raise Exception(f"unrecognized fuser option (name: {name})")  # noqa: TRY002 - torch's
+    saved, _STATE["fuser"] = _STATE["fuser"], name
+    try:
+        yield
+    finally:
+        _STATE["fuser"] = saved
 
 
 def enable_onednn_fusion(enabled):
