@@ -74,7 +74,9 @@ QUERIES = [
     "B.cuda.cufft_plan_cache.max_size", "B.cuda.cufft_plan_cache[0]",
     "B.cuda.cufft_plan_cache.clear()", "B.cuda.cublas_workspace_size()",
     "list(B.cuda.SDPBackend.__members__)", "B.cuda.SDPBackend.MATH",
-    "B.cuda.SDPBackend.FLASH_ATTENTION.value",
+    "B.cuda.SDPBackend.FLASH_ATTENTION.value", "str(B.cuda.SDPBackend.MATH)",
+    "str(B.cuda.preferred_linalg_library())", "B.cuda.SDPBackend.MATH == 0",
+    "int(B.cuda.SDPBackend.ERROR)",
 ]
 
 SETTINGS = [

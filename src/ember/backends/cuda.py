@@ -99,10 +99,20 @@ def _refuse_tf32(api, on):
         unsupported(api, "value", "tf32")
 
 
-_LinalgBackend = enum.IntEnum("_LinalgBackend", {"Default": 0, "Cusolver": 1, "Magma": 2})
-_BlasBackend = enum.IntEnum("_BlasBackend", {"Default": 0, "Cublas": 1, "Cublaslt": 2, "Ck": 3})
-_ROCmFABackend = enum.IntEnum("_ROCmFABackend", {"Default": 0, "AOTriton": 1, "Ck": 2})
-SDPBackend = enum.IntEnum("SDPBackend", {"ERROR": -1, "MATH": 0, "FLASH_ATTENTION": 1,
+class _Enum(enum.Enum):
+    """An enum as torch's C++ (pybind11) ones: int() and .value give the number, but a member
+    never equals an int."""
+
+    def __int__(self):
+        return self.value
+
+    __index__ = __int__
+
+
+_LinalgBackend = _Enum("_LinalgBackend", {"Default": 0, "Cusolver": 1, "Magma": 2})
+_BlasBackend = _Enum("_BlasBackend", {"Default": 0, "Cublas": 1, "Cublaslt": 2, "Ck": 3})
+_ROCmFABackend = _Enum("_ROCmFABackend", {"Default": 0, "AOTriton": 1, "Ck": 2})
+SDPBackend = _Enum("SDPBackend", {"ERROR": -1, "MATH": 0, "FLASH_ATTENTION": 1,
                                          "EFFICIENT_ATTENTION": 2, "CUDNN_ATTENTION": 3,
                                          "OVERRIDEABLE": 4})
 SDPBackend.__module__ = "torch.nn.attention"
