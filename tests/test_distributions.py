@@ -248,18 +248,20 @@ def test_binomial_values():
                 exc=ValueError)
 
 
-def test_binomial_samples_distribution():
-    # ember has no torch-exact binomial stream: check support, reproducibility and moments
-    b = ember.distributions.Binomial(ember.tensor([5.0, 40.0]), ember.tensor([0.3, 0.8]))
-    ember.manual_seed(0)
-    s = b.sample((4000,))
-    ember.manual_seed(0)
-    assert ember.equal(s, b.sample((4000,)))
-    assert s.dtype == ember.float32 and tuple(s.shape) == (4000, 2)
-    a = s.numpy()
-    assert (a >= 0).all() and (a <= [5, 40]).all() and (a % 1 == 0).all()
-    np.testing.assert_allclose(a.mean(0), [1.5, 32.0], rtol=0.03)
-    np.testing.assert_allclose(a.var(0), [1.05, 6.4], rtol=0.1)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_binomial_samples_match_seed(dtype):
+    # torch.binomial's CPU sampler (inversion below n*p = 10, BTRS above), drawn in order
+    n = np.array([[0, 1, 5, 12], [40, 100, 1000, 7]], dtype=dtype)
+    p = arr((2, 4), dtype=dtype, low=0.0, high=1.0)
+    p[1, 3] = 1.0
+    check(lambda L, n, p: seeded(L, lambda: D(L).Binomial(n, p).sample((3,))), n, p,
+          grad=False)
+    check(lambda L, z: seeded(L, lambda: D(L).Binomial(50, logits=z).sample()), p * 4 - 2,
+          grad=False)
+    check(lambda L, p: seeded(L, lambda: D(L).Binomial(30, p).expand((3, 2, 4)).sample()), p,
+          grad=False)
+    check(lambda L: seeded(L, lambda: D(L).Multinomial(20, L.tensor([0.1, 0.3, 0.6]))
+                           ._binomial.sample((6,))))
 
 
 # ---------------------------------------------------------------- Multinomial, OneHot

@@ -1,8 +1,7 @@
 """ember.distributions: parameterised probability distributions (torch.distributions).
 
 Sampling uses ember's torch-exact random streams, so for the same seed ``sample()`` and
-``rsample()`` give torch's values -- except Binomial (and Multinomial's entropy needs none),
-whose draws come from NumPy's sampler seeded from ember's generator (see binomial.py).
+``rsample()`` give torch's values (Binomial runs torch's CPU binomial sampler, binomial.py).
 """
 from ember.distributions import constraints
 from ember.distributions.bernoulli import Bernoulli

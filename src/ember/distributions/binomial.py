@@ -1,7 +1,10 @@
 """Binomial distribution: number of successes in ``total_count`` Bernoulli trials."""
+import math
+
 import numpy as np
 
 import ember
+import ember._random as R
 from ember.distributions import constraints
 from ember.distributions.categorical import _check_one
 from ember.distributions.distribution import Distribution
@@ -15,19 +18,86 @@ def _clamp_by_zero(x):
     return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
 
 
-def _binomial_draw(count, prob):
-    """Binomial draws for tensors ``count`` and ``prob`` of one shape.
+_TAIL = (0.0810614667953272, 0.0413406959554092, 0.0276779256849983, 0.02079067210376509,
+         0.0166446911898211, 0.0138761288230707, 0.0118967099458917, 0.0104112652619720,
+         0.00925546218271273, 0.00833056343336287)  # log k! minus Stirling's formula, k < 10
 
-    ember has no torch-exact binomial stream: the draws come from NumPy's binomial sampler,
-    seeded from ember's default generator, so they are reproducible under ember.manual_seed
-    and have the right distribution, but are not the values torch draws for the same seed."""
-    seed = int(ember.randint(0, 2 ** 62, (), dtype=ember.int64))
-    rng = np.random.default_rng(seed)
-    n = count.detach().numpy().astype(np.int64)
-    p = np.clip(prob.detach().numpy().astype(np.float64), 0.0, 1.0)
-    out = rng.binomial(n, np.nan_to_num(p)).astype(np.float64)
-    out[np.isnan(prob.detach().numpy())] = np.nan
-    return ember.tensor(out, dtype=prob.dtype, device=prob.device)
+
+def _stirling_tail(k):
+    if k <= 9:
+        return _TAIL[int(k)]
+    k1sq = (k + 1) * (k + 1)
+    return (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / k1sq) / k1sq) / (k + 1)
+
+
+def _inversion(n, p, T, uniform):
+    """Counts geometric waiting times (drawn by inversion) until they pass n trials."""
+    logq = float(np.log1p(-p))  # computed in the parameters' precision, as torch's
+    total, hits = 0.0, 0
+    while True:
+        total += math.ceil(math.log(uniform()) / logq)
+        if total > n:
+            return hits
+        hits += 1
+
+
+def _btrs(n, p, T, uniform):
+    """Hormann's transformed rejection with squeeze (BTRS) for n * p >= 10, p <= 1/2."""
+    spq = float(np.sqrt(n * p * (T(1) - p)))
+    b = 1.15 + 2.53 * spq
+    a = -0.0873 + 0.0248 * b + 0.01 * float(p)
+    c = float(n * p) + 0.5
+    v_r = 0.92 - 4.2 / b
+    r = float(p / (T(1) - p))
+    alpha = (2.83 + 5.1 / b) * spq
+    m = math.floor(float((n + T(1)) * p))
+    nf = float(n)
+    while True:
+        u = uniform() - 0.5
+        v = uniform()
+        us = 0.5 - abs(u)
+        k = math.floor((2 * a / us + b) * u + c)
+        if k < 0 or k > nf:
+            continue
+        if us >= 0.07 and v <= v_r:
+            return k
+        v = math.log(v * alpha / (a / (us * us) + b))
+        bound = ((m + 0.5) * math.log((m + 1) / (r * (nf - m + 1)))
+                 + (nf + 1) * math.log((nf - m + 1) / (nf - k + 1))
+                 + (k + 0.5) * math.log(r * (nf - k + 1) / (k + 1))
+                 + _stirling_tail(m) + _stirling_tail(nf - m)
+                 - _stirling_tail(k) - _stirling_tail(nf - k))
+        if v <= bound:
+            return k
+
+
+def _binomial_one(n, p, T, uniform):
+    if n <= 0 or p <= 0:
+        return 0.0
+    if p >= 1:
+        return float(n)
+    if p <= 0.5:
+        return float((_btrs if n * p >= 10 else _inversion)(n, p, T, uniform))
+    if p > 0.5:
+        q = T(1.0 - float(p))
+        return float(n) - (_btrs if n * q >= 10 else _inversion)(n, q, T, uniform)
+    return math.nan
+
+
+def _binomial_draw(count, prob):
+    """torch.binomial's CPU sampler, element by element in order, on ember's default
+    generator (each uniform is a 53-bit double, as torch's): BTRS when n * min(p, 1-p) >= 10,
+    else inversion of geometric waiting times."""
+    if prob.dtype not in (ember.float32, ember.float64):
+        raise RuntimeError(f'"binomial_cpu" not implemented for '
+                           f"'{str(prob.dtype).split('.')[-1].capitalize()}'")
+    T = np.float32 if prob.dtype == ember.float32 else np.float64
+    gen = R._gen(None)
+    uniform = lambda: float(gen.uniform53(1)[0])  # noqa: E731
+    n = np.ascontiguousarray(count.detach().numpy(), dtype=T).reshape(-1)
+    p = np.ascontiguousarray(prob.detach().numpy(), dtype=T).reshape(-1)
+    out = np.array([_binomial_one(ni, pi, T, uniform) for ni, pi in zip(n, p)], dtype=T)
+    return ember.from_numpy(out.reshape(tuple(prob.shape))).to(prob.device)
 
 
 class Binomial(Distribution):
