@@ -4,9 +4,9 @@ Most names are ember's existing top-level functions. The ones torch writes in th
 itself live here too, composed from ember ops so that autograd needs nothing new: cartesian_prod
 (meshgrid + stack), block_diag (cat of zero-padded rows), cdist (torch's two algorithms: the
 direct p-norm and, for p=2 on larger inputs, the matmul expansion), chain_matmul (multi_dot),
-unravel_index (floor-divide and modulo by the strides) and lu (lu_factor_ex). stft/istft need an
-FFT, and pca_lowrank/svd_lowrank torch's randomized range finder; ember has neither yet, so those
-four refuse with NotImplementedError.
+unravel_index (floor-divide and modulo by the strides), lu (lu_factor_ex) and svd_lowrank /
+pca_lowrank (torch's randomized range finder, on ember's seeded randn). stft/istft need an FFT,
+which ember does not have yet, so those two refuse with NotImplementedError.
 """
 
 import collections
@@ -18,6 +18,7 @@ import warnings
 from . import _dtype as D
 from ._args import EmberNotImplementedError
 from ._tensor import Tensor
+from .amp import _hook as _amp
 from .autograd import Function
 from .ops.creation import meshgrid, tensor, zeros
 from .ops.linalg import einsum, tensordot
@@ -86,6 +87,8 @@ _MODES = {"use_mm_for_euclid_dist_if_necessary": None, "use_mm_for_euclid_dist":
 
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """Matches torch.cdist: the p-norm distance between each row of x1 and each row of x2."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(cdist, x1, x2, p, compute_mode)
     if compute_mode not in _MODES:
         raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
     for name, x in (("X1", x1), ("X2", x2)):
@@ -182,6 +185,8 @@ def lu(*args, **kwargs):
 
 
 def _lu(A, pivot=True, get_infos=False, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.fp32(_lu, A, pivot, get_infos)
     _warn_once("lu", "torch.lu is deprecated in favor of torch.linalg.lu_factor / "
                "torch.linalg.lu_factor_ex and will be removed in a future PyTorch release.\n"
                "LU, pivots = torch.lu(A, compute_pivots)\nshould be replaced with\n"
@@ -222,13 +227,62 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
     _refuse("istft", _NO_FFT)
 
 
-_NO_LOWRANK = ("torch's randomized low-rank SVD is not ported; torch.linalg.svd gives the exact "
-               "factors")
+# ---------------------------------------------------------------- randomized low-rank SVD / PCA
+# Halko et al.'s algorithm as torch runs it: a Gaussian sketch drawn with torch's randn (so a
+# seeded run draws torch's numbers), power iterations re-orthonormalized by QR, then the SVD of
+# the small projected matrix.
+def _floating(A):
+    return A.dtype if A.dtype in (D.float16, D.float32, D.float64) else D.float32
+
+
+def _approximate_basis(A, q, niter, M):
+    from .linalg import qr
+    from .ops.sampling import randn
+    niter = 2 if niter is None else niter
+    dtype = A.dtype if A.dtype.is_complex else _floating(A)
+    R = randn(A.shape[-1], q, dtype=dtype, device=A.device)
+    X = A @ R if M is None else A @ R - M @ R
+    Q = qr(X).Q
+    for _ in range(niter):
+        X = A.mH @ Q if M is None else A.mH @ Q - M.mH @ Q
+        Q = qr(X).Q
+        X = A @ Q if M is None else A @ Q - M @ Q
+        Q = qr(X).Q
+    return Q
+
+
+def _svd_lowrank(A, q=6, niter=2, M=None):
+    from .linalg import svd
+    q = 6 if q is None else q
+    m, n = A.shape[-2:]
+    if M is not None:
+        M = M.broadcast_to(A.shape)
+    if m < n:  # work on the tall one
+        A = A.mH
+        M = None if M is None else M.mH
+    Q = _approximate_basis(A, q, niter, M)
+    B = Q.mH @ A if M is None else Q.mH @ A - Q.mH @ M
+    U, S, Vh = svd(B, full_matrices=False)
+    V, U = Vh.mH, Q @ U
+    return (V, S, U) if m < n else (U, S, V)
 
 
 def svd_lowrank(A, q=6, niter=2, M=None):
-    _refuse("svd_lowrank", _NO_LOWRANK)
+    """Matches torch.svd_lowrank: an approximate rank-q SVD (U, S, V) of A - M."""
+    return _svd_lowrank(A, q, niter, M)
 
 
 def pca_lowrank(A, q=None, center=True, niter=2):
-    _refuse("pca_lowrank", _NO_LOWRANK)
+    """Matches torch.pca_lowrank (dense inputs): svd_lowrank of A with its column means
+    subtracted."""
+    m, n = A.shape[-2:]
+    if q is None:
+        q = min(6, m, n)
+    elif not 0 <= q <= min(m, n):
+        raise ValueError(f"q(={q}) must be non-negative integer and not greater than "
+                         f"min(m, n)={min(m, n)}")
+    if not niter >= 0:
+        raise ValueError(f"niter(={niter}) must be non-negative integer")
+    if not center:
+        return _svd_lowrank(A, q, niter)
+    return _svd_lowrank(A - A.mean(dim=(-2,), keepdim=True), q, niter)
