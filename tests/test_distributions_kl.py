@@ -20,6 +20,13 @@ def probs_arr(shape, seed=0):
     return (a / a.sum(-1, keepdims=True)).astype("float32")
 
 
+def same_repr(fn):
+    e = fn(ember)
+    if torch is None:
+        pytest.skip("torch (the oracle) is not installed")
+    assert repr(e) == repr(fn(torch))
+
+
 def kl(L, p, q):
     return D(L).kl_divergence(p, q)
 
@@ -137,3 +144,49 @@ def test_utils():
                 exc=RuntimeError)
     check_error(lambda L: L.distributions.utils.vec_to_tril_matrix(L.zeros(5)),
                 exc=ValueError)
+
+
+# ---------------------------------------------------------------- MultivariateNormal
+
+def _spd(n, seed, batch=()):
+    a = arr(batch + (n, n), seed=seed)
+    return (a @ np.swapaxes(a, -1, -2) + n * np.eye(n)).astype("float32")
+
+
+@pytest.mark.parametrize("param", ["covariance_matrix", "precision_matrix", "scale_tril"])
+def test_multivariate_normal(param):
+    loc, S = arr((2, 3)), _spd(3, 1)
+    v = arr((4, 2, 3), seed=2)
+
+    def mk(L, loc, S):
+        M = L.linalg.cholesky(S) if param == "scale_tril" else S
+        return D(L).MultivariateNormal(loc, **{param: M})
+
+    def f(L, loc, S, v):
+        m = mk(L, loc, S)
+        L.manual_seed(2)
+        return (m.rsample((3,)), m.sample(), m.log_prob(v), m.entropy(), m.mean, m.variance,
+                m.covariance_matrix, m.precision_matrix, m.scale_tril,
+                m.expand((5, 2)).log_prob(v[0]), tuple(m.batch_shape), tuple(m.event_shape))
+    check(f, loc, S, v, rtol=1e-4, atol=1e-5)
+    same_repr(lambda L: mk(L, L.from_numpy(loc), L.from_numpy(S)))
+
+
+def test_multivariate_normal_batched_kl_and_errors():
+    l1, l2 = arr((2, 3)), arr((3,), seed=1)
+    S1, S2 = _spd(3, 2, (2,)), _spd(3, 3)
+    check(lambda L, a, b, P, Q: kl(L, D(L).MultivariateNormal(a, P),
+                                   D(L).MultivariateNormal(b, Q)), l1, l2, S1, S2,
+          rtol=1e-4, atol=1e-5)
+    check(lambda L, a, P, v: D(L).MultivariateNormal(a, scale_tril=L.linalg.cholesky(P))
+          .log_prob(v), l2, S1, arr((4, 1, 3), seed=5), rtol=1e-4, atol=1e-5)
+    check_error(lambda L: D(L).MultivariateNormal(L.zeros(2)), exc=ValueError)
+    check_error(lambda L: D(L).MultivariateNormal(L.zeros(2), L.eye(2), scale_tril=L.eye(2)),
+                exc=ValueError)
+    check_error(lambda L: D(L).MultivariateNormal(L.tensor(0.0), L.eye(2)), exc=ValueError)
+    check_error(lambda L: D(L).MultivariateNormal(L.zeros(2), L.ones(2)), exc=ValueError)
+    check_error(lambda L: D(L).MultivariateNormal(L.zeros(2), L.ones(2, 2)), exc=ValueError)
+    check_error(lambda L: D(L).MultivariateNormal(L.zeros(2), scale_tril=L.ones(2, 2)),
+                exc=ValueError)
+    check_error(lambda L: kl(L, D(L).MultivariateNormal(L.zeros(2), L.eye(2)),
+                             D(L).MultivariateNormal(L.zeros(3), L.eye(3))), exc=ValueError)

@@ -12,6 +12,7 @@ from ember.distributions.exp_family import ExponentialFamily
 from ember.distributions.independent import Independent
 from ember.distributions.kl import kl_divergence, register_kl
 from ember.distributions.multinomial import Multinomial
+from ember.distributions.multivariate_normal import MultivariateNormal
 from ember.distributions.normal import Normal
 from ember.distributions.one_hot_categorical import (
                                                      OneHotCategorical,
@@ -21,6 +22,6 @@ from ember.distributions.poisson import Poisson
 from ember.distributions.uniform import Uniform
 
 __all__ = ["Bernoulli", "Binomial", "Categorical", "Distribution", "ExponentialFamily",
-           "Independent", "Multinomial", "Normal", "OneHotCategorical",
+           "Independent", "Multinomial", "MultivariateNormal", "Normal", "OneHotCategorical",
            "OneHotCategoricalStraightThrough", "Poisson", "Uniform", "constraints",
            "kl_divergence", "register_kl"]

@@ -12,6 +12,7 @@ from ember.distributions.categorical import Categorical
 from ember.distributions.distribution import Distribution
 from ember.distributions.exp_family import ExponentialFamily
 from ember.distributions.independent import Independent
+from ember.distributions.multivariate_normal import MultivariateNormal, _batch_mahalanobis
 from ember.distributions.normal import Normal
 from ember.distributions.one_hot_categorical import OneHotCategorical
 from ember.distributions.poisson import Poisson
@@ -136,6 +137,23 @@ def _kl_expfamily_expfamily(p, q):
     for pp, qp, g in zip(p_params, q_params, grads):
         result -= _sum_rightmost((qp - pp) * g, len(q.event_shape))
     return result
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _kl_multivariatenormal_multivariatenormal(p, q):
+    if p.event_shape != q.event_shape:
+        raise ValueError("KL-divergence between two Multivariate Normals with                "
+                         "          different event shapes cannot be computed")
+    Lp, Lq = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
+    half_term1 = Lq.diagonal(dim1=-2, dim2=-1).log().sum(-1) - \
+        Lp.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+    n = p.event_shape[0]
+    batch = tuple(ember.broadcast_shapes(Lq.shape[:-2], Lp.shape[:-2]))
+    X = ember.linalg.solve_triangular(Lq.expand(batch + (n, n)), Lp.expand(batch + (n, n)),
+                                      upper=False)
+    term2 = X.reshape(-1, n * n).pow(2).sum(-1).reshape(batch)  # trace(X X^T)
+    term3 = _batch_mahalanobis(Lq, q.loc - p.loc)
+    return half_term1 + 0.5 * (term2 + term3 - n)
 
 
 @register_kl(Normal, Normal)
