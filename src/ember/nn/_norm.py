@@ -6,6 +6,7 @@ torch's formula `new = momentum * stat + (1 - momentum) * running` and the unbia
 """
 
 import math
+import numbers
 
 from .. import _dtype as D
 from ._conv import pad
@@ -177,3 +178,30 @@ def local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0):
         div = pad(div, (0, 0, 0, 0, size // 2, (size - 1) // 2))
         div = avg_pool3d(div, (size, 1, 1), stride=1).squeeze(1).reshape(s)
     return input / (div * alpha + k).pow(beta)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """Matches torch.nn.functional.rms_norm: x / sqrt(mean(x**2) + eps) * weight over the last
+    len(normalized_shape) dims; half inputs are computed in float32 and eps defaults to the
+    machine epsilon of that computing dtype."""
+    if isinstance(normalized_shape, numbers.Integral):
+        raise TypeError(f"rms_norm(): argument 'normalized_shape' (position 2) must be tuple of "
+                        f"ints, not {type(normalized_shape).__name__}")
+    shape = [int(s) for s in normalized_shape]
+    k = len(shape)
+    if input.dim() < k or list(input.shape[input.dim() - k:]) != shape:
+        raise RuntimeError(f"Given normalized_shape={shape}, expected input with shape "
+                           f"[*{', '.join(str(s) for s in shape)}], but got input of size"
+                           f"{list(input.shape)}")
+    if weight is not None and list(weight.shape) != shape:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got "
+                           f"weight of shape {list(weight.shape)} and normalized_shape = {shape}")
+    x = input.float() if input.dtype in (D.float16, D.bfloat16) else input
+    if eps is None:
+        from .._finfo import finfo
+        eps = finfo(x.dtype).eps
+    axes = tuple(range(input.dim() - k, input.dim()))
+    out = x * (x * x).mean(axes, keepdim=True).add(eps).rsqrt()
+    if weight is not None:
+        out = out * weight
+    return out.to(input.dtype)
