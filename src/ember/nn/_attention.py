@@ -7,6 +7,7 @@ Masks as torch: for scaled_dot_product_attention a boolean mask says where atten
 """
 
 import math
+import sys
 import warnings
 
 import numpy as np
@@ -26,6 +27,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if _amp.on and _amp.active():
         return _amp.lower(scaled_dot_product_attention, query, key, value, attn_mask, dropout_p,
                           is_causal, scale, enable_gqa)
+    flags = sys.modules.get("ember.backends.cuda")  # torch.backends.cuda's kernel switches
+    if flags is not None and not flags._SDP["math"]:  # only the CPU flash kernel may run
+        from .attention import _check_kernels
+        _check_kernels(query, key, value, dropout_p)
     L, S = query.shape[-2], key.shape[-2]
     scale_factor = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
     bias = None
