@@ -161,6 +161,32 @@ B.cuda.matmul.allow_fp16_reduced_precision_reduction = True
 B.cuda.matmul.allow_bf16_reduced_precision_reduction = True
 B.cuda.matmul.allow_fp16_reduced_precision_reduction_split_k
 B.cuda.matmul.foo = 1""",
+    # float32 matmul precision: the legacy and the new API, and their mix
+    """T.get_float32_matmul_precision()
+T.set_float32_matmul_precision('high')
+(T.get_float32_matmul_precision(), B.cuda.matmul.fp32_precision, B.mkldnn.matmul.fp32_precision)
+B.cuda.matmul.allow_tf32
+T.set_float32_matmul_precision('medium')
+(T.get_float32_matmul_precision(), B.cuda.matmul.fp32_precision, B.mkldnn.matmul.fp32_precision)
+T.set_float32_matmul_precision('foo')
+T.set_float32_matmul_precision(3)
+T.get_float32_matmul_precision()
+T.set_float32_matmul_precision('highest')
+(T.get_float32_matmul_precision(), B.cuda.matmul.fp32_precision, B.cuda.matmul.allow_tf32)
+B.cuda.matmul.fp32_precision = 'tf32'
+T.get_float32_matmul_precision()
+B.cuda.matmul.fp32_precision = 'none'
+T.get_float32_matmul_precision()
+B.mkldnn.matmul.fp32_precision = 'bf16'
+T.get_float32_matmul_precision()
+B.mkldnn.matmul.fp32_precision = 'none'
+B.cuda.matmul.allow_tf32 = True
+T.get_float32_matmul_precision()
+B.cuda.matmul.allow_tf32 = False
+T.get_float32_matmul_precision()
+B.cuda.matmul.fp32_precision = 'none'
+B.mkldnn.matmul.fp32_precision = 'none'
+T.get_float32_matmul_precision()""",
     # attention kernel switches
     """B.cuda.enable_flash_sdp(False)
 B.cuda.flash_sdp_enabled()
@@ -225,13 +251,27 @@ def test_settings(snippet):
             vars(torch.backends.m)["__allow_nonbracketed_mutation_flag"] = True
 
 
-def test_bf16_precision_on_cpu_is_refused():
-    """oneDNN's bf16 fp32-precision changes torch's CPU matmuls; ember refuses it."""
-    with pytest.raises(NotImplementedError, match=r"mkldnn\.matmul\.fp32_precision"):
-        ember.backends.mkldnn.matmul.fp32_precision = "bf16"
-    with pytest.raises(NotImplementedError, match=r"torch\.backends\.fp32_precision"):
-        ember.backends.fp32_precision = "bf16"
-    assert ember.backends.mkldnn.matmul.fp32_precision == "none"
+def test_reduced_precision_matmuls_agree_with_torch():
+    """Under 'medium' (oneDNN bf16 matmuls in torch) ember's float32 products agree with torch's
+    to float32 rounding; the setting reads back as torch's."""
+    import numpy as np
+    a = np.random.default_rng(0).standard_normal((256, 512)).astype(np.float32)
+    b = np.random.default_rng(1).standard_normal((512, 256)).astype(np.float32)
+    ember.set_float32_matmul_precision("medium")
+    try:
+        assert ember.get_float32_matmul_precision() == "medium"
+        assert ember.backends.mkldnn.matmul.fp32_precision == "bf16"
+        got = (ember.from_numpy(a) @ ember.from_numpy(b)).numpy()
+    finally:
+        ember.set_float32_matmul_precision("highest")
+    if torch is None:
+        pytest.skip("torch (the oracle) is not installed")
+    torch.set_float32_matmul_precision("medium")
+    try:
+        want = (torch.from_numpy(a) @ torch.from_numpy(b)).numpy()
+    finally:
+        torch.set_float32_matmul_precision("highest")
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-3)
 
 
 def test_native_libraries_are_not_available():

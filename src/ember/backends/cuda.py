@@ -11,7 +11,7 @@ import warnings
 
 from .._compat import module_getattr as _module_getattr
 from .._device import cuda_available
-from . import get_fp32_precision, set_fp32_precision
+from . import _MATMUL_LEGACY, get_fp32_precision, set_fp32_precision
 
 __all__ = ["is_built", "cuFFTPlanCacheAttrContextProp", "cuFFTPlanCache",
            "cuFFTPlanCacheManager", "cuBLASModule", "preferred_linalg_library",
@@ -81,6 +81,7 @@ class cuBLASModule:
             _check_bool(value, "set_allow_tf32_cublas")
             _refuse_tf32("torch.backends.cuda.matmul.allow_tf32", value)
             set_fp32_precision("cuda", "matmul", "tf32" if value else "ieee")
+            _MATMUL_LEGACY[0] = True
         elif name in ("allow_fp16_reduced_precision_reduction",
                       "allow_bf16_reduced_precision_reduction"):
             s[name[6:10]] = self._parse_reduction_setting(value, name)

@@ -1,6 +1,6 @@
 """torch.backends.mkldnn: ember does not compute with oneDNN (NumPy's BLAS does the work), so it
-is not available; its flags keep torch's defaults and checks. A bf16 fp32-precision, which in
-torch runs float32 matmuls and convolutions in bfloat16 on CPUs that support it, is refused."""
+is not available; its flags keep torch's defaults and checks (the fp32 precisions: see
+ember.backends)."""
 
 import contextlib
 
