@@ -316,3 +316,50 @@ def test_independent():
     check_error(lambda L: D(L).Independent(D(L).Normal(L.zeros(2), 1.0), 2), exc=ValueError)
     check_error(lambda L: D(L).Independent(D(L).Bernoulli(L.ones(2) / 2), 1)
                 .enumerate_support(), exc=NotImplementedError)
+
+
+# ---------------------------------------------------------------- base class
+
+def test_base_class_behaviour():
+    def sample_n(L):
+        with pytest.warns(FutureWarning, match="sample_n"):
+            return seeded(L, lambda: D(L).Normal(L.zeros(2), 1.0).sample_n(3))
+    check(sample_n, grad=False)
+    check(lambda L, s: D(L).Normal(0.5, s).perplexity(), arr((3,), low=0.2, high=2.0))
+    check(lambda L: seeded(L, lambda: D(L).Normal(L.zeros(2, dtype=L.float64), 1.0)
+                           .rsample((2,))))
+
+    def custom_init(L):
+        class MyNormal(D(L).Normal):
+            def __init__(self, loc):
+                super().__init__(loc, 1.0)
+        return MyNormal(L.zeros(2)).expand((3, 2))
+    check_error(custom_init, exc=NotImplementedError)
+    check_error(lambda L: D(L).Distribution().mode, exc=NotImplementedError)
+    check_error(lambda L: D(L).Distribution().sample(), exc=NotImplementedError)
+    check(lambda L: (D(L).Distribution().batch_shape, D(L).Normal(L.zeros(2), 1.0).stddev,
+                     D(L).Normal(0.0, 1.0).has_rsample, D(L).Categorical.has_enumerate_support),
+          grad=False)
+
+
+def test_unimplemented_distributions_are_refused():
+    with pytest.raises(AttributeError,  # ember's EmberNotImplemented, as for ember.X
+                       match=r"^ember does not implement torch.distributions.Gamma yet$"):
+        ember.distributions.Gamma
+    assert not hasattr(ember.distributions, "TransformedDistribution")
+
+
+@requires_torch
+def test_validation_warnings_match():
+    import warnings
+
+    def texts(L):
+        class NoSupport(L.distributions.Distribution):
+            arg_constraints = {}
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            L.distributions.Distribution()
+            NoSupport()._validate_sample(L.zeros(()))
+        return [(type(x.message), str(x.message).replace("test_distributions", "")) for x in w]
+    got, want = texts(ember), texts(torch)
+    assert len(got) == 2 and got == want

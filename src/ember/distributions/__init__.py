@@ -3,6 +3,7 @@
 Sampling uses ember's torch-exact random streams, so for the same seed ``sample()`` and
 ``rsample()`` give torch's values (Binomial runs torch's CPU binomial sampler, binomial.py).
 """
+from ember import _compat
 from ember.distributions import constraints
 from ember.distributions.bernoulli import Bernoulli
 from ember.distributions.binomial import Binomial
@@ -25,3 +26,6 @@ __all__ = ["Bernoulli", "Binomial", "Categorical", "Distribution", "ExponentialF
            "Independent", "Multinomial", "MultivariateNormal", "Normal", "OneHotCategorical",
            "OneHotCategoricalStraightThrough", "Poisson", "Uniform", "constraints",
            "kl_divergence", "register_kl"]
+
+# torch's other distributions (Gamma, Beta, Dirichlet, transforms, ...) are refused by name
+__getattr__ = _compat.module_getattr(__name__)

@@ -8,6 +8,15 @@ from ember.distributions.utils import lazy_property
 __all__ = ["Distribution"]
 
 
+def _cls(obj):
+    """The class as torch prints it in messages: ember's own classes under torch's name."""
+    cls = type(obj)
+    mod = cls.__module__
+    if mod == "ember" or mod.startswith("ember."):
+        mod = "torch" + mod[len("ember"):]
+    return f"<class '{mod}.{cls.__qualname__}'>"
+
+
 def _all_true(valid):
     return bool(valid.all())
 
@@ -35,7 +44,7 @@ class Distribution:
                 arg_constraints = self.arg_constraints
             except NotImplementedError:
                 arg_constraints = {}
-                warnings.warn(f"{self.__class__} does not define `arg_constraints`. Please set "
+                warnings.warn(f"{_cls(self)} does not define `arg_constraints`. Please set "
                               "`arg_constraints = {}` or initialize the distribution with "
                               "`validate_args=False` to turn off validation.", stacklevel=2)
             for param, constraint in arg_constraints.items():
@@ -77,7 +86,7 @@ class Distribution:
 
     @property
     def mode(self):
-        raise NotImplementedError(f"{self.__class__} does not implement mode")
+        raise NotImplementedError(f"{_cls(self)} does not implement mode")
 
     @property
     def variance(self):
@@ -139,7 +148,7 @@ class Distribution:
         try:
             support = self.support
         except NotImplementedError:
-            warnings.warn(f"{self.__class__} does not define `support` to enable sample "
+            warnings.warn(f"{_cls(self)} does not define `support` to enable sample "
                           "validation. Please initialize the distribution with "
                           "`validate_args=False` to turn off validation.", stacklevel=2)
             return
