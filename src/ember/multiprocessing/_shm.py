@@ -25,6 +25,7 @@ import os
 import secrets
 import sys
 import tempfile
+import threading
 import weakref
 from multiprocessing import util as mp_util
 
@@ -90,14 +91,27 @@ def new_mapping(nbytes):
 _SHM_DIR = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
 
 
+_thread_lock = threading.Lock()  # POSIX locks exclude processes, not this process's threads
+
+
+def _new_thread_lock():
+    global _thread_lock
+    _thread_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_thread_lock)  # a fork may copy it locked
+
+
 def _count(fd, at, delta):
-    fcntl.lockf(fd, fcntl.LOCK_EX)
-    try:
-        n = int.from_bytes(os.pread(fd, 8, at), "little", signed=True) + delta
-        os.pwrite(fd, n.to_bytes(8, "little", signed=True), at)
-        return n
-    finally:
-        fcntl.lockf(fd, fcntl.LOCK_UN)
+    with _thread_lock:
+        fcntl.lockf(fd, fcntl.LOCK_EX)
+        try:
+            n = int.from_bytes(os.pread(fd, 8, at), "little", signed=True) + delta
+            os.pwrite(fd, n.to_bytes(8, "little", signed=True), at)
+            return n
+        finally:
+            fcntl.lockf(fd, fcntl.LOCK_UN)
 
 
 def _count_named(name, at, delta):
