@@ -28,7 +28,7 @@ def test_names_are_torch_functional_names():
     for n in ("split", "norm", "einsum", "unique", "meshgrid", "tensordot", "broadcast_tensors"):
         assert getattr(EF, n) is getattr(ember, n)  # torch.functional's are torch's own too
     for n in ("cartesian_prod", "block_diag", "cdist", "chain_matmul", "unravel_index", "lu",
-              "svd_lowrank", "pca_lowrank"):
+              "svd_lowrank", "pca_lowrank", "stft"):
         assert getattr(ember, n) is getattr(EF, n)
 
 
@@ -156,7 +156,59 @@ def test_lowrank_errors():
     check_error(lambda L: L.pca_lowrank(L.ones(3, 4), niter=-1))
 
 
+@pytest.mark.parametrize("kw", [{}, {"onesided": False}, {"normalized": True},
+                                {"win_length": 10}, {"center": False, "hop_length": 7},
+                                {"pad_mode": "constant"}, {"pad_mode": "replicate"},
+                                {"center": False, "align_to_window": False}])
+def test_stft_values(kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check(lambda L, x: L.stft(x, 16, return_complex=True, **kw), arr((100,)), grad=False,
+              rtol=1e-5, atol=1e-5)
+        check(lambda L, x: L.stft(x, 12, return_complex=True, **kw), arr((2, 30), "float64"),
+              grad=False)
+
+
+def test_stft_real_layout_gradients():
+    w = np.hanning(12).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check(lambda L, x, w: L.stft(x, 16, win_length=12, window=w, return_complex=False),
+              arr((2, 50)), w, rtol=1e-5, atol=1e-5)
+        check(lambda L, x: L.stft(x, 10, hop_length=3, normalized=True, onesided=False,
+                                  return_complex=False), arr((40,), "float64"))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.stft(L.ones(100), 16), lambda L: L.stft(L.ones(100).long(), 16,
+                                                       return_complex=True),
+    lambda L: L.stft(L.ones(2, 2, 50), 16, return_complex=True),
+    lambda L: L.stft(L.ones(100), 200, return_complex=True, center=False),
+    lambda L: L.stft(L.ones(100), 16, hop_length=0, return_complex=True),
+    lambda L: L.stft(L.ones(100), 16, win_length=20, return_complex=True),
+    lambda L: L.stft(L.ones(100), 16, window=L.ones(15), return_complex=True),
+    lambda L: L.stft(L.ones(100), 16, align_to_window=True, return_complex=True)])
+def test_stft_errors(fn):
+    check_error(fn)
+
+
+def test_stft_warnings_once_and_refusals():
+    import ember._spectral as S
+    S._WARNED.clear()
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        for _ in range(2):
+            ember.stft(ember.ones(32), 8, return_complex=False)
+    texts = [str(x.message) for x in w]
+    assert len(texts) == 2 and texts[0].startswith("stft with return_complex=False")
+    assert texts[1].startswith("A window was not provided.")
+    with pytest.raises(EmberNotImplementedError, match="return_complex=True"):
+        ember.stft(ember.ones(32, requires_grad=True), 8, return_complex=True)
+    with pytest.raises(EmberNotImplementedError, match="align_to_window"):
+        ember.stft(ember.ones(32), 8, center=False, align_to_window=True, return_complex=True)
+
+
 def test_refused():
-    for call in (lambda: EF.stft(ember.ones(8), 4), lambda: EF.istft(ember.ones(3, 2), 4)):
+    for call in (lambda: EF.istft(ember.ones(3, 2), 4),):
         with pytest.raises(EmberNotImplementedError, match="^ember does not implement torch"):
             call()

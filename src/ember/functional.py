@@ -5,8 +5,8 @@ itself live here too, composed from ember ops so that autograd needs nothing new
 (meshgrid + stack), block_diag (cat of zero-padded rows), cdist (torch's two algorithms: the
 direct p-norm and, for p=2 on larger inputs, the matmul expansion), chain_matmul (multi_dot),
 unravel_index (floor-divide and modulo by the strides), lu (lu_factor_ex) and svd_lowrank /
-pca_lowrank (torch's randomized range finder, on ember's seeded randn). stft/istft need an FFT,
-which ember does not have yet, so those two refuse with NotImplementedError.
+pca_lowrank (torch's randomized range finder, on ember's seeded randn). stft is in _spectral.py
+(real signals); istft refuses with NotImplementedError.
 """
 
 import collections
@@ -17,6 +17,7 @@ import warnings
 
 from . import _dtype as D
 from ._args import EmberNotImplementedError
+from ._spectral import stft
 from ._tensor import Tensor
 from .amp import _hook as _amp
 from .autograd import Function
@@ -213,13 +214,8 @@ def _refuse(name, why):
     raise EmberNotImplementedError(f"ember does not implement torch.{name} yet: {why}")
 
 
-_NO_FFT = "it needs an FFT, which ember does not have yet"
-
-
-def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=True,
-         pad_mode="reflect", normalized=False, onesided=None, return_complex=None,
-         align_to_window=None):
-    _refuse("stft", _NO_FFT)
+_NO_FFT = ("it needs an inverse FFT of complex spectra, and ember has no complex tensors' "
+           "autograd or FFT module yet")
 
 
 def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=True,
