@@ -28,7 +28,7 @@ def test_names_are_torch_functional_names():
     for n in ("split", "norm", "einsum", "unique", "meshgrid", "tensordot", "broadcast_tensors"):
         assert getattr(EF, n) is getattr(ember, n)  # torch.functional's are torch's own too
     for n in ("cartesian_prod", "block_diag", "cdist", "chain_matmul", "unravel_index", "lu",
-              "svd_lowrank", "pca_lowrank", "stft"):
+              "svd_lowrank", "pca_lowrank", "stft", "istft"):
         assert getattr(ember, n) is getattr(EF, n)
 
 
@@ -208,7 +208,44 @@ def test_stft_warnings_once_and_refusals():
         ember.stft(ember.ones(32), 8, center=False, align_to_window=True, return_complex=True)
 
 
-def test_refused():
-    for call in (lambda: EF.istft(ember.ones(3, 2), 4),):
-        with pytest.raises(EmberNotImplementedError, match="^ember does not implement torch"):
-            call()
+@pytest.mark.parametrize("kw", [{}, {"length": 120}, {"length": 50}, {"normalized": True},
+                                {"hop_length": 6}, {"win_length": 12}, {"onesided": False},
+                                {"onesided": False, "return_complex": True}])
+def test_istft_inverts_stft_as_torch(kw):
+    def go(L, x):
+        w = L.from_numpy(np.hanning(kw.get("win_length", 16)).astype(x.numpy().dtype) + 0.1)
+        sk = {k: v for k, v in kw.items() if k in ("normalized", "hop_length", "win_length",
+                                                   "onesided")}
+        spec = L.stft(x, 16, window=w, return_complex=True, **sk)
+        if L is ember:  # the same spectrum on both sides
+            spec = ember.from_numpy(go.spec)
+        else:
+            go.spec = spec.numpy()
+        return L.istft(spec, 16, window=w, **kw)
+    if torch is None:
+        pytest.skip("the spectrum to invert comes from torch")
+    for dtype in ("float32", "float64"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t = go(torch, torch.from_numpy(arr((2, 100), dtype)))
+            e = go(ember, ember.from_numpy(arr((2, 100), dtype)))
+        assert str(e.dtype) == str(t.dtype) and tuple(e.shape) == tuple(t.shape)
+        np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.istft(L.ones(9, 26), 16),
+    lambda L: L.istft(L.ones(9, 26, dtype=L.complex64), 20),
+    lambda L: L.istft(L.ones(9, 26, dtype=L.complex64), 16, onesided=False),
+    lambda L: L.istft(L.ones(9, 26, dtype=L.complex64), 16, return_complex=True),
+    lambda L: L.istft(L.ones(1, 1, 9, 26, dtype=L.complex64), 16),
+    lambda L: L.istft(L.ones(9, 26, dtype=L.complex64), 16, window=L.zeros(16)),
+    lambda L: L.istft(L.ones(9, 26, dtype=L.complex64), 16, hop_length=20),
+    lambda L: L.istft(L.ones(9, 26, dtype=L.complex64), 16, window=L.ones(15)),
+    lambda L: L.istft(L.ones(9, 0, dtype=L.complex64), 16)])
+def test_istft_errors(fn):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_error(fn)
+
+

@@ -6,7 +6,7 @@ itself live here too, composed from ember ops so that autograd needs nothing new
 direct p-norm and, for p=2 on larger inputs, the matmul expansion), chain_matmul (multi_dot),
 unravel_index (floor-divide and modulo by the strides), lu (lu_factor_ex) and svd_lowrank /
 pca_lowrank (torch's randomized range finder, on ember's seeded randn). stft is in _spectral.py
-(real signals); istft refuses with NotImplementedError.
+(real signals) with istft.
 """
 
 import collections
@@ -16,8 +16,7 @@ import operator
 import warnings
 
 from . import _dtype as D
-from ._args import EmberNotImplementedError
-from ._spectral import stft
+from ._spectral import istft, stft
 from ._tensor import Tensor
 from .amp import _hook as _amp
 from .autograd import Function
@@ -209,18 +208,6 @@ _LU_WITH_INFO.__module__ = "torch.return_types"
 _LU_WITH_INFO.__repr__ = lambda self: "torch.return_types._lu_with_info(\n" + ",\n".join(
     f"{f}={v!r}" for f, v in zip(self._fields, self)) + ")"
 
-
-def _refuse(name, why):
-    raise EmberNotImplementedError(f"ember does not implement torch.{name} yet: {why}")
-
-
-_NO_FFT = ("it needs an inverse FFT of complex spectra, and ember has no complex tensors' "
-           "autograd or FFT module yet")
-
-
-def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=True,
-          normalized=False, onesided=None, length=None, return_complex=False):
-    _refuse("istft", _NO_FFT)
 
 
 # ---------------------------------------------------------------- randomized low-rank SVD / PCA
