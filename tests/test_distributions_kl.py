@@ -190,3 +190,18 @@ def test_multivariate_normal_batched_kl_and_errors():
                 exc=ValueError)
     check_error(lambda L: kl(L, D(L).MultivariateNormal(L.zeros(2), L.eye(2)),
                              D(L).MultivariateNormal(L.zeros(3), L.eye(3))), exc=ValueError)
+
+
+@requires_torch
+def test_cat_and_stack_constraints():
+    v = np.array([[-1.0, 0.5, 2.0], [1.0, 0.0, 0.3]], "float32")
+
+    def cat(c):
+        return c.cat([c.real, c.positive, c.unit_interval], dim=1, lengths=[1, 1, 1])
+
+    def stack(c):
+        return c.stack([c.positive, c.unit_interval], dim=0)
+    for mk in (cat, stack):
+        check(lambda L, v: mk(L.distributions.constraints).check(v), v, grad=False)
+        e, t = mk(ember.distributions.constraints), mk(torch.distributions.constraints)
+        assert (repr(e), e.event_dim, e.is_discrete) == (repr(t), t.event_dim, t.is_discrete)
