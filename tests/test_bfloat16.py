@@ -463,3 +463,32 @@ def test_dtype_mismatch_errors_name_bfloat16(case):
             fn()
         return str(ei.value)
     assert run(ember) == run(torch)
+
+
+# ---------------------------------------------------------------- float16, which shares the casts
+def test_float16_rounds_doubles_through_float32():
+    """torch converts a double to half through float (two roundings), as to bfloat16."""
+    if torch is None:
+        pytest.skip("torch (the oracle) is not installed")
+    x = np.array([1 + 2 ** -11 + 2 ** -40, 3 + 2 ** -9 + 2 ** -35, 2049.0000001, 1e6, -0.1])
+
+    def run(L):
+        return [L.from_numpy(x.copy()).half(), L.tensor(list(x), dtype=L.float16),
+                L.tensor(x, dtype=L.float16), L.as_tensor(x, dtype=L.float16),
+                L.zeros(5, dtype=L.float16).copy_(L.from_numpy(x.copy()))]
+    for e, t in zip(run(ember), run(torch)):
+        np.testing.assert_array_equal(e.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("kind", ["longdouble", "str", "object"])
+def test_unsupported_numpy_types_named_as_torch(kind):
+    if torch is None:
+        pytest.skip("torch (the oracle) is not installed")
+    a = {"longdouble": np.array([1], np.longdouble), "str": np.array(["a"]),
+         "object": np.array([1], object)}[kind]
+    for name in ("as_tensor", "from_numpy"):
+        with pytest.raises(TypeError) as ei:
+            getattr(ember, name)(a)
+        with pytest.raises(TypeError) as ti:
+            getattr(torch, name)(a)
+        assert str(ei.value) == str(ti.value)

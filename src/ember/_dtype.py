@@ -179,15 +179,15 @@ _ndarray = np.ndarray
 
 
 def cast_array(a, dt):
-    """`a.astype(dt.np)` with torch's conversions for bfloat16: to it from anything but float32
-    through float32 (torch rounds a double or an integer to float first: two roundings), and
-    from it to anything but a float32/float64 through float32 (an integer is then truncated
-    from the float, as torch's is)."""
+    """`a.astype(dt.np)` with torch's conversions for the 16-bit floats: to bfloat16 or float16
+    from anything but float32 through float32 (torch rounds a double or an integer to float
+    first: two roundings), and from bfloat16 to anything but a float32/float64 through float32
+    (an integer is then truncated from the float, as torch's is)."""
     to = dt.np
     src = a.dtype
     if src == to:
         return a.copy()
-    if (dt is bfloat16 and src != _F32) or (
+    if ((dt is bfloat16 or dt is float16) and src != _F32) or (
             src.kind == "V" and _BY_NP.get(src) is bfloat16 and to != _F32 and to != _F64):
         a = a.astype(_F32)
     return a.astype(to)
@@ -209,9 +209,8 @@ def from_numpy_dtype(np_dtype):
     except KeyError:
         d = _BY_NP.get(np.dtype(np_dtype))
     if d is None or d is bfloat16:
-        t = np.dtype(np_dtype)
-        name = f"numpy.{t.name}" if t.type.__module__ == "numpy" else (
-            f"{t.type.__module__}.{t.type.__name__}")  # ml_dtypes.bfloat16, as torch names it
+        t = np.dtype(np_dtype).type  # torch names the scalar type: numpy.str_, ml_dtypes.bfloat16
+        name = f"{'numpy' if t.__module__ == 'numpy' else t.__module__}.{t.__name__}"
         raise TypeError(
             f"can't convert np.ndarray of type {name}. The only "
             "supported types are: float64, float32, float16, complex64, complex128, int64, "
