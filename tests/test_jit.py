@@ -345,10 +345,10 @@ def test_fork_wait_and_flags():
         with L.jit.optimized_execution(False):
             pass
         return (fut.done(), fut.wait().tolist(), L.jit.wait(fut).tolist(), prev, now, before,
-                after, L.jit.Final[int] == typing.Final[int])
+                after, L.jit.Final[int] == typing.Final[int], L.jit.Future is L.futures.Future)
     e, t = both(run)
     assert e == (True, [3.0], [3.0], [("STATIC", 2), ("DYNAMIC", 10)], [("STATIC", 3)], False,
-                 True, True)
+                 True, True, True)
     assert t is None or e == t
     same_error(lambda L: L.jit.fork(lambda: 1 / 0))
     same_error(lambda L: L.jit.wait(3))

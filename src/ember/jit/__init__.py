@@ -15,6 +15,7 @@ import warnings
 from collections import namedtuple
 
 from .._args import EmberNotImplementedError
+from ..futures import Future
 from ._schema import jit_isinstance as isinstance
 from ._script import (  # noqa: F401 (torch.jit names outside its __all__ too)
     _SCRIPTING,
@@ -211,62 +212,6 @@ def export_opnames(m):
 
 
 # ---------------------------------------------------------------- fork / wait
-class Future:
-    """torch.jit.Future (torch.futures.Future) for ember's eager fork: complete on return."""
-
-    def __init__(self, *, devices=None):
-        if devices:
-            from .._args import unsupported
-            unsupported("torch.futures.Future", "devices", devices)
-        self._done, self._value, self._error, self._callbacks = False, None, None, []
-
-    def done(self):
-        return self._done
-
-    def wait(self):
-        if not self._done:
-            raise RuntimeError("ember's futures complete when created; this one was never set")
-        if self._error is not None:
-            raise self._error
-        return self._value
-
-    value = wait
-
-    def set_result(self, result):
-        self._finish(result, None)
-
-    def set_exception(self, result):
-        self._finish(None, result)
-
-    def _finish(self, value, error):
-        if self._done:
-            raise RuntimeError("Future can only be marked completed once.")
-        self._done, self._value, self._error = True, value, error
-        for cb in self._callbacks:
-            cb(self)
-        self._callbacks = []
-
-    def then(self, callback):
-        fut = Future()
-
-        def chain(f):
-            try:
-                fut.set_result(callback(f))
-            except Exception as e:  # noqa: BLE001 - the chained future carries it, as torch's
-                fut.set_exception(e)
-        self.add_done_callback(chain)
-        return fut
-
-    def add_done_callback(self, callback):
-        if self._done:
-            callback(self)
-        else:
-            self._callbacks.append(callback)
-
-    def __repr__(self):
-        return f"<torch.Future object at {hex(id(self))}>"
-
-
 def fork(func, *args, **kwargs):
     """Matches torch.jit.fork outside TorchScript: runs `func` now; its result is the future's."""
     _deprecated("fork")
