@@ -240,6 +240,10 @@ _OPS = {
     "cat": lambda L, x, y: L.cat([x, y]), "sort": lambda L, x, y: x.sort(1)[0],
     "lerp_scalar": lambda L, x, y: L.lerp(x, y, 0.3), "layer_norm": lambda L, x, y:
         L.nn.functional.layer_norm(x, (64,), y[0], y[1]),
+    "group_norm": lambda L, x, y: L.nn.functional.group_norm(x.reshape(8, 8, 8), 4, y[0, :8],
+                                                             y[1, :8]),
+    "batch_norm_eval": lambda L, x, y: L.nn.functional.batch_norm(
+        x, y[0] * 0.1, y[1].abs() + 0.5, y[2], y[3]),
 }
 
 
