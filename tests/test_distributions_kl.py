@@ -205,3 +205,49 @@ def test_cat_and_stack_constraints():
         check(lambda L, v: mk(L.distributions.constraints).check(v), v, grad=False)
         e, t = mk(ember.distributions.constraints), mk(torch.distributions.constraints)
         assert (repr(e), e.event_dim, e.is_discrete) == (repr(t), t.event_dim, t.is_discrete)
+
+
+# ---------------------------------------------------------------- Gamma
+
+def seeded(L, fn, seed=0):
+    L.manual_seed(seed)
+    return fn()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_gamma_samples_and_reparameterised_gradients(dtype):
+    # torch._standard_gamma's sampler and _standard_gamma_grad: same draws, same gradients
+    a = np.array([0.05, 0.3, 0.9, 1.0, 2.5, 7.0, 20.0, 150.0], dtype=dtype)
+    r = np.array([0.5, 1.0, 2.0, 3.0, 0.7, 1.5, 4.0, 0.1], dtype=dtype)
+
+    def f(L, a, r):
+        L.manual_seed(3)
+        s = D(L).Gamma(a, r).rsample((4,))
+        return s, L.randn(3, dtype=s.dtype)  # the normal cache is left as torch leaves it
+    check(f, a, r, fd=False)
+    check(lambda L: seeded(L, lambda: D(L).Gamma(2.0, 1.0).sample((5,))))
+
+
+def test_gamma_values_and_kl():
+    a, r = arr((3,), low=0.5, high=4.0), arr((3,), seed=1, low=0.5, high=3.0)
+    v = arr((2, 3), seed=2, low=0.1, high=5.0)
+    check(lambda L, a, r, v: D(L).Gamma(a, r).log_prob(v), a, r, v)
+    check(lambda L, a, r: (D(L).Gamma(a, r).entropy(), D(L).Gamma(a, r).mean,
+                           D(L).Gamma(a, r).mode, D(L).Gamma(a, r).variance), a, r)
+    check(lambda L, a, r: D(L).ExponentialFamily.entropy(D(L).Gamma(a, r)), a, r, rtol=1e-4)
+    check(lambda L, a, r: kl(L, D(L).Gamma(a, r), D(L).Gamma(r, a)), a, r)
+    check(lambda L, a, r: kl(L, D(L).Gamma(a, r), D(L).Normal(a, r)), a, r)
+    check(lambda L, a, r: kl(L, D(L).Gamma(a, r), D(L).Uniform(a, a + r)), a, r)
+    check(lambda L, a, r: kl(L, D(L).Normal(a, r), D(L).Gamma(a, r)), a, r)
+    check(lambda L, a, r: kl(L, D(L).Uniform(a, a + r), D(L).Gamma(a, r)), a, r)
+    check(lambda L, a, r: kl(L, D(L).Uniform(a - 1, a + r), D(L).Gamma(a, r)), a, r,
+          grad=False)
+    same_repr(lambda L: D(L).Gamma(2.0, 1.0))
+    check_error(lambda L: D(L).Gamma(-1.0, 1.0), exc=ValueError)
+    check_error(lambda L: D(L).Gamma(1.0, 1.0).log_prob(L.tensor(-1.0)), exc=ValueError)
+
+
+def test_gamma_cdf_is_refused():
+    with pytest.raises(NotImplementedError, match=r"^ember does not implement "
+                       r"torch.distributions.Gamma.cdf \(torch.special.gammainc\) yet$"):
+        ember.distributions.Gamma(2.0, 1.0).cdf(ember.tensor(1.0))

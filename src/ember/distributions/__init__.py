@@ -10,6 +10,7 @@ from ember.distributions.binomial import Binomial
 from ember.distributions.categorical import Categorical
 from ember.distributions.distribution import Distribution
 from ember.distributions.exp_family import ExponentialFamily
+from ember.distributions.gamma import Gamma
 from ember.distributions.independent import Independent
 from ember.distributions.kl import kl_divergence, register_kl
 from ember.distributions.multinomial import Multinomial
@@ -23,9 +24,9 @@ from ember.distributions.poisson import Poisson
 from ember.distributions.uniform import Uniform
 
 __all__ = ["Bernoulli", "Binomial", "Categorical", "Distribution", "ExponentialFamily",
-           "Independent", "Multinomial", "MultivariateNormal", "Normal", "OneHotCategorical",
-           "OneHotCategoricalStraightThrough", "Poisson", "Uniform", "constraints",
-           "kl_divergence", "register_kl"]
+           "Gamma", "Independent", "Multinomial", "MultivariateNormal", "Normal",
+           "OneHotCategorical", "OneHotCategoricalStraightThrough", "Poisson", "Uniform",
+           "constraints", "kl_divergence", "register_kl"]
 
-# torch's other distributions (Gamma, Beta, Dirichlet, transforms, ...) are refused by name
+# torch's other distributions (Beta, Dirichlet, Exponential, transforms, ...) are refused by name
 __getattr__ = _compat.module_getattr(__name__)
