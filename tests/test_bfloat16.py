@@ -242,6 +242,8 @@ _OPS = {
         L.nn.functional.layer_norm(x, (64,), y[0], y[1]),
     "group_norm": lambda L, x, y: L.nn.functional.group_norm(x.reshape(8, 8, 8), 4, y[0, :8],
                                                              y[1, :8]),
+    "log_softmax_last": lambda L, x, y: x.log_softmax(-1),
+    "log_softmax_0": lambda L, x, y: x.log_softmax(0),
     "batch_norm_eval": lambda L, x, y: L.nn.functional.batch_norm(
         x, y[0] * 0.1, y[1].abs() + 0.5, y[2], y[3]),
 }
