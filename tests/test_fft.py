@@ -1,0 +1,81 @@
+"""torch.fft against torch 2.13: values, dtypes, shapes, gradients and errors."""
+
+import numpy as np
+import pytest
+
+import ember
+from oracle import arr, check, check_error
+
+C2C = ["fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "hfft", "hfft2", "hfftn", "irfft",
+       "irfft2", "irfftn"]
+R2C = ["rfft", "ihfft", "rfft2", "ihfft2", "rfftn", "ihfftn"]
+
+
+def _kwargs(name, which):
+    one = name[-1] not in "2n"
+    return [{}, {"n": 5} if one else {"s": (2, 5)}, {"dim": 0} if one else
+            ({"dim": (0,)} if name[-1] == "n" else {"dim": (1, 0)}),
+            {"n": 3} if one else {"s": (-1, 3)}][which]
+
+
+def _real_part(L, t):
+    return L.view_as_real(t.resolve_conj()) if t.dtype.is_complex else t
+
+
+@pytest.mark.parametrize("name", C2C + R2C)
+@pytest.mark.parametrize("norm", [None, "ortho", "forward", "backward"])
+@pytest.mark.parametrize("which", range(4))
+def test_values_and_grads(name, norm, which):
+    kw = _kwargs(name, which)
+
+    def fn(L, x):
+        return _real_part(L, getattr(L.fft, name)(x, norm=norm, **kw))
+    check(fn, arr((3, 6)), atol=1e-5, grad_atol=1e-4)
+
+
+@pytest.mark.parametrize("name", C2C)
+def test_complex_input_and_double(name):
+    def fn(L, re, im):
+        x = L.view_as_complex(L.stack([re, im], -1))
+        return _real_part(L, getattr(L.fft, name)(x))
+    check(fn, arr((3, 6), seed=1), arr((3, 6), seed=2), atol=1e-5, grad_atol=1e-4)
+    check(fn, arr((3, 6), "float64", seed=1), arr((3, 6), "float64", seed=2))
+
+
+@pytest.mark.parametrize("name", ["fft", "rfft", "ifft", "ihfft"])
+def test_dtypes(name):
+    check(lambda L, x: _real_part(L, getattr(L.fft, name)(x)), arr((6,), "int64"), grad=False)
+    check(lambda L, x: _real_part(L, getattr(L.fft, name)(x)), arr((6,), "float64"))
+
+
+def test_freq_and_shift():
+    for n in (0, 1, 4, 5):
+        check(lambda L: L.fft.fftfreq(n), grad=False)
+        check(lambda L: L.fft.rfftfreq(n, 0.5), grad=False)
+    check(lambda L: L.fft.fftfreq(5, dtype=L.float64), grad=False)
+    for dim in (None, 0, (0, 1), -1):
+        check(lambda L, x: L.fft.fftshift(x, dim), arr((3, 5)))
+        check(lambda L, x: L.fft.ifftshift(x, dim), arr((3, 5)))
+    check(lambda L, x: L.fft.ifftshift(L.fft.fftshift(x)), arr((3, 5)))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, x: L.fft.fft(x, norm="bad"), lambda L, x: L.fft.fft(x, n=0),
+    lambda L, x: L.fft.fft(x, dim=2), lambda L, x: L.fft.fftn(x, s=(2, 2), dim=(0,)),
+    lambda L, x: L.fft.fftn(x, dim=(0, 0)), lambda L, x: L.fft.rfft(x.to(L.complex64)),
+    lambda L, x: L.fft.irfft(x, n=0), lambda L, x: L.fft.fft(x.half()),
+    lambda L, x: L.fft.ihfft(x.to(L.complex64)), lambda L, x: L.fft.irfft(x[:, :1]),
+    lambda L, x: L.fft.fft(x[0, 0]), lambda L, x: L.fft.rfftn(x, s=(2,), dim=(0, 1)),
+    lambda L, x: L.fft.fft2(x[0]), lambda L, x: L.fft.fft(x[:, :0]),
+])
+def test_errors(fn):
+    check_error(fn, arr((3, 4)))
+
+
+def test_gradient_of_irfft_doubles_mirrored_bins():
+    """irfft's backward: rfft of the gradient with the bins that stand for two doubled."""
+    x = ember.complex(ember.zeros(4), ember.zeros(4)).requires_grad_()
+    y = ember.fft.irfft(x, n=6)
+    y.sum().backward()
+    g = x.grad.numpy()
+    assert np.allclose(g.real, [1.0, 0, 0, 0]) and g.shape == (4,)
