@@ -11,7 +11,6 @@ from ember.distributions.binomial import Binomial
 from ember.distributions.categorical import Categorical
 from ember.distributions.distribution import Distribution
 from ember.distributions.exp_family import ExponentialFamily
-from ember.distributions.gamma import Gamma
 from ember.distributions.independent import Independent
 from ember.distributions.multivariate_normal import MultivariateNormal, _batch_mahalanobis
 from ember.distributions.normal import Normal
@@ -186,7 +185,6 @@ def _kl_bernoulli_poisson(p, q):
     return -p.entropy() - (p.probs * q.rate.log() - q.rate)
 
 
-@register_kl(Normal, Gamma)
 @register_kl(Normal, Uniform)
 def _kl_normal_infinity(p, q):
     return _infinite_like(p.loc)
@@ -205,42 +203,6 @@ def _kl_uniform_normal(p, q):
     t2 = width.pow(2) / 12
     t3 = ((p.high + p.low - 2 * q.loc) / 2).pow(2)
     return t1 + 0.5 * (t2 + t3) / q.scale.pow(2)
-
-
-@register_kl(Gamma, Gamma)
-def _kl_gamma_gamma(p, q):
-    t1 = q.concentration * (p.rate / q.rate).log()
-    t2 = ember.lgamma(q.concentration) - ember.lgamma(p.concentration)
-    t3 = (p.concentration - q.concentration) * ember.digamma(p.concentration)
-    t4 = (q.rate - p.rate) * (p.concentration / p.rate)
-    return t1 + t2 + t3 + t4
-
-
-@register_kl(Gamma, Uniform)
-def _kl_gamma_infinity(p, q):
-    return _infinite_like(p.concentration)
-
-
-@register_kl(Gamma, Normal)
-def _kl_gamma_normal(p, q):
-    a, var = p.concentration, q.scale.pow(2)
-    rate_sq = p.rate.pow(2)
-    t1 = 0.5 * ember.log(rate_sq * var * 2 * math.pi) - a - a.lgamma()
-    t2 = 0.5 * (a.pow(2) + a) / rate_sq
-    t3 = q.loc * a / p.rate
-    t4 = 0.5 * q.loc.pow(2)
-    return t1 + (a - 1) * a.digamma() + (t2 - t3 + t4) / var
-
-
-@register_kl(Uniform, Gamma)
-def _kl_uniform_gamma(p, q):
-    width = p.high - p.low
-    a, b = q.concentration, q.rate
-    xlx = ember.xlogy
-    t3 = (1 - a) * (xlx(p.high, p.high) - xlx(p.low, p.low) - width) / width
-    result = -width.log() + (a.lgamma() - a * b.log()) + t3 + b * (p.high + p.low) / 2
-    result[p.low < q.support.lower_bound] = math.inf
-    return result
 
 
 @register_kl(Independent, Independent)
