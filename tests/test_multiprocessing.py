@@ -77,8 +77,14 @@ def test_share_memory_matches_torch():
         t[0, 0] = -1.0  # still a view of base
         later = base[2]  # a view taken after the move shares too
         r += [base.tolist(), later.is_shared(), lib.empty(0).share_memory_().is_shared()]
-        m = lib.nn.Linear(3, 2)
-        r += [m.share_memory() is m, [p.is_shared() for p in m.parameters()]]
+        m = lib.nn.Sequential(lib.nn.Linear(3, 2), lib.nn.BatchNorm1d(2))
+        m[0].weight.grad = lib.ones(2, 3)
+        row = m[0].weight.detach()[1]  # a view of a parameter moves with it
+        r += [m.share_memory() is m, [p.is_shared() for p in m.parameters()],
+              m[0].weight.grad.is_shared(), m[1].running_mean.is_shared(), row.is_shared()]
+        with lib.no_grad():
+            m[0].weight[1, 0] = 7.0
+        r += [row[0].item()]
         meta = lib.empty(2, device="meta")
         with pytest.raises(RuntimeError) as e:
             meta.share_memory_()

@@ -186,7 +186,7 @@ def _extent(a):
     return lo, hi + a.itemsize
 
 
-def _remap(a, lo, root):
+def _remap(a, *, lo, root):
     """`a` re-expressed on `root` (whose element 0 is at old address `lo`): same layout."""
     first = (_ptr(a) - lo) // a.itemsize
     if a.flags.c_contiguous and a.dtype == root.dtype:
@@ -196,36 +196,51 @@ def _remap(a, lo, root):
 
 def share_(t):
     """Moves tensor `t`'s storage into shared memory (in place); a no-op when it is shared."""
+    share_many((t,))
+    return t
+
+
+def share_many(tensors):
+    """share_ for several tensors (a module's), with at most one search for other views."""
+    moves = {}  # id(old root) -> (old root, its lowest address, the shared root)
+    for t in tensors:
+        _move(t, moves)
+    if any(sys.getrefcount(root) > 3 for root, _, _ in moves.values()):
+        _move_other_views(moves)  # refs: the moves entry, `root` here, getrefcount's argument
+
+
+def _move(t, moves):
     a = t._data
     if type(a) is _MetaArray:
         kind = "filename" if _strategy() == "file_system" else "fd"
         raise RuntimeError(f"_share_{kind}_: only available on CPU")
     if not isinstance(a, np.ndarray) or mapping_of(a) is not None:
-        return t  # already shared, or device memory (a no-op for CUDA tensors, as torch's)
+        return  # already shared, or device memory (a no-op for CUDA tensors, as torch's)
     root = _root(a)
-    lo, hi = _extent(root)
-    m = new_mapping(hi - lo)
-    if hi > lo:
-        dst = np.frombuffer(m, np.uint8, count=hi - lo)
-        ctypes.memmove(dst.ctypes.data, lo, hi - lo)
-    new_root = np.frombuffer(m, root.dtype, count=(hi - lo) // root.itemsize)
-    t._data = _remap(a, lo, new_root)
-    for v in _other_views(t, root, a):
-        v._data = _remap(v._data, lo, new_root)
-    return t
+    move = moves.get(id(root))
+    if move is None:
+        lo, hi = _extent(root)
+        m = new_mapping(hi - lo)
+        if hi > lo:
+            ctypes.memmove(np.frombuffer(m, np.uint8, count=hi - lo).ctypes.data, lo, hi - lo)
+        move = moves[id(root)] = (root, lo, np.frombuffer(m, root.dtype,
+                                                          count=(hi - lo) // root.itemsize))
+    t._data = _remap(a, lo=move[1], root=move[2])
 
 
-def _other_views(t, root, a):
-    """The other tensors whose memory is `root`'s (torch's views of the same storage), which move
-    with it. NumPy arrays are invisible to the garbage collector's referrer lists, so this scans
-    the heap's tensors, and only when `root` has more references than this call accounts for
-    (the usual case, a parameter owning its memory, costs one refcount read)."""
-    # a (itself or through its .base), share_'s `root`, our `root`, getrefcount's argument
-    if sys.getrefcount(root) <= 4:
-        return []
+def _move_other_views(moves):
+    """Re-points the other tensors on a moved root (torch's views of the same storage, which
+    move with it). NumPy arrays are invisible to the garbage collector's referrer lists, so this
+    scans the heap's tensors; share_many calls it only when a root has references it does not
+    account for (a parameter owning its memory has none)."""
     from .._tensor import Tensor
-    return [x for x in gc.get_objects() if issubclass(type(x), Tensor) and x is not t
-            and isinstance(x._data, np.ndarray) and _root(x._data) is root]
+    for x in gc.get_objects():
+        if issubclass(type(x), Tensor) and type(x._data) is not _MetaArray:
+            a = x._data
+            if isinstance(a, np.ndarray):
+                move = moves.get(id(_root(a)))
+                if move is not None and _root(a) is move[0]:
+                    x._data = _remap(a, lo=move[1], root=move[2])
 
 
 def is_shared(t):

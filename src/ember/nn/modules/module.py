@@ -664,8 +664,18 @@ class Module:
     def half(self):
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
+    def bfloat16(self):
+        return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
+
     def share_memory(self):
-        return self._apply(lambda t: t.share_memory_())
+        """Moves every parameter, gradient and buffer into shared memory, searching the heap
+        for other views of them once for the whole module, not once per tensor."""
+        from ...multiprocessing import _shm
+        ts = [p for m in self.modules() for p in m._parameters.values() if p is not None]
+        ts += [p.grad for p in ts if p.grad is not None]
+        ts += [b for m in self.modules() for b in m._buffers.values() if b is not None]
+        _shm.share_many(ts)
+        return self
 
     # ---- hooks ----
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
