@@ -165,6 +165,17 @@ class _Pickler(pickle._Pickler):
         self.write(pickle.GLOBAL + f"{module}\n{name}\n".encode("utf-8"))
         self.memoize(obj)
 
+    def save_global(self, obj, name=None):
+        # ember.nn's layers and functionals are written under torch's names (their files
+        # mirror torch.nn.modules'), so torch.load(weights_only=False) builds torch's modules
+        from .nn.modules import torch_global_name
+        full = torch_global_name(obj) if name is None else None
+        if full is None:
+            return super().save_global(obj, name)
+        self.write(pickle.GLOBAL + f"{full[0]}\n{full[1]}\n".encode("utf-8"))
+        self.memoize(obj)
+
+    dispatch[type(save_global)] = save_global  # functions (pickle binds its own save_global)
     dispatch[_Global] = _save_global_name
     dispatch[D.dtype] = _save_global_name
 

@@ -21,7 +21,7 @@ __all__ = ["save", "load", "save_file", "load_file"]
 
 _CODES = {"BOOL": D.bool_, "U8": D.uint8, "I8": D.int8, "I16": D.int16, "I32": D.int32,
           "I64": D.int64, "F16": D.float16, "F32": D.float32, "F64": D.float64,
-          "C64": D.complex64}
+          "C64": D.complex64, "BF16": D.bfloat16}  # BF16: ml_dtypes' bfloat16 (ember[bf16])
 _NAMES = {d: code for code, d in _CODES.items()}
 
 

@@ -363,6 +363,8 @@ class Tensor:
         if self._rg and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
+        if self.dtype is D.bfloat16:  # NumPy has no bfloat16
+            raise TypeError("Got unsupported ScalarType BFloat16")
         if type(self._data) is not _ndarray:
             if not force:
                 raise TypeError(

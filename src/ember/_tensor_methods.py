@@ -312,7 +312,7 @@ METHODS = {
 
     # ---- statistics (ops/stats.py)
     "quantile": stats.quantile, "nanquantile": stats.nanquantile, "nanmedian": stats.nanmedian,
-    "histc": stats.histc,
+    "histc": stats.histc, "histogram": stats.histogram,
 
     # ---- random draws into a tensor, bernoulli and multinomial (ops/sampling.py)
     "uniform_": sampling._uniform_, "normal_": sampling._normal_, "random_": sampling._random_,

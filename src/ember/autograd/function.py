@@ -16,6 +16,7 @@ import traceback
 
 import numpy as np
 
+from .. import _dtype as D
 from .._compat import module_getattr as _module_getattr
 from . import grad_mode
 
@@ -23,6 +24,7 @@ __all__ = ["Function", "FunctionCtx", "once_differentiable"]
 __getattr__ = _module_getattr(__name__)
 
 _enabled = grad_mode._enabled
+_LOW = D.LOW_PRECISION  # bfloat16 arrays exist: ops compute them in float32
 _anomaly = [False, True]  # anomaly detection: enabled, check_nan
 _PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
@@ -129,6 +131,7 @@ class Op(Node):
     """Base of ember's primitives: forward on arrays, backward on Tensors."""
 
     save_inputs = ()      # indices of inputs whose Tensors backward reads (ctx.saved_tensors)
+    _f32 = False          # backward runs on bfloat16 gradients: it reads everything in float32
     save_output = False   # backward reads ctx.output
     nondiff_outputs = ()  # output positions with no gradient (e.g. indices)
 
@@ -147,7 +150,8 @@ class Op(Node):
         T = Tensor
         ctx = cls.__new__(cls)
         try:
-            out = cls.forward(ctx, *arrays, **kwargs)
+            out = cls.forward(ctx, *arrays, **kwargs) if not _LOW[0] else (
+                D.low_precision_forward(cls, ctx, arrays, kwargs))
         except _NUMPY_ERRORS as e:  # NumPy's errors leave as torch's
             err = torch_error(e, arrays)
             if err is e:
@@ -169,7 +173,7 @@ class Op(Node):
         for t, v in zip(saved, self._saved_vc):
             if v is not None and t._vc[0] != v:
                 _raise_modified(t, v)
-        return saved
+        return D.float32_tensors(saved) if self._f32 else saved
 
     @property
     def output(self):
@@ -180,6 +184,8 @@ class Op(Node):
             t = _wrap(out)
             t._vc = self._out_vc  # report the output's current version
             _raise_modified(t, self._out_v, self)
+        if self._f32:
+            return D.float32_tensors((_wrap(out, True, self),))[0]
         return _wrap(out, True, self)
 
     def _release(self):
@@ -190,6 +196,11 @@ class Op(Node):
     def _call_backward(self, grads):
         if self._freed:
             raise RuntimeError(_FREED)
+        if _LOW[0]:  # bfloat16 gradients: computed in float32 (the saved tensors too), rounded
+            up = D.float32_tensors(grads)  # once per input by the engine, as torch's kernels
+            if up is not grads:
+                self._f32 = True
+                grads = up
         return self.backward(*grads)
 
 

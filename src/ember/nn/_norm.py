@@ -73,12 +73,19 @@ def _mixed(input, *params):
             and all(p is None or p.dtype is D.float32 for p in params))
 
 
+def _floats(*params):
+    return [None if p is None else p.float() for p in params]
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-05):
     """Matches torch.nn.functional.batch_norm."""
     if _mixed(input, running_mean, running_var, weight, bias):
         return batch_norm(input.float(), running_mean, running_var, weight, bias, training,
                           momentum, eps).to(input.dtype)
+    if input.dtype is D.bfloat16 and not training:  # torch's kernel: float32 math, one rounding
+        return batch_norm(input.float(), *_floats(running_mean, running_var, weight, bias),
+                          False, momentum, eps).to(input.dtype)
     if training:
         _verify_batch_size(input.shape)
     if training and eps <= 0.0:
@@ -138,6 +145,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     """Matches torch.nn.functional.group_norm."""
     if _mixed(input, weight, bias):
         return group_norm(input.float(), num_groups, weight, bias, eps).to(input.dtype)
+    if input.dtype is D.bfloat16:  # torch's kernel: float32 math, one rounding
+        return group_norm(input.float(), num_groups, *_floats(weight, bias), eps).to(input.dtype)
     if input.dim() < 2:
         raise RuntimeError("Expected at least 2 dimensions for input tensor but received "
                            f"{input.dim()}")

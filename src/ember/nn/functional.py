@@ -23,7 +23,7 @@ __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
            "pixel_shuffle", "pixel_unshuffle", "prelu", "relu", "relu6", "relu_", "rrelu",
            "scaled_dot_product_attention", "selu", "sigmoid", "silu", "softmax", "softmin",
            "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold", "threshold_",
-           "unfold", "upsample"]
+           "unfold", "upsample", "rms_norm"]
 
 import math
 import numbers
@@ -78,7 +78,7 @@ class _Linear(Op):
 
 
 _C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
-            "float16": "c10::Half"}
+            "float16": "c10::Half", "bfloat16": "c10::BFloat16"}
 _LINEAR_NAMES = {(True, True): "AddmmBackward0", (True, False): "MmBackward0"}
 
 
@@ -120,6 +120,8 @@ def linear(input, weight, bias=None):
 
 def bilinear(input1, input2, weight, bias=None):
     """Matches torch.nn.functional.bilinear: x1^T W_o x2 + b_o for every output o."""
+    if _amp.on and _amp.active():
+        return _amp.plain(bilinear, input1, input2, weight, bias)
     lead = input1.shape[:-1]
     x1 = input1.reshape(-1, input1.shape[-1])
     x2 = input2.reshape(-1, input2.shape[-1])
@@ -135,11 +137,16 @@ class _LogSoftmax(Op):
     _name = "LogSoftmaxBackward0"
     save_output = True
 
-    def forward(ctx, x, dim):
+    def forward(ctx, x, dim, rounded=False):
         ctx.dim = dim
         xp = _xp(x)
         s = x - x.max(axis=dim, keepdims=True)
-        s -= xp.log(xp.exp(s).sum(axis=dim, keepdims=True))
+        total = xp.exp(s).sum(axis=dim, keepdims=True)
+        if rounded:  # torch's last-dim bfloat16 kernel keeps the sum and its log in bfloat16
+            bf = D.bfloat16.np
+            s -= xp.log(total.astype(bf).astype(x.dtype)).astype(bf).astype(x.dtype)
+        else:
+            s -= xp.log(total)
         return s
 
     def backward(ctx, grad):
@@ -184,9 +191,11 @@ def _softmax_op(cls, input, dim, dtype):
     nd = input._data.ndim
     from .._tensor import _dim
     d = _dim(dim, nd) if nd else 0
+    kw = {"rounded": True} if (cls is _LogSoftmax and input.dtype is D.bfloat16 and (
+        nd == 0 or d == nd - 1)) else {}  # torch's last-dim bfloat16 kernel
     if nd == 0:
-        return cls.run((input,), (input._data.reshape(1),), {"dim": 0}).reshape(())
-    return cls.run((input,), (input._data,), {"dim": d})
+        return cls.run((input,), (input._data.reshape(1),), {"dim": 0, **kw}).reshape(())
+    return cls.run((input,), (input._data,), {"dim": d, **kw})
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
@@ -329,7 +338,7 @@ class _Embedding(Op):
         if ctx.padding_idx is not None:
             g = g * _wrap((idx != ctx.padding_idx).astype(g.dtype.np)[:, None])
         from ..ops.creation import zeros
-        gw = zeros((ctx.n, g.shape[-1]), dtype=g.dtype)
+        gw = zeros((ctx.n, g.shape[-1]), dtype=g.dtype, device=g.device)
         return None, gw.index_add(0, _wrap(idx), g), None, None
 
 
@@ -555,6 +564,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Matches torch.nn.functional.layer_norm: (x - mean) / sqrt(var + eps) * w + b."""
     if _norm._mixed(input, weight, bias):  # torch's mixed-type kernel: float32 math
         return layer_norm(input.float(), normalized_shape, weight, bias, eps).to(input.dtype)
+    if input.dtype is D.bfloat16:  # torch's kernel: float32 math, one rounding
+        return layer_norm(input.float(), normalized_shape, *(
+            None if p is None else p.float() for p in (weight, bias)), eps).to(input.dtype)
     if isinstance(normalized_shape, numbers.Integral):
         normalized_shape = (normalized_shape,)
     k = len(normalized_shape)
@@ -671,7 +683,13 @@ from ._conv import (  # noqa: E402,F401
 from ._functional_loss import *  # noqa: E402,F401,F403
 from ._functional_loss import __all__ as _loss_names  # noqa: E402,F401
 from ._grid_sample import grid_sample  # noqa: E402,F401
-from ._norm import batch_norm, group_norm, instance_norm, local_response_norm  # noqa: E402,F401
+from ._norm import (  # noqa: E402,F401
+    batch_norm,
+    group_norm,
+    instance_norm,
+    local_response_norm,
+    rms_norm,
+)
 from ._pool import (  # noqa: E402,F401
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,

@@ -41,7 +41,7 @@ def _finish(arr, device=None, requires_grad=False):
             arr = to_device(arr, dev)
     t = _wrap(arr)
     if requires_grad:
-        if arr.dtype.kind not in "fc":
+        if arr.dtype.kind not in "fcV":  # V: bfloat16 (ml_dtypes)
             raise RuntimeError("Only Tensors of floating point and complex dtype can require "
                                "gradients")
         t._rg = True
@@ -149,7 +149,9 @@ def _checked_cast(arr, dt, from_python):
         lo = -info.max if (arr.dtype.kind in "iu" and dt.np.kind == "u") else info.min
         if arr.min() < lo or arr.max() > info.max:
             raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow")
-    return D.cast_array(arr, dt) if dt is D.bfloat16 else arr.astype(dt.np, copy=False)
+    if dt is D.bfloat16 or dt is D.float16:  # through float32, as torch rounds
+        return D.cast_array(arr, dt)
+    return arr.astype(dt.np, copy=False)
 
 
 def _infer_array(data, dtype=None):
@@ -199,7 +201,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
                       ".requires_grad_(True), rather than torch.tensor(sourceTensor).",
                       UserWarning, stacklevel=user_stacklevel())
     arr = _infer_array(data, dtype)
-    if requires_grad and arr.dtype.kind not in "fc":
+    if requires_grad and arr.dtype.kind not in "fcV":  # V: bfloat16 (ml_dtypes)
         raise RuntimeError("Only Tensors of floating point and complex dtype can require "
                            "gradients")
     return _finish(arr, device, requires_grad)
@@ -216,8 +218,8 @@ def as_tensor(data, dtype=None, device=None):
             r = r.to(device)
         return r
     if isinstance(data, np.ndarray):
-        arr = data if dtype is None else data.astype(dtype.np, copy=False)
-        D.from_numpy_dtype(arr.dtype)
+        D.from_numpy_dtype(data.dtype)
+        arr = data if dtype is None or data.dtype == dtype.np else D.cast_array(data, dtype)
         return _finish(arr, device)
     return tensor(data, dtype=dtype, device=device)
 
@@ -229,6 +231,8 @@ def from_numpy(ndarray):
     """Matches torch.from_numpy: the tensor shares the array's memory."""
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    if D._BY_NP.get(ndarray.dtype) is D.bfloat16:
+        D.from_numpy_dtype(ndarray.dtype)  # torch's TypeError for ml_dtypes' bfloat16
     if ndarray.dtype not in D._BY_NP:
         raise TypeError(f"can't convert np.ndarray of type numpy.{ndarray.dtype.type.__name__}. "
                         "The only supported types are: float64, float32, float16, complex64, "

@@ -125,6 +125,7 @@ def _check_partial_overlap(a, b):
 
 
 _CPP = {"float16": "c10::Half", "float32": "float", "float64": "double",
+        "bfloat16": "c10::BFloat16",
         "complex64": "c10::complex<float>", "complex128": "c10::complex<double>",
         "int8": "signed char", "int16": "short int", "int32": "int", "int64": "long int",
         "uint8": "unsigned char", "bool": "bool"}
@@ -266,6 +267,9 @@ def copy_(self, src, non_blocking=False):
     data = src._data if src.device == self.device else to_device(src._data, self.device)
     if _recording(self, src):
         return _inplace(self, Copy.run((self, src), (self._data, data), {}))
+    if (self.dtype is D.float16 or self.dtype is D.bfloat16 or src.dtype is D.bfloat16) \
+            and self.dtype is not src.dtype:
+        data = D.cast_array(data, self.dtype)  # torch's conversions, through float32
     with np.errstate(invalid="ignore", over="ignore"):
         self._data[...] = data
     self._bump()

@@ -52,7 +52,7 @@ class MatMul(Op):
 
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
             "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-            "bool": "bool"}
+            "bool": "bool", "bfloat16": "c10::BFloat16"}
 
 
 def _check_dtypes(a, b):

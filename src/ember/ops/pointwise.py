@@ -21,7 +21,7 @@ from .._device import array_module as _xp
 from .._tensor import Tensor, _wrap
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
-from ._util import broadcast_error, operand, result_type
+from ._util import broadcast_error, operand, opmath_scalar, result_type
 from .inplace import _out
 
 _enabled = _gm._enabled
@@ -114,7 +114,8 @@ class DivMode(Op):
 
 
 def _cname(dt):
-    return {"float32": "float", "float64": "double", "float16": "c10::Half"}.get(dt.name, dt.name)
+    return {"float32": "float", "float64": "double", "float16": "c10::Half",
+            "bfloat16": "c10::BFloat16"}.get(dt.name, dt.name)
 
 
 class NotDifferentiable(DivMode):
@@ -276,6 +277,8 @@ def _binary(cls, a, b, floating=False, **kw):
         if floating and not (dt.is_floating_point or dt.is_complex):
             dt = D.get_default_dtype()
         x, y = operand(a, dt), operand(b, dt)
+        if dt is D.bfloat16 and (cls is Mul or cls is Div):  # torch's kernels read a scalar
+            x, y = opmath_scalar(a, x, y), opmath_scalar(b, y, x)  # unrounded, as float
     try:
         return cls.run((a, b), (x, y), kw)
     except ValueError as e:
@@ -298,7 +301,7 @@ def _fast(a, b, ufunc, floating=False):
                 floating and not a.dtype.is_floating_point):
             return None
         y = b._data
-    elif bc in _SCALAR_OK and a.dtype.is_floating_point:
+    elif bc in _SCALAR_OK and a.dtype.is_floating_point and a.dtype is not D.bfloat16:
         y = b
     else:
         return None
@@ -535,7 +538,7 @@ class ToCopy(Op):
 
     def forward(ctx, x, dt):
         ctx.src = D._BY_NP[x.dtype]
-        return x.astype(dt.np)
+        return D.cast_array(x, dt)
 
     def backward(ctx, grad):
         return grad.to(ctx.src), None
@@ -547,7 +550,7 @@ def _cast(t, dt):
     if t._rg and _enabled[0] and dt.is_floating_point:
         return ToCopy.apply(t, dt)
     with np.errstate(invalid="ignore", over="ignore"):
-        return _wrap(t._data.astype(dt.np))
+        return _wrap(D.cast_array(t._data, dt))
 
 
 # these register Tensor methods; `where` is used by the backward formulas above

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _dim, _wrap
+from ..amp import _hook as _amp
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ._util import dims, numpy_dims
@@ -134,7 +135,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keep
         return _out(sum(input, dim, keepdim, dtype=dtype or out.dtype), out, exact=True)
     if dim is None and dtype is None and input.dtype.is_floating_point and not (
             _enabled[0] and input._rg) and input._data.__class__ is _ndarray and \
-            input.dtype is not D.float16:
+            input.dtype.itemsize > 2:  # half and bfloat16 accumulate in float (Sum)
         r = np.add.reduce(input._data, axis=None, keepdims=keepdim)  # nothing to record
         return _wrap(r if keepdim or isinstance(r, np.ndarray) else np.asarray(r))
     axes = None if dim is None else _axes(input, dim)
@@ -255,6 +256,8 @@ def cat_(ts, d):
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    if _amp.on and out is None and _amp.active():
+        return _amp.fp32(prod, input, dim, keepdim, dtype=dtype)
     if out is not None:
         return _out(prod(input, dim, keepdim, dtype=dtype or out.dtype), out, exact=True)
     axis = None if dim is None else _dim(dim, input._data.ndim)

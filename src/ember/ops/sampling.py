@@ -112,6 +112,7 @@ def _g(x):
 
 
 _CPP = {"float16": "c10::Half", "float32": "float", "float64": "double",
+        "bfloat16": "c10::BFloat16",
         "complex64": "c10::complex<float>", "complex128": "c10::complex<double>",
         "int8": "signed char", "int16": "short int", "int32": "int", "int64": "long int",
         "uint8": "unsigned char", "bool": "bool"}
@@ -599,7 +600,8 @@ def randperm(*args, **kwargs):
     if dtype.is_bool or dtype.is_complex:
         raise _not_implemented("randperm", dtype)
     if dtype.is_floating_point:
-        limit = {"float16": 2049, "float32": 2 ** 24 + 1, "float64": 2 ** 53 + 1}[dtype.name]
+        limit = {"float16": 2049, "float32": 2 ** 24 + 1, "float64": 2 ** 53 + 1,
+                 "bfloat16": math.inf}[dtype.name]  # torch has no bfloat16 limit
         if n > limit:
             raise RuntimeError(f"n cannot be greater than {_PERM_LIMIT[dtype.name]} for "
                                f"{_type_name(dtype)} type.")

@@ -198,7 +198,8 @@ def lerp(input, end, weight, *, out=None):
             raise RuntimeError(f"expected dtype {_cname(dt)} for `{name}` but got dtype "
                                f"{_cname(v.dtype)}")
     cls = LerpTensor if isinstance(weight, Tensor) else Lerp
-    w = weight._data if isinstance(weight, Tensor) else dt.np.type(weight)
+    w = weight._data if isinstance(weight, Tensor) else (
+        np.float32(weight) if dt is D.bfloat16 else dt.np.type(weight))  # torch: float weight
     try:
         r = cls.run((input, end, weight), (input._data, end._data, w), {})
     except ValueError as e:
