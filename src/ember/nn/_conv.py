@@ -22,7 +22,9 @@ import threading
 
 import numpy as np
 
+from .. import _meta
 from .._device import array_module as _xp
+from .._meta import MetaArray
 from ..amp import _hook as _amp
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
@@ -76,6 +78,14 @@ def _strided(xp, a, shape, strides):
 
 def _prod(s):
     return math.prod(s)
+
+
+def _none(a, shape):
+    """The result when there is nothing to compute: zeros for an empty batch, or (meta input)
+    a meta array of the shape."""
+    if type(a) is MetaArray:
+        return _meta.empty(shape, a.dtype)
+    return _xp(a).zeros(shape, a.dtype)
 
 
 # ---------------------------------------------------------------- array kernels
@@ -264,9 +274,9 @@ class Conv(Op):
 
     def forward(ctx, x, w, b, geo):
         ctx.geo = geo
-        if not x.shape[0]:  # a zero-size batch: an empty output (the kernels assume N > 0)
+        if not x.shape[0] or type(x) is MetaArray:  # a zero-size batch or meta: no kernel
             ctx.cols = ctx.buf = None
-            return _xp(x).zeros((0, w.shape[0]) + _out_size(x.shape[2:], geo), x.dtype)
+            return _none(x, (x.shape[0], w.shape[0]) + _out_size(x.shape[2:], geo))
         keep = _enabled[0]  # a graph may be recorded: backward reuses the columns
         y, cols, buf = _conv_fwd(x, w, geo, keep, b)
         ctx.cols, ctx.buf = (cols, buf) if keep else (None, None)
@@ -303,8 +313,8 @@ class ConvInputGrad(Op):
 
     def forward(ctx, g, w, S, geo):
         ctx.geo = geo
-        if not g.shape[0]:
-            return _xp(g).zeros((0, w.shape[1] * geo[4]) + tuple(S), g.dtype)
+        if not g.shape[0] or type(g) is MetaArray:
+            return _none(g, (g.shape[0], w.shape[1] * geo[4]) + tuple(S))
         return _conv_input_grad(g, w, S, geo)
 
     def backward(ctx, grad):
@@ -323,8 +333,8 @@ class ConvWeightGrad(Op):
 
     def forward(ctx, x, g, wshape, geo, cols=None):
         ctx.geo = geo
-        if not x.shape[0]:
-            return _xp(g).zeros(wshape, g.dtype)
+        if not x.shape[0] or type(x) is MetaArray:
+            return _none(g, wshape)
         return _conv_weight_grad(x, g, wshape, geo, cols)
 
     def backward(ctx, grad):
@@ -533,8 +543,14 @@ class Unfold(Op):
     def forward(ctx, x, geo):
         ctx.geo, ctx.S = geo, x.shape[2:]
         nd = len(geo[0])
+        if type(x) is MetaArray:  # shapes only
+            k, stride, pads, dil, _ = geo
+            L = tuple((s + lo + hi - d * (n - 1) - 1) // st + 1
+                      for s, (lo, hi), d, n, st in zip(x.shape[2:], pads, dil, k, stride))
+            return _meta.empty((x.shape[0], x.shape[1] * _prod(k), _prod(L)), x.dtype)
         v, L = _windows(_zero_pad(x, geo[2]), geo[0], geo[1], geo[3], tuple(range(2 + 2 * nd)))
-        return _xp(x).ascontiguousarray(v).reshape(x.shape[0], -1, _prod(L))
+        return _xp(x).ascontiguousarray(v).reshape(x.shape[0], x.shape[1] * _prod(geo[0]),
+                                                   _prod(L))  # -1 fails on an empty batch
 
     def backward(ctx, grad):
         return Fold.apply(grad, ctx.S, ctx.geo), None
@@ -549,7 +565,8 @@ class Fold(Op):
         L = tuple((s + lo + hi - d * (n - 1) - 1) // st + 1
                   for s, (lo, hi), d, n, st in zip(S, pads, dil, k, stride))
         N = cols.shape[0]
-        return _col2im(cols.reshape((N, -1) + tuple(k) + L), S, geo)
+        C = cols.shape[1] // _prod(k)  # (not -1: an empty batch has size 0)
+        return _col2im(cols.reshape((N, C) + tuple(k) + L), S, geo)
 
     def backward(ctx, grad):
         return Unfold.apply(grad, ctx.geo), None, None

@@ -104,10 +104,10 @@ def _nll_forward(ctx, x2, t, w, ignore_index, reduction):
         return losses
     total = losses.sum(dtype=x2.dtype)
     if reduction == "sum":
-        return np.asarray(total)
+        return np.asanyarray(total)  # asany: a meta result stays meta
     ctx.tw = wt.sum(dtype=x2.dtype)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(total / ctx.tw)
+        return np.asanyarray(total / ctx.tw)
 
 
 def _scale(ctx, coef_t, grad):

@@ -21,6 +21,8 @@ import numbers
 
 import numpy as np
 
+from .. import _meta
+from .._meta import MetaArray
 from .._tensor import _wrap
 from ..amp import _hook as _amp
 from ..autograd import grad_mode as _gm
@@ -151,7 +153,11 @@ class MaxPool(Op):
 
     def forward(ctx, x, geo, with_indices):
         ctx.geo, ctx.S = geo, x.shape[-len(geo[0]):]
-        out, ctx.arg = _max_fwd(x, geo)
+        if type(x) is MetaArray:  # shapes only
+            shape = x.shape[:-len(geo[0])] + tuple(geo[4])
+            out, ctx.arg = _meta.empty(shape, x.dtype), _meta.empty(shape, np.int32)
+        else:
+            out, ctx.arg = _max_fwd(x, geo)
         if with_indices:
             return out, _flat_index(ctx.arg, ctx.S, geo)
         return out
@@ -165,6 +171,8 @@ class MaxPoolGrad(Op):
 
     def forward(ctx, g, arg, S, geo):
         ctx.arg, ctx.geo = arg, geo
+        if type(g) is MetaArray:
+            return _meta.empty(g.shape[:-len(S)] + tuple(S), g.dtype)
         return _max_scatter(g, arg, S, geo)
 
     def backward(ctx, grad):
@@ -178,6 +186,8 @@ class MaxPoolGather(Op):
 
     def forward(ctx, gg, arg, geo):
         ctx.arg, ctx.geo, ctx.S = arg, geo, gg.shape[-len(geo[0]):]
+        if type(gg) is MetaArray:
+            return _meta.empty(arg.shape, gg.dtype)
         return _max_gather(gg, arg, geo)
 
     def backward(ctx, grad):
@@ -519,6 +529,8 @@ def _apply_mats(x, mats):
             x = m @ x
         else:
             x = xp.moveaxis(xp.moveaxis(x, ax, -1) @ m.T, -1, ax)
+    if type(x) is MetaArray:  # ascontiguousarray would give a plain (CPU) array
+        return x.copy()
     return xp.ascontiguousarray(x)
 
 

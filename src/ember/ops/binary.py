@@ -110,7 +110,9 @@ class Xlogy(Op):
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        ga = grad * xlogy((a != 0).to(grad.dtype), b) if isinstance(a, Tensor) else None
+        # torch: xlogy(grad, y), zeroed only where x == 0 and y <= 0
+        ga = (xlogy(grad, b).masked_fill((a == 0) & (b <= 0), 0)
+              if isinstance(a, Tensor) else None)
         return ga, (grad * a / b if isinstance(b, Tensor) else None)  # d x log y = (log y, x/y)
 
 
@@ -355,11 +357,11 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
             raise torch_error(e, (x, y)) from None
         if equal_nan and x.dtype.kind in "fc":
             close |= xp.isnan(x) & xp.isnan(y)
-    return _wrap(xp.asarray(close))
+    return _wrap(xp.asanyarray(close))  # asany: a meta result stays meta
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+    return isclose(input, other, rtol, atol, equal_nan).all().item()  # meta: item()'s error
 
 
 # ---------------------------------------------------------------- small products

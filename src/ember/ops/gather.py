@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._args import refuse_if
+from .._meta import MetaArray
 from .._tensor import Tensor, _check_inplace, _dim, _wrap
 from ..amp import _hook as _amp
 from ..autograd import grad_mode as _gm
@@ -49,8 +50,9 @@ def _same_dtype_out(input, out, msg):
 
 
 def _first_bad(a, lo, hi):
-    """The first value of int array `a` (C order) outside [lo, hi), or None."""
-    if not a.size or (a.min() >= lo and a.max() < hi):
+    """The first value of int array `a` (C order) outside [lo, hi), or None (meta: no values to
+    check, as torch's meta kernels)."""
+    if type(a) is MetaArray or not a.size or (a.min() >= lo and a.max() < hi):
         return None
     flat = a.reshape(-1)
     return int(flat[int(((flat < lo) | (flat >= hi)).argmax())])
