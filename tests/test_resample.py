@@ -5,7 +5,6 @@ import pytest
 
 import ember
 from ember.nn import _resample
-from ember.nn.modules import upsampling
 from oracle import arr, check, check_error, requires_torch, torch
 
 
@@ -97,7 +96,7 @@ def test_errors(fn):
     ("PixelUnshuffle", (2,), dict()),
 ])
 def test_modules(name, args, kw):
-    e, t = getattr(upsampling, name)(*args, **kw), getattr(torch.nn, name)(*args, **kw)
+    e, t = getattr(ember.nn, name)(*args, **kw), getattr(torch.nn, name)(*args, **kw)
     assert repr(e) == repr(t)
     check(lambda L, x: (e if L is ember else t)(x), arr((2, 4, 4, 6)), rtol=1e-4, atol=1e-5)
 

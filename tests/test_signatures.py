@@ -37,6 +37,7 @@ _ABSTRACT = "the base method raises for every call; subclasses read it"
 _NEW = "read by __new__, which builds the object"
 _NO_DEVICE_STATE = "ember has no per-device state: every device draws from the CPU generator"
 _CALLER = "torch's private arguments, only used to word torch's own error messages"
+_CPU_REFUSES = "torch's CPU Generator refuses every call, whatever the argument"
 _FOREACH = "foreach only picks torch's multi-tensor kernel; the values are the same"
 
 KNOWN = {
@@ -57,6 +58,8 @@ KNOWN = {
     "torch.nn.utils.get_total_norm": {"foreach": _FOREACH},
     "torch.autograd.Function.forward": {"ctx": _ABSTRACT, "args": _ABSTRACT, "kwargs": _ABSTRACT},
     "torch.autograd.Function.backward": {"ctx": _ABSTRACT, "grad_outputs": _ABSTRACT},
+    "torch.Generator.graphsafe_set_state": {"state": _CPU_REFUSES},
+    "torch.Generator.set_offset": {"offset": _CPU_REFUSES},
     "torch.unique": {"sorted": "torch's CPU and CUDA kernels return sorted values either way"},
     "torch.topk": {"sorted": "sorted=False leaves the order unspecified (torch's own depends on "
                              "its selection algorithm); the sorted order is one valid answer"},

@@ -18,9 +18,7 @@ _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember\.")
 from . import _compat, _dtype, autograd, cuda, random  # noqa: E402
 from ._device import device  # noqa: E402
 from ._dtype import (  # noqa: E402
-    bool_ as bool,
-)
-from ._dtype import (  # noqa: E402
+    bfloat16,
     can_cast,
     channels_last,
     channels_last_3d,
@@ -42,6 +40,9 @@ from ._dtype import (  # noqa: E402
     set_default_dtype,
     uint8,
 )
+from ._dtype import (  # noqa: E402
+    bool_ as bool,
+)
 from ._printing import set_printoptions  # noqa: E402
 from ._random import Generator, default_generator  # noqa: E402
 from ._tensor import Size, Tensor  # noqa: E402
@@ -58,6 +59,7 @@ from .ops import binary as _binary  # noqa: E402
 from .ops import compare as _compare  # noqa: E402
 from .ops import creation as _creation  # noqa: E402
 from .ops import decomp as _decomp  # noqa: E402
+from .ops import foreach as _foreach  # noqa: E402
 from .ops import gather as _gather  # noqa: E402
 from .ops import index as _index  # noqa: E402
 from .ops import linalg as _linalg  # noqa: E402
@@ -72,12 +74,14 @@ from .ops import split as _split  # noqa: E402
 from .ops import stats as _stats  # noqa: E402
 from .ops import ternary as _ternary  # noqa: E402
 from .ops import unary as _unary  # noqa: E402
+from .ops import view_copy as _view_copy  # noqa: E402
 from .ops import views as _views  # noqa: E402
 from .ops._util import result_type  # noqa: E402
 from .ops.binary import *  # noqa: E402,F403
 from .ops.compare import *  # noqa: E402,F403
 from .ops.creation import *  # noqa: E402,F403
 from .ops.decomp import *  # noqa: E402,F403
+from .ops.foreach import *  # noqa: E402,F403
 from .ops.gather import *  # noqa: E402,F403
 from .ops.index import *  # noqa: E402,F403
 from .ops.linalg import *  # noqa: E402,F403
@@ -92,11 +96,13 @@ from .ops.split import *  # noqa: E402,F403
 from .ops.stats import *  # noqa: E402,F403
 from .ops.ternary import *  # noqa: E402,F403
 from .ops.unary import *  # noqa: E402,F403
+from .ops.view_copy import *  # noqa: E402,F403
 from .ops.views import *  # noqa: E402,F403
 from .random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state  # noqa: E402
 
-_OPS = (_binary, _compare, _creation, _decomp, _gather, _index, _linalg, _pointwise, _rearrange,
-        _reduce, _sampling, _scan, _shape, _sorting, _split, _stats, _ternary, _unary, _views)
+_OPS = (_binary, _compare, _creation, _decomp, _foreach, _gather, _index, _linalg, _pointwise,
+        _rearrange, _reduce, _sampling, _scan, _shape, _sorting, _split, _stats, _ternary, _unary,
+        _view_copy, _views)
 
 from .version import __version__  # noqa: E402
 
@@ -222,19 +228,39 @@ _LAZY = {"nn": (".nn", None), "optim": (".optim", None), "utils": (".utils", Non
          "testing": (".testing", None), "profiler": (".profiler", None),
          "multiprocessing": (".multiprocessing", None), "functional": (".functional", None),
          "version": (".version", None)}
-# top-level functions of those areas, one line per area: name -> (module, attribute)
-_LAZY_DEVICES = {}
-_LAZY_PRECISION = {}
-_LAZY_AUTOCAST = {}
-_LAZY_JIT = {}
-_LAZY_MISC = {}
+# top-level functions of those areas, one table per area: name -> (module, attribute)
+_LAZY_DEVICES = {"cpu": (".cpu", None),
+                 **{_n: ("._device", _n) for _n in (
+                     "set_default_device", "get_default_device", "get_device_module")},
+                 **{_n: (".backends", _n) for _n in (
+                     "set_float32_matmul_precision", "get_float32_matmul_precision")}}
+_LAZY_PRECISION = {"finfo": ("._finfo", "finfo"), "iinfo": ("._finfo", "iinfo")}
+_LAZY_AUTOCAST = {"autocast": (".amp.autocast_mode", "autocast"),
+                  **{_n: (".amp._state", _n) for _n in (
+    "is_autocast_enabled", "set_autocast_enabled", "get_autocast_dtype", "set_autocast_dtype",
+    "is_autocast_cache_enabled", "set_autocast_cache_enabled", "clear_autocast_cache",
+    "autocast_increment_nesting", "autocast_decrement_nesting", "get_autocast_cpu_dtype",
+    "get_autocast_gpu_dtype", "get_autocast_ipu_dtype", "get_autocast_xla_dtype",
+    "set_autocast_cpu_dtype", "set_autocast_gpu_dtype", "set_autocast_ipu_dtype",
+    "set_autocast_xla_dtype", "is_autocast_cpu_enabled", "is_autocast_ipu_enabled",
+    "is_autocast_xla_enabled", "set_autocast_cpu_enabled", "set_autocast_ipu_enabled",
+    "set_autocast_xla_enabled")}}
+_LAZY_JIT = {"_assert": (".jit", "_assert"), "_dynamo": ("._dynamo", None),
+             **{_n: (".functional", _n) for _n in (
+                 "cartesian_prod", "block_diag", "cdist", "chain_matmul", "unravel_index", "lu",
+                 "svd_lowrank", "pca_lowrank", "stft", "istft")}}
+_LAZY_MISC = {"distributions": (".distributions", None), "fft": (".fft", None),
+              "hub": (".hub", None), "futures": (".futures", None),
+              **{_n: (".ops.integration", _n) for _n in (
+                  "trapezoid", "trapz", "cumulative_trapezoid")}}
 for _d in (_LAZY_DEVICES, _LAZY_PRECISION, _LAZY_AUTOCAST, _LAZY_JIT, _LAZY_MISC):
     _LAZY.update(_d)
 __getattr__ = _compat.module_getattr(__name__, _LAZY)
 
 __all__ = ["Tensor", "Size", "device", "dtype", "bool", "uint8", "int8", "int16", "int32",
-           "int64", "float16", "float32", "float64", "complex64", "complex128", "half", "float",
-           "double", "short", "int", "long", "cfloat", "cdouble", "strided", "memory_format",
+           "int64", "float16", "bfloat16", "float32", "float64", "complex64", "complex128",
+           "half", "float", "double", "short", "int", "long", "cfloat", "cdouble", "strided",
+           "memory_format",
            "channels_last", "channels_last_3d", "contiguous_format", "preserve_format",
            "get_default_dtype", "set_default_dtype", "set_default_tensor_type", "promote_types",
            "can_cast", "result_type", "no_grad", "enable_grad", "set_grad_enabled",
@@ -245,7 +271,8 @@ __all__ = ["Tensor", "Size", "device", "dtype", "bool", "uint8", "int8", "int16"
            "set_num_threads", "get_num_interop_threads", "set_num_interop_threads",
            "compile", "pi", "e", "inf", "nan", "newaxis"]
 __all__ += [_n for _m in _OPS for _n in _m.__all__]
-__all__ += [_n for _n, (_where, _attr) in _LAZY.items() if _attr is not None]
+__all__ += [_n for _n, (_where, _attr) in _LAZY.items()
+            if _attr is not None and not _n.startswith("_")]  # torch._assert is not in torch's
 
 
 # every op method of Tensor, bound from one table (_tensor_methods.py)

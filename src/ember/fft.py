@@ -90,7 +90,7 @@ def _float_in(x, api):
     return x
 
 
-class ToComplex(Op):
+class _ToComplex(Op):
     """A real tensor as complex; its gradient is the real part of the incoming one."""
     _name = "ToCopyBackward0"
 
@@ -101,7 +101,7 @@ class ToComplex(Op):
         return (grad.real if grad.dtype.is_complex else grad).clone()
 
 
-class Conj(Op):
+class _Conj(Op):
     """The complex conjugate (a copy; ember has no conjugate views), differentiable."""
     _name = "ConjBackward0"
 
@@ -109,13 +109,13 @@ class Conj(Op):
         return np.conj(x)
 
     def backward(ctx, grad):
-        return Conj.apply(grad)
+        return _Conj.apply(grad)
 
 
 def _complex(x):
     if x.dtype.is_complex:
         return x
-    return ToComplex.apply(x)
+    return _ToComplex.apply(x)
 
 
 def _check_real(x, api):
@@ -186,7 +186,7 @@ def _c2c(x, s, dim, norm, forward, one_dim=False):
         x = _resize(x, d, n)
     scale = _scale(norm, math.prod(sizes), forward)
     if one_dim and real and not forward:  # torch: the forward transform's conjugate (a view)
-        return Conj.apply(C2C.apply(x, tuple(dims), False, scale))
+        return _Conj.apply(C2C.apply(x, tuple(dims), False, scale))
     return C2C.apply(x, tuple(dims), not forward, scale)
 
 
@@ -201,13 +201,13 @@ def _r2c(x, s, dim, norm, forward, api):
     r = r.narrow(dims[-1], 0, sizes[-1] // 2 + 1)
     if forward:
         return r
-    return Conj.apply(r)
+    return _Conj.apply(r)
 
 
 def _c2r(x, s, dim, norm, forward, api):
     x = _complex(_float_in(x, api))
     dims, sizes = _dims_c2r(x, s, dim)
-    x = Conj.apply(x) if forward else x  # hfft: irfft of the conjugate, forward's scale
+    x = _Conj.apply(x) if forward else x  # hfft: irfft of the conjugate, forward's scale
     for d, n in zip(dims[:-1], sizes[:-1]):
         x = _resize(x, d, n)
     x = _resize(x, dims[-1], sizes[-1] // 2 + 1)

@@ -18,7 +18,7 @@ from .gradcheck import gradcheck, gradgradcheck
 __all__ = ["Variable", "Function", "backward", "grad", "grad_mode", "anomaly_mode", "function",
            "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "gradcheck",
            "gradgradcheck", "detect_anomaly", "set_detect_anomaly"]
-__getattr__ = _module_getattr(__name__)
+__getattr__ = _module_getattr(__name__, {"profiler": (".profiler", None)})
 
 
 def _tensor_cls():

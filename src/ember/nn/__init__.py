@@ -8,4 +8,6 @@ from .modules.module import Module  # noqa: F401
 from .parameter import Buffer, Parameter  # noqa: F401
 
 __all__ = ["Buffer", "Parameter", "functional", "init", "utils"] + _module_names
-__getattr__ = _module_getattr(__name__)
+__getattr__ = _module_getattr(__name__, {"attention": (".attention", None),
+                                          "parallel": (".parallel", None),
+                                          "DataParallel": (".parallel", "DataParallel")})

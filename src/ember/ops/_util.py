@@ -173,7 +173,8 @@ PY_FUNCTIONS = frozenset((
     "get_rng_state", "initial_seed", "is_tensor", "manual_seed", "seed", "set_default_dtype",
     "set_default_tensor_type", "set_printoptions", "set_rng_state",
     "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
-    "is_deterministic_algorithms_warn_only_enabled"))
+    "is_deterministic_algorithms_warn_only_enabled", "get_default_device", "set_default_device",
+    "get_device_module", "set_float32_matmul_precision", "get_float32_matmul_precision"))
 PY_METHODS = frozenset((
     "backward", "is_shared", "istft", "lu", "norm", "register_hook",
     "register_post_accumulate_grad_hook", "resize_as", "share_memory_", "split", "stft",

@@ -1,12 +1,10 @@
 """torch's `*_copy` functions (expand_copy, permute_copy, ...): the view op, then a contiguous
 copy of its result, so the output shares no memory with the input; gradients flow as through
-the view. One table, one wrapper."""
-
-from .._tensor import Tensor
+the view. One table, one wrapper. (narrow_copy has its own grad_fn name: ops/views.py.)"""
 
 # name -> the Tensor method whose result is copied
 _VIEWS = ("expand", "view", "permute", "transpose", "t", "squeeze", "unsqueeze", "diagonal",
-          "select", "narrow", "detach", "unfold", "as_strided", "view_as_real",
+          "select", "detach", "unfold", "as_strided", "view_as_real",
           "view_as_complex", "unbind", "split", "split_with_sizes", "alias")
 __all__ = [f"{v}_copy" for v in _VIEWS]
 
@@ -19,7 +17,7 @@ def _method(view):
             import ember
             return getattr(ember, view)(x)
         return f
-    return getattr(Tensor, view)
+    return lambda x, *args, **kwargs: getattr(x, view)(*args, **kwargs)  # bound after import
 
 
 def _make(view):

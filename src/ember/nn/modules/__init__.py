@@ -7,6 +7,7 @@ from . import (
     conv,
     dropout,
     flatten,
+    fold,
     instancenorm,
     linear,
     loss,
@@ -26,6 +27,7 @@ from .container import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .flatten import *  # noqa: F401,F403
+from .fold import *  # noqa: F401,F403
 from .instancenorm import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
@@ -40,7 +42,7 @@ from .transformer import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
 
 __all__ = ["Module"] + [name for family in (
-    activation, batchnorm, container, conv, dropout, flatten, instancenorm, linear, loss,
+    activation, batchnorm, container, conv, dropout, flatten, fold, instancenorm, linear, loss,
     normalization, padding, pixelshuffle, pooling, rnn, sparse, transformer, upsampling)
     for name in family.__all__]
 

@@ -125,7 +125,7 @@ class RNNBase(Module):
         rev = bool(d)
         if self.mode == "LSTM":
             h0, c0 = state
-            y, h, c = _rnn.LSTMLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, rev, batch_sizes)
+            y, h, c = _rnn.lstm_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, rev, batch_sizes)
             return y, (h, c)
         if self.mode == "GRU":
             y, h = _rnn.GRULayer.apply(x, state, w_ih, w_hh, b_ih, b_hh, rev, batch_sizes)
