@@ -172,7 +172,7 @@ def script(obj, optimize=None, _frames_up=0, _rcb=None, example_inputs=None):
     """Matches torch.jit.script: a module becomes a RecursiveScriptModule, a function a
     ScriptFunction, a class comes back as it is; each then runs eagerly."""
     warnings.warn("`torch.jit.script` is deprecated. Please switch to `torch.compile` or "
-                  "`torch.export`.", DeprecationWarning, stacklevel=2)
+                  "`torch.export`.", DeprecationWarning)  # torch: stacklevel 1
     if optimize is not None:
         warnings.warn("`optimize` is deprecated and has no effect. Use `with "
                       "torch.jit.optimized_execution()` instead", FutureWarning, stacklevel=2)

@@ -130,7 +130,7 @@ def _check(fn, inputs, kwargs, tolerance, strict, api):
     """torch's trace check: trace again (warning and checking as the first trace did), then
     the traced run and the Python run must agree."""
     warnings.warn(f"`torch.jit.{api}` is deprecated. Please switch to `torch.compile` or "
-                  "`torch.export`.", DeprecationWarning, stacklevel=4)
+                  "`torch.export`.", DeprecationWarning)  # torch: stacklevel 1
     traced = _run(fn, inputs, kwargs, 1)
     if api == "trace":
         _check_output(traced, strict)
@@ -169,7 +169,7 @@ def trace(func, example_inputs=None, optimize=None, check_trace=True, check_inpu
           _compilation_unit=None, example_kwarg_inputs=None, _store_inputs=True):
     """Matches torch.jit.trace; the result reruns `func` eagerly on each call."""
     warnings.warn("`torch.jit.trace` is deprecated. Please switch to `torch.compile` or "
-                  "`torch.export`.", DeprecationWarning, stacklevel=2)
+                  "`torch.export`.", DeprecationWarning)  # torch: stacklevel 1
     if optimize is not None:
         warnings.warn("`optimize` is deprecated and has no effect. Use `with "
                       "torch.jit.optimized_execution()` instead", FutureWarning, stacklevel=2)
@@ -208,7 +208,7 @@ def trace_module(mod, inputs, optimize=None, check_trace=True, check_inputs=None
                  _compilation_unit=None, example_inputs_is_kwarg=False, _store_inputs=True):
     """Matches torch.jit.trace_module: runs each named method on its example inputs."""
     warnings.warn("`torch.jit.trace_method` is deprecated. Please switch to `torch.compile` or "
-                  "`torch.export`.", DeprecationWarning, stacklevel=2)
+                  "`torch.export`.", DeprecationWarning)  # torch: stacklevel 1
     if optimize is not None:
         warnings.warn("`optimize` is deprecated and has no effect. Use `with "
                       "torch.jit.optimized_execution()` instead", FutureWarning, stacklevel=2)
