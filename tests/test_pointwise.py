@@ -315,6 +315,26 @@ def test_grad_ties_and_zeros():
         check(fn, a, b, grad=torch is not None, fd=False)  # finite differences fail at ties
 
 
+PIECEWISE = [lambda L, a: a.sign(), lambda L, a: a.floor(), lambda L, a: a.ceil(),
+             lambda L, a: a.trunc(), lambda L, a: a.round(), lambda L, a: a.round(decimals=1),
+             lambda L, a: L.div(a, 2.0, rounding_mode="floor"),
+             lambda L, a: L.div(a, 2.0, rounding_mode="trunc"), lambda L, a: a ** 0.0,
+             lambda L, a: L.copysign(L.ones(4), a), lambda L, a: L.nextafter(L.ones(4), a),
+             lambda L, a: a.clone().zero_(), lambda L, a: a.clone().fill_(2.0),
+             lambda L, a: a.clone().fill_(a[0]), lambda L, a: a.clone().copy_(a.detach() * 2)]
+
+
+@pytest.mark.parametrize("i", range(len(PIECEWISE)))
+def test_constant_pieces_give_zero_grads_for_infinite_upstream(i):
+    """torch's gradients of constant pieces are zeros, not grad * 0 (nan for an inf grad)."""
+    a = np.array([1.5, -2.0, 0.0, 3.25])
+    check(lambda L, a: PIECEWISE[i](L, a) * float("inf"), a, grad=torch is not None, fd=False)
+
+
+def test_zero_of_infinite_values_while_recording():
+    check(lambda L, a: (a * 1).zero_(), np.array([np.inf, -np.inf, np.nan, 1.0]))
+
+
 # ------------------------------------------------------------------ double backward
 DOUBLE = [
     lambda x, y: x.exp(), lambda x, y: x.tanh(), lambda x, y: x.sigmoid(),

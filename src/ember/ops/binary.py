@@ -95,7 +95,8 @@ class Copysign(Op):
     def backward(ctx, grad):
         a, = ctx.saved_tensors
         safe = where(a == 0, 1.0, a)
-        return where(a == 0, 0.0, grad * ctx.output / safe), grad * 0  # +-1 where a != 0
+        # d/da: +-1 where a != 0; none for the sign source
+        return where(a == 0, 0.0, grad * ctx.output / safe), grad.new_zeros(grad.shape)
 
 
 class Xlogy(Op):
@@ -123,7 +124,7 @@ class Nextafter(Op):
         return ctx_xp(x).nextafter(x, y)
 
     def backward(ctx, grad):
-        return grad, grad * 0
+        return grad, grad.new_zeros(grad.shape)
 
 
 class Ldexp(Op):

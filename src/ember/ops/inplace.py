@@ -187,10 +187,10 @@ class Zero(Op):
     _name = "ZeroBackward0"
 
     def forward(ctx, x):
-        return x * 0 if x.dtype.kind != "b" else x & False
+        return np.zeros_like(x)  # (not x * 0: inf * 0 is nan)
 
     def backward(ctx, grad):
-        return grad * 0
+        return grad.new_zeros(grad.shape)
 
 
 class Fill(Op):
@@ -202,14 +202,14 @@ class Fill(Op):
         return out
 
     def backward(ctx, grad):
-        return grad * 0, None
+        return grad.new_zeros(grad.shape), None
 
 
 class FillTensor(Fill):
     _name = "FillBackward3"
 
     def backward(ctx, grad):
-        return grad * 0, grad.sum()
+        return grad.new_zeros(grad.shape), grad.sum()
 
 
 class Copy(Op):
@@ -223,7 +223,7 @@ class Copy(Op):
 
     def backward(ctx, grad):
         src_dt = ctx._in_meta[1][1]
-        return grad * 0, grad if grad.dtype is src_dt else grad.to(src_dt)
+        return grad.new_zeros(grad.shape), grad if grad.dtype is src_dt else grad.to(src_dt)
 
 
 def zero_(self):

@@ -110,7 +110,7 @@ class DivMode(Op):
         return q + ((xp.remainder(x, y) != 0) & ((x < 0) != (y < 0))).astype(q.dtype)
 
     def backward(ctx, grad):
-        return grad * 0, grad * 0, None, None
+        return grad.new_zeros(grad.shape), grad.new_zeros(grad.shape), None, None
 
 
 def _cname(dt):
@@ -142,7 +142,7 @@ class Pow(Op):
             if isinstance(b, Tensor):
                 ga = where(b == 0, 0.0, grad * b * a ** (b - 1))  # d a^b/da = b a^(b-1)
             else:
-                ga = grad * b * a ** (b - 1) if b != 0 else grad * 0
+                ga = grad * b * a ** (b - 1) if b != 0 else grad.new_zeros(grad.shape)
         if ctx.needs_input_grad[1]:
             y = ctx.output
             if isinstance(a, Tensor):

@@ -67,7 +67,7 @@ def _rounding(f, kernel):
     return lambda xp, x: _no(x, "b", kernel) or (f(xp, x) if x.dtype.kind == "f" else x.copy())
 
 
-_ZERO = lambda g, x, y: g * 0  # noqa: E731  piecewise-constant functions
+_ZERO = lambda g, x, y: g.new_zeros(g.shape)  # noqa: E731  constant pieces: zeros (inf/nan g too)
 _SQRT_PI = math.sqrt(math.pi)
 _UNARY = {
     # name: (forward(xp, x), backward(grad, x, y), reads, float_only)
@@ -321,7 +321,7 @@ class Round(Op):
         return xp.round(x * ten) / ten if decimals > 0 else xp.round(x / ten) * ten
 
     def backward(ctx, grad):
-        return grad * 0, None
+        return grad.new_zeros(grad.shape), None
 
 
 class RoundDecimals(Round):
