@@ -10,6 +10,7 @@ for bit. The base class owns groups, lazy state creation, version bumps and the 
 """
 
 import functools
+import typing
 import warnings
 from collections import OrderedDict, defaultdict
 from copy import deepcopy
@@ -145,8 +146,74 @@ def _hooked(step):
     return wrapper
 
 
+# ---- torch's module-level helpers that custom optimizers import (timm's, for one)
+ParamsT = typing.Union[typing.Iterable[Tensor], typing.Iterable[typing.Dict[str, typing.Any]],
+                       typing.Iterable[typing.Tuple[str, Tensor]]]
+
+
+def _use_grad_for_differentiable(func):
+    """torch's step decorator: runs `func` with grad mode set to the optimizer's
+    defaults['differentiable'], restoring the caller's mode after."""
+    from ..autograd import grad_mode
+
+    @functools.wraps(func)
+    def _use_grad(*args, **kwargs):
+        prev = grad_mode.is_grad_enabled()
+        try:
+            grad_mode.set_grad_enabled(args[0].defaults["differentiable"])
+            return func(*args, **kwargs)
+        finally:
+            grad_mode.set_grad_enabled(prev)
+    return _use_grad
+
+
+_PRIVATEUSE1 = "privateuseone"  # torch's name for an out-of-tree backend nobody registered
+
+
+def _default_to_fused_or_foreach(params, differentiable, use_fused=False):
+    """torch's choice of (fused, foreach) kernels: fused where asked and every tensor is a
+    floating plain Tensor/Parameter on a fused device (the CPU is one); foreach kernels exist
+    only on accelerators."""
+    if differentiable:
+        return False, False
+    from ..nn.parameter import Parameter
+    plain = (Tensor, Parameter)
+    fused = use_fused and all(p is None or (type(p) in plain and p.device.type in (
+        "mps", "cuda", "xpu", "hpu", "cpu", "mtia", _PRIVATEUSE1) and p.is_floating_point())
+        for p in params)
+    foreach = not fused and all(p is None or (type(p) in plain and p.device.type in (
+        "cuda", "xpu", "mtia", _PRIVATEUSE1)) for p in params)
+    return fused, foreach
+
+
+def _get_capturable_supported_devices(supports_xla=True):
+    """torch's list of device types whose optimizers can be captured in CUDA graphs."""
+    return ["cuda", "xpu", "hpu", _PRIVATEUSE1] + (["xla"] if supports_xla else [])
+
+
+def _group_by_device_and_dtype(tensorlistlist, with_indices=False):
+    """torch's grouping of parallel tensor lists by the (device, dtype) of the first list's
+    tensors: {(device, dtype): (lists, indices)}, indices only when asked."""
+    n = len(tensorlistlist[0])
+    if not all(len(tl) in (n, 0) for tl in tensorlistlist):
+        raise RuntimeError("Expected all tensor lists to have the same number of tensors (or "
+                           "none), but got lists of sizes "
+                           f"{[len(tl) for tl in tensorlistlist]}")
+    groups = {}
+    for i, t in enumerate(tensorlistlist[0]):
+        lists, idx = groups.setdefault((t.device, t.dtype), ([[] for _ in tensorlistlist], []))
+        for out, tl in zip(lists, tensorlistlist):
+            if tl:
+                out.append(tl[i])
+        if with_indices:
+            idx.append(i)
+    return groups
+
+
 class Optimizer:
     """Matches torch.optim.Optimizer."""
+
+    _group_tensors_by_device_and_dtype = staticmethod(_group_by_device_and_dtype)
 
     def __init__(self, params, defaults):
         self.defaults = defaults

@@ -33,6 +33,13 @@ def _activation(name):
     raise RuntimeError(f"activation should be relu/gelu, not {name}")
 
 
+def _get_activation_fn(activation):
+    """torch's private helper of the same name (model code imports it): strings only."""
+    if isinstance(activation, str):
+        return _activation(activation)
+    raise RuntimeError(f"activation should be relu/gelu, not {activation}")
+
+
 def _relu_or_gelu(act):
     """torch's activation_relu_or_gelu flag: 1 for relu, 2 for gelu, 0 for anything else."""
     nn = _nn()

@@ -1,5 +1,6 @@
-"""ember.vision.io: torchvision.io's image functions (read/decode/encode/write of PNG and JPEG,
-read_file/write_file, ImageReadMode) on Pillow, the optional extra `ember[vision]`.
+"""ember.vision.io.image (torchvision.io.image): torchvision.io's image functions
+(read/decode/encode/write of PNG and JPEG, read_file/write_file, ImageReadMode) on Pillow, the
+optional extra `ember[vision]`.
 
 Tensors are uint8, CHW, as torchvision's. What the pixels match:
 - PNG is lossless, so decoded pixels are the file's. Mode conversions follow torchvision's
@@ -23,8 +24,8 @@ from io import BytesIO
 
 import numpy as np
 
-from .._args import unsupported
-from .._tensor import Tensor, _wrap
+from ..._args import unsupported
+from ..._tensor import Tensor, _wrap
 
 __all__ = ["ImageReadMode", "decode_image", "decode_jpeg", "decode_png", "encode_jpeg",
            "encode_png", "read_file", "read_image", "write_file", "write_jpeg", "write_png"]
