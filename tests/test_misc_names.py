@@ -101,6 +101,13 @@ def test_data_parallel_on_cpu():
     np.testing.assert_array_equal(e[5].detach().numpy(), e[6].detach().numpy())
 
 
+def test_data_parallel_refused_where_a_gpu_is(monkeypatch):
+    monkeypatch.setattr(ember.cuda, "is_available", lambda: True)
+    with pytest.raises(AttributeError, match="^ember does not implement torch.nn.DataParallel "
+                                             "across GPUs yet; call the module itself$"):
+        ember.nn.DataParallel(ember.nn.Linear(2, 3))
+
+
 # ---------------------------------------------------------------- Fold / Unfold, RMSNorm
 @requires_torch
 def test_fold_unfold_modules():

@@ -154,6 +154,7 @@ LAYERS = {
 
 # layers built around another layer: a builder per class instead of constructor arguments
 WRAPPERS = {
+    "DataParallel": (lambda nn: nn.DataParallel(nn.Linear(4, 3)), [F(0, 4)]),
     "Sequential": (lambda nn: nn.Sequential(nn.Linear(4, 3), nn.ReLU()), [F(0, 4)]),
     "TransformerEncoder": (lambda nn: nn.TransformerEncoder(
         nn.TransformerEncoderLayer(4, 2, 6), 2, enable_nested_tensor=False), [F(3, 0, 4)]),

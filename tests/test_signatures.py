@@ -60,6 +60,9 @@ KNOWN = {
     "torch.autograd.Function.backward": {"ctx": _ABSTRACT, "grad_outputs": _ABSTRACT},
     "torch.Generator.graphsafe_set_state": {"state": _CPU_REFUSES},
     "torch.Generator.set_offset": {"offset": _CPU_REFUSES},
+    "torch.nn.DataParallel.__init__": {
+        n: "torch ignores them too where no GPU is available (ember refuses DataParallel where "
+           "one is)" for n in ("device_ids", "output_device", "dim")},
     "torch.unique": {"sorted": "torch's CPU and CUDA kernels return sorted values either way"},
     "torch.topk": {"sorted": "sorted=False leaves the order unspecified (torch's own depends on "
                              "its selection algorithm); the sorted order is one valid answer"},
@@ -125,6 +128,10 @@ def public_functions():
             out[key] = fn
 
     def scan(label, mod, classes=True):
+        lazy = getattr(vars(mod).get("__getattr__"), "lazy", {})
+        for name, (_, attr) in lazy.items():  # load what loads on first use: the scan must
+            if attr is not None:                # not depend on what ran before
+                getattr(mod, name)
         for name in sorted(dir(mod)):
             if name.startswith("_"):
                 continue

@@ -50,6 +50,7 @@ def module_getattr(module_name, lazy=None, api=None):
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
         raise EmberNotImplemented(f"ember does not implement {api}.{name} yet")
+    __getattr__.lazy = dict(lazy or {})  # what loads on first use (tests walk it)
     return __getattr__
 
 
