@@ -148,3 +148,49 @@ def test_meta_draws_leave_the_generator_alone():
     assert results[0] == ember.rand(3).tolist()
     if torch is not None:
         assert results[0] == results[1]
+
+
+# ---------------------------------------------------------------- every device type torch names
+_KINDS = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga",
+          "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
+# torch's factory error for opengl/opencl/ideep/mkldnn is an internal assert naming its source
+# file; ember gives the RuntimeError its .to() gives. torch's dispatcher message is cut after
+# its first sentences (the rest lists the backends of torch's build).
+_ASSERTED = ("mkldnn", "opengl", "opencl", "ideep")
+
+
+def _device_outcomes(L, kind):
+    out = []
+    for i, f in enumerate((lambda: L.zeros(1, device=kind), lambda: L.zeros(1).to(kind),
+                           lambda: str(L.device(kind, 1)), lambda: L.tensor([1.0], device=kind),
+                           lambda: L.nn.Linear(1, 1).to(kind),
+                           lambda: L.empty(2, device=L.device(kind)))):
+        try:
+            r = f()
+            out.append(r if isinstance(r, str) else "ok")
+        except Exception as e:  # noqa: BLE001  the outcome is compared
+            text = str(e)
+            if text.startswith("Could not run"):
+                text = text[:text.index("(if using custom build).") + 24]
+            if kind in _ASSERTED and text.startswith("0 INTERNAL ASSERT"):
+                text = f"PyTorch is not linked with support for {kind} devices"
+            out.append((type(e).__name__, text))
+    return out
+
+
+@pytest.mark.parametrize("kind", _KINDS)
+def test_every_torch_device_type_is_named_and_refused_as_torch(kind):
+    import warnings
+    if kind == "cuda" and ember.cuda.is_available():
+        pytest.skip("a GPU is available")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # mkldnn's deprecation (checked below)
+        got = _device_outcomes(ember, kind)
+        if torch is None:
+            pytest.skip("torch (the oracle) is not installed")
+        assert got == _device_outcomes(torch, kind)
+
+
+def test_mkldnn_device_warns_as_torch():
+    with pytest.warns(UserWarning, match="^'mkldnn' is no longer used as device type"):
+        ember.device("mkldnn")

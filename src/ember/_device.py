@@ -48,13 +48,20 @@ class device:
             index = int(idx)
         else:
             kind = s
-        if kind not in ("cpu", "cuda", "meta"):
+        if kind not in _TYPES:
             raise RuntimeError(
                 "Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, "
                 "fpga, maia, xla, lazy, vulkan, mps, meta, hpu, mtia, privateuseone device type "
                 f"at start of device string: {s}")
         if kind == "cpu" and index is None and s == "cpu" and _CPU is not None:
             return _CPU
+        if kind == "mkldnn":
+            import warnings
+            warnings.warn("'mkldnn' is no longer used as device type. So torch.device('mkldnn') "
+                          "will be deprecated and removed in the future. Please use other valid "
+                          "device types instead. (Triggered internally at "
+                          "/__w/pytorch/pytorch/c10/core/Device.cpp:40.)", UserWarning,
+                          stacklevel=2)
         self = object.__new__(cls)
         _set_field(self, "type", kind)
         _set_field(self, "index", index)
@@ -107,6 +114,36 @@ class device:
         _default.pop()
 
 
+# torch's device types: a device of any of them can be named; ember has memory only on cpu,
+# cuda (CuPy) and meta, and making or moving a tensor elsewhere raises torch's error for a build
+# without that backend (_unlinked)
+_TYPES = frozenset(("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip",
+                    "ve", "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
+                    "privateuseone"))
+_BACKEND = {"ipu": "IPU", "hip": "HIP", "ve": "VE", "fpga": "FPGA", "maia": "MAIA", "xla": "XLA",
+            "lazy": "Lazy", "vulkan": "Vulkan", "mps": "MPS"}
+
+
+def _unlinked(kind, moving):
+    """torch's error for a tensor made on (moving=False) or moved to a device type its build
+    lacks (torch's dispatcher message is cut after its first sentences)."""
+    if kind == "xpu":
+        return AssertionError("Torch not compiled with XPU enabled")
+    if kind == "mtia":
+        return AssertionError(
+            "Torch not compiled with MTIA enabled. Ensure you have `import "
+            "mtia.host_runtime.torch_mtia.dynamic_library` in your python src file and include "
+            "`//mtia/host_runtime/torch_mtia:torch_mtia` as your target dependency!")
+    if kind in ("hpu", "privateuseone"):
+        return ModuleNotFoundError(f"No module named 'torch.{kind}'")
+    if kind in _BACKEND and (not moving or kind == "lazy"):
+        return NotImplementedError(
+            f"Could not run 'aten::empty.memory_format' with arguments from the '{_BACKEND[kind]}'"
+            " backend. This could be because the operator doesn't exist for this backend, or was "
+            "omitted during the selective/custom build process (if using custom build).")
+    return RuntimeError(f"PyTorch is not linked with support for {kind} devices")
+
+
 _set_field = object.__setattr__
 _Device = device  # for functions whose parameter is named `device`, as torch's
 
@@ -119,17 +156,21 @@ def _refuse_write(name):
 
 _CPU = None
 _CPU = device("cpu")
+_MEMORY = ("cpu", "cuda", "meta")
 _META = device("meta")
 _default = []
 cpu = _CPU
 
 
-def as_device(d):
+def as_device(d, moving=False):
+    """The device a tensor is made on (moving: moved to); raises for one with no memory here."""
     if d is None:
         return _CPU
-    if d.__class__ is device:
+    if d.__class__ is device and d.type in _MEMORY:
         return d
     dev = device(d)
+    if dev.type not in _MEMORY:
+        raise _unlinked(dev.type, moving)
     if dev.type == "cuda":
         dev.xp  # raises when there is no GPU
         if dev.index is None:

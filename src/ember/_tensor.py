@@ -496,7 +496,7 @@ class Tensor:
         from .ops.pointwise import _cast
         out = self
         if device is not None:
-            dev = as_device(device)
+            dev = as_device(device, moving=True)
             if dev != self.device:
                 out = _ToDevice.apply(out, dev)
         if dtype is not None and dtype is not out.dtype:

@@ -32,11 +32,13 @@ from ._util import check_factory, size_args, user_stacklevel
 from .inplace import _out
 
 
-def _finish(arr, device=None, requires_grad=False):
+def _finish(arr, device=None, requires_grad=False, moving=False):
+    """A tensor of `arr` on `device` (moving: tensor()/as_tensor, which copy from the host and
+    fail as a move does where the device has no memory here)."""
     if device is None and _default:  # inside `with torch.device(...)`
         device = _default[-1]
     if device is not None:
-        dev = as_device(device)
+        dev = as_device(device, moving)
         if dev.type != "cpu":
             arr = to_device(arr, dev)
     t = _wrap(arr)
@@ -204,7 +206,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     if requires_grad and arr.dtype.kind not in "fcV":  # V: bfloat16 (ml_dtypes)
         raise RuntimeError("Only Tensors of floating point and complex dtype can require "
                            "gradients")
-    return _finish(arr, device, requires_grad)
+    return _finish(arr, device, requires_grad, moving=True)
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -220,7 +222,7 @@ def as_tensor(data, dtype=None, device=None):
     if isinstance(data, np.ndarray):
         D.from_numpy_dtype(data.dtype)
         arr = data if dtype is None or data.dtype == dtype.np else D.cast_array(data, dtype)
-        return _finish(arr, device)
+        return _finish(arr, device, moving=True)
     return tensor(data, dtype=dtype, device=device)
 
 

@@ -631,7 +631,7 @@ class Module:
                           stacklevel=2)
         if device is not None:
             from ..._device import as_device
-            device = as_device(device)
+            device = as_device(device, moving=True)
 
         def convert(t):
             floating = t.is_floating_point() or t.is_complex()
