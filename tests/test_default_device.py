@@ -191,6 +191,17 @@ def test_every_torch_device_type_is_named_and_refused_as_torch(kind):
         assert got == _device_outcomes(torch, kind)
 
 
-def test_mkldnn_device_warns_as_torch():
-    with pytest.warns(UserWarning, match="^'mkldnn' is no longer used as device type"):
+def test_mkldnn_device_warns_once_as_torch(monkeypatch):
+    import warnings
+
+    from ember import _device
+    monkeypatch.setattr(_device, "_mkldnn_warned", [False])  # torch warns once per process
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
         ember.device("mkldnn")
+        ember.device("mkldnn")
+        ember.amp.is_autocast_available("mkldnn")
+    assert [str(x.message).split(" (Triggered")[0] for x in w] == [
+        "'mkldnn' is no longer used as device type. So torch.device('mkldnn') will be deprecated "
+        "and removed in the future. Please use other valid device types instead."]
+    assert w[0].filename == __file__

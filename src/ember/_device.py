@@ -49,19 +49,12 @@ class device:
         else:
             kind = s
         if kind not in _TYPES:
-            raise RuntimeError(
-                "Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, "
-                "fpga, maia, xla, lazy, vulkan, mps, meta, hpu, mtia, privateuseone device type "
-                f"at start of device string: {s}")
+            raise RuntimeError(f"Expected one of {', '.join(DEVICE_TYPES)} device type at start "
+                               f"of device string: {s}")
         if kind == "cpu" and index is None and s == "cpu" and _CPU is not None:
             return _CPU
         if kind == "mkldnn":
-            import warnings
-            warnings.warn("'mkldnn' is no longer used as device type. So torch.device('mkldnn') "
-                          "will be deprecated and removed in the future. Please use other valid "
-                          "device types instead. (Triggered internally at "
-                          "/__w/pytorch/pytorch/c10/core/Device.cpp:40.)", UserWarning,
-                          stacklevel=2)
+            warn_mkldnn(2)  # (as warnings.warn here would take it)
         self = object.__new__(cls)
         _set_field(self, "type", kind)
         _set_field(self, "index", index)
@@ -117,9 +110,10 @@ class device:
 # torch's device types: a device of any of them can be named; ember has memory only on cpu,
 # cuda (CuPy) and meta, and making or moving a tensor elsewhere raises torch's error for a build
 # without that backend (_unlinked)
-_TYPES = frozenset(("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip",
-                    "ve", "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
-                    "privateuseone"))
+DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve",
+                "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
+                "privateuseone")  # in torch's order (its parse error lists them so)
+_TYPES = frozenset(DEVICE_TYPES)
 _BACKEND = {"ipu": "IPU", "hip": "HIP", "ve": "VE", "fpga": "FPGA", "maia": "MAIA", "xla": "XLA",
             "lazy": "Lazy", "vulkan": "Vulkan", "mps": "MPS"}
 
@@ -142,6 +136,21 @@ def _unlinked(kind, moving):
             " backend. This could be because the operator doesn't exist for this backend, or was "
             "omitted during the selective/custom build process (if using custom build).")
     return RuntimeError(f"PyTorch is not linked with support for {kind} devices")
+
+
+_mkldnn_warned = [False]
+
+
+def warn_mkldnn(stacklevel):
+    """torch's deprecation of the 'mkldnn' device type: once per process (TORCH_WARN_ONCE)."""
+    if not _mkldnn_warned[0]:
+        _mkldnn_warned[0] = True
+        import warnings
+        warnings.warn("'mkldnn' is no longer used as device type. So torch.device('mkldnn') will "
+                      "be deprecated and removed in the future. Please use other valid device "
+                      "types instead. (Triggered internally at "
+                      "/__w/pytorch/pytorch/c10/core/Device.cpp:40.)", UserWarning,
+                      stacklevel=stacklevel + 1)
 
 
 _set_field = object.__setattr__

@@ -11,11 +11,8 @@ return its result; `plain` only excludes, `lower_fused` serves the float32-only 
 import threading
 
 from .. import _dtype as D
+from .._device import DEVICE_TYPES  # noqa: F401  (autocast_mode reads it from here)
 
-# torch's device types, in its order (the text of its parse error lists them so)
-DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve",
-                "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
-                "privateuseone")
 # each device type's default autocast dtype (torch's table), and those with an autocast key
 DTYPES = {"cpu": "bfloat16", "cuda": "float16", "ipu": "float16", "xpu": "float16",
           "hip": "float16", "maia": "bfloat16", "xla": "bfloat16", "mps": "float16",

@@ -24,9 +24,8 @@ def is_autocast_available(device_type):
                         f"str, not {type(device_type).__name__}")
     kind = _hook.device_type(device_type)
     if kind == "mkldnn":
-        warnings.warn("'mkldnn' is no longer used as device type. So torch.device('mkldnn') will "
-                      "be deprecated and removed in the future. Please use other valid device "
-                      "types instead.", UserWarning, stacklevel=2)
+        from .._device import warn_mkldnn
+        warn_mkldnn(2)
     return kind in _hook.AVAILABLE
 
 
