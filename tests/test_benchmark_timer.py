@@ -4,6 +4,7 @@ times."""
 
 import random
 import re
+import sys
 
 import pytest
 
@@ -109,6 +110,9 @@ def test_timer_measures_like_torch():
 
 
 def test_timer_runs_the_statement_with_torch_as_ember():
+    # Timer runs at num_threads through ember.set_num_threads, which needs threadpoolctl (the
+    # threads extra); without it, the test below checks the error naming the extra
+    pytest.importorskip("threadpoolctl")
     seen = []
     timer = eb.Timer("seen.append((torch.get_num_threads(), x.sum().item()))",
                      setup="x = torch.ones(3)", globals={"seen": seen}, num_threads=1)
@@ -121,6 +125,22 @@ def test_timer_runs_the_statement_with_torch_as_ember():
     eb.Timer("pass").blocked_autorange(callback=lambda n, t: calls.append((n, t)),
                                        min_run_time=0.005)
     assert calls and all(n >= 1 and t > 0 for n, t in calls)
+
+
+def test_timer_without_threadpoolctl_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # as if not installed
+    before = ember.get_num_threads()
+    seen = []
+    timer = eb.Timer("seen.append(1)", globals={"seen": seen}, num_threads=1)
+    for run in (lambda: timer.timeit(5), lambda: timer.blocked_autorange(min_run_time=0.005),
+                lambda: timer.adaptive_autorange(max_run_time=0.01)):
+        with pytest.raises(ImportError) as ei:
+            run()
+        assert str(ei.value) == ("ember.set_num_threads limits NumPy's BLAS thread pool through "
+                                 "threadpoolctl, which is not installed: pip install "
+                                 "ember[threads]")
+        assert ei.value.__context__ is None  # one clear error, not a failed restore after it
+    assert seen == [] and ember.get_num_threads() == before
 
 
 @requires_torch

@@ -1,5 +1,7 @@
 """ember.distributions against torch.distributions: samples for a seed, log_prob, entropy,
 moments, gradients, reprs, validation errors and KL pairs."""
+from math import lgamma
+
 import numpy as np
 import pytest
 
@@ -59,7 +61,11 @@ def test_categorical_log_prob_entropy_grads():
 
 def test_categorical_probs_with_zero_entropy():
     p = np.array([[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]], dtype="float32")
-    check(lambda L, p: D(L).Categorical(probs=p).entropy(), p)
+    h = D(ember).Categorical(probs=ember.from_numpy(p.copy())).entropy()
+    np.testing.assert_allclose(h.numpy(), [np.log(2.0), 0.0], rtol=1e-6, atol=1e-6)
+    # no finite differences: a zero probability is the simplex's edge (a step below it is an
+    # invalid probs), where p*log(p) has no derivative and torch's gradient is its clamp's
+    check(lambda L, p: D(L).Categorical(probs=p).entropy(), p, fd=False)
 
 
 def test_categorical_enumerate_expand_and_shapes():
@@ -131,7 +137,11 @@ def test_normal_sample_and_rsample_match_seed(sample_shape):
         a = n.sample(sample_shape)
         b = n.rsample(sample_shape)
         return a, b, a.requires_grad
-    check(f, arr((2, 3)), arr((2, 3), seed=1, low=0.1, high=2.0))
+    m, s = arr((2, 3)), arr((2, 3), seed=1, low=0.1, high=2.0)
+    # sample() is detached (torch's too) while its value moves with m and s, so the
+    # finite-difference check takes rsample() alone; then both against torch
+    check(lambda L, m, s: seeded(L, lambda: D(L).Normal(m, s).rsample(sample_shape), 4), m, s)
+    check(f, m, s, fd=False)
     check(lambda L: seeded(L, lambda: D(L).Normal(0.0, 1.0).rsample(sample_shape)))
 
 
@@ -150,8 +160,16 @@ def test_normal_log_prob_cdf_icdf_entropy_grads():
 
 def test_normal_exp_family_entropy():
     # the Bregman-divergence entropy of ExponentialFamily (Normal overrides it)
-    check(lambda L, m, s: D(L).ExponentialFamily.entropy(D(L).Normal(m, s)),
-          arr((3,)), arr((3,), seed=1, low=0.2, high=2.0))
+    m, s = arr((3,)), arr((3,), seed=1, low=0.2, high=2.0)
+    em, es = (ember.from_numpy(a.copy()).requires_grad_() for a in (m, s))
+    h = D(ember).ExponentialFamily.entropy(D(ember).Normal(em, es))
+    np.testing.assert_allclose(h.detach().numpy(), 0.5 + 0.5 * np.log(2 * np.pi) + np.log(s),
+                               rtol=1e-5, atol=1e-6)
+    # it differentiates detached copies of the natural parameters (as torch does), so the
+    # entropy has no gradient to m and s: finite differences, which see it move, do not apply
+    assert h.requires_grad
+    assert ember.autograd.grad(h.sum(), [em, es], allow_unused=True) == (None, None)
+    check(lambda L, m, s: D(L).ExponentialFamily.entropy(D(L).Normal(m, s)), m, s, fd=False)
 
 
 def test_normal_reprs_and_errors():
@@ -232,20 +250,27 @@ def test_poisson():
 def test_binomial_values():
     p = arr((2, 3), low=0.05, high=0.95)
     v = np.array([[0, 3, 10], [5, 2, 1]], dtype="float32")
-    check(lambda L, p, v: D(L).Binomial(10, p).log_prob(v), p, v)
-    check(lambda L, z, v: D(L).Binomial(L.tensor([10.0, 12.0, 11.0]), logits=z).log_prob(v),
-          arr((2, 3)), v)
+    k, q = v.astype("float64"), p.astype("float64")
+    log_choose = np.vectorize(lambda k: lgamma(11) - lgamma(k + 1) - lgamma(11 - k))(k)
+    np.testing.assert_allclose(
+        D(ember).Binomial(10, ember.from_numpy(p.copy())).log_prob(ember.from_numpy(v.copy()))
+        .numpy(), log_choose + k * np.log(q) + (10 - k) * np.log1p(-q), rtol=1e-5, atol=1e-5)
+    check_error(lambda L: D(L).Binomial(L.tensor([1.0, 2.0]), L.tensor([0.2, 0.6])).entropy(),
+                exc=NotImplementedError)
+    check_error(lambda L: D(L).Binomial(2.5, L.tensor([0.2])), exc=ValueError)
+    check_error(lambda L: D(L).Binomial(2, L.tensor([0.2])).log_prob(L.tensor([3.0])),
+                exc=ValueError)
+    # the values and errors above are checked with or without torch; each check below skips
+    # without it. validate_args=False: the finite-difference check moves v off the integers
+    check(lambda L, p, v: D(L).Binomial(10, p, validate_args=False).log_prob(v), p, v)
+    check(lambda L, z, v: D(L).Binomial(L.tensor([10.0, 12.0, 11.0]), logits=z,
+                                        validate_args=False).log_prob(v), arr((2, 3)), v)
     check(lambda L, p: D(L).Binomial(10, p).entropy(), p, rtol=1e-5, atol=1e-5)
     check(lambda L, p: (D(L).Binomial(10, p).mean, D(L).Binomial(10, p).variance,
                         D(L).Binomial(10, p).mode, D(L).Binomial(10, p).logits), p)
     check(lambda L: D(L).Binomial(3, L.tensor([0.2, 0.6])).enumerate_support())
     same_repr(lambda L: D(L).Binomial(5, L.tensor([0.2, 0.6])))
     same_repr(lambda L: D(L).Binomial(5, L.tensor([0.2, 0.6])).support)
-    check_error(lambda L: D(L).Binomial(L.tensor([1.0, 2.0]), L.tensor([0.2, 0.6])).entropy(),
-                exc=NotImplementedError)
-    check_error(lambda L: D(L).Binomial(2.5, L.tensor([0.2])), exc=ValueError)
-    check_error(lambda L: D(L).Binomial(2, L.tensor([0.2])).log_prob(L.tensor([3.0])),
-                exc=ValueError)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

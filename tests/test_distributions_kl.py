@@ -153,33 +153,43 @@ def _spd(n, seed, batch=()):
     return (a @ np.swapaxes(a, -1, -2) + n * np.eye(n)).astype("float32")
 
 
+def sym(S):
+    """S made symmetric inside the function, so that the finite-difference check, which moves
+    one entry at a time, stays on symmetric matrices: a cholesky reads one triangle while its
+    gradient (torch's too) is the symmetric one."""
+    return (S + S.mT) / 2
+
+
 @pytest.mark.parametrize("param", ["covariance_matrix", "precision_matrix", "scale_tril"])
 def test_multivariate_normal(param):
     loc, S = arr((2, 3)), _spd(3, 1)
     v = arr((4, 2, 3), seed=2)
 
     def mk(L, loc, S):
+        S = sym(S)
         M = L.linalg.cholesky(S) if param == "scale_tril" else S
         return D(L).MultivariateNormal(loc, **{param: M})
 
     def f(L, loc, S, v):
         m = mk(L, loc, S)
         L.manual_seed(2)
-        return (m.rsample((3,)), m.sample(), m.log_prob(v), m.entropy(), m.mean, m.variance,
+        return (m.rsample((3,)), m.log_prob(v), m.entropy(), m.mean, m.variance,
                 m.covariance_matrix, m.precision_matrix, m.scale_tril,
                 m.expand((5, 2)).log_prob(v[0]), tuple(m.batch_shape), tuple(m.event_shape))
+
+    def sample(L, loc, S):  # detached (torch's too), so apart from the finite differences
+        m = mk(L, loc, S)
+        L.manual_seed(2)
+        s = m.sample()
+        return s, s.requires_grad
     check(f, loc, S, v, rtol=1e-4, atol=1e-5)
+    check(sample, loc, S, rtol=1e-4, atol=1e-5, fd=False)
     same_repr(lambda L: mk(L, L.from_numpy(loc), L.from_numpy(S)))
 
 
 def test_multivariate_normal_batched_kl_and_errors():
     l1, l2 = arr((2, 3)), arr((3,), seed=1)
     S1, S2 = _spd(3, 2, (2,)), _spd(3, 3)
-    check(lambda L, a, b, P, Q: kl(L, D(L).MultivariateNormal(a, P),
-                                   D(L).MultivariateNormal(b, Q)), l1, l2, S1, S2,
-          rtol=1e-4, atol=1e-5)
-    check(lambda L, a, P, v: D(L).MultivariateNormal(a, scale_tril=L.linalg.cholesky(P))
-          .log_prob(v), l2, S1, arr((4, 1, 3), seed=5), rtol=1e-4, atol=1e-5)
     check_error(lambda L: D(L).MultivariateNormal(L.zeros(2)), exc=ValueError)
     check_error(lambda L: D(L).MultivariateNormal(L.zeros(2), L.eye(2), scale_tril=L.eye(2)),
                 exc=ValueError)
@@ -190,6 +200,12 @@ def test_multivariate_normal_batched_kl_and_errors():
                 exc=ValueError)
     check_error(lambda L: kl(L, D(L).MultivariateNormal(L.zeros(2), L.eye(2)),
                              D(L).MultivariateNormal(L.zeros(3), L.eye(3))), exc=ValueError)
+    # the errors above are checked with or without torch; each check below skips without it
+    check(lambda L, a, b, P, Q: kl(L, D(L).MultivariateNormal(a, sym(P)),
+                                   D(L).MultivariateNormal(b, sym(Q))), l1, l2, S1, S2,
+          rtol=1e-4, atol=1e-5)
+    check(lambda L, a, P, v: D(L).MultivariateNormal(a, scale_tril=L.linalg.cholesky(sym(P)))
+          .log_prob(v), l2, S1, arr((4, 1, 3), seed=5), rtol=1e-4, atol=1e-5)
 
 
 @requires_torch

@@ -167,7 +167,7 @@ def _fp_fields(obj, memo, depth):
     if isinstance(obj, np.ndarray):
         return ("ndarray", obj.dtype.str, obj.shape, obj.tobytes() if obj.size < 4096 else id(obj))
     if isinstance(obj, _VALUE_TYPES):
-        return (type(obj).__name__, id(obj), tuple(_fp(getattr(obj, s, None), memo, depth + 1)
+        return (type(obj).__name__, id(obj), tuple(_fp(_slot(obj, s), memo, depth + 1)
                                                    for s in type(obj).__slots__))
     if isinstance(obj, Tensor):
         return ("Tensor", id(obj), repr(obj.dtype), _fp(obj._data, memo, depth + 1),
@@ -185,6 +185,18 @@ def _fp_fields(obj, memo, depth):
         return ("class", id(obj), tuple((k, _fp(v, memo, depth + 1))
                                         for k, v in vars(obj).items() if k != "__slotnames__"))
     return ("id", id(obj))
+
+
+def _slot(obj, name):
+    """A value type's field; bfloat16's NumPy dtype, without ml_dtypes (the bf16 extra), is the
+    ImportError naming the extra that its first use raises."""
+    try:
+        return getattr(obj, name, None)
+    except ImportError as e:
+        assert obj is ember.bfloat16 and name == "np", (obj, name, e)
+        assert str(e) == ("torch.bfloat16 tensors need the optional package ml_dtypes: "
+                          "pip install ember[bf16]"), e
+        return ("ImportError", str(e))
 
 
 def snapshot():

@@ -128,10 +128,23 @@ def test_rms_norm(dtype, eps):
 
 
 def test_rms_norm_half_and_errors():
-    check(lambda L, x: L.nn.functional.rms_norm(x.half(), [4]).float(), arr((2, 4)), atol=1e-3)
-    check_error(lambda L, x: L.nn.functional.rms_norm(x, (4, 5)), arr((2, 3)))
-    check_error(lambda L, x: L.nn.functional.rms_norm(x, (3,), L.ones(2)), arr((2, 3)))
-    check_error(lambda L, x: L.nn.functional.rms_norm(x, 3), arr((2, 3)))
+    check_error(lambda L, x: L.nn.functional.rms_norm(x, (4, 5)), arr((2, 3)), exc=RuntimeError,
+                match="Given normalized_shape=[4, 5], expected input with shape [*4, 5], but got "
+                      "input of size[2, 3]")
+    check_error(lambda L, x: L.nn.functional.rms_norm(x, (3,), L.ones(2)), arr((2, 3)),
+                exc=RuntimeError, match="Expected weight to be of same shape as normalized_shape,"
+                                        " but got weight of shape [2] and normalized_shape = [3]")
+    check_error(lambda L, x: L.nn.functional.rms_norm(x, 3), arr((2, 3)), exc=TypeError,
+                match="rms_norm(): argument 'normalized_shape' (position 2) must be tuple of "
+                      "ints, not int")
+    x = arr((2, 4))
+    h = ember.nn.functional.rms_norm(ember.from_numpy(x).half(), [4])
+    xh = x.astype("float16").astype("float32")  # eps is float16's, as torch's default
+    ref = xh / np.sqrt((xh * xh).mean(-1, keepdims=True) + np.finfo("float16").eps)
+    assert h.dtype == ember.float16
+    np.testing.assert_allclose(h.float().numpy(), ref, rtol=1e-3, atol=1e-3)
+    # no finite differences: float16 rounding swallows their steps of 1e-6
+    check(lambda L, x: L.nn.functional.rms_norm(x.half(), [4]).float(), x, atol=1e-3, fd=False)
 
 
 @requires_torch
@@ -144,13 +157,17 @@ def test_rms_norm_module():
 
 
 # ---------------------------------------------------------------- trapezoid, *_copy
+_X34 = [[0.0, 1.0, -2.0, 0.5], [1.5, 1.0, 4.0, 2.0], [2.0, 3.5, 5.0, 1.0]]  # uneven spacings
+
+
 @pytest.mark.parametrize("fn", [
     lambda L, y: L.trapezoid(y), lambda L, y: L.trapezoid(y, dx=2.5, dim=0),
     lambda L, y: L.trapz(y, dx=2), lambda L, y: L.cumulative_trapezoid(y),
     lambda L, y: L.cumulative_trapezoid(y, dx=0.5, dim=0),
     lambda L, y: L.trapezoid(y, L.tensor([0.0, 1.0, 3.0, 3.5])),
     lambda L, y: L.cumulative_trapezoid(y, L.tensor([0.0, 1.0, 3.0, 3.5])),
-    lambda L, y: L.trapezoid(y, y.detach() * 2, dim=0),
+    # x a constant of y's shape: one computed from y would move with the finite differences
+    lambda L, y: L.trapezoid(y, L.tensor(_X34), dim=0),
     lambda L, y: L.trapezoid(y[:, :0]), lambda L, y: L.cumulative_trapezoid(y[:, :0]),
 ])
 def test_trapezoid(fn):

@@ -206,8 +206,8 @@ def ordered_unique(elements):
 def set_torch_threads(n):
     import ember
     prior = ember.get_num_threads()
+    ember.set_num_threads(n)  # outside the try: what failed to change needs no restoring
     try:
-        ember.set_num_threads(n)
         yield
     finally:
         ember.set_num_threads(prior)
