@@ -38,8 +38,6 @@ KNOWN_MISSING = {
     "torch.nn.LazyBatchNorm2d": _I14,
     "torch.nn.LazyConv2d": _I14,
     "torch.nn.LazyLinear": _I14,
-    "torch.nn.utils.parametrize": _I14,
-    "torch.optim.LBFGS": _I14,
     "torch.vmap": _I14,
     "torch.onnx": "issue 19 (ONNX export)",
     "torch.jagged": _STRIDED,

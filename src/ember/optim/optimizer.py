@@ -7,6 +7,7 @@ does (Python-float hyperparameters cast to the array dtype, bias corrections in 
 temporaries from `_tmp`, so a step allocates nothing after the first. torch fuses multiply-adds
 on the CPU and its float32 sqrt is not correctly rounded, so results agree to a few ulps, not bit
 for bit. The base class owns groups, lazy state creation, version bumps and the state_dict format.
+Because updates record no graph, a step refuses `differentiable=True` (torch records one).
 """
 
 import functools
@@ -19,6 +20,7 @@ from itertools import chain
 import numpy as np
 
 from .. import _dtype as D
+from .._args import unsupported
 from .._device import array_module as _xp
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import enable_grad
@@ -124,20 +126,24 @@ def _check_adam_args(lr, eps, betas, weight_decay):
     _check_nonneg("weight_decay", weight_decay)
 
 
-def _hooked(step):
+def _hooked(step, cls):
     """Wraps a class's step so that global and per-instance step hooks run around it."""
+    # torch's optimizers each define step, so its messages name the class's own
+    shown = (f"<function {cls.__qualname__}.step at {hex(id(step))}>"
+             if step.__qualname__ == "Optimizer.step" else str(step))
 
     @functools.wraps(step)
-    def wrapper(self, *args, **kwargs):
+    def wrapper(*args, **kwargs):
+        self = args[0]  # torch's hooks see the whole call, self included, as `args`
         for pre in chain(_global_pre_hooks.values(), self._optimizer_step_pre_hooks.values()):
             result = pre(self, args, kwargs)
             if result is not None:
                 if isinstance(result, tuple) and len(result) == 2:
                     args, kwargs = result
                 else:
-                    raise RuntimeError(f"{step} must return None or a tuple of (new_args, "
+                    raise RuntimeError(f"{shown} must return None or a tuple of (new_args, "
                                        f"new_kwargs), but got {result}.")
-        out = step(self, *args, **kwargs)
+        out = step(*args, **kwargs)
         for post in chain(self._optimizer_step_post_hooks.values(), _global_post_hooks.values()):
             post(self, args, kwargs)
         return out
@@ -238,7 +244,7 @@ class Optimizer:
         self._scratch, self._flat = {}, {}
         cls = type(self)
         if not getattr(cls.step, "hooked", False):
-            cls.step = _hooked(cls.step)
+            cls.step = _hooked(cls.step, cls)
 
     def __getstate__(self):
         return {"defaults": self.defaults, "state": self.state,
@@ -247,7 +253,6 @@ class Optimizer:
     def __setstate__(self, state):
         self.__dict__.update(state)
         self._init_hooks()
-        self.defaults.setdefault("differentiable", False)
         for group in self.param_groups:
             for key, value in self.defaults.items():
                 group.setdefault(key, value)
@@ -255,6 +260,7 @@ class Optimizer:
                 s = self.state.get(p)
                 if s and "step" in s and not isinstance(s["step"], Tensor):
                     s["step"] = _scalar(float(s["step"]))
+        self.defaults.setdefault("differentiable", False)  # torch's; groups do not get it
 
     def __repr__(self):
         text = type(self).__name__ + " ("
@@ -319,6 +325,9 @@ class Optimizer:
 
     def step(self, closure=None):
         """One update of every parameter that has a grad; returns closure()'s loss if given."""
+        if any(group.get("differentiable") for group in self.param_groups):
+            # the updates run on arrays in place and record no graph
+            unsupported(f"torch.optim.{type(self).__name__}", "differentiable", True)
         loss = None
         if closure is not None:
             with enable_grad():
