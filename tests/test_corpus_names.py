@@ -34,7 +34,6 @@ KNOWN_MISSING = {
     "torch.nn.modules.batchnorm.SyncBatchNorm": _I16,
     "torch.utils.data.DistributedSampler": _I16,
     "torch.utils.data.distributed": _I16,
-    "torch.vmap": _I14,
     "torch.onnx": "issue 19 (ONNX export)",
     "torch.jagged": _STRIDED,
     "torch.nested": _STRIDED,
