@@ -24,7 +24,8 @@ import pytest
 
 import ember
 
-_MODULES = ("nn.functional", "nn", "nn.init", "nn.utils", "nn.utils.rnn", "optim",
+_MODULES = ("nn.functional", "nn", "nn.init", "nn.utils", "nn.utils.rnn", "nn.utils.parametrize",
+            "nn.utils.parametrizations", "nn.utils.prune", "nn.utils.stateless", "optim",
             "optim.lr_scheduler", "utils.data", "linalg", "autograd", "random", "vision.transforms",
             "vision.transforms.functional", "vision.datasets", "vision.models", "vision.utils",
             "serialization", "cuda", "special", "fft")
@@ -53,11 +54,18 @@ KNOWN = {
                               "_caller": _CALLER, "_devices_kw": _CALLER},
     "torch.cuda.manual_seed": {"seed": _NO_DEVICE_STATE},
     "torch.cuda.manual_seed_all": {"seed": _NO_DEVICE_STATE},
+    "torch.nn.utils.prune.BasePruningMethod.compute_mask": {"t": _ABSTRACT,
+                                                            "default_mask": _ABSTRACT},
+    "torch.nn.utils.prune.Identity.compute_mask": {
+        "t": "the identity method keeps default_mask whatever t holds, as torch's does"},
+    "torch.nn.utils.prune.CustomFromMask.compute_mask": {
+        "t": "the mask comes from the caller, so t's values cannot change it (torch's too)"},
     "torch.nn.utils.clip_grad_value_": {"foreach": _FOREACH},
     "torch.nn.utils.clip_grads_with_norm_": {"foreach": _FOREACH},
     "torch.nn.utils.get_total_norm": {"foreach": _FOREACH},
     "torch.autograd.Function.forward": {"ctx": _ABSTRACT, "args": _ABSTRACT, "kwargs": _ABSTRACT},
     "torch.autograd.Function.backward": {"ctx": _ABSTRACT, "grad_outputs": _ABSTRACT},
+    "torch.autograd.Function.jvp": {"ctx": _ABSTRACT, "grad_inputs": _ABSTRACT},
     "torch.Generator.graphsafe_set_state": {"state": _CPU_REFUSES},
     "torch.Generator.set_offset": {"offset": _CPU_REFUSES},
     "torch.nn.DataParallel.__init__": {

@@ -141,7 +141,7 @@ def test_view_allowed(name):
     assert np.array_equal(e.numpy(), t.numpy())
 
 
-def _versions(L):
+def _saved_vc(L):
     x = L.zeros(3, 4)
     out = [x._version]
     v = x[1]
@@ -173,7 +173,7 @@ def _versions(L):
 
 @requires_torch
 def test_version_counters():
-    assert _versions(ember) == _versions(torch)
+    assert _saved_vc(ember) == _saved_vc(torch)
 
 
 def _saved_then_modified(L, x):

@@ -147,6 +147,11 @@ class _Pickler(pickle._Pickler):
 
     def reducer_override(self, obj):
         if isinstance(obj, Tensor):
+            if type(obj) is not Tensor and type(obj).__module__ == "ember.nn.parameter":
+                from .nn.parameter import is_lazy
+                if is_lazy(obj):  # a lazy module's placeholder: its class, as torch writes it
+                    return (_Global("torch.nn.parameter", type(obj).__name__),
+                            (obj.requires_grad,))
             if obj._is_param:
                 inner = _TensorArgs(self.table.tensor_args(obj, False))
                 return _REBUILD_PARAMETER, (inner, obj.requires_grad, OrderedDict())

@@ -1,6 +1,7 @@
 """ember.autograd: backward, grad, Function, grad modes, gradcheck and anomaly detection.
 
-`function.py` holds the graph nodes, `engine.py` walks them, `grad_mode.py` and `anomaly.py`
+`function.py` holds the graph nodes, `engine.py` walks them, `graph.py` is torch.autograd.graph
+(saved-tensor hooks, multi-grad hooks, Node, GradientEdge), `grad_mode.py` and `anomaly.py`
 hold the global switches; this file is the public surface, shaped as torch.autograd.
 """
 
@@ -17,8 +18,11 @@ from .gradcheck import gradcheck, gradgradcheck
 
 __all__ = ["Variable", "Function", "backward", "grad", "grad_mode", "anomaly_mode", "function",
            "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "gradcheck",
-           "gradgradcheck", "detect_anomaly", "set_detect_anomaly"]
-__getattr__ = _module_getattr(__name__, {"profiler": (".profiler", None)})
+           "gradgradcheck", "detect_anomaly", "set_detect_anomaly", "graph"]
+__getattr__ = _module_getattr(__name__, {"profiler": (".profiler", None),
+                                         "forward_ad": (".forward_ad", None),
+                                         "functional": (".functional", None),
+                                         "graph": (".graph", None)})
 
 
 def _tensor_cls():
@@ -28,9 +32,31 @@ def _tensor_cls():
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Matches torch.autograd.backward."""
+    from .graph import GradientEdge
+    _refuse_edge_outputs(tensors, "backward")
     if inputs is not None:
-        inputs = (inputs,) if isinstance(inputs, _tensor_cls()) else tuple(inputs)
+        inputs = (inputs,) if isinstance(inputs, (_tensor_cls(), GradientEdge)) else \
+            tuple(inputs)
+        inputs = tuple(_leaf_of(i) if isinstance(i, GradientEdge) else i for i in inputs)
     run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=inputs)
+
+
+def _leaf_of(edge):
+    """The leaf a GradientEdge of an AccumulateGrad node accumulates into."""
+    if edge.node.__class__ is function.AccumulateGrad:
+        return edge.node.variable
+    from .._compat import EmberNotImplemented
+    raise EmberNotImplemented("ember does not implement torch.autograd.backward(inputs=...) "
+                              "with the GradientEdge of a non-leaf tensor yet")
+
+
+def _refuse_edge_outputs(outputs, api):
+    from .graph import GradientEdge
+    if isinstance(outputs, GradientEdge) or (isinstance(outputs, (tuple, list)) and any(
+            isinstance(o, GradientEdge) for o in outputs)):
+        from .._compat import EmberNotImplemented
+        raise EmberNotImplemented(f"ember does not implement torch.autograd.{api} with "
+                                  "GradientEdge outputs yet")
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -44,7 +70,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         allow_unused = materialize_grads
     Tensor = _tensor_cls()
     keys = tuple(inputs) if type(inputs) is dict else None
-    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(
+    _refuse_edge_outputs(outputs, "grad")
+    from .graph import GradientEdge
+    inputs = (inputs,) if isinstance(inputs, (Tensor, GradientEdge)) else tuple(
         inputs.values() if keys is not None else inputs)
     if not inputs:
         raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
@@ -131,9 +159,3 @@ class Variable(metaclass=_VariableMeta):
                                "gradients")
         return data.detach().requires_grad_(requires_grad)
 
-
-class _Forward:
-    pass
-
-
-forward_ad = _Forward()

@@ -7,6 +7,9 @@ an input requires grad. Saved tensors remember the version they had, so backward
 a tensor modified in place since. Outputs are saved as bare arrays and rebuilt on unpack with
 this node as grad_fn, so a node never holds its own output Tensor (no reference cycle).
 Under anomaly detection, a recorded node also keeps the user's forward stack for the report.
+Saved-tensor hooks (`autograd.graph.saved_tensors_hooks`) pack what `_record` saves; the check
+is one read of `_pack_hooks` per recorded op, and `_saved.py` holds the packing and torch's
+`_saved_*` attributes of each node.
 """
 
 import math
@@ -18,7 +21,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._compat import module_getattr as _module_getattr
-from . import grad_mode
+from . import _saved, grad_mode
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable"]
 __getattr__ = _module_getattr(__name__)
@@ -26,6 +29,8 @@ __getattr__ = _module_getattr(__name__)
 _enabled = grad_mode._enabled
 _LOW = D.LOW_PRECISION  # bfloat16 arrays exist: ops compute them in float32
 _anomaly = [False, True]  # anomaly detection: enabled, check_nan
+_fw = [False]  # a forward-AD level is entered: Op.run hands results to forward_ad.dual_run
+_pack_hooks = [None]  # the innermost saved_tensors_hooks' (pack, unpack), or None
 _PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
           "after they have already been freed). Saved intermediate values of the graph are freed "
@@ -49,6 +54,8 @@ class Node:
     _edges = ()
     _custom = False  # a public autograd.Function's node
     _freed = False
+    _packed = False  # some saved value went through a pack hook
+    _keep_strides = False  # _release keeps the saved inputs' strides (torch's mm nodes)
     _hooks = None
     _pre_hooks = None
     _tensor_hooks = None  # output_nr -> [hook]: hooks registered on non-leaf tensors
@@ -62,10 +69,23 @@ class Node:
     @property
     def next_functions(self):
         edges = self._edges
+        return tuple(edges[i] for i in self._grad_slots())
+
+    def _grad_slots(self):
+        """The positions in `_edges` of torch's next_functions (and hooks' grad_inputs)."""
         if self._name in _OPERAND_EDGES:  # torch wraps a Python scalar operand as a tensor
-            return edges[:2]
-        return tuple(e for e, m in zip(edges, self._in_meta)
+            return (0, 1)
+        return tuple(i for i, m in enumerate(self._in_meta)
                      if m is not None and (m[1].is_floating_point or m[1].is_complex))
+
+    def __getattr__(self, name):  # only for names not found: torch's _saved_* attributes
+        if name.startswith(("_saved_", "_raw_saved_")):
+            return _saved.attribute(self, name)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __dir__(self):  # torch's saved attributes instead of ember's bookkeeping
+        return sorted({n for n in object.__dir__(self) if n not in ("_saved", "_saved_vc")}
+                      | _saved.names(self))
 
     def register_hook(self, fn):
         if self._hooks is None:
@@ -134,6 +154,7 @@ class Op(Node):
     _f32 = False          # backward runs on bfloat16 gradients: it reads everything in float32
     save_output = False   # backward reads ctx.output
     nondiff_outputs = ()  # output positions with no gradient (e.g. indices)
+    jvp = None            # forward derivative: jvp(ctx, *tangents) -> output tangent(s)
 
     @property
     def needs_input_grad(self):
@@ -157,6 +178,8 @@ class Op(Node):
             if err is e:
                 raise
             raise err from None
+        if _fw[0]:  # forward AD: the tangents follow (forward_ad.dual_run)
+            return _dual_run(ctx, args, arrays, kwargs, out)
         if _enabled[0]:
             for a in args:
                 if isinstance(a, T) and a._rg:
@@ -170,6 +193,9 @@ class Op(Node):
         saved = self._saved
         if saved is None:
             raise RuntimeError(_FREED)
+        if self._packed:
+            saved = _saved.unpack_all(saved)
+            return D.float32_tensors(saved) if self._f32 else saved
         for t, v in zip(saved, self._saved_vc):
             if v is not None and t._vc[0] != v:
                 _raise_modified(t, v)
@@ -180,7 +206,9 @@ class Op(Node):
         out = self._out
         if out is None:
             raise RuntimeError(_FREED)
-        if self._out_vc[0] != self._out_v:
+        if out.__class__ is _saved.Packed:
+            out = out.unpack()._data
+        elif self._out_vc[0] != self._out_v:
             t = _wrap(out)
             t._vc = self._out_vc  # report the output's current version
             _raise_modified(t, self._out_v, self)
@@ -189,6 +217,9 @@ class Op(Node):
         return _wrap(out, True, self)
 
     def _release(self):
+        if self._keep_strides:  # torch's mm nodes still answer their inputs' strides
+            self._strides = tuple(t._data.strides if isinstance(t, Tensor) else
+                                  getattr(t, "strides", None) for t in self._saved)
         self._saved = None
         self._out = None
         self._freed = True
@@ -205,6 +236,19 @@ class Op(Node):
 
 
 _NO_EDGE = (None, 0)
+_dual_run = _custom_jvp = None  # set by forward_ad on import (which alone sets _fw)
+
+
+def finish(ctx, args, out):
+    """Op.run's ending: the output Tensor(s), recorded as a node when an input requires grad."""
+    if _enabled[0]:
+        T = Tensor
+        for a in args:
+            if isinstance(a, T) and a._rg:
+                return _record(ctx, args, out)
+    if out.__class__ is tuple:
+        return tuple(_wrap(o) for o in out)
+    return _wrap(out)
 
 
 def _record(ctx, args, out):
@@ -241,6 +285,8 @@ def _record(ctx, args, out):
             ctx._out = out[0]
             ctx._out_vc = res[0]._vc
             ctx._out_v = 0
+        if _pack_hooks[0] is not None:
+            _saved.pack_all(ctx, res[0])
         return res
     res = _wrap(out, True, ctx)
     ctx._out_meta = ((out.shape, res.dtype),)
@@ -248,6 +294,8 @@ def _record(ctx, args, out):
         ctx._out = out
         ctx._out_vc = res._vc
         ctx._out_v = 0
+    if _pack_hooks[0] is not None:
+        _saved.pack_all(ctx, res)
     return res
 
 
@@ -298,23 +346,31 @@ class FunctionCtx(Node):
 
     _custom = True
 
-    @property
-    def next_functions(self):
-        return tuple(e for e, m in zip(self._edges, self._in_meta) if m is not None)
+    def _grad_slots(self):
+        return tuple(i for i, m in enumerate(self._in_meta) if m is not None)
 
     def save_for_backward(self, *tensors):
         self._saved = tensors
         self._saved_vc = tuple(t._vc[0] if t is not None else 0 for t in tensors)
+        if _pack_hooks[0] is not None:
+            _saved.pack_all(self, None)
 
     @property
     def saved_tensors(self):
         saved = self.__dict__.get("_saved", ())
+        if self.__dict__.get("_in_jvp"):  # inside jvp: what save_for_forward kept
+            return self.__dict__.get("_saved_fw", ())
         if saved is None:
             raise RuntimeError(_FREED)
+        if self._packed:
+            return _saved.unpack_all(saved)
         for t, v in zip(saved, self._saved_vc):
             if t is not None and t._vc[0] != v:
                 _raise_modified(t, v)
         return saved
+
+    def save_for_forward(self, *tensors):
+        self._saved_fw = tensors
 
     def mark_non_differentiable(self, *tensors):
         self._nondiff = {id(t) for t in tensors}
@@ -360,36 +416,56 @@ class Function(metaclass=_FunctionMeta):
 
     vjp = backward
 
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        raise NotImplementedError(
+            "You must implement the jvp function for custom autograd.Function to use it with "
+            "forward mode AD.")
+
     @classmethod
     def apply(cls, *args, **kwargs):
         T = Tensor
         ctx = cls._backward_cls()
         ctx.needs_input_grad = tuple(isinstance(a, T) and a._rg for a in args)
-        with grad_mode.no_grad():
-            out = cls.forward(ctx, *args, **kwargs)
-        if not (_enabled[0] and any(ctx.needs_input_grad)):
-            return out
-        ctx._edges = tuple(_edge(a) if isinstance(a, T) else (None, 0) for a in args)
-        ctx._in_meta = tuple((a._data.shape, a.dtype) if isinstance(a, T) else None
-                             for a in args)
-        if _anomaly[0]:
-            ctx._trace = _user_stack()
-        nondiff = ctx.__dict__.get("_nondiff", ())
-        outs = out if isinstance(out, tuple) else (out,)
-        res, meta = [], []
-        inputs = {id(a) for a in args if isinstance(a, T)}
-        for i, o in enumerate(outs):
-            if isinstance(o, T):
-                if id(o) in inputs and id(o) not in {id(d) for d in ctx.__dict__.get("_dirty", ())}:
-                    o = o.view_as(o)
-                if id(o) not in nondiff and o.dtype.is_floating_point:
-                    o = _rebase(o, ctx, i)
-                meta.append((o._data.shape, o.dtype))
-            else:
-                meta.append(None)
-            res.append(o)
-        ctx._out_meta = tuple(meta)
-        return tuple(res) if isinstance(out, tuple) else res[0]
+        fw = _fw[0]
+        _fw[0] = False  # forward sees no tangents; its ops propagate none (as torch's)
+        try:
+            with grad_mode.no_grad():
+                out = cls.forward(ctx, *args, **kwargs)
+        finally:
+            _fw[0] = fw
+        res = _connect(ctx, args, out)
+        if fw:  # forward AD: the tangents of res come from cls.jvp
+            _custom_jvp(cls, ctx, args, res)
+        return res
+
+
+def _connect(ctx, args, out):
+    """A custom Function's outputs, recorded as ctx's when an input requires grad."""
+    T = Tensor
+    if not (_enabled[0] and any(ctx.needs_input_grad)):
+        return out
+    ctx._edges = tuple(_edge(a) if isinstance(a, T) else (None, 0) for a in args)
+    ctx._in_meta = tuple((a._data.shape, a.dtype) if isinstance(a, T) else None
+                         for a in args)
+    if _anomaly[0]:
+        ctx._trace = _user_stack()
+    nondiff = ctx.__dict__.get("_nondiff", ())
+    outs = out if isinstance(out, tuple) else (out,)
+    res, meta = [], []
+    inputs = {id(a) for a in args if isinstance(a, T)}
+    for i, o in enumerate(outs):
+        if isinstance(o, T):
+            if id(o) in inputs and id(o) not in {id(d) for d in ctx.__dict__.get("_dirty", ())}:
+                o = o.view_as(o)
+            if id(o) not in nondiff and o.dtype.is_floating_point:
+                o = _rebase(o, ctx, i)
+            meta.append((o._data.shape, o.dtype))
+        else:
+            meta.append(None)
+        res.append(o)
+    ctx._out_meta = tuple(meta)
+    return tuple(res) if isinstance(out, tuple) else res[0]
 
 
 def _rebase(t, ctx, i):

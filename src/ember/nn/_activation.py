@@ -12,6 +12,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import _check_inplace, _dim
 from ..amp import _hook as _amp
+from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ..ops import _special
@@ -132,7 +133,8 @@ def _make_act(name, grad_name, fwd, bwd):
     def backward(ctx, grad):
         return bwd(grad, ctx.saved_tensors[0], *ctx.params)
     return type(name.title().replace("_", ""), (Op,), {
-        "_name": grad_name, "save_inputs": (0,), "forward": forward, "backward": backward})
+        "_name": grad_name, "save_inputs": (0,), "forward": forward, "backward": backward,
+        "jvp": _fwd.elementwise})  # the backward's derivative times the tangent
 
 
 _ACT_OPS = {name: _make_act(name, *spec) for name, spec in _ACT.items()}
@@ -303,6 +305,11 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     if out.grad_fn is not None:
         out.grad_fn._name = "RreluWithNoiseBackward0"
     return out
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """Matches torch.nn.functional.rrelu_: rrelu in place."""
+    return rrelu(input, lower, upper, training, True)
 
 
 def glu(input, dim=-1):

@@ -26,6 +26,7 @@ from .. import _meta
 from .._device import array_module as _xp
 from .._meta import MetaArray
 from ..amp import _hook as _amp
+from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 
@@ -272,6 +273,9 @@ class Conv(Op):
     _name = "ConvolutionBackward0"
     save_inputs = (0, 1)
 
+    def _grad_slots(self):  # torch's edges: input, weight and bias, (None, 0) without one
+        return (0, 1, 2)
+
     def forward(ctx, x, w, b, geo):
         ctx.geo = geo
         if not x.shape[0] or type(x) is MetaArray:  # a zero-size batch or meta: no kernel
@@ -291,6 +295,18 @@ class Conv(Op):
         db = grad.sum(dim=(0,) + tuple(range(2, grad.dim()))) if need[2] else None
         return dx, dw, db, None
 
+    def jvp(ctx, tx, tw, tb, _):  # conv(tx, w) + conv(x, tw) + tb
+        x, w, _, geo = ctx.inputs
+        out = None
+        for a, b in ((tx, w), (x, tw)):
+            if a is not None and b is not None:
+                part = Conv.run((a, b, None, geo), (a._data, b._data, None, geo), {})
+                out = part if out is None else out + part
+        if tb is not None:
+            tb = tb.reshape((-1,) + (1,) * (ctx.result.dim() - 2))
+            out = tb.expand(ctx.result.shape) if out is None else out + tb
+        return out
+
     def _release(self):
         buf = self.__dict__.get("buf")
         self.cols = self.buf = None
@@ -309,6 +325,7 @@ class ConvInputGrad(Op):
     """B(g, w): adjoint of Conv in x (conv_transpose's forward), with S the input's size."""
 
     _name = "ConvolutionBackwardBackward0"
+    jvp = _fwd.multilinear
     save_inputs = (0, 1)
 
     def forward(ctx, g, w, S, geo):
@@ -646,6 +663,7 @@ class Pad(Op):
     """Pads the trailing dims by (lo, hi) pairs; negative constant pads crop."""
 
     _name = "ConstantPadNdBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, pads, mode, value):
         ctx.pads, ctx.mode, ctx.shape = pads, mode, x.shape
@@ -670,6 +688,7 @@ class PadGrad(Op):
     """Adjoint of Pad: interior slice plus the pad borders added back where they came from."""
 
     _name = "ConstantPadNdBackwardBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, g, pads, mode, shape):
         ctx.pads, ctx.mode = pads, mode

@@ -14,6 +14,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import _wrap
 from ..amp import _hook as _amp
+from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ..ops.ternary import where
@@ -117,6 +118,7 @@ def _scale(ctx, coef_t, grad):
 
 class _NllLoss(Op):
     _name = "NllLossBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, t, w, ignore_index, reduction):
         ctx.in_shape = x.shape
@@ -142,8 +144,23 @@ def _unrows_t(g2, shape):
 
 
 class _CrossEntropy(Op):
+    """log_softmax and nll_loss fused: torch's graph shows NllLossBackward0(LogSoftmaxBackward0)."""
+
     _name = "NllLossBackward0"
     save_inputs = (0,)
+
+    @property
+    def next_functions(self):
+        x = self._edges[0]
+        if x[0] is None:
+            return (x,)
+        from ..autograd._composite import shown
+        return ((shown(self, "lsm", "LogSoftmaxBackward0", (x,)), 0),)
+
+    def register_hook(self, fn):
+        from .._compat import EmberNotImplemented
+        raise EmberNotImplemented("ember does not implement register_hook on cross_entropy's "
+                                  "NllLossBackward0 yet (ember computes it fused)")
 
     def forward(ctx, x, t, w, ignore_index, reduction):
         ctx.in_shape = x.shape
@@ -167,6 +184,14 @@ class _CrossEntropy(Op):
         coef *= gd.reshape(-1, 1) if ctx.reduction == "none" else gd
         g2 = coef - np.exp(ctx.lp) * coef.sum(axis=1, keepdims=True)  # dlogsoftmax
         return _wrap(_unrows(g2, ctx.in_shape)), None, None
+
+    def jvp(ctx, t, *others):  # nll (linear) of log_softmax's tangent
+        if any(o is not None for o in others):
+            return _fwd.missing(ctx)
+        d = 0 if t.dim() == 1 else 1
+        lt = t - (ctx.inputs[0].softmax(d) * t).sum(d, keepdim=True)
+        return _NllLoss.run((lt,) + tuple(ctx.inputs[1:]), (lt._data,) + tuple(ctx.arrays[1:]),
+                            ctx.kwargs)
 
 
 def _check_nll(input, target, weight, ignore_index):
@@ -203,8 +228,11 @@ def _check_nll(input, target, weight, ignore_index):
 def _nll_like(cls, input, target, weight, ignore_index, reduction):
     t = _check_nll(input, target, weight, ignore_index)
     w = None if weight is None else weight._data.astype(input.dtype.np, copy=False)
-    return cls.run((input,), (input._data,), {"t": t, "w": w, "ignore_index": ignore_index,
-                                              "reduction": reduction})
+    out = cls.run((input,), (input._data,), {"t": t, "w": w, "ignore_index": ignore_index,
+                                             "reduction": reduction})
+    if out.grad_fn is not None:  # torch's saved values (autograd._saved)
+        out.grad_fn._nll_args = (input, target, weight, ignore_index)
+    return out
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -357,8 +385,14 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
         return _weighted((x - y).pow(2), weight, input, reduction)
     reduction = _resolve(None, None, reduction)
     x, y = _kernel_inputs(input, target, "mse_cpu")
+    from ..autograd import _composite
+    return _composite.record("MseLossBackward0", _mse, (x, y), {"reduction": reduction})
+
+
+def _mse(x, y, reduction):
+    """mse_loss's arithmetic, recorded as torch's one MseLossBackward0 node."""
     d = x - y
-    return _reduce(d * d, reduction, "MseLossBackward0")
+    return _reduce(d * d, reduction)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):

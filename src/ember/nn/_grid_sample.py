@@ -1,5 +1,5 @@
 """grid_sample (4-d input; bilinear and nearest; zeros, border and reflection padding) as one
-primitive that reproduces torch's CPU kernel bit for bit.
+primitive that reproduces torch's CPU kernel bit for bit (bicubic and 5-d input: _grid_sample_nd).
 
 torch's kernel works on vectors of grid points (8 float32 or 4 float64 lanes, in the order its
 iterator walks the grid: the whole flattened H x W when the grid's (H, W) is contiguous, row by
@@ -247,7 +247,7 @@ def _composite(input, grid, mode, padding, align):
 
 def _take(flat, pix, mask, weight, shape):
     N, C = flat.shape[:2]
-    index = _wrap(pix.reshape(N, 1, -1)).expand(N, C, pix.shape[1])
+    index = _wrap(pix.reshape(N, 1, pix.shape[1])).expand(N, C, pix.shape[1])
     vals = flat.gather(2, index).reshape((N, C) + tuple(shape[1:]))
     m = _wrap(mask.reshape(shape).astype(flat.dtype.np)).unsqueeze(1)
     return vals * (m * weight.unsqueeze(1))
@@ -260,8 +260,8 @@ _ALIGN_WARN = ("Default grid_sample and affine_grid behavior has changed to alig
 
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
-    """Matches torch.nn.functional.grid_sample for 4-d input (bicubic and 5-d input are
-    refused)."""
+    """Matches torch.nn.functional.grid_sample (4-d input bit for bit; bicubic and 5-d input
+    composed in `_grid_sample_nd`)."""
     if _amp.on and _amp.active():
         return _amp.fp32(grid_sample, input, grid, mode, padding_mode, align_corners)
     import warnings
@@ -274,16 +274,16 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if align_corners is None:
         warnings.warn(_ALIGN_WARN, stacklevel=2)
         align_corners = False
-    _check(input, grid)
-    from .._args import unsupported
-    if input.dim() == 5:
-        unsupported("torch.nn.functional.grid_sample", "input", "a 5-D tensor")
-    if mode == "bicubic":
-        unsupported("torch.nn.functional.grid_sample", "mode", mode)
+    _check(input, grid, mode)
+    if input.dim() == 5 or mode == "bicubic":
+        from . import _grid_sample_nd as nd
+        if mode == "bicubic":
+            return nd.grid_sample_bicubic(input, grid, padding_mode, bool(align_corners))
+        return nd.grid_sample_3d(input, grid, mode, padding_mode, bool(align_corners))
     return GridSampler.apply(input, grid, mode, padding_mode, bool(align_corners))
 
 
-def _check(input, grid):
+def _check(input, grid, mode):
     """torch's grid_sampler checks, in its order."""
     si, sg = list(input.shape), list(grid.shape)
     if input.dim() and grid.dim() and si[0] != sg[0]:
@@ -301,9 +301,12 @@ def _check(input, grid):
     if input.dim() != nd or grid.dim() != nd:
         raise RuntimeError(f"grid_sampler(): expected {nd}D input and grid with same number of "
                            f"dimensions, but got input with sizes {si} and grid with sizes {sg}")
+    if nd == 5 and mode == "bicubic":
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
     if input.dtype is not grid.dtype:
         raise RuntimeError(f"expected scalar type {input.dtype._legacy[:-6]} but found "
                            f"{grid.dtype._legacy[:-6]}")
     if not input.dtype.is_floating_point:
-        raise NotImplementedError("\"grid_sampler_2d_cpu_kernel_impl\" not implemented for "
+        kernel = "grid_sampler_2d_cpu_kernel_impl" if nd == 4 else "grid_sampler3d_cpu"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for "
                                   f"'{input.dtype._legacy[:-6]}'")

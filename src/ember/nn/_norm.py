@@ -3,12 +3,14 @@
 All are compositions of ember ops, so every gradient (and double backward) comes from the
 primitives; only the running-statistics update touches arrays directly, under no grad, with
 torch's formula `new = momentum * stat + (1 - momentum) * running` and the unbiased variance.
+batch_norm is recorded as torch's one NativeBatchNormBackward0 node (`autograd._composite`).
 """
 
 import math
 import numbers
 
 from .. import _dtype as D
+from ..autograd import _composite
 from ._conv import pad
 from ._pool import avg_pool2d, avg_pool3d
 
@@ -102,14 +104,31 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     n = input.numel() // C
     if not training and (running_mean is None or running_var is None):
         raise RuntimeError("running_mean must be defined in evaluation mode")
+    stats = []
+    out = _composite.record(
+        "NativeBatchNormBackward0", _batch_norm, (input, weight, bias),
+        {"running_mean": running_mean, "running_var": running_var, "training": training,
+         "eps": eps}, {"sink": stats} if training else None)
+    if training:
+        mean, var = (s._data.reshape(-1) for s in stats)
+        if running_mean is not None:
+            _update(running_mean, mean, momentum)
+        if running_var is not None:
+            _update(running_var, var * (n / (n - 1)), momentum)
+        if isinstance(out.grad_fn, _composite.Composite):
+            out.grad_fn._stats = (mean, var)  # torch's saved result1 / result2 (mean, invstd)
+    return out
+
+
+def _batch_norm(input, weight, bias, running_mean, running_var, training, eps, sink=None):
+    """The normalisation itself, pure (recomputed for double backward): one composite node."""
+    C = input.shape[1] if input.dim() > 1 else input.shape[0]
     shape = (1, C) + (1,) * (input.dim() - 2)
     dims = (0,) + tuple(range(2, input.dim()))
     if training:
         mean, var, xc = _stats(input, dims)
-        if running_mean is not None:
-            _update(running_mean, mean._data.reshape(-1), momentum)
-        if running_var is not None:
-            _update(running_var, var._data.reshape(-1) * (n / (n - 1)), momentum)
+        if sink is not None:
+            sink.extend((mean, var))
         y = xc * (var + eps).rsqrt()
     else:
         y = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()

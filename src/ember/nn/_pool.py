@@ -25,6 +25,7 @@ from .. import _meta
 from .._meta import MetaArray
 from .._tensor import _wrap
 from ..amp import _hook as _amp
+from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ._conv import _xp, _zero_pad
@@ -165,9 +166,14 @@ class MaxPool(Op):
     def backward(ctx, grad, *_):
         return MaxPoolGrad.apply(grad, ctx.arg, ctx.S, ctx.geo), None, None
 
+    def jvp(ctx, t, *_):  # the tangent at each window's winner
+        out = MaxPoolGather.apply(t, ctx.arg, ctx.geo)
+        return (out, None) if ctx.result.__class__ is tuple else out
+
 
 class MaxPoolGrad(Op):
     _name = "MaxPool2DWithIndicesBackwardBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, g, arg, S, geo):
         ctx.arg, ctx.geo = arg, geo
@@ -183,6 +189,7 @@ class MaxPoolGather(Op):
     """Adjoint of MaxPoolGrad: each output takes the value at its window's winner."""
 
     _name = "MaxPool2DWithIndicesBackwardBackward1"
+    jvp = _fwd.linear
 
     def forward(ctx, gg, arg, geo):
         ctx.arg, ctx.geo, ctx.S = arg, geo, gg.shape[-len(geo[0]):]
@@ -228,6 +235,10 @@ class MaxPoolTiled(Op):
             xp.maximum(out, v[key], out=out)  # NaN propagates, as torch's
         ctx.out = out.copy()  # the caller may change `out` in place
         return out
+
+    def jvp(ctx, t, _):  # the tangent at each window's winner (found again, with the index)
+        _, arg = _max_fwd(ctx.inputs[0]._data, ctx.geo)
+        return MaxPoolGather.apply(t, arg, ctx.geo)
 
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
@@ -384,8 +395,12 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """Matches torch.nn.functional.max_pool2d."""
-    return _max_pool(2, "max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode,
-                     return_indices)
+    r = _max_pool(2, "max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode,
+                  return_indices)
+    fn = (r[0] if return_indices else r).grad_fn
+    if fn is not None and fn.name() == "MaxPool2DWithIndicesBackward0":  # torch's saved values
+        fn._pool_args = (input, stride, ceil_mode)
+    return r
 
 
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -415,6 +430,7 @@ def _divisor(S, geo, count_include_pad, divisor_override, dtype):
 
 class AvgPool(Op):
     _name = "AvgPool2DBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, geo, div):
         ctx.geo, ctx.div, ctx.S = geo, div, x.shape[-len(geo[0]):]
@@ -432,6 +448,7 @@ class AvgPool(Op):
 
 class AvgPoolGrad(Op):
     _name = "AvgPool2DBackwardBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, g, S, geo, div):
         ctx.geo, ctx.div = geo, div
@@ -538,6 +555,7 @@ class Separable(Op):
     """y = x mapped along each trailing dim by a matrix; its adjoint uses the transposes."""
 
     _name = "UpsampleBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, mats):
         ctx.mats = mats

@@ -116,7 +116,8 @@ def _sizes(input, size, scale_factor, recompute_scale_factor):
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Matches torch.nn.functional.interpolate (antialias=True is refused)."""
+    """Matches torch.nn.functional.interpolate (antialias=True for bilinear and bicubic, whose
+    filters are in `_resample_aa.py`)."""
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
             raise ValueError("align_corners option can only be set with the interpolating "
@@ -124,7 +125,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     elif align_corners is None:
         align_corners = False
     known = ("nearest", "nearest-exact", "area") + tuple(_NEEDS)
-    if input.dim() not in (3, 4, 5) or mode not in known:
+    if input.dim() not in (3, 4, 5) or mode not in known and (
+            mode != "lanczos" or input.dim() != 4):
         raise NotImplementedError(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for "
             f"the modes: {_MODES} (got {mode})")
@@ -136,8 +138,18 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         if mode not in ("bilinear", "bicubic", "lanczos") or input.dim() != 4:
             raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos "
                              "modes and requires a 4-D tensor as input")
-        from .._args import unsupported
-        unsupported("torch.nn.functional.interpolate", "antialias", True)
+    if mode == "lanczos":
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
+    if antialias:
+        from ._resample_aa import aa_matrix, check_dtype
+        check_dtype(input)
+        dtype = input.dtype.np.type
+        return Separable.apply(input, [
+            aa_matrix(n, o, _scale(n, o, align_corners, sf, dtype), mode, dtype)
+            for n, o, sf in zip(input.shape[2:], out, scales)])
     if mode == "area":
         return _adaptive_avg(input.dim() - 2, input, out)
     dtype = input.dtype.np.type

@@ -13,14 +13,15 @@ __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
            "adaptive_max_pool1d", "adaptive_max_pool2d", "affine_grid", "alpha_dropout",
            "avg_pool1d", "avg_pool2d", "avg_pool3d", "batch_norm", "bilinear", "celu", "conv1d",
            "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
-           "cosine_similarity", "dropout", "dropout1d", "dropout2d", "dropout3d", "elu", "elu_",
-           "embedding", "embedding_bag", "feature_alpha_dropout", "fold", "gelu", "glu",
+           "cosine_similarity", "ctc_loss", "dropout", "dropout1d", "dropout2d", "dropout3d",
+           "elu", "elu_", "embedding", "embedding_bag", "feature_alpha_dropout", "fold", "gelu",
+           "glu",
            "grid_sample", "group_norm", "hardshrink", "hardsigmoid", "hardswish", "hardtanh",
            "hardtanh_", "instance_norm", "interpolate", "layer_norm", "leaky_relu", "leaky_relu_",
            "linear", "local_response_norm", "log_softmax", "logsigmoid", "lp_pool1d", "lp_pool2d",
            "max_pool1d", "max_pool2d", "max_pool3d", "max_unpool1d", "max_unpool2d", "mish",
            "multi_head_attention_forward", "normalize", "one_hot", "pad", "pairwise_distance",
-           "pixel_shuffle", "pixel_unshuffle", "prelu", "relu", "relu6", "relu_", "rrelu",
+           "pixel_shuffle", "pixel_unshuffle", "prelu", "relu", "relu6", "relu_", "rrelu", "rrelu_",
            "scaled_dot_product_attention", "selu", "sigmoid", "silu", "softmax", "softmin",
            "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold", "threshold_",
            "unfold", "upsample", "rms_norm"]
@@ -32,13 +33,16 @@ import warnings
 import numpy as np
 
 from .. import _dtype as D
+from .._compat import EmberNotImplemented
 from .._compat import module_getattr as _module_getattr
 from .._device import array_module as _xp
 from .._tensor import Tensor, _wrap
 from ..amp import _hook as _amp
+from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ..ops._util import torch_args as _torch_args
+from . import _linear_view
 
 _enabled = _gm._enabled
 _ndarray = np.ndarray
@@ -49,6 +53,13 @@ __getattr__ = _module_getattr(__name__)
 class _Linear(Op):
     _name = "AddmmBackward0"
     save_inputs = (0, 1)
+    next_functions = property(_linear_view.next_functions)  # torch's addmm(b, x, w.t()) chain
+    _torch_saved = _linear_view.SPECS
+    _keep_strides = True
+
+    def register_hook(self, fn):
+        raise EmberNotImplemented(f"ember does not implement register_hook on linear's "
+                                  f"{self.name()} yet (ember computes linear fused)")
 
     def forward(ctx, x, w, b):
         xp = _xp(x)
@@ -76,10 +87,20 @@ class _Linear(Op):
         gb = _wrap(g2.sum(0)) if need_b else None
         return gx, gw, gb
 
+    def jvp(ctx, tx, tw, tb):  # tx W^T + x tW^T + tb
+        x, w, _ = ctx.inputs
+        out = None
+        for a, b in ((tx, w), (x, tw)):
+            if a is not None and b is not None:
+                part = _Linear.run((a, b, None), (a._data, b._data, None), {})
+                out = part if out is None else out + part
+        if tb is not None:
+            out = tb.expand(ctx.result.shape) if out is None else out + tb
+        return out
+
 
 _C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
             "float16": "c10::Half", "bfloat16": "c10::BFloat16"}
-_LINEAR_NAMES = {(True, True): "AddmmBackward0", (True, False): "MmBackward0"}
 
 
 def linear(input, weight, bias=None):
@@ -114,7 +135,7 @@ def linear(input, weight, bias=None):
                       (input._data, weight._data, None if bias is None else bias._data), {})
     fn = out.grad_fn
     if fn is not None and not (len(sx) == 2 and bias is not None):
-        fn._name = _LINEAR_NAMES.get((len(sx) == 2, bias is not None), "ViewBackward0")
+        fn._name = _linear_view.name(len(sx), bias is not None)
     return out
 
 
@@ -156,6 +177,9 @@ class _LogSoftmax(Op):
         g = grad._data
         return _wrap(g - _xp(g).exp(y._data) * g.sum(axis=ctx.dim, keepdims=True))
 
+    def jvp(ctx, t, *_):
+        return t - (ctx.result.exp() * t).sum(ctx.dim, keepdim=True)  # t - sum(softmax t)
+
 
 class _Softmax(Op):
     _name = "SoftmaxBackward0"
@@ -174,6 +198,10 @@ class _Softmax(Op):
         g, yd = grad._data, y._data
         gy = g * yd
         return _wrap(gy - yd * gy.sum(axis=ctx.dim, keepdims=True))  # y (g - sum(g y))
+
+    def jvp(ctx, t, *_):
+        y = ctx.result
+        return y * (t - (y * t).sum(ctx.dim, keepdim=True))
 
 
 def _softmax_dim(name, ndim, stacklevel=3):
@@ -323,6 +351,7 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
 # ---------------------------------------------------------------- embeddings
 class _Embedding(Op):
     _name = "EmbeddingBackward0"
+    jvp = _fwd.multilinear  # linear in the weight (the indices have no tangent)
 
     def forward(ctx, idx, w, padding_idx, scale_grad_by_freq):
         ctx.idx, ctx.n = idx, w.shape[0]
@@ -574,7 +603,14 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input "
                            f"with shape [*, {', '.join(str(s) for s in normalized_shape)}], but "
                            f"got input of size{input.shape}")
-    axes = tuple(range(input.dim() - k, input.dim()))
+    from ..autograd import _composite
+    return _composite.record("NativeLayerNormBackward0", _layer_norm, (input, weight, bias),
+                             {"normalized_shape": tuple(normalized_shape), "eps": eps})
+
+
+def _layer_norm(input, weight, bias, normalized_shape, eps):
+    """layer_norm's arithmetic, recorded as torch's one NativeLayerNormBackward0 node."""
+    axes = tuple(range(input.dim() - len(normalized_shape), input.dim()))
     mean = input.mean(axes, keepdim=True)
     xc = input - mean
     rstd = ((xc * xc).mean(axes, keepdim=True) + eps).rsqrt()
@@ -583,8 +619,6 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         out = out * weight
     if bias is not None:
         out = out + bias
-    if out.grad_fn is not None:
-        out.grad_fn._name = "NativeLayerNormBackward0"
     return out
 
 
@@ -657,6 +691,7 @@ from ._activation import (  # noqa: E402,F401
     relu6,
     relu_,
     rrelu,
+    rrelu_,
     selu,
     sigmoid,
     silu,
@@ -680,9 +715,11 @@ from ._conv import (  # noqa: E402,F401
     pad,
     unfold,
 )
+from ._ctc import ctc_loss  # noqa: E402,F401
 from ._functional_loss import *  # noqa: E402,F401,F403
 from ._functional_loss import __all__ as _loss_names  # noqa: E402,F401
 from ._grid_sample import grid_sample  # noqa: E402,F401
+from ._margin_loss import multilabel_margin_loss, triplet_margin_with_distance_loss  # noqa: E402,F401,E501
 from ._norm import (  # noqa: E402,F401
     batch_norm,
     group_norm,
@@ -707,6 +744,10 @@ from ._pool import (  # noqa: E402,F401
     max_unpool1d,
     max_unpool2d,
 )
+from ._pool3d import *  # noqa: E402,F401,F403
+from ._pool3d import __all__ as _pool3d_names  # noqa: E402
+from ._pool_fractional import *  # noqa: E402,F401,F403
+from ._pool_fractional import __all__ as _fractional_names  # noqa: E402
 from ._resample import (  # noqa: E402,F401
     affine_grid,
     interpolate,
@@ -715,4 +756,5 @@ from ._resample import (  # noqa: E402,F401
     upsample,
 )
 
-__all__ += _loss_names
+__all__ += _loss_names + ["multilabel_margin_loss", "triplet_margin_with_distance_loss"]
+__all__ += _pool3d_names + _fractional_names

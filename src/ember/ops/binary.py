@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap
+from ..autograd import forward_ad as _fwd
 from ..autograd.function import _NUMPY_ERRORS, Op, torch_error
 from ._util import broadcast_error, result_type
 from .inplace import _CPP, _out
@@ -40,6 +41,7 @@ def _only_int(a, b, kernel):
 
 class Hypot(Op):
     _name = "HypotBackward0"
+    jvp = _fwd.elementwise
     save_inputs = (0, 1)
     save_output = True
 
@@ -54,6 +56,7 @@ class Hypot(Op):
 
 class Logaddexp(Op):
     _name = "LogaddexpBackward0"
+    jvp = _fwd.elementwise
     save_inputs = (0, 1)
 
     def forward(ctx, x, y):
@@ -74,6 +77,7 @@ class Logaddexp(Op):
 
 class Logaddexp2(Op):
     _name = "Logaddexp2Backward0"
+    jvp = _fwd.elementwise
     save_inputs = (0, 1)
 
     def forward(ctx, x, y):
@@ -86,6 +90,7 @@ class Logaddexp2(Op):
 
 class Copysign(Op):
     _name = "CopysignBackward0"
+    jvp = _fwd.elementwise
     save_inputs = (0,)
     save_output = True
 
@@ -101,6 +106,7 @@ class Copysign(Op):
 
 class Xlogy(Op):
     _name = "XlogyBackward0"
+    jvp = _fwd.elementwise
     save_inputs = (0, 1)
 
     def forward(ctx, x, y):
@@ -119,6 +125,7 @@ class Xlogy(Op):
 
 class Nextafter(Op):
     _name = "NextafterBackward0"
+    jvp = _fwd.elementwise
 
     def forward(ctx, x, y):
         return ctx_xp(x).nextafter(x, y)
@@ -129,6 +136,7 @@ class Nextafter(Op):
 
 class Ldexp(Op):
     _name = "LdexpBackward0"
+    jvp = _fwd.elementwise
     save_inputs = (1,)
     save_output = True
 
@@ -151,6 +159,9 @@ class Frexp(Op):
 
     def backward(ctx, grad, _):
         return grad / _wrap((2.0 ** ctx.exponent).astype(grad.dtype.np))  # x = m 2^e
+
+    def jvp(ctx, t):
+        return t / _wrap((2.0 ** ctx.exponent).astype(t.dtype.np)), None
 
 
 def hypot(input, other, *, out=None):
@@ -281,6 +292,7 @@ def _pointwise_out(r, out, name, input, other, exact=False):
 # ---------------------------------------------------------------- fused multiply/divide-add
 class Addcmul(Op):
     _name = "AddcmulBackward0"
+    jvp = _fwd.elementwise
     save_inputs = (1, 2)
 
     def forward(ctx, x, t1, t2, value):
@@ -295,6 +307,7 @@ class Addcmul(Op):
 
 class Addcdiv(Op):
     _name = "AddcdivBackward0"
+    jvp = _fwd.elementwise
     save_inputs = (1, 2)
 
     def forward(ctx, x, t1, t2, value):

@@ -23,6 +23,7 @@ from .._args import refuse_if
 from .._meta import MetaArray
 from .._tensor import Tensor, _check_inplace, _dim, _wrap
 from ..amp import _hook as _amp
+from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ._util import broadcast_error, user_stacklevel
@@ -80,6 +81,7 @@ def _scalar_to(value, dtype, name):
 # ---------------------------------------------------------------- gather
 class Gather(Op):
     _name = "GatherBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, d, idx):
         ctx.shape, ctx.d, ctx.idx = x.shape, d, idx
@@ -420,6 +422,7 @@ def _scatter_inplace(self, dim, index, src=None, *, value=None, reduce=None):
 # ---------------------------------------------------------------- index_* family
 class IndexSelect(Op):
     _name = "IndexSelectBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, d, idx):
         ctx.shape, ctx.d, ctx.idx = x.shape, d, idx
@@ -624,6 +627,12 @@ class MaskedFill(Op):
         if ctx.needs_input_grad[2]:
             gv = (grad * m).sum()
         return grad.masked_fill(m, 0), None, gv
+
+    def jvp(ctx, t, _, tv):  # the input's tangent where kept, the value's where filled
+        m = _wrap(ctx.mask)
+        out = ctx.result
+        kept = (t if t is not None else out.detach().new_zeros(out.shape)).masked_fill(m, 0)
+        return kept if tv is None else kept + tv * m
 
 
 def masked_fill(input, mask, value):

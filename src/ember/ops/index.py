@@ -15,11 +15,13 @@ import numpy as np
 from .. import _dtype as D
 from .._device import array_module as _xp
 from .._tensor import Tensor, _check_inplace, _check_overlap, _wrap
+from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 
 _ndarray = np.ndarray
 _enabled = _gm._enabled
+_fw = _fwd._fw
 
 
 # ---------------------------------------------------------------- keys
@@ -232,6 +234,7 @@ class IndexGrad(Op):
     """Zeros of `shape` with `g` written (or added, for advanced keys) at `key`."""
 
     _name = "IndexBackwardBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, g, shape, key, accumulate):
         ctx.key = key
@@ -249,6 +252,7 @@ class IndexGrad(Op):
 
 class Select(Op):
     _name = "IndexBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, key, advanced):
         ctx.in_shape, ctx.key, ctx.adv = x.shape, key, advanced
@@ -300,6 +304,7 @@ def _getitem(self, key):
 
 class IndexPut(Op):
     _name = "IndexPutBackward0"
+    jvp = _fwd.linear_all  # linear in (x, v) together
 
     def forward(ctx, x, v, key, accumulate):
         ctx.key, ctx.shape, ctx.acc = key, x.shape, accumulate
@@ -421,6 +426,10 @@ def _setitem(self, key, value):
         r.grad_fn._name = "torch::autograd::CopySlices" if viewed else "IndexPutBackward0" \
             if advanced else "FillBackward3" if zero_d else "torch::autograd::CopyBackwards"
         return _inplace(self, r)
+    if _fw[0] and (self._tangent is not None or isinstance(value, Tensor) and
+                   value._tangent is not None):  # forward AD: IndexPut's rule gives the tangent
+        v = value if isinstance(value, Tensor) else _wrap(np.asarray(value, self.dtype.np))
+        _fwd.inplace_tangent(self, IndexPut.apply(self, v, k, False))
     _set_at(self._data, k, value._data if isinstance(value, Tensor) else value)
     self._bump()
 

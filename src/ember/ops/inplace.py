@@ -15,7 +15,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, _check_inplace, _check_overlap
 from ..autograd import grad_mode as _gm
-from ..autograd.function import Op, torch_error
+from ..autograd.function import Op, _fw, torch_error
 from ._util import user_stacklevel
 
 _enabled = _gm._enabled
@@ -146,6 +146,9 @@ def _inplace(self, result):
         raise _cast_error(rd, sd)
     self._data[...] = result._data
     self._bump()
+    if _fw[0]:  # forward AD: self now carries result's tangent
+        from ..autograd.forward_ad import inplace_tangent
+        inplace_tangent(self, result)
     if result.grad_fn is not None:
         base = self._base
         if base is not None and self._view_fn is not None:

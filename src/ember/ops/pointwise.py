@@ -19,12 +19,14 @@ import numpy as np
 from .. import _dtype as D
 from .._device import array_module as _xp
 from .._tensor import Tensor, _wrap
+from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ._util import broadcast_error, operand, opmath_scalar, result_type
 from .inplace import _out
 
 _enabled = _gm._enabled
+_fw = _fwd._fw  # forward AD: the fast paths step aside
 _ndarray = np.ndarray
 _SUB_BOOL = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
              "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
@@ -33,6 +35,7 @@ _SUB_BOOL = ("Subtraction, the `-` operator, with a bool tensor is not supported
 # ---------------------------------------------------------------- binary arithmetic
 class Add(Op):
     _name = "AddBackward0"
+    jvp = _fwd.elementwise
 
     def forward(ctx, x, y, alpha=1):
         ctx.alpha = alpha
@@ -44,6 +47,7 @@ class Add(Op):
 
 class Sub(Op):
     _name = "SubBackward0"
+    jvp = _fwd.elementwise
 
     def forward(ctx, x, y, alpha=1):
         ctx.alpha = alpha
@@ -55,6 +59,7 @@ class Sub(Op):
 
 class Rsub(Sub):
     _name = "RsubBackward1"
+    jvp = _fwd.elementwise
 
     def forward(ctx, x, y, alpha=1):  # y - alpha * x, with x the tensor
         ctx.alpha = alpha
@@ -66,6 +71,7 @@ class Rsub(Sub):
 
 class Mul(Op):
     _name = "MulBackward0"
+    jvp = _fwd.elementwise
     save_inputs = (0, 1)
 
     def forward(ctx, x, y):
@@ -78,6 +84,7 @@ class Mul(Op):
 
 class Div(Op):
     _name = "DivBackward0"
+    jvp = _fwd.elementwise
     save_inputs = (0, 1)
 
     def forward(ctx, x, y):
@@ -93,6 +100,7 @@ class DivMode(Op):
     """div with rounding_mode: piecewise constant, so torch gives zero gradients."""
 
     _name = "DivBackward2"
+    jvp = _fwd.elementwise
 
     def forward(ctx, x, y, mode, aten=None):
         ctx.aten = aten
@@ -126,9 +134,14 @@ class NotDifferentiable(DivMode):
     def backward(ctx, grad):
         raise RuntimeError(f"derivative for aten::{ctx.aten} is not implemented")
 
+    def jvp(ctx, *tangents):
+        raise NotImplementedError(f"Trying to use forward AD with aten::{ctx.aten} that does not "
+                                  "support it.")
+
 
 class Pow(Op):
     _name = "PowBackward0"
+    jvp = _fwd.elementwise
     save_inputs = (0, 1)
     save_output = True
 
@@ -164,6 +177,7 @@ class PowScalar(Pow):
 
 class Atan2(Op):
     _name = "Atan2Backward0"
+    jvp = _fwd.elementwise
     save_inputs = (0, 1)
 
     def forward(ctx, y, x):
@@ -177,6 +191,7 @@ class Atan2(Op):
 
 class Maximum(Op):
     _name = "MaximumBackward0"
+    jvp = _fwd.elementwise
     save_inputs = (0, 1)
 
     def forward(ctx, x, y):
@@ -204,6 +219,7 @@ class Fmax(Op):
     """fmax ignores NaN; the chosen side takes the whole gradient (no tie split)."""
 
     _name = "FmaxBackward0"
+    jvp = _fwd.elementwise
     save_inputs = (0, 1)
 
     def forward(ctx, x, y):
@@ -229,6 +245,7 @@ class Fmin(Fmax):
 
 class Remainder(Op):
     _name = "RemainderBackward0"
+    jvp = _fwd.elementwise
     save_inputs = (0, 1)
 
     def forward(ctx, x, y):
@@ -247,6 +264,7 @@ class RemainderTensor(Remainder):
 
 class Fmod(Op):
     _name = "FmodBackward0"
+    jvp = _fwd.elementwise
     save_inputs = (0, 1)
 
     def forward(ctx, x, y):
@@ -293,7 +311,7 @@ _SCALAR_OK = (float, int)
 def _fast(a, b, ufunc, floating=False):
     """`ufunc(a, b)` without an Op when nothing is recorded and NumPy's result is torch's: same
     dtypes, or a float tensor with a Python number. None otherwise (the full path decides)."""
-    if _enabled[0] and a._rg:
+    if (_enabled[0] and a._rg) or _fw[0]:
         return None
     bc = b.__class__
     if bc is Tensor:
@@ -535,6 +553,7 @@ def fmod(input, other, *, out=None):
 # ---------------------------------------------------------------- casting
 class ToCopy(Op):
     _name = "ToCopyBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, dt):
         ctx.src = D._BY_NP[x.dtype]
@@ -547,7 +566,7 @@ class ToCopy(Op):
 def _cast(t, dt):
     if t.dtype is dt:
         return t
-    if t._rg and _enabled[0] and dt.is_floating_point:
+    if (t._rg and _enabled[0] or _fw[0]) and dt.is_floating_point:
         return ToCopy.apply(t, dt)
     with np.errstate(invalid="ignore", over="ignore"):
         return _wrap(D.cast_array(t._data, dt))

@@ -16,6 +16,7 @@ import numpy as np
 from .._device import array_module as _xp
 from .._tensor import Tensor, _check_inplace, _dim, _wrap
 from ..amp import _hook as _amp
+from ..autograd import forward_ad as _fwd
 from ..autograd.function import Op
 from ._util import dims, result_type
 from .shape import _fmt, _int_list, _tname
@@ -26,6 +27,7 @@ _ndarray = np.ndarray
 # ---------------------------------------------------------------- joining
 class Cat(Op):
     _name = "CatBackward0"
+    jvp = _fwd.linear_all
 
     def forward(ctx, *arrays, dim, keep):
         ctx.dim, ctx.keep = dim, keep
@@ -117,10 +119,25 @@ def stack(tensors, dim=0, *, out=None):
         if t.shape != s0:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {_fmt(s0)} "
                                f"at entry 0 and {_fmt(t.shape)} at entry {i}")
-    r = cat([t.unsqueeze(d) for t in tensors], d, out=out)
-    if r.grad_fn is not None:
-        r.grad_fn._name = "StackBackward0"
-    return r
+    if out is not None:
+        return cat([t.unsqueeze(d) for t in tensors], d, out=out)
+    dt = result_type(*tensors)
+    arrays = [t._data if t.dtype is dt else t._data.astype(dt.np) for t in tensors]
+    return Stack.run(tuple(tensors), arrays, {"dim": d})
+
+
+class Stack(Op):
+    """torch.stack's one node (an edge per tensor); backward unbinds the gradient."""
+
+    _name = "StackBackward0"
+    jvp = _fwd.linear_all
+
+    def forward(ctx, *arrays, dim):
+        ctx.dim = dim
+        return _xp(arrays[0]).stack(arrays, axis=dim)
+
+    def backward(ctx, grad):
+        return grad.unbind(ctx.dim)
 
 
 def _non_empty(name, tensors):
@@ -177,6 +194,7 @@ def atleast_3d(*tensors):
 # ---------------------------------------------------------------- reordering
 class Flip(Op):
     _name = "FlipBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, axes):
         ctx.axes = axes
@@ -205,6 +223,7 @@ def flipud(input):
 
 class Roll(Op):
     _name = "RollBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, shifts, axes):
         ctx.shifts, ctx.axes = shifts, axes
@@ -232,6 +251,7 @@ def roll(input, shifts, dims=None):
 # ---------------------------------------------------------------- repeating
 class Repeat(Op):
     _name = "RepeatBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, reps):
         ctx.in_shape, ctx.reps = x.shape, reps
@@ -303,6 +323,7 @@ def _check_size(n, output_size):
 # ---------------------------------------------------------------- triangles
 class Tril(Op):
     _name = "TrilBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, k, upper):
         ctx.k, ctx.upper = k, upper

@@ -17,6 +17,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, _dim, _wrap
 from ..amp import _hook as _amp
+from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ._util import dims, numpy_dims
@@ -24,6 +25,7 @@ from .inplace import _cast_error, _out
 
 _ndarray = np.ndarray
 _enabled = _gm._enabled
+_fw = _fwd._fw
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])
 
 
@@ -93,6 +95,7 @@ def _check_nonempty(input, axes, name, sep="():"):
 
 class Sum(Op):
     _name = "SumBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, axes, keepdim, dt):
         ctx.in_shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
@@ -134,7 +137,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keep
     if out is not None:  # computed in out's dtype unless dtype= names another (refused)
         return _out(sum(input, dim, keepdim, dtype=dtype or out.dtype), out, exact=True)
     if dim is None and dtype is None and input.dtype.is_floating_point and not (
-            _enabled[0] and input._rg) and input._data.__class__ is _ndarray and \
+            _enabled[0] and input._rg) and input._data.__class__ is _ndarray and not _fw[0] and \
             input.dtype.itemsize > 2:  # half and bfloat16 accumulate in float (Sum)
         r = np.add.reduce(input._data, axis=None, keepdims=keepdim)  # nothing to record
         return _wrap(r if keepdim or isinstance(r, np.ndarray) else np.asarray(r))
@@ -144,6 +147,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keep
     r = Sum.run((input,), (input._data, axes, keepdim, _acc_dtype(input, dtype)), _NOKW)
     if dim is not None and r.grad_fn is not None:
         r.grad_fn._name = "SumBackward1"
+        r.grad_fn._dim_arg = dim  # torch saves the dims as given
     return r
 
 
@@ -159,6 +163,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 class Mean(Op):
     _name = "MeanBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, axes, keepdim):
         ctx.in_shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
@@ -195,6 +200,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, kee
     r = Mean.apply(input, axes, keepdim)
     if dim is not None and r.grad_fn is not None:
         r.grad_fn._name = "MeanBackward1"
+        r.grad_fn._dim_arg = dim  # torch saves the dims as given
     return r
 
 
@@ -224,6 +230,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 class Prod(Op):
     _name = "ProdBackward0"
+    jvp = _fwd.reduction
     save_inputs = (0,)
     save_output = True
 
@@ -269,6 +276,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 class MaxAll(Op):
     _name = "MaxBackward1"
+    jvp = _fwd.reduction
     save_inputs = (0,)
     save_output = True
 
@@ -310,6 +318,12 @@ class MaxDim(Op):
         idx = np.expand_dims(ctx.idx, ctx.d)
         g = grad if ctx.keepdim else grad.unsqueeze(ctx.d)
         return _scatter_into(g, ctx.in_shape, ctx.d, idx), None, None, None
+
+    def jvp(ctx, t, *_):  # the tangent at the chosen index
+        if not ctx.in_shape:
+            return t, None
+        v = t.gather(ctx.d, _wrap(np.expand_dims(ctx.idx, ctx.d)))
+        return (v if ctx.keepdim else v.squeeze(ctx.d)), None
 
 
 def _arg(x, d, is_max):
@@ -368,6 +382,7 @@ def min(input, dim=None, keepdim=False, *, out=None):
 
 class AMax(Op):
     _name = "AmaxBackward0"
+    jvp = _fwd.reduction
     save_inputs = (0,)
     save_output = True
 
@@ -524,6 +539,7 @@ class StdSqrt(Op):
     """sqrt of the variance; torch's std gives 0, not nan, where the std is 0."""
 
     _name = "StdBackward0"
+    jvp = _fwd.elementwise
     save_output = True
 
     def forward(ctx, v):
@@ -576,6 +592,7 @@ class VectorNorm(Op):
     """The p-norm of a real tensor, whose gradient is 0 (not nan) where the norm is 0."""
 
     _name = "LinalgVectorNormBackward0"
+    jvp = _fwd.reduction
     save_inputs = (0,)
     save_output = True
 
@@ -688,6 +705,7 @@ def count_nonzero(input, dim=None):
 
 class Cumsum(Op):
     _name = "CumsumBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, d, dt):
         ctx.d = d
@@ -773,7 +791,10 @@ def cummax(input, dim, *, out=None):
     v = np.maximum.accumulate(x, axis=d)
     idx = np.broadcast_to(np.arange(x.shape[d]).reshape([-1] + [1] * (x.ndim - d - 1)), x.shape)
     i = np.maximum.accumulate(np.where(x == v, idx, 0), axis=d)
-    return _ret("cummax")(_wrap(v), _wrap(i.astype(np.int64)))
+    r = _ret("cummax")(_wrap(v), _wrap(i.astype(np.int64)))
+    if _fw[0]:  # computed without an Op: the tangent at the running max's index
+        _fwd.gather_tangent(input, r[0], d, r[1])
+    return r
 
 
 def _median_dtypes(input):
@@ -835,6 +856,8 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
         vals[pos] = v
         idxs[pos] = np.nonzero(row == v)[0][-1]
     v, i = _wrap(vals), _wrap(idxs)
+    if _fw[0]:  # computed without an Op: the tangent at the mode's index
+        _fwd.gather_tangent(input, v, d, i.unsqueeze(d) if x.ndim else i, squeeze=True)
     if keepdim:
         v, i = v.unsqueeze(d), i.unsqueeze(d)
     return _mode_t(v, i)

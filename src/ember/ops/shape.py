@@ -21,6 +21,7 @@ from .. import _dtype as D
 from .. import _layout as L
 from .._device import array_module
 from .._tensor import Size, Tensor, _dim, _wrap
+from ..autograd import forward_ad as _fwd
 from ..autograd.function import Op
 from ._util import size_args, xp_of
 
@@ -173,6 +174,7 @@ def _fmt(shape):
 
 class View(Op):
     _name = "ViewBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, shape):  # the caller has checked with torch's rule that it is a view
         ctx.in_shape = x.shape
@@ -405,6 +407,7 @@ def unflatten(input, dim, sizes):
 
 class Permute(Op):
     _name = "PermuteBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, perm):
         ctx.inv = tuple(np.argsort(perm))
@@ -432,6 +435,7 @@ def permute(input, *dims):
 
 class Transpose(Op):
     _name = "TransposeBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, d0, d1):
         ctx.d = (d0, d1)
@@ -503,6 +507,7 @@ moveaxis = movedim
 
 class Squeeze(Op):
     _name = "SqueezeBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, axes):
         ctx.in_shape = x.shape
@@ -545,6 +550,7 @@ _restride = L.restride
 
 class Unsqueeze(Op):
     _name = "UnsqueezeBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, d):
         ctx.in_shape = x.shape
@@ -566,6 +572,7 @@ def unsqueeze(input, dim):
 
 class Expand(Op):
     _name = "ExpandBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
@@ -629,7 +636,8 @@ def broadcast_tensors(*tensors):
         except ValueError:
             from ._util import broadcast_error
             raise broadcast_error(np.empty(shape, np.int8), t._data) from None
-    return tuple(t.expand(shape) for t in tensors)
+    # a tensor already of the broadcast shape comes back itself, as torch's (no ExpandBackward0)
+    return tuple(t if t._data.shape == shape else t.expand(shape) for t in tensors)
 
 
 def broadcast_shapes(*shapes):
@@ -662,6 +670,7 @@ def contiguous(self, memory_format=None):
 
 class Clone(Op):
     _name = "CloneBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, fmt=None):  # fmt None: torch's preserve_format
         strides = L.like_strides(x, fmt)
@@ -680,6 +689,7 @@ def clone(input, *, memory_format=None):
 
 class SumToSize(Op):
     _name = "SumBackward1"
+    jvp = _fwd.linear
 
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape

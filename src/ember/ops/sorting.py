@@ -54,6 +54,9 @@ class SortOp(Op):
         g = grad if not ctx.shape else _scatter_into(grad, ctx.shape, ctx.d, ctx.idx)
         return g, None, None, None
 
+    def jvp(ctx, t, *_):  # the tangent at the sorted positions
+        return (t if not ctx.shape else t.gather(ctx.d, _wrap(ctx.idx))), None
+
 
 class TopK(SortOp):
     _name = "TopkBackward0"
@@ -123,6 +126,12 @@ class KthValue(Op):
             return grad, None, None, None
         g = grad if ctx.keepdim else grad.unsqueeze(ctx.d)
         return _scatter_into(g, ctx.shape, ctx.d, ctx.idx), None, None, None
+
+    def jvp(ctx, t, *_):  # the tangent at the k-th position
+        if ctx.idx is None:
+            return t, None
+        v = t.gather(ctx.d, _wrap(ctx.idx))
+        return (v if ctx.keepdim else v.squeeze(ctx.d)), None
 
 
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):

@@ -10,12 +10,14 @@ __all__ = ["narrow", "split", "chunk", "tensor_split", "unbind"]
 import numbers
 
 from .._tensor import _dim
+from ..autograd import forward_ad as _fwd
 from ..autograd.function import Op
 from .shape import _MULTI, _fmt, _int_arg, _select_geom, _tname, _torch_view, _view
 
 
 class Narrow(Op):
     _name = "SliceBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, dim, start, length):
         ctx.in_shape, ctx.dim, ctx.start = x.shape, dim, start
@@ -51,6 +53,7 @@ def narrow(input, dim, start, length):
 
 class Split(Op):
     _name = "SplitBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, dim, sizes):
         ctx.dim = dim
@@ -138,6 +141,7 @@ def tensor_split(input, indices_or_sections, dim=0):
 
 class Unbind(Op):
     _name = "UnbindBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, dim):
         ctx.dim = dim

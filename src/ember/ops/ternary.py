@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap
+from ..autograd import forward_ad as _fwd
 from ..autograd.function import Op
 from ._util import broadcast_error, operand, result_type
 from .inplace import _out
@@ -22,6 +23,7 @@ _ndarray = np.ndarray
 # ---------------------------------------------------------------- ternary and clamp
 class Where(Op):
     _name = "WhereBackward0"
+    jvp = _fwd.elementwise
 
     def forward(ctx, cond, x, y):
         ctx.cond = cond
@@ -59,6 +61,7 @@ class Clamp(Op):
     """clamp with scalar bounds: the gradient passes where lo <= x <= hi (ties included)."""
 
     _name = "ClampBackward1"
+    jvp = _fwd.elementwise
     save_inputs = (0,)
 
     def forward(ctx, x, lo, hi):
@@ -90,6 +93,7 @@ class ClampTensor(Op):
     where it is the value chosen (torch's rule, also when lo > hi)."""
 
     _name = "ClampBackward0"
+    jvp = _fwd.elementwise
     save_inputs = (0, 1, 2)
 
     def forward(ctx, x, lo, hi):
@@ -172,6 +176,7 @@ class Lerp(Op):
     """start + weight (end - start), evaluated from the nearer end as torch does."""
 
     _name = "LerpBackward0"
+    jvp = _fwd.elementwise
     save_inputs = (0, 1, 2)
 
     def forward(ctx, a, b, w):

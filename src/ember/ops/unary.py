@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import _check_inplace, _wrap
+from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from . import _gamma, _special
@@ -141,6 +142,7 @@ class _I1(Op):
     """Modified Bessel I1: the derivative of i0 (torch.special.i1)."""
 
     _name = "SpecialI1Backward0"
+    jvp = _fwd.elementwise
     save_inputs = (0,)
     save_output = True
 
@@ -155,6 +157,7 @@ class _I1(Op):
 
 class Polygamma(Op):
     _name = "PolygammaBackward0"
+    jvp = _fwd.elementwise
     save_inputs = (1,)
 
     def forward(ctx, n, x):
@@ -222,6 +225,7 @@ def _make_unary(name, fwd, bwd, reads, floating):
         "save_output": reads == "y",
         "forward": lambda ctx, x: fwd(np if x.__class__ is _ndarray else _xp(x), x),
         "backward": backward,
+        "jvp": _fwd.elementwise,  # the backward's derivative times the tangent
     })
 
     def op(input, *, out=None):
@@ -267,6 +271,7 @@ class Logit(Op):
     clamp acts)."""
 
     _name = "LogitBackward0"
+    jvp = _fwd.elementwise
     save_inputs = (0,)
 
     def forward(ctx, x, eps):
@@ -310,6 +315,7 @@ def positive(input):
 
 class Round(Op):
     _name = "RoundBackward0"
+    jvp = _fwd.elementwise
 
     def forward(ctx, x, decimals=0):
         xp = ctx_xp(x)
@@ -338,6 +344,7 @@ def round(input, *, decimals=0, out=None):
 
 class NanToNum(Op):
     _name = "NanToNumBackward0"
+    jvp = _fwd.elementwise
 
     def forward(ctx, x, nan, posinf, neginf):
         xp = ctx_xp(x)

@@ -23,6 +23,7 @@ from .._meta import MetaArray
 from .._meta import empty as _meta_empty
 from .._tensor import _check_inplace, _dim, _ptr, _root, _wrap
 from ..amp import _hook as _amp
+from ..autograd import forward_ad as _fwd
 from ..autograd.function import Op
 from .index import IndexGrad
 from .index import Select as _IndexSelect
@@ -56,6 +57,7 @@ def _storage_of(x):
 
 class AsStrided(Op):
     _name = "AsStridedBackward0"
+    jvp = _fwd.linear
     _geom = None
 
     def forward(ctx, x, size, stride, offset):
@@ -123,6 +125,7 @@ def _become(self, r):
 # ---------------------------------------------------------------- select, diagonal, unfold
 class Select(Op):
     _name = "SelectBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, d, i):
         ctx.shape, ctx.key = x.shape, (slice(None),) * d + (i, Ellipsis)
@@ -187,6 +190,7 @@ def _diag_geometry(x, offset, d1, d2):
 
 class Diagonal(Op):
     _name = "DiagonalBackward0"
+    jvp = _fwd.linear
     _geom = None
 
     def forward(ctx, x, offset, d1, d2):
@@ -201,6 +205,7 @@ class DiagEmbed(Op):
     """Zeros of `shape` with the input written on its (offset, d1, d2) diagonal."""
 
     _name = "DiagEmbedBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, shape, offset, d1, d2):
         ctx.args = (offset, d1, d2)
@@ -274,6 +279,7 @@ def fill_diagonal_(self, fill_value, wrap=False):
 
 class Unfold(Op):
     _name = "UnfoldBackward0"
+    jvp = _fwd.linear
     _geom = None
 
     def forward(ctx, x, d, size, step):
@@ -293,6 +299,7 @@ class UnfoldGrad(Op):
     """Sums each window's gradient back onto the positions it covers."""
 
     _name = "UnfoldBackwardBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, g, shape, d, size, step):
         ctx.args = (d, size, step)

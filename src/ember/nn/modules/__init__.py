@@ -2,9 +2,11 @@
 
 from . import (
     activation,
+    adaptive,
     batchnorm,
     container,
     conv,
+    distance,
     dropout,
     flatten,
     fold,
@@ -22,9 +24,11 @@ from . import (
     utils,
 )
 from .activation import *  # noqa: F401,F403
+from .adaptive import *  # noqa: F401,F403
 from .batchnorm import *  # noqa: F401,F403
 from .container import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
+from .distance import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .flatten import *  # noqa: F401,F403
 from .fold import *  # noqa: F401,F403
@@ -42,8 +46,9 @@ from .transformer import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
 
 __all__ = ["Module"] + [name for family in (
-    activation, batchnorm, container, conv, dropout, flatten, fold, instancenorm, linear, loss,
-    normalization, padding, pixelshuffle, pooling, rnn, sparse, transformer, upsampling)
+    activation, adaptive, batchnorm, container, conv, distance, dropout, flatten, fold,
+    instancenorm, linear, loss, normalization, padding, pixelshuffle, pooling, rnn, sparse,
+    transformer, upsampling)
     for name in family.__all__]
 
 

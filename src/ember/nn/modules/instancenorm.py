@@ -1,11 +1,13 @@
-"""InstanceNorm1d/2d/3d over `nn._norm` (torch.nn.modules.instancenorm)."""
+"""InstanceNorm1d/2d/3d over `nn._norm` (torch.nn.modules.instancenorm), and their Lazy forms
+(which, as torch's, default to affine=True and track_running_stats=True)."""
 
 import warnings
 
 from .. import _norm
-from .batchnorm import _NormBase
+from .batchnorm import _LazyNormBase, _NormBase
 
-__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
+__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LazyInstanceNorm1d",
+           "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
 
 
 class _InstanceNorm(_NormBase):
@@ -58,3 +60,21 @@ class InstanceNorm3d(_InstanceNorm):
     """Matches torch.nn.InstanceNorm3d."""
 
     _no_batch_dim = 4
+
+
+class LazyInstanceNorm1d(_LazyNormBase, InstanceNorm1d):
+    """Matches torch.nn.LazyInstanceNorm1d."""
+
+    cls_to_become = InstanceNorm1d
+
+
+class LazyInstanceNorm2d(_LazyNormBase, InstanceNorm2d):
+    """Matches torch.nn.LazyInstanceNorm2d."""
+
+    cls_to_become = InstanceNorm2d
+
+
+class LazyInstanceNorm3d(_LazyNormBase, InstanceNorm3d):
+    """Matches torch.nn.LazyInstanceNorm3d."""
+
+    cls_to_become = InstanceNorm3d

@@ -7,6 +7,7 @@ common path costs one attribute test. Full backward hooks are registered here an
 `_backward_hooks._BackwardHookState`.
 """
 
+import functools
 import itertools
 import warnings
 from collections import OrderedDict, namedtuple
@@ -16,7 +17,7 @@ from ..._tensor import Tensor
 from ..._to_args import parse_to
 from ...autograd import grad_mode
 from ...utils.hooks import add_hook as _add_hook
-from ..parameter import Buffer, Parameter
+from ..parameter import Buffer, Parameter, is_lazy
 from ._backward_hooks import _BackwardHookState
 
 __all__ = ["Module", "register_module_forward_hook", "register_module_forward_pre_hook",
@@ -112,6 +113,7 @@ class Module:
         d["_forward_pre_hooks"] = OrderedDict()
         d["_forward_pre_hooks_with_kwargs"] = OrderedDict()
         d["_state_dict_hooks"] = OrderedDict()
+        d["_load_state_dict_pre_hooks"] = OrderedDict()
         d["_load_state_dict_post_hooks"] = OrderedDict()
         d["_modules"] = {}
 
@@ -443,15 +445,16 @@ class Module:
             destination = OrderedDict()
             destination._metadata = OrderedDict()
         meta = getattr(destination, "_metadata", None)
+        local_metadata = {"version": self._version}
         if meta is not None:
-            meta[prefix[:-1]] = {"version": self._version}
+            meta[prefix[:-1]] = local_metadata
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, m in self._modules.items():
             if m is not None:
                 m.state_dict(destination=destination, prefix=prefix + name + ".",
                              keep_vars=keep_vars)
         for hook in self._state_dict_hooks.values():
-            res = hook(self, destination, prefix, {"version": self._version})
+            res = hook(self, destination, prefix, local_metadata)
             if res is not None:
                 destination = res
         return destination
@@ -503,6 +506,9 @@ class Module:
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs):
+        for hook in self.__dict__.get("_load_state_dict_pre_hooks", {}).values():
+            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                 error_msgs)
         persistent = {k: v for k, v in self._buffers.items()
                       if k not in self._non_persistent_buffers_set}
         local = {k: v for k, v in itertools.chain(self._parameters.items(), persistent.items())
@@ -520,9 +526,10 @@ class Module:
                                   "torch.Tensor or Tensor-like object from checkpoint but "
                                   f"received {type(value)}")
                 continue
-            if param.dim() == 0 and value.dim() == 1 and value.shape[0] == 1:
+            lazy = is_lazy(param)  # a placeholder takes any shape (its load hook ran first)
+            if not lazy and param.dim() == 0 and value.dim() == 1 and value.shape[0] == 1:
                 value = value[0]
-            if value.shape != param.shape:
+            if not lazy and value.shape != param.shape:
                 error_msgs.append(f"size mismatch for {key}: copying a param with shape "
                                   f"{value.shape} from checkpoint, the shape in current model "
                                   f"is {param.shape}.")
@@ -554,6 +561,16 @@ class Module:
                     head = key[len(prefix):].split(".", 1)[0]
                     if head not in self._modules and head not in local:
                         unexpected_keys.append(key)
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        """hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+        error_msgs), with the module first when with_module; it may rewrite state_dict."""
+        if with_module:
+            hook = functools.partial(hook, self)
+        return _add_hook(self._load_state_dict_pre_hooks, hook, False)
+
+    def register_load_state_dict_pre_hook(self, hook):
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
 
     def register_load_state_dict_post_hook(self, hook):
         return _add_hook(self._load_state_dict_post_hooks, hook, False)
@@ -599,11 +616,18 @@ class Module:
                 continue
             with grad_mode.no_grad():
                 new = fn(param)
-            param.data = new
+            swap = new.is_meta == param.is_meta  # else torch makes a new Parameter, as here
+            if swap:
+                param.data = new
+            else:
+                self._parameters[key] = Parameter(new, param.requires_grad)
             if param.grad is not None:
                 with grad_mode.no_grad():
                     g = fn(param.grad)
-                param.grad.data = g
+                if swap:
+                    param.grad.data = g
+                else:
+                    self._parameters[key].grad = g
         for key, buf in self._buffers.items():
             if buf is not None:
                 self._buffers[key] = fn(buf)
@@ -674,6 +698,9 @@ class Module:
         ts = [p for m in self.modules() for p in m._parameters.values() if p is not None]
         ts += [p.grad for p in ts if p.grad is not None]
         ts += [b for m in self.modules() for b in m._buffers.values() if b is not None]
+        for t in ts:
+            if is_lazy(t):
+                t.share_memory_()  # torch's error for a placeholder
         _shm.share_many(ts)
         return self
 
@@ -729,3 +756,4 @@ class Module:
     def __setstate__(self, state):
         self.__dict__.update(state)
         self.__dict__.setdefault("_forward_hooks_always_called", OrderedDict())
+        self.__dict__.setdefault("_load_state_dict_pre_hooks", OrderedDict())

@@ -1,11 +1,16 @@
-"""Pooling layers: thin Modules over `nn._pool`, with torch's attributes and reprs."""
+"""Pooling layers: thin Modules over `nn._pool` (and `_pool3d`, `_pool_fractional`), with
+torch's attributes and reprs."""
 
 from .. import _pool as P
+from .. import _pool3d as P3
+from .. import _pool_fractional as PF
 from .module import Module
 
 __all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "MaxUnpool1d", "MaxUnpool2d", "AvgPool1d",
            "AvgPool2d", "AvgPool3d", "LPPool1d", "LPPool2d", "AdaptiveAvgPool1d",
-           "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d"]
+           "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+           "AdaptiveMaxPool3d", "LPPool3d", "MaxUnpool3d", "FractionalMaxPool2d",
+           "FractionalMaxPool3d"]
 
 
 def _ntuple(v, n):
@@ -85,6 +90,13 @@ class _AvgPoolNd(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
+class MaxUnpool3d(_MaxUnpoolNd):
+    """Matches torch.nn.MaxUnpool3d."""
+
+    _nd = 3
+    _fn = staticmethod(P3.max_unpool3d)
+
+
 class AvgPool1d(_AvgPoolNd):
     """Matches torch.nn.AvgPool1d."""
 
@@ -157,6 +169,12 @@ class LPPool2d(_LPPoolNd):
     _fn = staticmethod(P.lp_pool2d)
 
 
+class LPPool3d(_LPPoolNd):
+    """Matches torch.nn.LPPool3d."""
+
+    _fn = staticmethod(P3.lp_pool3d)
+
+
 class _AdaptiveAvgPoolNd(Module):
     def __init__(self, output_size):
         super().__init__()
@@ -210,3 +228,46 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     """Matches torch.nn.AdaptiveMaxPool2d."""
 
     _fn = staticmethod(P.adaptive_max_pool2d)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """Matches torch.nn.AdaptiveMaxPool3d."""
+
+    _fn = staticmethod(P3.adaptive_max_pool3d)
+
+
+class _FractionalMaxPoolNd(Module):
+    def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                 _random_samples=None):
+        super().__init__()
+        n, name = self._nd, type(self).__name__
+        self.kernel_size = _ntuple(kernel_size, n)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = _ntuple(output_size, n) if output_size is not None else None
+        self.output_ratio = _ntuple(output_ratio, n) if output_ratio is not None else None
+        if output_size is None and output_ratio is None:
+            raise ValueError(f"{name} requires specifying either an output size, or a pooling "
+                             "ratio")
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
+            raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+    def forward(self, input):
+        return type(self)._fn(input, self.kernel_size, self.output_size, self.output_ratio,
+                              self.return_indices, _random_samples=self._random_samples)
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    """Matches torch.nn.FractionalMaxPool2d."""
+
+    _nd = 2
+    _fn = staticmethod(PF.fractional_max_pool2d)
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    """Matches torch.nn.FractionalMaxPool3d."""
+
+    _nd = 3
+    _fn = staticmethod(PF.fractional_max_pool3d)

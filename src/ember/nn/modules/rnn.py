@@ -9,7 +9,7 @@ import math
 
 from ...ops.creation import empty, zeros
 from ...ops.shape import cat, stack
-from .. import _rnn, init
+from .. import _rnn, _rnn_proj, init
 from ..parameter import Parameter
 from .module import Module
 
@@ -40,9 +40,6 @@ class RNNBase(Module):
             raise ValueError("proj_size has to be smaller than hidden_size")
         if proj_size and mode != "LSTM":
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
-        if proj_size:
-            from ..._args import unsupported
-            unsupported("torch.nn.LSTM", "proj_size", proj_size)
         if dropout > 0 and num_layers == 1:
             import warnings
             warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
@@ -56,14 +53,17 @@ class RNNBase(Module):
         f = {"device": device, "dtype": dtype}
         gates = _GATES[mode] * hidden_size
         dirs = 2 if bidirectional else 1
+        out_size = proj_size or hidden_size  # the size of h (torch's real_hidden_size)
         self._flat_weights_names = []
         for layer in range(num_layers):
             for d in range(dirs):
                 sfx = f"_l{layer}" + ("_reverse" if d else "")
-                in_size = input_size if layer == 0 else hidden_size * dirs
-                shapes = [("weight_ih", (gates, in_size)), ("weight_hh", (gates, hidden_size))]
+                in_size = input_size if layer == 0 else out_size * dirs
+                shapes = [("weight_ih", (gates, in_size)), ("weight_hh", (gates, out_size))]
                 if bias:
                     shapes += [("bias_ih", (gates,)), ("bias_hh", (gates,))]
+                if proj_size:
+                    shapes.append(("weight_hr", (proj_size, hidden_size)))
                 for name, shape in shapes:
                     setattr(self, name + sfx, Parameter(empty(shape, **f)))
                     self._flat_weights_names.append(name + sfx)
@@ -94,7 +94,7 @@ class RNNBase(Module):
 
     @property
     def all_weights(self):
-        per = 4 if self.bias else 2
+        per = (4 if self.bias else 2) + (self.proj_size > 0)
         w = self._flat_weights
         return [w[i:i + per] for i in range(0, len(w), per)]
 
@@ -125,6 +125,10 @@ class RNNBase(Module):
         rev = bool(d)
         if self.mode == "LSTM":
             h0, c0 = state
+            if self.proj_size:
+                w_hr = getattr(self, "weight_hr" + sfx)
+                return _rnn_proj.lstm_proj_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, rev,
+                                                 batch_sizes)
             y, h, c = _rnn.lstm_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, rev, batch_sizes)
             return y, (h, c)
         if self.mode == "GRU":
@@ -164,6 +168,9 @@ class RNNBase(Module):
             z = zeros((self.num_layers * dirs, batch, self.hidden_size), dtype=x.dtype,
                       device=x.device)
             hx = (z, z) if is_lstm else z
+            if self.proj_size:
+                hx = (zeros((self.num_layers * dirs, batch, self.proj_size), dtype=x.dtype,
+                            device=x.device), z)
         else:
             if packed and input.sorted_indices is not None:
                 idx = input.sorted_indices
@@ -209,10 +216,15 @@ class RNNBase(Module):
 
     def _check_hidden(self, hx, batch, dirs, is_lstm):
         expected = (self.num_layers * dirs, batch, self.hidden_size)
-        for h in (hx if is_lstm else (hx,)):
-            if tuple(h.shape) != expected:
-                which = "hidden" if not is_lstm or h is hx[0] else "cell"
-                raise RuntimeError(f"Expected {which} size {expected}, got {list(h.shape)}")
+        if not is_lstm:
+            if tuple(hx.shape) != expected:
+                raise RuntimeError(f"Expected hidden size {expected}, got {list(hx.shape)}")
+            return
+        sizes = ((self.proj_size or self.hidden_size), self.hidden_size)
+        for k, (h, size) in enumerate(zip(hx, sizes)):
+            want = expected[:2] + (size,)
+            if tuple(h.shape) != want:
+                raise RuntimeError(f"Expected hidden[{k}] size {want}, got {list(h.shape)}")
 
 
 class RNN(RNNBase):
@@ -234,7 +246,7 @@ class RNN(RNNBase):
 
 
 class LSTM(RNNBase):
-    """Matches torch.nn.LSTM (without proj_size)."""
+    """Matches torch.nn.LSTM."""
 
     def __init__(self, *args, **kwargs):
         super().__init__("LSTM", *args, **kwargs)

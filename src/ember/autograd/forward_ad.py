@@ -1,0 +1,352 @@
+"""Forward-mode AD, as torch.autograd.forward_ad: the dual level, make_dual/unpack_dual, and the
+pass that carries tangents through ops (plus the generic jvp rules op families share).
+
+A dual tensor is a view of its primal whose `_tangent` holds (level token, tangent); torch runs
+one level at a time, and leaving it retires the token, so every tangent made in it is gone.
+While a level is entered `function._fw[0]` is True: `Op.run` hands each result to `dual_run`,
+which asks the op class's `jvp(ctx, *tangents)` rule (beside its forward and backward) for the
+output tangents, and the ops' fast paths step aside. A rule runs with forward AD paused, so a
+tangent never carries a tangent itself; grad mode stays as it is, so tangents can be
+differentiated. The rule's ctx is a copy of the node with `op` (its class), `inputs`, `arrays`,
+`kwargs` and `result` (the primal output) set, and `saved_tensors`, `output` and
+`needs_input_grad` answering for the primals and the inputs that carry tangents, so a rule can
+reuse the op's backward (`elementwise`, `reduction`).
+"""
+
+import functools
+import re
+from typing import NamedTuple
+
+from .. import _dtype as D
+from .._args import unsupported
+from .._tensor import Tensor
+from . import function
+
+__all__ = ["UnpackedDualTensor", "enter_dual_level", "exit_dual_level", "make_dual",
+           "unpack_dual", "dual_level"]
+
+_fw = function._fw
+_token = [None]  # the entered level's token (None: no level); tangents carry the one they got
+_NO_EDGE = (None, 0)
+_MISSING = ("Trying to use forward AD with {} that does not support it because it has not been "
+            "implemented yet.\nPlease file an issue to PyTorch at https://github.com/pytorch/"
+            "pytorch/issues/new?template=feature-request.yml so that we can prioritize its "
+            "implementation or submit a PR adding the implementation to derivatives.yaml")
+
+
+class UnpackedDualTensor(NamedTuple):
+    """Matches torch.autograd.forward_ad.UnpackedDualTensor."""
+
+    primal: Tensor
+    tangent: Tensor | None
+
+
+def _level():
+    return -1 if _token[0] is None else 0
+
+
+def enter_dual_level():
+    """Matches torch.autograd.forward_ad.enter_dual_level (one level at a time, as torch)."""
+    if _token[0] is not None:
+        raise RuntimeError("Nested forward mode AD is not supported at the moment")
+    _token[0] = object()
+    _fw[0] = True
+    return 0
+
+
+def exit_dual_level(*, level=None):
+    """Matches torch.autograd.forward_ad.exit_dual_level: the level's tangents are dropped."""
+    current = _level()
+    if level is None:
+        level = current
+    if level != current:
+        raise RuntimeError("Trying to exit a forward AD level that was not the last one that was "
+                           "created. This is not supported.")
+    if level < 0:
+        raise RuntimeError("Dual level must be a positive number.")
+    _token[0] = None
+    _fw[0] = False
+
+
+class dual_level:
+    """Matches torch.autograd.forward_ad.dual_level (also as a decorator)."""
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with dual_level():
+                return fn(*args, **kwargs)
+        return wrapper
+
+    def __enter__(self):
+        return enter_dual_level()
+
+    def __exit__(self, *exc):
+        exit_dual_level()
+
+
+def tangent_of(t):
+    """The tangent `t` carries at the entered level, or None."""
+    d = t._tangent
+    return d[1] if d is not None and d[0] is _token[0] else None
+
+
+def _set_tangent(t, tangent):
+    t._tangent = (_token[0], tangent)
+
+
+def make_dual(tensor, tangent, *, level=None):
+    """Matches torch.autograd.forward_ad.make_dual: a view of `tensor` carrying `tangent`."""
+    current = _level()
+    if level is None:
+        level = current
+    if level < 0:
+        raise RuntimeError("Trying to create a dual Tensor for forward AD but no level exists, "
+                           "make sure to enter_dual_level() first.")
+    for name, t in (("primal", tensor), ("tangent", tangent)):
+        if not (t.is_floating_point() or t.is_complex()):
+            raise ValueError(f"Expected {name} to be floating point or complex, but got: "
+                             f"{t.dtype}")
+        if t.is_complex():
+            unsupported("torch.autograd.forward_ad.make_dual", name, "<complex tensor>")
+    if level != current:
+        raise RuntimeError("Invalid level given to _make_dual")
+    if tangent_of(tensor) is not None:
+        raise RuntimeError(f"Making a dual Tensor based on a Tensor that already has a forward "
+                           f"gradient at the same level {level} is not supported.")
+    if tangent.shape != tensor.shape:
+        raise RuntimeError(
+            "Trying to set a forward gradient that has a different size than that of the "
+            f"original Tensor, this is not supported. Tensor is of size {_fmt(tensor.shape)} "
+            f"while the given forward gradient is of size {_fmt(tangent.shape)}.")
+    dual = tensor.view_as(tensor)
+    _set_tangent(dual, tangent)
+    return dual
+
+
+def _fmt(shape):
+    return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+def unpack_dual(tensor, *, level=None):
+    """Matches torch.autograd.forward_ad.unpack_dual: (a view of the primal, the tangent)."""
+    if level is None:
+        level = _level()
+    if level < 0:
+        return UnpackedDualTensor(tensor, None)
+    tangent = tangent_of(tensor) if level == _level() else None
+    with _paused():
+        primal = tensor.view_as(tensor)
+    return UnpackedDualTensor(primal, tangent)
+
+
+class _paused:
+    """Forward AD off for a while: what runs inside propagates no tangents."""
+
+    def __enter__(self):
+        self.prev = _fw[0]
+        _fw[0] = False
+
+    def __exit__(self, *exc):
+        _fw[0] = self.prev
+
+
+# ---------------------------------------------------------------- the tangent pass
+def dual_run(ctx, args, arrays, kwargs, out):
+    """Op.run's ending under a dual level: the result, with tangents where an input has one."""
+    res = function.finish(ctx, args, out)
+    tok = _token[0]
+    tans, any_t = [], False
+    for a in args:
+        d = a._tangent if isinstance(a, Tensor) else None
+        if d is not None and d[0] is tok:
+            tans.append(d[1])
+            any_t = True
+        else:
+            tans.append(None)
+    if not any_t:
+        return res
+    cls = ctx.__class__
+    outs = res if res.__class__ is tuple else (res,)
+    nondiff = cls.nondiff_outputs
+    diff = [i for i, o in enumerate(outs)
+            if i not in nondiff and (o.dtype.is_floating_point or o.dtype.is_complex)]
+    if not diff:
+        return res
+    if cls.jvp is None:
+        raise NotImplementedError(_MISSING.format(aten_name(cls)))
+    jcls = _RULE_CTX.get(cls) or _rule_ctx(cls)
+    j = jcls.__new__(jcls)
+    j.__dict__.update(ctx.__dict__)
+    j.op, j.inputs, j.arrays, j.kwargs, j.result = cls, args, arrays, kwargs, res
+    j._edges = tuple((True, 0) if t is not None else _NO_EDGE for t in tans)
+    j._saved = tuple(args[i] for i in cls.save_inputs)
+    j._saved_vc = (None,) * len(j._saved)
+    with _paused():
+        got = cls.jvp(j, *tans)
+    if res.__class__ is not tuple:
+        _attach(res, got)
+        return res
+    for i in diff:
+        _attach(outs[i], got[i])
+    return res
+
+
+_RULE_CTX = {}
+
+
+def _rule_ctx(cls):
+    """The class of a rule's ctx for op `cls`: `output` is the primal result (a backward the
+    rule reuses reads it there)."""
+    sub = _RULE_CTX[cls] = type(cls.__name__, (cls,), {"output": property(_primal_output)})
+    return sub
+
+
+def _primal_output(ctx):
+    r = ctx.result
+    return r[0] if r.__class__ is tuple else r
+
+
+def _attach(out, tangent):
+    if tangent is None:
+        return
+    dt = D.promote_types(tangent.dtype, out.dtype)
+    if dt is not tangent.dtype:  # a tangent is at least as wide as its primal
+        tangent = tangent.to(dt)
+    _set_tangent(out, tangent)
+
+
+def aten_name(cls):
+    """torch's operator name for an op class, read off its node name: MmBackward0 -> mm."""
+    name = re.sub(r"Backward\d*$", "", cls._name or cls.__name__).split("::")[-1]
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+def custom_jvp(cls, ctx, args, res):
+    """A custom Function's output tangents from its jvp (tangent-less Tensor inputs get
+    zeros, other arguments None, as torch passes them)."""
+    tans = [tangent_of(a) if isinstance(a, Tensor) else None for a in args]
+    if all(t is None for t in tans):
+        return
+    grads = [t if t is not None or not isinstance(a, Tensor) else a.detach().new_zeros(a.shape)
+             for a, t in zip(args, tans)]
+    ctx._in_jvp = True
+    try:
+        with _paused():
+            got = cls.jvp(ctx, *grads)
+    finally:
+        ctx._in_jvp = False
+    outs = res if isinstance(res, tuple) else (res,)
+    got = got if isinstance(got, tuple) else (got,)
+    for o, t in zip(outs, got):
+        if isinstance(o, Tensor) and isinstance(t, Tensor) and (
+                o.dtype.is_floating_point or o.dtype.is_complex):
+            _attach(o, t)
+
+
+def inplace_tangent(t, result):
+    """After an in-place op wrote `result` into `t`: t carries result's tangent."""
+    if t._tangent is not None or result._tangent is not None:
+        tangent = tangent_of(result)
+        t._tangent = None if tangent is None else (_token[0], tangent)
+
+
+def gather_tangent(src, out, dim, index, squeeze=False):
+    """`out` (picked from `src` at `index` along `dim` outside any Op) carries the tangent
+    picked the same way."""
+    tangent = tangent_of(src)
+    if tangent is not None:
+        with _paused():
+            t = tangent.gather(dim, index) if tangent.dim() else tangent
+            _set_tangent(out, t.squeeze(dim) if squeeze and tangent.dim() else t)
+
+
+def pass_tangents(src, dst):
+    """Each Tensor of `dst` carries the tangent its counterpart in `src` has (stand-ins)."""
+    for s, d in zip(src, dst):
+        if d is not s and isinstance(s, Tensor):
+            tangent = tangent_of(s)
+            if tangent is not None:
+                _set_tangent(d, tangent)
+
+
+function._dual_run = dual_run
+function._custom_jvp = custom_jvp
+
+
+# ---------------------------------------------------------------- rules op families share
+def missing(ctx, *tangents):
+    """The rule of an op torch has no forward derivative for."""
+    raise NotImplementedError(_MISSING.format(aten_name(ctx.op)))
+
+
+def elementwise(ctx, *tangents):
+    """An elementwise op whose backward is the gradient times each partial derivative: the sum
+    of backward(tangent, broadcast to the result)[i] over the inputs i that have a tangent."""
+    out = ctx.result[0] if ctx.result.__class__ is tuple else ctx.result
+    shape = out._data.shape
+    total = None
+    for i, t in enumerate(tangents):
+        if t is None:
+            continue
+        full = t if t._data.shape == shape else t.expand(shape)
+        part = ctx.op.backward(ctx, full)
+        part = part[i] if part.__class__ is tuple else part
+        total = part if total is None else total + part
+    return total
+
+
+def linear(ctx, t, *others):
+    """An op linear in its first input, the rest fixed (views, shape ops, sums, ...): the op
+    itself on the tangent."""
+    if any(o is not None for o in others):
+        return missing(ctx)
+    return ctx.op.run((t,) + tuple(ctx.inputs[1:]), (t._data,) + tuple(ctx.arrays[1:]),
+                         ctx.kwargs)
+
+
+def linear_all(ctx, *tangents):
+    """An op linear in all its Tensor inputs together (cat, stack): the op on the tangents,
+    zeros standing for the inputs without one."""
+    args = [t if t is not None else (_zeros(a) if _differentiable(a) else a)
+            for a, t in zip(ctx.inputs, tangents)]
+    arrays = [a._data if isinstance(a, Tensor) else x for a, x in zip(args, ctx.arrays)]
+    return ctx.op.run(tuple(args), tuple(arrays), ctx.kwargs)
+
+
+def multilinear(ctx, *tangents):
+    """An op linear in each input separately (mul, matmul, einsum): the sum over inputs with a
+    tangent of the op with that input replaced by its tangent."""
+    total = None
+    for i, t in enumerate(tangents):
+        if t is None:
+            continue
+        args, arrays = list(ctx.inputs), list(ctx.arrays)
+        args[i], arrays[i] = t, t._data
+        part = ctx.op.run(tuple(args), tuple(arrays), ctx.kwargs)
+        total = part if total is None else total + part
+    return total
+
+
+def reduction(ctx, t, *others):
+    """A reduction whose backward spreads the gradient over the inputs it reduced (prod, max,
+    amax, norms): the tangent weighted by backward(ones), summed over the reduced dims (the
+    node's `axes`, or its one `axis`, and `keepdim`)."""
+    if any(o is not None for o in others):
+        return missing(ctx)
+    out = _primal_output(ctx)
+    g = ctx.op.backward(ctx, out.detach().new_ones(out.shape))
+    g = g[0] if g.__class__ is tuple else g
+    d = ctx.__dict__
+    axes = d["axes"] if "axes" in d else (None if d.get("axis") is None else (d["axis"],))
+    if axes is None:
+        axes = tuple(range(t.dim()))
+    return (g * t).sum(tuple(axes), keepdim=d.get("keepdim", False)) if axes else g * t
+
+
+def _differentiable(a):
+    return isinstance(a, Tensor) and (a.dtype.is_floating_point or a.dtype.is_complex)
+
+
+def _zeros(a):
+    return a.detach().new_zeros(a.shape)
