@@ -17,7 +17,7 @@ HERE = os.path.dirname(__file__)
 # name (and everything under it) -> why ember lacks it
 _I14 = "issue 14 (torch.func, lazy modules, parametrizations, LBFGS)"
 _I16 = "issue 16 (data-parallel training on MPI)"
-_STRIDED = "ember's tensors are strided; sparse and nested layouts are not planned"
+_STRIDED = "nested (jagged) tensors are not planned; ember has strided and sparse COO layouts"
 _FX = "torch.fx (symbolic tracing to a graph IR) is not planned in any issue yet"
 _DATASET = "dataset reader for a large local archive, not written yet"
 KNOWN_MISSING = {
@@ -37,8 +37,6 @@ KNOWN_MISSING = {
     "torch.onnx": "issue 19 (ONNX export)",
     "torch.jagged": _STRIDED,
     "torch.nested": _STRIDED,
-    "torch.sparse_coo_tensor": _STRIDED,
-    "torch.spmm": _STRIDED,
     "torch.fx": _FX,
     "torchvision.models.feature_extraction": "built on torch.fx: " + _FX,
     "torchvision.datasets.ImageNet": _DATASET,

@@ -111,7 +111,7 @@ pi, e, inf, nan, newaxis = 3.141592653589793, 2.718281828459045, float("inf"), f
 half, float, double = float16, float32, float64
 short, int, long = int16, int32, int64
 cfloat, cdouble = complex64, complex128
-strided = "torch.strided"
+from ._dtype import layout, sparse_coo, strided  # noqa: E402
 
 
 def is_tensor(obj):
@@ -251,15 +251,19 @@ _LAZY_JIT = {"_assert": (".jit", "_assert"), "_dynamo": ("._dynamo", None),
                  "svd_lowrank", "pca_lowrank", "stft", "istft")}}
 _LAZY_MISC = {"distributions": (".distributions", None), "fft": (".fft", None),
               "hub": (".hub", None), "futures": (".futures", None),
+              "func": (".func", None), "vmap": (".func", "vmap"),
               **{_n: (".ops.integration", _n) for _n in (
                   "trapezoid", "trapz", "cumulative_trapezoid")}}
-for _d in (_LAZY_DEVICES, _LAZY_PRECISION, _LAZY_AUTOCAST, _LAZY_JIT, _LAZY_MISC):
+_LAZY_SPARSE = {"sparse": (".sparse", None), "spmm": (".sparse._products", "spmm"),
+                "sparse_coo_tensor": ("._sparse", "sparse_coo_tensor")}
+for _d in (_LAZY_SPARSE, _LAZY_DEVICES, _LAZY_PRECISION, _LAZY_AUTOCAST, _LAZY_JIT, _LAZY_MISC):
     _LAZY.update(_d)
 __getattr__ = _compat.module_getattr(__name__, _LAZY)
 
 __all__ = ["Tensor", "Size", "device", "dtype", "bool", "uint8", "int8", "int16", "int32",
            "int64", "float16", "bfloat16", "float32", "float64", "complex64", "complex128",
            "half", "float", "double", "short", "int", "long", "cfloat", "cdouble", "strided",
+           "layout", "sparse_coo",
            "memory_format",
            "channels_last", "channels_last_3d", "contiguous_format", "preserve_format",
            "get_default_dtype", "set_default_dtype", "set_default_tensor_type", "promote_types",

@@ -191,7 +191,8 @@ def array_device(a):
     """The device an array lives on."""
     if isinstance(a, np.ndarray):
         return _META if type(a) is MetaArray else _CPU
-    return device("cuda", int(a.device.id))
+    dev = getattr(a.__class__, "_ember_device", None)  # a sparse tensor's data (ember._sparse)
+    return dev if dev is not None else device("cuda", int(a.device.id))
 
 
 def array_module(a):
@@ -199,6 +200,8 @@ def array_module(a):
     meta arrays NumPy whose allocating functions make meta arrays (`_meta.xp`)."""
     if isinstance(a, np.ndarray):
         return np if type(a) is not MetaArray else _meta.xp
+    if getattr(a.__class__, "_ember_device", None) is not None:  # sparse data: dense ops refuse
+        a._refuse()
     return _get_cupy()
 
 

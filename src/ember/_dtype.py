@@ -323,3 +323,26 @@ contiguous_format = memory_format("contiguous_format")
 preserve_format = memory_format("preserve_format")
 channels_last = memory_format("channels_last")
 channels_last_3d = memory_format("channels_last_3d")
+
+
+class layout:
+    """Matches torch.layout: `strided` for dense tensors, `sparse_coo` (ember._sparse)."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name):
+        self._name = name
+
+    def __repr__(self):
+        return "torch." + self._name
+
+    def __reduce__(self):
+        return (_layout_by_name, (self._name,))
+
+
+def _layout_by_name(name):
+    return strided if name == "strided" else sparse_coo
+
+
+strided = layout("strided")
+sparse_coo = layout("sparse_coo")

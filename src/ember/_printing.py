@@ -164,6 +164,9 @@ def _grad_fn_name(fn):
 
 def tensor_repr(t):
     """Matches repr(torch.Tensor) (which equals str)."""
+    if getattr(t, "is_sparse", False):
+        from ._sparse import sparse_repr
+        return sparse_repr(t)
     indent = len(_PREFIX)
     dtype, shape, dev = t.dtype, tuple(t.shape), t.device
     default = get_default_dtype()
@@ -193,6 +196,11 @@ def tensor_repr(t):
         suffixes.append(f"grad_fn=<{_grad_fn_name(t.grad_fn)}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
+    if getattr(t, "_tangent", None) is not None:  # a dual tensor (forward AD)
+        from .autograd.forward_ad import tangent_of
+        tangent = tangent_of(t)
+        if tangent is not None:
+            suffixes.append(f"tangent={tangent!r}")
     return _add_suffixes(_PREFIX + body, suffixes, indent)
 
 

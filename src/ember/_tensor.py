@@ -105,6 +105,7 @@ class Tensor:
                  "__dict__", "__weakref__")
     __array_priority__ = 1000
     _accum_ref = None
+    _tangent = None  # forward AD: (level token, tangent), see autograd/forward_ad.py
     _meta_hooks = None
     _is_param = False
 
@@ -178,11 +179,17 @@ class Tensor:
     def is_cuda(self):
         return self.device.type == "cuda"
 
-    is_sparse = False
     is_quantized = False
     is_mkldnn = False
     is_nested = False
-    layout = "torch.strided"
+
+    @property
+    def layout(self):  # a sparse tensor's `_data` names its layout (ember/_sparse.py)
+        return getattr(self._data.__class__, "_ember_layout", D.strided)
+
+    @property
+    def is_sparse(self):
+        return self.layout is D.sparse_coo
 
     def get_device(self):
         d = self.device
@@ -366,6 +373,9 @@ class Tensor:
         if self.dtype is D.bfloat16:  # NumPy has no bfloat16
             raise TypeError("Got unsupported ScalarType BFloat16")
         if type(self._data) is not _ndarray:
+            if self.is_sparse:
+                raise TypeError("can't convert Sparse layout tensor to numpy. Use "
+                                "Tensor.to_dense() first.")
             if not force:
                 raise TypeError(
                     f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() "

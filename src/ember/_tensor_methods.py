@@ -102,6 +102,15 @@ def _is_inference(self):
     return False  # ember does not tag inference-mode tensors
 
 
+def _sparse_method(name):
+    """A sparse-layout method: loads ember/_sparse.py on the first call."""
+    def method(self, *args, **kwargs):
+        from . import _sparse
+        return _sparse.METHODS[name](self, *args, **kwargs)
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
 METHODS = {
     # ---- arithmetic (ops/pointwise.py)
     "add": pointwise.add, "__add__": pointwise.add, "__radd__": pointwise.add,
@@ -323,6 +332,11 @@ METHODS = {
 
     # ---- casts beyond the class body's (float, half, ...)
     "bfloat16": _bfloat16,
+
+    # ---- sparse COO layout (_sparse.py, loaded on the first call)
+    **{_n: _sparse_method(_n) for _n in (
+        "to_dense", "to_sparse", "coalesce", "is_coalesced", "indices", "values", "_indices",
+        "_values", "_nnz", "sparse_dim", "dense_dim")},
 
     # ---- softmax family (nn/functional.py, loaded on first use; it rebinds these when it loads)
     "softmax": _softmax, "log_softmax": _log_softmax,

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._tensor import _wrap
+from .autograd import forward_ad as _fwd
 from .autograd.function import Op
 
 __all__ = ["fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "rfft", "irfft", "rfft2", "irfft2",
@@ -31,6 +32,7 @@ def _raw(x, axes, inverse):
 
 class C2C(Op):
     _name = "FftC2CBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, axes, inverse, scale):
         ctx.axes, ctx.inverse, ctx.scale = axes, inverse, scale
@@ -43,6 +45,7 @@ class C2C(Op):
 
 class C2R(Op):
     _name = "FftC2RBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, axes, n_last, scale):
         ctx.axes, ctx.scale, ctx.half = axes, scale, x.shape[axes[-1]]
@@ -93,6 +96,7 @@ def _float_in(x, api):
 class _ToComplex(Op):
     """A real tensor as complex; its gradient is the real part of the incoming one."""
     _name = "ToCopyBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x):
         return x.astype(np.complex128 if x.dtype == np.float64 else np.complex64)
@@ -104,6 +108,7 @@ class _ToComplex(Op):
 class _Conj(Op):
     """The complex conjugate (a copy; ember has no conjugate views), differentiable."""
     _name = "ConjBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x):
         return np.conj(x)

@@ -3,6 +3,9 @@
 `pack_all` runs the innermost `saved_tensors_hooks` pack hook on everything `_record` (or a
 custom Function's `save_for_backward`) saved, keeping only what it returns (`Packed`); backward
 unpacks on use and re-attaches the graph edge the original tensor had, as torch does.
+Index arrays a node keeps (`_packed_arrays`: gather's, sort's, embedding's indices) and values
+torch saves that ember recomputes (`_extra_packs`: max pooling's indices) go through the same
+hooks, and backward unpacks every packed value once (`backward_unpacked`), as torch's nodes.
 `attribute` answers `node._saved_<name>` / `node._raw_saved_<name>` from `_SPECS`: per torch
 node name, how to read each of torch's saved variables from ember's node.
 """
@@ -55,13 +58,70 @@ class Packed:
 def pack_all(ctx, result):
     """Packs ctx's saved inputs (and its saved output, `result`) with the current hooks."""
     pack, unpack = _fn._pack_hooks[0]
+    extra = getattr(type(ctx), "_extra_packs", None)  # what torch saves and ember recomputes
+    extra = extra(ctx) if extra is not None else ()
     saved = ctx.__dict__.get("_saved")
     if saved:
         ctx._saved = tuple(Packed(t, pack, unpack, False) if isinstance(t, _fn.Tensor) else t
                            for t in saved)
     if result is not None and ctx.__dict__.get("_out") is not None:
         ctx._out = Packed(result, pack, unpack, True)
+    if extra:
+        ctx._extra = tuple(PackedArray(a, pack, unpack) for a in extra)
+    for name in getattr(type(ctx), "_packed_arrays", ()):
+        a = ctx.__dict__.get(name)
+        if a is not None:
+            ctx.__dict__[name] = PackedArray(a, pack, unpack)
     ctx._packed = True
+
+
+class PackedArray:
+    """An index array a node keeps (torch saves it as an int64 tensor), through a pack hook."""
+
+    __slots__ = ("value", "unpack_hook")
+
+    def __init__(self, a, pack, unpack):
+        self.unpack_hook = unpack
+        self.value = pack(_fn._wrap(a))
+
+    def unpack(self):
+        t = self.unpack_hook(self.value)
+        if not isinstance(t, _fn.Tensor):
+            raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but got "
+                            f"result of type {type(t).__name__}")
+        return t._data
+
+
+def array(node, name):
+    """node's index array `name`, unpacked when it went through a pack hook."""
+    a = node.__dict__[name]
+    return a.unpack() if a.__class__ is PackedArray else a
+
+
+def backward_unpacked(node, grads):
+    """node.backward(*grads) for a node whose saved values went through pack hooks: torch
+    unpacks each of them once per backward, whether or not its formula reads it."""
+    restore_arrays(node)
+    for p in node.__dict__.get("_extra", ()):
+        p.unpack()
+    saved, vc = node._saved, node.__dict__.get("_saved_vc")
+    node._saved = unpack_all(saved)
+    node._saved_vc = (None,) * len(saved)  # no version check on unpacked values, as torch
+    node._packed = False
+    try:
+        return node.backward(*grads)
+    finally:
+        node._saved, node._packed = saved, True
+        if vc is not None:
+            node._saved_vc = vc
+
+
+def restore_arrays(node):
+    """Before backward: the packed index arrays, unpacked for the node's own formulas."""
+    for name in getattr(type(node), "_packed_arrays", ()):
+        a = node.__dict__.get(name)
+        if a.__class__ is PackedArray:
+            node.__dict__[name] = a.unpack()
 
 
 def unpack_all(saved):
@@ -130,6 +190,12 @@ class _Result:
 def _refuse(node, spec):
     from .._compat import EmberNotImplemented
     return EmberNotImplemented(f"ember does not implement {node.name()}.{spec.attr} yet")
+
+
+def EmberNotImplemented_for(node):  # noqa: N802 - an exception for a reader that cannot answer
+    from .._compat import EmberNotImplemented
+    return EmberNotImplemented(f"ember does not implement {node.name()}'s saved values for this "
+                               "call yet")
 
 
 def _int_dims(dims):
@@ -233,6 +299,7 @@ def extend(specs):
 def _spec(node):
     if not _nn_loaded:  # nn's nodes register their specs
         from ..nn import _saved_specs  # noqa: F401
+        from . import _saved_ops  # noqa: F401
         _nn_loaded.append(True)
     own = getattr(type(node), "_torch_saved", None)  # a fused node shows torch's by its name
     return own is not None, (own.get(node.name()) if own is not None else

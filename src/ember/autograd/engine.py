@@ -5,7 +5,8 @@ each node, then nodes run when all of their gradients have arrived. Each gradien
 to its input's shape (ops never unbroadcast) and cast to its dtype. Saved values are freed after
 use unless retain_graph. Leaves accumulate into `.grad`, stealing a gradient array that nothing
 else holds and copying otherwise. With `inputs` (autograd.grad, backward(inputs=...)) only the
-nodes on a path to an input run, as in torch.
+nodes on a path to an input run, as in torch. `_tasks` tells hooks which backward pass runs
+them and which nodes it will run (`autograd.graph.register_multi_grad_hook`).
 """
 
 import sys
@@ -185,6 +186,9 @@ def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fal
     if inputs is not None:
         capture = {}
         for i, t in enumerate(inputs):
+            if not isinstance(t, _Tensor):  # an autograd.graph.GradientEdge
+                capture.setdefault((t[0], t[1]), []).append(i)
+                continue
             if not t._rg:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             capture.setdefault(_edge_of(t), []).append(i)
@@ -197,6 +201,8 @@ def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fal
     ready = [n for n in root_nodes if deps.get(n, 0) == 0]
     prev = grad_mode._enabled[0]
     grad_mode._enabled[0] = bool(create_graph)
+    _task_ids[0] += 1
+    _tasks.append((_task_ids[0], deps, needed, root_nodes))
     try:
         while ready:
             node = ready.pop()
@@ -218,22 +224,22 @@ def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fal
             if capture is not None and not runs:
                 _capture(capture, node, grads, results)
             if is_leaf and capture is None:
+                if node._pre_hooks:
+                    grads = _run_pre_hooks(node, grads)
+                    shared.add(id(grads[0]._data))
                 _accumulate(node.variable, grads[0], create_graph, shared, node)
+                if node._hooks:
+                    for h in list(node._hooks):
+                        h((), tuple(grads))
             if not runs:
                 continue
             if node._pre_hooks:
-                for h in node._pre_hooks:
-                    r = h(tuple(grads))
-                    if r is not None:
-                        grads = list(r)
+                grads = _run_pre_hooks(node, grads)
             in_grads = _apply(node, grads)
             if not retain_graph:
                 node._release()
             if node._hooks:
-                for h in node._hooks:
-                    r = h(tuple(in_grads), tuple(grads))
-                    if r is not None:
-                        in_grads = r
+                in_grads = _run_post_hooks(node, in_grads, grads)
             if node._custom:  # a custom Function's backward may return arrays seen elsewhere
                 shared.update(id(g._data) for g in in_grads if g is not None)
             for (nxt, nr), g, m in zip(node._edges, in_grads, node._in_meta):
@@ -262,6 +268,7 @@ def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fal
                         ready.append(nxt)
     finally:
         grad_mode._enabled[0] = prev
+        _tasks.pop()
     if capture is None:
         return None
     if accumulate:
@@ -276,6 +283,22 @@ def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fal
                 f"The differentiated Tensor at index {i} appears to not have been used in "
                 "the graph. Set allow_unused=True if this is the desired behavior.")
     return tuple(r if r is None or create_graph else r.detach() for r in results)
+
+
+_tasks = []  # the running backward passes: (id, deps, needed, roots), innermost last
+_task_ids = [0]
+
+
+def current_graph_task():
+    """The innermost running backward pass's (id, deps, needed, roots), or None."""
+    return _tasks[-1] if _tasks else None
+
+
+def will_execute(node):
+    """Whether the innermost running backward pass runs `node` (torch's
+    _will_engine_execute_node)."""
+    _, deps, needed, roots = _tasks[-1]
+    return (node in deps or node in roots) and (needed is None or node in needed)
 
 
 def _capture(capture, node, grads, results):
@@ -347,6 +370,44 @@ def _call_checked(node, grads):
     return res
 
 
+def _checked(r, n, hook):
+    if not isinstance(r, tuple):
+        raise TypeError(f"expected tuple, but hook returned '{type(r).__name__}'")
+    if len(r) != n:
+        name = getattr(hook, "__name__", type(hook).__name__)
+        raise RuntimeError(f"hook '{name}' has returned an incorrect number of values (got "
+                           f"{len(r)}, but expected {n})")
+    return r
+
+
+def _run_pre_hooks(node, grads):
+    """A node's pre hooks: each gets the gradients of its outputs and may replace them."""
+    for h in list(node._pre_hooks):
+        r = h(tuple(grads))
+        if r is not None:
+            grads = list(_checked(r, len(grads), h))
+    return grads
+
+
+def _run_post_hooks(node, in_grads, grads):
+    """A node's post hooks see torch's grad_inputs: one per entry of next_functions (ember's
+    nodes keep one per positional argument), and may replace them."""
+    slots = node._grad_slots()
+    view = tuple(in_grads[i] if node._edges[i][0] is not None else None for i in slots)
+    for h in list(node._hooks):
+        r = h(view, tuple(grads))
+        if r is not None:
+            r = _checked(r, len(view), h)
+            for old, new in zip(view, r):
+                if old is None and new is not None:
+                    raise RuntimeError("can't replace a None gradient with a non-None value")
+            view = r
+    out = list(in_grads)
+    for i, g in zip(slots, view):
+        out[i] = g
+    return tuple(out)
+
+
 def _run_tensor_hooks(node, grads):
     for nr, hooks in node._tensor_hooks.items():
         for h in list(hooks):
@@ -369,6 +430,8 @@ def _obey_layout(g, v):
     """A copy of array g laid out as torch lays out a leaf's grad: with the leaf's strides when
     the leaf is dense and non-overlapping (a transposed leaf gets a transposed grad), else
     contiguous."""
+    if hasattr(v.__class__, "_ember_layout"):  # a sparse leaf (ember/_sparse.py): no strides
+        return g.copy()
     dims = sorted((s, n) for n, s in zip(v.shape, v.strides) if n != 1)
     expect = v.itemsize
     for s, n in dims:

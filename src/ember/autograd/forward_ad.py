@@ -28,7 +28,7 @@ __all__ = ["UnpackedDualTensor", "enter_dual_level", "exit_dual_level", "make_du
 _fw = function._fw
 _token = [None]  # the entered level's token (None: no level); tangents carry the one they got
 _NO_EDGE = (None, 0)
-_MISSING = ("Trying to use forward AD with {} that does not support it because it has not been "
+MISSING = ("Trying to use forward AD with {} that does not support it because it has not been "
             "implemented yet.\nPlease file an issue to PyTorch at https://github.com/pytorch/"
             "pytorch/issues/new?template=feature-request.yml so that we can prioritize its "
             "implementation or submit a PR adding the implementation to derivatives.yaml")
@@ -174,25 +174,35 @@ def dual_run(ctx, args, arrays, kwargs, out):
     if not diff:
         return res
     if cls.jvp is None:
-        raise NotImplementedError(_MISSING.format(aten_name(cls)))
+        raise NotImplementedError(MISSING.format(aten_name(cls)))
     jcls = _RULE_CTX.get(cls) or _rule_ctx(cls)
     j = jcls.__new__(jcls)
     j.__dict__.update(ctx.__dict__)
     j.op, j.inputs, j.arrays, j.kwargs, j.result = cls, args, arrays, kwargs, res
-    j._edges = tuple((True, 0) if t is not None else _NO_EDGE for t in tans)
+    j._edges = tuple(_TANGENT_EDGE if t is not None else _NO_EDGE for t in tans)
     j._saved = tuple(args[i] for i in cls.save_inputs)
     j._saved_vc = (None,) * len(j._saved)
     with _paused():
         got = cls.jvp(j, *tans)
     if res.__class__ is not tuple:
-        _attach(res, got)
+        attach(res, got)
         return res
     for i in diff:
-        _attach(outs[i], got[i])
+        attach(outs[i], got[i])
     return res
 
 
 _RULE_CTX = {}
+
+
+class _Tangent:
+    """What a rule ctx's edge points to for an input with a tangent (needs_input_grad reads
+    it); a backward the rule runs may build graph through the ctx, which ends here."""
+
+    _edges = ()
+
+
+_TANGENT_EDGE = (_Tangent(), 0)
 
 
 def _rule_ctx(cls):
@@ -207,9 +217,12 @@ def _primal_output(ctx):
     return r[0] if r.__class__ is tuple else r
 
 
-def _attach(out, tangent):
+def attach(out, tangent):
+    """`out` carries `tangent` (made real for a real `out`, widened to its dtype)."""
     if tangent is None:
         return
+    if tangent.is_complex() and not out.is_complex():  # a real result's tangent is real
+        tangent = tangent.real
     dt = D.promote_types(tangent.dtype, out.dtype)
     if dt is not tangent.dtype:  # a tangent is at least as wide as its primal
         tangent = tangent.to(dt)
@@ -217,9 +230,12 @@ def _attach(out, tangent):
 
 
 def aten_name(cls):
-    """torch's operator name for an op class, read off its node name: MmBackward0 -> mm."""
+    """torch's operator name for an op class (its `_aten`, else read off its node name:
+    MmBackward0 -> mm, Im2ColBackward0 -> im2col)."""
+    if "_aten" in cls.__dict__:
+        return cls._aten
     name = re.sub(r"Backward\d*$", "", cls._name or cls.__name__).split("::")[-1]
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+    return re.sub(r"(?<=[a-z])([A-Z])", r"_\1", name).lower()
 
 
 def custom_jvp(cls, ctx, args, res):
@@ -241,7 +257,7 @@ def custom_jvp(cls, ctx, args, res):
     for o, t in zip(outs, got):
         if isinstance(o, Tensor) and isinstance(t, Tensor) and (
                 o.dtype.is_floating_point or o.dtype.is_complex):
-            _attach(o, t)
+            attach(o, t)
 
 
 def inplace_tangent(t, result):
@@ -275,9 +291,34 @@ function._custom_jvp = custom_jvp
 
 
 # ---------------------------------------------------------------- rules op families share
+def refuse(name, *tensors, listed=True):
+    """Raise torch's missing-derivative error for kernel `name` when forward AD is on and one of
+    `tensors` carries a tangent (composites that torch runs as one kernel without a rule);
+    `listed` False: torch's wording for a kernel derivatives.yaml does not list."""
+    if _fw[0] and any(isinstance(t, Tensor) and tangent_of(t) is not None for t in tensors):
+        msg = MISSING.format(name)
+        raise NotImplementedError(msg if listed else msg[:msg.index(" or submit")] + ".")
+
+
+def through(fn, args, tangents):
+    """The output tangents of fn(*args), a differentiable composite of ember ops, run on dual
+    copies of `args` (the primal `args` carrying `tangents`): how an op whose kernel has no
+    transposable backward (grid_sampler_2d, the fused recurrent layers) gets its rule."""
+    prev = _fw[0]
+    _fw[0] = True  # rules run paused: here the composite's own rules carry the tangents
+    try:
+        duals = [make_dual(a.detach(), t) if t is not None else a for a, t in zip(args, tangents)]
+        out = fn(*duals)
+        outs = out if out.__class__ is tuple else (out,)
+        got = tuple(tangent_of(o) for o in outs)
+    finally:
+        _fw[0] = prev
+    return got if out.__class__ is tuple else got[0]
+
+
 def missing(ctx, *tangents):
     """The rule of an op torch has no forward derivative for."""
-    raise NotImplementedError(_MISSING.format(aten_name(ctx.op)))
+    raise NotImplementedError(MISSING.format(aten_name(ctx.op)))
 
 
 def elementwise(ctx, *tangents):
@@ -342,6 +383,37 @@ def reduction(ctx, t, *others):
     if axes is None:
         axes = tuple(range(t.dim()))
     return (g * t).sum(tuple(axes), keepdim=d.get("keepdim", False)) if axes else g * t
+
+
+def transposed(ctx, *tangents):
+    """Any op with a differentiable backward (linalg factorizations, scatters, losses, fused
+    recurrent layers): backward is u -> J^H u, linear in u, so J t is the gradient at u = 0 of
+    Re<backward(u), t>, the tangents' transpose of the transpose."""
+    from . import grad as _grad
+    from .grad_mode import enable_grad, is_grad_enabled
+    outs = ctx.result if ctx.result.__class__ is tuple else (ctx.result,)
+    nondiff = ctx.op.nondiff_outputs
+    us = [o.detach().new_zeros(o.shape) for o in outs]
+    wrt = [i for i, o in enumerate(outs) if i not in nondiff and _differentiable(o)]
+    for i in wrt:
+        us[i].requires_grad_()
+    create = is_grad_enabled()
+    with enable_grad():
+        gs = ctx.op.backward(ctx, *us)
+        gs = gs if gs.__class__ is tuple else (gs,)
+        total = None
+        for g, t in zip(gs, tangents):
+            if g is None or t is None:
+                continue
+            part = (g.conj() * t).sum().real if g.is_complex() else (g * t).sum()
+            total = part if total is None else total + part
+        got = [None] * len(wrt)
+        if total is not None and total.requires_grad:
+            got = _grad(total, [us[i] for i in wrt], allow_unused=True, create_graph=create)
+    res = [None] * len(outs)
+    for i, g in zip(wrt, got):
+        res[i] = g if g is not None else us[i].detach()
+    return res[0] if ctx.result.__class__ is not tuple else tuple(res)
 
 
 def _differentiable(a):

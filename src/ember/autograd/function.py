@@ -232,6 +232,8 @@ class Op(Node):
             if up is not grads:
                 self._f32 = True
                 grads = up
+        if self._packed:  # saved-tensor hooks: every saved value unpacked once, as torch's
+            return _saved.backward_unpacked(self, grads)
         return self.backward(*grads)
 
 

@@ -12,11 +12,14 @@ a BatchedTensor (an op reached some other way) raises instead of computing on th
 """
 
 import collections
+import contextlib
 import functools
 
 from .._tensor import Size, Tensor
 
 _STACK = []  # active vmap frames, innermost last: [level, batch_size, randomness]
+PHYSICAL = [0]  # rules running: their unbatched draws are physical ones, drawn as they are
+GUARDS = []  # randomness flags of the running jacfwd calls (no batch of their own)
 _fallback_counts = collections.Counter()
 _next_level = [0]
 RULES = {}      # op name -> rule(call, level, batch_size, args, kwargs)
@@ -218,14 +221,20 @@ def _dispatch(name, fn, args, kwargs):
 def run_rule(name, fn, level, args, kwargs):
     """Run `name` at `level`: its rule when it has one that applies, else the per-entry loop."""
     def call(*a, **k):
+        if name in RANDOM and _max_level(a, k) is None:
+            return fn(*a, **k)  # the rule's own call: the draw was checked at the outer one
         return _dispatch(name, fn, a, k)
     size = _batch_size(level)
     rule = RULES.get(name)
-    if rule is not None:
-        out = rule(call, level, size, args, kwargs)
-        if out is not NotImplemented:
-            return out
-    return fallback(name, call, level, size, args, kwargs)
+    PHYSICAL[0] += 1
+    try:
+        if rule is not None:
+            out = rule(call, level, size, args, kwargs)
+            if out is not NotImplemented:
+                return out
+        return fallback(name, call, level, size, args, kwargs)
+    finally:
+        PHYSICAL[0] -= 1
 
 
 def _entry(a, level, b):
@@ -278,7 +287,7 @@ def _wrapper(name, fn):
 
     @functools.wraps(fn)
     def w(*args, **kwargs):
-        if _STACK:
+        if _STACK or GUARDS:
             return _dispatch(name, fn, args, kwargs)
         return fn(*args, **kwargs)
 
@@ -317,16 +326,29 @@ def _find(mod, names):
 def _collect():
     import ember
     from ember import _tensor_methods
-    from ember.nn import _activation, _conv, _functional_loss, _pool
+    from ember.nn import (
+        _activation,
+        _attention,
+        _conv,
+        _ctc,
+        _functional_loss,
+        _margin_loss,
+        _norm,
+        _pool,
+        _resample,
+    )
     from ember.nn import functional as F
     from ember.nn.modules import conv, pooling
 
     from . import _batching_rules, _randomness  # noqa: F401  (fill RULES and RANDOM)
 
     _find(ember, [n for n in ember.__all__ if n in ember.__dict__])
-    for mod in (F, _conv, _pool, _functional_loss, _activation):
+    for mod in (F, _conv, _pool, _functional_loss, _activation, _norm, _resample, _ctc):
         _find(mod, list(getattr(mod, "__all__", ())) + [
             n for n in vars(mod) if not n.startswith("_")])
+    # composites of batched ops stay themselves; only their kernels dispatch
+    _find(_attention, ["scaled_dot_product_attention"])
+    _find(_margin_loss, ["multilabel_margin_loss"])
     for mod in (conv, pooling):
         for cls in vars(mod).values():
             if isinstance(cls, type) and isinstance(cls.__dict__.get("_fn"), staticmethod):
@@ -336,8 +358,36 @@ def _collect():
     for name, fn in _tensor_methods.METHODS.items():
         if callable(fn):
             setattr(BatchedTensor, name, _method(name, fn))
+    for name, fn in list(Tensor.__dict__.items()):
+        if _inplace_name(name) and callable(fn) and not isinstance(fn, type):
+            # an unbatched tensor written in place with a batched argument: torch's error
+            _SWAPS.append((Tensor, name, fn, _wrapper(name, fn)))
+    _recurrent()
+    for name in ("__getitem__", "__setitem__"):  # a plain tensor indexed by a batched one
+        fn = Tensor.__dict__[name]
+        _SWAPS.append((Tensor, name, fn, _wrapper(name, fn)))
     for name in _PASS_METHODS:
         setattr(BatchedTensor, name, _method(name, getattr(Tensor, name)))
+
+
+def _recurrent():
+    """nn.RNN/LSTM/GRU's forward and the fused layer kernels' `apply` (the cells run these)."""
+    from ember.nn import _rnn
+    from ember.nn.modules import rnn
+
+    for cls in (rnn.RNN, rnn.LSTM, rnn.GRU):
+        fn = cls.__dict__["forward"]
+        _SWAPS.append((cls, "forward", fn, _wrapper("rnn_module_forward", fn)))
+    for cls, name in ((_rnn.RNNLayer, "rnn_layer"), (_rnn.GRULayer, "gru_layer"),
+                      (_rnn.LSTMLayer, "lstm_layer_op"), (_rnn.LSTMCellOp, "lstm_cell_op")):
+        orig = next(c.__dict__["apply"] for c in cls.__mro__ if "apply" in c.__dict__)
+        _SWAPS.append((cls, "apply", orig, staticmethod(_wrapper(name, cls.apply))))
+
+
+def _inplace_name(name):
+    return (name.endswith("_") and not name.endswith("__")) or (
+        name.startswith("__i") and name.endswith("__") and name not in ("__init__", "__iter__",
+                                                                        "__index__", "__int__"))
 
 
 def dispatching(func):
@@ -358,6 +408,19 @@ def activate():
         for owner, name, _, w in _SWAPS:
             setattr(owner, name, w)
     _active[0] += 1
+
+
+@contextlib.contextmanager
+def random_guard(randomness):
+    """Check random ops against `randomness` while a transform without a batch of its own runs
+    (jacfwd): 'error' refuses them as vmap does."""
+    GUARDS.append(randomness)
+    activate()
+    try:
+        yield
+    finally:
+        GUARDS.pop()
+        deactivate()
 
 
 def deactivate():

@@ -80,6 +80,28 @@ _INPLACE_ERROR = (
     "inside the PyTorch framework, please file a bug report instead.")
 
 
+_ARITHMETIC = ("mul_", "sub_", "div_", "copy_", "masked_fill_", "true_divide_", "multiply_",
+               "subtract_", "divide_", "__imul__", "__isub__", "__itruediv__")
+
+
+def inplace_error(name, self, tensors, size, level):
+    """torch's error for an unbatched tensor written in place with a batched argument."""
+    if name in ("add_", "__iadd__"):
+        import ember
+        shape = ember.broadcast_shapes(*(tuple(t.shape) for t in tensors))
+        return RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
+                            f"shape {[size] + list(shape)}")
+    if name in _ARITHMETIC:
+        return RuntimeError(_INPLACE_ERROR)
+    if name == "fill_":
+        return RuntimeError(_INPLACE_ERROR.replace("inplace arithmetic", "fill_"))
+    from ._batched import _STACK
+    depth = next(i for i, f in enumerate(_STACK) if f[0] == level) + 1  # torch's level number
+    op = f"aten::{name}"
+    return RuntimeError(_INPLACE_ERROR.replace("inplace arithmetic", op).replace(
+        "in a vmap", f"at level {depth}"))
+
+
 def _elementwise_for(name):
     inplace = _is_inplace(name)
 
@@ -90,7 +112,7 @@ def _elementwise_for(name):
         rank = max(t.dim() for t in tensors)
         if inplace:
             if not _batched(args[0], level):
-                raise RuntimeError(_INPLACE_ERROR)
+                raise inplace_error(name, args[0], tensors, size, level)
             rank = args[0].dim()
 
         def align(a):
@@ -167,9 +189,13 @@ def _squeeze(call, level, size, args, kwargs):
 
 RULES["_squeeze_dim"] = RULES["squeeze"]
 RULES["squeeze"] = _squeeze
-RULES["flip"] = lambda call, level, size, args, kwargs: make(
-    args[0]._value.flip(_shift(tuple(args[1]) if len(args) > 1 else tuple(kwargs["dims"]),
-                               args[0].dim())), level)
+def _flip(call, level, size, args, kwargs):
+    dims = kwargs["dims"] if "dims" in kwargs else args[1] if len(args) == 2 else args[1:]
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    return make(args[0]._value.flip(_shift(dims, args[0].dim())), level)
+
+
+RULES["flip"] = _flip
 
 
 def _split_rule(call, level, size, args, kwargs):  # split/chunk: (x, n, dim=0)
@@ -368,4 +394,10 @@ def _linear(call, level, size, args, kwargs):
 
 RULES["linear"] = _linear
 
-from . import _nn_rules  # noqa: E402,F401  (conv, pooling, losses)
+from . import (  # noqa: E402,F401
+    _index_rules,
+    _layer_rules,
+    _loss_rules,
+    _nn_rules,
+    _rnn_rules,
+)

@@ -16,7 +16,7 @@ from .. import autograd
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad
 from ..utils._pytree import tree_flatten, tree_unflatten, treespec_pprint
-from ._batched import _STACK, BatchedTensor, make
+from ._batched import _STACK, BatchedTensor, make, random_guard
 
 __all__ = ["grad", "grad_and_value", "vjp", "jacrev", "jacfwd", "jvp", "hessian", "linearize"]
 
@@ -310,13 +310,14 @@ def _jacobian(func, argnums, has_aux, args, kwargs, api):
 
 def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
     """Matches torch.func.jacfwd (computed by reverse mode: the same Jacobian)."""
-    if randomness != "error":
+    if randomness not in ("error", "same"):  # one evaluation of f: every column sees one draw
         from .._args import unsupported
         unsupported("torch.func.jacfwd", "randomness", randomness)
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        return _jacobian(func, argnums, has_aux, args, kwargs, "jacfwd(f, ...)(*args)")
+        with random_guard(randomness):
+            return _jacobian(func, argnums, has_aux, args, kwargs, "jacfwd(f, ...)(*args)")
     return wrapper
 
 

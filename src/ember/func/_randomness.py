@@ -2,10 +2,13 @@
 
 'error' refuses any draw inside vmap; 'same' draws once for the whole batch; 'different' draws
 independently per batch entry (a factory gets the batch size prepended to its shape). A dropout
-that is not training draws nothing, so it passes under every flag, as in torch.
+that is not training draws nothing, so it passes under every flag, as in torch. An in-place
+draw into an unbatched tensor is refused under 'different' (torch's text); jacfwd's flag is a
+GUARDS entry; draws made by a rule's own physical call (PHYSICAL) are not checked again.
 """
 
-from ._batched import _RANDOM_ERROR, _STACK, RANDOM, BatchedTensor, make, run_rule
+from .._tensor import Tensor
+from ._batched import _RANDOM_ERROR, _STACK, GUARDS, PHYSICAL, RANDOM, BatchedTensor, make, run_rule
 
 _FACTORIES = ("rand", "randn")
 _DROPOUTS = ("dropout", "alpha_dropout", "feature_alpha_dropout", "dropout1d", "dropout2d",
@@ -14,7 +17,10 @@ _INPLACE = ("uniform_", "normal_", "bernoulli_", "random_", "exponential_", "geo
             "log_normal_", "cauchy_")
 RANDOM.update(_FACTORIES + _DROPOUTS + _INPLACE + (
     "randint", "randperm", "normal", "bernoulli", "multinomial", "poisson", "rand_like",
-    "randn_like", "randint_like", "rrelu"))
+    "randn_like", "randint_like", "rrelu", "rrelu_"))
+_DIFFERENT_INPLACE = ("vmap: Cannot ask for different inplace randomness on an unbatched "
+                      "tensor. This will appear like same randomness. If this is necessary for "
+                      "your usage, please file an issue with functorch.")
 _SAME_BATCHED = ("Vmap does not currently support same randomness with a batched tensor "
                  "input. Please file an issue with functorch")
 
@@ -27,11 +33,17 @@ def _not_training(name, args, kwargs):
 
 
 def random_op(name, fn, level, args, kwargs):
-    if not _STACK:
+    if name in ("rrelu", "rrelu_") and level is not None:
+        raise RuntimeError("vmap: we do not yet support aten::rrelu. Please file an issue")
+    if PHYSICAL[0] and level is None:  # inside a rule: the randomness flag was applied already
         return fn(*args, **kwargs)
     if _not_training(name, args, kwargs):
         return run_rule(name, fn, level, args, kwargs) if level is not None else fn(
             *args, **kwargs)
+    if "error" in GUARDS:
+        raise RuntimeError(_RANDOM_ERROR)
+    if not _STACK:
+        return fn(*args, **kwargs)
     frame = _STACK[-1]
     mode = frame[2]
     if mode == "error":
@@ -46,8 +58,15 @@ def random_op(name, fn, level, args, kwargs):
                     else args
                 args = ()
             return make(fn((frame[1],) + tuple(size), *args, **kwargs), frame[0])
-        raise NotImplementedError(f"ember does not implement torch.{name} inside "
-                                  "vmap(randomness='different') yet")
+        if name in _INPLACE:
+            raise RuntimeError(_DIFFERENT_INPLACE)
+        if not args or not isinstance(args[0], Tensor) or kwargs.get("inplace") or (
+                name in _DROPOUTS and len(args) > 3 and args[3]):
+            raise NotImplementedError(f"ember does not implement torch.{name} of an unbatched "
+                                      "input inside vmap(randomness='different') yet")
+        x = args[0]  # a fresh draw per entry: the input repeated over the batch
+        level = frame[0]
+        args = (make(x.unsqueeze(0).expand((frame[1],) + tuple(x.shape)), level),) + args[1:]
     if mode == "same":
         import ember
         if name in _INPLACE and args[0].__class__ is BatchedTensor and not any(

@@ -144,7 +144,7 @@ _KERNELS = {"gelu": "GeluKernelImpl", "softshrink": "softshrink_check",
             "logsigmoid": "log_sigmoid_cpu"}  # torch's kernel names, for its dtype error
 
 
-def _act(name, input, params=(), inplace=False):
+def _act(name, input, params=(), inplace=False, given=None):
     if not input.dtype.is_floating_point and not (
             name in ("threshold", "hardtanh") and input.dtype is not D.bool_):
         kernel = _KERNELS.get(name, f"{name}_cpu")
@@ -154,7 +154,10 @@ def _act(name, input, params=(), inplace=False):
         params = tuple(int(v) for v in params)
     op = _ACT_OPS[name]
     if not inplace:
-        return op.run((input,), (input._data,), {"params": params})
+        r = op.run((input,), (input._data,), {"params": params})
+        if given is not None and r.grad_fn is not None:
+            r.grad_fn._given = given  # torch saves the scalars as given
+        return r
     _check_inplace(input)
     src = input.clone() if _enabled[0] and input._rg else input  # backward reads the original
     return _inplace(input, op.run((src,), (src._data,), {"params": params}))
@@ -169,11 +172,11 @@ def relu_(input):
 
 
 def relu6(input, inplace=False):
-    return hardtanh(input, 0.0, 6.0, inplace)
+    return hardtanh(input, 0, 6, inplace)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return _act("leaky_relu", input, (float(negative_slope),), inplace)
+    return _act("leaky_relu", input, (float(negative_slope),), inplace, (negative_slope,))
 
 
 def leaky_relu_(input, negative_slope=0.01):
@@ -181,7 +184,7 @@ def leaky_relu_(input, negative_slope=0.01):
 
 
 def elu(input, alpha=1.0, inplace=False):
-    return _act("elu", input, (float(alpha), 1.0, 1.0), inplace)
+    return _act("elu", input, (float(alpha), 1.0, 1.0), inplace, (alpha, 1, 1))
 
 
 def elu_(input, alpha=1.0):
@@ -189,13 +192,17 @@ def elu_(input, alpha=1.0):
 
 
 def selu(input, inplace=False):
-    return _act("elu", input, (_SELU_ALPHA, _SELU_SCALE, 1.0), inplace)
+    return _act("elu", input, (_SELU_ALPHA, _SELU_SCALE, 1.0), inplace,
+                (_SELU_ALPHA, _SELU_SCALE, 1))
 
 
 def celu(input, alpha=1.0, inplace=False):
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
-    return _act("elu", input, (float(alpha), 1.0, 1.0 / alpha), inplace)
+    r = _act("elu", input, (float(alpha), 1.0, 1.0 / alpha), inplace, (alpha,))
+    if not inplace and r.grad_fn is not None:
+        r.grad_fn._name = "CeluBackward0"  # torch's own node for celu
+    return r
 
 
 def gelu(input, approximate="none"):
@@ -219,7 +226,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
         raise RuntimeError("Bool inputs not supported for hardtanh")
     if input.dtype is D.uint8 and (int(min_val) < 0 or int(max_val) < 0):
         raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
-    return _act("hardtanh", input, (float(min_val), float(max_val)), inplace)
+    return _act("hardtanh", input, (float(min_val), float(max_val)), inplace,
+                (min_val, max_val))
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
@@ -234,8 +242,8 @@ def hardswish(input, inplace=False):
     return _act("hardswish", input, (), inplace)
 
 
-def softplus(input, beta=1.0, threshold=20.0):
-    return _act("softplus", input, (float(beta), float(threshold)))
+def softplus(input, beta=1, threshold=20):
+    return _act("softplus", input, (float(beta), float(threshold)), given=(beta, threshold))
 
 
 def threshold(input, threshold, value, inplace=False):
@@ -309,6 +317,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
     """Matches torch.nn.functional.rrelu_: rrelu in place."""
+    _fwd.refuse("rrelu_with_noise_", input, listed=False)
     return rrelu(input, lower, upper, training, True)
 
 

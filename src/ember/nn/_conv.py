@@ -346,6 +346,7 @@ class ConvWeightGrad(Op):
     """C(x, g): adjoint of Conv in w."""
 
     _name = "ConvolutionBackwardBackward0"
+    jvp = _fwd.transposed
     save_inputs = (0, 1)
 
     def forward(ctx, x, g, wshape, geo, cols=None):
@@ -556,6 +557,8 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
 # ---------------------------------------------------------------- unfold / fold
 class Unfold(Op):
     _name = "Im2ColBackward0"
+    _aten = "im2col"
+    jvp = _fwd.linear
 
     def forward(ctx, x, geo):
         ctx.geo, ctx.S = geo, x.shape[2:]
@@ -575,6 +578,8 @@ class Unfold(Op):
 
 class Fold(Op):
     _name = "Col2ImBackward0"
+    _aten = "col2im"
+    jvp = _fwd.linear
 
     def forward(ctx, cols, S, geo):
         ctx.geo = geo
@@ -663,7 +668,9 @@ class Pad(Op):
     """Pads the trailing dims by (lo, hi) pairs; negative constant pads crop."""
 
     _name = "ConstantPadNdBackward0"
-    jvp = _fwd.linear
+
+    def jvp(ctx, t, *_):  # linear in x; the constant fills with the tangent's zero
+        return Pad.apply(t, ctx.inputs[1], ctx.inputs[2], 0)
 
     def forward(ctx, x, pads, mode, value):
         ctx.pads, ctx.mode, ctx.shape = pads, mode, x.shape
@@ -742,7 +749,10 @@ def pad(input, pad, mode="constant", value=None):
     shape = tuple(input.shape)
     if mode == "constant":
         _check_crop(shape, pairs)
-        return Pad.apply(input, pairs, mode, 0 if value is None else value)
+        r = Pad.apply(input, pairs, mode, 0 if value is None else value)
+        if r.grad_fn is not None:
+            r.grad_fn._given = tuple(pad)  # torch's saved `pad`
+        return r
     if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     n = len(pairs)
@@ -755,7 +765,20 @@ def pad(input, pad, mode="constant", value=None):
         _check_circular(shape, pairs)
     else:
         _check_border_pad(shape, pairs, mode)
-    return Pad.apply(input, pairs, mode, 0)
+    if mode == "circular":
+        return Pad.apply(input, pairs, mode, 0)
+    r = BorderPad.apply(input, pairs, mode, 0)
+    if r.grad_fn is not None:  # torch's node per mode and rank, with its saved `padding`
+        kind = "Reflection" if mode == "reflect" else "Replication"
+        r.grad_fn._name = f"{kind}Pad{n}DBackward0"
+        r.grad_fn._given = tuple(pad)
+    return r
+
+
+class BorderPad(Pad):
+    """Reflect / replicate padding: torch's node saves the input."""
+
+    save_inputs = (0,)
 
 
 _pad = pad  # the function, which pad's own argument shadows

@@ -14,6 +14,7 @@ from .. import _dtype as D
 from .._device import array_device, to_device, to_host
 from .._tensor import Tensor, _wrap
 from ..amp import _hook as _amp
+from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 
@@ -34,6 +35,8 @@ class _CtcLoss(Op):
     """Inputs: log_probs (T, N, C), padded targets (N, S) int64 with lengths; output nll (N,)."""
 
     _name = "CtcLossBackward0"
+    _aten = "_ctc_loss"
+    jvp = _fwd.missing
     save_inputs = (0,)  # only for create_graph, to tie the gradient to log_probs as torch's
 
     def forward(ctx, lp, labels, il, tl, blank, zero_infinity):
@@ -242,6 +245,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         raise _ctc_overload_error(input_lengths, target_lengths)
     il = _lengths(input_lengths, "input_lengths")
     tl = _lengths(target_lengths, "target_lengths")
+    _fwd.refuse("_ctc_loss", log_probs)  # torch's kernel refuses a tangent before its checks
     batched = log_probs.dim() == 3
     lp = log_probs if batched else log_probs.unsqueeze(1)
     max_len = _check(lp, targets, il, tl, blank)

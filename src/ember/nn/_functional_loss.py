@@ -452,6 +452,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 # ---------------------------------------------------------------- binary losses
 class _BinaryCrossEntropy(Op):
     _name = "BinaryCrossEntropyBackward0"
+    jvp = _fwd.transposed
     save_inputs = (0, 1)
 
     def forward(ctx, x, t, w, reduction):
@@ -520,6 +521,7 @@ class _BCEWithLogits(Op):
     (p t + 1 - t) sigmoid(x) - p t and log_sigmoid(-x) - p log_sigmoid(x))."""
 
     _name = "BinaryCrossEntropyWithLogitsBackward0"
+    jvp = _fwd.transposed
     save_inputs = (0, 1)
 
     def forward(ctx, loss, _t, w, pw, reduction):
@@ -592,6 +594,9 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     if target.requires_grad and _enabled[0]:
         raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect "
                            "to argument 'target'. This input cannot have requires_grad True.")
+    if _fwd._fw[0] and _fwd.tangent_of(target) is not None:  # torch's target has no tangent,
+        _fwd.refuse("soft_margin_loss_backward", input)  # and with the input's it raises
+        target = target.detach()
     neg = -input
     _check_into(neg, target)
     if not neg.dtype.is_floating_point:  # exp_ of an integral tensor in place
@@ -767,6 +772,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if weight is not None and weight.dim() != 1:
         raise ValueError("weight must be one-dimensional")
     c, rows = _check_multi_margin(input, target, weight)
+    _fwd.refuse("multi_margin_loss", input, weight)
     x = input.reshape(rows, c)
     t = target.reshape(-1)
     z = margin - x.gather(1, t.unsqueeze(1)) + x

@@ -18,6 +18,7 @@ import numpy as np
 from .._random_normal import fma32, fma64
 from .._tensor import _wrap
 from ..amp import _hook as _amp
+from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 
@@ -140,6 +141,8 @@ class GridSampler(Op):
 
     _name = "GridSampler2DBackward0"
     save_inputs = (0, 1)
+    _aten = "grid_sampler_2d"
+    jvp = _fwd.missing  # torch has no forward derivative for grid_sample
 
     def forward(ctx, x, grid, mode, padding, align):
         ctx.mode, ctx.padding, ctx.align = mode, padding, align

@@ -13,6 +13,7 @@ Both are compositions of ember ops, so autograd gives their gradients to any ord
 import numpy as np
 
 from .._tensor import _wrap
+from ..autograd import forward_ad as _fwd
 from ._grid_sample import _locate, _reflect, _take
 
 _A = -0.75
@@ -27,6 +28,7 @@ def _located(grid, k, size, align, padding):
 
 def grid_sample_3d(input, grid, mode, padding, align):
     """input (N, C, D, H, W), grid (N, Do, Ho, Wo, 3) with (x, y, z) -> (N, C, Do, Ho, Wo)."""
+    _fwd.refuse("grid_sampler_3d", input, grid)
     N, C, D, H, W = input.shape
     x, y, z = (_located(grid, k, s, align, padding) for k, s in ((0, W), (1, H), (2, D)))
     flat = input.reshape(N, C, D * H * W)
@@ -85,6 +87,7 @@ def _cubic_weights(t):
 
 def grid_sample_bicubic(input, grid, padding, align):
     """input (N, C, H, W), grid (N, Ho, Wo, 2) -> (N, C, Ho, Wo), bicubic."""
+    _fwd.refuse("grid_sampler_2d", input, grid)
     N, C, H, W = input.shape
     x = _unnormalize(grid[..., 0], W, align)
     y = _unnormalize(grid[..., 1], H, align)

@@ -9,6 +9,7 @@ from .. import _dtype as D
 from .._device import array_device, to_device, to_host
 from .._tensor import _wrap
 from ..amp import _hook as _amp
+from ..autograd import forward_ad as _fwd
 from ..ops.ternary import where
 from ._functional_loss import _REDUCTIONS, _resolve
 
@@ -57,6 +58,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
         return _amp.fp32(multilabel_margin_loss, input, target, size_average, reduce, reduction)
     reduction = _resolve(size_average, reduce, reduction)
     rows, c, t = _check_multilabel(input, target)
+    _fwd.refuse("multilabel_margin_loss_forward", input)
     counts, named = _target_counts(t, c)
     dt = input._data.dtype
     pair = counts[:, :, None] * ~named[:, None, :]  # weight of (target j, other class i)

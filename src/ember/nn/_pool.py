@@ -148,9 +148,20 @@ def _max_gather(gg, arg, geo):
     return out
 
 
+def _torch_indices(ctx):
+    """Under saved-tensor hooks: torch's int64 indices, which torch's node saves (`result1`);
+    ember's backward reads each window's winner instead, so they are only packed."""
+    arg = ctx.__dict__.get("arg")
+    if arg is None:  # the tiled kernel: the winners found again
+        arg = _max_fwd(ctx._saved[0]._data, ctx.geo)[1]
+    return (_flat_index(arg, ctx.S, ctx.geo),)
+
+
 class MaxPool(Op):
     _name = "MaxPool2DWithIndicesBackward0"
     nondiff_outputs = (1,)
+    save_inputs = (0,)  # as torch's node: saved-tensor hooks see the input
+    _extra_packs = _torch_indices
 
     def forward(ctx, x, geo, with_indices):
         ctx.geo, ctx.S = geo, x.shape[-len(geo[0]):]
@@ -225,9 +236,10 @@ class MaxPoolTiled(Op):
 
     _name = "MaxPool2DWithIndicesBackward0"
     save_inputs = (0,)
+    _extra_packs = _torch_indices
 
     def forward(ctx, x, geo):
-        ctx.geo = geo
+        ctx.geo, ctx.S = geo, x.shape[-len(geo[0]):]
         xp = _xp(x)
         v, keys = _tiles(x, geo[0], geo[4])
         out = v[keys[0]].copy()
@@ -381,8 +393,13 @@ def _max_pool(nd, name, input, kernel_size, stride, padding, dilation, ceil_mode
             _check_2d_shape(shape if nd == 2 else shape[:-1] + (1,) + shape[-1:])
         geo = _pool_out(shape, nd, params, ceil_mode)
     if not return_indices and _tiled(geo, input.shape[-nd:]) and input.dtype.is_floating_point:
-        return MaxPoolTiled.apply(input, geo)
-    return MaxPool.apply(input, geo, bool(return_indices))
+        r = MaxPoolTiled.apply(input, geo)
+    else:
+        r = MaxPool.apply(input, geo, bool(return_indices))
+    fn = (r[0] if return_indices else r).grad_fn
+    if nd == 3 and fn is not None:
+        fn._name = "MaxPool3DWithIndicesBackward0"
+    return r
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -409,8 +426,12 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if _amp.on and not return_indices and _amp.active():
         return _amp.fp32(max_pool3d, input, kernel_size, stride, padding, dilation, ceil_mode,
                          return_indices)
-    return _max_pool(3, "max_pool3d", input, kernel_size, stride, padding, dilation, ceil_mode,
-                     return_indices)
+    r = _max_pool(3, "max_pool3d", input, kernel_size, stride, padding, dilation, ceil_mode,
+                  return_indices)
+    fn = (r[0] if return_indices else r).grad_fn
+    if fn is not None:  # torch's saved values
+        fn._pool_args = (input, stride, ceil_mode)
+    return r
 
 
 # ---------------------------------------------------------------- avg pool
@@ -431,6 +452,7 @@ def _divisor(S, geo, count_include_pad, divisor_override, dtype):
 class AvgPool(Op):
     _name = "AvgPool2DBackward0"
     jvp = _fwd.linear
+    save_inputs = (0,)  # as torch's node: its _saved_self (and saved-tensor hooks) see the input
 
     def forward(ctx, x, geo, div):
         ctx.geo, ctx.div, ctx.S = geo, div, x.shape[-len(geo[0]):]
@@ -491,7 +513,13 @@ def _avg_pool(nd, name, input, kernel_size, stride, padding, ceil_mode, count_in
     geo = _pool_out(shape, nd, params, ceil_mode)
     div = _divisor(input.shape[-nd:], geo, count_include_pad, divisor_override,
                    input.dtype.np)
-    return AvgPool.apply(input, geo, div)
+    r = AvgPool.apply(input, geo, div)
+    if r.grad_fn is not None:  # torch's saved arguments (`_saved_kernel_size`, ...)
+        r.grad_fn._given = (params, ceil_mode, count_include_pad, divisor_override,
+                            stride is None or stride == () or stride == [])
+        if nd == 3:
+            r.grad_fn._name = "AvgPool3DBackward0"
+    return r
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -566,6 +594,13 @@ class Separable(Op):
         return Separable.apply(grad, [None if m is None else m.T for m in ctx.mats]), None
 
 
+class AdaptiveAvg(Separable):
+    """Adaptive average pooling: a Separable map whose node is torch's (it saves the input)."""
+
+    _name = "AdaptiveAvgPool2DBackward0"
+    save_inputs = (0,)
+
+
 def _adaptive_bounds(n, o):
     i = np.arange(o)
     return (i * n) // o, -((-(i + 1) * n) // o)
@@ -618,9 +653,16 @@ def _check_adaptive_dims(nd, input, output_size, name):
 def _adaptive_avg(nd, input, output_size):
     _check_adaptive(nd, input, output_size, f"adaptive_avg_pool{nd}d")
     sizes = _adaptive_size(input, output_size, nd)
+    if nd == 1:  # torch pools the (.., 1, L) view in 2-d: its graph has the views
+        return _adaptive_avg(2, input.unsqueeze(-2), (1, sizes[0])).squeeze(-2)
+    if all(o == 1 for o in sizes):  # torch takes the mean (MeanBackward1) for a 1x1 output
+        return input.mean(tuple(range(-1, -nd - 1, -1)), keepdim=True)
     S = input.shape[-nd:]
     mats = [None if n == o else _avg_matrix(n, o) for n, o in zip(S, sizes)]
-    return Separable.apply(input, mats)
+    r = AdaptiveAvg.apply(input, mats)
+    if nd == 3 and r.grad_fn is not None:
+        r.grad_fn._name = "AdaptiveAvgPool3DBackward0"
+    return r
 
 
 def adaptive_avg_pool1d(input, output_size):
@@ -645,6 +687,7 @@ class GatherFlat(Op):
     """y[..., i] = x.reshape(..., P)[..., idx[..., i]] over the trailing `nd` dims."""
 
     _name = "AdaptiveMaxPool2DBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, idx, nd):
         ctx.idx, ctx.S = idx, x.shape[-nd:]
@@ -661,6 +704,7 @@ class ScatterFlat(Op):
     """Adjoint of GatherFlat: g added at idx into zeros of trailing shape S."""
 
     _name = "MaxUnpool2DBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, g, idx, S):
         ctx.idx, ctx.nd = idx, len(S)
@@ -681,6 +725,7 @@ class MaxUnpool(Op):
     """Writes x at idx into zeros (a write, as torch's: repeated indices hold one value)."""
 
     _name = "MaxUnpool2DBackward0"
+    jvp = _fwd.linear
 
     def forward(ctx, x, idx, S):
         ctx.idx, ctx.nd = idx, len(S)

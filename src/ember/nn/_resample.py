@@ -147,9 +147,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         from ._resample_aa import aa_matrix, check_dtype
         check_dtype(input)
         dtype = input.dtype.np.type
-        return Separable.apply(input, [
+        return _named(Separable.apply(input, [
             aa_matrix(n, o, _scale(n, o, align_corners, sf, dtype), mode, dtype)
-            for n, o, sf in zip(input.shape[2:], out, scales)])
+            for n, o, sf in zip(input.shape[2:], out, scales)]), mode, True, out, scales,
+            align_corners)
     if mode == "area":
         return _adaptive_avg(input.dim() - 2, input, out)
     dtype = input.dtype.np.type
@@ -161,7 +162,20 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             mats.append(_cubic_matrix(n, o, align_corners, sf, dtype))
         else:
             mats.append(_linear_matrix(n, o, align_corners, sf, dtype))
-    return Separable.apply(input, mats)
+    return _named(Separable.apply(input, mats), mode, False, out, scales, align_corners)
+
+
+_NODES = {"nearest": "Nearest", "nearest-exact": "NearestExact", "linear": "Linear",
+          "bilinear": "Bilinear", "bicubic": "Bicubic", "trilinear": "Trilinear"}
+
+
+def _named(r, mode, aa, out, scales, align_corners):
+    """r's node named as torch's upsample node for `mode`, with its saved arguments."""
+    fn = r.grad_fn
+    if fn is not None and mode in _NODES:
+        fn._name = f"Upsample{_NODES[mode]}{len(out)}D{'Aa' if aa else ''}Backward0"
+        fn._given = (tuple(out), tuple(scales), align_corners)
+    return r
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):

@@ -13,6 +13,7 @@ import numpy as np
 from .. import _meta
 from .._meta import MetaArray
 from ..amp import _hook as _amp
+from ..autograd import forward_ad as _fwd
 from ..autograd.function import Op
 
 
@@ -54,6 +55,10 @@ def _proj_t(x, w, b_ih, b_hh):
 class _RecurrentOp(Op):
     """Inputs: x (T,B,I), h0 (B,H), [c0], w_ih, w_hh, b_ih, b_hh. Outputs: y (T,B,H), h_n[, c_n]."""
 
+    def jvp(ctx, *tangents):  # forward AD: the recurrence replayed on duals (nn/_rnn_jvp.py)
+        from ._rnn_jvp import replay
+        return replay(ctx, *tangents)
+
     @staticmethod
     def _meta(ctx, inputs, n_out):
         """Meta inputs: y (T,B,H) and the states (B,H) with no time loop; backward gives meta
@@ -86,6 +91,7 @@ def _zeros_like(a):
 
 class RNNLayer(_RecurrentOp):
     _name = "RnnTanhBackward0"
+    _cell = "rnn"
 
     @classmethod
     def apply(cls, *args, **kwargs):
@@ -158,6 +164,11 @@ class LSTMLayer(_RecurrentOp):
     (T,4H,B) and hidden states (T+1,B,H), whose forward-order slice is also the output."""
 
     _name = "MkldnnRnnLayerBackward0"
+    _cell = "lstm"
+    jvp = _fwd.missing  # nn.LSTM: torch's mkldnn_rnn_layer has no forward derivative
+
+    def _grad_slots(self):  # torch's edges: input, w_ih, w_hh, b_ih, b_hh, hx, cx
+        return (0, 3, 4, 5, 6, 1, 2)
 
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, batch_sizes):
         if type(x) is MetaArray:
@@ -281,6 +292,7 @@ class LSTMLayer(_RecurrentOp):
 
 class GRULayer(_RecurrentOp):
     _name = "MkldnnRnnLayerBackward0"
+    _cell = "gru"
 
     def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, reverse, batch_sizes):
         if type(x) is MetaArray:
@@ -340,3 +352,9 @@ def _release(ctx):
 
 
 _RecurrentOp._release = _release
+
+
+class LSTMCellOp(LSTMLayer):
+    """LSTMLayer for nn.LSTMCell, which torch runs as a composite: it has tangents."""
+
+    jvp = _RecurrentOp.jvp

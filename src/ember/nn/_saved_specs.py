@@ -1,5 +1,6 @@
 """torch's saved values (`grad_fn._saved_*`) of nn's nodes: losses, convolution, pooling,
-normalisation and embedding, read from ember's nodes (see `autograd._saved`).
+normalisation, embedding, activations, interpolation and padding, read from ember's nodes (see
+`autograd._saved`; Python scalars and sizes as given, kept by the functions as `node._given`).
 
 A tensor value raises torch's "already freed" error once backward has freed the node; an int,
 tuple or flag stays readable, as in torch.
@@ -84,11 +85,12 @@ def _pool(n, attr):
 
 def _pool_indices(n):
     from ..autograd.grad_mode import no_grad
-    from ._pool import max_pool2d
+    from ._pool import max_pool2d, max_pool3d
     k, _, p, d, _ = n.geo
+    pool = max_pool3d if len(k) == 3 else max_pool2d
     with no_grad():  # recomputed: ember's node keeps each window's winner, not torch's index
-        return max_pool2d(_pool(_live(n), "result1")[0], k, n.geo[1], p, d,
-                          n._pool_args[2], return_indices=True)[1]
+        return pool(_pool(_live(n), "result1")[0], k, n.geo[1], p, d,
+                    n._pool_args[2], return_indices=True)[1]
 
 
 def _stride(n):
@@ -158,16 +160,126 @@ _MSE = {"reduction": lambda n: _REDUCTION[n._kw["reduction"]],
 
 # ---------------------------------------------------------------- embedding
 _EMBEDDING = {
-    "indices": lambda n: _wrap(_live(n).idx),
+    "indices": lambda n: _wrap(_saved.array(_live(n), "idx")),
     "padding_idx": lambda n: _u64(-1 if n.padding_idx is None else n.padding_idx),
     "scale_grad_by_freq": lambda n: bool(n.scale),
     "sparse": lambda n: False,
     "weight_sym_argsize_0": lambda n: n.n,
 }
 
+# ---------------------------------------------------------------- activations
+def _given(k):
+    def get(n):
+        g = n.__dict__.get("_given")
+        if g is None:
+            _refuse(n, "scalars")
+        return g[k]
+    return get
+
+
+def _logsigmoid_buffer(n):
+    x = _live(n).saved_tensors[0]._data
+    xp = np if isinstance(x, np.ndarray) else __import__("cupy")
+    return _wrap(xp.exp(-xp.abs(x)).astype(x.dtype, copy=False))  # torch's CPU buffer
+
+
+_X = _saved._In(0)
+_ACTIVATIONS = {
+    "GeluBackward0": {"approximate": lambda n: n.params[0], "self": _X},
+    "LeakyReluBackward0": {"negative_slope": _given(0), "self": _X},
+    "EluBackward0": {"alpha": _given(0), "input_scale": _given(2), "scale": _given(1),
+                     "self": _X},
+    "CeluBackward0": {"alpha": _given(0), "self": _X},
+    "SoftplusBackward0": {"beta": _given(0), "self": _X, "threshold": _given(1)},
+    "HardtanhBackward0": {"max_val": _given(1), "min_val": _given(0), "self": _X},
+    "SiluBackward0": {"self": _X}, "MishBackward0": {"self": _X},
+    "HardswishBackward0": {"self": _X}, "HardsigmoidBackward0": {"self": _X},
+    "LogSigmoidBackward0": {"buffer": _logsigmoid_buffer, "self": _X},
+}
+
+
+# ---------------------------------------------------------------- binary cross entropy
+def _opt_tensor(attr):
+    def get(n):
+        v = _live(n).__dict__[attr]
+        return v if v is None or hasattr(v, "_data") else _wrap(v)
+    return get
+
+
+_BCE = {"reduction": lambda n: _REDUCTION[n.reduction], "self": _saved._In(0),
+        "target": _saved._In(1), "weight": _opt_tensor("w")}
+_BCE_LOGITS = dict(_BCE, pos_weight=_opt_tensor("pw"))
+
+
+# ---------------------------------------------------------------- average pooling
+def _avg(k):
+    def get(n):
+        g = n.__dict__.get("_given")
+        if g is None:
+            _refuse(n, "kernel_size")
+        params, ceil_mode, include_pad, divisor, no_stride = g
+        stride = () if no_stride else tuple(params[1])  # torch keeps an omitted stride empty
+        return (tuple(params[0]), stride, tuple(params[2]), bool(ceil_mode),
+                bool(include_pad), divisor)[k]
+    return get
+
+
+_AVG_POOL = {"ceil_mode": _avg(3), "count_include_pad": _avg(4), "divisor_override": _avg(5),
+             "kernel_size": _avg(0), "padding": _avg(2), "self": _saved._In(0),
+             "stride": _avg(1)}
+
+# ---------------------------------------------------------------- interpolation
+def _up(k):
+    def get(n):
+        g = n.__dict__.get("_given")
+        if g is None:
+            _refuse(n, "output_size")
+        return g[k]
+    return get
+
+
+def _scale(i):
+    return lambda n: _up(1)(n)[i]
+
+
+def _upsample_specs():
+    specs = {}
+    for mode in ("Nearest", "NearestExact", "Linear", "Bilinear", "Bicubic", "Trilinear"):
+        for nd in (1, 2, 3):
+            names = {1: ("scales",), 2: ("scales_h", "scales_w"),
+                     3: ("scales_d", "scales_h", "scales_w")}[nd]
+            spec = {"output_size": _up(0), "self_sym_sizes": _saved._sizes(0)}
+            spec.update({s: _scale(i) for i, s in enumerate(names)})
+            if not mode.startswith("Nearest"):
+                spec["align_corners"] = lambda n: bool(_up(2)(n))
+            for aa in ("", "Aa"):
+                specs[f"Upsample{mode}{nd}D{aa}Backward0"] = spec
+    return specs
+
+
+def _pad_given(n):
+    g = n.__dict__.get("_given")
+    if g is None:
+        _refuse(n, "pad")
+    return g
+
+
+_BORDER_PAD = {"padding": _pad_given, "self": _saved._In(0)}
+
+_saved.extend({
+    "ConstantPadNdBackward0": {"pad": _pad_given},
+    **{f"{k}Pad{nd}DBackward0": _BORDER_PAD for k in ("Reflection", "Replication")
+       for nd in (1, 2, 3)},
+    **_ACTIVATIONS, **_upsample_specs(), "BinaryCrossEntropyBackward0": _BCE,
+    "BinaryCrossEntropyWithLogitsBackward0": _BCE_LOGITS,
+    "AvgPool2DBackward0": _AVG_POOL, "AvgPool3DBackward0": _AVG_POOL,
+    "AdaptiveAvgPool2DBackward0": {"self": _saved._In(0)},
+    "AdaptiveAvgPool3DBackward0": {"self": _saved._In(0)},
+})
 _saved.extend({
     "NllLossBackward0": _NLL, "ConvolutionBackward0": _CONV,
-    "MaxPool2DWithIndicesBackward0": _MAX_POOL, "NativeBatchNormBackward0": _BATCH_NORM,
+    "MaxPool2DWithIndicesBackward0": _MAX_POOL, "MaxPool3DWithIndicesBackward0": _MAX_POOL,
+    "NativeBatchNormBackward0": _BATCH_NORM,
     "NativeLayerNormBackward0": _LAYER_NORM, "MseLossBackward0": _MSE,
     "EmbeddingBackward0": _EMBEDDING,
 })

@@ -223,7 +223,10 @@ def _softmax_op(cls, input, dim, dtype):
         nd == 0 or d == nd - 1)) else {}  # torch's last-dim bfloat16 kernel
     if nd == 0:
         return cls.run((input,), (input._data.reshape(1),), {"dim": 0, **kw}).reshape(())
-    return cls.run((input,), (input._data,), {"dim": d, **kw})
+    r = cls.run((input,), (input._data,), {"dim": d, **kw})
+    if r.grad_fn is not None:
+        r.grad_fn._given = dim  # torch saves the dims as given
+    return r
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
@@ -351,6 +354,7 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
 # ---------------------------------------------------------------- embeddings
 class _Embedding(Op):
     _name = "EmbeddingBackward0"
+    _packed_arrays = ("idx",)  # torch saves the indices as a tensor: saved-tensor hooks see it
     jvp = _fwd.multilinear  # linear in the weight (the indices have no tangent)
 
     def forward(ctx, idx, w, padding_idx, scale_grad_by_freq):
@@ -478,6 +482,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     if sparse:
         from .._args import unsupported
         unsupported("torch.nn.functional.embedding_bag", "sparse", sparse)
+    _fwd.refuse("_embedding_bag", weight)
+    _fwd.refuse("_embedding_bag_forward_only", per_sample_weights)
     padding_idx = _check_bag_arrays(input, weight, offsets, mode, per_sample_weights,
                                     include_last_offset, padding_idx)
     return _bag_sums(input, weight, offsets, mode, per_sample_weights, include_last_offset,

@@ -65,7 +65,7 @@ _CHECKS = {
     "tuple of ints": _is_int_list,
     "torch.Generator": lambda v: isinstance(v, R.Generator),
     "torch.dtype": lambda v: isinstance(v, D.dtype),
-    "torch.layout": lambda v: isinstance(v, str) and v.startswith("torch."),
+    "torch.layout": lambda v: isinstance(v, D.layout),
     "torch.device": _is_device,
     "torch.memory_format": lambda v: isinstance(v, D.memory_format),
 }

@@ -139,7 +139,7 @@ def check_factory(api, layout=None, pin_memory=False):
     """A factory's layout= (strided only: others are refused) and pin_memory= (page-locking
     only speeds host-to-GPU copies, so it is honoured as a no-op where a GPU exists and refused
     with torch's error where none does). Call it only when either is given."""
-    if layout is not None and layout != "torch.strided":
+    if layout is not None and layout is not D.strided:
         unsupported(api, "layout", layout)
     if pin_memory:
         from .._device import cuda_available

@@ -326,9 +326,12 @@ def _fused(cls, input, tensor1, tensor2, value):
     arrays = [t._data.astype(dt.np, copy=False) for t in (input, tensor1, tensor2)]
     v = dt.np.type(value) if dt.is_floating_point else value
     try:
-        return cls.run((input, tensor1, tensor2, None), arrays + [v], {})
+        r = cls.run((input, tensor1, tensor2, None), arrays + [v], {})
     except ValueError as e:
         raise broadcast_error(arrays[1], arrays[2]) from e
+    if r.grad_fn is not None:
+        r.grad_fn._given = value  # torch saves the scalar as given
+    return r
 
 
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):

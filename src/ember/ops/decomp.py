@@ -19,6 +19,7 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap
 from ..amp import _hook as _amp
+from ..autograd import forward_ad as _fwd
 from ..autograd.function import Op
 from . import lu as _lu
 from ._util import user_stacklevel
@@ -175,6 +176,7 @@ class Inv(Op):
     """(inverse, info); `check` raises torch's error for a singular matrix."""
 
     _name = "LinalgInvExBackward0"
+    jvp = _fwd.transposed
     save_output = True
     nondiff_outputs = (1,)
 
@@ -188,6 +190,7 @@ class Inv(Op):
 
 class Det(Op):
     _name = "LinalgDetBackward0"
+    jvp = _fwd.transposed
     save_inputs = (0,)
     save_output = True
 
@@ -205,6 +208,12 @@ class Slogdet(Op):
     save_inputs = (0,)
     nondiff_outputs = (0,)
 
+    def jvp(ctx, t):
+        (a,) = ctx.saved_tensors
+        sign = ctx.result[0]
+        _fwd.attach(sign, sign.new_zeros(sign.shape))  # torch's sign of a real matrix: zeros
+        return None, (inverse(a).mT * t).sum((-2, -1))  # d log|det| = tr(A^-1 dA)
+
     def forward(ctx, a):
         xp = _xp(a)
         sign, logabs = xp.linalg.slogdet(a)
@@ -219,6 +228,7 @@ class Slogdet(Op):
 
 class Solve(Op):
     _name = "LinalgSolveExBackward0"
+    jvp = _fwd.transposed
     save_inputs = (0,)
     save_output = True
 
@@ -242,6 +252,7 @@ class Solve(Op):
 
 class SolveTriangular(Op):
     _name = "LinalgSolveTriangularBackward0"
+    jvp = _fwd.transposed
     save_inputs = (0,)
     save_output = True
 
@@ -278,6 +289,7 @@ class Cholesky(Op):
     """(lower factor, info); `check` raises torch's error for a matrix that is not PD."""
 
     _name = "LinalgCholeskyExBackward0"
+    jvp = _fwd.transposed
     save_output = True
     nondiff_outputs = (1,)
 
@@ -294,6 +306,7 @@ class Cholesky(Op):
 
 class Qr(_Factor):
     _name = "LinalgQrBackward0"
+    jvp = _fwd.transposed
 
     def forward(ctx, a, mode):
         ctx.mode = mode
@@ -337,6 +350,7 @@ def _qr_grad(q, r, gq, gr):
 
 class Eigh(_Factor):
     _name = "LinalgEighBackward0"
+    jvp = _fwd.transposed
 
     def forward(ctx, a, uplo):
         w, v = _xp(a).linalg.eigh(a, UPLO=uplo)
@@ -359,6 +373,7 @@ def _gaps(x):
 
 class Svd(_Factor):
     _name = "LinalgSvdBackward0"
+    jvp = _fwd.transposed
 
     def forward(ctx, a, full_matrices):
         ctx.full = full_matrices

@@ -11,6 +11,7 @@ import numpy as np
 from .. import _dtype as D
 from .._args import unsupported
 from ..amp import _hook as _amp
+from ..autograd import forward_ad as _fwd
 from ..autograd.function import Op
 from .decomp import _check_matrix, _rtype
 
@@ -21,6 +22,7 @@ _COMPLEX = {"float32": np.complex64, "float64": np.complex128, "complex64": np.c
 
 class Eig(Op):
     _name = "LinalgEigBackward0"
+    jvp = _fwd.transposed
 
     def forward(ctx, a, vectors):
         if a.__class__ is not np.ndarray:

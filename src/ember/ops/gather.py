@@ -81,7 +81,9 @@ def _scalar_to(value, dtype, name):
 # ---------------------------------------------------------------- gather
 class Gather(Op):
     _name = "GatherBackward0"
+    _packed_arrays = ("idx",)  # torch saves the indices as a tensor: saved-tensor hooks see it
     jvp = _fwd.linear
+    save_inputs = (0,)  # torch's node saves the input (`_saved_self`, saved-tensor hooks)
 
     def forward(ctx, x, d, idx):
         ctx.shape, ctx.d, ctx.idx = x.shape, d, idx
@@ -128,7 +130,10 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
     refuse_if("torch.gather", "sparse_grad", sparse_grad, False)
     d = _dim(dim, input._data.ndim)
     _gather_checks(input, d, index)
-    return _out(Gather.apply(input, d, index._data.astype(np.int64, copy=False)), out, exact=True)
+    r = Gather.apply(input, d, index._data.astype(np.int64, copy=False))
+    if r.grad_fn is not None:
+        r.grad_fn._given = dim  # torch saves the dims as given
+    return _out(r, out, exact=True)
 
 
 # ---------------------------------------------------------------- scatter family
@@ -155,6 +160,7 @@ class Scatter(Op):
     least 1-d (a 0-d self is scattered as one element and reshaped back)."""
 
     _name = "ScatterBackward0"
+    jvp = _fwd.transposed
 
     def forward(ctx, x, src, d, idx, reduce, include_self=True):
         ctx.d, ctx.idx, ctx.reduce, ctx.incl = d, idx, reduce, include_self
@@ -246,12 +252,16 @@ class ScatterReduce(Scatter):
     save_inputs = (0, 1)
     save_output = True
 
+    def jvp(ctx, *tangents):  # torch gives reduce="prod" no tangent
+        return None if ctx.reduce == "prod" else _fwd.transposed(ctx, *tangents)
+
 
 class ScatterAdd(Scatter):
     _name = "ScatterAddBackward0"
 
 
 class _NoGrad(Scatter):
+    jvp = _fwd.missing
     def backward(ctx, grad):  # torch has no derivative for scatter's reduce= form
         raise RuntimeError("derivative for aten::scatter is not implemented")
 
@@ -312,6 +322,8 @@ def _scatter(cls, input, dim, index, src, reduce, include_self=True, name=None):
     else:
         r = cls.run((input, None), (input._data, _scalar_to(src, input.dtype, None), d, idx,
                                     reduce, include_self), {})
+    if r.grad_fn is not None:
+        r.grad_fn._given = dim  # torch saves the dims as given
     return _named(r, name) if name else r
 
 
@@ -422,6 +434,7 @@ def _scatter_inplace(self, dim, index, src=None, *, value=None, reduce=None):
 # ---------------------------------------------------------------- index_* family
 class IndexSelect(Op):
     _name = "IndexSelectBackward0"
+    _packed_arrays = ("idx",)  # torch saves the indices as a tensor: saved-tensor hooks see it
     jvp = _fwd.linear
 
     def forward(ctx, x, d, idx):
@@ -461,7 +474,10 @@ def index_select(input, dim, index, *, out=None):
     elif _first_bad(idx, 0, input._data.size) is not None:
         raise IndexError(_OOR)
     _same_dtype_out(input, out, "index_select(): self and result must have the same scalar type")
-    return _out(IndexSelect.apply(input, d, idx), out)
+    r = IndexSelect.apply(input, d, idx)
+    if r.grad_fn is not None:
+        r.grad_fn._given = dim  # torch saves the dims as given
+    return _out(r, out)
 
 
 def _index_func_checks(input, d, index, source, func):
@@ -659,6 +675,7 @@ def masked_fill(input, mask, value):
 
 class MaskedScatter(Op):
     _name = "MaskedScatterBackward0"
+    jvp = _fwd.transposed
 
     def forward(ctx, x, src, m):
         ctx.m, ctx.src_shape = m, src.shape

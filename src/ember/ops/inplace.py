@@ -164,7 +164,12 @@ def _inplace(self, result):
 
 
 def _recording(self, other=None):
-    return _enabled[0] and (self._rg or other.__class__ is Tensor and other._rg)
+    """Whether an in-place op runs as a graph op: something needs its gradient, or (forward AD,
+    one flag read) a tangent must follow it."""
+    if _enabled[0] and (self._rg or other.__class__ is Tensor and other._rg):
+        return True
+    return _fw[0] and (self._tangent is not None or other.__class__ is Tensor
+                       and other._tangent is not None)
 
 
 def _binary_inplace(fn, saves_self=True):
@@ -192,6 +197,9 @@ class Zero(Op):
     def forward(ctx, x):
         return np.zeros_like(x)  # (not x * 0: inf * 0 is nan)
 
+    def jvp(ctx, t):
+        return t.new_zeros(t.shape)
+
     def backward(ctx, grad):
         return grad.new_zeros(grad.shape)
 
@@ -203,6 +211,10 @@ class Fill(Op):
         out = x.copy()
         out[...] = value
         return out
+
+    def jvp(ctx, t, tv):  # the value's tangent everywhere (none for a number)
+        shape = ctx.inputs[0].shape
+        return (tv.expand(shape) if tv is not None else t.new_zeros(shape)).clone()
 
     def backward(ctx, grad):
         return grad.new_zeros(grad.shape), None
@@ -223,6 +235,10 @@ class Copy(Op):
         with np.errstate(invalid="ignore", over="ignore"):
             out[...] = src
         return out
+
+    def jvp(ctx, t, ts):  # src's tangent, broadcast (zeros where src has none)
+        x = ctx.inputs[0]
+        return ts.expand(x.shape).clone() if ts is not None else x.detach().new_zeros(x.shape)
 
     def backward(ctx, grad):
         src_dt = ctx._in_meta[1][1]

@@ -13,6 +13,7 @@ import numpy as np
 from .._device import array_module as _xp
 from .._tensor import Tensor, _wrap
 from ..amp import _hook as _amp
+from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode
 from ..autograd.function import _NUMPY_ERRORS, Op, torch_error
 from ._util import broadcast_error
@@ -20,11 +21,14 @@ from .inplace import _out
 
 _ndarray = np.ndarray
 _enabled = grad_mode._enabled
+_fw = _fwd._fw
 
 
 class MatMul(Op):
     _name = "MmBackward0"
+    jvp = _fwd.multilinear
     save_inputs = (0, 1)
+    _keep_strides = True  # torch's node answers its inputs' strides after backward
 
     def forward(ctx, x, y):
         # np.dot for 2-d: np.matmul misses BLAS for some transposed views (e.g. (784,1)@(1,256))
@@ -127,7 +131,7 @@ def matmul(input, other, *, out=None):
     if _amp.on and out is None and _amp.active():
         return _amp.lower(matmul, input, other)
     if (out is None and other.__class__ is Tensor and input.dtype is other.dtype
-            and not (_enabled[0] and (input._rg or other._rg))):
+            and not (_enabled[0] and (input._rg or other._rg)) and not _fw[0]):
         x, y = input._data, other._data
         if x.ndim == 2 and y.ndim == 2 and x.shape[1] == y.shape[0] and x.__class__ is _ndarray:
             try:
@@ -137,13 +141,20 @@ def matmul(input, other, *, out=None):
     if not isinstance(other, Tensor):
         raise TypeError(f"matmul(): argument 'other' (position 2) must be Tensor, not "
                         f"{type(other).__name__}")
+    if (input._data.__class__ is not _ndarray or other._data.__class__ is not _ndarray) and (
+            input.is_sparse or other.is_sparse):  # sparse @ dense, dense @ sparse (_sparse.py)
+        from ..sparse._products import spmm
+        return spmm(input, other)
     _check_shapes(input, other)
     return _product(input, other, _matmul_name(input._data.ndim, other._data.ndim), out)
 
 
 def _product(input, other, name, out=None):
     _check_dtypes(input, other)
-    r = MatMul.apply(input, other)
+    cls = MatMul
+    if name == "UnsafeViewBackward0" and other._data.ndim <= 2:  # torch folds the batch dims
+        from ._matmul_view import MatMulFolded as cls
+    r = cls.apply(input, other)
     if r.grad_fn is not None:
         r.grad_fn._name = name
     if out is not None:
@@ -159,6 +170,10 @@ def _rmatmul(self, other):
 def mm(input, mat2, *, out=None):
     if _amp.on and out is None and _amp.active():
         return _amp.lower(mm, input, mat2)
+    if (input._data.__class__ is not _ndarray or mat2._data.__class__ is not _ndarray) and (
+            input.is_sparse or mat2.is_sparse) and out is None:
+        from ..sparse._products import spmm
+        return spmm(input, mat2)
     if input._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
@@ -239,6 +254,7 @@ ger = outer
 class Addmm(Op):
     _name = "AddmmBackward0"
     save_inputs = (1, 2)
+    _keep_strides = True
 
     def forward(ctx, c, a, b, beta, alpha):
         ctx.beta, ctx.alpha = beta, alpha
@@ -257,6 +273,18 @@ class Addmm(Op):
             ga, gb = ga * ctx.alpha, gb * ctx.alpha
         gc = grad if ctx.beta == 1 else grad * ctx.beta
         return gc, ga, gb, None, None
+
+    def jvp(ctx, tc, ta, tb, *_):  # beta tc + alpha (ta b + a tb)
+        c, a, b = ctx.inputs[:3]
+        parts = [] if tc is None or ctx.beta == 0 else [tc * ctx.beta]
+        if ta is not None:
+            parts.append(ta @ b * ctx.alpha)
+        if tb is not None:
+            parts.append(a @ tb * ctx.alpha)
+        total = parts[0] if parts else None
+        for p in parts[1:]:
+            total = total + p
+        return total
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
@@ -337,6 +365,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
 
 class Einsum(Op):
     _name = "EinsumBackward0"
+    jvp = _fwd.multilinear
 
     def forward(ctx, *arrays, parts, out):
         ctx.parts, ctx.out = parts, out

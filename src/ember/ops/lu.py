@@ -12,6 +12,7 @@ import numpy as np
 
 from .._args import unsupported
 from .._tensor import _wrap
+from ..autograd import forward_ad as _fwd
 from ..autograd.function import Op
 
 __all__ = ["lu_unpack"]
@@ -131,6 +132,7 @@ def _perm_matrix(piv, m, dtype):
 
 class LuFactor(Op):
     """(LU, pivots, info) of getrf; the gradient reaches A through LU (square A)."""
+    jvp = _fwd.transposed
 
     _name = "LinalgLuFactorExBackward0"
     save_output = True

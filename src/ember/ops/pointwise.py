@@ -560,13 +560,15 @@ class ToCopy(Op):
         return D.cast_array(x, dt)
 
     def backward(ctx, grad):
+        if grad.dtype.is_complex and not ctx.src.is_complex:  # back to real: the real part
+            grad = grad.real
         return grad.to(ctx.src), None
 
 
 def _cast(t, dt):
     if t.dtype is dt:
         return t
-    if (t._rg and _enabled[0] or _fw[0]) and dt.is_floating_point:
+    if (t._rg and _enabled[0] or _fw[0]) and (dt.is_floating_point or dt.is_complex):
         return ToCopy.apply(t, dt)
     with np.errstate(invalid="ignore", over="ignore"):
         return _wrap(D.cast_array(t._data, dt))

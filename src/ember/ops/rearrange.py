@@ -95,6 +95,8 @@ def cat(tensors, dim=0, *, out=None):
                                    f"{t._data.shape[j]} for tensor number {i} in the list.")
     arrays = [t._data if t.dtype is dt else t._data.astype(dt.np) for t in tensors]
     r = Cat.run(tuple(tensors), arrays, {"dim": d, "keep": keep})
+    if r.grad_fn is not None:
+        r.grad_fn._given = dim  # torch saves the dims as given
     return r if out is None else _into(r, out)
 
 

@@ -295,6 +295,7 @@ class MaxAll(Op):
 
 class MaxDim(Op):
     _name = "MaxBackward0"
+    _packed_arrays = ("idx",)  # torch saves the indices as a tensor: saved-tensor hooks see it
     nondiff_outputs = (1,)
 
     def forward(ctx, x, d, keepdim, is_max):
@@ -348,6 +349,8 @@ def _maxmin(input, dim, keepdim, other, is_max):
         return r
     d = _dim(dim, input._data.ndim)
     v, i = MaxDim.apply(input, d, keepdim, is_max)
+    if v.grad_fn is not None:
+        v.grad_fn._given = dim  # torch saves the dims as given
     if not is_max and v.grad_fn is not None:
         v.grad_fn._name = "MinBackward0"
     return (_max_t if is_max else _min_t)(v, i)
@@ -503,6 +506,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
                         correction=correction), out)
     if not (input.dtype.is_floating_point or input.dtype.is_complex):
         raise RuntimeError("std and var only support floating point and complex dtypes")
+    given = (dim, unbiased, correction)
     dim, c, keepdim = _var_args(dim, unbiased, keepdim, correction)
     axes = _axes(input, dim)
     n = input._data.size if axes is None else int(np.prod([input.shape[a] for a in axes]))
@@ -513,7 +517,18 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
     r = (dev * dev).sum(axes, keepdim=keepdim) / builtins_max(n - c, 0)
     if r.grad_fn is not None:
         r.grad_fn._name = "VarBackward0"
+        r.grad_fn._given = (input, _shown_var_args(given, dim, c), keepdim)  # torch's saved
     return r
+
+
+def _shown_var_args(given, dim, c):
+    """(dim, correction) as torch's var/std node saves them: None for what was left out."""
+    g_dim, g_unbiased, g_correction = given
+    shown_c = None if (g_correction is None and dim is None and
+                       g_unbiased in (None, True) and g_dim in (None, True)) else c
+    if dim is None:
+        return None, shown_c
+    return tuple(d % (1 << 64) for d in ((dim,) if isinstance(dim, int) else dim)), shown_c
 
 
 def _in_out_dtype(input, dim, out):
@@ -532,7 +547,11 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
     if out is not None:
         return _out(std(_in_out_dtype(input, dim, out), dim, unbiased, keepdim,
                         correction=correction), out)
-    return StdSqrt.apply(var(input, dim, unbiased, keepdim, correction=correction))
+    v = var(input, dim, unbiased, keepdim, correction=correction)
+    r = StdSqrt.apply(v)
+    if r.grad_fn is not None:
+        r.grad_fn._given = v.grad_fn._given  # torch's saved arguments of std
+    return r
 
 
 class StdSqrt(Op):
@@ -634,6 +653,8 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     if input.dtype.is_floating_point and not isinstance(q, str) and 0 < q < math.inf:
         axes = _axes(input, dim)
         r = VectorNorm.apply(input, q, None if axes == () else axes, keepdim)
+        if r.grad_fn is not None:
+            r.grad_fn._given = dim  # torch saves the dims as given
     elif p == "fro" or p == 2 or p is None:
         r = (input * input).sum(dim, keepdim=keepdim).sqrt() if dim is not None else \
             (input * input).sum().sqrt()
@@ -726,13 +747,17 @@ def cumsum(input, dim, *, dtype=None, out=None):
     if dtype is D.bool_:
         raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
     d = _dim(dim, input._data.ndim)
-    return Cumsum.apply(input, d, _acc_dtype(input, dtype))
+    r = Cumsum.apply(input, d, _acc_dtype(input, dtype))
+    if r.grad_fn is not None:
+        r.grad_fn._given = dim  # torch saves the dims as given
+    return r
 
 
 class Cumprod(Op):
     _name = "CumprodBackward0"
     save_inputs = (0,)
     save_output = True
+    jvp = _fwd.transposed
 
     def forward(ctx, x, d, dt):
         ctx.d = d
@@ -770,7 +795,10 @@ def cumprod(input, dim, *, dtype=None, out=None):
     if dtype is D.bool_:
         raise NotImplementedError("\"cumprod_out_cpu\" not implemented for 'Bool'")
     d = _dim(dim, input._data.ndim)
-    return Cumprod.apply(input, d, _acc_dtype(input, dtype))
+    r = Cumprod.apply(input, d, _acc_dtype(input, dtype))
+    if r.grad_fn is not None:
+        r.grad_fn._given = dim  # torch saves the dims as given
+    return r
 
 
 def _scan_dtypes(input):

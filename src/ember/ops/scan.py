@@ -30,6 +30,9 @@ class Cummin(Op):
         ctx.idx = np.maximum.accumulate(np.where(hit, pos, 0), axis=d).astype(np.int64)
         return v, ctx.idx  # ties and NaNs take the last position, as torch's kernel
 
+    def jvp(ctx, t, _):  # the tangent at each running minimum's source
+        return (t.gather(ctx.d, _wrap(ctx.idx)) if t.dim() else t), None
+
     def backward(ctx, grad, _):
         if grad.dim() == 0:
             return grad, None
@@ -54,6 +57,16 @@ class Logcumsumexp(Op):
     def forward(ctx, x, d):
         ctx.d = d
         return np.logaddexp.accumulate(x, axis=d) if x.ndim else x.copy()
+
+    def jvp(ctx, t, _):
+        x, = ctx.saved_tensors
+        if t.dim() == 0:
+            return t
+        # sum_{j<=i} t_j e^x_j / sum_{j<=i} e^x_j, scaled by the dim's max and with torch's
+        # 1e-13 guard (so, as torch's, a prefix far below the max underflows to 0)
+        d = ctx.d
+        e = (x - x.amax(d, keepdim=True)).exp()
+        return (e * t).cumsum(d) / (e.cumsum(d) + 1e-13)
 
     def backward(ctx, grad):
         x, = ctx.saved_tensors

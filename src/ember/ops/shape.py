@@ -430,7 +430,10 @@ def permute(input, *dims):
     perm = tuple(_dim(d, nd) for d in dims)
     if len(set(perm)) != nd:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return _view(Permute, input, perm)
+    r = _view(Permute, input, perm)
+    if r.grad_fn is not None:
+        r.grad_fn._given = tuple(dims)  # torch saves the dims as given
+    return r
 
 
 class Transpose(Op):
@@ -457,7 +460,10 @@ def transpose(input, dim0, dim1=None):
     if dim1 is None:
         raise TypeError('transpose() missing 1 required positional arguments: "dim1"')
     nd = input._data.ndim
-    return _view(Transpose, input, _dim(dim0, nd), _dim(dim1, nd))
+    r = _view(Transpose, input, _dim(dim0, nd), _dim(dim1, nd))
+    if r.grad_fn is not None:
+        r.grad_fn._given = (dim0, dim1)  # torch saves the dims as given
+    return r
 
 
 swapaxes = swapdims = transpose
@@ -542,6 +548,7 @@ def squeeze(input, dim=None):  # axis= comes through _util.install_torch_args
     if dim is not None and r.grad_fn is not None:
         r.grad_fn._name = "SqueezeBackward1" if isinstance(dim, numbers.Integral) else \
             "SqueezeBackward2"
+        r.grad_fn._given = dim  # torch saves the dims as given
     return r
 
 
@@ -567,7 +574,10 @@ class Unsqueeze(Op):
 
 def unsqueeze(input, dim):
     _int_arg("unsqueeze", "dim", dim, 1)
-    return _view(Unsqueeze, input, _dim(dim, input._data.ndim + 1))
+    r = _view(Unsqueeze, input, _dim(dim, input._data.ndim + 1))
+    if r.grad_fn is not None:
+        r.grad_fn._given = dim  # torch saves the dims as given
+    return r
 
 
 class Expand(Op):

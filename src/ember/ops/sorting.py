@@ -37,6 +37,7 @@ def _argsort(x, d, descending):
 
 class SortOp(Op):
     _name = "SortBackward0"
+    _packed_arrays = ("idx",)  # torch saves the indices as a tensor: saved-tensor hooks see it
     nondiff_outputs = (1,)
 
     def forward(ctx, x, d, descending, k=None):
@@ -81,8 +82,10 @@ def _pair_out(r, out, name, values_msg=None):
 def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     from .reduce import _sort_t
     v, i = SortOp.apply(input, _axis(input, dim), descending)  # always stable: torch's CPU too
-    if stable and v.grad_fn is not None:
-        v.grad_fn._name = "SortBackward1"
+    if v.grad_fn is not None:
+        v.grad_fn._given = dim  # torch saves the dims as given
+        if stable:
+            v.grad_fn._name = "SortBackward1"
     r = _sort_t(v, i)
     return r if out is None else _pair_out(r, out, "sort")
 
@@ -102,6 +105,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     if k > n or k < 0:
         raise RuntimeError("selected index k out of range")
     v, i = TopK.apply(input, d, largest, k)
+    if v.grad_fn is not None:
+        v.grad_fn._given = dim  # torch saves the dims as given
     r = _topk_t(v, i)
     return r if out is None else _pair_out(r, out, "topk")
 

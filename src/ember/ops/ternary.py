@@ -156,7 +156,10 @@ def _clamp(input, lo, hi, classes):
             raise
     lo_a = None if lo is None else operand(lo, dt)
     hi_a = None if hi is None else operand(hi, dt)
-    return classes[0].run((input, None, None), (x, lo_a, hi_a), {})
+    r = classes[0].run((input, None, None), (x, lo_a, hi_a), {})
+    if r.grad_fn is not None:
+        r.grad_fn._given = (lo, hi)  # torch saves the bounds as given
+    return r
 
 
 clip = clamp

@@ -175,7 +175,10 @@ def select(input, dim, index):
     if not -n <= index < n:
         raise IndexError(f"select(): index {index} out of range for tensor of size "
                          f"{_fmt(input.shape)} at dimension {dim}")
-    return _view(Select, input, d, int(index) % n)
+    r = _view(Select, input, d, int(index) % n)
+    if r.grad_fn is not None:
+        r.grad_fn._given = (dim, index)  # torch saves them as given
+    return r
 
 
 def _diag_geometry(x, offset, d1, d2):
@@ -344,6 +347,9 @@ class ViewAsReal(Op):
         return array_module(x).lib.stride_tricks.as_strided(  # torch's strides, also when empty
             x.real, x.shape + (2,), tuple(s * x.itemsize for s in strides_of(x)) + (half,))
 
+    def jvp(ctx, t):
+        return view_as_real(t)
+
     def backward(ctx, grad):
         return view_as_complex(grad.contiguous())
 
@@ -358,6 +364,9 @@ class ViewAsComplex(Op):
             return _meta_empty(x.shape[:-1], np.result_type(x.dtype, np.complex64),
                                tuple(s // 2 for s in st[:-1]), x._off // 2)
         return x.view(np.result_type(x.dtype, np.complex64))[..., 0]
+
+    def jvp(ctx, t):
+        return view_as_complex(t.contiguous())
 
     def backward(ctx, grad):
         return view_as_real(grad)

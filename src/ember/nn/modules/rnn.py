@@ -333,7 +333,7 @@ class LSTMCell(RNNCellBase):
 
     def forward(self, input, hx=None):
         x, (h, c), unb = self._prep(input, hx, 2)
-        _, hn, cn = _rnn.LSTMLayer.apply(x, h, c, self.weight_ih, self.weight_hh, self.bias_ih,
+        _, hn, cn = _rnn.LSTMCellOp.apply(x, h, c, self.weight_ih, self.weight_hh, self.bias_ih,
                                          self.bias_hh, False, None)
         return self._out((hn, cn), unb)
 

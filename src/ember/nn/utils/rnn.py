@@ -88,6 +88,8 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
         input = input.index_select(0 if batch_first else 1, sorted_indices)
     if batch_first:
         input = input.transpose(0, 1)
+    from ...autograd import forward_ad
+    forward_ad.refuse("_pack_padded_sequence", input)
     if lengths.size and lengths.min() <= 0:
         raise RuntimeError("Length of all samples has to be greater than 0, but found an "
                            "element in 'lengths' that is <= 0")
