@@ -127,6 +127,11 @@ def test_dead_worker_is_noticed_at_once(mode):
     if torch is not None:
         theirs = _caught(lambda: list(_load(td, mode)))
         assert type(err) is type(theirs)
+        if "pid(s)" not in str(theirs):
+            # torch's SIGCHLD handler can fire outside its result wait and raise its own error
+            # unwrapped; that error is the one ember chains as the cause
+            assert _no_pids(str(err.__cause__)) == _no_pids(str(theirs))
+            return
         assert _no_pids(str(err)) == _no_pids(str(theirs))
         assert type(err.__cause__) is type(theirs.__cause__)
         assert _no_pids(str(err.__cause__)) == _no_pids(str(theirs.__cause__))
