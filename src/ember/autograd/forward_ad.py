@@ -11,15 +11,26 @@ differentiated. The rule's ctx is a copy of the node with `op` (its class), `inp
 `kwargs` and `result` (the primal output) set, and `saved_tensors`, `output` and
 `needs_input_grad` answering for the primals and the inputs that carry tangents, so a rule can
 reuse the op's backward (`elementwise`, `reduction`).
+
+Views and in-place ops follow torch: a view's tangent is the matching piece of its base's
+tangent, and an in-place op writes the new tangent into that piece, so the base and every other
+view see it. A record is (token, tangent) for a tangent an op made, (token, tangent, owner) for
+an op's output that is a view of `owner`'s memory, and (token, tangent, layout) for an owner
+whose tangent has its primal's memory layout (`make_dual`'s tangent when its strides match, as
+torch keeps it, else a copy; an in-place op first turns its target's owner into one, copying
+what an op made, since such a tangent may be shared). A view's tangent is then read through the
+layout (`_piece`); a view made before its base had a tangent finds it through `_base`.
 """
 
 import functools
 import re
 from typing import NamedTuple
 
+import numpy as _np
+
 from .. import _dtype as D
 from .._args import unsupported
-from .._tensor import Tensor
+from .._tensor import Tensor, _wrap
 from . import function
 
 __all__ = ["UnpackedDualTensor", "enter_dual_level", "exit_dual_level", "make_dual",
@@ -87,8 +98,108 @@ class dual_level:
 
 def tangent_of(t):
     """The tangent `t` carries at the entered level, or None."""
-    d = t._tangent
-    return d[1] if d is not None and d[0] is _token[0] else None
+    d, tok = t._tangent, _token[0]
+    if d is not None and d[0] is tok:
+        if len(d) == 2 or d[2].__class__ is tuple:
+            return d[1]
+        got = _from_owner(t, d[2])  # a view: its piece of the owner's tangent, once laid out
+        return d[1] if got is None else got
+    b = t._base
+    if b is not None and tok is not None:  # a view made before its base had a tangent
+        return _from_owner(t, b)
+    return None
+
+
+def carries(t):
+    """Whether `t` may carry a tangent (its own record, or its base's); cheap."""
+    return t._tangent is not None or t._base is not None and t._base._tangent is not None
+
+
+def _from_owner(t, owner):
+    d = owner._tangent
+    if d is not None and d[0] is _token[0] and len(d) == 3 and d[2].__class__ is tuple:
+        return _piece(t, d[2])
+    return None
+
+
+def _place(a):
+    """(address, element strides) of array `a`, or None where `a` is not plain strided memory."""
+    try:
+        ptr = a.__array_interface__["data"][0] if a.__class__ is _np.ndarray else a.data.ptr
+    except AttributeError:
+        return None
+    isz = a.itemsize
+    if any(s % isz for s in a.strides):
+        return None
+    return ptr, tuple(s // isz for s in a.strides)
+
+
+def _extent(shape, es):
+    """(lowest, highest) element offset an array of `shape` with element strides `es` reaches."""
+    lo = sum((n - 1) * s for n, s in zip(shape, es) if s < 0)
+    hi = sum((n - 1) * s for n, s in zip(shape, es) if s > 0)
+    return lo, hi
+
+
+def _strided(a, shape, es):
+    st = _np.lib.stride_tricks if a.__class__ is _np.ndarray else \
+        __import__("cupy").lib.stride_tricks
+    return st.as_strided(a, shape, tuple(s * a.itemsize for s in es))
+
+
+def _layout(primal, tangent=None):
+    """The layout record of an owner: (flat buffer over the primal's memory span, lowest primal
+    address, primal item size, whether the buffer is `tangent`'s memory), with `tangent`
+    itself as that buffer where its element strides match the primal's (torch keeps such a
+    tangent; writes land in it), else a fresh buffer holding `tangent` (or zeros). None where
+    the primal is not plain strided memory."""
+    a = primal._data
+    pl = _place(a)
+    if pl is None or 0 in a.shape:
+        return None
+    ptr, es = pl
+    lo, hi = _extent(a.shape, es)
+    if tangent is not None:
+        ta = tangent._data
+        tp = _place(ta)
+        if tp is not None and tp[1] == es and ta.shape == a.shape and ta.flags.writeable:
+            flat = _strided(ta[tuple(slice(None, None, -1) if s < 0 else slice(None)
+                                     for s in es)], (hi - lo + 1,), (1,))
+            return flat, ptr + lo * a.itemsize, a.itemsize, True
+        dt = tangent._data.dtype
+    else:
+        dt = a.dtype
+    xp = _np if a.__class__ is _np.ndarray else __import__("cupy")
+    buf = xp.zeros(hi - lo + 1, dt)
+    info = buf, ptr + lo * a.itemsize, a.itemsize, False
+    if tangent is not None:
+        _piece(primal, info)._data[...] = tangent._data
+    return info
+
+
+def _piece(t, info):
+    """t's piece of an owner's laid-out tangent (a view of it), or None if t is not in it."""
+    buf, lo, isz, _ = info
+    a = t._data
+    pl = _place(a)
+    if pl is None or a.itemsize != isz:
+        return None
+    off, rem = divmod(pl[0] - lo, isz)
+    first, last = _extent(a.shape, pl[1])
+    if rem or off + first < 0 or off + last >= buf.shape[0]:
+        return None
+    return _wrap(_strided(buf[off:], a.shape, pl[1]))
+
+
+def _own(owner):
+    """`owner`'s layout record, made first if it has none (from the tangent it carries)."""
+    d = owner._tangent
+    if d is not None and d[0] is _token[0] and len(d) == 3 and d[2].__class__ is tuple:
+        return d[2]
+    info = _layout(owner, tangent_of(owner))
+    if info is not None:
+        owner._tangent = (_token[0], _piece(owner, info), info)
+    return info
 
 
 def _set_tangent(t, tangent):
@@ -120,7 +231,11 @@ def make_dual(tensor, tangent, *, level=None):
             f"original Tensor, this is not supported. Tensor is of size {_fmt(tensor.shape)} "
             f"while the given forward gradient is of size {_fmt(tangent.shape)}.")
     dual = tensor.view_as(tensor)
-    _set_tangent(dual, tangent)
+    info = _layout(dual, tangent)
+    if info is None:
+        _set_tangent(dual, tangent)
+    else:  # torch keeps the tangent itself when its layout is the primal's, else a copy
+        dual._tangent = (_token[0], tangent if info[3] else _piece(dual, info), info)
     return dual
 
 
@@ -158,10 +273,11 @@ def dual_run(ctx, args, arrays, kwargs, out):
     tok = _token[0]
     tans, any_t = [], False
     for a in args:
-        d = a._tangent if isinstance(a, Tensor) else None
-        if d is not None and d[0] is tok:
-            tans.append(d[1])
-            any_t = True
+        if a.__class__ is Tensor and (a._tangent is not None or a._base is not None):
+            d = a._tangent
+            t = d[1] if d is not None and len(d) == 2 and d[0] is tok else tangent_of(a)
+            tans.append(t)
+            any_t = any_t or t is not None
         else:
             tans.append(None)
     if not any_t:
@@ -184,12 +300,34 @@ def dual_run(ctx, args, arrays, kwargs, out):
     j._saved_vc = (None,) * len(j._saved)
     with _paused():
         got = cls.jvp(j, *tans)
+    src = args[0] if args and args[0].__class__ is Tensor else None
+    owner = _owner_of(src) if src is not None else None
     if res.__class__ is not tuple:
         attach(res, got)
+        _viewed(res, src, owner)
         return res
     for i in diff:
         attach(outs[i], got[i])
+        _viewed(outs[i], src, owner)
     return res
+
+
+def _owner_of(a):
+    """The tensor whose tangent a's tangent is a piece of (a itself for a tangent of its own)."""
+    d = a._tangent
+    if d is not None and d[0] is _token[0]:
+        return d[2] if len(d) == 3 and d[2].__class__ is not tuple else a
+    b = a._base
+    return b if b is not None and _from_owner(a, b) is not None else None
+
+
+def _viewed(out, src, owner):
+    """An output that is a view of `src` remembers the owner of the tangent it is a piece of."""
+    if owner is not None and out._base is not None and (out._base is src or
+                                                         out._base is src._base):
+        d = out._tangent
+        if d is not None and len(d) == 2:
+            out._tangent = (d[0], d[1], owner)
 
 
 _RULE_CTX = {}
@@ -261,10 +399,27 @@ def custom_jvp(cls, ctx, args, res):
 
 
 def inplace_tangent(t, result):
-    """After an in-place op wrote `result` into `t`: t carries result's tangent."""
-    if t._tangent is not None or result._tangent is not None:
-        tangent = tangent_of(result)
-        t._tangent = None if tangent is None else (_token[0], tangent)
+    """After an in-place op wrote `result` into `t`: t's piece of its owner's tangent holds
+    result's tangent (zeros if it has none), as torch writes into the existing tangent."""
+    new = tangent_of(result)
+    if new is None and tangent_of(t) is None:
+        return
+    d = t._tangent
+    if d is not None and d[0] is _token[0]:
+        owner = d[2] if len(d) == 3 and d[2].__class__ is not tuple else t
+    else:
+        owner = t._base if t._base is not None else t
+    if new is not None and new.dtype is not t.dtype and D.promote_types(new.dtype, t.dtype) \
+            is t.dtype:
+        new = new.to(t.dtype)
+    info = _own(owner)
+    piece = None if info is None else _piece(t, info)
+    if piece is None or (new is not None and piece.dtype is not new.dtype):
+        t._tangent = None if new is None else (_token[0], new)  # no shared layout: t alone
+        return
+    piece._data[...] = 0 if new is None else new._data
+    if t is not owner:
+        t._tangent = (_token[0], piece, owner)
 
 
 def gather_tangent(src, out, dim, index, squeeze=False):

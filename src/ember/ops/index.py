@@ -426,8 +426,8 @@ def _setitem(self, key, value):
         r.grad_fn._name = "torch::autograd::CopySlices" if viewed else "IndexPutBackward0" \
             if advanced else "FillBackward3" if zero_d else "torch::autograd::CopyBackwards"
         return _inplace(self, r)
-    if _fw[0] and (self._tangent is not None or isinstance(value, Tensor) and
-                   value._tangent is not None):  # forward AD: IndexPut's rule gives the tangent
+    # forward AD: IndexPut's rule gives the tangent
+    if _fw[0] and (_fwd.carries(self) or isinstance(value, Tensor) and _fwd.carries(value)):
         v = value if isinstance(value, Tensor) else _wrap(np.asarray(value, self.dtype.np))
         _fwd.inplace_tangent(self, IndexPut.apply(self, v, k, False))
     _set_at(self._data, k, value._data if isinstance(value, Tensor) else value)

@@ -15,6 +15,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, _check_inplace, _check_overlap
 from ..autograd import grad_mode as _gm
+from ..autograd.forward_ad import carries, inplace_tangent
 from ..autograd.function import Op, _fw, torch_error
 from ._util import user_stacklevel
 
@@ -147,7 +148,6 @@ def _inplace(self, result):
     self._data[...] = result._data
     self._bump()
     if _fw[0]:  # forward AD: self now carries result's tangent
-        from ..autograd.forward_ad import inplace_tangent
         inplace_tangent(self, result)
     if result.grad_fn is not None:
         base = self._base
@@ -168,8 +168,7 @@ def _recording(self, other=None):
     one flag read) a tangent must follow it."""
     if _enabled[0] and (self._rg or other.__class__ is Tensor and other._rg):
         return True
-    return _fw[0] and (self._tangent is not None or other.__class__ is Tensor
-                       and other._tangent is not None)
+    return _fw[0] and (carries(self) or other.__class__ is Tensor and carries(other))
 
 
 def _binary_inplace(fn, saves_self=True):
