@@ -730,3 +730,26 @@ def test_no_memory_growth_over_training_steps():
     assert after[1:] == before[1:], f"(objects, tensors, nodes) {before} -> {after}"
     assert after[0] - before[0] < 50, f"(objects, tensors, nodes) {before} -> {after}"
     assert last < first
+
+
+def test_leaf_grads_never_alias_each_other_or_the_given_gradient():
+    # the engine hands a node's output array to a leaf without a copy only where nothing else
+    # can see it: an array one node hands to several edges, or the caller's gradient, is copied
+    a, b = ember.ones(3, requires_grad=True), ember.ones(3, requires_grad=True)
+    (a + b).sum().backward()
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    a, b = ember.ones(3, requires_grad=True), ember.ones(3, requires_grad=True)
+    y = a + b
+    (y * 1 + y).sum().backward()
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    a, g = ember.ones(3, requires_grad=True), ember.ones(3)
+    (a * 1).backward(g)
+    assert not np.shares_memory(a.grad.numpy(), g.numpy())
+    w = ember.ones(4, 3, requires_grad=True)
+    for _ in range(3):  # many arrays made and freed in between: reused ids mean nothing
+        w.grad = None
+        (ember.ones(2, 3) @ w.t()).relu().sum().backward()
+        a, b = ember.ones(2, requires_grad=True), ember.ones(2, requires_grad=True)
+        (a.clone() + b).sum().backward()
+        assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    assert w.grad.tolist() == [[2.0] * 3] * 4

@@ -193,9 +193,11 @@ def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fal
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             capture.setdefault(_edge_of(t), []).append(i)
         results = [None] * len(inputs)
-    # ids of gradient arrays reachable from more than one place: a leaf must not steal those
+    # ids of gradient arrays reachable from more than one place: a leaf must not steal those.
+    # A node that hands one array to several edges is what makes one (pass-through along a
+    # chain is not); `pins` keeps those arrays alive so their ids cannot be reused.
     shared = {id(g._data) for _, g in roots}
-    seen = set()
+    pins = []
     deps, needed = _dependencies(root_nodes, None if capture is None else
                                  {node for node, _ in capture})
     ready = [n for n in root_nodes if deps.get(n, 0) == 0]
@@ -242,16 +244,20 @@ def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fal
                 in_grads = _run_post_hooks(node, in_grads, grads)
             if node._custom:  # a custom Function's backward may return arrays seen elsewhere
                 shared.update(id(g._data) for g in in_grads if g is not None)
+            seen = None
             for (nxt, nr), g, m in zip(node._edges, in_grads, node._in_meta):
                 if nxt is None or (needed is not None and nxt not in needed):
                     continue
                 if g is not None:
                     g = _sum_to(g, m[0], m[1], node, in_grads)
                     k = id(g._data)
-                    if k in seen:
+                    if seen is None:
+                        seen = k
+                    elif seen == k or seen.__class__ is set and k in seen:
                         shared.add(k)
+                        pins.append(g._data)
                     else:
-                        seen.add(k)
+                        seen = {seen, k} if seen.__class__ is int else seen | {k}
                     buf = buffers.get(nxt)
                     if buf is None:
                         buf = buffers[nxt] = [None] * len(nxt._out_meta)
