@@ -63,13 +63,21 @@ class Generator:
             raise RuntimeError(f"manual_seed expected a long, but got {_type_name(seed)}")
         seed = _check_seed(seed)
         self._initial_seed = seed
-        self._rs, self._bg = _engine()
-        self._rs.seed(seed & 0xFFFFFFFF)
+        d = self.__dict__  # the engine is made at the first draw (`__getattr__`): `import ember`
+        d.pop("_rs", None)  # then leaves numpy.random unloaded
+        d.pop("_bg", None)
         self._fresh = True  # torch reports next=0 (not 624) until the first draw
         self._seeded = 1
         self._normal_double = None
         self._normal_float = None
         return self
+
+    def __getattr__(self, name):
+        if name not in ("_rs", "_bg") or "_initial_seed" not in self.__dict__:
+            raise AttributeError(name)
+        self._rs, self._bg = _engine()
+        self._rs.seed(self._initial_seed & 0xFFFFFFFF)
+        return self.__dict__[name]
 
     def seed(self):
         seed = int.from_bytes(os.urandom(8), "little")
