@@ -16,6 +16,7 @@ from .ops import (
     index,
     inplace,
     linalg,
+    moments,
     pointwise,
     rearrange,
     reduce,
@@ -50,11 +51,11 @@ def _log_softmax(self, dim=None, **kwargs):
 
 
 def _cumsum(self, dim, dtype=None):  # cumsum_ takes no out=
-    return reduce.cumsum(self, dim, dtype=dtype)
+    return scan.cumsum(self, dim, dtype=dtype)
 
 
 def _cumprod(self, dim, dtype=None):
-    return reduce.cumprod(self, dim, dtype=dtype)
+    return scan.cumprod(self, dim, dtype=dtype)
 
 
 # in-place forms shared by a method and its operator (`t += 1` is `t.add_(1)`); the flag says
@@ -283,14 +284,14 @@ METHODS = {
     "repeat_interleave": rearrange.repeat_interleave, "tril": rearrange.tril,
     "triu": rearrange.triu, "tril_": rearrange.tril_, "triu_": rearrange.triu_,
 
-    # ---- reductions (ops/reduce.py)
+    # ---- reductions (ops/reduce.py, moments.py, scan.py, stats.py)
     "sum": reduce.sum, "nansum": reduce.nansum, "mean": reduce.mean, "nanmean": reduce.nanmean,
     "prod": reduce.prod, "max": reduce.max, "min": reduce.min, "amax": reduce.amax,
     "amin": reduce.amin, "aminmax": reduce.aminmax, "argmax": reduce.argmax,
-    "argmin": reduce.argmin, "var": reduce.var, "std": reduce.std, "logsumexp": reduce.logsumexp,
-    "norm": reduce.norm, "all": reduce.all, "any": reduce.any,
-    "count_nonzero": reduce.count_nonzero, "cumsum": reduce.cumsum, "cumprod": reduce.cumprod,
-    "cummax": reduce.cummax, "median": reduce.median, "mode": reduce.mode,
+    "argmin": reduce.argmin, "var": moments.var, "std": moments.std, "logsumexp": moments.logsumexp,
+    "norm": moments.norm, "all": reduce.all, "any": reduce.any,
+    "count_nonzero": reduce.count_nonzero, "cumsum": scan.cumsum, "cumprod": scan.cumprod,
+    "cummax": scan.cummax, "median": stats.median, "mode": stats.mode,
 
     # ---- products (ops/linalg.py)
     "matmul": linalg.matmul, "__matmul__": linalg.matmul, "__rmatmul__": linalg._rmatmul,

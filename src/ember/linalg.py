@@ -21,7 +21,7 @@ from .ops._util import broadcast_error
 from .ops.eig import eig, eigvals  # noqa: F401  (torch.linalg.eig, eigvals)
 from .ops.inplace import _out
 from .ops.linalg import matmul
-from .ops.reduce import norm as _norm
+from .ops.moments import norm as _norm
 
 LinAlgError = _d._LinAlgError
 _lstsq_t = _d._rtype("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])

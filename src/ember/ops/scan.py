@@ -1,17 +1,20 @@
-"""Scans along a dim: cummin (values and indices), logcumsumexp, diff, and the in-place
-cumsum_/cumprod_. cumsum, cumprod and cummax live in reduce.py; these sit beside them here so
-that file stays small. Each primitive's gradient is written beside its forward.
+"""Scans along a dim: cumsum, cumprod, cummax and cummin (values and indices), logcumsumexp,
+diff, and the in-place cumsum_/cumprod_. Each primitive's gradient is written beside its
+forward.
 """
 
-__all__ = ["cummin", "logcumsumexp", "diff"]
+__all__ = ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "diff"]
 
 import numpy as np
 
+from .. import _dtype as D
 from .._tensor import _dim, _wrap
+from ..autograd import forward_ad as _fwd
 from ..autograd.function import Op
 from .inplace import _out
-from .reduce import _legacy_name, _ret, _scan_dtypes, _tuple_out
+from .reduce import _acc_dtype, _legacy_name, _ret, _tuple_out, cat_
 
+_fw = _fwd._fw
 _cummin_t = _ret("cummin")
 
 
@@ -115,3 +118,104 @@ def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
         hi, lo = input.narrow(d, 1, m - 1), input.narrow(d, 0, m - 1)
         input = hi ^ lo if input.dtype.name == "bool" else hi - lo
     return input
+
+
+class Cumsum(Op):
+    _name = "CumsumBackward0"
+    jvp = _fwd.linear
+
+    def forward(ctx, x, d, dt):
+        ctx.d = d
+        if x.ndim and dt is None and x.dtype == np.float16:  # torch accumulates half in float
+            return np.cumsum(x, axis=d, dtype=np.float32).astype(np.float16)
+        return np.cumsum(x, axis=d, dtype=dt) if x.ndim else x.astype(dt or x.dtype)
+
+    def backward(ctx, grad):
+        if grad.dim() == 0:
+            return grad, None, None
+        return grad.flip(ctx.d).cumsum(ctx.d).flip(ctx.d), None, None
+
+
+def cumsum(input, dim, *, dtype=None, out=None):
+    if out is not None:
+        return _out(cumsum(input, dim, dtype=dtype or out.dtype), out, inputs=(input,),
+                    exact=True)
+    if dtype is D.bool_:
+        raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
+    d = _dim(dim, input._data.ndim)
+    r = Cumsum.apply(input, d, _acc_dtype(input, dtype))
+    if r.grad_fn is not None:
+        r.grad_fn._given = dim  # torch saves the dims as given
+    return r
+
+
+class Cumprod(Op):
+    _name = "CumprodBackward0"
+    save_inputs = (0,)
+    save_output = True
+    jvp = _fwd.transposed
+
+    def forward(ctx, x, d, dt):
+        ctx.d = d
+        return np.cumprod(x, axis=d, dtype=dt) if x.ndim else x.astype(dt or x.dtype)
+
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        if grad.dim() == 0:
+            return grad, None, None
+        d = ctx.d
+        y = ctx.output
+        if not bool((x == 0).any()):
+            return (grad * y).flip(d).cumsum(d).flip(d) / x, None, None
+        # exact with zeros: sum_{k>=i} g_k prod_{j<=k, j!=i} x_j, by brute force over i
+        n = x.shape[d]
+        cols = []
+        for i in range(n):
+            mask = [1.0] * n
+            mask[i] = 0.0
+            sh = [1] * x.dim()
+            sh[d] = n
+            from .creation import tensor
+            m = tensor(mask, dtype=x.dtype).reshape(sh)
+            xi = x * m + (1 - m)
+            p = xi.cumprod(d)
+            keep = tensor([0.0] * i + [1.0] * (n - i), dtype=x.dtype).reshape(sh)
+            cols.append((grad * p * keep).sum(d, keepdim=True))
+        return cat_(cols, d), None, None
+
+
+def cumprod(input, dim, *, dtype=None, out=None):
+    if out is not None:
+        return _out(cumprod(input, dim, dtype=dtype or out.dtype), out, inputs=(input,),
+                    exact=True)
+    if dtype is D.bool_:
+        raise NotImplementedError("\"cumprod_out_cpu\" not implemented for 'Bool'")
+    d = _dim(dim, input._data.ndim)
+    r = Cumprod.apply(input, d, _acc_dtype(input, dtype))
+    if r.grad_fn is not None:
+        r.grad_fn._given = dim  # torch saves the dims as given
+    return r
+
+
+def _scan_dtypes(input):
+    """cummax/cummin's own wording for an out= of the wrong dtype."""
+    def check(vd, id_):
+        for want, got in ((input.dtype, vd), (D.int64, id_)):
+            if want is not got:
+                raise RuntimeError(f"expected scalar_type {_legacy_name(want)} but found "
+                                   f"{_legacy_name(got)}")
+    return check
+
+
+def cummax(input, dim, *, out=None):
+    if out is not None:
+        return _tuple_out(cummax(input, dim), out, "cummax", _scan_dtypes(input))
+    x = input._data
+    d = _dim(dim, x.ndim)
+    v = np.maximum.accumulate(x, axis=d)
+    idx = np.broadcast_to(np.arange(x.shape[d]).reshape([-1] + [1] * (x.ndim - d - 1)), x.shape)
+    i = np.maximum.accumulate(np.where(x == v, idx, 0), axis=d)
+    r = _ret("cummax")(_wrap(v), _wrap(i.astype(np.int64)))
+    if _fw[0]:  # computed without an Op: the tangent at the running max's index
+        _fwd.gather_tangent(input, r[0], d, r[1])
+    return r

@@ -1,11 +1,13 @@
-"""Order statistics and histograms: quantile, nanquantile, nanmedian, histc, histogram(dd).
+"""Order statistics and histograms: median, mode, quantile, nanquantile, nanmedian, histc,
+histogram(dd).
 
 quantile is composed from sort, gather and lerp arithmetic, so its gradient flows to the two
 order statistics around each rank as torch's does. NaN sorts last; quantile then answers NaN for
 a slice holding one, while nanquantile/nanmedian rank only the slice's non-NaN values.
 """
 
-__all__ = ["quantile", "nanquantile", "nanmedian", "histc", "histogram", "histogramdd"]
+__all__ = ["median", "mode", "quantile", "nanquantile", "nanmedian", "histc", "histogram",
+           "histogramdd"]
 
 
 import collections
@@ -15,9 +17,11 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, _dim, _wrap
 from ..amp import _hook as _amp
+from ..autograd import forward_ad as _fwd
 from .inplace import _out
-from .reduce import _ret
+from .reduce import _legacy_name, _median_t, _mode_t, _ret, _tuple_out
 
+_fw = _fwd._fw
 _histogram_t = _ret("histogram", collections.namedtuple("histogram", ["hist", "bin_edges"]))
 _histogram_out_t = _ret("histogram_out", collections.namedtuple("histogram_out",
                                                                 ["hist", "bin_edges"]))
@@ -373,3 +377,69 @@ _HISTDD_OVERLOADS = (
     "density = False)\n * (Tensor input, tuple of ints bins, tuple of floats range = None, "
     "Tensor weight = None, bool density = False)\n * (Tensor input, tuple of Tensors bins, "
     "tuple of floats range = None, Tensor weight = None, bool density = False)\n")
+
+
+def _median_dtypes(input):
+    def check(vd, id_):
+        if vd is not input.dtype:
+            raise RuntimeError(
+                "Expected tensor for 'values' to have the same type as tensor for argument #2 "
+                f"'self'; but type torch.{vd._legacy} does not equal torch.{input.dtype._legacy} "
+                "(while checking arguments for median)")
+        if id_ is not D.int64:
+            raise RuntimeError("Expected tensor for argument #1 'indices' to have scalar type "
+                               f"Long; but got torch.{id_._legacy} instead (while checking "
+                               "arguments for median)")
+    return check
+
+
+def median(input, dim=None, keepdim=False, *, out=None):
+    if out is not None:
+        if dim is None:
+            raise TypeError('median() missing 1 required positional arguments: "dim"')
+        return _tuple_out(median(input, dim, keepdim), out, "median", _median_dtypes(input))
+    if dim is None:
+        flat = input.reshape(-1)
+        s = flat.sort().values
+        r = s[(flat.shape[0] - 1) // 2]
+        if r.grad_fn is not None:
+            r.grad_fn._name = "MedianBackward0"
+        return r
+    s = input.sort(dim)
+    k = (input.shape[dim] - 1) // 2
+    v = s.values.narrow(dim, k, 1)
+    i = s.indices.narrow(dim, k, 1)
+    if not keepdim:
+        v, i = v.squeeze(dim), i.squeeze(dim)
+    return _median_t(v, i)
+
+
+def _mode_dtypes(input):
+    def check(vd, id_):
+        for want, got, what in ((input.dtype, vd, "values"), (D.int64, id_, "indices")):
+            if want is not got:
+                raise RuntimeError(f"expected scalar type '{_legacy_name(want)}' but got "
+                                   f"'{_legacy_name(got)}' for {what} output")
+    return check
+
+
+def mode(input, dim=-1, keepdim=False, *, out=None):
+    if out is not None:
+        return _tuple_out(mode(input, dim, keepdim), out, "mode", _mode_dtypes(input))
+    x = input._data
+    d = _dim(dim, x.ndim)
+    xs = np.moveaxis(x, d, -1)
+    vals = np.empty(xs.shape[:-1], x.dtype)
+    idxs = np.empty(xs.shape[:-1], np.int64)
+    for pos in np.ndindex(xs.shape[:-1]):
+        row = xs[pos]
+        u, c = np.unique(row, return_counts=True)
+        v = u[np.argmax(c)]
+        vals[pos] = v
+        idxs[pos] = np.nonzero(row == v)[0][-1]
+    v, i = _wrap(vals), _wrap(idxs)
+    if _fw[0]:  # computed without an Op: the tangent at the mode's index
+        _fwd.gather_tangent(input, v, d, i.unsqueeze(d) if x.ndim else i, squeeze=True)
+    if keepdim:
+        v, i = v.unsqueeze(d), i.unsqueeze(d)
+    return _mode_t(v, i)

@@ -1,0 +1,231 @@
+"""Moments and norms: var, std, var_mean, std_mean (torch's `correction`/`unbiased` rules),
+logsumexp, and norm (p-norms, Frobenius, nuclear and the infinity norms, on empty inputs as
+torch). Split from reduce.py, whose helpers they share.
+"""
+
+__all__ = ["var", "std", "var_mean", "std_mean", "logsumexp", "norm"]
+
+import math
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import _wrap
+from ..autograd import forward_ad as _fwd
+from ..autograd import grad_mode as _gm
+from ..autograd.function import Op
+from ._util import dims
+from .inplace import _out
+from .reduce import _axes, _legacy_name, _unsqueeze_to, mean
+
+_enabled = _gm._enabled
+_fw = _fwd._fw
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    if unbiased is None:
+        return 1
+    return 1 if unbiased else 0
+
+
+def _var_args(dim, unbiased, keepdim, correction):
+    # var(x, True) is var(x, unbiased=True); var(x, 0) is var(x, dim=0)
+    if isinstance(dim, bool):
+        unbiased, dim = dim, None
+    return dim, _correction(unbiased, correction), keepdim
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    if out is not None:
+        return _out(var(_in_out_dtype(input, dim, out), dim, unbiased, keepdim,
+                        correction=correction), out)
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    given = (dim, unbiased, correction)
+    dim, c, keepdim = _var_args(dim, unbiased, keepdim, correction)
+    axes = _axes(input, dim)
+    n = input._data.size if axes is None else int(np.prod([input.shape[a] for a in axes]))
+    mu = input.mean(axes, keepdim=True) if axes is not None else input.mean()
+    dev = input - mu
+    if dev.dtype.is_complex:  # |dev|^2: the variance of a complex tensor is real
+        dev = dev.abs()
+    r = (dev * dev).sum(axes, keepdim=keepdim) / builtins_max(n - c, 0)
+    if r.grad_fn is not None:
+        r.grad_fn._name = "VarBackward0"
+        r.grad_fn._given = (input, _shown_var_args(given, dim, c), keepdim)  # torch's saved
+    return r
+
+
+def _shown_var_args(given, dim, c):
+    """(dim, correction) as torch's var/std node saves them: None for what was left out."""
+    g_dim, g_unbiased, g_correction = given
+    shown_c = None if (g_correction is None and dim is None and
+                       g_unbiased in (None, True) and g_dim in (None, True)) else c
+    if dim is None:
+        return None, shown_c
+    return tuple(d % (1 << 64) for d in ((dim,) if isinstance(dim, int) else dim)), shown_c
+
+
+def _in_out_dtype(input, dim, out):
+    """torch reduces a float input along dims in a wider float out='s dtype."""
+    if dim is None or isinstance(dim, bool) or not input.dtype.is_floating_point or \
+            not out.dtype.is_floating_point or out.dtype.itemsize <= input.dtype.itemsize:
+        return input
+    return input.to(out.dtype)
+
+
+def builtins_max(a, b):
+    return a if a > b else b
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    if out is not None:
+        return _out(std(_in_out_dtype(input, dim, out), dim, unbiased, keepdim,
+                        correction=correction), out)
+    v = var(input, dim, unbiased, keepdim, correction=correction)
+    r = StdSqrt.apply(v)
+    if r.grad_fn is not None:
+        r.grad_fn._given = v.grad_fn._given  # torch's saved arguments of std
+    return r
+
+
+class StdSqrt(Op):
+    """sqrt of the variance; torch's std gives 0, not nan, where the std is 0."""
+
+    _name = "StdBackward0"
+    jvp = _fwd.elementwise
+    save_output = True
+
+    def forward(ctx, v):
+        return np.sqrt(v)
+
+    def backward(ctx, grad):
+        y = ctx.output
+        return (grad / (2 * y)).masked_fill(y == 0, 0)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    _moments_dtype(input, "var_mean")
+    return (var(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, _var_args(dim, unbiased, keepdim, correction)[0], keepdim))
+
+
+def _moments_dtype(input, name):
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError(f"{name} only support floating point and complex dtypes")
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    _moments_dtype(input, "std_mean")
+    return (std(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, _var_args(dim, unbiased, keepdim, correction)[0], keepdim))
+
+
+def logsumexp(input, dim, keepdim=False, *, out=None):
+    if out is not None:
+        if not (out.dtype.is_floating_point or out.dtype.is_complex):
+            raise RuntimeError("logsumexp(): Expected floating point type for result tensor, but "
+                               f"got: {_legacy_name(out.dtype)}")
+        if input.dtype.is_floating_point and out.dtype.is_floating_point:
+            input = input.to(out.dtype)  # torch sums and logs in the result's dtype
+        return _out(logsumexp(input, dim, keepdim), out)
+    axes = _axes(input, dim)
+    if not input.dtype.is_floating_point:
+        input = input.to(D.get_default_dtype())
+    m = np.array(np.max(input._data, axis=axes, keepdims=True, initial=-np.inf))  # -inf if empty
+    m[~np.isfinite(m)] = 0
+    m = _wrap(m)
+    r = (input - m).exp().sum(axes, keepdim=True).log() + m
+    r = r if keepdim else r.squeeze(axes) if axes else r.reshape(())
+    if r.grad_fn is not None:
+        r.grad_fn._name = "LogsumexpBackward0"
+    return r
+
+
+class VectorNorm(Op):
+    """The p-norm of a real tensor, whose gradient is 0 (not nan) where the norm is 0."""
+
+    _name = "LinalgVectorNormBackward0"
+    jvp = _fwd.reduction
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(ctx, x, p, axes, keepdim):
+        ctx.p, ctx.axes, ctx.keepdim, ctx.in_shape = p, axes, keepdim, x.shape
+        if p == 2:
+            return np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdim))
+        return np.sum(np.abs(x) ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
+
+    def backward(ctx, grad):
+        (x,), y, p = ctx.saved_tensors, ctx.output, ctx.p
+        grad = _unsqueeze_to(grad, ctx.axes, ctx.keepdim, ctx.in_shape)
+        y = _unsqueeze_to(y, ctx.axes, ctx.keepdim, ctx.in_shape)
+        if p == 2:
+            return x * (grad / y).masked_fill(y == 0, 0), None, None, None
+        if p < 1:
+            xs = x.sign() * x.abs().pow(p - 1).masked_fill(x == 0, 0)
+        elif p < 2:
+            xs = x.sign() * x.abs().pow(p - 1)
+        else:
+            xs = x * x.abs().pow(p - 2)
+        return xs * (grad / y.pow(p - 1)).masked_fill(y == 0, 0), None, None, None
+
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    if out is not None:
+        return _out(norm(input, p, dim, keepdim, dtype=dtype), out, "linalg_vector_norm",
+                    exact=True)
+    if dtype is not None:
+        input = input.to(dtype)
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {input.dtype._legacy[:-6]}")
+    if isinstance(dim, int):
+        dim = (dim,)
+    if input.dtype.is_complex:  # every norm of a complex tensor is that of its moduli: real
+        input = input.abs()
+    q = 2 if p is None or p == "fro" else p
+    if input.dtype.is_floating_point and not isinstance(q, str) and 0 < q < math.inf:
+        axes = _axes(input, dim)
+        r = VectorNorm.apply(input, q, None if axes == () else axes, keepdim)
+        if r.grad_fn is not None:
+            r.grad_fn._given = dim  # torch saves the dims as given
+    elif p == "fro" or p == 2 or p is None:
+        r = (input * input).sum(dim, keepdim=keepdim).sqrt() if dim is not None else \
+            (input * input).sum().sqrt()
+    elif p == "nuc":
+        raise NotImplementedError("ember does not implement torch.norm(p='nuc') yet")
+    elif (p == math.inf or p == -math.inf) and 0 in input._data.shape:
+        r = _empty_inf_norm(input, p, dim, keepdim)
+    elif p == math.inf or p == "inf":
+        r = input.abs().amax(dim if dim is not None else (), keepdim)
+    elif p == -math.inf:
+        r = input.abs().amin(dim if dim is not None else (), keepdim)
+    elif p == 0:
+        r = (input != 0).to(input.dtype).sum(dim, keepdim=keepdim) if dim is not None else \
+            (input != 0).to(input.dtype).sum()
+    elif p == 1:
+        r = input.abs().sum(dim, keepdim=keepdim) if dim is not None else input.abs().sum()
+    else:
+        s = (input.abs() ** p).sum(dim, keepdim=keepdim) if dim is not None else \
+            (input.abs() ** p).sum()
+        r = s ** (1.0 / p)
+    if r.grad_fn is not None:
+        r.grad_fn._name = "LinalgVectorNormBackward0"
+    return r
+
+
+def _empty_inf_norm(input, p, dim, keepdim):
+    name = "inf" if p > 0 else "-inf"
+    if dim is None:
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {name} norm on an empty tensor "
+                           "because the operation does not have an identity")
+    for d in dims(dim, input._data.ndim):
+        if input._data.shape[d] == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {name} norm on the "
+                               f"dimension {d}because this dimension is empty and the operation "
+                               "does not have an identity")
+    r = input.abs()
+    return r.amax(dim, keepdim) if p > 0 else r.amin(dim, keepdim)
