@@ -44,6 +44,13 @@ CASES = [
     ("RAdam", dict()),
     ("RAdam", dict(weight_decay=0.1)),
     ("RAdam", dict(weight_decay=0.1, decoupled_weight_decay=True, betas=(0.5, 0.9))),
+    ("ASGD", dict()),
+    ("ASGD", dict(lr=0.05, lambd=0.01, alpha=0.5, t0=10, weight_decay=0.1, maximize=True)),
+    ("Rprop", dict()),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2), maximize=True)),
+    ("Adafactor", dict()),
+    ("Adafactor", dict(lr=0.05, beta2_decay=-0.5, eps=(1e-20, 1e-2), d=2.0, weight_decay=0.1,
+                       maximize=True)),
 ]
 IDS = [f"{name}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'default'}" for name, kw in CASES]
 
@@ -209,6 +216,13 @@ def test_float64_default_dtype_makes_float64_step():
     lambda L, p: L.optim.Adagrad(p, initial_accumulator_value=-1),
     lambda L, p: L.optim.Adadelta(p, rho=1.5),
     lambda L, p: L.optim.NAdam(p, momentum_decay=-1),
+    lambda L, p: L.optim.ASGD(p, lr=-1),
+    lambda L, p: L.optim.ASGD(p, weight_decay=-1),
+    lambda L, p: L.optim.Rprop(p, etas=(1.5, 1.2)),
+    lambda L, p: L.optim.Adafactor(p, beta2_decay=0.5),
+    lambda L, p: L.optim.Adafactor(p, eps=(-1, 1e-3)),
+    lambda L, p: L.optim.Adafactor(p, d=0.5),
+    lambda L, p: L.optim.Adafactor(p, lr=-1),
     lambda L, p: L.optim.SGD([], lr=0.1),
     lambda L, p: L.optim.SGD(p[0], lr=0.1),
     lambda L, p: L.optim.SGD([p[0], 3], lr=0.1),
@@ -407,3 +421,27 @@ def test_non_contiguous_parameters_and_grads():
         to.step()
     assert ep.stride() == tp.stride()
     _close(ep, tp)
+
+
+@requires_torch
+def test_adafactor_refuses_complex_parameters_at_step():
+    for lib in (ember, torch):
+        p = lib.zeros(2, dtype=lib.complex64, requires_grad=True)
+        p.grad = lib.ones(2, dtype=lib.complex64)
+        with pytest.raises(RuntimeError, match="^Adafactor does not support complex parameters$"):
+            lib.optim.Adafactor([p]).step()
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["ASGD", "Rprop"])
+def test_complex_parameters_step_as_real_pairs(name):
+    out = []
+    for lib in (ember, torch):
+        p = lib.tensor([1 + 2j, -3 + 0.5j], requires_grad=True)
+        opt = getattr(lib.optim, name)([p], lr=0.1)
+        for k in range(3):
+            p.grad = lib.tensor([0.5 - 1j * k, -2 + 1j])
+            opt.step()
+        out.append(p.detach().numpy().copy())
+    np.testing.assert_allclose(out[0], out[1], rtol=1e-6)
+

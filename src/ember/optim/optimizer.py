@@ -423,6 +423,17 @@ class Optimizer:
             d *= a.dtype.type(1) - a.dtype.type(w)
             np.subtract(b, d, out=a)
 
+    def _fma_(self, p, g, alpha):
+        """p.add_(g, alpha=alpha): torch's kernel is one fused multiply-add; for float32 the
+        product is exact in float64, so adding there and rounding once reproduces it."""
+        if p.dtype == np.float32:
+            t = np.multiply(g, np.float64(np.float32(alpha)), out=self._tmp64(p))
+            t += p
+            p[...] = t
+        else:
+            t = np.multiply(g, alpha, out=self._tmp(p, 3))
+            p += t
+
     def _addcmul_(self, a, b, c, value, k=3):
         """a.addcmul_(b, c, value): a + (value * b) * c."""
         t = np.multiply(b, float(value), out=self._tmp(a, k))

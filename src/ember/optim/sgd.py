@@ -55,13 +55,4 @@ class SGD(Optimizer):
                 g = np.add(g, t, out=t)
             else:
                 g = b
-        lr = -float(group["lr"])
-        if p.dtype == np.float32:
-            # torch's p.add_(g, alpha=-lr) is one fused multiply-add: the float32 product is exact
-            # in float64, so adding there and rounding once reproduces it
-            t = np.multiply(g, np.float64(np.float32(lr)), out=self._tmp64(p))
-            t += p
-            p[...] = t
-        else:
-            t = np.multiply(g, lr, out=self._tmp(p, 3))
-            p += t
+        self._fma_(p, g, -float(group["lr"]))  # torch's p.add_(g, alpha=-lr)
