@@ -3,7 +3,9 @@
 Every workload is written once against the torch API and run with `lib` = ember and = torch in
 the same process, interleaved, taking the median of repeated timings; the table prints the
 ember/torch ratio. A workload ember cannot run yet prints n/a. Results are also written as JSON
-with a description of the machine (benchmarks/results/).
+with a description of the machine (benchmarks/results/). `--profile WORKLOAD` instead splits
+ember's step (CPU time) into array kernels, backward bodies and ember's own dispatch / graph /
+engine / optimizer Python, by primitive, then cProfile's view (benchmarks/_profile.py).
 """
 
 import argparse
@@ -124,8 +126,17 @@ def main(argv=None):
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--only", default=None, help="run workloads whose name contains this")
     p.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
+    p.add_argument("--profile", default=None, metavar="WORKLOAD",
+                   help="profile ember on the workloads whose name contains this: a step split "
+                        "into array kernels and ember's own Python, by primitive, and cProfile")
     ns = p.parse_args(argv)
     import ember
+    if ns.profile:
+        from benchmarks._profile import profile
+        for name, (make, number) in WORKLOADS.items():
+            if ns.profile in name:
+                profile(name, make(ember), number * ns.repeat)
+        return
     try:
         import torch
     except ImportError:

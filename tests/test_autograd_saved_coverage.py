@@ -363,3 +363,26 @@ def test_packed_index_arrays_come_back_through_unpack():
     y.sum().backward()  # the unpack hook's all-zero indices route every gradient to column 0
     assert calls.count("pack") == 2 and calls.count("unpack") == 2
     assert x.grad.numpy()[:, 0].tolist() == [1.0, 1.0, 1.0] and x.grad.numpy().sum() == 3
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (4,)])
+def test_cross_entropy_shows_log_softmax_saved_values(shape):
+    """cross_entropy is one fused node in ember; the LogSoftmaxBackward0 torch's graph shows
+    under NllLossBackward0 answers torch's saved dim and result (the log-probabilities)."""
+    def run(L):
+        x = _x(L, *shape)
+        y = L.tensor([0, 1, 2]) if len(shape) == 2 else L.tensor(1)
+        loss = F(L).cross_entropy(x, y)
+        lsm = loss.grad_fn.next_functions[0][0]
+        got = (lsm.name(), lsm._saved_dim, _describe(lsm._saved_result),
+               lsm._saved_result.grad_fn is lsm)
+        result = lsm._saved_result.detach().numpy().copy()
+        loss.backward()
+        with pytest.raises(RuntimeError, match="^Trying to backward through the graph a second"):
+            lsm._saved_result
+        return got, result, F(L).log_softmax(x.detach(), -1).numpy()
+    e, result, expected = run(ember)
+    assert e[0] == "LogSoftmaxBackward0" and e[1] == len(shape) - 1 and e[3]
+    np.testing.assert_allclose(result, expected, rtol=1e-6)
+    if torch is not None:
+        assert run(torch)[0] == e

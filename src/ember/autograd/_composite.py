@@ -95,8 +95,16 @@ def record(name, run, args, kw, first=None):
 class Shown(_fn.Node):
     """A node only in the view of a fused primitive (`owner`): torch's graph has it there."""
 
-    def __init__(self, name, owner, edges):
+    def __init__(self, name, owner, edges, saved=None):
         self._name, self._owner, self._shown = name, owner, tuple(edges)
+        self._values = saved or {}  # torch's saved attribute -> f(owner, node) giving its value
+
+    def __getattr__(self, name):
+        if name.startswith("_saved_") and name[7:] in self.__dict__.get("_values", ()):
+            if self._owner._freed:
+                raise RuntimeError(_fn._FREED)
+            return self._values[name[7:]](self._owner, self)
+        return super().__getattr__(name)
 
     @property
     def next_functions(self):
@@ -114,10 +122,11 @@ class Shown(_fn.Node):
         self._refuse("register_prehook")
 
 
-def shown(owner, key, name, edges):
-    """The Shown node `key` of `owner`, made once (torch returns the same node each time)."""
+def shown(owner, key, name, edges, saved=None):
+    """The Shown node `key` of `owner`, made once (torch returns the same node each time);
+    `saved` answers its _saved_* attributes from the owner."""
     d = owner.__dict__.setdefault("_shown_nodes", {})
     node = d.get(key)
     if node is None:
-        node = d[key] = Shown(name, owner, edges)
+        node = d[key] = Shown(name, owner, edges, saved)
     return node

@@ -1,0 +1,319 @@
+"""Convolution's array kernels: im2col / col2im and the three GEMM directions (the primitives
+that use them are in `_conv.py`).
+
+A convolution is one bilinear map y = A(x, w). Its two adjoints are B (the input gradient, which
+is also conv_transpose's forward) and C (the weight gradient). Each is a primitive whose backward
+is written with the other two, so first and higher derivatives come from three array kernels:
+  A: im2col through an as_strided window view (`_col_view`), copied to (N, C*K, L) columns,
+     one GEMM per sample. The batch goes through in chunks of about `_CHUNK` bytes of columns,
+     each copied, multiplied and given its bias while still in the core's cache.
+  B: at stride 1 a full correlation of g with the flipped weight (A's kernel, chunked too);
+     otherwise one GEMM to columns, then col2im by strided adds over the K kernel offsets only.
+  C: per-sample GEMMs of the output gradient against the columns (A's, reused when A saved
+     them), summed over the batch.
+Groups add a leading batch axis to the GEMMs.
+
+Big work arrays are reused, not made fresh each step (a fresh large array page-faults on first
+touch): `_scratch` keeps per-thread arrays valid until the next call with the same key (padded
+inputs, whose zero border is never written, the columns of a GEMM used at once, the per-sample
+weight-gradient products); columns that Conv saves for backward are taken from `_POOL` and
+handed back when the node is released or dropped. Arrays returned to callers are always fresh.
+"""
+
+import itertools
+import math
+import numbers
+import threading
+
+import numpy as np
+
+from .. import _meta
+from .._device import array_module as _xp
+from .._meta import MetaArray
+
+_ndarray = np.ndarray
+_local = threading.local()
+_POOL = {}  # (shape, dtype) -> free column arrays handed back by Conv nodes
+
+
+def _scratch(tag, shape, dtype, xp=np):
+    """A reused work array (zeros when first made) for this thread, tag and shape."""
+    if xp is not np:
+        return xp.zeros(shape, dtype)
+    bufs = getattr(_local, "bufs", None)
+    if bufs is None:
+        bufs = _local.bufs = {}
+    key = (tag, shape, dtype)
+    buf = bufs.get(key)
+    if buf is None:
+        if len(bufs) >= 64:
+            bufs.clear()
+        buf = bufs[key] = np.zeros(shape, dtype)
+    return buf
+
+
+def _take(shape, dtype, xp=np):
+    """An array to own (from the pool of handed-back ones when it has this shape)."""
+    free = _POOL.get((shape, dtype)) if xp is np else None
+    if free:
+        try:
+            return free.pop()
+        except IndexError:  # another thread took it
+            pass
+    return xp.empty(shape, dtype)
+
+
+def _give(a):
+    """Hands an array from _take back to the pool."""
+    if a.__class__ is _ndarray:
+        if len(_POOL) >= 64:
+            _POOL.clear()
+        free = _POOL.setdefault((a.shape, a.dtype), [])
+        if len(free) < 2:
+            free.append(a)
+
+
+def _strided(xp, a, shape, strides):
+    return xp.lib.stride_tricks.as_strided(a, shape, strides)
+
+
+def _prod(s):
+    return math.prod(s)
+
+
+def _none(a, shape):
+    """The result when there is nothing to compute: zeros for an empty batch, or (meta input)
+    a meta array of the shape."""
+    if type(a) is MetaArray:
+        return _meta.empty(shape, a.dtype)
+    return _xp(a).zeros(shape, a.dtype)
+
+
+# ---------------------------------------------------------------- array kernels
+def _out_size(S, geo):
+    """The output's spatial size for an input of spatial size S."""
+    k, stride, pads, dil, _ = geo
+    return tuple((n + lo + hi - d * (kk - 1) - 1) // s + 1
+                 for n, kk, s, (lo, hi), d in zip(S, k, stride, pads, dil))
+
+
+def _zero_pad(x, pads, value=0):
+    """x with its trailing dims padded by (lo, hi) pairs (all >= 0)."""
+    if not any(lo or hi for lo, hi in pads):
+        return x
+    xp = _xp(x)
+    lead = x.ndim - len(pads)
+    shape = x.shape[:lead] + tuple(s + lo + hi for s, (lo, hi) in zip(x.shape[lead:], pads))
+    out = xp.full(shape, value, x.dtype) if value else xp.zeros(shape, x.dtype)
+    out[(Ellipsis,) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(x.shape[lead:], pads))] = x
+    return out
+
+
+def _windows(x, k, stride, dil, order):
+    """A strided view of x (N, C, *S) as (N, C, *k, *L) windows, axes permuted by `order`."""
+    nd = len(k)
+    S = x.shape[2:]
+    L = tuple((S[i] - dil[i] * (k[i] - 1) - 1) // stride[i] + 1 for i in range(nd))
+    st = x.strides
+    shape = x.shape[:2] + tuple(k) + L
+    strides = st[:2] + tuple(st[2 + i] * dil[i] for i in range(nd)) + tuple(
+        st[2 + i] * stride[i] for i in range(nd))
+    v = _strided(_xp(x), x, shape, strides)
+    return v.transpose(order), L
+
+
+def _padded(x, pads):
+    """x zero-padded in a reused array (its border stays zero: only the interior is written)."""
+    if not any(lo or hi for lo, hi in pads):
+        return x
+    lead = x.ndim - len(pads)
+    shape = x.shape[:lead] + tuple(s + lo + hi for s, (lo, hi) in zip(x.shape[lead:], pads))
+    out = _scratch(("pad", pads), shape, x.dtype, _xp(x))
+    out[(Ellipsis,) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(x.shape[lead:], pads))] = x
+    return out
+
+
+def _rows(shape, geo):
+    """(Z, Wq, Ho, Wo) when a stride-1 2-d conv takes its columns from rows: each input row is
+    laid out as Z zeros then the W values (the next row's zeros pad its right side), so every
+    kernel offset is one flat shift and its column copy runs over whole planes; the output
+    grid is then Ho rows of Wq (Wo valid). None where that layout does not fit or wastes much."""
+    k, stride, pads, dil, _ = geo
+    if len(k) != 2 or stride != (1, 1):
+        return None
+    (pt, pb), (pl, pr) = pads
+    H, W = shape[2:]
+    Z = max(pl, pr)
+    Ho, Wo = H + pt + pb - dil[0] * (k[0] - 1), W + pl + pr - dil[1] * (k[1] - 1)
+    Wq = W + Z
+    if Wo > Wq or 4 * Wq > 5 * Wo:
+        return None
+    return Z, Wq, Ho, Wo
+
+
+def _col_view(x, geo, lay=None):
+    """The strided view (N, C, *k, *L) of x whose copy is im2col's columns, and L (with `lay`
+    from `_rows`: the rows grid, L = (Ho * Wq,))."""
+    k, stride, pads, dil, _ = geo
+    xp = _xp(x)
+    if lay is None:
+        x = _padded(x, pads)
+        return _windows(x, k, stride, dil, tuple(range(2 + 2 * len(k))))
+    Z, Wq, Ho, _ = lay
+    N, C, H, W = x.shape
+    (pt, pb), (pl, _) = pads
+    P = (H + pt + pb) * Wq
+    flat = _scratch(("rows", x.shape, pt, Z), (N * C * P + Z + dil[1] * k[1],), x.dtype, xp)
+    flat[:N * C * P].reshape(N, C, -1, Wq)[:, :, pt:pt + H, Z:] = x  # the rest stays 0
+    it = flat.itemsize
+    v = _strided(xp, flat[Z - pl:], (N, C) + tuple(k) + (Ho * Wq,),
+                 (C * P * it, P * it, dil[0] * Wq * it, dil[1] * it, it))
+    return v, (Ho * Wq,)
+
+
+def _im2col(x, geo, keep=False, lay=None):
+    """Columns (N, g, C/g*K, L) of x (N, C, *S) for the GEMMs; L the output spatial size, or
+    with `lay` from `_rows` its grid: Ho * Wq. They are a scratch array, or with `keep` one from
+    _take; returns (cols, L, that array)."""
+    xp = _xp(x)
+    v, L = _col_view(x, geo, lay)
+    buf = _take(v.shape, x.dtype, xp) if keep else _scratch("cols", v.shape, x.dtype, xp)
+    xp.copyto(buf, v)
+    return buf.reshape(x.shape[0], geo[4], -1, _prod(L)), L, buf
+
+
+def _col2im(cols, S, geo, reuse=False):
+    """Adjoint of the window view: cols (N, C, *k, *L) summed into (N, C, *S) (a fresh array;
+    with `reuse`, a padded sum goes through a scratch array)."""
+    k, stride, pads, dil, _ = geo
+    nd = len(k)
+    xp = _xp(cols)
+    N, C = cols.shape[:2]
+    L = cols.shape[2 + nd:]
+    Sp = tuple(S[i] + pads[i][0] + pads[i][1] for i in range(nd))
+    padded = any(lo or hi for lo, hi in pads)
+    if reuse and padded:
+        out = _scratch("col2im", (N, C) + Sp, cols.dtype, xp)
+        out[...] = 0
+    else:
+        out = xp.zeros((N, C) + Sp, cols.dtype)
+    for offs in itertools.product(*(range(n) for n in k)):
+        key = (slice(None), slice(None)) + tuple(
+            slice(o * d, o * d + s * (n - 1) + 1, s) for o, d, s, n in zip(offs, dil, stride, L))
+        out[key] += cols[(slice(None), slice(None)) + offs]
+    if padded:
+        out = xp.ascontiguousarray(
+            out[(Ellipsis,) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(S, pads))])
+    return out
+
+
+_CHUNK = 1 << 20  # bytes of columns per GEMM: they are still in the core's cache when it runs
+
+
+def _conv_fwd(x, w, geo, keep=False, b=None):
+    """(y + b, cols, cols' array); cols are scratch unless `keep` (then the caller owns them, in
+    the plain layout, which the weight gradient's GEMMs prefer to the `_rows` grid).
+
+    The batch goes through in chunks of about _CHUNK bytes of columns: each chunk's columns are
+    copied, multiplied and given their bias while they are still in cache (the chunks' GEMMs
+    are the same per-sample products as one batched call, so the values do not change)."""
+    lay = None if keep else _rows(x.shape, geo)
+    xp = _xp(x)
+    v, L = _col_view(x, geo, lay)
+    groups, O = geo[4], w.shape[0]
+    N = x.shape[0]
+    wm = w.reshape(groups, O // groups, -1)
+    per = _prod(v.shape[1:])
+    m = max(1, min(N, _CHUNK // (per * x.itemsize))) if xp is np else N
+    if keep:
+        buf = _take(v.shape, x.dtype, xp)
+        cols = buf.reshape(N, groups, -1, _prod(L))
+    else:
+        buf = cols = None
+        part = _scratch("cols", (m,) + v.shape[1:], x.dtype, xp)
+        pcols = part.reshape(m, groups, -1, _prod(L))
+    bias = None if b is None else b.reshape((-1,) + (1,) * (x.ndim - 2))
+    if lay is None:
+        y = xp.empty((N, groups, O // groups, _prod(L)), x.dtype)  # NCHW with no transpose
+    else:
+        _, Wq, Ho, Wo = lay
+        y = xp.empty((N, O, Ho, Wo), x.dtype)
+        yq = _scratch("yq", (m, groups, O // groups, Ho * Wq), x.dtype, xp)
+    for i in range(0, N, m):
+        j = min(i + m, N)
+        if keep:
+            xp.copyto(buf[i:j], v[i:j])
+            c = cols[i:j]
+        else:
+            xp.copyto(part[:j - i], v[i:j])
+            c = pcols[:j - i]
+        if lay is None:
+            yi = y[i:j]
+            xp.matmul(wm, c, out=yi)
+            if bias is not None:
+                yi = yi.reshape((j - i, O) + L)
+                yi += bias
+            continue
+        q = yq[:j - i]
+        xp.matmul(wm, c, out=q)
+        q = q.reshape(j - i, O, Ho, Wq)[..., :Wo]
+        if bias is None:
+            xp.copyto(y[i:j], q)
+        else:
+            xp.add(q, bias, out=y[i:j])
+    if lay is None:
+        y = y.reshape((N, O) + L)
+    if not keep:
+        cols = None
+    return y, cols, buf
+
+
+def _conv_input_grad(g, w, S, geo):
+    k, stride, pads, dil, groups = geo
+    if all(s == 1 for s in stride):  # a full correlation: im2col + GEMM beats col2im's adds
+        return _full_corr(g, w, geo)
+    O, Cg = w.shape[:2]
+    N = g.shape[0]
+    gm = g.reshape(N, groups, O // groups, -1)
+    xp = _xp(g)
+    cols = _scratch("dcols", (N, groups, Cg * _prod(k), gm.shape[-1]), g.dtype, xp)
+    xp.matmul(w.reshape(groups, O // groups, -1).swapaxes(1, 2), gm, out=cols)
+    return _col2im(cols.reshape((N, Cg * groups) + k + g.shape[2:]), S, geo, True)
+
+
+def _full_corr(g, w, geo):
+    """Stride-1 input gradient: g padded by d*(k-1) - pad, against the flipped, swapped w."""
+    k, _, pads, dil, groups = geo
+    nd = len(k)
+    O, Cg = w.shape[:2]
+    wt = w.reshape((groups, O // groups, Cg) + k).swapaxes(1, 2)
+    wt = wt[(Ellipsis,) + (slice(None, None, -1),) * nd].reshape((groups * Cg, O // groups) + k)
+    full = [d * (n - 1) for d, n in zip(dil, k)]
+    crop = (Ellipsis,) + tuple(slice(max(lo - f, 0), g.shape[2 + i] - max(hi - f, 0))
+                               for i, (f, (lo, hi)) in enumerate(zip(full, pads)))
+    more = tuple((max(f - lo, 0), max(f - hi, 0)) for f, (lo, hi) in zip(full, pads))
+    return _conv_fwd(g[crop], wt, (k, (1,) * nd, more, dil, groups))[0]
+
+
+def _conv_weight_grad(x, g, wshape, geo, cols=None):
+    groups = geo[4]
+    if cols is None:
+        cols = _im2col(x, geo)[0]
+    N, O = g.shape[:2]
+    xp = _xp(g)
+    gm = g.reshape(N, groups, O // groups, -1)
+    per = _scratch("dw", (N, groups, O // groups, cols.shape[2]), g.dtype, xp)
+    xp.matmul(gm, cols.swapaxes(-1, -2), out=per)  # per-sample GEMMs, then summed
+    return per.sum(0).reshape(wshape)
+
+
+def _ntuple(v, n, name):
+    if isinstance(v, numbers.Integral):
+        return (int(v),) * n
+    v = tuple(int(a) for a in v)
+    if len(v) == 1:
+        return v * n
+    if len(v) != n:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} values "
+                           f"to match the convolution dimensions, but got {name}={list(v)}")
+    return v

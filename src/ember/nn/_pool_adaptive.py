@@ -1,0 +1,328 @@
+"""Adaptive pools and the indexed pools: adaptive avg/max pool, max_unpool.
+
+Adaptive average pooling (and interpolation, in _resample.py) is `Separable`: one small matrix per
+spatial dim, applied by matmul, so it is its own adjoint's kind and differentiates to any order.
+Indexed gathers/scatters (`GatherFlat`, `ScatterFlat`) serve adaptive max pool and max_unpool.
+"""
+
+import math
+import numbers
+
+import numpy as np
+
+from .._meta import MetaArray
+from ..amp import _hook as _amp
+from ..autograd import forward_ad as _fwd
+from ..autograd.function import Op
+from ._conv_kernels import _xp
+
+
+def _apply_mats(x, mats):
+    """x with its trailing len(mats) dims each mapped by a (out, in) matrix."""
+    xp = _xp(x)
+    nd = len(mats)
+    for i, m in enumerate(mats):
+        if m is None:
+            continue
+        ax = x.ndim - nd + i
+        if ax == x.ndim - 1:
+            x = x @ m.T
+        elif ax == x.ndim - 2:
+            x = m @ x
+        else:
+            x = xp.moveaxis(xp.moveaxis(x, ax, -1) @ m.T, -1, ax)
+    if type(x) is MetaArray:  # ascontiguousarray would give a plain (CPU) array
+        return x.copy()
+    return xp.ascontiguousarray(x)
+
+
+class Separable(Op):
+    """y = x mapped along each trailing dim by a matrix; its adjoint uses the transposes."""
+
+    _name = "UpsampleBackward0"
+    jvp = _fwd.linear
+
+    def forward(ctx, x, mats):
+        ctx.mats = mats
+        xp = _xp(x)
+        return _apply_mats(x, [None if m is None else xp.asarray(m, x.dtype) for m in mats])
+
+    def backward(ctx, grad):
+        return Separable.apply(grad, [None if m is None else m.T for m in ctx.mats]), None
+
+
+class AdaptiveAvg(Separable):
+    """Adaptive average pooling: a Separable map whose node is torch's (it saves the input)."""
+
+    _name = "AdaptiveAvgPool2DBackward0"
+    save_inputs = (0,)
+
+
+def _adaptive_bounds(n, o):
+    i = np.arange(o)
+    return (i * n) // o, -((-(i + 1) * n) // o)
+
+
+def _avg_matrix(n, o):
+    start, end = _adaptive_bounds(n, o)
+    j = np.arange(n)
+    inside = (j >= start[:, None]) & (j < end[:, None])
+    return inside / (end - start)[:, None]
+
+
+def _adaptive_size(input, output_size, nd):
+    if isinstance(output_size, numbers.Integral):
+        return (int(output_size),) * nd
+    v = tuple(output_size)
+    v = v * nd if len(v) == 1 else v
+    return tuple(input.shape[-nd + i] if a is None else int(a) for i, a in enumerate(v))
+
+
+def _check_adaptive(nd, input, output_size, name):
+    _check_adaptive_dims(nd, input, output_size, name)
+    shape = tuple(input.shape)
+    if name.startswith("adaptive_avg") and nd < 3:  # checks the last two dims of a 2-d pool
+        name, first = "adaptive_avg_pool2d", len(shape) - 2 + (nd == 1)
+        if nd == 1:
+            shape = shape[:-1] + (1,) + shape[-1:]
+    else:
+        first = 1
+    for i in range(first, len(shape)):
+        if not shape[i]:
+            raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {list(shape)} with dimension "
+                               f"{i} being empty")
+
+
+def _check_adaptive_dims(nd, input, output_size, name):
+    if not isinstance(output_size, numbers.Integral) and input.dim() <= len(output_size):
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+    if input.dim() not in (nd + 1, nd + 2):
+        if nd == 1:
+            raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional "
+                               f"tensor for argument #1 'self' (while checking arguments for "
+                               f"{name})")
+        sep = ":" if "max" in name else ""
+        raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got{sep} "
+                           f"{list(input.shape)}")
+
+
+def _adaptive_avg(nd, input, output_size):
+    _check_adaptive(nd, input, output_size, f"adaptive_avg_pool{nd}d")
+    sizes = _adaptive_size(input, output_size, nd)
+    if nd == 1:  # torch pools the (.., 1, L) view in 2-d: its graph has the views
+        return _adaptive_avg(2, input.unsqueeze(-2), (1, sizes[0])).squeeze(-2)
+    if all(o == 1 for o in sizes):  # torch takes the mean (MeanBackward1) for a 1x1 output
+        return input.mean(tuple(range(-1, -nd - 1, -1)), keepdim=True)
+    S = input.shape[-nd:]
+    mats = [None if n == o else _avg_matrix(n, o) for n, o in zip(S, sizes)]
+    r = AdaptiveAvg.apply(input, mats)
+    if nd == 3 and r.grad_fn is not None:
+        r.grad_fn._name = "AdaptiveAvgPool3DBackward0"
+    return r
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Matches torch.nn.functional.adaptive_avg_pool1d."""
+    return _adaptive_avg(1, input, output_size)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Matches torch.nn.functional.adaptive_avg_pool2d."""
+    return _adaptive_avg(2, input, output_size)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """Matches torch.nn.functional.adaptive_avg_pool3d."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(adaptive_avg_pool3d, input, output_size)
+    return _adaptive_avg(3, input, output_size)
+
+
+# ---------------------------------------------------------------- indexed gather / scatter
+class GatherFlat(Op):
+    """y[..., i] = x.reshape(..., P)[..., idx[..., i]] over the trailing `nd` dims."""
+
+    _name = "AdaptiveMaxPool2DBackward0"
+    jvp = _fwd.linear
+
+    def forward(ctx, x, idx, nd):
+        ctx.idx, ctx.S = idx, x.shape[-nd:]
+        lead = x.shape[:-nd]
+        flat = x.reshape(lead + (math.prod(ctx.S),))  # explicit sizes: a batch may be empty
+        i = idx.reshape(idx.shape[:-nd] + (math.prod(idx.shape[-nd:]),))
+        return _xp(x).take_along_axis(flat, i, -1).reshape(idx.shape)
+
+    def backward(ctx, grad):
+        return ScatterFlat.apply(grad, ctx.idx, ctx.S), None, None
+
+
+class ScatterFlat(Op):
+    """Adjoint of GatherFlat: g added at idx into zeros of trailing shape S."""
+
+    _name = "MaxUnpool2DBackward0"
+    jvp = _fwd.linear
+
+    def forward(ctx, g, idx, S):
+        ctx.idx, ctx.nd = idx, len(S)
+        nd = ctx.nd
+        xp = _xp(g)
+        lead = g.shape[:-nd]
+        P = math.prod(S)
+        rows = math.prod(lead)
+        flat = idx.reshape(rows, g.size // max(rows, 1)) + (xp.arange(rows) * P)[:, None]
+        out = xp.bincount(flat.ravel(), weights=g.reshape(-1), minlength=rows * P)
+        return out.astype(g.dtype, copy=False).reshape(lead + tuple(S))
+
+    def backward(ctx, grad):
+        return GatherFlat.apply(grad, ctx.idx, ctx.nd), None, None
+
+
+class MaxUnpool(Op):
+    """Writes x at idx into zeros (a write, as torch's: repeated indices hold one value)."""
+
+    _name = "MaxUnpool2DBackward0"
+    jvp = _fwd.linear
+
+    def forward(ctx, x, idx, S):
+        ctx.idx, ctx.nd = idx, len(S)
+        xp = _xp(x)
+        rows = math.prod(x.shape[:-ctx.nd])
+        out = xp.zeros((rows, math.prod(S)), x.dtype)
+        cols = x.size // max(rows, 1)  # explicit sizes: a batch may be empty
+        xp.put_along_axis(out, idx.reshape(rows, cols), x.reshape(rows, cols), -1)
+        return out.reshape(x.shape[:-ctx.nd] + tuple(S))
+
+    def backward(ctx, grad):
+        return GatherFlat.apply(grad, ctx.idx, ctx.nd), None, None
+
+
+def _adaptive_max(nd, input, output_size, return_indices):
+    _check_adaptive(nd, input, output_size, f"adaptive_max_pool{nd}d")
+    sizes = _adaptive_size(input, output_size, nd)
+    S = input.shape[-nd:]
+    x = input._data
+    xp = _xp(x)
+    idx_parts, widths = [], []
+    for i, (n, o) in enumerate(zip(S, sizes)):
+        start, end = _adaptive_bounds(n, o)
+        w = int((end - start).max())
+        ix = np.minimum(start[:, None] + np.arange(w), end[:, None] - 1)  # repeats stay in-window
+        idx_parts.append(ix)
+        widths.append(w)
+    flat = 0
+    for i, ix in enumerate(idx_parts):  # (o1, w1, o2, w2, ...) flat positions
+        shape = [1] * (2 * nd)
+        shape[2 * i], shape[2 * i + 1] = ix.shape
+        flat = flat * S[i] + ix.reshape(shape)
+    perm = tuple(range(0, 2 * nd, 2)) + tuple(range(1, 2 * nd, 2))
+    flat = flat.transpose(perm).reshape(tuple(sizes) + (-1,))  # (*o, prod(w))
+    lead = x.shape[:-nd]
+    vals = x.reshape(lead + (math.prod(S),))[..., xp.asarray(flat)]  # (*lead, *o, W)
+    best = vals.argmax(-1)
+    idx = xp.take_along_axis(xp.broadcast_to(xp.asarray(flat), vals.shape),
+                             best[..., None], -1)[..., 0]
+    out = GatherFlat.apply(input, idx, nd)
+    if return_indices:
+        from .._tensor import _wrap
+        return out, _wrap(idx.astype(np.int64))
+    return out
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Matches torch.nn.functional.adaptive_max_pool1d."""
+    return _adaptive_max(1, input, output_size, return_indices)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Matches torch.nn.functional.adaptive_max_pool2d."""
+    return _adaptive_max(2, input, output_size, return_indices)
+
+
+def _as_tuple(v, n):
+    """torch's _single / _pair: an int repeated, any other iterable taken as it is."""
+    return (int(v),) * n if isinstance(v, numbers.Integral) else tuple(v)
+
+
+def _unpool_size(input, k, s, p, output_size):
+    """torch's _unpool_output_size (Python-side), in its order and words."""
+    S = input.shape
+    default = [(S[-len(k) + d] - 1) * s[d] + k[d] - 2 * p[d] for d in range(len(k))]
+    if output_size is None:
+        ret = default
+    else:
+        if len(output_size) == len(k) + 2:
+            output_size = output_size[2:]
+        if len(output_size) != len(k):
+            raise ValueError(f"output_size should be a sequence containing {len(k)} or "
+                             f"{len(k) + 2} elements, but it has a length of "
+                             f"'{len(output_size)}'")
+        for d in range(len(k)):
+            lo, hi = default[d] - s[d], default[d] + s[d]
+            if not lo < output_size[d] < hi:
+                raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between '
+                                 f"{lo} and {hi})")
+        ret = output_size
+    for d in range(len(k)):
+        if ret[d] < 0:
+            raise ValueError("max_unpooling: output_size must contain non-negative spatial "
+                             f"dimensions, but got output_size[{d}]={ret[d]}")
+    return list(ret)
+
+
+def _check_unpool(shape, ishape, idtype, out):
+    """torch's max_unpool2d checks (a 1-d unpool is checked as its (.., L, 1) 2-d view)."""
+    for i, v in enumerate(out):
+        if not isinstance(v, numbers.Integral):
+            raise TypeError(f"max_unpool2d(): argument 'output_size' failed to unpack the object "
+                            f"at pos {i + 1} with error \"type must be tuple of ints,but got "
+                            f"{type(v).__name__}\"")
+    if idtype.name != "int64":
+        raise RuntimeError("elements in indices should be type int64 but got: "
+                           f"{idtype._legacy[:-6]}")
+    if len(out) != 2:
+        raise RuntimeError("There should be exactly two elements (height, width) in output_size, "
+                           f"but got {len(out)} elements.")
+    if len(shape) not in (3, 4):
+        raise RuntimeError("Input to max_unpooling2d should be a 3d or 4d Tensor, but got a "
+                           f"tensor with {len(shape)} dimensions.")
+    if tuple(shape) != tuple(ishape):
+        raise RuntimeError("Expected shape of indices to be same as that of the input tensor "
+                           f"({list(shape)}) but got indices tensor with shape: {list(ishape)}")
+    for i in range(1, len(shape)):
+        if not shape[i]:
+            raise RuntimeError("max_unpooling2d_forward_out_cpu(): Expected input to have "
+                               "non-zero size for non-batch dimensions, but got "
+                               f"{list(shape)} with dimension {i} being empty.")
+
+
+def _max_unpool(nd, input, indices, kernel_size, stride, padding, output_size):
+    k = _as_tuple(kernel_size, nd)
+    s = _as_tuple(stride, nd) if stride is not None else k
+    out = _unpool_size(input, k, s, _as_tuple(padding, nd), output_size)
+    view = (1,) if nd == 1 else ()
+    _check_unpool(tuple(input.shape) + view, tuple(indices.shape) + view, indices.dtype,
+                  out + [1] if nd == 1 else out)
+    out = tuple(int(v) for v in out)
+    idx = indices._data
+    P = math.prod(out)
+    bad = (idx < 0) | (idx >= P)
+    if bad.any():  # torch's kernel reports the last invalid index it met
+        flat = idx.reshape(-1)
+        last = int(flat[bad.size - 1 - int(np.argmax(bad.reshape(-1)[::-1]))])
+        size = "x".join(map(str, out + (1,) if nd == 1 else out))
+        raise RuntimeError(f"Found an invalid max index: {last} (output volumes are of size "
+                           f"{size})")
+    return MaxUnpool.apply(input, idx, out)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Matches torch.nn.functional.max_unpool1d."""
+    return _max_unpool(1, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Matches torch.nn.functional.max_unpool2d."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(max_unpool2d, input, indices, kernel_size, stride, padding, output_size)
+    return _max_unpool(2, input, indices, kernel_size, stride, padding, output_size)
