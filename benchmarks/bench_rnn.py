@@ -3,10 +3,12 @@ dropout 0.5, dropout 0.5 before fc 256->83, seq 50, batch 32, CrossEntropyLoss, 
 Adam): `benchmarks/run.py`'s `lstm_train` workload, ember against torch in one process,
 interleaved; prints median step times and the ember/torch ratio.
 
-Run: python benchmarks/bench_rnn.py [--steps N] [--threads K] [--profile]
+Run: python benchmarks/bench_rnn.py [--steps N] [--threads K] [--profile] [--layer]
 With --threads, BLAS/OpenMP (and torch) are limited to K threads; the default runs at the
 machine's default and again at one thread in a subprocess. --profile runs cProfile over ember's
-step (use it with --threads 1).
+step (use it with --threads 1). --layer times the recurrent part alone as well: the model's
+nn.LSTM forward and backward (its inter-layer dropout included) with the gradients zeroed each
+time, so the fused kernel's ratio is seen apart from fc, loss, clipping and Adam.
 """
 
 import os
@@ -24,7 +26,26 @@ from benchmarks._timing import (  # noqa: E402
 from benchmarks.run import lstm_train  # noqa: E402
 
 
+def lstm_layers(lib, seq=50, batch=32):
+    """One forward and backward of the char-RNN's nn.LSTM alone, on the workload's batch."""
+    from benchmarks.course_models import HIDDEN, LAYERS, char_rnn, text_batches
+    lib.manual_seed(0)
+    lstm = char_rnn(lib).lstm
+    xs, _ = text_batches(1, batch, seq, seed=0)
+    x = lib.from_numpy(xs[0])
+    h = (lib.zeros(LAYERS, batch, HIDDEN), lib.zeros(LAYERS, batch, HIDDEN))
+
+    def step():
+        lstm.zero_grad()
+        out, _ = lstm(x, h)
+        out.sum().backward()
+    return step
+
+
 def main():
+    layer = "--layer" in sys.argv
+    if layer:
+        sys.argv.remove("--layer")
     args = step_args(20)
     import torch
 
@@ -36,8 +57,12 @@ def main():
     ms = interleaved_steps({"ember": lstm_train(ember), "torch": lstm_train(torch)}, args.steps,
                            warmup=2)
     report(f"LSTM char-RNN step (2x256, seq 50, batch 32), {args.note}", ms)
+    if layer:
+        ms = interleaved_steps({"ember": lstm_layers(ember), "torch": lstm_layers(torch)},
+                               args.steps, warmup=2)
+        report(f"  its nn.LSTM alone, forward + backward, {args.note}", ms)
     if args.threads is None:
-        rerun_single_thread(__file__, "--steps", str(args.steps))
+        rerun_single_thread(__file__, "--steps", str(args.steps), *(["--layer"] if layer else []))
 
 
 if __name__ == "__main__":

@@ -191,3 +191,50 @@ def test_packed_lstm_with_state_and_float64():
         assert_same(x, y, 1e-10, 1e-12)
     _compare_grads(e, t, [ex, eh, ec], [tx, th, tc], [epad, ehn, ecn], [tpad, thn, tcn],
                    1e-10, 1e-12)
+
+
+def test_input_dtype_must_match_the_weights():
+    msg = ("RNN input dtype (torch.float64) does not match weight dtype (torch.float32). "
+           "Convert input: input.to(torch.float32), or convert model: model.to(torch.float64)")
+    for kind in ("LSTM", "GRU", "RNN"):
+        with pytest.raises(ValueError) as info:
+            getattr(ember.nn, kind)(4, 3)(ember.ones(2, 1, 4, dtype=ember.float64))
+        assert str(info.value) == msg
+        if torch is not None:
+            with pytest.raises(ValueError) as theirs:
+                getattr(torch.nn, kind)(4, 3)(torch.ones(2, 1, 4, dtype=torch.float64))
+            assert str(theirs.value) == msg
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_lstm_forward_ad_as_torch_dispatches(dtype):
+    """torch runs float64 LSTMs step by step (forward derivatives exist) and float32 ones as
+    mkldnn_rnn_layer (none): ember answers the same way."""
+    def run(L):
+        fw, dt = L.autograd.forward_ad, getattr(L, dtype)
+        L.manual_seed(0)
+        m = L.nn.LSTM(4, 3, num_layers=2).to(dt)
+        x = L.arange(1., 9., dtype=dt).reshape(2, 1, 4) / 8
+        with fw.dual_level():
+            d = fw.make_dual(x, L.ones(2, 1, 4, dtype=dt))
+            try:
+                return fw.unpack_dual(m(d)[0]).tangent.detach().numpy()
+            except NotImplementedError as e:
+                return str(e).split("\n")[0]
+    got = run(ember)
+    if dtype == "float32":
+        assert got.startswith("Trying to use forward AD with mkldnn_rnn_layer")
+    else:  # against a central difference of the output along the tangent
+        ember.manual_seed(0)
+        m = ember.nn.LSTM(4, 3, num_layers=2).double()
+        x = ember.arange(1., 9., dtype=ember.float64).reshape(2, 1, 4) / 8
+        eps = 1e-6
+        with ember.no_grad():
+            fd = (m(x + eps)[0] - m(x - eps)[0]).numpy() / (2 * eps)
+        np.testing.assert_allclose(got, fd, rtol=1e-6, atol=1e-8)
+    if torch is not None:
+        theirs = run(torch)
+        if isinstance(got, str):
+            assert got == theirs
+        else:
+            np.testing.assert_allclose(got, theirs, rtol=1e-10)

@@ -7,6 +7,7 @@ packed sequences unpacked to a padded time-major batch plus `batch_sizes` for th
 
 import math
 
+from ...amp import _hook as _amp
 from ...ops.creation import empty, zeros
 from ...ops.shape import cat, stack
 from .. import _rnn, _rnn_proj, init
@@ -159,6 +160,11 @@ class RNNBase(Module):
             elif self.batch_first:
                 x = x.transpose(0, 1)
             batch = x.shape[1]
+        w0 = self.weight_ih_l0
+        if x.dtype is not w0.dtype and not (_amp.on and _amp.active()):
+            raise ValueError(f"RNN input dtype ({x.dtype}) does not match weight dtype "
+                             f"({w0.dtype}). Convert input: input.to({w0.dtype}), or convert "
+                             f"model: model.to({x.dtype})")
         if x.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {x.shape[-1]}")
