@@ -11,4 +11,6 @@ __all__ = ["Buffer", "Parameter", "UninitializedBuffer", "UninitializedParameter
            "init", "utils"] + _module_names
 __getattr__ = _module_getattr(__name__, {"attention": (".attention", None),
                                           "parallel": (".parallel", None),
-                                          "DataParallel": (".parallel", "DataParallel")})
+                                          "DataParallel": (".parallel", "DataParallel"),
+                                          "SyncBatchNorm": (".modules.sync_batchnorm",
+                                                            "SyncBatchNorm")})

@@ -156,3 +156,10 @@ class LazyBatchNorm3d(_LazyNormBase, BatchNorm3d):
     """Matches torch.nn.LazyBatchNorm3d."""
 
     cls_to_become = BatchNorm3d
+
+
+def __getattr__(name):  # torch.nn.modules.batchnorm.SyncBatchNorm lives in sync_batchnorm.py
+    if name == "SyncBatchNorm":
+        from .sync_batchnorm import SyncBatchNorm
+        return SyncBatchNorm
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,7 +24,10 @@ from .sampler import (
 from .worker import get_worker_info
 
 __all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset",
+           "DistributedSampler",
            "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "StackDataset",
            "Subset", "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler",
            "default_collate", "default_convert", "get_worker_info", "random_split"]
-__getattr__ = _module_getattr(__name__)
+__getattr__ = _module_getattr(__name__, {
+    "distributed": (".distributed", None),
+    "DistributedSampler": (".distributed", "DistributedSampler")})
