@@ -58,6 +58,21 @@ def test_run_reports_unsupported_api(tmp_path):
     assert "ember does not implement torch.definitely_not_an_api yet" in r.stderr
 
 
+def test_run_answers_torchinfo_and_torchviz_with_embers(tmp_path):
+    path = tmp_path / "learn.py"
+    path.write_text(
+        "import torch, torchinfo, torchviz\n"
+        "from torchinfo import summary\n"
+        "m = torch.nn.Linear(3, 2)\n"
+        "stats = summary(m, input_size=(4, 3), verbose=0)\n"
+        "print(type(stats).__module__, stats.total_params)\n"
+        "g = torchviz.make_dot(m(torch.ones(4, 3)).sum(), params=dict(m.named_parameters()))\n"
+        "print(type(g).__module__.split('.')[:2], 'weight' in g.source)\n")
+    r = _run(["run", str(path)], tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["ember._summary_table 8", "['ember', 'viz'] True"]
+
+
 def _notebook(cells):
     return {"cells": [{"cell_type": "code", "metadata": {}, "source": c, "outputs": [],
                        "execution_count": None} for c in cells] +

@@ -15,8 +15,9 @@ import pytest
 HERE = os.path.dirname(__file__)
 
 # name (and everything under it) -> why ember lacks it
-_I14 = "issue 14 (torch.func, lazy modules, parametrizations, LBFGS)"
-_I16 = "issue 16 (data-parallel training on MPI)"
+_SHARDED = ("sharded training (FSDP, DTensor, device meshes) is not planned in any issue yet; "
+            "ember has data-parallel training (DistributedDataParallel on MPI)")
+_RPC = "torch.distributed.rpc and what is built on it (remote modules, distributed autograd)"
 _STRIDED = "nested (jagged) tensors are not planned; ember has strided and sparse COO layouts"
 _FX = "torch.fx (symbolic tracing to a graph IR) is not planned in any issue yet"
 _DATASET = "dataset reader for a large local archive, not written yet"
@@ -26,15 +27,20 @@ KNOWN_MISSING = {
     "torch.ops.aten": "torch's registry of C++ operators: ember's ops are Python functions",
     "torch.ops.profiler": "torch's registry of C++ operators: ember's ops are Python functions",
     "torch.testing._internal": "torch's own test-suite helpers (private)",
-    "torch.cuda.nccl": "NVIDIA's collective library; multi-process training is " + _I16,
-    "torch.distributed": _I16,
-    "torch.nn.parallel.DistributedDataParallel": _I16,
-    "torch.nn.parallel.scatter": _I16,
-    "torch.nn.SyncBatchNorm": _I16,
-    "torch.nn.modules.batchnorm.SyncBatchNorm": _I16,
-    "torch.utils.data.DistributedSampler": _I16,
-    "torch.utils.data.distributed": _I16,
-    "torch.onnx": "issue 19 (ONNX export)",
+    "torch.cuda.nccl": "NVIDIA's collective library: ember's process groups run on MPI",
+    "torch.nn.parallel.scatter": "DataParallel's scatter across GPUs; ember's data "
+                                 "parallelism is DistributedDataParallel on MPI",
+    # torch.distributed beyond data parallelism (process groups, collectives, DDP are ember's)
+    "torch.distributed._tensor": _SHARDED,
+    "torch.distributed.tensor": _SHARDED,
+    "torch.distributed.device_mesh": _SHARDED,
+    "torch.distributed.fsdp": _SHARDED,
+    "torch.distributed.algorithms": "FSDP's activation-checkpoint wrapper: " + _SHARDED,
+    "torch.distributed.checkpoint": "sharded checkpoints of " + _SHARDED,
+    "torch.distributed.rpc": _RPC,
+    "torch.distributed.autograd": _RPC,
+    "torch.distributed.nn": _RPC,
+    "torch.distributed.optim": _RPC,
     "torch.jagged": _STRIDED,
     "torch.nested": _STRIDED,
     "torch.fx": _FX,

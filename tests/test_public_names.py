@@ -32,7 +32,11 @@ VISION = ["vision", "vision.datasets", "vision.transforms", "vision.models", "vi
 # ember-only public names, each with its reason: {module: {name: reason}}
 ALLOWED = {"": {"vision": "torchvision's API, shipped inside ember as ember.vision (ember run maps "
                          "`import torchvision` to it)",
-                "cli": "the `ember` command (ember run/demo/info), a submodule only it loads"}}
+                "cli": "the `ember` command (ember run/demo/info), a submodule only it loads",
+                "summary": "torchinfo's model summary table, built in for learners (issue 18)",
+                "viz": "torchviz's make_dot and a module-tree picture, built in (issue 18)",
+                "set_hints": "turns off the hints ember adds as notes to torch's errors "
+                             "(issue 18)"}}
 ALLOWED_TENSOR = {}
 
 OPS = ["binary", "compare", "creation", "decomp", "gather", "index", "linalg", "pointwise",

@@ -28,7 +28,7 @@ _MODULES = ("nn.functional", "nn", "nn.init", "nn.utils", "nn.utils.rnn", "nn.ut
             "nn.utils.parametrizations", "nn.utils.prune", "nn.utils.stateless", "optim",
             "optim.lr_scheduler", "utils.data", "linalg", "autograd", "random", "vision.transforms",
             "vision.transforms.functional", "vision.datasets", "vision.models", "vision.utils",
-            "serialization", "cuda", "special", "fft")
+            "serialization", "cuda", "special", "fft", "onnx")
 
 # reasons an unread parameter is harmless here
 _PIN = "page-locked host memory only speeds host-to-GPU copies: the tensor is the same"

@@ -252,8 +252,12 @@ _LAZY_JIT = {"_assert": (".jit", "_assert"), "_dynamo": ("._dynamo", None),
                  "cartesian_prod", "block_diag", "cdist", "chain_matmul", "unravel_index", "lu",
                  "svd_lowrank", "pca_lowrank", "stft", "istft")}}
 _LAZY_MISC = {"distributions": (".distributions", None), "fft": (".fft", None),
+              "summary": ("._summary", "summary"), "viz": (".viz", None),  # issue 18
+              "onnx": (".onnx", None),
+              "distributed": (".distributed", None),
               "hub": (".hub", None), "futures": (".futures", None),
               "func": (".func", None), "vmap": (".func", "vmap"),
+              "set_hints": ("._hints", "set_hints"),  # ember's hints on errors (issue 18)
               **{_n: (".ops.integration", _n) for _n in (
                   "trapezoid", "trapz", "cumulative_trapezoid")}}
 _LAZY_SPARSE = {"sparse": (".sparse", None), "spmm": (".sparse._products", "spmm"),

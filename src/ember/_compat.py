@@ -7,13 +7,17 @@ also load names lazily (the top-level `ember.nn`, `ember.save`, ...).
 
 `install()` (only for `ember run`) adds a meta-path finder that answers imports of `torch`,
 `torch.X...`, `torchvision` and `torchvision.X...` with ember's modules (`ember`, `ember.X...`,
-`ember.vision...`); `import ember` alone never touches `sys.modules['torch']`. This module is
+`ember.vision...`), and `torchinfo`/`torchviz` with `ember.summary`'s and `ember.viz`'s
+modules; `import ember` alone never touches `sys.modules['torch']`. This module is
 imported by `import ember`, so it imports nothing at load time.
 """
 
 import sys
 
-_TOP = {"torch": "ember", "torchvision": "ember.vision"}
+# `ember run` also answers the learners' add-ons with ember's own: torchinfo's `summary` and
+# torchviz's `make_dot`
+_TOP = {"torch": "ember", "torchvision": "ember.vision", "torchinfo": "ember._summary",
+        "torchviz": "ember.viz"}
 
 
 class EmberNotImplemented(AttributeError):

@@ -368,8 +368,9 @@ class Tensor:
 
     def numpy(self, *, force=False):
         if self._rg and not force:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
-                               "tensor.detach().numpy() instead.")
+            from ._hints import attach
+            raise attach(RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                                      "tensor.detach().numpy() instead."), "numpy")
         if self.dtype is D.bfloat16:  # NumPy has no bfloat16
             raise TypeError("Got unsupported ScalarType BFloat16")
         if type(self._data) is not _ndarray:
@@ -733,10 +734,12 @@ def _check_inplace(t, overlap=True):
         _check_overlap(t._data)
     if _gm._enabled[0] and t._rg:
         if t.grad_fn is None:
-            raise RuntimeError(_LEAF_INPLACE)
+            from ._hints import attach
+            raise attach(RuntimeError(_LEAF_INPLACE), "inplace")
         if t._base is not None and t._base._rg and t._base.grad_fn is None:
-            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
-                               "an in-place operation.")
+            from ._hints import attach
+            raise attach(RuntimeError("a view of a leaf Variable that requires grad is being "
+                                      "used in an in-place operation."), "inplace")
 
 
 def _check_overlap(a):

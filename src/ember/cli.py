@@ -1,4 +1,5 @@
-"""The `ember` command: `ember run SCRIPT|NOTEBOOK [args]`, `ember demo`, `ember info`.
+"""The `ember` command: `ember run SCRIPT|NOTEBOOK [args]`, `ember demo`, `ember info`, and
+`ember launch` (distributed/_launcher.py).
 
 `run` installs the torch -> ember aliases (`_compat.install`) for that process only, then runs a
 script as `__main__` or a notebook's code cells in order in one namespace (IPython magics and
@@ -6,7 +7,8 @@ shell lines are skipped with a notice, figures are saved as PNG files, and the f
 cell is reported with its number and traceback). A file that is not a readable notebook (empty,
 not UTF-8, not JSON, not notebook-shaped) is reported in one line naming it, exit status 1.
 `sys.exit(code)` in a script or a cell exits as Python does: 0 for None/0, the int, else the
-message printed and status 1.
+message printed and status 1. `run --timings` prints each cell's wall time on stderr (a script's
+total); `ember explain` runs a program the same way and then reports on it (_explain.py).
 """
 
 import argparse
@@ -16,6 +18,7 @@ import os
 import platform
 import runpy
 import sys
+import time
 import traceback
 
 
@@ -24,8 +27,26 @@ def _run_script(path, args):
     _compat.install()
     sys.argv = [path] + list(args)
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
-    runpy.run_path(path, run_name="__main__")
+    try:
+        runpy.run_path(path, run_name="__main__")
+    except Exception as e:
+        if _NOTES_SHOWN or getattr(e, "__ember_hint__", None) is None:
+            raise
+        traceback.print_exc()
+        _show_hint(e)
+        return 1
     return 0
+
+
+# ember's hints (ember._hints) are exception notes, which tracebacks print from Python 3.11 on;
+# on 3.10 the hint is the attribute __ember_hint__, printed here after the traceback
+_NOTES_SHOWN = sys.version_info >= (3, 11)
+
+
+def _show_hint(exc):
+    hint = getattr(exc, "__ember_hint__", None)
+    if hint is not None and not _NOTES_SHOWN:
+        print(hint, file=sys.stderr)
 
 
 def _strip_magics(src, number):
@@ -130,7 +151,7 @@ def read_code_cells(path):
     return sources
 
 
-def _run_notebook(path, args):
+def _run_notebook(path, args, timings=False):
     try:
         sources = read_code_cells(path)
     except NotebookError as e:
@@ -145,6 +166,7 @@ def _run_notebook(path, args):
     stem = os.path.splitext(path)[0]
     for number, source in enumerate(sources, 1):
         src = _strip_magics(source, number)
+        start = time.perf_counter()
         try:
             _exec_cell(src, ns, f"<cell {number}>")
         except SystemExit:  # sys.exit(...) in a cell ends the run as it ends a script
@@ -152,8 +174,12 @@ def _run_notebook(path, args):
         except BaseException:  # report the cell, then stop
             print(f"[ember run] cell {number} failed:", file=sys.stderr)
             traceback.print_exc()
+            _show_hint(sys.exc_info()[1])
             return 1
         finally:
+            if timings:  # stderr: the cell's own output on stdout stays as it was
+                print(f"[ember run] cell {number}: {time.perf_counter() - start:.3f} s",
+                      file=sys.stderr)
             _save_figures(stem, number)
     return 0
 
@@ -163,9 +189,18 @@ def cmd_run(ns):
     if not os.path.exists(path):
         print(f"ember run: no such file: {path}", file=sys.stderr)
         return 2
+    if getattr(ns, "explain", False):  # warns about a missing zero_grad(), eval in train()
+        from ._hints import watch
+        watch()
+    timings = getattr(ns, "timings", False)
     if path.endswith(".ipynb"):
-        return _run_notebook(path, ns.args)
-    return _run_script(path, ns.args)
+        return _run_notebook(path, ns.args, timings)
+    start = time.perf_counter()
+    try:
+        return _run_script(path, ns.args)
+    finally:
+        if timings:
+            print(f"[ember run] {path}: {time.perf_counter() - start:.3f} s", file=sys.stderr)
 
 
 def _blas_info():
@@ -207,6 +242,8 @@ def cmd_info(ns):
             print("cupy        installed, but no usable GPU")
         except ImportError:
             print("cupy        not installed (CPU only)")
+    from .distributed._launcher import mpi_info
+    print(f"distributed {mpi_info()}")
     return 0
 
 
@@ -216,11 +253,25 @@ def cmd_demo(ns):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["launch"]:  # its own parser: every option after the script is the script's
+        from .distributed._launcher import launch
+        return launch(argv[1:])
     p = argparse.ArgumentParser(prog="ember", description="ember: PyTorch's API on NumPy")
     sub = p.add_subparsers(dest="command")
+    sub.add_parser("launch", add_help=False, help="run a distributed script in N processes "
+                   "through MPI: ember launch --nproc-per-node N script.py [args]")
     r = sub.add_parser("run", help="run an unmodified PyTorch script or notebook on ember")
+    r.add_argument("--explain", action="store_true", help="also warn about silent mistakes "
+                   "(a missing zero_grad(), evaluating in train() mode)")
+    r.add_argument("--timings", action="store_true",
+                   help="print the wall time of each notebook cell (of the whole script)")
     r.add_argument("script")
     r.add_argument("args", nargs=argparse.REMAINDER)
+    e = sub.add_parser("explain", help="run a script or notebook once, then report its models, "
+                       "losses and ember's hints")
+    e.add_argument("script")
+    e.add_argument("args", nargs=argparse.REMAINDER)
     d = sub.add_parser("demo", help="train the course's digit classifier (offline)")
     d.add_argument("--dataset", choices=["digits", "mnist"], default="digits")
     d.add_argument("--data", default=None, help="root folder of MNIST (torchvision layout)")
@@ -231,6 +282,9 @@ def main(argv=None):
     ns = p.parse_args(argv)
     if ns.command == "run":
         return cmd_run(ns)
+    if ns.command == "explain":
+        from ._explain import main as explain
+        return explain(ns)
     if ns.command == "demo":
         return cmd_demo(ns)
     if ns.command == "info":

@@ -22,8 +22,8 @@ from .amp import _hook as _amp
 from .autograd import Function
 from .ops.creation import meshgrid, tensor, zeros
 from .ops.linalg import einsum, tensordot
-from .ops.rearrange import atleast_1d, atleast_2d, atleast_3d
 from .ops.moments import norm
+from .ops.rearrange import atleast_1d, atleast_2d, atleast_3d
 from .ops.shape import broadcast_shapes, broadcast_tensors, cat, stack
 from .ops.sorting import unique, unique_consecutive
 from .ops.split import split

@@ -65,6 +65,15 @@ class _Progress:
             sys.stderr.write("\n")
 
 
+def _progress_bar(total, enabled):
+    """tqdm's bar as torch shows it when tqdm is installed, else the plain byte counter."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return _Progress(total, enabled)
+    return tqdm(total=total, disable=not enabled, unit="B", unit_scale=True, unit_divisor=1024)
+
+
 def download_url_to_file(url, dst, hash_prefix=None, progress=True):
     """Downloads `url` to `dst` (through a temporary file beside it, moved into place at the
     end); with `hash_prefix`, the SHA-256 hex digest must start with it."""
@@ -85,7 +94,7 @@ def download_url_to_file(url, dst, hash_prefix=None, progress=True):
         raise FileExistsError(2, "No usable temporary file name found")
     try:
         sha256 = hashlib.sha256() if hash_prefix is not None else None
-        bar = _Progress(file_size, progress)
+        bar = _progress_bar(file_size, progress)
         with u:
             while True:
                 buffer = u.read(READ_DATA_CHUNK)

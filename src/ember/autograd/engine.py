@@ -46,7 +46,9 @@ def _roots(tensors, grad_tensors, create_graph, what="grad"):
                 f"element {i} of tensors does not require grad and does not have a grad_fn")
         if g is None:
             if t._data.size != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+                from .._hints import attach
+                raise attach(RuntimeError("grad can be implicitly created only for scalar "
+                                          "outputs"), "backward", tensor=t)
             if not t.dtype.is_floating_point:
                 raise RuntimeError(
                     "grad can be implicitly created only for real scalar outputs but got "

@@ -155,7 +155,7 @@ class _CrossEntropy(Op):
         if x[0] is None:
             return (x,)
         from ..autograd._composite import shown
-        return ((shown(self, "lsm", "LogSoftmaxBackward0", (x,)), 0),)
+        return ((shown(self, "lsm", "LogSoftmaxBackward0", (x,), _LSM_SAVED), 0),)
 
     def register_hook(self, fn):
         from .._compat import EmberNotImplemented
@@ -194,6 +194,11 @@ class _CrossEntropy(Op):
                             ctx.kwargs)
 
 
+# what torch's LogSoftmaxBackward0 inside cross_entropy saved: the class dim and the log-probs
+_LSM_SAVED = {"dim": lambda n, node: 0 if len(n.in_shape) == 1 else 1,
+              "result": lambda n, node: _wrap(_unrows(n.lp, n.in_shape), True, node)}
+
+
 def _check_nll(input, target, weight, ignore_index):
     nd = input.dim()
     if nd < 1:
@@ -226,7 +231,13 @@ def _check_nll(input, target, weight, ignore_index):
 
 
 def _nll_like(cls, input, target, weight, ignore_index, reduction):
-    t = _check_nll(input, target, weight, ignore_index)
+    try:
+        t = _check_nll(input, target, weight, ignore_index)
+    except Exception as e:  # a hint on the way out (ember._hints); torch's error is unchanged
+        from .._hints import attach
+        attach(e, "loss", fn="cross_entropy" if cls is _CrossEntropy else "nll_loss",
+               input=input, target=target)
+        raise
     w = None if weight is None else weight._data.astype(input.dtype.np, copy=False)
     out = cls.run((input,), (input._data,), {"t": t, "w": w, "ignore_index": ignore_index,
                                              "reduction": reduction})
@@ -254,8 +265,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     reduction = _resolve(size_average, reduce, reduction)
     if input.shape == target.shape:
         if not target.dtype.is_floating_point:
-            raise RuntimeError("Expected floating point type for target with class "
-                               f"probabilities, got {target.dtype._legacy[:-6]}")
+            from .._hints import attach
+            raise attach(RuntimeError("Expected floating point type for target with class "
+                                      f"probabilities, got {target.dtype._legacy[:-6]}"),
+                         "loss", fn="cross_entropy", input=input, target=target)
         if ignore_index >= 0:
             raise RuntimeError("ignore_index is not supported for floating point target")
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)

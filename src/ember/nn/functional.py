@@ -615,7 +615,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if tuple(input.shape[input.dim() - k:]) != tuple(normalized_shape) or input.dim() < k:
         raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input "
                            f"with shape [*, {', '.join(str(s) for s in normalized_shape)}], but "
-                           f"got input of size{input.shape}")
+                           f"got input of size{list(input.shape)}")
     from ..autograd import _composite
     return _composite.record("NativeLayerNormBackward0", _layer_norm, (input, weight, bias),
                              {"normalized_shape": tuple(normalized_shape), "eps": eps})

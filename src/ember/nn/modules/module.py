@@ -13,6 +13,7 @@ import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
+from ..._hints import module_error as _module_error
 from ..._tensor import Tensor
 from ..._to_args import parse_to
 from ...autograd import grad_mode
@@ -128,7 +129,11 @@ class Module:
                 or _global_forward_pre_hooks or _global_backward_hooks
                 or _global_backward_pre_hooks):
             return self._call_with_hooks(args, kwargs)
-        return self.forward(*args, **kwargs)
+        try:  # free on the success path; on an error, a hint names this module (ember._hints)
+            return self.forward(*args, **kwargs)
+        except Exception as e:
+            _module_error(self, e, args)
+            raise
 
     def _call_with_hooks(self, args, kwargs):
         """torch's _call_impl: pre-hooks, forward, hooks, backward-hook wiring; when anything
@@ -137,14 +142,15 @@ class Module:
         state = {"args": args, "kwargs": kwargs, "result": None}
         try:
             return self._run_hooks(state, called)
-        except Exception:
+        except Exception as e:
+            _module_error(self, e, args)
             self._always_called_hooks(state, called)
             raise
 
     def _run_hooks(self, state, called):
         args, kwargs = state["args"], state["kwargs"]
-        for hid, hook in itertools.chain(_global_forward_pre_hooks.items(),
-                                         self._forward_pre_hooks.items()):
+        # a snapshot, as torch's: a hook may remove itself (a lazy module's initializer does)
+        for hid, hook in (*_global_forward_pre_hooks.items(), *self._forward_pre_hooks.items()):
             if hid in self._forward_pre_hooks_with_kwargs:
                 res = hook(self, args, kwargs)
                 if res is not None:
@@ -164,8 +170,7 @@ class Module:
             bw = _BackwardHookState(self, hooks, pre)
             args = state["args"] = bw.wrap_inputs(args)
         result = state["result"] = self.forward(*args, **kwargs)
-        for hid, hook in itertools.chain(_global_forward_hooks.items(),
-                                         self._forward_hooks.items()):
+        for hid, hook in (*_global_forward_hooks.items(), *self._forward_hooks.items()):
             if hid in self._forward_hooks_always_called or \
                     hid in _global_forward_hooks_always_called:
                 called.add(hid)

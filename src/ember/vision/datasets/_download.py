@@ -1,6 +1,7 @@
-"""Downloading and unpacking dataset files: canonical mirrors, an optional tqdm progress bar,
-MD5 verification and atomic writes (a temporary file in the target folder, then os.replace,
-so an interrupted or corrupt download never leaves a file that looks complete).
+"""Downloading and unpacking dataset files: canonical mirrors, a tqdm progress bar (plain lines
+on stderr without tqdm), MD5 verification and atomic writes (a temporary file in the target
+folder, then os.replace, so an interrupted or corrupt download never leaves a file that looks
+complete).
 
 When no mirror can be reached, or what arrived fails its checksum, the RuntimeError names the
 file, the URLs tried and the exact path to place a copy at, so offline users can proceed.
@@ -11,6 +12,7 @@ import hashlib
 import lzma
 import os
 import shutil
+import sys
 import tarfile
 import tempfile
 import urllib.error
@@ -37,11 +39,35 @@ def check_integrity(fpath, md5=None):
     return md5 is None or calculate_md5(fpath) == md5
 
 
+class _PlainProgress:
+    """Without tqdm: a line on stderr at each tenth of the file (each 8 MiB when its size is
+    unknown), and one when it is complete."""
+
+    def __init__(self, total, name):
+        self.total, self.name, self.done, self.shown = total, name, 0, 0
+
+    def _line(self, note=""):
+        mib = f"{self.done / 2**20:.1f}" + (f"/{self.total / 2**20:.1f}" if self.total else "")
+        pct = f"{100 * self.done // self.total}% " if self.total else ""
+        sys.stderr.write(f"Downloading {self.name}: {pct}({mib} MiB){note}\n")
+        sys.stderr.flush()
+
+    def update(self, n):
+        self.done += n
+        step = self.total / 10 if self.total else 8 * 2**20
+        if self.done - self.shown >= step and (not self.total or self.done < self.total):
+            self.shown = self.done
+            self._line()
+
+    def close(self):
+        self._line(" done")
+
+
 def _progress(total, name):
     try:
         from tqdm.auto import tqdm
     except ImportError:
-        return None
+        return _PlainProgress(total, name)
     return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=name,
                 leave=False)
 
