@@ -1,11 +1,13 @@
 """ember.onnx.export of the vision models (ember.vision.models) at small input sizes: each
 passes onnx.checker and runs in onnxruntime as ember's forward, at the traced batch size and at
 another one (dynamic_axes). vgg and alexnet keep their layers but get narrow classifiers, so
-the test stays fast (their 4096-wide layers alone hold 100M+ parameters). With torch, a resnet
-(resnet18's blocks, one per stage) and squeezenet1_1 are also exported by torch 2.13 from their
+the test stays fast (their 4096-wide layers alone hold 100M+ parameters). With torch, each family
+is also exported by torch 2.13 from its
 torch twins (tests/_vision_twins.py: ember's model source run on torch, as torchvision is not
 installed) with the same weights: the outputs in onnxruntime and the input, output and
-initializer names (BatchNorm folded into the convolutions, as torch folds it) are the same."""
+initializer names (BatchNorm folded into the convolutions, as torch folds it) are the same,
+for a resnet, squeezenet1_1, vgg11_bn, alexnet, mobilenet_v2 and a one-layer-per-block densenet
+(vgg and alexnet pooled to 1x1 before a narrow classifier, see `_build`)."""
 
 import numpy as np
 import pytest
@@ -92,21 +94,56 @@ def test_vision_model_runs_in_onnxruntime(name, size, monkeypatch):
         assert_runs_as_ember(model, data, x3, tol=TOL)
 
 
-def _build(module, name):
-    if name == "resnet10":  # resnet18's blocks, one per stage: a faster torch export
+def _build(module, name, L):
+    """The model `name` from ember's model source `module` (ember's or its torch twin), small:
+    resnet10 is resnet18's blocks one per stage, densenet_small densenet121's layout with one
+    layer per dense block; vgg and alexnet pool to 1x1 before a 32-wide classifier, as torch's
+    exporter refuses adaptive pooling to a size that does not divide the input (1x1 to 7x7)."""
+    if name == "resnet10":
         return module.ResNet(module.BasicBlock, [1, 1, 1, 1], num_classes=10)
-    return getattr(module, name)(num_classes=10)
+    if name == "densenet_small":
+        return module.DenseNet(16, (1, 1, 1, 1), 32, num_classes=10)
+    if name not in ("vgg11_bn", "alexnet"):
+        return getattr(module, name)(num_classes=10)
+    kw = {"init_weights": False} if name.startswith("vgg") else {}  # (a slow init, replaced)
+    model = getattr(module, name)(num_classes=10, **kw)
+    model.avgpool = L.nn.AdaptiveAvgPool2d(1)
+    nn = L.nn
+    feat = 512 if name.startswith("vgg") else 256
+    if name.startswith("vgg"):
+        model.classifier = nn.Sequential(nn.Linear(feat, 32), nn.ReLU(True), nn.Dropout(),
+                                         nn.Linear(32, 32), nn.ReLU(True), nn.Dropout(),
+                                         nn.Linear(32, 10))
+    else:
+        model.classifier = nn.Sequential(nn.Dropout(), nn.Linear(feat, 32), nn.ReLU(True),
+                                         nn.Dropout(), nn.Linear(32, 32), nn.ReLU(True),
+                                         nn.Linear(32, 10))
+    return model
 
 
 @requires_torch
 @pytest.mark.parametrize("family,name,size", [("resnet", "resnet10", 32),
-                                              ("squeezenet", "squeezenet1_1", 33)])
-def test_vision_model_matches_torch_export(family, name, size):
+                                              ("squeezenet", "squeezenet1_1", 33),
+                                              ("vgg", "vgg11_bn", 32), ("alexnet", "alexnet", 63),
+                                              ("mobilenetv2", "mobilenet_v2", 32),
+                                              ("densenet", "densenet_small", 32)])
+def test_vision_model_matches_torch_export(family, name, size, monkeypatch):
+    import importlib
+
     from _vision_twins import twin
-    from ember.vision.models import resnet, squeezenet
     ember.manual_seed(0)
-    model = _randomize(_build(resnet if family == "resnet" else squeezenet, name).eval())
-    tmodel = torch_twin(model, _build(twin(family), name))
+    with monkeypatch.context() as mp:  # vgg/alexnet: the 4096-wide layers are replaced
+        if family in ("vgg", "alexnet"):
+            mp.setattr(nn.Linear, "reset_parameters", lambda self: None)
+            mp.setattr(torch.nn.Linear, "reset_parameters", lambda self: None)
+        model = _build(importlib.import_module(f"ember.vision.models.{family}"), name, ember)
+        ember.manual_seed(0)
+        for m in model.modules():
+            if isinstance(m, nn.Linear):
+                nn.Linear.reset_parameters(m)
+        tmodel = _build(twin(family), name, torch)
+    model = _randomize(model.eval())
+    tmodel = torch_twin(model, tmodel)
     x = np.random.default_rng(0).standard_normal((2, 3, size, size)).astype(np.float32)
     kw = {"input_names": ["images"], "output_names": ["logits"],
           "dynamic_axes": {"images": {0: "batch"}, "logits": {0: "batch"}}}

@@ -238,14 +238,14 @@ def _flat_outputs(out):
                             "Tensors and tuples, lists and dicts of them can be outputs")
 
 
-def _value_info(onnx, name, t, axes, other=None):
+def _value_info(onnx, name, t, axes, other=None, unknown=()):
     """`name`'s type: `axes` named as given; an axis whose size differs in `other` (the shape
-    in the second trace) gets a symbolic size too."""
+    in the second trace) or depends on the data (`unknown`) gets a symbolic size too."""
     dims = []
     for i, s in enumerate(t.shape):
         if i in axes:
             dims.append(axes[i])
-        elif other is not None and other[i] != s:
+        elif i in unknown or other is not None and other[i] != s:
             dims.append(f"{name}_dim_{i}")
         else:
             dims.append(int(s))
@@ -265,6 +265,7 @@ def _build(onnx, model, args, kwargs, opset, o):
     outputs, seen = [], set()
     for i, t in enumerate(outs):
         nm = g.name(t, "Identity")
+        unknown = g.unknown_dims.get(nm, ())
         want = out_names[i] if i < len(out_names) else None
         if nm in seen or nm in g.inits or any(nm == n for n, _ in g.inputs) or \
                 (want is not None and want != nm and _is_produced(g, want)):
@@ -274,7 +275,7 @@ def _build(onnx, model, args, kwargs, opset, o):
             nm = want
         seen.add(nm)
         other = shapes2[i] if shapes2 is not None and len(shapes2) == len(outs) else None
-        outputs.append(_value_info(onnx, nm, t, dyn.get(nm, {}), other))
+        outputs.append(_value_info(onnx, nm, t, dyn.get(nm, {}), other, unknown))
     return _assemble(onnx, g, inputs, outputs, opset, o)
 
 

@@ -37,6 +37,7 @@ class Graph:
         self.inputs = []              # graph inputs: (name, tensor)
         self.by_array = {}            # id(array) -> the traced Tensor holding it
         self.reshape_in = {}          # a Reshape's shape operand -> the input's traced shape
+        self.unknown_dims = {}        # value name -> its axes whose size depends on the data
 
     # ---------------------------------------------------------------- values
     def bind(self, t, name=None, const=None):

@@ -93,9 +93,11 @@ def _canonical_mask(g, args, kwargs, out):  # a bool attention mask as 0 / -inf
 
 def _table():
     from ..nn import _attention
-    from ..ops import pointwise
+    from ..ops import index, pointwise
+    from ._rules_scatter import nonzero_rule
     c, r = _compare, _reduce
     return {pointwise._cast: _cast, _attention._canonical_mask: _canonical_mask,
+            index.nonzero: nonzero_rule, index.argwhere: nonzero_rule,
             c.eq: _cmp("Equal"), c.ne: _cmp("Equal", True),
             c.lt: _cmp("Less"), c.gt: _cmp("Greater"), c.le: _cmp("LessOrEqual"),
             c.ge: _cmp("GreaterOrEqual"),
@@ -125,6 +127,8 @@ def _wrapper(g, fn, rule):
             g.bind(out, rule(g, args, kwargs, out))
         elif isinstance(out, Tensor):
             g.bind(out, None, out._data)
+        elif any(g.is_dynamic(t) for t in tensors):  # not a Tensor: the rule refuses it
+            rule(g, args, kwargs, out)
         return out
     return traced
 

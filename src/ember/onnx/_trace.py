@@ -35,8 +35,8 @@ _RULES = {}
 
 def _rule_for(cls):
     if not _RULES:
-        from . import _rules, _rules_index, _rules_nn
-        for table in (_rules.RULES, _rules_nn.RULES, _rules_index.RULES):
+        from . import _rules, _rules_index, _rules_nn, _rules_scatter
+        for table in (_rules.RULES, _rules_nn.RULES, _rules_index.RULES, _rules_scatter.RULES):
             _RULES.update(table)
     for c in cls.__mro__:
         r = _RULES.get(c.__name__)
@@ -145,7 +145,10 @@ def tracing(g, model):
     _inplace.inplace_tangent = _fwd.inplace_tangent = _on_inplace
     from . import _rules_fn
     from ._rules_nn import packed_projection
+    from ._rules_scatter import traced_setitem
     undo = _rules_fn.install(g) + _guard_wrap(g) + packed_projection()
+    undo.append((Tensor, "__setitem__", Tensor.__setitem__))
+    Tensor.__setitem__ = traced_setitem(g, Tensor.__setitem__)
     _state["graph"] = g
     _active[0] = True
     _function._fw[0] = True
