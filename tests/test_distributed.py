@@ -12,6 +12,7 @@ mean of 64), which leaves differences of a few float32 ulps per step; 20 steps o
 them along without growth.
 """
 
+import datetime
 import os
 import shutil
 import subprocess
@@ -179,8 +180,10 @@ def test_init_errors(monkeypatch):
     monkeypatch.setenv("WORLD_SIZE", "2")
     monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
     monkeypatch.setenv("MASTER_PORT", "29500")
-    with pytest.raises(RuntimeError, match="not started by an MPI launcher"):
-        dist.init_process_group("gloo")
+    # no launcher: rank 0 waits at MASTER_ADDR:MASTER_PORT (tests/test_distributed_rendezvous.py)
+    with pytest.raises(RuntimeError, match=r"^ember.distributed rendezvous: timed out after "
+                                           r"0:00:00.200000 waiting for rank\(s\) \[1\]"):
+        dist.init_process_group("gloo", timeout=datetime.timedelta(seconds=0.2))
     assert not dist.is_initialized()
 
 
@@ -229,9 +232,15 @@ def test_reduce_op_names():
 def test_ddp_refusals(world_of_one):
     DDP = ember.nn.parallel.DistributedDataParallel
     with pytest.raises(NotImplementedError, match=r"^ember does not implement torch.nn.parallel."
-                                                  r"DistributedDataParallel\(static_graph=True\) "
-                                                  r"yet$"):
-        DDP(ember.nn.Linear(2, 2), static_graph=True)
+                                                  r"DistributedDataParallel\("
+                                                  r"skip_all_reduce_unused_params=True\) yet$"):
+        DDP(ember.nn.Linear(2, 2), skip_all_reduce_unused_params=True)
+    with pytest.raises(NotImplementedError, match=r"\(gradient_as_bucket_view=True\) yet$"):
+        DDP(ember.nn.Linear(2, 2).half(), gradient_as_bucket_view=True)
+    with pytest.warns(FutureWarning, match="^The `check_reduction` argument in "
+                                           "`DistributedDataParallel` module is deprecated. "
+                                           "Please avoid using it.$"):
+        DDP(ember.nn.Linear(2, 2), check_reduction=True)
     with pytest.raises(RuntimeError, match="^DistributedDataParallel is not needed when a "
                                            "module doesn't have any parameter that requires a "
                                            "gradient.$"):

@@ -28,7 +28,8 @@ _MODULES = ("nn.functional", "nn", "nn.init", "nn.utils", "nn.utils.rnn", "nn.ut
             "nn.utils.parametrizations", "nn.utils.prune", "nn.utils.stateless", "optim",
             "optim.lr_scheduler", "utils.data", "linalg", "autograd", "random", "vision.transforms",
             "vision.transforms.functional", "vision.datasets", "vision.models", "vision.utils",
-            "serialization", "cuda", "special", "fft", "onnx")
+            "serialization", "cuda", "special", "fft", "onnx", "distributed", "nn.parallel",
+            "distributed.algorithms", "distributed.algorithms.ddp_comm_hooks.default_hooks")
 
 # reasons an unread parameter is harmless here
 _PIN = "page-locked host memory only speeds host-to-GPU copies: the tensor is the same"
@@ -42,6 +43,7 @@ _CPU_REFUSES = "torch's CPU Generator refuses every call, whatever the argument"
 _FOREACH = "foreach only picks torch's multi-tensor kernel; the values are the same"
 
 KNOWN = {
+    "torch.distributed.algorithms.JoinHook.post_hook": {"is_last_joiner": _TORCH_TOO},
     "Tensor.copy_": {"non_blocking": _SYNC},
     "Tensor.cuda": {"non_blocking": _SYNC},
     "Tensor.to": {"non_blocking": _SYNC},

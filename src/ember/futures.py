@@ -26,11 +26,14 @@ class Future:
         self._value = None
         self._error = None
         self._callbacks = []
+        self._drive = None  # completes the work behind this Future (a collective's Work.wait)
 
     def done(self):
         return self._done
 
     def wait(self):
+        if not self._done and self._drive is not None:
+            self._drive()
         with self._cond:
             while not self._done:
                 self._cond.wait()
@@ -50,6 +53,7 @@ class Future:
     def then(self, callback):
         """A new Future completed with callback(self) once this one completes."""
         fut = Future()
+        fut._drive = self._drive
 
         def run(this):
             try:

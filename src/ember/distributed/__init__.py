@@ -1,7 +1,9 @@
 """ember.distributed: torch.distributed's process groups and collectives on MPI (mpi4py).
 
 Start the ranks with `ember launch --nproc-per-node N script.py` (or the site's `mpiexec -n N
-python script.py`), then `init_process_group("gloo")` (or "mpi") as under torchrun. Importing this
+python script.py`), then `init_process_group("gloo")` (or "mpi") as under torchrun; processes
+started otherwise (ember.multiprocessing.spawn, RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT by hand,
+init_method="tcp://...") meet over TCP and join through MPI's connect/accept. Importing this
 package does not import mpi4py; `is_available()` says whether it is installed.
 """
 
@@ -26,6 +28,7 @@ from ._collectives import (  # noqa: F401
     scatter,
     send,
 )
+from ._grad_bucket import GradBucket  # noqa: F401
 from ._objects import (  # noqa: F401
     all_gather_object,
     broadcast_object_list,
@@ -56,5 +59,5 @@ from ._state import (  # noqa: F401
     new_group,
 )
 
-__all__ = _state.__all__ + _collectives.__all__ + _objects.__all__
-__getattr__ = _module_getattr(__name__)
+__all__ = _state.__all__ + _collectives.__all__ + _objects.__all__ + ["GradBucket"]
+__getattr__ = _module_getattr(__name__, {"algorithms": (".algorithms", None)})

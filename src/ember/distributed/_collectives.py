@@ -31,12 +31,14 @@ class Work:
     def __init__(self, requests, finish=None, result=None, timeout=None, statuses=None):
         self._reqs, self._finish, self._result = requests, finish, result
         self._timeout, self._done, self._statuses = timeout, False, statuses
-        self._source = None
+        self._source, self._futures = None, []
 
     def _complete(self):
         self._done = True
         if self._finish is not None:
             self._finish()
+        for fut in self._futures:
+            fut.set_result(list(self._result or []))
 
     def wait(self, timeout=None):
         if not self._done:
@@ -60,6 +62,18 @@ class Work:
 
     def is_success(self):
         return self.is_completed()
+
+    def get_future(self):
+        """A torch.futures.Future completed with result() once the work is done; waiting on
+        it (or on a Future chained from it with then) waits on the work."""
+        from ..futures import Future
+        fut = Future()
+        fut._drive = self.wait
+        if self._done:
+            fut.set_result(list(self._result or []))
+        else:
+            self._futures.append(fut)
+        return fut
 
     def result(self):
         self.wait()
@@ -109,13 +123,31 @@ class _Buf:
         t._bump()
 
 
-def _not_member(g, name):
+def _not_member(g, name, stacklevel=3):
     if g == GroupMember.NON_GROUP_MEMBER:
         world = GroupMember.WORLD
         warnings.warn(f"Running {name} on global rank {-1 if world is None else world.rank()} "
-                      f"which does not belong to the given group.", stacklevel=3)
+                      f"which does not belong to the given group.", stacklevel=stacklevel)
         return True
     return False
+
+
+def _enter(group, name, **tensors):
+    """Checks a collective's tensor arguments (a list of them where the name ends in list), then
+    gives the ProcessGroup it runs on, or None (after torch's warning) on a rank outside
+    `group`, where the collective returns None at once."""
+    for arg, value in tensors.items():
+        (_check_list if arg.endswith("list") else _check_tensor)(value, arg)
+    return None if _not_member(group, name, stacklevel=4) else S._resolve(group)
+
+
+def _per_rank(g, tensors, ref, name, list_name, mpi_name):
+    """Checks a list holding one tensor per rank, each shaped and typed like `ref`."""
+    if len(tensors) != g.size():
+        raise ValueError(f"{name}: {list_name} must hold world_size ({g.size()}) tensors, "
+                         f"got {len(tensors)}")
+    for i, t in enumerate(tensors):
+        _same(t, ref, i, mpi_name)
 
 
 def _run(g, reqs, finish, async_op, result=None):
@@ -169,20 +201,20 @@ def _reduction(MPI, t, op, name):
 
 
 def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
-    _check_tensor(tensor, "tensor")
-    if _not_member(group, "all_reduce"):
+    g = _enter(group, "all_reduce", tensor=tensor)
+    if g is None:
         return None
-    g, MPI = S._resolve(group), S._mpi()
+    MPI = S._mpi()
     buf, work, mtype, mop, after = _reduction(MPI, tensor, op, "all_reduce")
     req = g._comm.Iallreduce(MPI.IN_PLACE, [work, mtype], mop)
     return _run(g, [req], lambda: after(g.size()), async_op, [tensor])
 
 
 def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_dst=None):
-    _check_tensor(tensor, "tensor")
-    if _not_member(group, "reduce"):
+    g = _enter(group, "reduce", tensor=tensor)
+    if g is None:
         return None
-    g, MPI = S._resolve(group), S._mpi()
+    MPI = S._mpi()
     root = S._peer(g, dst, group_dst, "dst")
     buf, work, mtype, mop, after = _reduction(MPI, tensor, op, "reduce")
     if g.rank() == root:
@@ -201,26 +233,18 @@ def _reduce_scatter(output, flat_input, op, g, async_op, name):
 
 
 def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=False):
-    _check_tensor(output, "output")
-    _check_list(input_list, "input_list")
-    if _not_member(group, "reduce_scatter"):
+    g = _enter(group, "reduce_scatter", output=output, input_list=input_list)
+    if g is None:
         return None
-    g = S._resolve(group)
-    if len(input_list) != g.size():
-        raise ValueError(f"reduce_scatter: input_list must hold world_size ({g.size()}) "
-                         f"tensors, got {len(input_list)}")
-    for i, t in enumerate(input_list):
-        _same(t, output, i, "reduce_scatter")
+    _per_rank(g, input_list, output, "reduce_scatter", "input_list", "reduce_scatter")
     flat = np.concatenate([_Buf(t).flat for t in input_list]) if input_list else None
     return _reduce_scatter(output, flat, op, g, async_op, "reduce_scatter")
 
 
 def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=False):
-    _check_tensor(output, "output")
-    _check_tensor(input, "input")
-    if _not_member(group, "reduce_scatter_tensor"):
+    g = _enter(group, "reduce_scatter_tensor", output=output, input=input)
+    if g is None:
         return None
-    g = S._resolve(group)
     if input.numel() != output.numel() * g.size():
         raise ValueError("input tensor must be the same size as output size times world size")
     if input.dtype != output.dtype:
@@ -257,9 +281,9 @@ def barrier(group=None, async_op=False, device_ids=None, timeout=None):
     if device_ids is not None:
         from .._args import unsupported
         unsupported("torch.distributed.barrier", "device_ids", device_ids)
-    if _not_member(group, "barrier"):
+    g = _enter(group, "barrier")
+    if g is None:
         return None
-    g = S._resolve(group)
     work = Work([g._comm.Ibarrier()], None, None, S._check_timeout(timeout) or g._timeout)
     if async_op:
         return work
@@ -268,10 +292,9 @@ def barrier(group=None, async_op=False, device_ids=None, timeout=None):
 
 
 def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
-    _check_tensor(tensor, "tensor")
-    if _not_member(group, "broadcast"):
+    g = _enter(group, "broadcast", tensor=tensor)
+    if g is None:
         return None
-    g = S._resolve(group)
     root = S._peer(g, src, group_src, "src")
     buf = _Buf(tensor)
     req = g._comm.Ibcast(buf.raw, root=root)
@@ -279,16 +302,10 @@ def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
 
 
 def all_gather(tensor_list, tensor, group=None, async_op=False):
-    _check_list(tensor_list, "tensor_list")
-    _check_tensor(tensor, "tensor")
-    if _not_member(group, "all_gather"):
+    g = _enter(group, "all_gather", tensor_list=tensor_list, tensor=tensor)
+    if g is None:
         return None
-    g = S._resolve(group)
-    if len(tensor_list) != g.size():
-        raise ValueError(f"all_gather: tensor_list must hold world_size ({g.size()}) tensors, "
-                         f"got {len(tensor_list)}")
-    for i, t in enumerate(tensor_list):
-        _same(t, tensor, i, "allgather")
+    _per_rank(g, tensor_list, tensor, "all_gather", "tensor_list", "allgather")
     send = _Buf(tensor).raw
     recv = np.empty(send.size * g.size(), np.uint8)
     req = g._comm.Iallgather(send, recv)
@@ -296,11 +313,10 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
 
 
 def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=False):
-    _check_tensor(output_tensor, "output_tensor")
-    _check_tensor(input_tensor, "input_tensor")
-    if _not_member(group, "all_gather_into_tensor"):
+    g = _enter(group, "all_gather_into_tensor",
+               output_tensor=output_tensor, input_tensor=input_tensor)
+    if g is None:
         return None
-    g = S._resolve(group)
     if output_tensor.numel() != input_tensor.numel() * g.size():
         raise ValueError("output tensor size must be equal to world_size times input tensor "
                          "size")
@@ -317,9 +333,9 @@ def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group
         _check_list(gather_list, "gather_list")
     else:
         gather_list = []
-    if _not_member(group, "gather"):
+    g = _enter(group, "gather")
+    if g is None:
         return None
-    g = S._resolve(group)
     root = S._peer(g, dst, group_dst, "dst")
     send = _Buf(tensor).raw
     if g.rank() != root:
@@ -329,11 +345,7 @@ def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group
         return _run(g, [g._comm.Igather(send, None, root=root)], None, async_op)
     if not gather_list:
         raise ValueError("Argument ``gather_list`` must be specified on destination rank.")
-    if len(gather_list) != g.size():
-        raise ValueError(f"gather: gather_list must hold world_size ({g.size()}) tensors, "
-                         f"got {len(gather_list)}")
-    for i, t in enumerate(gather_list):
-        _same(t, tensor, i, "gather")
+    _per_rank(g, gather_list, tensor, "gather", "gather_list", "gather")
     recv = np.empty(send.size * g.size(), np.uint8)
     req = g._comm.Igather(send, recv, root=root)
     return _run(g, [req], lambda: _scatter_into(gather_list, recv), async_op, gather_list)
@@ -345,9 +357,9 @@ def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, gro
         _check_list(scatter_list, "scatter_list")
     else:
         scatter_list = []
-    if _not_member(group, "scatter"):
+    g = _enter(group, "scatter")
+    if g is None:
         return None
-    g = S._resolve(group)
     root = S._peer(g, src, group_src, "src")
     out = _Buf(tensor)
     if g.rank() != root:
@@ -358,11 +370,7 @@ def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, gro
                     [tensor])
     if not scatter_list:
         raise ValueError("Argument ``scatter_list`` must be specified on source rank.")
-    if len(scatter_list) != g.size():
-        raise ValueError(f"scatter: scatter_list must hold world_size ({g.size()}) tensors, "
-                         f"got {len(scatter_list)}")
-    for i, t in enumerate(scatter_list):
-        _same(t, tensor, i, "scatter")
+    _per_rank(g, scatter_list, tensor, "scatter", "scatter_list", "scatter")
     send = np.concatenate([_Buf(t).raw for t in scatter_list])
     req = g._comm.Iscatter(send, out.raw, root=root)
     return _run(g, [req], out.store, async_op, [tensor])
@@ -379,11 +387,10 @@ def _alltoallv(g, send, send_counts, outs, recv_counts, async_op):
 
 
 def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op=False):
-    _check_list(output_tensor_list, "output_tensor_list")
-    _check_list(input_tensor_list, "input_tensor_list")
-    if _not_member(group, "all_to_all"):
+    g = _enter(group, "all_to_all",
+               output_tensor_list=output_tensor_list, input_tensor_list=input_tensor_list)
+    if g is None:
         return None
-    g = S._resolve(group)
     n = g.size()
     if len(output_tensor_list) != n or len(input_tensor_list) != n:
         raise ValueError(f"all_to_all: both tensor lists must hold world_size ({n}) tensors")
@@ -398,11 +405,9 @@ def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op=False
 
 def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=None,
                       group=None, async_op=False):
-    _check_tensor(output, "output")
-    _check_tensor(input, "input")
-    if _not_member(group, "all_to_all_single"):
+    g = _enter(group, "all_to_all_single", output=output, input=input)
+    if g is None:
         return None
-    g = S._resolve(group)
     n = g.size()
 
     def counts(t, splits):
@@ -430,20 +435,19 @@ def _p2p_peer(g, rank, group_rank, kind):
 
 
 def isend(tensor, dst=None, group=None, tag=0, group_dst=None):
-    _check_tensor(tensor, "tensor")
-    if _not_member(group, "isend"):
+    g = _enter(group, "isend", tensor=tensor)
+    if g is None:
         return None
-    g = S._resolve(group)
     peer = _p2p_peer(g, dst, group_dst, "destination")
     return Work([g._comm.Isend(_Buf(tensor).raw, dest=peer, tag=tag)], None, [tensor],
                 g._timeout)
 
 
 def irecv(tensor, src=None, group=None, tag=0, group_src=None):
-    _check_tensor(tensor, "tensor")
-    if _not_member(group, "irecv"):
+    g = _enter(group, "irecv", tensor=tensor)
+    if g is None:
         return None
-    g, MPI = S._resolve(group), S._mpi()
+    MPI = S._mpi()
     peer = MPI.ANY_SOURCE if src is None and group_src is None else \
         _p2p_peer(g, src, group_src, "source")
     buf, status = _Buf(tensor), MPI.Status()

@@ -4,7 +4,8 @@
 ember.distributed._launcher --rank-main script.py args`: each rank runs the script as `ember run`
 does (torch scripts run unmodified). A rank whose script raises prints its traceback and
 `[ember launch] rank R failed`, then MPI_Abort stops every rank at once; the launcher exits
-with that status. OMP_NUM_THREADS defaults to 1 in the ranks, as under torchrun (N ranks with a
+with that status and repeats each failed rank's report (left in a temporary folder, as torchrun's
+error files), since MPI_Abort can kill the job before mpiexec forwards the rank's stderr. OMP_NUM_THREADS defaults to 1 in the ranks, as under torchrun (N ranks with a
 BLAS thread per core each would fight over the cores). Several machines: `--hostfile FILE` with
 `--nnodes M` starts M*N ranks, N per host listed in FILE (the MPI's own hostfile format).
 """
@@ -14,9 +15,12 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import traceback
 
 __all__ = []
+
+_ERROR_DIR = "EMBER_LAUNCH_ERROR_DIR"  # where failed ranks leave their tracebacks
 
 
 def find_mpiexec():
@@ -123,13 +127,26 @@ def launch(argv):
             env[name] = value
     cmd = mpiexec_command(mpiexec, per_node * nodes, rank_argv, ns.hostfile,
                           per_node if ns.hostfile else None)
-    try:
-        code = subprocess.run(cmd, env=env).returncode
-    except KeyboardInterrupt:
-        return 130
-    if code != 0:
-        print(f"ember launch: the job failed (mpiexec exit status {code})", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="ember-launch-") as errors:
+        env[_ERROR_DIR] = errors
+        try:
+            code = subprocess.run(cmd, env=env).returncode
+        except KeyboardInterrupt:
+            return 130
+        if code != 0:
+            print(f"ember launch: the job failed (mpiexec exit status {code})", file=sys.stderr)
+            _report_failures(errors)
     return code
+
+
+def _report_failures(errors):
+    """Prints what each failed rank recorded, as torchrun's closing error summary does: MPI_Abort
+    may kill the job before mpiexec has forwarded the failing rank's own stderr."""
+    names = [n for n in os.listdir(errors) if n.endswith(".txt")]
+    for name in sorted(names, key=lambda n: int(n.split(".")[0])):
+        with open(os.path.join(errors, name)) as f:
+            sys.stderr.write(f.read())
+    sys.stderr.flush()
 
 
 def _rank_main(argv):
@@ -155,13 +172,26 @@ def _rank_main(argv):
     return 0
 
 
+def _record(rank, report):
+    """Leaves this rank's failure where the launcher reads it (a file on the launching machine;
+    ranks on other machines have no such folder and rely on mpiexec's forwarding)."""
+    folder = os.environ.get(_ERROR_DIR)
+    if not folder or not os.path.isdir(folder):
+        return
+    path = os.path.join(folder, f"{rank}.txt")
+    with open(path + ".tmp", "w") as f:
+        f.write(report)
+    os.replace(path + ".tmp", path)
+
+
 def _abort(code, text):
     from mpi4py import MPI
     rank = MPI.COMM_WORLD.Get_rank()
-    if text:
-        sys.stderr.write(text)
-    sys.stderr.write(f"[ember launch] rank {rank} failed (exit status {code}); stopping all "
-                     f"ranks\n")
+    line = (f"[ember launch] rank {rank} failed (exit status {code}); stopping all "
+            f"ranks\n")
+    report = (text or "") + line
+    sys.stderr.write(report)
+    _record(rank, report)
     sys.stdout.flush()
     sys.stderr.flush()
     MPI.COMM_WORLD.Abort(code)

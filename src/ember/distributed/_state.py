@@ -4,8 +4,10 @@ rank and size queries, ReduceOp, and rank translation.
 Every group wraps an MPI communicator (mpi4py). The ranks come from the communicator that
 `mpiexec` (or `ember launch`) created; `init_method="env://"` then checks and fills torchrun's
 variables (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT) from it.
-A process started alone (no MPI launcher) is a world of one, after torch's env:// checks. mpi4py
-is imported on first use only, so `import ember.distributed` works without it.
+Processes that no MPI launcher started (torch.multiprocessing.spawn, or torchrun's variables set
+by hand) meet at MASTER_ADDR:MASTER_PORT and join one communicator (_rendezvous.py); a world of
+one needs neither. mpi4py is imported on first use only, so `import ember.distributed` works
+without it.
 """
 
 import datetime
@@ -26,6 +28,7 @@ _MPI_HINT = ("ember.distributed runs on MPI through mpi4py, which is not install
 # variables an MPI launcher sets in each rank (MPICH/hydra, Open MPI, PMIx, MVAPICH, Slurm PMI)
 _LAUNCHER_VARS = ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK",
                   "MV2_COMM_WORLD_SIZE", "MPI_LOCALNRANKS")
+_DEFAULT_TIMEOUT = datetime.timedelta(minutes=30)  # torch's default_pg_timeout
 
 
 def _mpi():
@@ -186,25 +189,58 @@ def _from_launcher(MPI, comm):
     local.Free()
 
 
-def _rendezvous(MPI, init_method, world_size, rank):
-    comm = MPI.COMM_WORLD
-    launched = comm.Get_size() > 1 or any(v in os.environ for v in _LAUNCHER_VARS)
-    if launched:
+def _launched():
+    """Whether an MPI launcher (mpiexec, ember launch, srun...) started this process."""
+    import sys
+    if any(v in os.environ for v in _LAUNCHER_VARS):
+        return True
+    MPI = sys.modules.get("mpi4py.MPI")  # already started: COMM_WORLD tells
+    return MPI is not None and MPI.Is_initialized() and MPI.COMM_WORLD.Get_size() > 1
+
+
+def _tcp_address(init_method, world_size, rank):
+    from urllib.parse import urlparse
+    url = urlparse(init_method)
+    if not url.port:
+        raise ValueError("Error initializing torch.distributed using tcp:// rendezvous: port "
+                         "number missing")
+    if rank == -1:
+        raise ValueError("Error initializing torch.distributed using tcp:// rendezvous: rank "
+                         "parameter missing")
+    if world_size == -1:
+        raise ValueError("Error initializing torch.distributed using tcp:// rendezvous: world "
+                         "size parameter missing")
+    return url.hostname, url.port
+
+
+def _rendezvous(init_method, world_size, rank, timeout):
+    """The communicator of this process's world: mpiexec's COMM_WORLD when a launcher started
+    the ranks, else the processes met at MASTER_ADDR:MASTER_PORT (see _rendezvous.py)."""
+    if _launched():
+        MPI = _mpi()
+        comm = MPI.COMM_WORLD
         _from_launcher(MPI, comm)
     if init_method.startswith("env://"):
         rank, world_size = _env_int("RANK", rank), _env_int("WORLD_SIZE", world_size)
         for name in ("MASTER_ADDR", "MASTER_PORT"):
             if name not in os.environ:
                 _env_int(name, -1)
-    elif not init_method.startswith(("tcp://", "file://")):
+        address = os.environ["MASTER_ADDR"], int(os.environ["MASTER_PORT"])
+    elif init_method.startswith("tcp://"):
+        address = _tcp_address(init_method, world_size, rank)
+    elif init_method.startswith("file://"):
+        address = None
+    else:
         raise ValueError(f"No rendezvous handler for {init_method.split('://')[0]}://")
+    if not _launched() and world_size > 1:
+        if address is None:
+            from .._args import unsupported
+            unsupported("torch.distributed.init_process_group", "init_method", init_method)
+        from . import _rendezvous as R
+        return R.join(_mpi, *address, rank, world_size, timeout or _DEFAULT_TIMEOUT)
+    MPI = _mpi()
+    comm = MPI.COMM_WORLD
     if world_size != -1 and world_size != comm.Get_size():
-        if not launched:
-            raise RuntimeError(
-                f"ember.distributed: world_size is {world_size} but this process was not started "
-                f"by an MPI launcher; ember's process group runs on MPI: start the ranks with "
-                f"`ember launch --nproc-per-node {world_size} script.py` or "
-                f"`mpiexec -n {world_size} python script.py`")
         raise RuntimeError(f"ember.distributed: world_size={world_size} was asked but mpiexec "
                            f"started {comm.Get_size()} processes")
     if rank != -1 and rank != comm.Get_rank():
@@ -244,8 +280,8 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
             unsupported("torch.distributed.init_process_group", name, value)
     name = _backend_name(backend)
     timeout = _check_timeout(timeout)
+    comm = _rendezvous(init_method or "env://", world_size, rank, timeout).Dup()
     MPI = _mpi()
-    comm = _rendezvous(MPI, init_method or "env://", world_size, rank).Dup()
     GroupMember.WORLD = ProcessGroup(comm, range(comm.Get_size()), name, timeout,
                                      group_name or "0")
     if comm.Get_size() > 1:
@@ -262,14 +298,16 @@ def _abort_on_uncaught(MPI):
 
     def abort(kind, value, tb):
         hook(kind, value, tb)
-        rank = MPI.COMM_WORLD.Get_rank()
+        world = GroupMember.WORLD  # COMM_WORLD is one process when the ranks met by TCP
+        comm = MPI.COMM_WORLD if world is None else world._comm
+        rank = comm.Get_rank()
         code = value.code if kind is SystemExit and isinstance(value.code, int) else 1
         print(f"[ember.distributed] rank {rank} failed ({kind.__name__}); stopping all ranks",
               file=sys.stderr, flush=True)
         sys.stdout.flush()
         import time
         time.sleep(0.5)  # MPI_Abort kills at once: let mpiexec forward the traceback first
-        MPI.COMM_WORLD.Abort(code or 1)
+        comm.Abort(code or 1)
     abort._ember_abort = True
     sys.excepthook = abort
 

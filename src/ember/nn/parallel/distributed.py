@@ -6,9 +6,10 @@ the first holds up to 1 MiB, the others `bucket_cap_mb`, 25 MiB by default, as t
 post-accumulate-grad hook copies each gradient, divided by the world size, into its bucket; a
 full bucket starts a non-blocking allreduce (buckets start in order on every rank, as MPI
 requires) while backward goes on; the last gradient waits for them and writes the averages back
-into `.grad`. `no_sync()` skips all of it (gradients accumulate locally), `find_unused_parameters`
-marks the parameters the forward graph does not reach as ready with zeros, and a parameter
-unused on every rank keeps its `.grad`.
+into `.grad`. register_comm_hook replaces the allreduce: each full bucket goes, undivided, to the
+hook as a GradBucket, and the Future it returns gives the bucket's values. `no_sync()` skips all
+of it (gradients accumulate locally), `find_unused_parameters` marks the parameters the forward
+graph does not reach as ready with zeros, and a parameter unused on every rank keeps its `.grad`.
 """
 
 import contextlib
@@ -27,8 +28,7 @@ _UNFINISHED = (
     "can enable unused parameter detection by passing the keyword argument "
     "`find_unused_parameters=True` to `torch.nn.parallel.DistributedDataParallel`, and by "
     "making sure all `forward` function outputs participate in calculating loss.")
-_REFUSED_DEFAULTS = (("check_reduction", False), ("gradient_as_bucket_view", False),
-                     ("static_graph", False), ("delay_all_reduce_named_params", None),
+_REFUSED_DEFAULTS = (("delay_all_reduce_named_params", None),
                      ("param_to_hook_all_reduce", None), ("mixed_precision", None),
                      ("device_mesh", None), ("skip_all_reduce_unused_params", False),
                      ("bucket_cap_mb_list", None), ("batched_grad_copy", False))
@@ -43,7 +43,7 @@ class _Bucket:
             self.offsets.append(at)
             at += p.numel()
         self.flat = np.zeros(at, dtype)
-        self.pending, self.request = len(params), None
+        self.pending, self.request, self.future = len(params), None, None
 
     def slot(self, k):
         p = self.params[k]
@@ -87,15 +87,16 @@ class DistributedDataParallel(Module):
                  bucket_cap_mb_list=None, batched_grad_copy=False, forward_sync_buffers=None):
         from ... import distributed as dist
         from ..._args import refuse_if
-        given = dict(check_reduction=check_reduction, static_graph=static_graph,
-                     gradient_as_bucket_view=gradient_as_bucket_view,
-                     delay_all_reduce_named_params=delay_all_reduce_named_params,
+        given = dict(delay_all_reduce_named_params=delay_all_reduce_named_params,
                      param_to_hook_all_reduce=param_to_hook_all_reduce,
                      mixed_precision=mixed_precision, device_mesh=device_mesh,
                      skip_all_reduce_unused_params=skip_all_reduce_unused_params,
                      bucket_cap_mb_list=bucket_cap_mb_list, batched_grad_copy=batched_grad_copy)
         for name, default in _REFUSED_DEFAULTS:
             refuse_if("torch.nn.parallel.DistributedDataParallel", name, given[name], default)
+        if check_reduction:  # torch: no effect any more, only this warning
+            warnings.warn("The `check_reduction` argument in `DistributedDataParallel` module is "
+                          "deprecated. Please avoid using it.", FutureWarning, stacklevel=2)
         super().__init__()
         group = dist._state._default() if process_group is None else process_group
         ignore = set(getattr(module, "_ddp_params_and_buffers_to_ignore", ()))
@@ -116,6 +117,14 @@ class DistributedDataParallel(Module):
         self.device_ids = self.output_device = None
         self.device = params[0].device
         self.find_unused_parameters = find_unused_parameters
+        # a static graph gives torch's results with unused parameters found in every iteration
+        self.static_graph = static_graph
+        self.gradient_as_bucket_view = gradient_as_bucket_view
+        if gradient_as_bucket_view and (self.device.type != "cpu" or any(
+                p.dtype.name in ("float16", "bfloat16") for p in params)):
+            from ..._args import unsupported  # their buckets are host or float32 copies
+            unsupported("torch.nn.parallel.DistributedDataParallel", "gradient_as_bucket_view",
+                        gradient_as_bucket_view)
         self.require_backward_grad_sync = self.require_forward_param_sync = True
         self.forward_sync_buffers = self._buffer_flags(broadcast_buffers, forward_sync_buffers)
         self._ignore = ignore
@@ -126,7 +135,7 @@ class DistributedDataParallel(Module):
             _flat_broadcast(dist, params + (self._buffers_list() if self._init_sync_buffers
                                             else []), group)
         self._build_buckets(bucket_cap_mb)
-        self._armed, self._unfinished = False, False
+        self._armed, self._unfinished, self._comm_hook = False, False, None
         for i, p in enumerate(self._params):
             p.register_post_accumulate_grad_hook(self._hook(i))
 
@@ -197,6 +206,24 @@ class DistributedDataParallel(Module):
                 self._where[i] = (b, k)
         self.bucket_bytes_cap = cap
 
+    def register_comm_hook(self, state, hook):
+        """From the next backward on, each full bucket goes to hook(state, GradBucket) instead
+        of the built-in average; the Future it returns gives the bucket's reduced values. The
+        bucket holds the gradients as they are (not divided by the world size), as in torch."""
+        if not callable(hook):
+            raise TypeError("Communication hook must be callable.")
+        if self._comm_hook is not None:
+            raise RuntimeError("register_comm_hook or register_builtin_comm_hook can only be "
+                               "called once.")
+        self._comm_hook = (state, hook)
+
+    def join(self, divide_by_initial_world_size=True, enable=True,
+             throw_on_early_termination=False):
+        """torch's uneven-inputs context: refused unless enable=False (then it does nothing)."""
+        from ...distributed.algorithms import Join
+        return Join([self], enable, throw_on_early_termination,
+                    divide_by_initial_world_size=divide_by_initial_world_size)
+
     # ------------------------------------------------------------------ forward
     @contextlib.contextmanager
     def no_sync(self):
@@ -220,14 +247,14 @@ class DistributedDataParallel(Module):
         out = self.module(*inputs, **kwargs)
         if arm:  # after the forward: one that raises leaves nothing pending
             self._arm()
-            self._unused = self._find_unused(out) if self.find_unused_parameters else []
+            self._unused = self._find_unused(out) if self._detect_unused else []
         return out
 
     def _arm(self):
         self._armed, self._unfinished, self._next, self._first = True, True, 0, True
         self._used = np.zeros(len(self._params), np.int32)
         for b in self._buckets:
-            b.pending, b.request = len(b.params), None
+            b.pending, b.request, b.future = len(b.params), None, None
 
     def _find_unused(self, out):
         from ...utils._pytree import tree_leaves
@@ -260,7 +287,8 @@ class DistributedDataParallel(Module):
                 self._mark(j)
         b, k = self._where[i]
         from ..._device import to_host
-        np.multiply(to_host(param.grad._data), 1.0 / self._world, out=self._buckets[b].slot(k),
+        scale = 1.0 if self._comm_hook is not None else 1.0 / self._world  # a hook averages
+        np.multiply(to_host(param.grad._data), scale, out=self._buckets[b].slot(k),
                     casting="unsafe")
         self._used[i] = 1
         self._mark(i)
@@ -272,25 +300,45 @@ class DistributedDataParallel(Module):
         MPI = dist._state._mpi()
         while self._next < len(self._buckets) and self._buckets[self._next].pending == 0:
             bucket = self._buckets[self._next]
-            bucket.request = self.process_group._comm.Iallreduce(
-                MPI.IN_PLACE, [bucket.flat, _mpi_type(MPI, bucket.flat.dtype)], MPI.SUM)
+            if self._comm_hook is not None:
+                bucket.future = self._run_hook(self._next, bucket)
+            else:
+                bucket.request = self.process_group._comm.Iallreduce(
+                    MPI.IN_PLACE, [bucket.flat, _mpi_type(MPI, bucket.flat.dtype)], MPI.SUM)
             self._next += 1
-        started = [b.request for b in self._buckets[:self._next]]
+        started = [b.request for b in self._buckets[:self._next] if b.request is not None]
         if self._next == len(self._buckets):
             self._finish(MPI, started)
         elif started:
             MPI.Request.Testall(started)  # lets MPI progress the buckets already started
 
+    def _run_hook(self, index, bucket):
+        from ... import from_numpy
+        from ...distributed._grad_bucket import GradBucket
+        state, hook = self._comm_hook
+        grads = [from_numpy(bucket.slot(k)) for k in range(len(bucket.params))]
+        view = GradBucket(index, from_numpy(bucket.flat), grads, list(bucket.params),
+                          index == len(self._buckets) - 1)
+        return hook(state, view)
+
     def _finish(self, MPI, requests):
         MPI.Request.Waitall(requests)
+        for bucket in self._buckets:
+            if bucket.future is not None:  # a comm hook's result replaces the bucket
+                from ..._device import to_host
+                value = bucket.future.wait()
+                np.copyto(bucket.flat, to_host(value._data).reshape(-1), casting="unsafe")
         used = self._used
-        if self.find_unused_parameters:
+        if self._detect_unused:
             used = used.copy()
             self.process_group._comm.Allreduce(MPI.IN_PLACE, used, MPI.MAX)
         for i, p in enumerate(self._params):
             if not used[i]:
                 continue  # unused on every rank: torch leaves its .grad as it is
             b, k = self._where[i]
+            if self.gradient_as_bucket_view:
+                self._as_bucket_view(i, p, self._buckets[b].slot(k))
+                continue
             value = _device_like(p._data, self._buckets[b].slot(k))
             if p.grad is None:
                 from ... import zeros_like
@@ -298,6 +346,19 @@ class DistributedDataParallel(Module):
             p.grad._data[...] = value
             p.grad._bump()
         self._armed = self._unfinished = False
+
+    @property
+    def _detect_unused(self):
+        return self.find_unused_parameters or self.static_graph
+
+    def _as_bucket_view(self, i, p, slot):
+        """gradient_as_bucket_view: .grad becomes (and stays) a view of its bucket slot, which
+        already holds the average; gradients accumulate in the bucket."""
+        from ... import from_numpy
+        views = self.__dict__.setdefault("_grad_views", {})
+        if p.grad is None or p.grad is not views.get(i):
+            views[i] = p.grad = from_numpy(slot)
+        p.grad._bump()
 
 
 def _mpi_type(MPI, dtype):
