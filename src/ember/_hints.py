@@ -6,13 +6,12 @@ prints). Call sites reach this module only from an `except` block or just before
 success path costs nothing: `Module.__call__` calls `module_error` when a forward raises (the
 module path comes from the live `Module.__call__` frames), ops call `attach(exc, site, ...)`.
 `_RULES` is the one table of hints: (site, exception types, condition, text). The `--explain`
-detectors (`watch_zero_grad`, `watch_train_mode`) warn once each with a HintWarning.
+detectors (`watch_zero_grad`, `watch_train_mode`, in _hints_watch.py and importable from here)
+warn once each with a HintWarning.
 """
 
-import os
 import re
 import sys
-import warnings
 
 _enabled = [True]
 log = []  # every hint ember attached or warned, in order (for `ember explain`'s report)
@@ -498,102 +497,10 @@ def _path(root, module):
 
 
 # ---------------------------------------------------------------- --explain detectors
-def _warn(text, frame):
-    """Warns at `frame`, the user's line (through module and hook frames, stacklevel cannot)."""
-    hint = _Hint()
-    hint.lines.append(text)
-    log.append(hint)
-    if frame is None:
-        warnings.warn(hint.text(), HintWarning, stacklevel=2)
-        return
-    registry = frame.f_globals.setdefault("__warningregistry__", {})
-    warnings.warn_explicit(hint.text(), HintWarning, frame.f_code.co_filename, frame.f_lineno,
-                           frame.f_globals.get("__name__"), registry)
-
-
-def _user_frame():
-    """The innermost frame outside ember (the user's line), else None."""
-    here = __file__.rsplit(os.sep, 1)[0] + os.sep
-    frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(here):
-        frame = frame.f_back
-    return frame
-
-
-def watch_zero_grad():
-    """Warns once when backward() adds into gradients still held from before the last
-    optimizer.step() (a missing zero_grad()); returns a function that stops watching.
-
-    After each step it remembers one parameter's grad; a gradient hook on that parameter sees,
-    at the next backward, whether that (non-zero) grad is still there to be added to."""
-    from .optim.optimizer import register_optimizer_step_post_hook
-    watched, state = {}, {"stale": 0, "warned": False}  # id(optimizer) -> _Watched
-
-    def after_step(opt, args, kwargs):
-        w = watched.get(id(opt))
-        if w is None:
-            p = next((p for g in opt.param_groups for p in g["params"] if p.grad is not None),
-                     None)
-            if p is None:
-                return
-            w = watched[id(opt)] = {"param": p, "norms": []}
-            w["handle"] = p.register_hook(lambda grad: on_grad(w))
-        w["grad"] = w["param"].grad
-        if w["grad"] is not None:
-            w["norms"].append(float(w["grad"].detach().norm()))
-
-    def on_grad(w):
-        g = w.get("grad")
-        if (not _enabled[0] or state["warned"] or g is None or w["param"].grad is not g
-                or not bool(g._data.any())):
-            return
-        state["stale"] += 1
-        if state["stale"] >= 2:
-            state["warned"] = True
-            norms = ", ".join(f"{v:.4g}" for v in w["norms"][-5:])
-            _warn("loss.backward() is adding to gradients left over from before the last "
-                  "optimizer.step(): zero_grad() is missing, so the gradients pile up and each "
-                  f"step is bigger than it should be (gradient norm of one weight at the last "
-                  f"steps: {norms}). Call optimizer.zero_grad() before loss.backward() in "
-                  f"every iteration.", _user_frame())
-
-    handle = register_optimizer_step_post_hook(after_step)
-
-    def stop():
-        handle.remove()
-        for w in watched.values():
-            w["handle"].remove()
-    return stop
-
-
-def watch_train_mode():
-    """Warns once when dropout or batch norm runs in train() mode under no_grad (evaluation
-    without model.eval()); returns a function that stops watching."""
-    from .autograd.grad_mode import is_grad_enabled
-    from .nn.modules.module import register_module_forward_pre_hook
-    warned = []
-
-    def pre(module, args):
-        if (_enabled[0] and not warned and module.training and not is_grad_enabled()
-                and _isa(module, "_DropoutNd", "_BatchNorm")):
-            warned.append(True)
-            root, caller = _outer_call(sys._getframe(1))
-            name = _root_name(root or module, caller) or "model"
-            what = ("drops values at random" if _isa(module, "_DropoutNd") else
-                    "normalizes with this batch's statistics and updates its running averages")
-            _warn(f"{name}{_path(root, module)} ({_describe(module)}) ran in training mode "
-                  f"under torch.no_grad(): it {what}, so evaluation results are off. Call "
-                  f"{name}.eval() before evaluating and {name}.train() before training again.",
-                  caller)
-
-    return register_module_forward_pre_hook(pre).remove
-
-
-def watch():
-    """Turns on every --explain detector; returns a function that turns them off."""
-    stops = [watch_zero_grad(), watch_train_mode()]
-
-    def stop():
-        for s in stops:
-            s()
-    return stop
+from ._hints_watch import (  # noqa: E402,F401  (they use the helpers above)
+    _user_frame,
+    _warn,
+    watch,
+    watch_train_mode,
+    watch_zero_grad,
+)

@@ -451,9 +451,15 @@ def _obey_layout(g, v):
     return out
 
 
+accumulate_watch = []  # callables(leaf, old grad) run before each accumulation (ember._hints_watch)
+
+
 def _accumulate(leaf, g, create_graph, shared, node=None):
     """Adds `g` into `leaf.grad`: steals g's array when nothing else can see it."""
     old = leaf._grad
+    if accumulate_watch:
+        for watcher in accumulate_watch:
+            watcher(leaf, old)
     if old is None:
         data = g._data
         if create_graph or data.base is not None or id(data) in shared \

@@ -5,8 +5,9 @@ ember.distributed._launcher --rank-main script.py args`: each rank runs the scri
 does (torch scripts run unmodified). A rank whose script raises prints its traceback and
 `[ember launch] rank R failed`, then MPI_Abort stops every rank at once; the launcher exits
 with that status and repeats each failed rank's report (left in a temporary folder, as torchrun's
-error files), since MPI_Abort can kill the job before mpiexec forwards the rank's stderr. OMP_NUM_THREADS defaults to 1 in the ranks, as under torchrun (N ranks with a
-BLAS thread per core each would fight over the cores). Several machines: `--hostfile FILE` with
+error files), since MPI_Abort can kill the job before mpiexec forwards the rank's stderr.
+OMP_NUM_THREADS defaults to 1 in the ranks, as under torchrun (N ranks with a BLAS thread per
+core each would fight over the cores). Several machines: `--hostfile FILE` with
 `--nnodes M` starts M*N ranks, N per host listed in FILE (the MPI's own hostfile format).
 """
 

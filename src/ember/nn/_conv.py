@@ -14,6 +14,7 @@ from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
+from . import _conv_dtypes as _dt
 from ._conv_kernels import (  # noqa: F401
     _POOL,
     _col2im,
@@ -52,9 +53,10 @@ class Conv(Op):
 
     def forward(ctx, x, w, b, geo):
         ctx.geo = geo
-        if not x.shape[0] or type(x) is MetaArray:  # a zero-size batch or meta: no kernel
-            ctx.cols = ctx.buf = None
-            return _none(x, (x.shape[0], w.shape[0]) + _out_size(x.shape[2:], geo))
+        if not x.shape[0] or not x.shape[1] or type(x) is MetaArray:  # nothing to compute
+            ctx.cols = ctx.buf = None  # (torch gives no channels for an input without any)
+            c = w.shape[0] if x.shape[1] else 0
+            return _none(x, (x.shape[0], c) + _out_size(x.shape[2:], geo))
         keep = _enabled[0]  # a graph may be recorded: backward reuses the columns
         y, cols, buf = _conv_fwd(x, w, geo, keep, b)
         ctx.cols, ctx.buf = (cols, buf) if keep else (None, None)
@@ -64,6 +66,10 @@ class Conv(Op):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
         geo = ctx.geo
+        if not x.shape[1]:  # an input without channels: every gradient is zero
+            return (x.new_zeros(x.shape) if need[0] else None,
+                    w.new_zeros(w.shape) if need[1] else None,
+                    grad.new_zeros((w.shape[0],)) if need[2] else None, None)
         dx = ConvInputGrad.apply(grad, w, x.shape[2:], geo) if need[0] else None
         dw = ConvWeightGrad.apply(x, grad, w.shape, geo, ctx.cols) if need[1] else None
         db = grad.sum(dim=(0,) + tuple(range(2, grad.dim()))) if need[2] else None
@@ -142,13 +148,6 @@ def _sz(s):
     return "[" + ", ".join(str(int(a)) for a in s) + "]"
 
 
-def _check_dtypes(x, w, b):
-    for t in (w, b):
-        if t is not None and t.dtype is not x.dtype:
-            raise RuntimeError(f"expected scalar type {x.dtype._legacy[:-6]} but found "
-                               f"{t.dtype._legacy[:-6]}")
-
-
 def _batched(input, nd, name):
     if input.dim() not in (nd + 1, nd + 2):
         raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
@@ -224,15 +223,27 @@ def _check_empty(input):
 
 
 def _conv(nd, name, input, weight, bias, stride, padding, dilation, groups):
+    if not isinstance(padding, str):
+        _dt.bias_first(input, bias)
     batched = _batched(input, nd, name)
     if not batched:
         input = input.unsqueeze(0)
-    _check_dtypes(input, weight, bias)
+    mixed = _dt.mixed(input, weight, bias)
+    if mixed:
+        _dt.complex_input(input, weight, bias)
     geo = _geometry(input, weight, stride, padding, dilation, groups, nd)
     _check_channels(input, weight, bias, geo[4], False)
     _check_size(input, geo)
     _check_empty(input)
+    how = None
+    if mixed:  # torch's backend checks; what it does with the dtypes it takes
+        extra = [hi - lo for lo, hi in geo[2]] if padding == "same" else None
+        how = _dt.backend(input, weight, bias, geo, False, extra=extra)
+        if how is not None and bias is not None:
+            bias = bias.to(input.dtype)
     out = Conv.apply(input, weight, bias, geo)
+    if how is not None and how[0] == "cast_out" and out.dtype is not how[1]:
+        out = out.to(how[1])
     return out if batched else out.squeeze(0)
 
 
@@ -265,7 +276,9 @@ def _conv_transpose(nd, name, input, weight, bias, stride, padding, output_paddi
     batched = _batched(input, nd, name)
     if not batched:
         input = input.unsqueeze(0)
-    _check_dtypes(input, weight, bias)
+    mixed = _dt.mixed(input, weight, bias)
+    if mixed:
+        _dt.complex_input(input, weight, bias)
     geo = _geometry(input, weight, stride, padding, dilation, groups, nd)
     op = _ntuple(output_padding, nd, "output_padding")
     _, stride, pads, dil, groups = geo
@@ -278,11 +291,18 @@ def _conv_transpose(nd, name, input, weight, bias, stride, padding, output_paddi
             + " ".join(f"dilation_{a}: {d}" for a, d in zip(ax, dil)))
     _check_channels(input, weight, bias, groups, True)
     _check_empty(input)
+    how = _dt.backend(input, weight, bias, geo, True, op) if mixed else None
     S = tuple((n - 1) * s - lo - hi + d * (k - 1) + o + 1 for n, s, (lo, hi), d, k, o in
               zip(input.shape[2:], stride, pads, dil, weight.shape[2:], op))
     out = ConvInputGrad.apply(input, weight, S, geo)
+    if how is not None and how[0] == "cast_out" and out.dtype is not how[1]:
+        out = out.to(how[1])
     if bias is not None:
+        if how is not None and how[0] != "add_bias":
+            bias = bias.to(out.dtype)
         out = out + bias.reshape((-1,) + (1,) * nd)
+        if how is not None and out.dtype is not input.dtype and how[0] == "add_bias":
+            out = out.to(input.dtype)  # torch adds in place: in the promoted dtype, into the output
     return out if batched else out.squeeze(0)
 
 

@@ -230,13 +230,15 @@ def _check_nll(input, target, weight, ignore_index):
     return t
 
 
-def _nll_like(cls, input, target, weight, ignore_index, reduction):
+def _nll_like(cls, input, target, weight, ignore_index, reduction, called=None):
+    """`called`: (name, input) of the loss the user called, when it is not this one (a
+    label-smoothed cross_entropy computes nll_loss of its log_softmax), for the hint."""
     try:
         t = _check_nll(input, target, weight, ignore_index)
     except Exception as e:  # a hint on the way out (ember._hints); torch's error is unchanged
         from .._hints import attach
-        attach(e, "loss", fn="cross_entropy" if cls is _CrossEntropy else "nll_loss",
-               input=input, target=target)
+        fn, shown = called or ("cross_entropy" if cls is _CrossEntropy else "nll_loss", input)
+        attach(e, "loss", fn=fn, input=shown, target=target)
         raise
     w = None if weight is None else weight._data.astype(input.dtype.np, copy=False)
     out = cls.run((input,), (input._data,), {"t": t, "w": w, "ignore_index": ignore_index,
@@ -309,7 +311,8 @@ def _cross_entropy_smoothed(input, target, weight, ignore_index, reduction, eps)
     n_classes = input.shape[class_dim]
     from .functional import log_softmax
     lp = log_softmax(input, class_dim)
-    nll = nll_loss(lp, target, weight, ignore_index=ignore_index, reduction=reduction)
+    nll = _nll_like(_NllLoss, lp, target, weight, ignore_index, reduction,
+                    called=("cross_entropy", input))
     ignore = target == ignore_index
     if weight is not None:
         smooth = -(lp * _class_weight(weight, input.dim(), class_dim)).sum(class_dim)
