@@ -239,6 +239,8 @@ def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fal
                 continue
             if node._pre_hooks:
                 grads = _run_pre_hooks(node, grads)
+            if node._grad_inplace:
+                node._own = capture is None and _owned(node, grads, shared)
             in_grads = _apply(node, grads)
             if not retain_graph:
                 node._release()
@@ -332,6 +334,18 @@ def _skip(node, deps, buffers, ready, needed):
                     stack.append(nxt)
                 else:
                     ready.append(nxt)
+
+
+def _owned(node, grads, shared):
+    """Whether nothing but node's backward can see its incoming gradient arrays, so that it may
+    write into them: none is a view, was handed to two edges, came from or went through a hook
+    (`shared`), or is seen by the node's hooks."""
+    if node._hooks or node._pre_hooks or _anomaly[0]:
+        return False
+    for g in grads:
+        if g is not None and (g._rg or g._data.base is not None or id(g._data) in shared):
+            return False
+    return True
 
 
 def _apply(node, grads):

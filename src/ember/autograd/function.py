@@ -56,6 +56,7 @@ class Node:
     _freed = False
     _packed = False  # some saved value went through a pack hook
     _keep_strides = False  # _release keeps the saved inputs' strides (torch's mm nodes)
+    _grad_inplace = False  # backward may write into its incoming gradient when ctx._own says so
     _hooks = None
     _pre_hooks = None
     _tensor_hooks = None  # output_nr -> [hook]: hooks registered on non-leaf tensors

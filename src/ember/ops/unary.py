@@ -214,7 +214,11 @@ def _make_unary(name, fwd, bwd, reads, floating):
     def backward(ctx, g):
         x = ctx.saved_tensors[0] if reads == "x" else None
         y = ctx.output if reads == "y" else None
+        own = ctx.__dict__.pop("_own", False)  # set by the engine for this call only
         if fast is not None and not _enabled[0] and g._data.__class__ is _ndarray:
+            if own and g._data.dtype == y._data.dtype:  # relu: the mask applied in place
+                np.multiply(g._data, y._data > 0, out=g._data)  # skips a fresh output array
+                return g
             return _wrap(fast(g._data, None if x is None else x._data,
                               None if y is None else y._data))
         return bwd(g, x, y)
@@ -223,6 +227,7 @@ def _make_unary(name, fwd, bwd, reads, floating):
         "_name": _NAMES.get(name, name.capitalize() + "Backward0"),
         "save_inputs": (0,) if reads == "x" else (),
         "save_output": reads == "y",
+        "_grad_inplace": name == "relu",
         "forward": lambda ctx, x: fwd(np if x.__class__ is _ndarray else _xp(x), x),
         "backward": backward,
         "jvp": _fwd.elementwise,  # the backward's derivative times the tangent

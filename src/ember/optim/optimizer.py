@@ -30,6 +30,7 @@ __all__ = ["Optimizer", "register_optimizer_step_pre_hook", "register_optimizer_
 
 _global_pre_hooks = OrderedDict()
 _global_post_hooks = OrderedDict()
+_FMA_BLOCK = 1 << 15  # elements per block of a large float32 add_(alpha=): 256 KiB of float64
 
 
 class _RequiredParameter:
@@ -427,7 +428,19 @@ class Optimizer:
         """p.add_(g, alpha=alpha): torch's kernel is one fused multiply-add; for float32 the
         product is exact in float64, so adding there and rounding once reproduces it."""
         if p.dtype == np.float32:
-            t = np.multiply(g, np.float64(np.float32(alpha)), out=self._tmp64(p))
+            a = np.float64(np.float32(alpha))
+            n = p.size
+            if n > 2 * _FMA_BLOCK and p.__class__ is np.ndarray and p.flags.c_contiguous \
+                    and g.flags.c_contiguous:  # blocks whose float64 temporary stays in cache
+                pf, gf = p.reshape(-1), g.reshape(-1)
+                buf = self._tmp64(pf[:_FMA_BLOCK])
+                for i in range(0, n, _FMA_BLOCK):
+                    j = min(i + _FMA_BLOCK, n)
+                    t = np.multiply(gf[i:j], a, out=buf[:j - i])
+                    t += pf[i:j]
+                    pf[i:j] = t
+                return
+            t = np.multiply(g, a, out=self._tmp64(p))
             t += p
             p[...] = t
         else:
