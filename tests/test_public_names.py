@@ -220,7 +220,8 @@ def test_no_module_binds_tensor_methods_itself():
     import ast
     from pathlib import Path
     root = Path(ember.__file__).parent
-    allowed = {"_tensor.py", "_tensor_methods.py", "nn/functional.py"}
+    allowed = {"_tensor.py", "_tensor_methods.py", "nn/functional.py",
+               "onnx/_trace.py"}  # the exporter swaps __setitem__ only while tracing, then undoes
     found = []
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root).as_posix()

@@ -348,7 +348,8 @@ def _collect():
             n for n in vars(mod) if not n.startswith("_")])
     # composites of batched ops stay themselves; only their kernels dispatch
     _find(_attention, ["scaled_dot_product_attention"])
-    _find(_margin_loss, ["multilabel_margin_loss"])
+    _find(_margin_loss, [n for n in _margin_loss.__all__
+                         if n != "triplet_margin_with_distance_loss"])
     for mod in (conv, pooling):
         for cls in vars(mod).values():
             if isinstance(cls, type) and isinstance(cls.__dict__.get("_fn"), staticmethod):

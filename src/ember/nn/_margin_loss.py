@@ -1,6 +1,10 @@
-"""Margin losses beyond `_functional_loss.py`: multilabel_margin_loss (ATen's per-sample hinge
-over target/non-target class pairs, composed from ember ops so its gradient is autograd's) and
-triplet_margin_with_distance_loss (torch's Python composition around any distance function).
+"""The margin and embedding losses of torch.nn.functional: soft_margin_loss, the pairwise
+losses (cosine_embedding, margin_ranking, hinge_embedding), multi_margin_loss,
+multilabel_soft_margin_loss and triplet_margin_loss following ATen's formulas step by step;
+multilabel_margin_loss (ATen's per-sample hinge over target/non-target class pairs, composed from
+ember ops so its gradient is autograd's) and triplet_margin_with_distance_loss (torch's Python
+composition around any distance function). The reductions and their legacy arguments are
+`_functional_loss.py`'s.
 """
 
 import numpy as np
@@ -10,10 +14,211 @@ from .._device import array_device, to_device, to_host
 from .._tensor import _wrap
 from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
+from ..autograd import grad_mode as _gm
 from ..ops.ternary import where
-from ._functional_loss import _REDUCTIONS, _resolve
+from ._functional_loss import _REDUCTIONS, _BackwardError, _legacy_reduction, _reduce, _resolve
 
-__all__ = ["multilabel_margin_loss", "triplet_margin_with_distance_loss"]
+__all__ = ["cosine_embedding_loss", "margin_ranking_loss", "hinge_embedding_loss",
+           "multi_margin_loss", "multilabel_soft_margin_loss", "soft_margin_loss",
+           "triplet_margin_loss", "multilabel_margin_loss", "triplet_margin_with_distance_loss"]
+
+_enabled = _gm._enabled
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Matches torch.nn.functional.soft_margin_loss: log(1 + exp(-y x)), in the input's dtype
+    and shape (torch writes each step into -input in place)."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(soft_margin_loss, input, target, size_average, reduce, reduction)
+    reduction = _resolve(size_average, reduce, reduction)
+    if target.requires_grad and _enabled[0]:
+        raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect "
+                           "to argument 'target'. This input cannot have requires_grad True.")
+    if _fwd._fw[0] and _fwd.tangent_of(target) is not None:  # torch's target has no tangent,
+        _fwd.refuse("soft_margin_loss_backward", input)  # and with the input's it raises
+        target = target.detach()
+    neg = -input
+    _check_into(neg, target)
+    if not neg.dtype.is_floating_point:  # exp_ of an integral tensor in place
+        from ..ops.inplace import _cast_error
+        raise _cast_error(D.get_default_dtype(), neg.dtype)
+    loss = (neg * target).exp().log1p()
+    if loss.dtype is not input.dtype:
+        loss = loss.to(input.dtype)
+    if target.dtype is D.bool_ and loss.requires_grad:  # torch's backward negates the target
+        loss = _BackwardError.run((loss,), (loss._data,), {
+            "msg": "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                   "trying to invert a mask, use the `~` or `logical_not()` operator instead.",
+            "name": "SoftMarginLossBackward0"})
+    return _reduce(loss, reduction, "SoftMarginLossBackward0")
+
+
+def _check_into(out, other):
+    """torch's errors for `out.op_(other)`: the broadcast must keep out's shape, and the
+    promoted dtype must cast to out's."""
+    shape = tuple(np.broadcast_shapes(out.shape, other.shape)) if _broadcastable(out, other) \
+        else ()
+    if shape != tuple(out.shape):
+        raise RuntimeError(f"output with shape {list(out.shape)} doesn't match the broadcast "
+                           f"shape {list(shape)}")
+    dt = D.promote_types(out.dtype, other.dtype)
+    if not D.can_cast(dt, out.dtype):
+        from ..ops.inplace import _cast_error
+        raise _cast_error(dt, out.dtype)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                          reduction="mean"):
+    """Matches torch.nn.functional.cosine_embedding_loss."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(cosine_embedding_loss, input1, input2, target, margin, size_average,
+                         reduce, reduction)
+    reduction = _resolve(size_average, reduce, reduction)
+    dim = target.dim()
+    if dim not in (0, 1):
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input1.dim() != dim + 1 or input2.dim() != dim + 1:
+        raise RuntimeError(f"{dim}D target tensor expects {dim + 1}D input tensors, but found "
+                           f"inputs with sizes {list(input1.shape)} and {list(input2.shape)}.")
+    prod = (input1 * input2).sum(dim)
+    m1 = (input1 * input1).sum(dim) + 1e-12
+    m2 = (input2 * input2).sum(dim) + 1e-12
+    cos = prod / (m1 * m2).sqrt()
+    _broadcastable(target, cos)
+    zeros = cos.detach() * 0
+    pos = where(target == 1, 1 - cos, zeros)
+    neg = where(target == -1, (cos - margin).clamp_min(0), zeros)
+    return _reduce(pos + neg, reduction)
+
+
+def _broadcastable(a, b):
+    """torch's broadcasting error (naming a and b) where a and b do not broadcast."""
+    from ..ops.shape import broadcast_tensors
+    broadcast_tensors(a, b)
+    return True
+
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                        reduction="mean"):
+    """Matches torch.nn.functional.margin_ranking_loss: max(0, -y (x1 - x2) + margin)."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(margin_ranking_loss, input1, input2, target, margin, size_average, reduce,
+                         reduction)
+    reduction = _resolve(size_average, reduce, reduction)
+    if input1.dim() != input2.dim() or input1.dim() != target.dim():
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension "
+                           f"but got sizes: input1: {input1.shape}, input2: {input2.shape}, "
+                           f"target: {target.shape} ")
+    return _reduce((-target * (input1 - input2) + margin).clamp_min(0), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction="mean"):
+    """Matches torch.nn.functional.hinge_embedding_loss."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(hinge_embedding_loss, input, target, margin, size_average, reduce,
+                         reduction)
+    reduction = _resolve(size_average, reduce, reduction)
+    _broadcastable(target, input)
+    zeros = input.detach() * 0
+    out_margin = where(target != 1, (margin - input).clamp_min(0), zeros)
+    out_self = where(target != -1, input, zeros)
+    return _reduce(out_margin + out_self, reduction)
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
+                      reduce=None, reduction="mean"):
+    """Matches torch.nn.functional.multi_margin_loss:
+    sum_{j != y} max(0, margin - x[y] + x[j])^p * w[y] / C per sample."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(multi_margin_loss, input, target, p, margin, weight, size_average, reduce,
+                         reduction)
+    reduction = _resolve(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.dim() != 1:
+        raise ValueError("weight must be one-dimensional")
+    c, rows = _check_multi_margin(input, target, weight)
+    _fwd.refuse("multi_margin_loss", input, weight)
+    x = input.reshape(rows, c)
+    t = target.reshape(-1)
+    z = margin - x.gather(1, t.unsqueeze(1)) + x
+    h = where(z > 0, z, 0.0)
+    if p == 2:
+        h = h * h
+    if weight is not None:
+        h = h * weight[t].unsqueeze(1)
+    from .functional import one_hot
+    h = h * (1 - one_hot(t, c)).to(x.dtype)
+    loss = h.sum(1) / c
+    if input.dim() <= 1:
+        loss = loss.reshape(())
+    return _reduce(loss, reduction)
+
+
+def _check_multi_margin(input, target, weight):
+    """torch's checks of multi_margin_loss, in its order; (classes, samples)."""
+    shape = list(input.shape)
+    nd = len(shape)
+    if not ((nd == 2 and shape[1]) or (nd == 1 and shape[0]) or nd == 0):
+        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, "
+                           f"but got: {shape}")
+    rows, c = (shape[0], shape[1]) if nd == 2 else (1, shape[0] if nd else 1)
+    if target.dim() > 1 or target.numel() != rows:
+        raise RuntimeError("multi_margin_loss: target tensor should be 1-D with size equal to the "
+                           "number of input samples (batch size). Expected target size "
+                           f"[{rows}], but got {list(target.shape)}. Input has shape {shape}.")
+    if weight is not None and weight.numel() != c:
+        raise RuntimeError(f"inconsistent weight size, expected {c} but got "
+                           f"{list(weight.shape)}")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError("\"multi_margin_loss_cpu_kernel\" not implemented for "
+                                  f"'{input.dtype._legacy[:-6]}'")
+    for t, want in ((target, D.int64), (weight, input.dtype)):
+        if t is not None and t.dtype is not want:
+            raise RuntimeError(f"expected scalar type {want._legacy[:-6]} but found "
+                               f"{t.dtype._legacy[:-6]}")
+    td = target._data
+    if td.size and (td.min() < 0 or td.max() >= c):
+        raise RuntimeError("target out of range")
+    return c, rows
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction="mean"):
+    """Matches torch.nn.functional.multilabel_soft_margin_loss."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    from .functional import logsigmoid
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.dim() - 1
+    loss = loss.sum(class_dim) / input.shape[class_dim]
+    if reduction not in _REDUCTIONS:
+        raise ValueError(reduction + " is not valid")
+    return _reduce(loss, reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction="mean"):
+    """Matches torch.nn.functional.triplet_margin_loss: max(d(a, p) - d(a, n) + margin, 0)."""
+    if _amp.on and _amp.active():
+        return _amp.fp32(triplet_margin_loss, anchor, positive, negative, margin, p, eps, swap,
+                         size_average, reduce, reduction)
+    reduction = _resolve(size_average, reduce, reduction)
+    a, po, n = anchor.dim(), positive.dim(), negative.dim()
+    if not a == po == n:
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the "
+                           f"same number of dimensions, but got: anchor {a}D, positive {po}D, "
+                           f"and negative {n}D inputs")
+    from .functional import pairwise_distance
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        from ..ops.pointwise import minimum
+        d_neg = minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce((margin + d_pos - d_neg).clamp_min(0), reduction)
 
 
 def _check_multilabel(input, target):

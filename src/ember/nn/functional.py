@@ -732,7 +732,8 @@ from ._ctc import ctc_loss  # noqa: E402,F401
 from ._functional_loss import *  # noqa: E402,F401,F403
 from ._functional_loss import __all__ as _loss_names  # noqa: E402,F401
 from ._grid_sample import grid_sample  # noqa: E402,F401
-from ._margin_loss import multilabel_margin_loss, triplet_margin_with_distance_loss  # noqa: E402,F401,E501
+from ._margin_loss import *  # noqa: E402,F401,F403
+from ._margin_loss import __all__ as _margin_names  # noqa: E402
 from ._norm import (  # noqa: E402,F401
     batch_norm,
     group_norm,
@@ -769,5 +770,5 @@ from ._resample import (  # noqa: E402,F401
     upsample,
 )
 
-__all__ += _loss_names + ["multilabel_margin_loss", "triplet_margin_with_distance_loss"]
+__all__ += _loss_names + _margin_names
 __all__ += _pool3d_names + _fractional_names

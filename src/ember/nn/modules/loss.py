@@ -133,8 +133,8 @@ class CosineEmbeddingLoss(_Loss):
         self.margin = margin
 
     def forward(self, input1, input2, target):
-        return L.cosine_embedding_loss(input1, input2, target, margin=self.margin,
-                                       reduction=self.reduction)
+        return _margin_loss.cosine_embedding_loss(input1, input2, target, margin=self.margin,
+                                                  reduction=self.reduction)
 
 
 class MarginRankingLoss(_Loss):
@@ -143,8 +143,8 @@ class MarginRankingLoss(_Loss):
         self.margin = margin
 
     def forward(self, input1, input2, target):
-        return L.margin_ranking_loss(input1, input2, target, margin=self.margin,
-                                     reduction=self.reduction)
+        return _margin_loss.margin_ranking_loss(input1, input2, target, margin=self.margin,
+                                                reduction=self.reduction)
 
 
 class HingeEmbeddingLoss(_Loss):
@@ -153,8 +153,8 @@ class HingeEmbeddingLoss(_Loss):
         self.margin = margin
 
     def forward(self, input, target):
-        return L.hinge_embedding_loss(input, target, margin=self.margin,
-                                      reduction=self.reduction)
+        return _margin_loss.hinge_embedding_loss(input, target, margin=self.margin,
+                                                 reduction=self.reduction)
 
 
 class MultiMarginLoss(_WeightedLoss):
@@ -169,19 +169,19 @@ class MultiMarginLoss(_WeightedLoss):
         self.p, self.margin = p, margin
 
     def forward(self, input, target):
-        return L.multi_margin_loss(input, target, p=self.p, margin=self.margin,
-                                   weight=self.weight, reduction=self.reduction)
+        return _margin_loss.multi_margin_loss(input, target, p=self.p, margin=self.margin,
+                                              weight=self.weight, reduction=self.reduction)
 
 
 class MultiLabelSoftMarginLoss(_WeightedLoss):
     def forward(self, input, target):
-        return L.multilabel_soft_margin_loss(input, target, weight=self.weight,
-                                             reduction=self.reduction)
+        return _margin_loss.multilabel_soft_margin_loss(input, target, weight=self.weight,
+                                                        reduction=self.reduction)
 
 
 class SoftMarginLoss(_Loss):
     def forward(self, input, target):
-        return L.soft_margin_loss(input, target, reduction=self.reduction)
+        return _margin_loss.soft_margin_loss(input, target, reduction=self.reduction)
 
 
 class TripletMarginLoss(_Loss):
@@ -194,8 +194,9 @@ class TripletMarginLoss(_Loss):
         self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
 
     def forward(self, anchor, positive, negative):
-        return L.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p,
-                                     eps=self.eps, swap=self.swap, reduction=self.reduction)
+        return _margin_loss.triplet_margin_loss(anchor, positive, negative, margin=self.margin,
+                                                p=self.p, eps=self.eps, swap=self.swap,
+                                                reduction=self.reduction)
 
 
 class CTCLoss(_Loss):
