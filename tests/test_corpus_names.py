@@ -35,7 +35,7 @@ KNOWN_MISSING = {
     "torch.distributed.tensor": _SHARDED,
     "torch.distributed.device_mesh": _SHARDED,
     "torch.distributed.fsdp": _SHARDED,
-    "torch.distributed.algorithms": "FSDP's activation-checkpoint wrapper: " + _SHARDED,
+    "torch.distributed.algorithms._checkpoint": "FSDP's activation-checkpoint wrapper: " + _SHARDED,
     "torch.distributed.checkpoint": "sharded checkpoints of " + _SHARDED,
     "torch.distributed.rpc": _RPC,
     "torch.distributed.autograd": _RPC,

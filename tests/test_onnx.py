@@ -243,12 +243,6 @@ def test_refused_options():
                        match=r"ember does not implement torch.onnx.export\(dynamic_shapes="):
         ember.onnx.export(mlp(ember), (ember.randn(2, 6),), io.BytesIO(),
                           dynamic_shapes={"x": {0: "b"}})
-    with pytest.raises(NotImplementedError, match=r"export\(training=TrainingMode.TRAINING\)"):
-        ember.onnx.export(mlp(ember), (ember.randn(2, 6),), io.BytesIO(),
-                          training=ember.onnx.TrainingMode.TRAINING)
-    with pytest.raises(NotImplementedError, match=r"export\(training=TrainingMode.PRESERVE\)"):
-        ember.onnx.export(mlp(ember).train(), (ember.randn(2, 6),), io.BytesIO(),
-                          training=ember.onnx.TrainingMode.PRESERVE)
     with pytest.raises(ValueError, match="opset_version 13 to 20"):
         ember.onnx.export(mlp(ember), (ember.randn(2, 6),), io.BytesIO(), opset_version=21)
 

@@ -33,11 +33,11 @@ def _chunks(L):
 # name: (layer, input shape (None: int64 indices), torch's export has the same initializers)
 CASES = {
     "conv_transpose": (lambda L: L.nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1,
-                                                     output_padding=1), (2, 3, 5, 5), False),
-    "upsample_nearest": (lambda L: L.nn.Upsample(scale_factor=2), (2, 3, 5, 5), False),
+                                                     output_padding=1), (2, 3, 5, 5), True),
+    "upsample_nearest": (lambda L: L.nn.Upsample(scale_factor=2), (2, 3, 5, 5), True),
     "upsample_bilinear": (lambda L: L.nn.Upsample(scale_factor=2, mode="bilinear"),
-                          (2, 3, 5, 5), False),
-    "prelu": (lambda L: L.nn.PReLU(3), (2, 3, 5, 5), False),
+                          (2, 3, 5, 5), True),
+    "prelu": (lambda L: L.nn.PReLU(3), (2, 3, 5, 5), True),
     "group_norm": (lambda L: L.nn.GroupNorm(1, 3), (2, 3, 5, 5), True),
     "instance_norm": (lambda L: L.nn.InstanceNorm2d(3), (2, 3, 5, 5), True),
     "layer_norm": (lambda L: L.nn.LayerNorm(5), (2, 3, 5), True),

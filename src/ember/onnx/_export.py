@@ -22,7 +22,7 @@ import numpy as np
 from .._args import EmberNotImplementedError, refuse_if
 from .._tensor import Tensor
 from ..autograd import grad_mode
-from . import OperatorExportTypes, TrainingMode
+from . import OperatorExportTypes, TrainingMode, _mode
 from ._graph import Graph, OnnxExporterError
 from ._program import save_model
 
@@ -71,7 +71,9 @@ def export(model, args, f, **o):
         raise ValueError(f"ember.onnx.export supports opset_version {_MIN_OPSET} to "
                          f"{_MAX_OPSET}, not {opset}")
     args, kwargs = _split_args(args, o["kwargs"])
-    _check_mode(model, o["training"])
+    if o["dynamo"]:  # torch's dynamo exporter ignores the legacy `training` option
+        o["training"] = TrainingMode.EVAL
+    o["train"] = _mode.check(model, o["training"], o["do_constant_folding"])
     if o["dynamo"]:  # torch's default: an ONNXProgram, saved to `f` as torch saves it
         return _export_program(onnx, model, args, kwargs, f, opset, o)
     warnings.warn(_LEGACY, DeprecationWarning, stacklevel=3)
@@ -163,17 +165,6 @@ def _param_names(model):
     return names
 
 
-def _check_mode(model, training):
-    """Only an eval-mode export (EVAL, or PRESERVE of a model in eval mode): a training-mode
-    graph (Dropout masks, BatchNormalization's training outputs) is not written yet."""
-    if not isinstance(training, TrainingMode):
-        raise ValueError(f"{_API}(): training must be a torch.onnx.TrainingMode, not "
-                         f"{training!r}")
-    if training == TrainingMode.TRAINING or (training == TrainingMode.PRESERVE
-                                             and model.training):
-        _refuse_enum("training", training)
-
-
 def _input_names(args, kwargs, given):
     tensors = [a for a in list(args) + list(kwargs.values()) if isinstance(a, Tensor)]
     given = list(given or [])
@@ -191,13 +182,9 @@ def _trace(onnx, model, args, kwargs, opset, o, dyn, guess):
         g.inputs.append((nm, t))
         if guess:
             g.dyn_sizes.update(t.shape[ax] for ax in dyn.get(nm, {}))
-    was = model.training
-    model.train(False)
-    try:
-        with grad_mode.no_grad(), tracing(g, model):
-            out = model(*args, **kwargs)
-    finally:
-        model.train(was)
+    g.train, g.mode = o["train"], o["training"]
+    with _mode.model_mode(model, o["training"]), grad_mode.no_grad(), tracing(g, model):
+        out = model(*args, **kwargs)
     return g, out
 
 
@@ -207,12 +194,17 @@ def _traced(onnx, model, args, kwargs, opset, o, dyn):
     _, names = _input_names(args, kwargs, o["input_names"])
     if not any(dyn.get(nm) for nm in names):
         return _trace(onnx, model, args, kwargs, opset, o, dyn, False) + (None,)
+    start = _mode.State(model)  # each trace from the same buffers and random state
     g, out = _trace(onnx, model, args, kwargs, opset, o, dyn, False)
+    after = _mode.State(model)
+    start.restore()
     args2, kwargs2 = _dynamic.grown_args(args, kwargs, names, dyn)
     g2, out2 = _trace(onnx, model, args2, kwargs2, opset, o, dyn, False)
     shapes = [tuple(t.shape) for t in _flat_outputs(out2)]
     if _dynamic.generalize(g, g2):
+        after.restore()
         return g, out, shapes
+    start.restore()
     return _trace(onnx, model, args, kwargs, opset, o, dyn, True) + (shapes,)
 
 
@@ -256,7 +248,7 @@ def _value_info(onnx, name, t, axes, other=None, unknown=()):
 def _build(onnx, model, args, kwargs, opset, o):
     dyn = _dyn_axes(o["dynamic_axes"])
     g, out, shapes2 = _traced(onnx, model, args, kwargs, opset, o, dyn)
-    if g.fold:
+    if g.fold and o["training"] == TrainingMode.EVAL:  # torch's eval peephole pass
         from ._fuse import fuse_conv_bn
         fuse_conv_bn(g)
     outs = _flat_outputs(out)

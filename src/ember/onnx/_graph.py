@@ -38,6 +38,7 @@ class Graph:
         self.by_array = {}            # id(array) -> the traced Tensor holding it
         self.reshape_in = {}          # a Reshape's shape operand -> the input's traced shape
         self.unknown_dims = {}        # value name -> its axes whose size depends on the data
+        self.train, self.mode = False, None  # training-amenable export; its TrainingMode
 
     # ---------------------------------------------------------------- values
     def bind(self, t, name=None, const=None):

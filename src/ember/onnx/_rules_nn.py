@@ -1,6 +1,7 @@
 """Export rules of the nn ops (linear, convolution, pooling, softmax, activations, embedding)
-and the module rules: modules whose torch export is one ONNX node (BatchNorm) stand in for
-their forward during the trace; the recurrent layers' rules are in `_rules_rnn`."""
+and the module rules: modules whose torch export is one ONNX node (BatchNorm, in eval or in
+training mode) stand in for their forward during the trace; the recurrent layers' rules are
+in `_rules_rnn`."""
 
 import math
 
@@ -119,8 +120,8 @@ def _conv_transpose(g, ctx, args, arrays, kwargs, out):
     return g.node("ConvTranspose", [inp(g, args, arrays, 0, "ConvTranspose"),
                                     g.name(args[1], "ConvTranspose")],
                   dilations=list(d), group=int(groups), kernel_shape=list(k),
-                  output_padding=opad, pads=[p[0] for p in pads] + [p[1] for p in pads],
-                  strides=list(s))
+                  output_padding=opad if any(opad) else None,
+                  pads=[p[0] for p in pads] + [p[1] for p in pads], strides=list(s))
 
 
 _PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
@@ -224,19 +225,27 @@ RULES.update({n: _act for n in ("Hardtanh", "LeakyRelu", "Gelu", "Silu", "Hardsi
 
 def packed_projection():
     """During a trace, MultiheadAttention's self-attention input projection runs as torch's
-    packed one (one linear with in_proj_weight, then split), so the graph has torch's MatMul
-    and `in_proj_bias` initializer; returns the undo list."""
+    packed one (one linear with in_proj_weight, then split; with key is value, one for the
+    query and one packed for key and value), so the graph has torch's MatMul and Add
+    initializers; returns the undo list."""
     from ..nn import _attention
     from ..nn import functional as F
     original = _attention._in_projection
 
     def packed(query, key, value, w, b, separate):
-        if separate or not (query is key and key is value) or w.dim() != 2:
+        if separate or key is not value or w.dim() != 2:
             return original(query, key, value, w, b, separate)
-        proj = F.linear(query, w, b)
-        proj = proj.unflatten(-1, (3, query.shape[-1])).unsqueeze(0).transpose(0, -2)
-        proj = proj.squeeze(-2).contiguous()
-        return proj[0], proj[1], proj[2]
+        E = query.shape[-1]
+        if query is key:
+            proj = F.linear(query, w, b)
+            proj = proj.unflatten(-1, (3, E)).unsqueeze(0).transpose(0, -2)
+            proj = proj.squeeze(-2).contiguous()
+            return proj[0], proj[1], proj[2]
+        w_q, w_kv = w.split([E, 2 * E])  # cross-attention: q alone, k and v packed
+        b_q, b_kv = (None, None) if b is None else b.split([E, 2 * E])
+        q, kv = F.linear(query, w_q, b_q), F.linear(key, w_kv, b_kv)
+        kv = kv.unflatten(-1, (2, E)).unsqueeze(0).transpose(0, -2).squeeze(-2).contiguous()
+        return q, kv[0], kv[1]
     _attention._in_projection = packed
     return [(_attention, "_in_projection", original)]
 
@@ -245,23 +254,31 @@ def packed_projection():
 def _batch_norm(g, module, original, args, kwargs):
     from ._trace import paused
     x = args[0]
-    if module.training or module.running_mean is None or not g.is_dynamic(x):
+    train = module.training
+    if module.running_mean is None or not g.is_dynamic(x) or \
+            train and not module.track_running_stats:
         return original(*args, **kwargs)  # batch statistics: traced through its ops
+    if train and g.opset < 14:
+        raise ExportError("ONNX export: BatchNormalization in training mode needs "
+                          "opset_version 14 or newer")
     with paused():
         out = original(*args, **kwargs)
+    m = module.momentum
+    if train and m is None:  # the cumulative average's factor of this step
+        m = 1.0 / float(module.num_batches_tracked)
     c = x.shape[1]
     dt = x._data.dtype
     w = g.name(module.weight, "BatchNormalization") if module.weight is not None else \
         g.initializer(np.ones(c, dt), "BatchNormalization")
     b = g.name(module.bias, "BatchNormalization") if module.bias is not None else \
         g.initializer(np.zeros(c, dt), "BatchNormalization")
-    m = module.momentum
     y = g.node("BatchNormalization", [g.name(x, "BatchNormalization"), w, b,
                                       g.name(module.running_mean, "BatchNormalization"),
                                       g.name(module.running_var, "BatchNormalization")],
+               n_out=3 if train else 1,
                epsilon=float(module.eps), momentum=float(1 - m) if m is not None else None,
-               training_mode=0 if g.opset >= 14 else None)
-    g.bind(out, y)
+               training_mode=int(train) if g.opset >= 14 else None)
+    g.bind(out, y[0] if train else y)
     return out
 
 

@@ -13,8 +13,10 @@ arrays and become initializers where a node reads them. Modules whose torch expo
 node (BatchNorm, the recurrent layers) have module rules (`_rules_nn.MODULE_RULES`) that stand in
 for their forward during the trace, computing the output untraced and emitting that node.
 Functions that compute without an Op (comparisons, argmax, casts) are swapped for traced
-wrappers (`_rules_fn`), and every other `_wrap` of a result computed from the model's inputs
-outside an op is refused (`_guard_wrap`), so no input-dependent value is silently frozen.
+wrappers (`_rules_fn`), and so are the layer functions torch exports as one node (prelu,
+group_norm, interpolate, flatten, conv_transpose, training-mode dropout: `_rules_layers`);
+every other `_wrap` of a result computed from the model's inputs outside an op is refused
+(`_guard_wrap`), so no input-dependent value is silently frozen.
 """
 
 import contextlib
@@ -143,10 +145,11 @@ def tracing(g, model):
     h2 = _module.register_module_forward_hook(post)
     _function._dual_run, _function._custom_jvp = _on_op, _on_custom
     _inplace.inplace_tangent = _fwd.inplace_tangent = _on_inplace
-    from . import _rules_fn
+    from . import _rules_fn, _rules_layers
     from ._rules_nn import packed_projection
     from ._rules_scatter import traced_setitem
-    undo = _rules_fn.install(g) + _guard_wrap(g) + packed_projection()
+    undo = (_rules_fn.install(g) + _rules_layers.install(g) + _guard_wrap(g)
+            + packed_projection())
     undo.append((Tensor, "__setitem__", Tensor.__setitem__))
     Tensor.__setitem__ = traced_setitem(g, Tensor.__setitem__)
     _state["graph"] = g
