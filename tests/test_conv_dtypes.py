@@ -136,7 +136,8 @@ def test_complex_bias_in_a_real_slow_kernel_is_cast_with_torchs_warning():
             y = L.nn.functional.conv2d(L.ones(1, 1, 3, 3, dtype=L.float64),
                                        L.ones(1, 1, 3, 3, dtype=L.float64),
                                        L.ones(1, dtype=L.complex64), padding="same")
-        assert any("discards the imaginary part" in str(w.message) for w in seen)
+        if L is ember:  # torch warns once per process (TORCH_WARN_ONCE): maybe not here
+            assert any("discards the imaginary part" in str(w.message) for w in seen)
         return y
     assert fn(ember).dtype is ember.float64
     if torch is not None:
