@@ -209,11 +209,17 @@ def _route(g, parts, res, dst):
     if k == 1:
         xp.copyto(dst[0], g)
         return
-    m = xp.equal(parts[0], res, out=_scratch("pool_mask", res.shape, bool, xp))
-    xp.multiply(g, m, out=dst[0])
-    if k == 2:  # the rest goes to the second offset: g - g*m is g or an exact 0
-        xp.subtract(g, dst[0], out=dst[1])
+    m = _scratch("pool_mask", res.shape, bool, xp)
+    if k == 2:
+        if parts[0].strides[-1] != parts[0].itemsize:  # the last dim's stage: no NaN here, so
+            xp.greater_equal(parts[0], parts[1], out=m)  # the same mask, a faster strided loop
+        else:
+            xp.equal(parts[0], res, out=m)
+        xp.multiply(g, m, out=dst[0])
+        xp.subtract(g, dst[0], out=dst[1])  # the rest: g - g*m is g or an exact 0
         return
+    xp.equal(parts[0], res, out=m)
+    xp.multiply(g, m, out=dst[0])
     taken = m.copy()
     for j in range(1, k - 1):
         xp.equal(parts[j], res, out=m)
