@@ -6,6 +6,8 @@ ember/torch ratio. A workload ember cannot run yet prints n/a. Results are also 
 with a description of the machine (benchmarks/results/). `--profile WORKLOAD` instead splits
 ember's step (CPU time) into array kernels, backward bodies and ember's own dispatch / graph /
 engine / optimizer Python, by primitive, then cProfile's view (benchmarks/_profile.py).
+`--device cuda` runs both frameworks' workloads on their GPU (ember through CuPy), each step
+ending with a device synchronize so the timings cover the GPU's work.
 """
 
 import argparse
@@ -32,10 +34,12 @@ from benchmarks.course_models import (  # noqa: E402
     train_step,
 )
 
+DEVICE = ["cpu"]  # --device: where models and batches live
+
 
 def _batch(lib, shape):
     xs, ys = random_batches(1, shape)
-    return lib.from_numpy(xs[0]), lib.from_numpy(ys[0])
+    return lib.from_numpy(xs[0]).to(DEVICE[0]), lib.from_numpy(ys[0]).to(DEVICE[0])
 
 
 def _fixed_batch_step(lib, model, loss_fn, opt, shape):
@@ -46,7 +50,7 @@ def _fixed_batch_step(lib, model, loss_fn, opt, shape):
 
 def mlp_train(lib, opt):
     lib.manual_seed(0)
-    model = mlp(lib)
+    model = mlp(lib).to(DEVICE[0])
     o = (lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9) if opt == "sgd"
          else lib.optim.Adam(model.parameters(), lr=0.003))
     return _fixed_batch_step(lib, model, lib.nn.NLLLoss(), o, (64, 784))
@@ -54,7 +58,7 @@ def mlp_train(lib, opt):
 
 def mlp_infer(lib, batch):
     lib.manual_seed(0)
-    model = mlp(lib).eval()
+    model = mlp(lib).eval().to(DEVICE[0])
     x, _ = _batch(lib, (batch, 784))
 
     def step():
@@ -65,21 +69,23 @@ def mlp_infer(lib, batch):
 
 def cnn_train(lib, batch):
     lib.manual_seed(0)
-    model = cifar_cnn(lib)
+    model = cifar_cnn(lib).to(DEVICE[0])
     o = lib.optim.SGD(model.parameters(), lr=0.01)
     return _fixed_batch_step(lib, model, lib.nn.CrossEntropyLoss(), o, (batch, 3, 32, 32))
 
 
 def lstm_train(lib, seq=50, batch=32):
     lib.manual_seed(0)
-    model = char_rnn(lib)
+    dev = DEVICE[0]
+    model = char_rnn(lib).to(dev)
     xs, ys = text_batches(1, batch, seq, seed=0)
-    x, y = lib.from_numpy(xs[0]), lib.from_numpy(ys[0].reshape(-1))
+    x, y = lib.from_numpy(xs[0]).to(dev), lib.from_numpy(ys[0].reshape(-1)).to(dev)
     o = lib.optim.Adam(model.parameters(), lr=0.001)
     crit = lib.nn.CrossEntropyLoss()
 
     def step():
-        h = (lib.zeros(LAYERS, batch, HIDDEN), lib.zeros(LAYERS, batch, HIDDEN))
+        h = (lib.zeros(LAYERS, batch, HIDDEN, device=dev),
+             lib.zeros(LAYERS, batch, HIDDEN, device=dev))
         o.zero_grad()
         out, h = model(x, h)
         crit(out, y).backward()
@@ -121,6 +127,18 @@ def machine():
             "threads": os.environ.get("OMP_NUM_THREADS", "default")}
 
 
+def _synced(lib, step):
+    """`step` followed by the device's synchronize (on cuda, so a timing covers the GPU's work)."""
+    if DEVICE[0] == "cpu":
+        return step
+    sync = lib.cuda.synchronize
+
+    def f():
+        step()
+        sync()
+    return f
+
+
 def main(argv=None):
     p = argparse.ArgumentParser()
     p.add_argument("--repeat", type=int, default=5)
@@ -129,7 +147,9 @@ def main(argv=None):
     p.add_argument("--profile", default=None, metavar="WORKLOAD",
                    help="profile ember on the workloads whose name contains this: a step split "
                         "into array kernels and ember's own Python, by primitive, and cProfile")
+    p.add_argument("--device", default="cpu", help="cpu or cuda: where both frameworks run")
     ns = p.parse_args(argv)
+    DEVICE[0] = ns.device
     import ember
     if ns.profile:
         from benchmarks._profile import profile
@@ -147,20 +167,29 @@ def main(argv=None):
         if ns.only and ns.only not in name:
             continue
         try:
-            ef = make(ember)
+            ef = _synced(ember, make(ember))
+            if ns.device != "cpu":
+                ef()  # a workload ember cannot run on the device fails here, as n/a
         except Exception as e:  # not supported yet
             ef, why = None, f"{type(e).__name__}: {e}"
-        tf = make(torch) if torch else None
+        try:
+            tf = _synced(torch, make(torch)) if torch else None
+        except Exception as e:  # torch without that device
+            tf = None
+            print(f"    torch on {ns.device}: {type(e).__name__}: {e}", flush=True)
         fns = [f for f in (ef, tf) if f is not None]
         ts = interleaved(fns, number, ns.repeat) if fns else []
         te = ts[0] if ef else None
         tt = ts[-1] if tf else None
         ratio = te / tt if te and tt else None
-        rows.append({"workload": name, "ember_s": te, "torch_s": tt, "ratio": ratio,
+        rows.append({"workload": name, "device": ns.device, "ember_s": te, "torch_s": tt,
+                     "ratio": ratio,
                      **({} if ef else {"ember_error": why})})
         fmt = lambda v: f"{v * 1e3:10.2f}" if v else f"{'n/a':>10s}"  # noqa: E731
         print(f"{name:52s} {fmt(te)} {fmt(tt)} "
               f"{(f'{ratio:7.2f}' if ratio else '    n/a')}", flush=True)
+        if not ef and ns.device != "cpu":
+            print(f"    ember on {ns.device}: {why[:300]}", flush=True)
     ie, it = import_time("ember"), import_time("torch") if torch else None
     rows.append({"workload": "import (whole process)", "ember_s": ie, "torch_s": it,
                  "ratio": ie / it if ie and it else None})

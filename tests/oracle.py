@@ -40,9 +40,11 @@ def arr(shape, dtype="float32", seed=0, low=-2.0, high=2.0, noncontig=False):
     return a
 
 
-def _to(lib, a, grad):
+def _to(lib, a, grad, device=None):
     if isinstance(a, np.ndarray):
         t = lib.from_numpy(a.copy(order="K") if a.flags.c_contiguous else _keep_strides(a))
+        if device is not None:
+            t = t.to(device)
         if grad and a.dtype.kind == "f":
             t.requires_grad_(True)
         return t
@@ -66,9 +68,9 @@ def _flat(out):
 
 def _np(t):
     if ember.is_tensor(t):
-        return t.detach().numpy()
+        return t.detach().cpu().numpy()
     if torch is not None and isinstance(t, torch.Tensor):
-        return t.detach().numpy()
+        return t.detach().cpu().numpy()
     return t
 
 
@@ -95,15 +97,20 @@ def assert_same(e, t, rtol=1e-5, atol=1e-6, what="output"):
 
 
 def check(fn, *inputs, grad=True, rtol=1e-5, atol=1e-6, grad_rtol=None, grad_atol=None,
-          seed=1234, fd=True):
-    """Runs fn(lib, *tensors) on ember and torch and compares outputs and input gradients."""
-    e_in = [_to(ember, a, grad) for a in inputs]
+          seed=1234, fd=True, device=None, torch_device=None):
+    """Runs fn(lib, *tensors) on ember and torch and compares outputs and input gradients.
+
+    `device`: ember's inputs are made on it (its outputs and gradients must be there too) and
+    torch's on `torch_device` (both None: cpu)."""
+    e_in = [_to(ember, a, grad, device) for a in inputs]
     e_out = fn(ember, *e_in)
+    if device is not None:
+        _on(e_out, device)
     if torch is None:
         checked = fd and _self_check(fn, inputs, e_out, grad)
         pytest.skip("torch (the oracle) is not installed" +
                     ("; ember's gradients passed finite differences" if checked else ""))
-    t_in = [_to(torch, a, grad) for a in inputs]
+    t_in = [_to(torch, a, grad, torch_device) for a in inputs]
     t_out = fn(torch, *t_in)
     e_flat, t_flat = _flat(e_out), _flat(t_out)
     assert len(e_flat) == len(t_flat), "different number of outputs"
@@ -119,8 +126,8 @@ def check(fn, *inputs, grad=True, rtol=1e-5, atol=1e-6, grad_rtol=None, grad_ato
     e_loss, t_loss = 0, 0
     for e, t in pairs:
         w = rng.standard_normal(tuple(t.shape)).astype(_np(t).dtype)
-        e_loss = e_loss + (e * ember.from_numpy(w.copy())).sum()
-        t_loss = t_loss + (t * torch.from_numpy(w.copy())).sum()
+        e_loss = e_loss + (e * ember.from_numpy(w.copy()).to(e.device)).sum()
+        t_loss = t_loss + (t * torch.from_numpy(w.copy()).to(t.device)).sum()
     t_leaves = [t for t in t_in if isinstance(t, torch.Tensor) and t.requires_grad]
     e_leaves = [e for e in e_in if ember.is_tensor(e) and e.requires_grad]
     t_grads = torch.autograd.grad(t_loss, t_leaves, allow_unused=True)
@@ -130,10 +137,21 @@ def check(fn, *inputs, grad=True, rtol=1e-5, atol=1e-6, grad_rtol=None, grad_ato
             assert eg is None or not np.any(_np(eg)), f"grad {i}: torch has none"
             continue
         assert eg is not None, f"grad {i}: ember returned None"
+        if device is not None:
+            _on(eg, device)
         assert_same(eg, tg, grad_rtol or rtol * 10, grad_atol or atol * 10, what=f"grad {i}")
-    if fd and any(isinstance(a, np.ndarray) and a.dtype == np.float64 for a in inputs):
+    if fd and device is None and any(isinstance(a, np.ndarray) and a.dtype == np.float64
+                                     for a in inputs):
         _self_check(fn, inputs, e_out, grad)  # float64 cases also pass finite differences
     return e_out
+
+
+def _on(out, device):
+    """Asserts every tensor in `out` is on `device`'s type."""
+    want = ember.device(device).type
+    for i, o in enumerate(_flat(out)):
+        if ember.is_tensor(o):
+            assert o.device.type == want, f"output {i} is on {o.device}, not {want}"
 
 
 def _self_check(fn, inputs, e_out, grad):

@@ -284,3 +284,72 @@ def to_device(a, dev):
 
 def to_host(a):
     return a if isinstance(a, np.ndarray) else a.get()
+
+
+_SCALARS = (np.generic, int, float, complex)
+
+
+def device_mismatch(a, b):
+    """torch's error for one operation given arrays on two devices (the accelerator first)."""
+    a, b = (a, b) if a.type != "cpu" else (b, a)
+    return RuntimeError("Expected all tensors to be on the same device, but found at least two "
+                        f"devices, {a} and {b}!")
+
+
+def match_devices(x, y):
+    """The operands (arrays or scalars) of one operation on one device: a 0-d host array beside
+    a device array moves to it (torch treats a 0-d cpu tensor as a scalar); arrays on two devices
+    otherwise raise torch's error."""
+    if x.__class__ is y.__class__ or isinstance(x, _SCALARS) or isinstance(y, _SCALARS):
+        return x, y
+    hx = isinstance(x, np.ndarray)
+    if hx == isinstance(y, np.ndarray):
+        if hx or array_device(x) == array_device(y):
+            return x, y
+        raise device_mismatch(array_device(x), array_device(y))
+    h, d = (x, y) if hx else (y, x)
+    dev = array_device(d)
+    if dev.type == "cpu":  # a host array of another class (sparse data): its op decides
+        return x, y
+    if h.ndim == 0 and type(h) is not MetaArray:
+        h = to_device(h, dev)
+        return (h, d) if hx else (d, h)
+    raise device_mismatch(dev, array_device(h))
+
+
+def scatter_add(a, index, values):
+    """`a[index] += values` with repeated indices accumulated (np.add.at; cupyx.scatter_add)."""
+    ufunc_at("add", a, index, values)
+
+
+_SCATTER = {"add": "scatter_add", "maximum": "scatter_max", "minimum": "scatter_min"}
+
+
+def ufunc_at(name, a, index, values):
+    """NumPy's unbuffered `ufunc.at(a, index, values)` (repeated indices all apply) on any
+    device: cupyx's scatter kernels on CuPy, a host round trip for the ufuncs it lacks."""
+    if isinstance(a, np.ndarray):
+        getattr(np, name).at(a, index, values)
+        return
+    cp = _get_cupy()
+    cupyx = getattr(cp, "cupyx", None)  # a stand-in module carries its own
+    if cupyx is None:
+        import cupyx
+    if name in _SCATTER:
+        getattr(cupyx, _SCATTER[name])(a, index, values)
+        return
+    h = a.get()
+    getattr(np, name).at(h, _host_key(index), to_host(values) if hasattr(values, "get")
+                         else values)
+    a[...] = cp.asarray(h)
+
+
+def _host_key(index):
+    if isinstance(index, tuple):
+        return tuple(_host_key(i) for i in index)
+    return index.get() if hasattr(index, "get") and not isinstance(index, np.ndarray) else index
+
+
+def host(a):
+    """An array's values on the host for Python-side decisions (NumPy arrays as they are)."""
+    return a if isinstance(a, np.ndarray) else a.get()

@@ -16,7 +16,15 @@ import numpy as np
 from . import _meta
 from ._meta import MetaArray
 
-_as_strided = np.lib.stride_tricks.as_strided
+_np_as_strided = np.lib.stride_tricks.as_strided
+
+
+def _as_strided(a, shape, strides):
+    """as_strided of the array's own module (NumPy, or CuPy for a device array)."""
+    if isinstance(a, np.ndarray):
+        return _np_as_strided(a, shape, strides)
+    from ._device import array_module
+    return array_module(a).lib.stride_tricks.as_strided(a, shape, strides)
 _ndarray = np.ndarray
 
 

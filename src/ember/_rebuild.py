@@ -378,8 +378,7 @@ def set_storage_view(array, offset, size, stride, args):
     if isinstance(array, np.ndarray):
         return np.ndarray(size, array.dtype, buffer=array, offset=offset * array.itemsize,
                           strides=nbytes)
-    return xp.ndarray(size, array.dtype, strides=nbytes,
-                      memptr=array.data + offset * array.itemsize)
+    return xp.lib.stride_tricks.as_strided(array[offset:], size, nbytes)
 
 
 def _set_obj_state(obj, state):

@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype as D
+from .._device import array_module as _xp
 from .._tensor import _wrap
 from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
@@ -93,9 +94,15 @@ def _row_weight(ctx):
 def _nll_coef(ctx, dtype):
     """The (M, C) matrix c with loss = sum(c * x) (before the upstream gradient)."""
     m, c = ctx.m_c
-    coef = np.zeros((m, c), dtype)
-    coef[np.arange(m), ctx.tc] = -_row_weight(ctx)
+    xp = np if isinstance(ctx.tc, np.ndarray) else _xp(ctx.tc)  # the targets' device
+    coef = xp.zeros((m, c), dtype)
+    coef[xp.arange(m), ctx.tc] = -_row_weight(ctx)
     return coef
+
+
+def _arr(v, conv=np.asanyarray):
+    """conv(v) for a NumPy result (a scalar becomes a 0-d array); a device array as it is."""
+    return conv(v) if isinstance(v, (np.ndarray, np.generic)) else v
 
 
 _F32_64 = (np.dtype(np.float32), np.dtype(np.float64))
@@ -117,16 +124,17 @@ def _nll_forward(ctx, x2, t, w, ignore_index, reduction):
     valid = t != ignore_index
     tc = np.where(valid, t, 0)
     wt = valid.astype(x2.dtype) if w is None else w[tc] * valid
-    losses = -(x2[np.arange(len(tc)), tc] * wt)
+    rows = np.arange(len(tc)) if isinstance(tc, np.ndarray) else _xp(tc).arange(len(tc))
+    losses = -(x2[rows, tc] * wt)
     ctx.tc, ctx.wt, ctx.reduction, ctx.m_c = tc, wt, reduction, x2.shape
     if reduction == "none":
         return losses
     total = losses.sum(dtype=x2.dtype)
     if reduction == "sum":
-        return np.asanyarray(total)  # asany: a meta result stays meta
+        return _arr(total)  # asany: a meta result stays meta
     ctx.tw = wt.sum(dtype=x2.dtype)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asanyarray(total / ctx.tw)
+        return _arr(total / ctx.tw)
 
 
 def _scale(ctx, coef_t, grad):
@@ -515,8 +523,8 @@ class _BinaryCrossEntropy(Op):
             loss = loss * w
         if reduction == "none":
             return loss
-        return np.asarray(loss.sum(dtype=x.dtype) if reduction == "sum" else loss.mean(
-            dtype=x.dtype))
+        return _arr(loss.sum(dtype=x.dtype) if reduction == "sum" else loss.mean(
+            dtype=x.dtype), np.asarray)
 
     def backward(ctx, grad):
         x, t = ctx.saved_tensors

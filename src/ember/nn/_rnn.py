@@ -12,6 +12,7 @@ First-order gradients only (as torch's fused CPU/cuDNN RNN kernels): a double ba
 import numpy as np
 
 from .. import _meta
+from .._device import array_module as _xp
 from .._meta import MetaArray
 from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
@@ -157,8 +158,9 @@ class RNNLayer(_RecurrentOp):
             g += b_hh
         bs = _bsizes(batch_sizes, T, B)
         H = w_hh.shape[0]
-        ys = np.zeros((T, B, H), x.dtype)
-        hprev = np.empty((T, B, H), x.dtype)
+        xp = _xp(x)  # NumPy, or CuPy for a device array (np.dot/np.tanh dispatch to it)
+        ys = xp.zeros((T, B, H), x.dtype)
+        hprev = xp.empty((T, B, H), x.dtype)
         h = h0.copy()
         for t in _steps(T, reverse):
             b = bs[t]
@@ -231,6 +233,9 @@ class LSTMLayer(_RecurrentOp):
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, batch_sizes):
         if type(x) is MetaArray:
             return ctx._meta(ctx, (x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, batch_sizes), 3)
+        if x.__class__ is not np.ndarray:  # a device array: nn/_rnn_xp.py's kernel
+            from ._rnn_xp import lstm_forward
+            return lstm_forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, batch_sizes)
         T, B, _ = x.shape
         H = w_hh.shape[1]
         H2, H3, G = 2 * H, 3 * H, 4 * H
@@ -299,6 +304,9 @@ class LSTMLayer(_RecurrentOp):
         return ys, S[last].copy(), C[last].T.copy()
 
     def _bptt(ctx, dy, dhn, dcn):
+        if "xp_kernel" in ctx.__dict__:
+            from ._rnn_xp import lstm_backward
+            return lstm_backward(ctx, dy, dhn, dcn)
         x, w_ih, w_hh, gates, C, TC, S, reverse, bs, has_b, packed = ctx.saved
         T, B, H = S.shape[0] - 1, S.shape[1], S.shape[2]
         H2, H3, G = 2 * H, 3 * H, 4 * H
@@ -387,13 +395,14 @@ class GRULayer(_RecurrentOp):
         H = w_hh.shape[1]
         gi = _proj(x, w_ih, b_ih)
         bs = _bsizes(batch_sizes, T, B)
-        r_z = np.zeros((T, B, 2 * H), x.dtype)
-        n_ = np.zeros((T, B, H), x.dtype)
-        hn_ = np.zeros((T, B, H), x.dtype)  # W_hn h + b_hn
-        hprev = np.empty((T, B, H), x.dtype)
-        ys = np.zeros((T, B, H), x.dtype)
+        xp = _xp(x)  # NumPy, or CuPy for a device array (np.dot/np.tanh dispatch to it)
+        r_z = xp.zeros((T, B, 2 * H), x.dtype)
+        n_ = xp.zeros((T, B, H), x.dtype)
+        hn_ = xp.zeros((T, B, H), x.dtype)  # W_hn h + b_hn
+        hprev = xp.empty((T, B, H), x.dtype)
+        ys = xp.zeros((T, B, H), x.dtype)
         h = h0.copy()
-        w_hhT = np.ascontiguousarray(w_hh.T)
+        w_hhT = xp.ascontiguousarray(w_hh.T)
         for t in _steps(T, reverse):
             b = bs[t]
             hprev[t, :b] = h[:b]
@@ -415,8 +424,9 @@ class GRULayer(_RecurrentOp):
         x, h0, w_ih, w_hh, r_z, n_, hn_, hprev, reverse, bs, has_b = ctx.saved
         T, B, H = n_.shape
         dh = np.zeros_like(h0) if dhn is None else dhn.copy()
-        dgi = np.zeros((T, B, 3 * H), x.dtype)
-        dgh = np.zeros((T, B, 3 * H), x.dtype)
+        xp = _xp(x)
+        dgi = xp.zeros((T, B, 3 * H), x.dtype)
+        dgh = xp.zeros((T, B, 3 * H), x.dtype)
         for t in _steps(T, not reverse):
             b = bs[t]
             r, z, n = r_z[t, :b, :H], r_z[t, :b, H:], n_[t, :b]

@@ -292,7 +292,8 @@ def _dropout_impl(input, p, training, inplace, feature=False, alpha=False):
     if not training or p == 0 or input.numel() == 0:
         return input
     if p == 1:
-        zero = _wrap(np.zeros((), input.dtype.np))
+        x = input._data
+        zero = _wrap((np if isinstance(x, np.ndarray) else _xp(x)).zeros((), input.dtype.np))
         return input.mul_(zero) if inplace else input * zero
     shape = input.shape
     if feature:
@@ -300,8 +301,9 @@ def _dropout_impl(input, p, training, inplace, feature=False, alpha=False):
     x = input._data
     # torch draws the mask in the memory order of empty_like(input): the input's own layout
     # when it is non-overlapping and dense (e.g. a transposed view), else row-major
-    noise = _wrap(np.empty_like(x) if not feature and _dense(x) else
-                  np.empty(shape, input.dtype.np))
+    xp = np if isinstance(x, np.ndarray) else _xp(x)
+    noise = _wrap(xp.empty_like(x) if not feature and _dense(x) else
+                  xp.empty(shape, input.dtype.np))
     noise.bernoulli_(1 - p)
     nd = noise._data
     if alpha:
@@ -575,13 +577,22 @@ def _check_bag_arrays(input, weight, offsets, mode, psw, include_last_offset, pa
 
 def _bag_sums(input, weight, offsets, mode, psw, include_last_offset, padding_idx, scale):
     """The bags' sums / means / maxima from ember ops (so every gradient comes for free)."""
-    from ..ops.creation import tensor, zeros
-    off = offsets._data.astype(np.int64)
+    from .._device import to_host
+    from ..ops.creation import tensor as _tensor
+    from ..ops.creation import zeros as _zeros
+    dev = weight.device  # the bags' bookkeeping runs on the host, the sums on the weight's device
+
+    def tensor(a):
+        return _tensor(a, device=dev)
+
+    def zeros(*size, dtype):
+        return _zeros(*size, dtype=dtype, device=dev)
+    off = to_host(offsets._data).astype(np.int64)
     n_bags = len(off) - 1 if include_last_offset else len(off)
     ends = np.append(off[1:], input.numel())[:n_bags] if not include_last_offset else off[1:]
     bag = np.repeat(np.arange(n_bags), np.maximum(ends - off[:n_bags], 0))
     m = len(bag)
-    idx = input._data[:m]
+    idx = to_host(input._data)[:m]
     keep = np.ones(m, bool) if padding_idx is None else idx != padding_idx
     emb = embedding(tensor(idx[keep]), weight, None, None, 2.0, scale)
     d = weight.size(1)
@@ -675,6 +686,9 @@ def one_hot(tensor, num_classes=-1):
         raise RuntimeError("Class values must be non-negative.")
     if idx.size and idx.max() >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
+    if idx.__class__ is not np.ndarray:  # a device array
+        xp = _xp(idx)
+        return _wrap((idx[..., None] == xp.arange(num_classes)).astype(np.int64))
     out = np.zeros(idx.shape + (num_classes,), np.int64)
     np.put_along_axis(out, idx[..., None], 1, axis=-1)
     return _wrap(out)

@@ -377,3 +377,30 @@ def install_torch_args(namespace, cls=Tensor):
                     setattr(cls, name, w)
             setattr(cls, name, _lazy(v, name, True, put, cls.__module__,
                                      f"{cls.__qualname__}.{name}"))
+
+
+# ---------------------------------------------------------------- NumPy-only kernels on a device
+def on_device(*tensors):
+    """The device of the first tensor among `tensors` whose data is a device (CuPy) array."""
+    for t in tensors:
+        if isinstance(t, Tensor) and not isinstance(t._data, np.ndarray) and not t.is_sparse:
+            return t.device
+    return None
+
+
+def on_host(dev, fn, *args, **kwargs):
+    """fn(*args, **kwargs) with the device tensors among the arguments copied to the host and
+    its tensor results copied back to `dev` (autograd flows through the copies): the one path
+    of the few ops whose kernels are NumPy-only (unique, searchsorted, mode, quantile)."""
+    def down(a):
+        return a.cpu() if isinstance(a, Tensor) and a.device == dev else a
+    return _to_dev(fn(*[down(a) for a in args], **{k: down(v) for k, v in kwargs.items()}), dev)
+
+
+def _to_dev(r, dev):
+    if isinstance(r, Tensor):
+        return r.to(dev)
+    if isinstance(r, tuple):
+        items = [_to_dev(v, dev) for v in r]
+        return type(r)(*items) if hasattr(r, "_fields") else type(r)(items)
+    return r

@@ -13,6 +13,7 @@ __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "less", "less_equal", "greater", 
 
 import numpy as np
 
+from .._device import match_devices
 from .._tensor import Tensor, _wrap
 from ..autograd.function import _NUMPY_ERRORS, torch_error
 from ._util import operand, result_type
@@ -38,6 +39,8 @@ def _compare(ufunc, name, kernel=None):
         if kernel and dt.is_complex:
             raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'{_legacy(dt)}\'')
         x, y = operand(input, dt), operand(other, dt)
+        if x.__class__ is not y.__class__:
+            x, y = match_devices(x, y)
         try:
             r = _wrap(ufunc(x, y))
         except _NUMPY_ERRORS as e:
@@ -102,6 +105,8 @@ def _bitwise(ufunc, kernel):
         if dt.is_floating_point or dt.is_complex:
             raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'{_legacy(dt)}\'')
         x, y = operand(input, dt), operand(other, dt)
+        if x.__class__ is not y.__class__:
+            x, y = match_devices(x, y)
         try:
             r = _wrap(ufunc(x, y))
         except _NUMPY_ERRORS as e:

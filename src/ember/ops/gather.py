@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._args import refuse_if
+from .._device import ufunc_at
 from .._meta import MetaArray
 from .._tensor import Tensor, _check_inplace, _dim, _wrap
 from ..amp import _hook as _amp
@@ -178,16 +179,16 @@ class Scatter(Op):
         if not include_self:
             out[key] = _init_value(reduce, out.dtype)
         if reduce in ("sum", "mean"):
-            xp.add.at(out, key, s)
+            ufunc_at("add", out, key, s)
         elif reduce == "prod":
-            xp.multiply.at(out, key, s)
+            ufunc_at("multiply", out, key, s)
         elif reduce == "amax":
-            xp.maximum.at(out, key, s)
+            ufunc_at("maximum", out, key, s)
         elif reduce == "amin":
-            xp.minimum.at(out, key, s)
+            ufunc_at("minimum", out, key, s)
         if reduce == "mean":
             count = xp.full(out.shape, 1 if include_self else 0, out.dtype)
-            xp.add.at(count, key, 1)
+            ufunc_at("add", count, key, 1)
             ctx.count = xp.maximum(count, 1)
             out = out / ctx.count if out.dtype.kind in "fc" else out // ctx.count
         out = out.astype(x.dtype, copy=False)

@@ -14,6 +14,8 @@ import numpy as np
 
 from .. import _dtype as D
 from .._device import array_module as _xp
+from .._device import scatter_add
+from .._meta import MetaArray
 from .._tensor import Tensor, _check_inplace, _check_overlap, _wrap
 from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
@@ -95,7 +97,7 @@ def _set_at(a, key, v):
 def _add_at(a, key, v):
     if key.__class__ is _Split:
         a, key = a[key[0]], key[1]
-    _xp(a).add.at(a, key, v)
+    scatter_add(a, key, v)
 
 
 def _split(items):
@@ -240,7 +242,7 @@ class IndexGrad(Op):
         ctx.key = key
         xp = _xp(g)
         out = xp.zeros(shape, g.dtype)
-        if accumulate and xp is np:
+        if accumulate and type(out) is not MetaArray:  # (meta: no values to add)
             _add_at(out, key, g)
         else:
             _set_at(out, key, g)
@@ -508,7 +510,7 @@ def _scatter_into(g, shape, d, idx):
 
 def _along(idx, d):
     """The full NumPy index tuple that addresses idx along axis d."""
-    grid = list(np.indices(idx.shape, sparse=True))
+    grid = list((np if isinstance(idx, np.ndarray) else _xp(idx)).indices(idx.shape, sparse=True))
     grid[d] = idx
     return tuple(grid)
 

@@ -11,6 +11,7 @@ __all__ = ["matmul", "mm", "bmm", "mv", "dot", "inner", "vdot", "outer", "ger", 
 import numpy as np
 
 from .._device import array_module as _xp
+from .._device import match_devices
 from .._tensor import Tensor, _wrap
 from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
@@ -150,6 +151,8 @@ def matmul(input, other, *, out=None):
 
 
 def _product(input, other, name, out=None):
+    if input._data.__class__ is not other._data.__class__:
+        match_devices(input._data, other._data)  # raises for two devices
     _check_dtypes(input, other)
     cls = MatMul
     if name == "UnsafeViewBackward0" and other._data.ndim <= 2:  # torch folds the batch dims

@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from .. import _dtype as D
+from .._device import array_module as _xp
 from .._tensor import _wrap
 from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
@@ -134,8 +135,15 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     axes = _axes(input, dim)
     if not input.dtype.is_floating_point:
         input = input.to(D.get_default_dtype())
-    m = np.array(np.max(input._data, axis=axes, keepdims=True, initial=-np.inf))  # -inf if empty
-    m[~np.isfinite(m)] = 0
+    x = input._data
+    if isinstance(x, np.ndarray):
+        m = np.array(np.max(x, axis=axes, keepdims=True, initial=-np.inf))  # -inf if empty
+        m[~np.isfinite(m)] = 0
+    else:  # a device array: CuPy's max takes no `initial`
+        xp = _xp(x)
+        shape = tuple(1 if not axes or i in axes else n for i, n in enumerate(x.shape))
+        m = xp.max(x, axis=axes, keepdims=True) if x.size else xp.full(shape, -np.inf, x.dtype)
+        m[~xp.isfinite(m)] = 0
     m = _wrap(m)
     r = (input - m).exp().sum(axes, keepdim=True).log() + m
     r = r if keepdim else r.squeeze(axes) if axes else r.reshape(())

@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._device import array_module as _xp
+from .._device import match_devices
 from .._tensor import Tensor, _wrap
 from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
@@ -297,6 +298,8 @@ def _binary(cls, a, b, floating=False, **kw):
         x, y = operand(a, dt), operand(b, dt)
         if dt is D.bfloat16 and (cls is Mul or cls is Div):  # torch's kernels read a scalar
             x, y = opmath_scalar(a, x, y), opmath_scalar(b, y, x)  # unrounded, as float
+    if x.__class__ is not y.__class__:
+        x, y = match_devices(x, y)
     try:
         return cls.run((a, b), (x, y), kw)
     except ValueError as e:
@@ -325,8 +328,8 @@ def _fast(a, b, ufunc, floating=False):
         return None
     try:
         return _wrap(ufunc(a._data, y))
-    except (ValueError, OverflowError, MemoryError):  # the full path raises torch's error
-        return None
+    except (ValueError, OverflowError, MemoryError, TypeError):  # the full path raises torch's
+        return None  # error (TypeError: arrays on two devices)
 
 
 def _tensor_arg(a):

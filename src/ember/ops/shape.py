@@ -109,7 +109,9 @@ class CopySlices(Op):
         return base
 
     def backward(ctx, grad):
-        mask = _wrap(np.ones(ctx.shape, grad.dtype.np))
+        g = grad._data
+        mask = _wrap((np if isinstance(g, np.ndarray) else array_module(g)).ones(ctx.shape,
+                                                                                 grad.dtype.np))
         region = _replay(mask, ctx.chain)
         region._data[...] = 0
         return grad * mask, _replay(grad, ctx.chain), None

@@ -14,9 +14,10 @@ __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "unique", "unique_con
 import numpy as np
 
 from .. import _dtype as D
+from .._device import array_module as _xp
 from .._tensor import Tensor, _dim, _wrap
 from ..autograd.function import Op
-from ._util import result_type
+from ._util import on_device, on_host, result_type
 from .index import _scatter_into
 from .inplace import _out
 
@@ -42,14 +43,15 @@ class SortOp(Op):
 
     def forward(ctx, x, d, descending, k=None):
         ctx.shape, ctx.d = x.shape, d
+        xp = np if isinstance(x, np.ndarray) else _xp(x)
         if x.ndim == 0:
-            ctx.idx = np.zeros((), np.int64)
-            return x.copy(), np.zeros((), np.int64)
+            ctx.idx = xp.zeros((), np.int64)
+            return x.copy(), xp.zeros((), np.int64)
         idx = _argsort(x, d, descending)
         if k is not None:
-            idx = np.take(idx, np.arange(k), axis=d)
+            idx = xp.take(idx, xp.arange(k), axis=d)
         ctx.idx = idx
-        return np.take_along_axis(x, idx, d), idx.astype(np.int64)
+        return xp.take_along_axis(x, idx, d), idx.astype(np.int64)
 
     def backward(ctx, grad, _):
         g = grad if not ctx.shape else _scatter_into(grad, ctx.shape, ctx.d, ctx.idx)
@@ -213,6 +215,9 @@ def _unique_arrays(x, d, consecutive):
 
 
 def _unique(input, dim, return_inverse, return_counts, consecutive):
+    dev = on_device(input)
+    if dev is not None:  # a NumPy-only kernel
+        return on_host(dev, _unique, input, dim, return_inverse, return_counts, consecutive)
     x = input._data
     if dim is not None:
         if not x.ndim:
@@ -330,6 +335,11 @@ def _search(bnd_t, values, right, out_int32, sorter):
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
                  sorter=None, out=None):
+    dev = on_device(sorted_sequence, input, sorter)
+    if dev is not None:  # a NumPy-only kernel
+        r = on_host(dev, searchsorted, sorted_sequence, input, out_int32=out_int32, right=right,
+                    side=side, sorter=sorter)
+        return r if out is None else _out(r, out)
     bshape = sorted_sequence.shape
     if not bshape:
         raise RuntimeError("torch.searchsorted(): boundaries tensor should have positive "

@@ -18,6 +18,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _dim, _wrap
 from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
+from ._util import on_device, on_host
 from .inplace import _out
 from .reduce import _legacy_name, _median_t, _mode_t, _ret, _tuple_out
 
@@ -47,6 +48,9 @@ def _q_arg(input, q):
 
 
 def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
+    dev = on_device(input, q)
+    if dev is not None:  # a NumPy-only kernel
+        return on_host(dev, _quantile, input, q, dim, keepdim, interpolation, ignore_nan)
     if not input.dtype.is_floating_point:
         raise RuntimeError("quantile() input tensor must be either float or double dtype")
     if interpolation not in _MODES:
@@ -426,6 +430,9 @@ def _mode_dtypes(input):
 def mode(input, dim=-1, keepdim=False, *, out=None):
     if out is not None:
         return _tuple_out(mode(input, dim, keepdim), out, "mode", _mode_dtypes(input))
+    dev = on_device(input)
+    if dev is not None:  # a NumPy-only kernel
+        return on_host(dev, mode, input, dim, keepdim)
     x = input._data
     d = _dim(dim, x.ndim)
     xs = np.moveaxis(x, d, -1)

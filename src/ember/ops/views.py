@@ -212,7 +212,7 @@ class DiagEmbed(Op):
 
     def forward(ctx, x, shape, offset, d1, d2):
         ctx.args = (offset, d1, d2)
-        out = np.zeros(shape, x.dtype)
+        out = (np if isinstance(x, np.ndarray) else array_module(x)).zeros(shape, x.dtype)
         _strided(out, *_diag_geometry(out, offset, d1, d2))[...] = x
         return out
 
@@ -306,7 +306,7 @@ class UnfoldGrad(Op):
 
     def forward(ctx, g, shape, d, size, step):
         ctx.args = (d, size, step)
-        out = np.zeros(shape, g.dtype)
+        out = (np if isinstance(g, np.ndarray) else array_module(g)).zeros(shape, g.dtype)
         if not shape:
             return g.reshape(())
         m = g.shape[d]

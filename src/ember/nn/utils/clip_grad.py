@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 
+from ..._device import array_module
 from ..._tensor import Tensor, _wrap
 
 __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_",
@@ -22,9 +23,9 @@ def _as_list(tensors):
 
 def _vector_norm(a, p):
     """torch.linalg.vector_norm(a, p) on an array, as a 0-d array of a's dtype."""
-    a = np.abs(a)
+    a = np.abs(a)  # (a device array's own ufunc, through __array_ufunc__)
     if a.size == 0:
-        return np.zeros((), a.dtype)
+        return array_module(a).zeros((), a.dtype)
     if p == 2.0:
         a = a.ravel()
         return np.sqrt(np.dot(a, a))
@@ -33,7 +34,7 @@ def _vector_norm(a, p):
     if p == -float("inf"):
         return a.min()
     if p == 0.0:
-        return np.asarray(np.count_nonzero(a), a.dtype)
+        return array_module(a).asarray(np.count_nonzero(a), a.dtype)
     if p == 1.0:
         return a.sum()
     return (a ** a.dtype.type(p)).sum() ** a.dtype.type(1.0 / p)
@@ -47,7 +48,8 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
         from ...ops.creation import tensor
         return tensor(0.0)
     norms = [_vector_norm(t._data, norm_type) for t in tensors]
-    total = np.asarray(_vector_norm(np.stack(norms), norm_type))
+    xp = np if isinstance(norms[0], (np.ndarray, np.generic)) else array_module(norms[0])
+    total = xp.asarray(_vector_norm(xp.stack(norms), norm_type))
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(
             f"The total norm of order {norm_type} for gradients from `parameters` is "
@@ -64,6 +66,14 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
         return
     total = total_norm._data
     one = total.dtype.type(1)
+    if total.__class__ is not np.ndarray:  # a device array: the scale stays on the device
+        xp = array_module(total)
+        coef = xp.minimum(one / (total + total.dtype.type(1e-6)) * total.dtype.type(max_norm),
+                          one)
+        for g in grads:
+            g._data *= coef.astype(g._data.dtype)
+            g._bump()
+        return
     # torch's scalar / tensor is reciprocal(tensor) * scalar
     coef = min(one / (total + total.dtype.type(1e-6)) * total.dtype.type(max_norm), one)
     with np.errstate(invalid="ignore"):  # a non-finite norm makes NaNs, silently as in torch
