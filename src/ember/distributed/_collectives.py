@@ -44,14 +44,15 @@ class Work:
         if not self._done:
             MPI = S._mpi()
             limit = timeout if timeout is not None else self._timeout
-            if limit is None:
-                MPI.Request.Waitall(self._reqs, self._statuses)
-            else:
-                deadline = time.monotonic() + limit.total_seconds()
-                while not MPI.Request.Testall(self._reqs, self._statuses):
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"ember.distributed: operation timed out after "
-                                           f"{limit}")
+            deadline = None if limit is None else time.monotonic() + limit.total_seconds()
+            polls, pause = 0, 1e-5
+            while not MPI.Request.Testall(self._reqs, self._statuses):
+                if deadline is not None and time.monotonic() > deadline:
+                    raise RuntimeError(f"ember.distributed: operation timed out after {limit}")
+                polls += 1
+                if polls > 200:  # a long wait (MPI's Waitall would spin a core): give the core
+                    time.sleep(pause)  # to the other ranks, backing off to 0.2 ms of latency
+                    pause = min(pause * 2, 2e-4)
             self._complete()
         return True
 
