@@ -12,9 +12,12 @@ import itertools
 import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
+from time import monotonic as _monotonic
 
 from ..._hints import module_error as _module_error
 from ..._tensor import Tensor
+from ..._threads import adapt_to_load as _adapt_to_load
+from ..._threads import next_look as _next_look
 from ..._to_args import parse_to
 from ...autograd import grad_mode
 from ...utils.hooks import add_hook as _add_hook
@@ -124,6 +127,8 @@ class Module:
 
     # ---- calling ----
     def __call__(self, *args, **kwargs):
+        if _monotonic() >= _next_look[0]:  # the BLAS pool follows the machine's load (_threads)
+            _adapt_to_load()
         if (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
                 or self._backward_pre_hooks or _global_forward_hooks
                 or _global_forward_pre_hooks or _global_backward_hooks
