@@ -33,6 +33,7 @@ from benchmarks.course_models import (  # noqa: E402
     text_batches,
     train_step,
 )
+from benchmarks.numpy_reference import REFERENCES  # noqa: E402
 
 DEVICE = ["cpu"]  # --device: where models and batches live
 
@@ -162,7 +163,10 @@ def main(argv=None):
     except ImportError:
         torch = None
     rows = []
-    print(f"{'workload':52s} {'ember ms':>10s} {'torch ms':>10s} {'ratio':>7s}")
+    fmt = lambda v: f"{v * 1e3:10.2f}" if v else f"{'n/a':>10s}"  # noqa: E731
+    rfmt = lambda a, b: f"{a / b:12.2f}" if a and b else f"{'n/a':>12s}"  # noqa: E731
+    print(f"{'workload':52s} {'ember ms':>10s} {'torch ms':>10s} {'numpy ms':>10s} "
+          f"{'ratio':>12s} {'ember/numpy':>12s}")
     for name, (make, number) in WORKLOADS.items():
         if ns.only and ns.only not in name:
             continue
@@ -177,31 +181,32 @@ def main(argv=None):
         except Exception as e:  # torch without that device
             tf = None
             print(f"    torch on {ns.device}: {type(e).__name__}: {e}", flush=True)
-        fns = [f for f in (ef, tf) if f is not None]
-        ts = interleaved(fns, number, ns.repeat) if fns else []
-        te = ts[0] if ef else None
-        tt = ts[-1] if tf else None
+        # the hand-written NumPy reference (CPU only), from torch's weights (ember's without)
+        nf = REFERENCES[name](torch or ember) if ns.device == "cpu" and name in REFERENCES \
+            else None
+        live = {k: f for k, f in (("e", ef), ("t", tf), ("n", nf)) if f is not None}
+        ts = dict(zip(live, interleaved(list(live.values()), number, ns.repeat))) if live else {}
+        te, tt, tn = ts.get("e"), ts.get("t"), ts.get("n")
         ratio = te / tt if te and tt else None
         rows.append({"workload": name, "device": ns.device, "ember_s": te, "torch_s": tt,
-                     "ratio": ratio,
+                     "numpy_s": tn, "ratio": ratio,
                      **({} if ef else {"ember_error": why})})
-        fmt = lambda v: f"{v * 1e3:10.2f}" if v else f"{'n/a':>10s}"  # noqa: E731
-        print(f"{name:52s} {fmt(te)} {fmt(tt)} "
-              f"{(f'{ratio:7.2f}' if ratio else '    n/a')}", flush=True)
+        print(f"{name:52s} {fmt(te)} {fmt(tt)} {fmt(tn)} {rfmt(te, tt)} {rfmt(te, tn)}",
+              flush=True)
         if not ef and ns.device != "cpu":
             print(f"    ember on {ns.device}: {why[:300]}", flush=True)
     ie, it = import_time("ember"), import_time("torch") if torch else None
     rows.append({"workload": "import (whole process)", "ember_s": ie, "torch_s": it,
                  "ratio": ie / it if ie and it else None})
     print(f"{'import (whole process)':52s} {ie * 1e3:10.1f} "
-          f"{(f'{it * 1e3:10.1f}' if it else f'{chr(32) * 7}n/a')} "
-          f"{(f'{ie / it:7.2f}' if it else '    n/a')}")
+          f"{(f'{it * 1e3:10.1f}' if it else f'{chr(32) * 7}n/a')} {'':10s} "
+          f"{(f'{ie / it:12.2f}' if it else f'{chr(32) * 9}n/a')}")
     se, st = install_size("ember"), install_size("torch")
     rows.append({"workload": "install size (bytes)", "ember": se, "torch": st,
                  "ratio": se / st if se and st else None})
     print(f"{'install size (MB)':52s} {se / 1e6:10.2f} "
-          f"{(f'{st / 1e6:10.1f}' if st else f'{chr(32) * 7}n/a')} "
-          f"{(f'{se / st:7.4f}' if st else '    n/a')}")
+          f"{(f'{st / 1e6:10.1f}' if st else f'{chr(32) * 7}n/a')} {'':10s} "
+          f"{(f'{se / st:12.4f}' if st else f'{chr(32) * 9}n/a')}")
     os.makedirs(ns.out, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y-%m-%d_%H%M%S")
     path = os.path.join(ns.out, f"bench_{stamp}.json")
