@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _dtype as D
 from . import _layout, _meta
+from . import autograd as _autograd
 from ._device import _CPU, array_device, as_device, to_device, to_host
 from ._device import device as _Device
 from ._to_args import parse_to
@@ -254,8 +255,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         # through the module attribute at call time, as torch does (tests patch it)
-        from . import autograd
-        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     @property
     def grad(self):
@@ -752,4 +752,5 @@ def _check_overlap(a):
 function.Tensor = Tensor
 function._wrap = _wrap
 engine._Tensor = Tensor
+_autograd._Tensor[0] = Tensor
 engine._wrap = _wrap

@@ -30,8 +30,13 @@ def _tensor_cls():
     return Tensor
 
 
+_Tensor = [None]  # ember.Tensor, set by ember._tensor (this package loads first)
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Matches torch.autograd.backward."""
+    if inputs is None and tensors.__class__ is _Tensor[0]:  # the common call, loss.backward()
+        return run_backward(tensors, grad_tensors, retain_graph, create_graph)
     from .graph import GradientEdge
     _refuse_edge_outputs(tensors, "backward")
     if inputs is not None:

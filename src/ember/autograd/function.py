@@ -263,7 +263,9 @@ def _record(ctx, args, out):
             if fn is not None:
                 edges.append((fn, a._output_nr))
             elif a._rg:
-                edges.append((a._accumulator(), 0))
+                ref = a._accum_ref  # a._accumulator(), inlined for the common case
+                node = ref() if ref is not None else None
+                edges.append((node if node is not None else a._accumulator(), 0))
             else:
                 edges.append(_NO_EDGE)
             meta.append((a._data.shape, a.dtype))
