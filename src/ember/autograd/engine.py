@@ -53,9 +53,7 @@ def _roots(tensors, grad_tensors, create_graph, what="grad"):
                 raise RuntimeError(
                     "grad can be implicitly created only for real scalar outputs but got "
                     + repr(t.dtype))
-            a = t._data
-            g = _wrap(np.array(1, a.dtype).reshape(a.shape) if a.__class__ is np.ndarray
-                      else _xp(a).ones_like(a))
+            g = _wrap(_xp(t._data).ones_like(t._data))
         elif not isinstance(g, T):
             g = _wrap(_xp(t._data).full_like(t._data, g))
         else:
@@ -273,8 +271,7 @@ def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fal
                 d = deps[nxt] - 1
                 deps[nxt] = d
                 if d == 0:
-                    b = buffers[nxt]
-                    if b.count(None) == len(b):  # (all None, without a generator)
+                    if all(x is None for x in buffers[nxt]):
                         buffers.pop(nxt)
                         _skip(nxt, deps, buffers, ready, needed)
                     else:
