@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from .. import _allocator
 from .._device import array_module as _xp
 from . import grad_mode
 from .function import AccumulateGrad, _anomaly
@@ -170,6 +171,8 @@ def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fal
     """Runs the graph backward. Without `inputs`, accumulates into every leaf reached. With
     `inputs`, runs only what reaches them and returns their grads (autograd.grad), or, when
     `accumulate`, adds them into their `.grad` (backward(inputs=...))."""
+    if _allocator.pending[0]:  # training starts: freed arrays stay in the heap (_allocator)
+        _allocator.settle()
     if retain_graph is None:
         retain_graph = create_graph
     if create_graph and accumulate:
