@@ -70,17 +70,3 @@ def test_loss_fast_paths_match_torch(fn, reduction, ignore_index, scale):
         res.append((loss.detach().numpy(), xt.grad.numpy()))
     for a, b in zip(*res):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-
-
-def test_blocked_fma_equals_float64_emulation():
-    from ember.optim.optimizer import _FMA_BLOCK
-    rng = np.random.default_rng(1)
-    n = 2 * _FMA_BLOCK + 12345
-    p = rng.standard_normal(n).astype(np.float32)
-    g = (rng.standard_normal(n) * rng.choice([1e-4, 1.0, 1e4], n)).astype(np.float32)
-    w = ember.from_numpy(p.copy()).requires_grad_()
-    w.grad = ember.from_numpy(g.copy())
-    ember.optim.SGD([w], lr=0.01).step()
-    a = np.float64(np.float32(-0.01))
-    want = (g.astype(np.float64) * a + p).astype(np.float32)
-    np.testing.assert_array_equal(w.detach().numpy().view(np.uint32), want.view(np.uint32))

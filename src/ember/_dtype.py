@@ -145,6 +145,9 @@ def low_precision_forward(cls, ctx, arrays, kwargs):
             isinstance(v, dtype) for v in (*arrays, *kwargs.values())):
         return cls.forward(ctx, *arrays, **kwargs)
     up = [a.astype(_F32) if getattr(a, "dtype", None) is bf else a for a in arrays]
+    if "alpha" in kwargs and getattr(cls, "_alpha_in_dtype", False):  # add/sub's alpha: torch
+        # casts it to bfloat16 for the forward
+        kwargs = {**kwargs, "alpha_in_dtype": float(bf.type(kwargs["alpha"]))}
     out = cls.forward(ctx, *up, **kwargs)
     outs = out if out.__class__ is tuple else (out,)
     copies = [u for u, a in zip(up, arrays) if u is not a]

@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from .. import _dtype as D
+from .. import _fma
 from .._tensor import Tensor, _wrap
 from ..autograd import forward_ad as _fwd
 from ..autograd.function import _NUMPY_ERRORS, Op, torch_error
@@ -297,7 +298,10 @@ class Addcmul(Op):
 
     def forward(ctx, x, t1, t2, value):
         ctx.value = value
-        return x + value * (t1 * t2) if value != 1 else x + t1 * t2
+        if x.dtype == np.float16:  # torch computes half in float32, rounding once at the end
+            return _half(Addcmul.forward(ctx, *_f32(x, t1, t2, value)), x.dtype)
+        # torch's kernel is self + value * t1 * t2, the last multiply and the add fused
+        return _fma.fma3(value * t1 if value != 1 else t1, t2, x)
 
     def backward(ctx, grad):
         t1, t2 = ctx.saved_tensors
@@ -312,7 +316,9 @@ class Addcdiv(Op):
 
     def forward(ctx, x, t1, t2, value):
         ctx.value = value
-        return x + value * (t1 / t2) if value != 1 else x + t1 / t2
+        if x.dtype == np.float16:
+            return _half(Addcdiv.forward(ctx, *_f32(x, t1, t2, value)), x.dtype)
+        return x + (value * t1) / t2 if value != 1 else x + t1 / t2  # torch's order
 
     def backward(ctx, grad):
         t1, t2 = ctx.saved_tensors
@@ -321,10 +327,24 @@ class Addcdiv(Op):
         return grad, q, -q * t1 / t2, None  # d(t1/t2) = (1/t2, -t1/t2^2)
 
 
+def _f32(x, t1, t2, value):
+    """float16 operands and value as torch's half kernels read them: float32."""
+    return x.astype(np.float32), t1.astype(np.float32), t2.astype(np.float32), np.float32(value)
+
+
+def _half(r, dt):
+    """A float32 result rounded to the half type dt (overflow gives inf, silently, as torch)."""
+    with np.errstate(over="ignore"):
+        return r.astype(dt)
+
+
 def _fused(cls, input, tensor1, tensor2, value):
     dt = result_type(input, tensor1, tensor2)
     arrays = [t._data.astype(dt.np, copy=False) for t in (input, tensor1, tensor2)]
-    v = dt.np.type(value) if dt.is_floating_point else value
+    if dt is D.bfloat16 or dt is D.float16:  # torch: value as float (opmath), not rounded
+        v = np.float32(value)
+    else:
+        v = dt.np.type(value) if dt.is_floating_point else value
     try:
         r = cls.run((input, tensor1, tensor2, None), arrays + [v], {})
     except ValueError as e:

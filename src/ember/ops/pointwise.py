@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from .. import _dtype as D
+from .. import _fma
 from .._device import array_module as _xp
 from .._device import match_devices
 from .._tensor import Tensor, _wrap
@@ -36,11 +37,14 @@ _SUB_BOOL = ("Subtraction, the `-` operator, with a bool tensor is not supported
 # ---------------------------------------------------------------- binary arithmetic
 class Add(Op):
     _name = "AddBackward0"
+    _alpha_in_dtype = True  # low_precision_forward passes bfloat16's alpha as alpha_in_dtype
     jvp = _fwd.elementwise
 
-    def forward(ctx, x, y, alpha=1):
-        ctx.alpha = alpha
-        return x + y if alpha == 1 else x + y * alpha
+    def forward(ctx, x, y, alpha=1, alpha_in_dtype=None):
+        ctx.alpha = alpha  # (alpha_in_dtype: bfloat16's alpha, computed in float32)
+        if alpha == 1:
+            return x + y
+        return _fma.fma(x, y, alpha if alpha_in_dtype is None else alpha_in_dtype)  # one rounding
 
     def backward(ctx, grad):
         return grad, (grad if ctx.alpha == 1 else grad * ctx.alpha)
@@ -48,11 +52,14 @@ class Add(Op):
 
 class Sub(Op):
     _name = "SubBackward0"
+    _alpha_in_dtype = True
     jvp = _fwd.elementwise
 
-    def forward(ctx, x, y, alpha=1):
+    def forward(ctx, x, y, alpha=1, alpha_in_dtype=None):
         ctx.alpha = alpha
-        return x - y if alpha == 1 else x - y * alpha
+        if alpha == 1:
+            return x - y
+        return _fma.fma(x, y, alpha if alpha_in_dtype is None else alpha_in_dtype, negate=True)
 
     def backward(ctx, grad):
         return grad, (-grad if ctx.alpha == 1 else grad * -ctx.alpha)
@@ -62,9 +69,11 @@ class Rsub(Sub):
     _name = "RsubBackward1"
     jvp = _fwd.elementwise
 
-    def forward(ctx, x, y, alpha=1):  # y - alpha * x, with x the tensor
+    def forward(ctx, x, y, alpha=1, alpha_in_dtype=None):  # y - alpha * x, x the tensor
         ctx.alpha = alpha
-        return y - x if alpha == 1 else y - x * alpha
+        if alpha == 1:
+            return y - x
+        return _fma.fma(y, x, alpha if alpha_in_dtype is None else alpha_in_dtype, negate=True)
 
     def backward(ctx, grad):
         return (-grad if ctx.alpha == 1 else grad * -ctx.alpha), grad

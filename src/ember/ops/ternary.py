@@ -10,6 +10,7 @@ __all__ = ["where", "clamp", "clip", "clamp_min", "clamp_max", "lerp"]
 import numpy as np
 
 from .. import _dtype as D
+from .. import _fma
 from .._tensor import Tensor, _wrap
 from ..autograd import forward_ad as _fwd
 from ..autograd.function import Op
@@ -184,7 +185,20 @@ class Lerp(Op):
 
     def forward(ctx, a, b, w):
         xp = ctx_xp(a)
-        return xp.where(xp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+        if a.dtype.kind == "c":
+            return xp.where(xp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+        if a.dtype == np.float16:  # torch computes half in float32, rounding once at the end
+            f = np.float32
+            r = Lerp.forward(ctx, a.astype(f), b.astype(f), w.astype(f))
+            with np.errstate(over="ignore"):
+                return r.astype(a.dtype)
+        # torch: fma(coeff, end - start, base), with (coeff, base) = (w, start) where |w| < 0.5,
+        # else (w - 1, end)
+        d = b - a
+        if not getattr(w, "ndim", 0):  # a scalar weight
+            return _fma.fma(a, d, w) if abs(w) < 0.5 else _fma.fma(b, d, w - 1)
+        small = xp.abs(w) < 0.5
+        return _fma.fma3(xp.where(small, w, w - 1), d, xp.where(small, a, b))
 
     def backward(ctx, grad):
         a, b, w = ctx.saved_tensors
@@ -207,7 +221,8 @@ def lerp(input, end, weight, *, out=None):
                                f"{_cname(v.dtype)}")
     cls = LerpTensor if isinstance(weight, Tensor) else Lerp
     w = weight._data if isinstance(weight, Tensor) else (
-        np.float32(weight) if dt is D.bfloat16 else dt.np.type(weight))  # torch: float weight
+        np.float32(weight) if dt is D.bfloat16 or dt is D.float16 else dt.np.type(weight))
+    # (torch reads a half type's scalar weight as float)
     try:
         r = cls.run((input, end, weight), (input._data, end._data, w), {})
     except ValueError as e:

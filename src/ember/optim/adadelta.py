@@ -44,5 +44,4 @@ class Adadelta(Optimizer):
         delta *= g
         u *= rho
         self._addcmul_(u, delta, delta, 1 - rho)
-        t = np.multiply(delta, -float(group["lr"]), out=std)
-        p += t
+        self._fma_(p, delta, -float(group["lr"]))  # torch's p.add_(delta, alpha=-lr)

@@ -20,6 +20,7 @@ from itertools import chain
 import numpy as np
 
 from .. import _dtype as D
+from .. import _fma
 from .._args import unsupported
 from .._device import array_module as _xp
 from .._tensor import Tensor, _wrap
@@ -30,7 +31,6 @@ __all__ = ["Optimizer", "register_optimizer_step_pre_hook", "register_optimizer_
 
 _global_pre_hooks = OrderedDict()
 _global_post_hooks = OrderedDict()
-_FMA_BLOCK = 1 << 15  # elements per block of a large float32 add_(alpha=): 256 KiB of float64
 
 
 class _RequiredParameter:
@@ -364,19 +364,6 @@ class Optimizer:
         view = self._scratch.get((like.shape, like.dtype, like.__class__, k))
         return view if view is not None else self._new_tmp(like, k)
 
-    def _tmp64(self, like):
-        """A float64 scratch array shaped like `like` (for fused multiply-add emulation)."""
-        view = self._scratch.get((like.shape, "f8", like.__class__))
-        if view is None:
-            xp = np if like.__class__ is np.ndarray else _xp(like)
-            flat = self._flat.get("f8")
-            if flat is None or flat.size < like.size:
-                flat = self._flat["f8"] = xp.empty(like.size, np.float64)
-                self._scratch = {k: v for k, v in self._scratch.items() if k[1] != "f8"}
-            view = self._scratch[(like.shape, "f8", like.__class__)] = flat[:like.size].reshape(
-                like.shape)
-        return view
-
     def _new_tmp(self, like, k):
         kind = (like.dtype, like.__class__, k)
         flat = self._flat.get(kind)
@@ -393,10 +380,17 @@ class Optimizer:
         if group["maximize"]:
             g = np.negative(g, out=self._tmp(g, 0))
         wd = group["weight_decay"] if weight_decay is None else weight_decay
-        if wd != 0:
-            t = np.multiply(p, float(wd), out=self._tmp(p, 1))
-            g = np.add(g, t, out=self._tmp(p, 0))
+        if wd != 0:  # torch: grad.add(param, alpha=weight_decay), one rounding
+            g = self._plus(g, p, wd, 0)
         return g
+
+    def _plus(self, a, b, alpha, k):
+        """a + alpha * b rounded once (torch's a.add(b, alpha=alpha)), in scratch array k."""
+        t = self._tmp(b, k)
+        if t is not a:
+            t[...] = a
+        _fma.fma_(t, b, alpha)
+        return t
 
     def _adam_grad(self, p, g, group, lr):
         """`_grad` for the Adam family: with group['decoupled_weight_decay'] the decay shrinks p
@@ -414,44 +408,24 @@ class Optimizer:
         self._addcmul_(v, g, g, 1 - beta2)
 
     def _lerp_(self, a, b, w):
-        """a.lerp_(b, w) with torch's two-sided formula; w is cast to a's dtype first."""
+        """a.lerp_(b, w) as torch's kernel: fma(w, b - a, a) for |w| < 0.5, else
+        fma(w - 1, b - a, b); w is cast to a's dtype first (float for the half types)."""
         d = np.subtract(b, a, out=self._tmp(a, 2))
-        w = float(w)
+        w = a.dtype.type(w) if a.dtype.kind == "f" and a.dtype.itemsize > 2 else np.float32(w)
         if abs(w) < 0.5:
-            d *= w
-            a += d
+            _fma.fma_(a, d, w)
         else:
-            d *= a.dtype.type(1) - a.dtype.type(w)
-            np.subtract(b, d, out=a)
+            a[...] = b
+            _fma.fma_(a, d, w - 1)
 
     def _fma_(self, p, g, alpha):
-        """p.add_(g, alpha=alpha): torch's kernel is one fused multiply-add; for float32 the
-        product is exact in float64, so adding there and rounding once reproduces it."""
-        if p.dtype == np.float32:
-            a = np.float64(np.float32(alpha))
-            n = p.size
-            if n > 2 * _FMA_BLOCK and p.__class__ is np.ndarray and p.flags.c_contiguous \
-                    and g.flags.c_contiguous:  # blocks whose float64 temporary stays in cache
-                pf, gf = p.reshape(-1), g.reshape(-1)
-                buf = self._tmp64(pf[:_FMA_BLOCK])
-                for i in range(0, n, _FMA_BLOCK):
-                    j = min(i + _FMA_BLOCK, n)
-                    t = np.multiply(gf[i:j], a, out=buf[:j - i])
-                    t += pf[i:j]
-                    pf[i:j] = t
-                return
-            t = np.multiply(g, a, out=self._tmp64(p))
-            t += p
-            p[...] = t
-        else:
-            t = np.multiply(g, alpha, out=self._tmp(p, 3))
-            p += t
+        """p.add_(g, alpha=alpha): torch's kernel is one fused multiply-add (ember._fma)."""
+        _fma.fma_(p, g, alpha)
 
     def _addcmul_(self, a, b, c, value, k=3):
-        """a.addcmul_(b, c, value): a + (value * b) * c."""
+        """a.addcmul_(b, c, value): a + (value * b) * c, the last multiply and the add fused."""
         t = np.multiply(b, float(value), out=self._tmp(a, k))
-        t *= c
-        a += t
+        _fma.fma3_(a, t, c)
 
     def _addcdiv_(self, a, b, c, value, k=3):
         """a.addcdiv_(b, c, value): a + (value * b) / c."""

@@ -6,6 +6,7 @@
 
 import numpy as np
 
+from .. import _fma
 from .optimizer import Optimizer, _advance, _check_lr, _check_nonneg, _full_like, _scalar
 
 
@@ -45,8 +46,8 @@ class RMSprop(Optimizer):
         if group["centered"]:
             mean = state["grad_avg"]._data
             self._lerp_(mean, g, 1 - alpha)
-            np.multiply(mean, mean, out=avg)
-            np.subtract(v, avg, out=avg)
+            avg[...] = v  # torch: square_avg.addcmul(grad_avg, grad_avg, value=-1), fused
+            _fma.fma3_(avg, np.negative(mean, out=self._tmp(p, 3)), mean)
             np.sqrt(avg, out=avg)
         else:
             np.sqrt(v, out=avg)
@@ -56,7 +57,6 @@ class RMSprop(Optimizer):
             b *= momentum
             t = np.divide(g, avg, out=self._tmp(p, 3))
             b += t
-            t = np.multiply(b, -lr, out=t)
-            p += t
+            self._fma_(p, b, -lr)  # torch's p.add_(buf, alpha=-lr)
         else:
             self._addcdiv_(p, g, avg, -lr)

@@ -5,7 +5,6 @@
     g = g + momentum * b if nesterov else b;  p -= lr * g
 """
 
-import numpy as np
 
 from .optimizer import Optimizer, _check_lr, _check_nonneg, _wrap
 
@@ -47,12 +46,10 @@ class SGD(Optimizer):
                 dampening = float(group["dampening"])
                 if dampening == 0:
                     b += g
-                else:
-                    t = np.multiply(g, 1 - dampening, out=self._tmp(p, 3))
-                    b += t
-            if group["nesterov"]:
-                t = np.multiply(b, momentum, out=self._tmp(p, 3))
-                g = np.add(g, t, out=t)
+                else:  # torch: buf.add_(grad, alpha=1 - dampening), one rounding
+                    self._fma_(b, g, 1 - dampening)
+            if group["nesterov"]:  # torch: grad.add(buf, alpha=momentum)
+                g = self._plus(g, b, momentum, 3)
             else:
                 g = b
         self._fma_(p, g, -float(group["lr"]))  # torch's p.add_(g, alpha=-lr)

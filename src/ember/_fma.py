@@ -1,0 +1,280 @@
+"""a + alpha * b rounded once: torch's CPU add/sub with `alpha` and the optimizers' p.add_(g,
+alpha=-lr) (SGD, ASGD, Adafactor).
+
+torch computes `self + alpha * other` in its CPU kernels with the multiply and the add contracted
+into one fused multiply-add for float32 and float64 (one rounding), and for float16 / bfloat16
+casts alpha to that type, computes the fused multiply-add in float32 and rounds the result to
+the half type. NumPy has no fused multiply-add, and `a + b * alpha` rounds twice: on random
+data about 2 % of the float32 results then differ from torch's in the last bit.
+
+Three ways to the one rounding, fastest first:
+- the BLAS's axpy (y += alpha * x), where it is NumPy's bundled OpenBLAS (its ILP64 symbols,
+  named with the `64_` suffix), found among this process's mapped libraries, and its kernel
+  passes a one-time check against the exact result (lengths 1-40 and longer, so every tail of
+  its vector loop is seen): OpenBLAS's x86-64 and ARM kernels are fused. Checked per dtype.
+- float32 otherwise: the product of two float32 values is exact in float64, so the float64 sum
+  rounded to float32 is the fused result (except when the float64 sum lands exactly halfway
+  between two float32 values after rounding, which needs an exponent gap of ~29 bits and a
+  rare bit pattern).
+- float64 otherwise: Dekker's exact product, an exact sum, and the two low parts added with
+  rounding to odd (Boldo and Melquiond's emulation of a correctly rounded FMA), ~20 passes.
+Non-finite results take the plain formula (whose inf / NaN are the fused one's). CuPy float32
+goes through float64 as the second way; other dtypes, and CuPy float64, use a + b * alpha.
+torch's scalar loop (the last elements of each chunk past its vector loop) computes half types
+without the fusion; ember fuses every element, as torch's vector loop (the bulk) does.
+"""
+
+import numpy as np
+
+_SYMBOLS = {np.dtype(np.float32): ("scipy_cblas_saxpy64_", "cblas_saxpy64_"),
+            np.dtype(np.float64): ("scipy_cblas_daxpy64_", "cblas_daxpy64_")}
+_axpy = {}  # dtype -> a checked BLAS axpy, or None
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+
+
+def _blas_library():
+    """NumPy's OpenBLAS, as mapped into this process (Linux), or None."""
+    import ctypes
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {f[5] for f in (line.split(None, 5) for line in f) if len(f) == 6}
+    except OSError:
+        return None
+    for path in sorted(paths):
+        path = path.strip()
+        name = path.rsplit("/", 1)[-1].lower()
+        if "openblas" in name and ".so" in name:
+            try:
+                return ctypes.CDLL(path)
+            except OSError:
+                continue
+    return None
+
+
+def _find_axpy(dtype):
+    """The BLAS's ILP64 axpy for dtype, when its kernel computes a fused multiply-add."""
+    import ctypes
+    lib = _blas_library()
+    fn = None
+    for sym in _SYMBOLS[dtype] if lib is not None else ():
+        fn = getattr(lib, sym, None)
+        if fn is not None:
+            break
+    if fn is None:
+        return None
+    c = ctypes.c_float if dtype == _F32 else ctypes.c_double
+    fn.argtypes = (ctypes.c_int64, c, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p,
+                   ctypes.c_int64)
+    fn.restype = None
+
+    def axpy(y, x, alpha):  # y += alpha * x, both C-contiguous, same dtype and size
+        fn(y.size, alpha, x.ctypes.data, 1, y.ctypes.data, 1)
+    return axpy if _passes_check(axpy, dtype) else None
+
+
+def _passes_check(axpy, dtype):
+    rng = np.random.default_rng(12345)
+    alpha = dtype.type(-0.0123456789)
+    for n in list(range(1, 41)) + [67, 131, 1031]:
+        a = rng.standard_normal(n).astype(dtype)
+        b = rng.standard_normal(n).astype(dtype)
+        want = _emulate(a, b, alpha)
+        y = a.copy()
+        axpy(y, b, alpha)
+        if not np.array_equal(y, want):
+            return False
+    return True
+
+
+def _checked_axpy(dtype):
+    try:
+        return _axpy[dtype]
+    except KeyError:
+        fn = _axpy[dtype] = _find_axpy(dtype)
+        return fn
+
+
+# ---------------------------------------------------------------- emulation
+_BLOCK = 1 << 15  # float32 elements per float64 block (256 KiB, stays in cache)
+
+
+def _emulate(a, b, alpha, out=None):
+    """a + alpha * b rounded once; a, b arrays of the dtype (out: where to write, may be a)."""
+    dt = np.result_type(a, b)
+    if dt == _F32:
+        return _fma32(a, b, float(alpha), out)
+    r = _fma64(np.asarray(b, np.float64), float(alpha), np.asarray(a, np.float64))
+    if out is None:
+        return r
+    out[...] = r
+    return out
+
+
+@np.errstate(all="ignore")  # inf * 0 and float32 overflow give NaN / inf, silently, as torch
+def _fma32(a, b, alpha, out):
+    alpha = np.float64(alpha)  # a float64 scalar: the products are taken in float64
+    shape = np.broadcast_shapes(a.shape, b.shape)
+    if out is None:
+        out = np.empty(shape, _F32)
+    if out.flags.c_contiguous and a.shape == b.shape == shape and out.size > 2 * _BLOCK \
+            and a.flags.c_contiguous and b.flags.c_contiguous:
+        af, bf, of = a.reshape(-1), b.reshape(-1), out.reshape(-1)
+        buf = np.empty(_BLOCK, np.float64)
+        for i in range(0, of.size, _BLOCK):
+            j = min(i + _BLOCK, of.size)
+            t = np.multiply(bf[i:j], alpha, out=buf[:j - i])
+            t += af[i:j]
+            of[i:j] = t
+        return out
+    t = np.multiply(b, alpha, dtype=np.float64)
+    t = np.add(t, a, out=t if t.shape == shape else None)
+    out[...] = t
+    return out
+
+
+_SPLIT = 134217729.0  # 2**27 + 1: Dekker's splitter for float64
+
+
+def _split(x):
+    t = x * _SPLIT
+    hi = t - (t - x)
+    return hi, x - hi
+
+
+@np.errstate(all="ignore")
+def _fma64(x, y, z):
+    """x * y + z correctly rounded, float64 arrays or scalars: Dekker's exact product (ph + pl),
+    the exact sum z + ph = th + tl, then th + RO(tl + pl), with RO rounding to odd."""
+    ph = x * y
+    xh, xl = _split(x)
+    yh, yl = _split(y)
+    pl = ((xh * yh - ph) + xh * yl + xl * yh) + xl * yl
+    th = z + ph
+    zz = th - z
+    tl = (z - (th - zz)) + (ph - zz)
+    v = tl + pl
+    vv = v - tl
+    ev = (tl - (v - vv)) + (pl - vv)  # v + ev == tl + pl exactly
+    v = np.asarray(v)
+    even = (v.view(np.int64) & 1) == 0
+    fix = even & (ev != 0)  # inexact and even: the odd neighbour on the exact value's side
+    if fix.any():
+        v = np.where(fix, np.nextafter(v, np.where(ev > 0, np.inf, -np.inf)), v)
+    r = th + v
+    bad = ~np.isfinite(r) | ~np.isfinite(ph) | (np.abs(x) > 1e290) | (np.abs(y) > 1e290) | (
+        r == 0)
+    if bad.any():  # inf / NaN, a split that would overflow, or an exact 0 (whose sign the
+        # plain formula gets right: then x * y is exact): the plain formula's value
+        r = np.where(bad, z + ph, r)
+    return r
+
+
+# ---------------------------------------------------------------- entry points
+def _kind(dt, *arrays):
+    """'blas' (float32/64), 'half' (float16/bfloat16), 'xp32' (another array module's float32)
+    or None (the plain formula: other dtypes, NumPy subclasses such as meta arrays, and other
+    array modules' float64)."""
+    numpy = True
+    for a in arrays:
+        if type(a) is not np.ndarray and not isinstance(a, (np.generic, float, int)):
+            if isinstance(a, np.ndarray):  # a subclass (meta arrays, which report ndarray as
+                # their __class__): its own arithmetic
+                return None
+            numpy = False
+    if not numpy:  # CuPy: float32 through float64
+        return "xp32" if dt == _F32 else None
+    if dt in _SYMBOLS:
+        return "blas"
+    return "half" if dt == np.float16 or dt.name == "bfloat16" else None
+
+
+def fma(a, b, alpha, negate=False):
+    """a + alpha * b (a - alpha * b with `negate`) as torch's add (sub) with alpha computes it:
+    a fresh array; a and b are arrays of the result dtype, broadcastable."""
+    dt = np.result_type(a, b)
+    kind = _kind(dt, a, b)
+    if kind is None:
+        return a - b * alpha if negate else a + b * alpha
+    if negate:
+        alpha = -alpha
+    if kind == "xp32":
+        t = b.astype("float64") * np.float64(np.float32(alpha))
+        t += a
+        return t.astype(dt)
+    if kind == "half":  # alpha cast to the half type, the fused multiply-add in float32
+        r = _fma32(np.asarray(a, np.float32), np.asarray(b, np.float32), float(dt.type(alpha)),
+                   None)
+        with np.errstate(over="ignore"):
+            return r.astype(dt)
+    alpha = dt.type(alpha)
+    a, b = np.asarray(a, dt), np.asarray(b, dt)
+    axpy = _checked_axpy(dt) if alpha != 0 else None
+    if axpy is None:
+        return _emulate(a, b, alpha)
+    shape = np.broadcast_shapes(a.shape, b.shape)
+    out = np.array(np.broadcast_to(a, shape), dt, order="C")
+    if out.size:
+        axpy(out, np.ascontiguousarray(np.broadcast_to(b, shape)), alpha)
+    return out
+
+
+def fma_(p, g, alpha):
+    """p += alpha * g in place, rounded once (torch's p.add_(g, alpha=alpha)); p and g are
+    arrays of one dtype and shape."""
+    dt = p.dtype
+    kind = _kind(dt, p, g)
+    if kind is None:
+        p += g * alpha
+    elif kind == "xp32":
+        t = g.astype("float64") * np.float64(np.float32(alpha))
+        t += p
+        p[...] = t
+    elif kind == "half":
+        p[...] = fma(p, g, alpha)
+    else:
+        alpha = dt.type(alpha)
+        axpy = _checked_axpy(dt) if alpha != 0 else None
+        if axpy is not None and p.flags.c_contiguous and g.flags.c_contiguous \
+                and g.dtype == dt and g.shape == p.shape:
+            if p.size:
+                axpy(p, g, alpha)
+        else:
+            _emulate(p, g, alpha, out=p)
+
+
+def fma3(x, y, z):
+    """x * y + z rounded once (torch's contracted `z + x * y`, as in addcmul and lerp): a fresh
+    array of the arrays' result dtype; x, y, z broadcastable arrays or scalars of that dtype."""
+    dt = np.result_type(x, y, z)
+    kind = _kind(dt, x, y, z)
+    if kind is None:
+        return z + x * y
+    if kind == "xp32":
+        return (x.astype("float64") * y + z).astype(dt) if hasattr(x, "astype") else (
+            z + x * y)
+    if kind == "half" or dt == _F32:
+        with np.errstate(over="ignore"):  # float32 overflow: inf, as the fused result
+            r = np.multiply(np.asarray(x, np.float64), np.asarray(y, np.float64))
+            r += np.asarray(z, np.float64)
+            return r.astype(np.float32).astype(dt) if kind == "half" else r.astype(dt)
+    return _fma64(np.asarray(x, dt), np.asarray(y, dt), np.asarray(z, dt))
+
+
+def fma3_(z, x, y):
+    """z += x * y in place, rounded once (torch's z.addcmul_ after its value * t1); all three
+    arrays of z's dtype, x and y broadcastable to z."""
+    dt = z.dtype
+    if dt == _F32 and z.__class__ is np.ndarray and z.flags.c_contiguous and z.size > 2 * _BLOCK \
+            and x.shape == y.shape == z.shape and x.flags.c_contiguous and y.flags.c_contiguous:
+        zf, xf, yf = z.reshape(-1), x.reshape(-1), y.reshape(-1)
+        buf, buf2 = np.empty(_BLOCK, np.float64), np.empty(_BLOCK, np.float64)
+        for i in range(0, zf.size, _BLOCK):
+            j = min(i + _BLOCK, zf.size)
+            t, u = buf[:j - i], buf2[:j - i]
+            t[...] = xf[i:j]
+            u[...] = yf[i:j]
+            t *= u
+            t += zf[i:j]
+            zf[i:j] = t
+        return
+    z[...] = fma3(x, y, z)
