@@ -11,6 +11,7 @@ import numbers
 
 from .. import _dtype as D
 from ..autograd import _composite
+from ..ops.binary import addcmul
 from ._conv import pad
 from ._pool import avg_pool2d, avg_pool3d
 
@@ -130,8 +131,14 @@ def _batch_norm(input, weight, bias, running_mean, running_var, training, eps, s
         if sink is not None:
             sink.extend((mean, var))
         y = xc * (var + eps).rsqrt()
-    else:
-        y = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
+    else:  # torch's kernel: y = x * alpha + beta (fused), alpha = invstd * weight and
+        # beta = bias - mean * alpha (fused), per channel
+        alpha = (running_var + eps).rsqrt()
+        if weight is not None:
+            alpha = alpha * weight
+        beta = -(running_mean * alpha) if bias is None else addcmul(bias, running_mean, alpha,
+                                                                    value=-1)
+        return addcmul(beta.reshape(shape), input, alpha.reshape(shape))
     return _affine(y, weight, bias, shape)
 
 

@@ -156,16 +156,20 @@ class Pow(Op):
     save_output = True
 
     def forward(ctx, x, y):
+        if getattr(y, "ndim", 0) == 0 and x.dtype.kind == "f" and x.dtype.itemsize >= 4:
+            special = _POW_SPECIAL.get(complex(y))
+            if special is not None:  # torch's specialised kernels (their rounding)
+                return special(ctx_xp(x), x)
         return x ** y
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         ga = gb = None
-        if ctx.needs_input_grad[0]:
+        if ctx.needs_input_grad[0]:  # d a^b/da = b a^(b-1), as torch: grad * (b * a^(b-1))
             if isinstance(b, Tensor):
-                ga = where(b == 0, 0.0, grad * b * a ** (b - 1))  # d a^b/da = b a^(b-1)
+                ga = where(b == 0, 0.0, grad * (b * a ** (b - 1)))
             else:
-                ga = grad * b * a ** (b - 1) if b != 0 else grad.new_zeros(grad.shape)
+                ga = grad * (b * a ** (b - 1)) if b != 0 else grad.new_zeros(grad.shape)
         if ctx.needs_input_grad[1]:
             y = ctx.output
             if isinstance(a, Tensor):
@@ -175,6 +179,13 @@ class Pow(Op):
             else:
                 gb = grad * y * math.log(a)
         return ga, gb
+
+
+# torch's tensor ** number kernels for float32/64: these exponents are computed
+# by formula (sqrt, 1 / sqrt, 1 / x, x * x, x * x * x, 1 / (x * x)), every other one by pow
+_POW_SPECIAL = {0.5: lambda xp, x: xp.sqrt(x), -0.5: lambda xp, x: 1 / xp.sqrt(x),
+                -1: lambda xp, x: 1 / x, 2: lambda xp, x: x * x, 3: lambda xp, x: x * x * x,
+                -2: lambda xp, x: 1 / (x * x)}
 
 
 class PowTensor(Pow):
@@ -487,7 +498,8 @@ def pow(input, exponent, *, out=None):
     if isinstance(exponent, Tensor):
         r = _binary(PowTensor, input, exponent)
     else:
-        if isinstance(exponent, int) and exponent < 0 and not input.dtype.is_floating_point:
+        if isinstance(exponent, int) and exponent < 0 and not (
+                input.dtype.is_floating_point or input.dtype.is_complex):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         r = _binary(Pow, input, exponent)
     return r if out is None else _out(r, out, "pow", (input, exponent), warn=2)

@@ -120,15 +120,31 @@ def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
     return input
 
 
+# torch's CPU scans accumulate in at::acc_type (double for float32, float for float16),
+# rounding each output once
+_WIDE = {np.dtype(np.float16): np.float32, np.dtype(np.float32): np.float64,
+         np.dtype(np.complex64): np.complex128}
+
+
+def _scan(fn, x, d, dt):
+    """cumsum / cumprod of x along d with result dtype dt (None: x's), accumulated as torch."""
+    if not x.ndim:
+        return x.astype(dt or x.dtype)
+    out = np.dtype(dt or x.dtype)
+    wide = _WIDE.get(out)
+    if wide is None:
+        return fn(x, axis=d, dtype=dt)
+    with np.errstate(over="ignore"):  # float32 overflow: inf, as torch
+        return fn(x, axis=d, dtype=wide).astype(out)
+
+
 class Cumsum(Op):
     _name = "CumsumBackward0"
     jvp = _fwd.linear
 
     def forward(ctx, x, d, dt):
         ctx.d = d
-        if x.ndim and dt is None and x.dtype == np.float16:  # torch accumulates half in float
-            return np.cumsum(x, axis=d, dtype=np.float32).astype(np.float16)
-        return np.cumsum(x, axis=d, dtype=dt) if x.ndim else x.astype(dt or x.dtype)
+        return _scan(np.cumsum, x, d, dt)
 
     def backward(ctx, grad):
         if grad.dim() == 0:
@@ -157,7 +173,7 @@ class Cumprod(Op):
 
     def forward(ctx, x, d, dt):
         ctx.d = d
-        return np.cumprod(x, axis=d, dtype=dt) if x.ndim else x.astype(dt or x.dtype)
+        return _scan(np.cumprod, x, d, dt)
 
     def backward(ctx, grad):
         x, = ctx.saved_tensors
