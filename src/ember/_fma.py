@@ -24,8 +24,11 @@ torch's scalar loop (the last elements of each chunk past its vector loop) compu
 without the fusion; ember fuses every element, as torch's vector loop (the bulk) does.
 """
 
+import threading
+
 import numpy as np
 
+_local = threading.local()
 _SYMBOLS = {np.dtype(np.float32): ("scipy_cblas_saxpy64_", "cblas_saxpy64_"),
             np.dtype(np.float64): ("scipy_cblas_daxpy64_", "cblas_daxpy64_")}
 _axpy = {}  # dtype -> a checked BLAS axpy, or None
@@ -111,6 +114,15 @@ def _emulate(a, b, alpha, out=None):
 
 
 @np.errstate(all="ignore")  # inf * 0 and float32 overflow give NaN / inf, silently, as torch
+def _scratch64():
+    """Two float64 work arrays of _BLOCK elements, reused per thread (fresh ones would be
+    mapped and page-faulted on every call)."""
+    bufs = getattr(_local, "bufs", None)
+    if bufs is None:
+        bufs = _local.bufs = (np.empty(_BLOCK, np.float64), np.empty(_BLOCK, np.float64))
+    return bufs
+
+
 def _fma32(a, b, alpha, out):
     alpha = np.float64(alpha)  # a float64 scalar: the products are taken in float64
     shape = np.broadcast_shapes(a.shape, b.shape)
@@ -119,7 +131,7 @@ def _fma32(a, b, alpha, out):
     if out.flags.c_contiguous and a.shape == b.shape == shape and out.size > 2 * _BLOCK \
             and a.flags.c_contiguous and b.flags.c_contiguous:
         af, bf, of = a.reshape(-1), b.reshape(-1), out.reshape(-1)
-        buf = np.empty(_BLOCK, np.float64)
+        buf = _scratch64()[0]
         for i in range(0, of.size, _BLOCK):
             j = min(i + _BLOCK, of.size)
             t = np.multiply(bf[i:j], alpha, out=buf[:j - i])
@@ -264,10 +276,10 @@ def fma3_(z, x, y):
     """z += x * y in place, rounded once (torch's z.addcmul_ after its value * t1); all three
     arrays of z's dtype, x and y broadcastable to z."""
     dt = z.dtype
-    if dt == _F32 and z.__class__ is np.ndarray and z.flags.c_contiguous and z.size > 2 * _BLOCK \
+    if dt == _F32 and type(z) is np.ndarray and z.flags.c_contiguous and z.size > 64 \
             and x.shape == y.shape == z.shape and x.flags.c_contiguous and y.flags.c_contiguous:
         zf, xf, yf = z.reshape(-1), x.reshape(-1), y.reshape(-1)
-        buf, buf2 = np.empty(_BLOCK, np.float64), np.empty(_BLOCK, np.float64)
+        buf, buf2 = _scratch64()
         for i in range(0, zf.size, _BLOCK):
             j = min(i + _BLOCK, zf.size)
             t, u = buf[:j - i], buf2[:j - i]
