@@ -118,3 +118,33 @@ def test_batch_norm_eval_matches_torch(shape, affine):
         outs.append((y.detach().numpy(), xt.grad.numpy()))
     np.testing.assert_array_equal(outs[0][0], outs[1][0])
     np.testing.assert_allclose(outs[0][1], outs[1][1], rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_relu_backward_is_threshold_backward(dtype):
+    """torch: grad where the output > 0 (or NaN), else 0 -- an inf or NaN gradient at an
+    inactive unit gives 0 (not inf * 0 = NaN), and a NaN output passes its gradient."""
+    x = np.array([-1.0, 0.0, 2.0, np.nan, -3.0, 4.0, -0.0], dtype)
+    g = np.array([np.inf, np.nan, 1.0, 5.0, -np.inf, np.inf, 7.0], dtype)
+    want = np.array([0.0, 0.0, 1.0, 5.0, 0.0, np.inf, 0.0], dtype)
+    for fresh in (False, True):  # the gradient array owned by the engine (in place) or not
+        t = ember.from_numpy(x.copy()).requires_grad_()
+        y = ember.relu(t * 1 if fresh else t)
+        y.backward(ember.from_numpy(g.copy()))
+        np.testing.assert_array_equal(t.grad.numpy(), want)
+        assert not np.signbit(t.grad.numpy()).any()
+    t = ember.from_numpy(x.copy()).requires_grad_()
+    (gg,) = ember.autograd.grad(ember.relu(t), t, ember.from_numpy(g.copy()), create_graph=True)
+    np.testing.assert_array_equal(gg.detach().numpy(), want)
+
+
+@requires_torch
+def test_relu_backward_special_values_match_torch():
+    x = np.array([-1.0, 0.0, 2.0, np.nan, -3.0, 4.0], np.float32)
+    g = np.array([np.inf, np.nan, 1.0, 5.0, -np.inf, np.inf], np.float32)
+    grads = []
+    for L in (ember, torch):
+        t = L.from_numpy(x.copy()).requires_grad_()
+        L.nn.functional.relu(t).backward(L.from_numpy(g.copy()))
+        grads.append(t.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])

@@ -98,7 +98,7 @@ _UNARY = {
     "atanh": (lambda xp, x: xp.arctanh(x), lambda g, x, y: g / (1 - x * x), "x", True),
     "sigmoid": (lambda xp, x: _special.sigmoid(xp, x), lambda g, x, y: g * (y * (1 - y)), "y",
                 True),
-    "relu": (_relu, lambda g, x, y: g * (y > 0), "y", False),
+    "relu": (_relu, lambda g, x, y: where(y <= 0, 0, g), "y", False),  # torch's threshold_backward
     "reciprocal": (lambda xp, x: 1 / x, lambda g, x, y: -g * (y * y), "y", True),
     "erf": (lambda xp, x: _special.erf(xp, x),
             lambda g, x, y: g * (2 / _SQRT_PI) * (-(x * x)).exp(), "x", True),
@@ -191,8 +191,29 @@ def _polygamma_(self, n):
 
 
 # the same derivatives on arrays, for the common case of a backward that records nothing
+def _relu_grad(g, y, out=None):
+    """torch's threshold_backward on arrays: 0 where y <= 0, else g, inf and NaN included (a
+    multiply by the mask would give inf * 0 = NaN, and drop the gradient of a NaN output). For
+    float32/64 it is a bit mask, as fast as the multiply; other dtypes use where."""
+    it = _INT_VIEW.get(g.dtype)
+    if it is None or type(g) is not _ndarray or type(y) is not _ndarray or \
+            y.dtype != g.dtype:
+        xp = ctx_xp(g)
+        r = xp.where(y <= 0, g.dtype.type(0), g)
+        if out is None:
+            return r
+        out[...] = r
+        return out
+    mask = np.add(np.less_equal(y, 0), -1, dtype=it)  # 0 where y <= 0, all ones elsewhere
+    if out is None:
+        out = np.empty(np.broadcast_shapes(g.shape, y.shape), g.dtype)
+    np.bitwise_and(g.view(it), mask, out=out.view(it))
+    return out
+
+
+_INT_VIEW = {np.dtype(np.float32): np.int32, np.dtype(np.float64): np.int64}
 _ARRAY_BWD = {
-    "relu": lambda g, x, y: g * (y > 0),
+    "relu": lambda g, x, y: _relu_grad(g, y),
     "sigmoid": lambda g, x, y: g * ((1 - y) * y),
     "tanh": lambda g, x, y: g * (1 - y * y),
     "exp": lambda g, x, y: g * y,
@@ -217,7 +238,7 @@ def _make_unary(name, fwd, bwd, reads, floating):
         own = ctx.__dict__.pop("_own", False)  # set by the engine for this call only
         if fast is not None and not _enabled[0] and g._data.__class__ is _ndarray:
             if own and g._data.dtype == y._data.dtype:  # relu: the mask applied in place
-                np.multiply(g._data, y._data > 0, out=g._data)  # skips a fresh output array
+                _relu_grad(g._data, y._data, out=g._data)  # skips a fresh output array
                 return g
             return _wrap(fast(g._data, None if x is None else x._data,
                               None if y is None else y._data))
