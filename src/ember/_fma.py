@@ -113,7 +113,6 @@ def _emulate(a, b, alpha, out=None):
     return out
 
 
-@np.errstate(all="ignore")  # inf * 0 and float32 overflow give NaN / inf, silently, as torch
 def _scratch64():
     """Two float64 work arrays of _BLOCK elements, reused per thread (fresh ones would be
     mapped and page-faulted on every call)."""
@@ -123,6 +122,7 @@ def _scratch64():
     return bufs
 
 
+@np.errstate(all="ignore")  # inf * 0 and float32 overflow give NaN / inf, silently, as torch
 def _fma32(a, b, alpha, out):
     alpha = np.float64(alpha)  # a float64 scalar: the products are taken in float64
     shape = np.broadcast_shapes(a.shape, b.shape)
