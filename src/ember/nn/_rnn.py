@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import _meta
 from .._device import array_module as _xp
+from .._gemm import matmul as _mm
 from .._meta import MetaArray
 from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
@@ -30,7 +31,7 @@ def _steps(T, reverse):
 
 def _proj(x, w, b):
     T, B, _ = x.shape
-    g = np.dot(x.reshape(T * B, x.shape[2]), w.T)  # explicit sizes: B may be 0
+    g = _mm(x.reshape(T * B, x.shape[2]), w.T)  # explicit sizes: B may be 0
     if b is not None:
         g += b
     return g.reshape(T, B, w.shape[0])

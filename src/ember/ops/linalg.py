@@ -12,6 +12,7 @@ import numpy as np
 
 from .._device import array_module as _xp
 from .._device import match_devices
+from .._gemm import matmul as _mm
 from .._tensor import Tensor, _wrap
 from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
@@ -32,18 +33,15 @@ class MatMul(Op):
     _keep_strides = True  # torch's node answers its inputs' strides after backward
 
     def forward(ctx, x, y):
-        # np.dot for 2-d: np.matmul misses BLAS for some transposed views (e.g. (784,1)@(1,256))
-        if x.ndim == 2 and y.ndim == 2:
-            return _xp(x).dot(x, y)
-        return _xp(x).matmul(x, y)
+        return _mm(x, y)  # around NumPy's slow paths (_gemm.py)
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         x, y, g = a._data, b._data, grad._data
         if not _enabled[0] and x.ndim == 2 and y.ndim == 2 and g.__class__ is _ndarray:
             e = ctx._edges  # on arrays when nothing is recorded; fresh results the engine keeps
-            return (_wrap(np.dot(g, y.T)) if e[0][0] is not None else None,
-                    _wrap(np.dot(x.T, g)) if e[1][0] is not None else None)
+            return (_wrap(_mm(g, y.T)) if e[0][0] is not None else None,
+                    _wrap(_mm(x.T, g)) if e[1][0] is not None else None)
         na, nb = a.dim(), b.dim()
         if na == 1 and nb == 1:
             return grad * b, grad * a
@@ -134,9 +132,10 @@ def matmul(input, other, *, out=None):
     if (out is None and other.__class__ is Tensor and input.dtype is other.dtype
             and not (_enabled[0] and (input._rg or other._rg)) and not _fw[0]):
         x, y = input._data, other._data
-        if x.ndim == 2 and y.ndim == 2 and x.shape[1] == y.shape[0] and x.__class__ is _ndarray:
+        if (x.ndim == 2 and y.ndim == 2 and x.shape[1] == y.shape[0]
+                and x.__class__ is _ndarray and y.__class__ is _ndarray):
             try:
-                return _wrap(np.dot(x, y))  # nothing to record: skip the Op machinery
+                return _wrap(_mm(x, y))  # nothing to record: skip the Op machinery
             except _NUMPY_ERRORS as e:
                 raise torch_error(e) from None
     if not isinstance(other, Tensor):
@@ -261,7 +260,7 @@ class Addmm(Op):
 
     def forward(ctx, c, a, b, beta, alpha):
         ctx.beta, ctx.alpha = beta, alpha
-        out = _xp(a).dot(a, b)
+        out = _mm(a, b)
         if alpha != 1:
             out *= alpha
         if beta != 0:

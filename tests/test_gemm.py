@@ -1,0 +1,76 @@
+"""ember._gemm.matmul: products whose inner dimension is 1 (outer products: the weight gradient of a
+batch of one) go through BLAS with k padded to 2, not NumPy's unblocked loop, and keep the loop's
+values: each element the one rounded product. Against torch, the gradients of Linear and matmul at
+batch 1 are its exact products."""
+
+import numpy as np
+import pytest
+
+import ember
+from ember import _gemm
+from oracle import requires_torch, torch
+
+DTYPES = ["float32", "float64", "complex64", "complex128"]  # complex: NumPy's own path
+
+
+def _rand(shape, dt, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(shape) + 0.5  # no zeros: the sign of a zero product is not kept
+    if np.dtype(dt).kind == "c":
+        a = a + 1j * (rng.standard_normal(shape) + 0.5)
+    return a.astype(dt)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("sa,sb", [((784, 1), (1, 256)), ((64, 1), (1, 64)), ((3, 40, 1), (1, 30)),
+                                   ((2, 1, 50, 1), (3, 1, 20)), ((8, 1), (1, 8))])
+def test_inner_one_is_the_exact_product(dt, sa, sb):
+    a, b = _rand(sa, dt, 0), _rand(sb, dt, 1)
+    want = np.matmul(a, b)  # NumPy's loop: one rounded product per element
+    got = _gemm.matmul(a, b)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    if np.dtype(dt).kind == "c":  # NumPy's own products (np.dot's BLAS for small 2-d ones)
+        np.testing.assert_array_equal(got, np.dot(a, b) if a.ndim == 2 and a.size < 64 else want)
+        return
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(got, a * b if a.ndim == 2 else want)
+    out = np.empty_like(want)
+    assert _gemm.matmul(a, b, out=out) is out
+    np.testing.assert_array_equal(out, want)
+
+
+def test_transposed_views_and_other_products_unchanged():
+    a = _rand((1, 784), "float32", 2)
+    g = _rand((1, 256), "float32", 3)
+    np.testing.assert_array_equal(_gemm.matmul(a.T, g), a.T * g)
+    for sa, sb in [((64, 784), (784, 256)), ((3, 4), (4, 5)), ((5, 7, 3), (3, 2)), ((4,), (4, 3))]:
+        x, y = _rand(sa, "float32", 4), _rand(sb, "float32", 5)
+        np.testing.assert_array_equal(_gemm.matmul(x, y), np.matmul(x, y))
+    i, j = np.arange(300).reshape(300, 1), np.arange(4).reshape(1, 4)  # integers: NumPy's loop
+    np.testing.assert_array_equal(_gemm.matmul(i, j), i * j)
+
+
+def test_padded_path_is_taken(monkeypatch):
+    calls = []
+    real = _gemm._padded
+    monkeypatch.setattr(_gemm, "_padded", lambda *a: calls.append(1) or real(*a))
+    lin = ember.nn.Linear(300, 20)
+    lin(ember.randn(1, 300)).sum().backward()  # dW = g^T x with k = 1
+    assert calls
+
+
+@requires_torch
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+def test_batch_one_gradients_equal_torch(dt):
+    x, w, b = _rand((1, 300), dt, 6), _rand((40, 300), dt, 7) * 0.1, _rand((40,), dt, 8)
+    grads = []
+    for lib in (ember, torch):
+        tw = lib.from_numpy(w.copy()).requires_grad_(True)
+        tb = lib.from_numpy(b.copy()).requires_grad_(True)
+        tv = lib.from_numpy(w.T.copy()).requires_grad_(True)
+        out = lib.nn.functional.linear(lib.from_numpy(x), tw, tb)
+        (out.sum() + (lib.from_numpy(x) @ tv).sum()).backward()
+        grads.append([t.grad.numpy() for t in (tw, tb, tv)])
+    for e, t in zip(*grads):
+        assert e.dtype == t.dtype
+        np.testing.assert_array_equal(e, t)
