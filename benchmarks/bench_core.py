@@ -25,6 +25,13 @@ def cases(lib):
           for s in ((784, 256), (256,), (256, 128), (128,), (128, 10), (10,))]
     x1 = lib.from_numpy(rng.standard_normal((1, 784)).astype(np.float32))
 
+    emb = lib.nn.Embedding(10000, 128)
+    tokens = lib.from_numpy(rng.integers(0, 10000, (32, 50)))
+
+    def embedding():
+        emb(tokens).sum().backward()
+        emb.weight.grad = None
+
     def mlp():
         h = x1
         for i in range(0, 6, 2):
@@ -46,6 +53,7 @@ def cases(lib):
         "sum 8x8 (grad)": lambda: ag.sum(),
         "add+sum+backward (grad)": lambda: (ag + bg).sum().backward(),
         "MLP 784-256-128-10 fwd+bwd, batch 1": mlp,
+        "Embedding 10000x128 fwd+bwd, 32x50 ids": embedding,
     }
 
 
@@ -67,7 +75,7 @@ def main():
     tc = cases(torch) if torch else {}
     print(f"{'case':40s} {'ember us':>10s} {'torch us':>10s} {'ratio':>7s}")
     for name, ef in ec.items():
-        number = 200 if "MLP" in name else 2000
+        number = 200 if "MLP" in name else 20 if "Embedding" in name else 2000
         if torch:
             te, tt = interleaved([ef, tc[name]], number, repeat=7)
             print(f"{name:40s} {te * 1e6:10.2f} {tt * 1e6:10.2f} {te / tt:7.2f}")

@@ -318,8 +318,28 @@ def match_devices(x, y):
 
 
 def scatter_add(a, index, values):
-    """`a[index] += values` with repeated indices accumulated (np.add.at; cupyx.scatter_add)."""
+    """`a[index] += values` with repeated indices accumulated in order (np.add.at's values;
+    cupyx.scatter_add). On NumPy, a key of index arrays (one per axis, or one along an axis
+    after full slices) goes through `_scatter.add_cells`: the same values, ~3x faster."""
+    if type(a) is np.ndarray and type(values) is np.ndarray and a.ndim > 1:
+        key = index if index.__class__ is tuple else (index,)
+        idx, d = key[-1], len(key) - 1
+        cells = None
+        if len(key) == a.ndim and all(type(k) is np.ndarray and k.dtype.kind in "iu"
+                                      for k in key):
+            cells = key  # gather's and scatter's grids
+        elif (type(idx) is np.ndarray and idx.ndim == 1 and idx.dtype.kind in "iu"
+              and d < a.ndim and all(k.__class__ is slice and k == _ALL for k in key[:-1])):
+            from ._scatter import grid
+            cells = grid(a.shape, d, idx)  # rows (embedding, index_add, x[idx])
+        if cells is not None:
+            from ._scatter import add_cells
+            if add_cells(a, cells, values):
+                return
     ufunc_at("add", a, index, values)
+
+
+_ALL = slice(None)
 
 
 _SCATTER = {"add": "scatter_add", "maximum": "scatter_max", "minimum": "scatter_min"}

@@ -36,7 +36,9 @@ from .. import _dtype as D
 from .._compat import EmberNotImplemented
 from .._compat import module_getattr as _module_getattr
 from .._device import array_module as _xp
+from .._device import scatter_add as _scatter_add
 from .._gemm import matmul as _mm
+from .._scatter import fma_rows as _fma_rows
 from .._tensor import Tensor, _dim, _wrap
 from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
@@ -382,6 +384,19 @@ class _Embedding(Op):
 
     def backward(ctx, grad):
         idx = ctx.idx.reshape(-1)
+        g = grad._data
+        if not _enabled[0] and type(g) is np.ndarray:  # torch's loop, written in place
+            g = g.reshape(-1, g.shape[-1])
+            if ctx.padding_idx is not None:  # skipped (an inf there does not reach the row)
+                keep = idx != ctx.padding_idx
+                idx, g = idx[keep], g[keep]
+            gw = np.zeros((ctx.n, g.shape[-1]), g.dtype)
+            if ctx.scale:  # each row added as fma(g, 1/count, acc), in index order
+                inv = (1.0 / np.maximum(np.bincount(idx, minlength=ctx.n), 1)).astype(g.dtype)
+                _fma_rows(gw, idx, g, inv[idx])
+            else:
+                _scatter_add(gw, idx, g)  # in index order, as torch's
+            return None, _wrap(gw), None, None
         g = grad.reshape(-1, grad.shape[-1])
         if ctx.scale:
             counts = np.bincount(idx, minlength=ctx.n)

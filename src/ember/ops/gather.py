@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._args import refuse_if
+from .._device import scatter_add as _scatter_add
 from .._device import ufunc_at
 from .._meta import MetaArray
 from .._tensor import Tensor, _check_inplace, _dim, _wrap
@@ -179,7 +180,7 @@ class Scatter(Op):
         if not include_self:
             out[key] = _init_value(reduce, out.dtype)
         if reduce in ("sum", "mean"):
-            ufunc_at("add", out, key, s)
+            _scatter_add(out, key, s)
         elif reduce == "prod":
             ufunc_at("multiply", out, key, s)
         elif reduce == "amax":
