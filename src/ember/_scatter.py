@@ -14,9 +14,11 @@ has; the occurrences of one rank name distinct rows, so each rank is one vectori
 ranks in order apply each row's values in their order of occurrence.
 """
 
+import math
+
 import numpy as np
 
-_ndarray = np.ndarray
+_MIN = 512  # cells below which np.add.at's tuple form costs less than the conversion
 
 
 def add_cells(a, index, values):
@@ -30,7 +32,7 @@ def add_cells(a, index, values):
         shape = np.broadcast_shapes(values.shape, *(k.shape for k in index))
     except ValueError:
         return False
-    if shape != np.broadcast_shapes(*(k.shape for k in index)):
+    if shape != np.broadcast_shapes(*(k.shape for k in index)) or math.prod(shape) < _MIN:
         return False
     flat = None
     step = a.itemsize
