@@ -371,6 +371,10 @@ class Einsum(Op):
 
     def forward(ctx, *arrays, parts, out):
         ctx.parts, ctx.out = parts, out
+        if len(arrays) == 2:
+            r = _pair(arrays[0], arrays[1], parts[0], parts[1], out)
+            if r is not None:
+                return r
         eq = ",".join(parts) + "->" + out
         return _xp(arrays[0]).einsum(eq, *arrays, optimize=len(arrays) > 2)
 
@@ -379,6 +383,54 @@ class Einsum(Op):
         return tuple(_einsum_grad(ctx.parts, ctx.out, ops, grad, i)
                      if ctx.needs_input_grad[i] else None
                      for i in range(len(ops)))
+
+
+def _pair(a, b, pa, pb, po):
+    """A two-operand einsum as torch computes it: letters found in one operand only (and not in
+    the output) summed first, then one batched GEMM (batch, free of a, contracted) @ (batch,
+    contracted, free of b), permuted to the output (NumPy's einsum loop took 7x as long and
+    rounded otherwise). None (NumPy's einsum) for diagonals, broadcast sizes and dtypes
+    without BLAS."""
+    if (a.dtype != b.dtype or a.dtype.char not in "fdFD" or len(set(pa)) < len(pa)
+            or len(set(pb)) < len(pb)):
+        return None
+    size = {}
+    for p, x in ((pa, a), (pb, b)):
+        for c, n in zip(p, x.shape):
+            if size.setdefault(c, n) != n:
+                return None
+    xp = _xp(a)
+    for which in (0, 1):
+        p, q, x = (pa, pb, a) if which == 0 else (pb, pa, b)
+        alone = tuple(i for i, c in enumerate(p) if c not in q and c not in po)
+        if alone:
+            x = x.sum(axis=alone)
+            p = "".join(c for c in p if c in q or c in po)
+            if which == 0:
+                pa, a = p, x
+            else:
+                pb, b = p, x
+    batch = [c for c in pa if c in pb and c in po]
+    inner = [c for c in pa if c in pb and c not in po]
+    fa = [c for c in pa if c not in pb]
+    fb = [c for c in pb if c not in pa]
+
+    def n(cs):
+        r = 1
+        for c in cs:
+            r *= size[c]
+        return r
+
+    x = xp.transpose(a, [pa.index(c) for c in batch + fa + inner]).reshape(n(batch), n(fa),
+                                                                           n(inner))
+    y = xp.transpose(b, [pb.index(c) for c in batch + inner + fb]).reshape(n(batch), n(inner),
+                                                                           n(fb))
+    # computed transposed, (y^T x^T) in C order: the orientation whose bits equal torch's bmm
+    # on more shapes (59 of 60 random ones here, against 43 for x @ y)
+    r = _mm(y.transpose(0, 2, 1), x.transpose(0, 2, 1)).reshape([size[c] for c in batch + fb + fa])
+    order = batch + fb + fa
+    r = xp.transpose(r, [order.index(c) for c in po])
+    return r if r.flags.c_contiguous else r.copy()
 
 
 def _einsum_grad(parts, out, ops, grad, i):
