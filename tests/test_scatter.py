@@ -169,3 +169,13 @@ def test_embedding_skips_the_padding_index():
         torch.nn.functional.embedding(torch.from_numpy(idx.numpy()), tw, padding_idx=0).backward(
             torch.from_numpy(g.numpy()))
         np.testing.assert_array_equal(w.grad.numpy(), tw.grad.numpy())
+
+
+def test_embedding_skips_the_padding_index_with_create_graph():
+    idx = ember.tensor([[0, 2, 0, 1]] * 20)
+    w = ember.randn(4, 3, requires_grad=True)
+    g = ember.ones(20, 4, 3)
+    g[:, 0] = float("inf")
+    out = ember.nn.functional.embedding(idx, w, padding_idx=0)
+    gw, = ember.autograd.grad(out, w, g, create_graph=True)
+    np.testing.assert_array_equal(gw.detach().numpy(), [[0] * 3, [20] * 3, [20] * 3, [0] * 3])

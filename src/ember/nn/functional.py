@@ -397,12 +397,13 @@ class _Embedding(Op):
             else:
                 _scatter_add(gw, idx, g)  # in index order, as torch's
             return None, _wrap(gw), None, None
-        g = grad.reshape(-1, grad.shape[-1])
+        g = grad.reshape(-1, grad.shape[-1])  # create_graph (or a device): differentiable
+        if ctx.padding_idx is not None:
+            keep = idx != ctx.padding_idx
+            idx, g = idx[keep], g[_wrap(keep)]
         if ctx.scale:
             counts = np.bincount(idx, minlength=ctx.n)
             g = g / _wrap(counts[idx].astype(g.dtype.np)[:, None])
-        if ctx.padding_idx is not None:
-            g = g * _wrap((idx != ctx.padding_idx).astype(g.dtype.np)[:, None])
         from ..ops.creation import zeros
         gw = zeros((ctx.n, g.shape[-1]), dtype=g.dtype, device=g.device)
         return None, gw.index_add(0, _wrap(idx), g), None, None
