@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from .. import _dtype as D
+from .._select import select as _sel
 from .._tensor import _check_inplace, _dim
 from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
@@ -31,7 +32,7 @@ _K_KAPPA = 0.044715
 
 def _elu_fwd(xp, x, alpha, scale, in_scale):
     neg = (xp.exp(xp.minimum(x, 0) * in_scale) - 1) * (alpha * scale)
-    return xp.where(x > 0, x * scale, neg)
+    return _sel(x > 0, x * scale, neg, xp)
 
 
 def _elu_bwd(g, x, alpha, scale, in_scale):
@@ -60,7 +61,7 @@ def _gelu_bwd(g, x, approximate):
 def _softplus_fwd(xp, x, beta, threshold):
     z = x * beta
     with np.errstate(over="ignore"):
-        return xp.where(z > threshold, x, xp.log1p(xp.exp(z)) / beta)
+        return _sel(z > threshold, x, xp.log1p(xp.exp(z)) / beta, xp)
 
 
 def _softplus_bwd(g, x, beta, threshold):
@@ -99,7 +100,7 @@ def _hardswish_bwd(g, x):
 
 _ACT = {
     # name: (grad_fn name, forward(xp, x, *params) on arrays, backward(g, x, *params) on Tensors)
-    "leaky_relu": ("LeakyReluBackward0", lambda xp, x, s: xp.where(x > 0, x, x * s),
+    "leaky_relu": ("LeakyReluBackward0", lambda xp, x, s: _sel(x > 0, x, x * s, xp),
                    lambda g, x, s: where(x > 0, g, g * s)),
     "elu": ("EluBackward0", _elu_fwd, _elu_bwd),
     "gelu": ("GeluBackward0", _gelu_fwd, _gelu_bwd),
@@ -113,13 +114,13 @@ _ACT = {
                     lambda g, x: where((x > -3) & (x < 3), g / 6, 0.0)),
     "hardswish": ("HardswishBackward0", _hardswish_fwd, _hardswish_bwd),
     "softplus": ("SoftplusBackward0", _softplus_fwd, _softplus_bwd),
-    "threshold": ("ThresholdBackward0", lambda xp, x, th, v: xp.where(x > th, x, v),
+    "threshold": ("ThresholdBackward0", lambda xp, x, th, v: _sel(x > th, x, v, xp),
                   lambda g, x, th, v: where(x <= th, 0.0, g)),
     "logsigmoid": ("LogSigmoidBackward0", _logsigmoid_fwd, _logsigmoid_bwd),
-    "hardshrink": ("HardshrinkBackward0", lambda xp, x, lam: xp.where(xp.abs(x) > lam, x, 0),
+    "hardshrink": ("HardshrinkBackward0", lambda xp, x, lam: _sel(xp.abs(x) > lam, x, 0, xp),
                    lambda g, x, lam: where((x >= -lam) & (x <= lam), 0.0, g)),
     "softshrink": ("SoftshrinkBackward0",
-                   lambda xp, x, lam: xp.where(x > lam, x - lam, xp.where(x < -lam, x + lam, 0)),
+                   lambda xp, x, lam: _sel(x > lam, x - lam, _sel(x < -lam, x + lam, 0, xp), xp),
                    lambda g, x, lam: where((x >= -lam) & (x <= lam), 0.0, g)),
 }
 

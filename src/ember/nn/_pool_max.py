@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import _meta
 from .._meta import MetaArray
+from .._select import copy_where, select
 from .._tensor import _wrap
 from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
@@ -45,8 +46,8 @@ def _max_fwd(x, geo):
         m = v > out
         if check_nan:
             m |= xp.isnan(v)
-        xp.copyto(out, v, where=m)
-        xp.copyto(arg, j, where=m)
+        copy_where(out, v, m, xp)  # bitwise: a random mask makes copyto(where=) branch badly
+        copy_where(arg, j, m, xp)
     if any(p):  # a window whose every cell is the lowest value: torch keeps its first real
         low_win = out == low  # (unpadded) cell, where the loop kept its first, padded one
         if low_win.any():
@@ -92,9 +93,9 @@ def _max_scatter(g, arg, S, geo):
     disjoint = all(si >= di * (ki - 1) + 1 for si, di, ki in zip(s, d, k))
     for j, key in _offsets(k, d, s, L):
         if disjoint:  # windows do not overlap: each input cell is written at most once
-            xp.copyto(out[key], g, where=arg == j)
+            copy_where(out[key], g, arg == j, xp)
         else:
-            out[key] += xp.where(arg == j, g, zero)
+            out[key] += select(arg == j, g, zero, xp)
     return out[(Ellipsis,) + tuple(slice(lo, lo + n) for n, (lo, _) in zip(S, pads))]
 
 
@@ -105,7 +106,7 @@ def _max_gather(gg, arg, geo):
     ggp = _zero_pad(gg, _pads(gg.shape[-nd:], k, s, p, d, L))
     out = xp.zeros(arg.shape, gg.dtype)
     for j, key in _offsets(k, d, s, L):
-        xp.copyto(out, ggp[key], where=arg == j)
+        copy_where(out, ggp[key], arg == j, xp)
     return out
 
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .. import _fma
+from .._select import select
 from .._tensor import Tensor, _wrap
 from ..autograd import forward_ad as _fwd
 from ..autograd.function import Op
@@ -28,7 +29,7 @@ class Where(Op):
 
     def forward(ctx, cond, x, y):
         ctx.cond = cond
-        return np.where(cond, x, y) if cond.__class__ is _ndarray else _xp(cond).where(cond, x, y)
+        return select(cond, x, y, np if cond.__class__ is _ndarray else _xp(cond))
 
     def backward(ctx, grad):
         c = _wrap(ctx.cond)
@@ -198,7 +199,7 @@ class Lerp(Op):
         if not getattr(w, "ndim", 0):  # a scalar weight
             return _fma.fma(a, d, w) if abs(w) < 0.5 else _fma.fma(b, d, w - 1)
         small = xp.abs(w) < 0.5
-        return _fma.fma3(xp.where(small, w, w - 1), d, xp.where(small, a, b))
+        return _fma.fma3(select(small, w, w - 1, xp), d, select(small, a, b, xp))
 
     def backward(ctx, grad):
         a, b, w = ctx.saved_tensors
