@@ -192,3 +192,19 @@ def test_where_nan_bits():
             a, b = x.astype(dt.np), y.astype(dt.np)
         r = ember.where(ember.from_numpy(c), ember.from_numpy(a), ember.from_numpy(b))
         assert r._data.tobytes() == np.where(c, a, b).tobytes()
+
+
+@pytest.mark.parametrize("dt", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("s", [0.0, 0.01, 0.2, 1.0, 1.5, 100.0, -0.5, 1e-30, 5e-324])
+def test_leaky_relu_is_torchs_select_bit_for_bit(dt, s):
+    """leaky_relu's max(x, x*s) / min form equals x > 0 ? x : x * s on every element."""
+    from ember.nn._activation import _leaky_relu_fwd
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal(5000) * rng.choice([1e-40, 1e-5, 1, 1e30], 5000)).astype(dt)
+    fin = np.finfo(dt)
+    x[:10] = [0, -0.0, np.inf, -np.inf, np.nan, -np.nan, fin.max, -fin.max, fin.tiny, -fin.tiny]
+    with np.errstate(all="ignore"):
+        want = np.where(x > 0, x, x * s)
+        got = _leaky_relu_fwd(np, x, s)
+    it = {2: np.int16, 4: np.int32, 8: np.int64}[x.itemsize]
+    np.testing.assert_array_equal(got.view(it), want.view(it))

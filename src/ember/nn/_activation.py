@@ -98,9 +98,20 @@ def _hardswish_bwd(g, x):
     return where(x <= -3, 0.0, where(x < 3, g * (x / 3 + 0.5), g))
 
 
+def _leaky_relu_fwd(xp, x, s):
+    """torch's x > 0 ? x : x * s. For 0 < s <= 1 that is max(x, x * s) (min for s >= 1): the
+    same element in every case (-0.0, inf and NaN included), two passes instead of a select."""
+    if x.dtype.kind == "f" and x.dtype.type(s) != 0:  # (inf * 0 is NaN: x > 0 keeps inf)
+        if 0 < s <= 1:
+            return xp.maximum(x, x * s)
+        if s > 1:
+            return xp.minimum(x, x * s)
+    return _sel(x > 0, x, x * s, xp)
+
+
 _ACT = {
     # name: (grad_fn name, forward(xp, x, *params) on arrays, backward(g, x, *params) on Tensors)
-    "leaky_relu": ("LeakyReluBackward0", lambda xp, x, s: _sel(x > 0, x, x * s, xp),
+    "leaky_relu": ("LeakyReluBackward0", _leaky_relu_fwd,
                    lambda g, x, s: where(x > 0, g, g * s)),
     "elu": ("EluBackward0", _elu_fwd, _elu_bwd),
     "gelu": ("GeluBackward0", _gelu_fwd, _gelu_bwd),
