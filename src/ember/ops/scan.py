@@ -131,11 +131,17 @@ def _scan(fn, x, d, dt):
     if not x.ndim:
         return x.astype(dt or x.dtype)
     out = np.dtype(dt or x.dtype)
-    wide = _WIDE.get(out)
-    if wide is None:
+    wide = _WIDE.get(out, out)
+    if wide == x.dtype and wide == out:
         return fn(x, axis=d, dtype=dt)
     with np.errstate(over="ignore"):  # float32 overflow: inf, as torch
-        return fn(x, axis=d, dtype=wide).astype(out)
+        if type(x) is not np.ndarray:  # device and meta arrays
+            return fn(x, axis=d, dtype=wide).astype(out)
+        # cast first, then scan in place: the same elementwise casts and sequential sums as
+        # fn(x, dtype=wide), without NumPy's (2x slower) buffered casting loop
+        w = x.astype(wide)
+        fn(w, axis=d, out=w)
+        return w if wide == out else w.astype(out)
 
 
 class Cumsum(Op):
