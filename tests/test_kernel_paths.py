@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import ember
-from oracle import arr, check
+from oracle import arr, check, requires_torch, torch
 
 F = ember.nn.functional
 
@@ -32,7 +32,8 @@ def _special(shape, dtype, seed):
 # ---------------------------------------------------------------- adaptive max pool
 def _adaptive_max_ref(x, sizes):
     """Window max and its flat index, windows [floor(i n / o), ceil((i + 1) n / o)); the first
-    maximum in row-major order wins, and the first NaN beats every number (NumPy argmax)."""
+    maximum in row-major order wins, and every NaN takes over (torch's `val > max || isnan(val)`:
+    the last NaN wins)."""
     nd = len(sizes)
     S = x.shape[-nd:]
     lead = x.shape[:-nd]
@@ -44,10 +45,10 @@ def _adaptive_max_ref(x, sizes):
                for p in np.ndindex(*map(len, ranges))]
         win = x.reshape(lead + (math.prod(S),))[..., pos]
         best = np.full(lead, -1, np.int64)
-        for k in range(len(pos)):  # first strictly larger value, or the first NaN
+        for k in range(len(pos)):  # a strictly larger value, or any NaN
             v = win[..., k]
             cur = np.take_along_axis(win, np.maximum(best, 0)[..., None], -1)[..., 0]
-            take = (best < 0) | ((v > cur) | np.isnan(v)) & ~np.isnan(cur)
+            take = (best < 0) | (v > cur) | np.isnan(v)
             best = np.where(take, k, best)
         idx[(Ellipsis,) + o] = np.asarray(pos)[best]
         vals[(Ellipsis,) + o] = np.take_along_axis(win, best[..., None], -1)[..., 0]
@@ -223,3 +224,23 @@ def test_pad_oracle(mode, shape, pad):
 def test_pad_oracle_negative_circular():
     check(lambda L, a: L.nn.functional.pad(a, (-2, 3, 1, -3), mode="circular"),
           arr((2, 3, 7, 9), seed=10))
+
+
+@requires_torch
+@pytest.mark.parametrize("nd", [1, 2])
+@pytest.mark.parametrize("wide", [False, True])
+def test_adaptive_max_indices_with_nans_equal_torch(nd, wide):
+    """torch's window loop lets every NaN take over (`val > max || isnan(val)`): the last NaN of
+    a window is its index, on both the running-maximum and the argmax paths."""
+    rng = np.random.default_rng(nd + 2 * wide)
+    for _ in range(20):
+        shape = (2, 3) + tuple(int(v) for v in rng.integers(24 if wide else 3, 31 if wide else 12,
+                                                            nd))
+        x = rng.integers(0, 4, shape).astype(np.float32)
+        x[rng.random(shape) < 0.15] = np.nan
+        o = tuple(int(v) for v in rng.integers(1, 3, nd))
+        f = f"adaptive_max_pool{nd}d"
+        t = getattr(torch.nn.functional, f)(torch.from_numpy(x), o, return_indices=True)
+        e = getattr(ember.nn.functional, f)(ember.from_numpy(x), o, return_indices=True)
+        np.testing.assert_array_equal(e[1].numpy(), t[1].numpy())
+        np.testing.assert_array_equal(e[0].numpy(), t[0].numpy())

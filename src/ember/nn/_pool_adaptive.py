@@ -199,11 +199,18 @@ class MaxUnpool(Op):
 
 def _first_max(x2, flat):
     """For rows x2 (R, P) and windows `flat` (*o, W) of positions in P: each window's offset of
-    its first maximum, NaN counting as the largest (argmax's rule), as (R, *o)."""
+    its maximum as torch's loop picks it (the first maximum; with NaNs, the last NaN), as
+    (R, *o)."""
     xp = _xp(x2)
     W = flat.shape[-1]
     if type(x2) is not np.ndarray or x2.dtype.kind not in "fiub" or W > _LOOP_W:
-        return xp.take(x2, xp.asarray(flat), axis=-1).argmax(-1)  # (take: not x2[..., flat])
+        vals = xp.take(x2, xp.asarray(flat), axis=-1)  # (take: not x2[..., flat])
+        at = vals.argmax(-1)
+        if vals.dtype.kind in "fc":  # torch's loop: every NaN takes over, so the last one wins
+            nan = xp.isnan(vals)
+            last = W - 1 - nan[..., ::-1].argmax(-1)
+            at = xp.where(nan.any(-1), last, at)
+        return at
     # NumPy's argmax costs ~30 ns a row, whatever its length: for short windows a running
     # maximum over the W offsets is faster, in blocks of rows that stay in cache
     out = np.empty(x2.shape[:1] + flat.shape[:-1], np.uint8)
@@ -218,19 +225,19 @@ _BLOCK = 1 << 19  # bytes of window values per block
 
 
 def _running_first_max(vals):
-    """argmax(vals, -1) (first maximum; a NaN beats any number, the first NaN wins) as uint8, by
-    one pass per offset: an offset takes over where it is larger, or NaN over a number."""
+    """torch's window loop as uint8 offsets: the first maximum, except that every NaN takes over
+    (so the last NaN wins); one pass per offset: an offset takes over where it is larger or
+    NaN."""
     best = vals[..., 0].copy()
     at = np.zeros(best.shape, np.uint8)
     take = np.empty(best.shape, bool)
     ok = np.empty(best.shape, bool)
     for w in range(1, vals.shape[-1]):
         c = vals[..., w]
-        if vals.dtype.kind == "f":  # not (c <= best): c larger or either NaN; best not NaN
-            np.less_equal(c, best, out=take)
-            np.logical_not(take, out=take)
-            np.equal(best, best, out=ok)
-            take &= ok
+        if vals.dtype.kind == "f":  # c > best or c NaN
+            np.greater(c, best, out=take)
+            np.not_equal(c, c, out=ok)
+            take |= ok
         else:
             np.greater(c, best, out=take)
         np.maximum(best, c, out=best)  # a NaN stays: later offsets never take over from it
