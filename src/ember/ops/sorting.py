@@ -1,7 +1,8 @@
 """Ordering: sort/argsort/msort, topk, kthvalue, unique(_consecutive), bincount, searchsorted.
 
 Sorts are stable NumPy argsorts on a key that puts NaN where torch puts it (last ascending,
-first descending). Each differentiable op keeps the chosen indices; its backward scatters the
+first descending), computed on exact integer keys by `_stable_order` (partial sorts for topk
+and kthvalue). Each differentiable op keeps the chosen indices; its backward scatters the
 gradient back to them with `index._scatter_into`, whose own backward gathers again. unique
 compares with `!=` as torch does (every NaN is its own value, -0.0 equals 0.0); searchsorted runs
 torch's bisection, vectorised over all values, so even unsorted or NaN boundaries answer as
@@ -17,6 +18,7 @@ from .. import _dtype as D
 from .._device import array_module as _xp
 from .._tensor import Tensor, _dim, _wrap
 from ..autograd.function import Op
+from . import _stable_order as _so
 from ._util import on_device, on_host, result_type
 from .index import _scatter_into
 from .inplace import _out
@@ -36,6 +38,23 @@ def _argsort(x, d, descending):
     return np.take_along_axis(idx, first, d)
 
 
+def _order(x, d, descending, k=None):
+    """int64 positions of the first k (None: all) elements of the stable order of x along d,
+    along d: `_argsort`'s order, found on integer keys (a partial sort where k is small)."""
+    key = _so.int_keys(x, descending) if type(x) is np.ndarray and x.size else None
+    if key is None:
+        idx = _argsort(x, d, descending)
+        return idx if k is None else np.take(idx, np.arange(k), axis=d)
+    n = x.shape[d]
+    if k == 0:
+        return np.zeros(x.shape[:d] + (0,) + x.shape[d + 1:], np.int64)
+    r = _so.rows(key, d)
+    if k is not None and n >= 64 and 4 * k <= n:
+        return _so.unrows(_so.smallest(r, k), x.shape, d)
+    idx = _so.stable_argsort(r)
+    return _so.unrows(idx if k is None else idx[:, :k], x.shape, d)
+
+
 class SortOp(Op):
     _name = "SortBackward0"
     _packed_arrays = ("idx",)  # torch saves the indices as a tensor: saved-tensor hooks see it
@@ -47,9 +66,12 @@ class SortOp(Op):
         if x.ndim == 0:
             ctx.idx = xp.zeros((), np.int64)
             return x.copy(), xp.zeros((), np.int64)
-        idx = _argsort(x, d, descending)
-        if k is not None:
-            idx = xp.take(idx, xp.arange(k), axis=d)
+        if xp is np:
+            idx = _order(x, d, descending, k)
+        else:
+            idx = _argsort(x, d, descending)
+            if k is not None:
+                idx = xp.take(idx, xp.arange(k), axis=d)
         ctx.idx = idx
         return xp.take_along_axis(x, idx, d), idx.astype(np.int64)
 
@@ -122,7 +144,11 @@ class KthValue(Op):
         if x.ndim == 0:
             ctx.idx = None
             return x.copy(), np.zeros((), np.int64)
-        idx = np.take(_argsort(x, d, False), [k - 1], axis=d)
+        key = _so.int_keys(x, False) if type(x) is np.ndarray and x.size else None
+        if key is None or x.shape[d] < 64:
+            idx = np.take(_argsort(x, d, False), [k - 1], axis=d)
+        else:
+            idx = _so.unrows(_so.kth(_so.rows(key, d), k), x.shape, d)
         ctx.idx = idx
         v = np.take_along_axis(x, idx, d)
         i = idx.astype(np.int64)
