@@ -244,3 +244,14 @@ def test_adaptive_max_indices_with_nans_equal_torch(nd, wide):
         e = getattr(ember.nn.functional, f)(ember.from_numpy(x), o, return_indices=True)
         np.testing.assert_array_equal(e[1].numpy(), t[1].numpy())
         np.testing.assert_array_equal(e[0].numpy(), t[0].numpy())
+
+
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+def test_scans_are_silent_on_inf_and_nan(dt):
+    """torch's cumsum/cumprod give inf and NaN without a warning; so do ember's elementwise ops."""
+    import warnings
+    x = ember.tensor([float("inf"), 0.0, -float("inf"), 3e38, 3e38], dtype=getattr(ember, dt))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p, s = ember.cumprod(x, 0), ember.cumsum(x, 0)
+    assert np.isnan(p.numpy()[1:]).all() and np.isnan(s.numpy()[2:]).all()

@@ -132,9 +132,9 @@ def _scan(fn, x, d, dt):
         return x.astype(dt or x.dtype)
     out = np.dtype(dt or x.dtype)
     wide = _WIDE.get(out, out)
-    if wide == x.dtype and wide == out:
-        return fn(x, axis=d, dtype=dt)
-    with np.errstate(over="ignore"):  # float32 overflow: inf, as torch
+    with np.errstate(over="ignore", invalid="ignore"):  # inf and NaN silently, as torch
+        if wide == x.dtype and wide == out:
+            return fn(x, axis=d, dtype=dt)
         if type(x) is not np.ndarray:  # device and meta arrays
             return fn(x, axis=d, dtype=wide).astype(out)
         # cast first, then scan in place: the same elementwise casts and sequential sums as
