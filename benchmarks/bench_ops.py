@@ -133,18 +133,9 @@ case(
     lambda L, a, i: a.gather(0, i),
     [R(1024, 64), Ints(1024, 100, 64)],
 )
-case(
-    "scatter_d1",
-    "64x1024 src 64x100",
-    lambda L, a, i, s: a.scatter(1, i, s),
-    [R(64, 1024), Ints(1024, 64, 100), R(64, 100)],
-)
-case(
-    "scatter_add_d1",
-    "64x1024 src 64x100",
-    lambda L, a, i, s: a.scatter_add(1, i, s),
-    [R(64, 1024), Ints(1024, 64, 100), R(64, 100)],
-)
+for m in ("scatter", "scatter_add"):
+    case(f"{m}_d1", "64x1024 src 64x100", lambda L, a, i, s, m=m: getattr(a, m)(1, i, s),
+         [R(64, 1024), Ints(1024, 64, 100), R(64, 100)])
 case(
     "scatter_add_d0",
     "1024x64 src 4096x64",
@@ -253,24 +244,12 @@ case(
     lambda L, x, w, b: F(L).conv2d(x, w, b, padding=1),
     [R(64, 64, 16, 16), R(64, 64, 3, 3), R(64)],
 )
-case(
-    "conv2d_s2",
-    "64x64x16x16 s2",
-    lambda L, x, w: F(L).conv2d(x, w, stride=2, padding=1),
-    [R(64, 64, 16, 16), R(64, 64, 3, 3)],
-)
-case(
-    "conv2d_1x1",
-    "64x64x16x16 ->128",
-    lambda L, x, w: F(L).conv2d(x, w),
-    [R(64, 64, 16, 16), R(128, 64, 1, 1)],
-)
-case(
-    "conv2d_dw",
-    "64x64x16x16 groups64",
-    lambda L, x, w: F(L).conv2d(x, w, padding=1, groups=64),
-    [R(64, 64, 16, 16), R(64, 1, 3, 3)],
-)
+for name, shape, kw, ws in (
+    ("conv2d_s2", "64x64x16x16 s2", {"stride": 2, "padding": 1}, (64, 64, 3, 3)),
+    ("conv2d_1x1", "64x64x16x16 ->128", {}, (128, 64, 1, 1)),
+    ("conv2d_dw", "64x64x16x16 groups64", {"padding": 1, "groups": 64}, (64, 1, 3, 3)),
+):
+    case(name, shape, lambda L, x, w, kw=kw: F(L).conv2d(x, w, **kw), [R(64, 64, 16, 16), R(*ws)])
 case(
     "conv1d",
     "32x256x50 k3",
