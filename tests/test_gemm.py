@@ -94,3 +94,53 @@ def test_einsum_of_two_is_the_blas_product(eq, sa, sb, via):
     if torch is not None:
         t = torch.einsum(eq, torch.from_numpy(a), torch.from_numpy(b))
         np.testing.assert_allclose(got, t.numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("sa,sb", [((4, 5, 6), (6, 3)), ((2, 3, 4, 70), (70, 9)), ((4, 5, 6), (6,)),
+                                   ((0, 5, 6), (6, 3)), ((4, 0, 6), (6, 3)), ((3, 5, 0), (0, 2))])
+def test_batched_times_matrix_is_one_folded_product(sa, sb):
+    """(..., n, k) @ (k, m): one product of the folded rows, forward and backward (torch's
+    mm of the view), with and without create_graph."""
+    x, w = _rand(sa, "float32", 2), _rand(sb, "float32", 3)
+    rows = int(np.prod(sa[:-1]))
+    a, b = ember.tensor(x, requires_grad=True), ember.tensor(w, requires_grad=True)
+    y = a @ b
+    want = (x.reshape(rows, sa[-1]) @ w).reshape(sa[:-1] + sb[1:])
+    np.testing.assert_array_equal(y.detach().numpy(), want)
+    g = _rand(want.shape, "float32", 4)
+    y.backward(ember.tensor(g))
+    g2 = g.reshape((rows,) + sb[1:])
+    gw = x.reshape(rows, sa[-1]).T @ g2
+    gx = (np.multiply.outer(g2, w) if len(sb) == 1 else g2 @ w.T).reshape(sa)
+    np.testing.assert_array_equal(b.grad.numpy(), gw)
+    np.testing.assert_array_equal(a.grad.numpy(), gx)
+    a2, b2 = ember.tensor(x, requires_grad=True), ember.tensor(w, requires_grad=True)
+    ga, gb = ember.autograd.grad(a2 @ b2, (a2, b2), ember.tensor(g), create_graph=True)
+    np.testing.assert_allclose(ga.detach().numpy(), gx, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(gb.detach().numpy(), gw, rtol=1e-5, atol=1e-6)
+    if len(sb) == 2 and rows:
+        (ga * ga).sum().backward()  # differentiable: d/dw of |g w^T|^2
+        np.testing.assert_allclose(b2.grad.numpy(), 2 * (g2 @ w.T).T @ g2, rtol=1e-4,
+                                   atol=1e-4)
+    if torch is not None:
+        ta, tb = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+        ty = ta @ tb
+        ty.backward(torch.tensor(g))
+        assert y.grad_fn.name() == ty.grad_fn.name()
+        np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-5,
+                                   atol=1e-5)
+        np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("m,k,n", [(1, 784, 256), (8, 784, 256), (64, 784, 256), (64, 128, 64),
+                                   (20, 84, 10), (300, 256, 256), (2, 50, 7)])
+def test_linear_orientation_keeps_float32_bits(m, k, n):
+    """linear computes W x^T (then transposes) for a few rows and a long k, x W^T otherwise:
+    float32 results are x W^T + b bit for bit either way."""
+    x, w, bias = _rand((m, k), "float32", 5), _rand((n, k), "float32", 6), _rand(n, "float32", 7)
+    got = ember.nn.functional.linear(ember.tensor(x), ember.tensor(w), ember.tensor(bias))
+    want = np.matmul(x, w.T)
+    want += bias
+    np.testing.assert_array_equal(got.numpy(), want)
+    got3 = ember.nn.functional.linear(ember.tensor(x.reshape(1, m, k)), ember.tensor(w))
+    np.testing.assert_array_equal(got3.numpy(), np.matmul(x, w.T).reshape(1, m, n))
