@@ -31,8 +31,17 @@ _K_KAPPA = 0.044715
 
 
 def _elu_fwd(xp, x, alpha, scale, in_scale):
-    neg = (xp.exp(xp.minimum(x, 0) * in_scale) - 1) * (alpha * scale)
-    return _sel(x > 0, x * scale, neg, xp)
+    """torch's x > 0 ? x * scale : expm1(x * in_scale) * (alpha * scale), its coefficient a
+    product in the computing dtype: expm1 keeps elu(-1e-4) exact where exp(x) - 1 cancels
+    (a relative error of 2e-4 in float32) and elu(-0.0) = -0.0. torch's float expm1 (SLEEF's)
+    is within an ulp and rounds as the exact value on 96.5 % of [-20, 0]; NumPy's float32
+    expm1 on 84 %, so narrower types take it in float64, rounded once."""
+    t = x.dtype.type if x.dtype.kind == "f" else float
+    z = x * t(in_scale)
+    neg = xp.expm1(z.astype(xp.float64)).astype(x.dtype) if x.dtype.itemsize < 8 else \
+        xp.expm1(z)
+    neg *= t(alpha) * t(scale)
+    return _sel(x > 0, x * t(scale) if scale != 1 else x, neg, xp)
 
 
 def _elu_bwd(g, x, alpha, scale, in_scale):
@@ -118,20 +127,21 @@ _ACT = {
     "silu": ("SiluBackward0", lambda xp, x: x * _special.sigmoid(xp, x),
              lambda g, x: g * x.sigmoid() * (1 + x * (1 - x.sigmoid()))),
     "mish": ("MishBackward0", _mish_fwd, _mish_bwd),
-    "hardtanh": ("HardtanhBackward0", lambda xp, x, lo, hi: xp.minimum(xp.maximum(x, lo), hi),
+    "hardtanh": ("HardtanhBackward0", lambda xp, x, lo, hi: xp.clip(x, lo, hi),  # ties keep x
                  lambda g, x, lo, hi: where((x <= lo) | (x >= hi), 0.0, g)),
     "hardsigmoid": ("HardsigmoidBackward0",
                     lambda xp, x: xp.minimum(xp.maximum(x + 3, 0), 6) / 6,
                     lambda g, x: where((x > -3) & (x < 3), g / 6, 0.0)),
     "hardswish": ("HardswishBackward0", _hardswish_fwd, _hardswish_bwd),
     "softplus": ("SoftplusBackward0", _softplus_fwd, _softplus_bwd),
-    "threshold": ("ThresholdBackward0", lambda xp, x, th, v: _sel(x > th, x, v, xp),
+    "threshold": ("ThresholdBackward0", lambda xp, x, th, v: _sel(x <= th, v, x, xp),  # NaN: x
                   lambda g, x, th, v: where(x <= th, 0.0, g)),
     "logsigmoid": ("LogSigmoidBackward0", _logsigmoid_fwd, _logsigmoid_bwd),
-    "hardshrink": ("HardshrinkBackward0", lambda xp, x, lam: _sel(xp.abs(x) > lam, x, 0, xp),
+    "hardshrink": ("HardshrinkBackward0", lambda xp, x, lam: _sel(xp.abs(x) <= lam, 0, x, xp),
                    lambda g, x, lam: where((x >= -lam) & (x <= lam), 0.0, g)),
     "softshrink": ("SoftshrinkBackward0",
-                   lambda xp, x, lam: _sel(x > lam, x - lam, _sel(x < -lam, x + lam, 0, xp), xp),
+                   lambda xp, x, lam: _sel(x > lam, x - lam,  # NaN stays NaN (x - x)
+                                           _sel(x < -lam, x + lam, x - x, xp), xp),
                    lambda g, x, lam: where((x >= -lam) & (x <= lam), 0.0, g)),
 }
 

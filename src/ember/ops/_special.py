@@ -25,7 +25,14 @@ def sigmoid(xp, x):
 
 
 def relu(xp, x):
+    """torch's clamp_min(x, 0): x unless x < 0, so -0.0 and NaN stay (maximum(-0.0, 0) is 0.0);
+    clip keeps x on a tie, and NumPy's float clip is also faster than maximum."""
+    if x.dtype.kind == "f":
+        return xp.clip(x, 0.0, _INF)
     return xp.maximum(x, 0) if x.dtype != bool else x.copy()
+
+
+_INF = float("inf")
 
 
 def _split_sq(x):

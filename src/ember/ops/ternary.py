@@ -59,6 +59,20 @@ def where(condition, input=None, other=None, *, out=None):
                                       exact="Expected out type to be {result} but got {out}")
 
 
+def _clip(xp, x, lo, hi):
+    """torch's clamp: min(max(x, lo), hi) where a tie keeps x (clamp(-0.0, 0) is -0.0, which
+    NumPy's maximum makes 0.0) and NaN, in x or a bound, gives NaN: NumPy's clip, with an
+    infinite bound for a missing one on floats."""
+    if x.dtype.kind == "f" or x.dtype.name == "bfloat16":
+        return xp.clip(x, -_INF if lo is None else lo, _INF if hi is None else hi)
+    if lo is not None:
+        x = xp.maximum(x, lo)
+    return x if hi is None else xp.minimum(x, hi)
+
+
+_INF = float("inf")
+
+
 class Clamp(Op):
     """clamp with scalar bounds: the gradient passes where lo <= x <= hi (ties included)."""
 
@@ -68,10 +82,7 @@ class Clamp(Op):
 
     def forward(ctx, x, lo, hi):
         ctx.lo, ctx.hi = lo, hi
-        xp = ctx_xp(x)
-        if lo is not None and hi is not None:
-            return xp.minimum(xp.maximum(x, lo), hi)
-        return xp.maximum(x, lo) if lo is not None else xp.minimum(x, hi)
+        return _clip(ctx_xp(x), x, lo, hi)
 
     def backward(ctx, grad):
         x, = ctx.saved_tensors
@@ -100,9 +111,10 @@ class ClampTensor(Op):
 
     def forward(ctx, x, lo, hi):
         xp = ctx_xp(x)
-        if lo is not None:
-            x = xp.maximum(x, lo)
-        return x if hi is None else xp.minimum(x, hi)
+        if lo is not None and hi is not None:
+            return _clip(xp, x, lo, hi)
+        # one tensor bound: torch's maximum / minimum kernel, whose tie is the bound's
+        return xp.maximum(x, lo) if hi is None else xp.minimum(x, hi)
 
     def backward(ctx, grad):
         x, lo, hi = ctx.saved_tensors
