@@ -168,7 +168,8 @@ _VARARG_NAME = {fn: kw for kw, fns in _VARARG_NAMES.items() for fn in fns}
 # their arguments, so torch refuses the NumPy spellings there, and so does ember
 PY_FUNCTIONS = frozenset((
     "atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "broadcast_shapes",
-    "broadcast_tensors", "cartesian_prod", "cdist", "chain_matmul", "einsum", "istft", "lu",
+    "broadcast_tensors", "cartesian_prod", "cdist", "chain_matmul", "einsum", "lu",
+    "pca_lowrank", "svd_lowrank", "unravel_index",
     "meshgrid", "norm", "split", "stft", "tensordot", "unique", "unique_consecutive", "compile",
     "get_rng_state", "initial_seed", "is_tensor", "manual_seed", "seed", "set_default_dtype",
     "set_default_tensor_type", "set_printoptions", "set_rng_state",
