@@ -3,7 +3,9 @@
 All are compositions of ember ops, so every gradient (and double backward) comes from the
 primitives; only the running-statistics update touches arrays directly, under no grad, with
 torch's formula `new = momentum * stat + (1 - momentum) * running` and the unbiased variance.
-batch_norm is recorded as torch's one NativeBatchNormBackward0 node (`autograd._composite`).
+batch_norm and group_norm are recorded as torch's one NativeBatchNormBackward0 /
+NativeGroupNormBackward0 node (`autograd._composite`), computed by the fused kernels of
+`_norm_fused` for float32/float64 (the composite stays for other dtypes and double backward).
 """
 
 import math
@@ -12,6 +14,7 @@ import numbers
 from .. import _dtype as D
 from ..autograd import _composite
 from ..ops.binary import addcmul
+from . import _norm_fused as nf
 from ._conv import pad
 from ._pool import avg_pool2d, avg_pool3d
 
@@ -106,12 +109,14 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if not training and (running_mean is None or running_var is None):
         raise RuntimeError("running_mean must be defined in evaluation mode")
     stats = []
+    fused = nf.eligible(input, weight, bias, *(() if training else (running_mean, running_var)))
     out = _composite.record(
         "NativeBatchNormBackward0", _batch_norm, (input, weight, bias),
         {"running_mean": running_mean, "running_var": running_var, "training": training,
-         "eps": eps}, {"sink": stats} if training else None)
-    if training:
-        mean, var = (s._data.reshape(-1) for s in stats)
+         "eps": eps}, {"sink": stats} if training else None,
+        fast=(nf.batch_norm_fwd, nf.batch_norm_bwd) if fused else None)
+    if training:  # the sink holds Tensors (composite) or arrays (fused kernels)
+        mean, var = (getattr(s, "_data", s).reshape(-1) for s in stats)
         if running_mean is not None:
             _update(running_mean, mean, momentum)
         if running_var is not None:
@@ -188,6 +193,15 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
             raise RuntimeError(f"Expected {what} to be a vector of size equal to the number of "
                                f"channels in input, but got {what} of shape {_sz(t.shape)} and "
                                f"input of shape {_sz(input.shape)}")
+    return _composite.record("NativeGroupNormBackward0", _group_norm, (input, weight, bias),
+                             {"num_groups": num_groups, "eps": eps},
+                             fast=(nf.group_norm_fwd, nf.group_norm_bwd)
+                             if nf.eligible(input, weight, bias) else None)
+
+
+def _group_norm(input, weight, bias, num_groups, eps):
+    """group_norm's arithmetic, recorded as torch's one NativeGroupNormBackward0 node."""
+    N, C = input.shape[:2]
     x = input.reshape(N, num_groups, math.prod(input.shape[1:]) // num_groups)
     _, var, xc = _stats(x, (2,))
     y = (xc * (var + eps).rsqrt()).reshape(input.shape)

@@ -6,6 +6,8 @@ A tensor value raises torch's "already freed" error once backward has freed the 
 tuple or flag stays readable, as in torch.
 """
 
+import math
+
 import numpy as np
 
 from .._compat import EmberNotImplemented
@@ -154,6 +156,35 @@ _LAYER_NORM = {
     "result2": lambda n: _ln_stat(n, 1),
     "weight": _saved._In(1),
 }
+
+
+def _gn_stat(n, k):
+    x = _live(n).saved_tensors[0]._data
+    g = n._kw["num_groups"]
+    x = x.reshape(x.shape[0], g, -1)
+    mean = x.mean(axis=2)
+    if k == 0:
+        return _wrap(mean)
+    var = ((x - mean[..., None]) ** 2).mean(axis=2)
+    return _wrap((1 / np.sqrt(var + n._kw["eps"])).astype(x.dtype))  # rstd
+
+
+def _gn_size(n, what):
+    shape = _live(n)._in_meta[0][0]
+    return {"N": shape[0], "C": shape[1], "HxW": math.prod(shape[2:])}[what]
+
+
+_GROUP_NORM = {
+    "C": lambda n: _gn_size(n, "C"),
+    "HxW": lambda n: _gn_size(n, "HxW"),
+    "N": lambda n: _gn_size(n, "N"),
+    "eps": lambda n: n._kw["eps"],
+    "group": lambda n: n._kw["num_groups"],
+    "input": _saved._In(0),
+    "result1": lambda n: _gn_stat(n, 0),
+    "result2": lambda n: _gn_stat(n, 1),
+    "weight": _saved._In(1),
+}
 _MSE = {"reduction": lambda n: _REDUCTION[n._kw["reduction"]],
         "self": _saved._In(0), "target": _saved._In(1)}
 
@@ -281,5 +312,6 @@ _saved.extend({
     "MaxPool2DWithIndicesBackward0": _MAX_POOL, "MaxPool3DWithIndicesBackward0": _MAX_POOL,
     "NativeBatchNormBackward0": _BATCH_NORM,
     "NativeLayerNormBackward0": _LAYER_NORM, "MseLossBackward0": _MSE,
+    "NativeGroupNormBackward0": _GROUP_NORM,
     "EmbeddingBackward0": _EMBEDDING,
 })

@@ -392,8 +392,11 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
                            f"with shape [*, {', '.join(str(s) for s in normalized_shape)}], but "
                            f"got input of size{list(input.shape)}")
     from ..autograd import _composite
+    from . import _norm_fused as nf
     return _composite.record("NativeLayerNormBackward0", _layer_norm, (input, weight, bias),
-                             {"normalized_shape": tuple(normalized_shape), "eps": eps})
+                             {"normalized_shape": tuple(normalized_shape), "eps": eps},
+                             fast=(nf.layer_norm_fwd, nf.layer_norm_bwd)
+                             if nf.eligible(input, weight, bias) else None)
 
 
 def _layer_norm(input, weight, bias, normalized_shape, eps):
