@@ -446,7 +446,9 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     reduction = _resolve(None, None, reduction)
     x, y = _kernel_inputs(input, target, "mse_cpu")
     from ..autograd import _composite
-    return _composite.record("MseLossBackward0", _mse, (x, y), {"reduction": reduction})
+    from . import _loss_fused as lf
+    return _composite.record("MseLossBackward0", _mse, (x, y), {"reduction": reduction},
+                             fast=(lf.mse_fwd, lf.mse_bwd) if lf.eligible(x, y) else None)
 
 
 def _mse(x, y, reduction):
@@ -468,10 +470,19 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     x, y = _kernel_inputs(input, target, "smooth_l1_cpu")
+    from ..autograd import _composite
+    from . import _loss_fused as lf
+    return _composite.record("SmoothL1LossBackward0", _smooth_l1, (x, y),
+                             {"reduction": reduction, "beta": float(beta)},
+                             fast=(lf.smooth_l1_fwd, lf.smooth_l1_bwd)
+                             if lf.eligible(x, y) else None)
+
+
+def _smooth_l1(x, y, reduction, beta):
+    """smooth_l1_loss's arithmetic, recorded as torch's one SmoothL1LossBackward0 node."""
     d = x - y
     z = d.abs()
-    return _reduce(where(z < beta, 0.5 * d * d / beta, z - 0.5 * beta), reduction,
-                   "SmoothL1LossBackward0")
+    return _reduce(where(z < beta, 0.5 * d * d / beta, z - 0.5 * beta), reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):

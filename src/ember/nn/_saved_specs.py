@@ -187,6 +187,7 @@ _GROUP_NORM = {
 }
 _MSE = {"reduction": lambda n: _REDUCTION[n._kw["reduction"]],
         "self": _saved._In(0), "target": _saved._In(1)}
+_SMOOTH_L1 = {**_MSE, "beta": lambda n: n._kw["beta"]}
 
 
 # ---------------------------------------------------------------- embedding
@@ -312,6 +313,7 @@ _saved.extend({
     "MaxPool2DWithIndicesBackward0": _MAX_POOL, "MaxPool3DWithIndicesBackward0": _MAX_POOL,
     "NativeBatchNormBackward0": _BATCH_NORM,
     "NativeLayerNormBackward0": _LAYER_NORM, "MseLossBackward0": _MSE,
+    "SmoothL1LossBackward0": _SMOOTH_L1,
     "NativeGroupNormBackward0": _GROUP_NORM,
     "EmbeddingBackward0": _EMBEDDING,
 })

@@ -1,0 +1,82 @@
+"""Fused array kernels of mse_loss and smooth_l1_loss (the `fast` path of
+`autograd._composite.record`; the composites in `_functional_loss` stay the reference that double
+backward differentiates).
+
+Forward: the same arithmetic as the composite, on arrays, without the ~6 Tensor ops of its inner
+graph. Backward: torch's CPU kernels' formulas, with norm = 1/n for a mean (2/n for mse), cast
+to the computing dtype as torch casts its scalar:
+  mse:       dx = (norm * (x - y)) * g
+  smooth_l1: dx = (s * norm) * g,  s = x - y over beta where |x - y| < beta, else its sign
+and the target's gradient is -dx.
+"""
+
+import numpy as np
+
+from .._select import copy_where
+
+_F32_64 = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def eligible(x, y):
+    """Float32/float64 NumPy operands of one dtype and shape (what `_kernel_inputs` gives)."""
+    a, b = x._data, y._data  # type(): a meta array answers __class__ as ndarray
+    return (type(a) is np.ndarray and type(b) is np.ndarray and a.dtype in _F32_64
+            and a.dtype == b.dtype and a.shape == b.shape)
+
+
+def _reduced(d, reduction):
+    if reduction == "mean":
+        return d.mean(dtype=d.dtype) if d.size else np.asarray(np.nan, d.dtype)
+    if reduction == "sum":
+        return np.asarray(np.add.reduce(d, axis=None))
+    return d
+
+
+def _norm(d, reduction, scale):
+    if reduction != "mean":
+        return d.dtype.type(scale)
+    return d.dtype.type(scale / d.size if d.size else float("nan"))  # (no element to scale)
+
+
+def _grads(dx, needs):
+    return dx if needs[0] else None, np.negative(dx) if needs[1] else None
+
+
+def _new(a):
+    return np.empty(a.shape, a.dtype)  # an out= array: 0-d results stay arrays
+
+
+def mse_fwd(xp, x, y, reduction):
+    d = np.subtract(x, y, out=_new(x))
+    out = _reduced(np.multiply(d, d, out=_new(d)), reduction)
+    return np.asarray(out), (d, reduction)
+
+
+def mse_bwd(state, g, needs):
+    d, reduction = state
+    dx = np.multiply(d, _norm(d, reduction, 2.0), out=_new(d))
+    dx *= g
+    return _grads(dx, needs)
+
+
+def smooth_l1_fwd(xp, x, y, reduction, beta):
+    d = np.subtract(x, y, out=_new(x))
+    loss = np.abs(d, out=_new(d))  # z = |x - y|, then torch's z - 0.5 * beta where z >= beta
+    band = loss < beta
+    small = np.multiply(loss, 0.5, out=_new(loss))  # and 0.5 * z * z / beta where z < beta
+    small *= loss
+    small /= beta
+    loss -= 0.5 * beta
+    copy_where(loss, small, band)  # a bit select: no mispredicted branch
+    return np.asarray(_reduced(loss, reduction)), (d, reduction, beta)
+
+
+def smooth_l1_bwd(state, g, needs):
+    d, reduction, beta = state
+    # x / beta inside the band, its sign outside: the band's |x / beta| < 1 (or rounds to 1),
+    # so clipping x / beta to [-1, 1] gives each of torch's values (NaN stays NaN)
+    s = np.divide(d, d.dtype.type(beta), out=_new(d))
+    np.clip(s, -1.0, 1.0, out=s)
+    s *= _norm(d, reduction, 1.0)
+    s *= g
+    return _grads(s, needs)
