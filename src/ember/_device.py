@@ -370,6 +370,13 @@ def _host_key(index):
     return index.get() if hasattr(index, "get") and not isinstance(index, np.ndarray) else index
 
 
+def take_into(a, index, out):
+    """`out[...] = a.take(index)` (flat, in-range indices) without NumPy's buffered copy."""
+    if isinstance(a, np.ndarray):
+        return a.take(index, out=out, mode="clip")
+    return _get_cupy().take(a, index, out=out)
+
+
 def host(a):
     """An array's values on the host for Python-side decisions (NumPy arrays as they are)."""
     return a if isinstance(a, np.ndarray) else a.get()

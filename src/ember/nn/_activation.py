@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._select import select as _sel
-from .._tensor import _check_inplace, _dim
+from .._tensor import _check_inplace, _dim, _wrap
 from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
@@ -20,6 +20,7 @@ from ..ops import _special
 from ..ops.inplace import _inplace
 from ..ops.pointwise import ctx_xp as _xp
 from ..ops.ternary import where
+from . import _gelu
 
 _enabled = _gm._enabled
 
@@ -53,10 +54,15 @@ def _gelu_fwd(xp, x, approximate):
     if approximate == "tanh":
         inner = _K_BETA * (x + _K_KAPPA * x * x * x)
         return 0.5 * x * (1 + xp.tanh(inner))
+    if x.dtype.itemsize <= 4:  # float32 and 16-bit: torch's own float32 kernels, bit for bit
+        return _gelu.gelu_fwd(xp, x)
     return x * 0.5 * (1 + _special.erf(xp, x * (1 / math.sqrt(2.0))).astype(x.dtype))
 
 
 def _gelu_bwd(g, x, approximate):
+    if approximate == "none" and not _enabled[0] and x._data.dtype.itemsize <= 4:
+        xd = x._data  # no create_graph: torch's kernel on arrays
+        return _wrap(_gelu.gelu_bwd(_xp(xd), g._data, xd).astype(xd.dtype, copy=False))
     if approximate == "tanh":
         x_sq = x * x
         t = (_K_BETA * (x + _K_KAPPA * x_sq * x)).tanh()
