@@ -22,6 +22,9 @@ Non-finite results take the plain formula (whose inf / NaN are the fused one's).
 goes through float64 as the second way; other dtypes, and CuPy float64, use a + b * alpha.
 torch's scalar loop (the last elements of each chunk past its vector loop) computes half types
 without the fusion; ember fuses every element, as torch's vector loop (the bulk) does.
+`fma3` / `fma3_` (x * y + z, as addcmul, lerp and batch_norm's evaluation compute it) take
+float32 through float64 the same way; large results block by block in reused float64 scratch,
+broadcast operands included.
 """
 
 import threading
@@ -266,10 +269,87 @@ def fma3(x, y, z):
             z + x * y)
     if kind == "half" or dt == _F32:
         with np.errstate(over="ignore"):  # float32 overflow: inf, as the fused result
-            r = np.multiply(np.asarray(x, np.float64), np.asarray(y, np.float64))
-            r += np.asarray(z, np.float64)
-            return r.astype(np.float32).astype(dt) if kind == "half" else r.astype(dt)
+            r = _fma3_32([np.asarray(x), np.asarray(y), np.asarray(z)], None)
+            r = r.astype(np.float32, copy=False)
+            return r.astype(dt) if kind == "half" else r
     return _fma64(np.asarray(x, dt), np.asarray(y, dt), np.asarray(z, dt))
+
+
+def _blocks(shape):
+    """Index tuples of consecutive C-order blocks of an array of `shape` (at least one dim):
+    each block contiguous, of at most _BLOCK elements and at least half that (but the last of
+    each run along the split axis)."""
+    k, inner = len(shape), 1
+    while k and inner * shape[k - 1] <= _BLOCK:
+        k -= 1
+        inner *= shape[k]
+    if not k:
+        return [()]
+    step = _BLOCK // inner  # >= 1, below shape[k - 1]
+    n = shape[k - 1]
+    runs = [slice(a, min(a + step, n)) for a in range(0, n, step)]
+    return [i + (r,) for i in np.ndindex(*shape[:k - 1]) for r in runs]
+
+
+def _fma3_32(ops, out):
+    """x * y + z rounded once to float32, ops = [x, y, z] broadcastable arrays (into `out`, a
+    C-contiguous float32 array of their shape, which may be z; or a fresh one). Small results
+    (up to 2 * _BLOCK elements, _BLOCK for same-shape operands): the float64 formula on whole
+    arrays, returned in float64 when `out` is None. Larger ones: each C-order block taken
+    exactly in float64 scratch (the product of two float32 values is exact there) and rounded
+    once, with no temporaries of the result's size (fresh ones of a few MB are page-faulted in
+    on every call). Operands smaller than the result are converted to float64 once and
+    broadcast per block; full float32 ones are cast into scratch (NumPy's mixed-dtype loops are
+    slower than a cast and a float64 loop). The caller sets the errstate."""
+    b = np.broadcast(*ops)
+    shape, size = b.shape, b.size
+    same = size > _BLOCK and all(a.shape == shape and a.flags.c_contiguous for a in ops)
+    if size <= 2 * _BLOCK and not same:
+        # small: whole-array float64 temporaries cost less than the blocks' calls
+        r = np.multiply(np.asarray(ops[0], np.float64), np.asarray(ops[1], np.float64))
+        if np.shape(r) == shape:
+            r += np.asarray(ops[2], np.float64)
+        else:
+            r = r + np.asarray(ops[2], np.float64)
+        if out is None:
+            return r  # float64: the caller rounds it (a 0-d result stays a NumPy scalar)
+        out[...] = r
+        return out
+    if out is None:
+        out = np.empty(shape, _F32)
+    buf, buf2 = _scratch64()
+    if same:  # flat blocks
+        xf, yf, zf, of = (a.reshape(-1) for a in (*ops, out))
+        for i in range(0, size, _BLOCK):
+            j = min(i + _BLOCK, size)
+            t, u = buf[:j - i], buf2[:j - i]
+            t[...] = xf[i:j]
+            u[...] = yf[i:j]
+            t *= u
+            t += zf[i:j]
+            of[i:j] = t
+        return out
+    # a one-element operand: a float64 scalar; another broadcast one: its float64 copy
+    ops = [a if a.shape == shape else np.asarray(a, np.float64) for a in ops]
+    ops = [a.reshape(-1)[0] if a.size == 1 and a.shape != shape else a for a in ops]
+    ops = [np.broadcast_to(a, shape) if a.ndim else a for a in ops]  # blocks index these
+    copy = np.copyto
+    for key in _blocks(shape):
+        ob = out[key]
+        xb, yb, zb = (a[key] if a.ndim else a for a in ops)
+        m = ob.size
+        t, u = buf[:m].reshape(ob.shape), buf2[:m].reshape(ob.shape)
+        copy(t, xb)
+        if yb.dtype != t.dtype:  # float32 (or another type's) values: cast first
+            copy(u, yb)
+            yb = u
+        t *= yb
+        if zb.dtype != t.dtype:
+            copy(u, zb)
+            zb = u
+        t += zb
+        copy(ob, t, casting="same_kind")
+    return out
 
 
 def fma3_(z, x, y):
@@ -277,7 +357,8 @@ def fma3_(z, x, y):
     arrays of z's dtype, x and y broadcastable to z."""
     dt = z.dtype
     if dt == _F32 and type(z) is np.ndarray and z.flags.c_contiguous and z.size > 64 \
-            and x.shape == y.shape == z.shape and x.flags.c_contiguous and y.flags.c_contiguous:
+            and np.shape(x) == np.shape(y) == z.shape and x.flags.c_contiguous \
+            and y.flags.c_contiguous:
         zf, xf, yf = z.reshape(-1), x.reshape(-1), y.reshape(-1)
         buf, buf2 = _scratch64()
         for i in range(0, zf.size, _BLOCK):
@@ -288,5 +369,11 @@ def fma3_(z, x, y):
             t *= u
             t += zf[i:j]
             zf[i:j] = t
+        return
+    if dt == _F32 and type(z) is np.ndarray and z.flags.c_contiguous and z.size > 2 * _BLOCK \
+            and np.result_type(x, y, z) == _F32 and _kind(_F32, x, y) == "blas" \
+            and not any(np.may_share_memory(a, z) for a in (x, y)):  # broadcast operands
+        with np.errstate(over="ignore"):
+            _fma3_32([np.asarray(x), np.asarray(y), z], z)
         return
     z[...] = fma3(x, y, z)
