@@ -133,7 +133,7 @@ _ACT = {
     "silu": ("SiluBackward0", lambda xp, x: x * _special.sigmoid(xp, x),
              lambda g, x: g * x.sigmoid() * (1 + x * (1 - x.sigmoid()))),
     "mish": ("MishBackward0", _mish_fwd, _mish_bwd),
-    "hardtanh": ("HardtanhBackward0", lambda xp, x, lo, hi: xp.clip(x, lo, hi),  # ties keep x
+    "hardtanh": ("HardtanhBackward0", lambda xp, x, lo, hi: _special.clip(xp, x, lo, hi),
                  lambda g, x, lo, hi: where((x <= lo) | (x >= hi), 0.0, g)),
     "hardsigmoid": ("HardsigmoidBackward0",
                     lambda xp, x: xp.minimum(xp.maximum(x + 3, 0), 6) / 6,

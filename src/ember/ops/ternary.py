@@ -15,6 +15,7 @@ from .._select import select
 from .._tensor import Tensor, _wrap
 from ..autograd import forward_ad as _fwd
 from ..autograd.function import Op
+from . import _special
 from ._util import broadcast_error, operand, result_type
 from .inplace import _out
 from .pointwise import _cname, _tensor_arg, _xp, ctx_xp
@@ -64,7 +65,7 @@ def _clip(xp, x, lo, hi):
     NumPy's maximum makes 0.0) and NaN, in x or a bound, gives NaN: NumPy's clip, with an
     infinite bound for a missing one on floats."""
     if x.dtype.kind == "f" or x.dtype.name == "bfloat16":
-        return xp.clip(x, -_INF if lo is None else lo, _INF if hi is None else hi)
+        return _special.clip(xp, x, -_INF if lo is None else lo, _INF if hi is None else hi)
     if lo is not None:
         x = xp.maximum(x, lo)
     return x if hi is None else xp.minimum(x, hi)
