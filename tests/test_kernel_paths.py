@@ -129,6 +129,8 @@ def test_scan_matches_reference(op, dtype, shape):
             with np.errstate(over="ignore", invalid="ignore"):
                 want = getattr(np, op)(a.astype(acc), axis=d).astype(
                     a.dtype if a.dtype.kind == "f" else np.int64)
+            if op == "cumsum" and a.dtype.kind == "f":
+                want += 0  # torch's sum starts at +0.0, so never -0.0
             assert got.dtype == want.dtype
             assert got.tobytes() == want.tobytes(), (op, dtype, shape, d)
 

@@ -6,7 +6,12 @@ tensor bound torch runs its maximum / minimum kernel instead, whose tie is the b
 hardshrink and softshrink pass NaN through. elu, selu and celu use expm1, so elu(-1e-4) does not
 cancel as exp(x) - 1 does. Every case runs on a long input too, so NumPy's SIMD loops are seen.
 (torch's NaN *gradients* of hardtanh and elu differ between its vector loop and its scalar tail,
-so they are not compared, nor is the sign of softshrink's zeros.)"""
+so they are not compared, nor is the sign of softshrink's zeros.)
+
+BINARY runs every pair of special values (remainder's zero has x's sign, fmax/fmin keep x on a
+tie, heaviside(NaN) is 0); REDUCTIONS rows holding NaN, -0.0, inf and float32 extremes (median
+and max/argmax pick a slice's first NaN, cummax a NaN's index, cumsum never gives -0.0, float32
+var/std accumulate in double, quantile interpolates with torch's lerp)."""
 
 import math
 
@@ -47,6 +52,29 @@ CASES = {
     "elu64": lambda L, t: L.nn.functional.elu(t.double()),
     "relu_half": lambda L, t: L.relu(t.half()).float(),
     "clamp_int": lambda L, t: (t * 3).nan_to_num(0, 5, -5).int().clamp(-2, 2).float(),
+    "erfinv": lambda L, t: L.erfinv(t * 0.5),
+    "lgamma": lambda L, t: L.lgamma(t),
+    "i0_64": lambda L, t: L.i0(t.double()).isnan().float(),  # float32 i0(0) is 0.99999994 in torch
+    "heaviside": lambda L, t: L.heaviside(t, L.tensor([0.5])),
+    "remainder": lambda L, t: L.remainder(t, 1.5),
+    "remainder_neg": lambda L, t: L.remainder(t, -0.5),
+    "rremainder": lambda L, t: L.remainder(3.0, t),
+    "fmax": lambda L, t: L.fmax(t, L.zeros_like(t)),
+    "fmin": lambda L, t: L.fmin(t, -L.zeros_like(t)),
+}
+
+# pairs of special values, every x with every y (one long run and short runs of 8)
+PAIRS = [-0.0, 0.0, float("nan"), float("inf"), -float("inf"), 1e-40, -1e-30, 1e30, -3e38, 1.0,
+         -1.0, 0.5, -0.5, 2.5, -2.0, 3.0]
+BINARY = {
+    "remainder": lambda L, a, b: L.remainder(a, b),
+    "fmod": lambda L, a, b: L.fmod(a, b),
+    "fmax": lambda L, a, b: L.fmax(a, b),
+    "fmin": lambda L, a, b: L.fmin(a, b),
+    "heaviside": lambda L, a, b: L.heaviside(a, b),
+    "hinge_embedding": lambda L, a, b: L.nn.functional.hinge_embedding_loss(
+        a, L.sign(b), reduction="none"),
+    "floor_divide": lambda L, a, b: L.floor_divide(a, b),
 }
 
 
@@ -107,3 +135,110 @@ def test_elu_small_inputs_do_not_cancel():
     alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
     want = np.array([math.expm1(float(v)) * (alpha * scale) for v in x])
     np.testing.assert_allclose(got, want, rtol=1e-15)
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_binary_bits_equal_torch(name, dtype):
+    """Short runs (torch's scalar loop) must match everywhere; the long run where torch's vector
+    loop agrees with its scalar one (float32 fmod(1.0, 1e-40) is NaN there, 8.45e-42 here)."""
+    a = np.repeat(np.array(PAIRS, dtype), len(PAIRS))
+    b = np.tile(np.array(PAIRS, dtype), len(PAIRS))
+
+    def both(s):
+        got = BINARY[name](ember, ember.tensor(a[s]), ember.tensor(b[s])).numpy()
+        want = BINARY[name](torch, torch.tensor(a[s]), torch.tensor(b[s])).numpy()
+        assert got.dtype == want.dtype
+        return got, want
+
+    def differ(u, v):
+        return (_bits(u) != _bits(v)) & ~(np.isnan(u) & np.isnan(v))
+    short = [both(slice(i, i + 8)) for i in range(0, len(a), 8)]
+    got, want = (np.concatenate(r) for r in zip(*short))
+    assert not differ(got, want).any(), (a[differ(got, want)], b[differ(got, want)])
+    got_long, want_long = both(slice(0, None))
+    bad = differ(got_long, want_long) & ~differ(want_long, want)
+    assert not bad.any(), (a[bad], b[bad], got_long[bad], want_long[bad])
+
+
+def test_signs_of_zero_in_remainder_fmax_fmin_erfinv():
+    x = ember.tensor([-1.0, -0.0, 3.0, 0.0] * 10)
+    assert np.array_equal(np.signbit(ember.remainder(x, 1.0).numpy()), np.signbit(x.numpy()))
+    assert np.array_equal(np.signbit(ember.remainder(x, -1.0).numpy()), np.signbit(x.numpy()))
+    z = ember.zeros(40)
+    assert np.signbit(ember.fmax(-z, z).numpy()).all()  # a tie keeps the first argument
+    assert not np.signbit(ember.fmin(z, -z).numpy()).any()
+    assert np.signbit(ember.erfinv(-z).numpy()).all()
+
+
+def test_gamma_poles_and_nan_passing():
+    x = ember.tensor([-1.0, -2.0, -3.0, -7.0, -1e30], dtype=ember.float64)
+    assert np.isposinf(ember.lgamma(x).numpy()).all()
+    assert np.isnan(ember.digamma(x).numpy()).all()
+    assert np.isposinf(ember.polygamma(1, x).numpy()).all()  # -1e30 + 1 == -1e30: no endless loop
+    assert np.isneginf(ember.polygamma(2, x).numpy()).all()
+    y = ember.polygamma(1, ember.tensor([-1e10 + 0.5, 0.5], dtype=ember.float64)).numpy()
+    np.testing.assert_allclose(y, [math.pi ** 2 - 1e-10, math.pi ** 2 / 2], rtol=1e-12)
+    h = ember.heaviside(ember.tensor([float("nan"), 0.0, -2.0, 2.0]), ember.tensor([0.5]))
+    assert h.numpy().tolist() == [0.0, 0.5, 0.0, 1.0]
+    t = ember.tensor([1.0, -1.0])
+    loss = F.hinge_embedding_loss(ember.tensor([float("inf"), float("inf")]), t, reduction="none")
+    assert loss.numpy().tolist() == [float("inf"), 0.0]
+
+
+NAN, INF = float("nan"), float("inf")
+ROWS = [[1.0, NAN, 2.0, -1.0], [-0.0, -0.0, -0.0], [INF, NAN, -INF], [1e20, -1e20, 3.0],
+        [1e-40, -1e-40, 1e-40], [-INF, 1.0], [3.0, -1.0, 2.0, 0.25], [1.0, 2.0, NAN]]
+REDUCTIONS = {
+    "median": lambda L, t: t.median(),
+    "median_dim": lambda L, t: L.stack([t, t.flip(0)]).median(1),
+    "median_dim0": lambda L, t: L.stack([t, t.flip(0)]).median(0),
+    "max_dim0": lambda L, t: L.stack([t, t.flip(0)]).max(0),
+    "argmin_dim0": lambda L, t: L.stack([t, t.flip(0)]).argmin(0),
+    "cummax": lambda L, t: t.cummax(0),
+    "cumsum": lambda L, t: t.cumsum(0),
+    "logcumsumexp": lambda L, t: t[:3].logcumsumexp(0),  # longer: NumPy's last ulps
+    "std": lambda L, t: t.std(),
+    "var_dim": lambda L, t: L.stack([t, t * 2]).var(1),
+    "std_mean": lambda L, t: L.std_mean(t)[0],  # (its mean is Welford's: inf - inf is NaN)
+    "quantile": lambda L, t: L.quantile(t, L.tensor([0.25, 0.5, 0.9])),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("tile", [1, 40])
+@pytest.mark.parametrize("name", sorted(REDUCTIONS))
+def test_reductions_bits_equal_torch(name, tile):
+    for row in ROWS:
+        x = np.array(row * tile, np.float32)
+        got = REDUCTIONS[name](ember, ember.tensor(x))
+        want = REDUCTIONS[name](torch, torch.tensor(x))
+        got, want = (list(r) if isinstance(r, tuple) else [r] for r in (got, want))
+        for g, w in zip(got, want):
+            g, w = g.numpy(), w.numpy()
+            assert g.dtype == w.dtype and g.shape == w.shape
+            if g.dtype.kind == "f":
+                bad = (_bits(g) != _bits(w)) & ~(np.isnan(g) & np.isnan(w))
+            else:
+                bad = g != w
+            assert not bad.any(), (row, g, w)
+
+
+def test_nan_wins_median_and_max_per_slice():
+    x = ember.tensor([[1.0, NAN, 2.0, -1.0], [-1.0, 2.0, NAN, 1.0]])
+    assert x.max(0).values.numpy().tolist()[3] == 1.0  # the NaN of another column is not seen
+    assert x.argmax(0).numpy().tolist() == [0, 0, 1, 1]
+    m = x.median(1)
+    assert np.isnan(m.values.numpy()).all() and m.indices.numpy().tolist() == [1, 2]
+    assert np.isnan(x.median().numpy())
+    assert x[:, :1].cummax(0).indices.numpy().tolist() == [[0], [0]]
+    assert ember.tensor([1.0, NAN, 2.0]).cummax(0).indices.numpy().tolist() == [0, 1, 1]
+    assert not np.signbit(ember.tensor([-0.0] * 3).cumsum(0).numpy()).any()
+    assert np.isnan(ember.tensor([NAN] * 40).mode().values.item())  # raised IndexError
+
+
+def test_float32_std_accumulates_wide():
+    assert ember.tensor([1e20, -1e20]).std().item() == pytest.approx(math.sqrt(2) * 1e20)
+    assert ember.tensor([1e-40, -1e-40, 1e-40]).std().item() > 0
+    assert ember.quantile(ember.tensor([-INF, 1.0]), 0.5).item() == -INF

@@ -120,7 +120,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
                          reduction)
     reduction = _resolve(size_average, reduce, reduction)
     _broadcastable(target, input)
-    zeros = input.detach() * 0
+    zeros = input.detach().new_zeros(input.shape)  # not input * 0: -0.0, and NaN at inf
     out_margin = where(target != 1, (margin - input).clamp_min(0), zeros)
     out_self = where(target != -1, input, zeros)
     return _reduce(out_margin + out_self, reduction)

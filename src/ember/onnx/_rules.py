@@ -20,6 +20,13 @@ def _unary(op):
     return rule
 
 
+def _std_sqrt(g, ctx, args, arrays, kwargs, out):
+    r = g.node("Sqrt", [inp(g, args, arrays, 0, "Sqrt")])
+    if len(args) > 1 and args[1] is not None:  # a float32 std's variance is float64
+        r = g.node("Cast", [r], to=_onnx_type(g, np.asarray(out).dtype))
+    return r
+
+
 def _binary(op):
     def rule(g, ctx, args, arrays, kwargs, out):
         return g.node(op, [inp(g, args, arrays, 0, op), inp(g, args, arrays, 1, op)])
@@ -296,6 +303,6 @@ RULES = {
     "MatMul": _matmul, "Addmm": _addmm, "Where": _where, "MaskedFill": _masked_fill,
     "Clamp": _clamp, "ClampTensor": _clamp_tensor, "ToCopy": _to_copy, "Gather": _gather,
     "IndexSelect": _index_select, "Cumsum": _cumsum, "Repeat": _repeat,
-    "SortOp": _topk, "VectorNorm": _vector_norm, "StdSqrt": _unary("Sqrt"), "Tril": _tril,
+    "SortOp": _topk, "VectorNorm": _vector_norm, "StdSqrt": _std_sqrt, "Tril": _tril,
     "Flip": _flip,
 }

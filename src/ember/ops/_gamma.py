@@ -41,7 +41,7 @@ def _shift_up(z, step):
 def _sin_pi(x):
     """sin(pi x) with the argument reduced exactly, so integers give exact zeros."""
     r = x - 2.0 * np.round(x / 2.0)  # in [-1, 1]
-    return np.sin(np.pi * r)
+    return np.where(np.abs(r) == 1.0, 0.0, np.sin(np.pi * r))  # sin(pi) is 1.2e-16, not 0
 
 
 def _lgamma_pos(z):
@@ -133,8 +133,17 @@ def polygamma(n, x):
         return digamma(x)
     z = _f64(x)
     with np.errstate(all="ignore"):
-        out = (-1.0) ** (n + 1) * math.factorial(n) * _zeta(n + 1, z)
-        pole = (z <= 0) & (z == np.round(z))
+        pole = (z <= 0) & (z == np.round(z))  # kept out of _zeta: -1e30 + 1 never reaches 10
+        if n == 1:
+            pole &= z != -np.inf  # torch's trigamma(-inf) is NaN (the reflection's sin)
+        refl = (z < 0.5) & ~pole if n == 1 else None  # psi1(x) = pi^2 / sin^2(pi x) - psi1(1 - x)
+        w = np.where(pole, 1.0, z if refl is None else np.where(refl, 1.0 - z, z))
+        if refl is None and bool((np.isfinite(z) & ~pole & (z < -1e6)).any()):
+            from .._args import unsupported  # _zeta would shift x up 1e6+ times
+            unsupported(f"torch.polygamma(n={n})", "input", "x < -1e6")
+        out = (-1.0) ** (n + 1) * math.factorial(n) * _zeta(n + 1, w)
+        if refl is not None:
+            out = np.where(refl, (np.pi / _sin_pi(z)) ** 2 - out, out)
         out = np.where(pole, np.inf if n % 2 else -np.inf, out)
         out = np.where(z == np.inf, 0.0, out)
     return _back(out, x)
@@ -154,7 +163,8 @@ def _bessel_series(x, order):
             term = term * q / (k * (k + order))
             out += term
         big = np.abs(z) > 720.0
-        out = np.where(big, np.inf if order == 0 else np.copysign(np.inf, z), out)
+        inf = np.where(np.isinf(z), np.nan, np.inf)  # torch's i0(+-inf) and i1(+-inf) are NaN
+        out = np.where(big, inf if order == 0 else np.copysign(inf, z), out)
     return _back(out, x)
 
 

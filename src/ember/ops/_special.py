@@ -174,5 +174,5 @@ def erfinv(xp, y):
             if not (xp.abs(step) > 1e-13 * xp.abs(x)).any():  # quadratic: done
                 break
         x = xp.where(yd == 1.0, xp.inf, xp.where(yd == -1.0, -xp.inf, x))
-        x = xp.where(ay > 1.0, xp.nan, x)
+        x = xp.where(ay > 1.0, xp.nan, xp.copysign(x, yd))  # odd: erfinv(-0.0) is -0.0
     return x.astype(y.dtype) if y.dtype != xp.float64 else x

@@ -238,13 +238,18 @@ def _frexp_dtypes(input, out):
 def heaviside(input, values, *, out=None):
     if isinstance(values, Tensor) and values.dtype is not input.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
-    r = _np_binary(input, values, np.heaviside, "heaviside")
+    r = _np_binary(input, values, _heaviside, "heaviside")
     if out is None:
         return r
     if out.dtype.is_complex:
         raise RuntimeError("heaviside is not yet implemented for complex tensors.")
     return _out(r, out, "heaviside", (input, values), "heaviside is not yet implemented for "
                 "tensors with different dtypes.", grad=False)
+
+
+def _heaviside(x, y):
+    """torch's rule, values where x == 0 else x > 0: heaviside(NaN) is 0 (NumPy's is NaN)."""
+    return np.where(x == 0, y, x > 0)
 
 
 def _np_binary(a, b, ufunc, aten):

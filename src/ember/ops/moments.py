@@ -31,6 +31,32 @@ def _correction(unbiased, correction):
     return 1 if unbiased else 0
 
 
+# torch's CPU var/std accumulate in double for float32 (float for the halves) and round once:
+# std([1e20, -1e20]) is 1.4e20, not inf, and std of subnormals is not 0
+_WIDE = {D.float32: D.float64, D.float16: D.float32, D.bfloat16: D.float32}
+
+
+def _wide_mean(input, dim, keepdim):
+    """var_mean's mean, accumulated as its var (Welford in double for float32)."""
+    wide = _WIDE.get(input.dtype)
+    if wide is None:
+        return mean(input, dim, keepdim)
+    return mean(input.to(wide), dim, keepdim).to(input.dtype)
+
+
+def _var_untracked(input, wide, axes, keepdim, dof):
+    """The wide variance as an array when nothing is recorded (one wide copy, worked in place),
+    else None."""
+    if wide is None or (_enabled[0] and input._rg) or _fw[0] or \
+            type(input._data) is not np.ndarray or input._data.size == 0:
+        return None
+    with np.errstate(all="ignore"):
+        w = input._data.astype(wide.np)
+        w -= w.mean(axis=axes, keepdims=True)
+        np.multiply(w, w, out=w)
+        return np.asarray(w.sum(axis=axes, keepdims=keepdim) / builtins_max(dof, 0))
+
+
 def _var_args(dim, unbiased, keepdim, correction):
     # var(x, True) is var(x, unbiased=True); var(x, 0) is var(x, dim=0)
     if isinstance(dim, bool):
@@ -48,11 +74,19 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
     dim, c, keepdim = _var_args(dim, unbiased, keepdim, correction)
     axes = _axes(input, dim)
     n = input._data.size if axes is None else int(np.prod([input.shape[a] for a in axes]))
-    mu = input.mean(axes, keepdim=True) if axes is not None else input.mean()
-    dev = input - mu
+    wide = _WIDE.get(input.dtype)
+    r = _var_untracked(input, wide, axes, keepdim, n - c)
+    if r is not None:
+        with np.errstate(over="ignore"):  # a variance beyond float32 is inf, silently
+            return _wrap(r.astype(input.dtype.np))
+    x = input if wide is None else input.to(wide)
+    mu = x.mean(axes, keepdim=True) if axes is not None else x.mean()
+    dev = x - mu
     if dev.dtype.is_complex:  # |dev|^2: the variance of a complex tensor is real
         dev = dev.abs()
     r = (dev * dev).sum(axes, keepdim=keepdim) / builtins_max(n - c, 0)
+    if wide is not None:
+        r = r.to(input.dtype)
     if r.grad_fn is not None:
         r.grad_fn._name = "VarBackward0"
         r.grad_fn._given = (input, _shown_var_args(given, dim, c), keepdim)  # torch's saved
@@ -85,10 +119,19 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
     if out is not None:
         return _out(std(_in_out_dtype(input, dim, out), dim, unbiased, keepdim,
                         correction=correction), out)
-    v = var(input, dim, unbiased, keepdim, correction=correction)
-    r = StdSqrt.apply(v)
+    wide = _WIDE.get(input.dtype) if input.dtype.is_floating_point else None
+    dim_, c, keep = _var_args(dim, unbiased, keepdim, correction)
+    axes = _axes(input, dim_)
+    n = input._data.size if axes is None else int(np.prod([input.shape[a] for a in axes]))
+    r = _var_untracked(input, wide, axes, keep, n - c)
+    if r is not None:
+        with np.errstate(over="ignore"):
+            return _wrap(np.sqrt(r).astype(input.dtype.np))
+    v = var(input if wide is None else input.to(wide), dim, unbiased, keepdim,
+            correction=correction)
+    r = StdSqrt.apply(v, input.dtype.np if wide is not None else None)  # rounded once
     if r.grad_fn is not None:
-        r.grad_fn._given = v.grad_fn._given  # torch's saved arguments of std
+        r.grad_fn._given = (input,) + v.grad_fn._given[1:]  # torch's saved arguments of std
     return r
 
 
@@ -96,21 +139,27 @@ class StdSqrt(Op):
     """sqrt of the variance; torch's std gives 0, not nan, where the std is 0."""
 
     _name = "StdBackward0"
-    jvp = _fwd.elementwise
     save_output = True
 
-    def forward(ctx, v):
-        return np.sqrt(v)
+    def forward(ctx, v, dt=None):  # dt: the input's dtype, v being the wider variance
+        ctx.wide = None if dt is None else D.from_numpy_dtype(v.dtype)
+        r = np.sqrt(v)
+        return r if dt is None else r.astype(dt)
 
     def backward(ctx, grad):
         y = ctx.output
-        return (grad / (2 * y)).masked_fill(y == 0, 0)
+        g = (grad / (2 * y)).masked_fill(y == 0, 0)
+        return (g if ctx.wide is None else g.to(ctx.wide)), None
+
+    def jvp(ctx, t, _):  # the tangent of a wide variance gives one in the result's dtype
+        y = ctx.output
+        return (t / (2 * y)).masked_fill(y == 0, 0).to(y.dtype)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     _moments_dtype(input, "var_mean")
     return (var(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, _var_args(dim, unbiased, keepdim, correction)[0], keepdim))
+            _wide_mean(input, _var_args(dim, unbiased, keepdim, correction)[0], keepdim))
 
 
 def _moments_dtype(input, name):
@@ -121,7 +170,7 @@ def _moments_dtype(input, name):
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     _moments_dtype(input, "std_mean")
     return (std(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, _var_args(dim, unbiased, keepdim, correction)[0], keepdim))
+            _wide_mean(input, _var_args(dim, unbiased, keepdim, correction)[0], keepdim))
 
 
 def logsumexp(input, dim, keepdim=False, *, out=None):

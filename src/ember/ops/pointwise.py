@@ -119,7 +119,7 @@ class DivMode(Op):
             raise RuntimeError("ZeroDivisionError")
         with np.errstate(divide="ignore", invalid="ignore"):
             if mode == "remainder":
-                return xp.remainder(x, y)
+                return _remainder(xp, x, y)
             if mode == "floor":  # floor_divide, not floor(x / y): x / y may round up
                 return xp.floor_divide(x, y)
             if x.dtype.kind in "fc":
@@ -236,6 +236,24 @@ class Minimum(Maximum):
         return where(a > b, 0.0, half), where(a < b, 0.0, half)
 
 
+def _first_on_tie(xp, x, y, r):
+    """torch's fmax/fmin keep x on a tie, so fmax(-0.0, 0.0) is -0.0 (NumPy's SIMD loop gives
+    y); only zeros tie with different bits. Two passes more than fmax alone."""
+    if getattr(r, "dtype", None) is None or r.dtype.kind != "f":
+        return r
+    return xp.where(x == y, x, r).astype(r.dtype, copy=False)
+
+
+def _remainder(xp, x, y):
+    """torch's remainder is fmod(x, y) (+ y where the signs differ), so a zero result has x's
+    sign: remainder(-1.0, 1.0) is -0.0 where NumPy gives y's sign (+0.0)."""
+    r = xp.remainder(x, y)
+    if getattr(r, "dtype", None) is None or r.dtype.kind != "f":
+        return r
+    zero = r == 0
+    return xp.where(zero, xp.copysign(r, x), r) if zero.any() else r
+
+
 class Fmax(Op):
     """fmax ignores NaN; the chosen side takes the whole gradient (no tie split)."""
 
@@ -244,7 +262,7 @@ class Fmax(Op):
     save_inputs = (0, 1)
 
     def forward(ctx, x, y):
-        return ctx_xp(x).fmax(x, y)
+        return _first_on_tie(ctx_xp(x), x, y, ctx_xp(x).fmax(x, y))
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
@@ -256,7 +274,7 @@ class Fmin(Fmax):
     _name = "FminBackward0"
 
     def forward(ctx, x, y):
-        return ctx_xp(x).fmin(x, y)
+        return _first_on_tie(ctx_xp(x), x, y, ctx_xp(x).fmin(x, y))
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
@@ -272,7 +290,7 @@ class Remainder(Op):
     def forward(ctx, x, y):
         if x.dtype.kind not in "fc" and bool((y == 0).any()):
             raise RuntimeError("ZeroDivisionError")
-        return ctx_xp(x).remainder(x, y)
+        return _remainder(ctx_xp(x), x, y)
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors

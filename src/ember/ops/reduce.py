@@ -19,6 +19,7 @@ from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
+from ._cascade import cascade_sum as _cascade_sum
 from ._util import dims, numpy_dims
 from .inplace import _cast_error, _out
 
@@ -101,6 +102,9 @@ class Sum(Op):
         if dt is None and x.dtype == np.float16:  # torch accumulates half in float
             return x.sum(axis=axes, keepdims=keepdim, dtype=np.float32).astype(np.float16)
         if x.__class__ is _ndarray:  # the ufunc directly: ndarray.sum adds ~1 us of wrappers
+            r = _cascade_sum(x, axes, keepdim) if dt is None or dt == x.dtype else None
+            if r is not None:  # float32/float64 in torch's order (_cascade.py)
+                return r
             return np.add.reduce(x, axis=axes, keepdims=keepdim, dtype=dt)
         return x.sum(axis=axes, keepdims=keepdim, dtype=dt)
 
@@ -138,7 +142,9 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keep
     if dim is None and dtype is None and input.dtype.is_floating_point and not (
             _enabled[0] and input._rg) and input._data.__class__ is _ndarray and not _fw[0] and \
             input.dtype.itemsize > 2:  # half and bfloat16 accumulate in float (Sum)
-        r = np.add.reduce(input._data, axis=None, keepdims=keepdim)  # nothing to record
+        r = _cascade_sum(input._data, None, keepdim)  # nothing to record; torch's order
+        if r is None:
+            r = np.add.reduce(input._data, axis=None, keepdims=keepdim)
         return _wrap(r if keepdim or isinstance(r, np.ndarray) else np.asarray(r))
     axes = None if dim is None else _axes(input, dim)
     if axes == ():
@@ -170,6 +176,9 @@ class Mean(Op):
         ctx.n = n
         if n and x.dtype == np.float16:  # torch accumulates half in float
             return x.mean(axis=axes, keepdims=keepdim, dtype=np.float32).astype(np.float16)
+        r = _cascade_sum(x, axes, keepdim) if n else None  # torch: its sum, then / n
+        if r is not None:
+            return np.true_divide(r, x.dtype.type(n), out=r)
         return x.mean(axis=axes, keepdims=keepdim, dtype=x.dtype) if n else \
             np.full(np.sum(x, axis=axes, keepdims=keepdim).shape, np.nan, x.dtype)
 
@@ -288,8 +297,25 @@ class MaxAll(Op):
 
     def backward(ctx, grad):
         x, = ctx.saved_tensors
-        mask = (x == ctx.output)
-        return grad * mask / mask.sum(), None  # ties share the gradient evenly
+        mask = x.isnan() if bool(ctx.output.isnan()) else (x == ctx.output)
+        return grad * mask / mask.sum(), None  # ties share the gradient evenly, NaNs too
+
+
+class MedianAll(MaxAll):
+    """torch's median(): the lower middle value, or the first NaN; ties share the gradient."""
+    _name = "MedianBackward0"
+
+    def forward(ctx, x):
+        from .._device import array_module
+        xp = array_module(x)
+        flat = x.reshape(-1)
+        if flat.dtype.kind == "f" and bool(xp.isnan(flat).any()):
+            return xp.asarray(np.nan, x.dtype)
+        k = (flat.size - 1) // 2
+        return xp.asarray(xp.partition(flat, k)[k])
+
+    def backward(ctx, grad):
+        return MaxAll.backward(ctx, grad)[:1]
 
 
 class MaxDim(Op):
@@ -332,8 +358,9 @@ def _arg(x, d, is_max):
         return np.asarray(0, np.int64)
     if x.dtype.kind == "f":
         nan = np.isnan(x)
-        if nan.any():
-            return np.argmax(nan, axis=d).astype(np.int64)
+        if nan.any():  # the first NaN, in the slices that hold one (max(0) of [[-1], [1]] is 1)
+            i = np.argmax(x, axis=d) if is_max else np.argmin(x, axis=d)
+            return np.where(nan.any(axis=d), np.argmax(nan, axis=d), i).astype(np.int64)
     return (np.argmax(x, axis=d) if is_max else np.argmin(x, axis=d)).astype(np.int64)
 
 

@@ -59,7 +59,12 @@ class Logcumsumexp(Op):
 
     def forward(ctx, x, d):
         ctx.d = d
-        return np.logaddexp.accumulate(x, axis=d) if x.ndim else x.copy()
+        if not x.ndim:
+            return x.copy()
+        r = np.logaddexp.accumulate(x, axis=d)
+        if r.dtype.kind == "f":
+            r += 0.0  # torch starts at -inf and adds x0 + log1p(0): never -0.0
+        return r
 
     def jvp(ctx, t, _):
         x, = ctx.saved_tensors
@@ -150,7 +155,10 @@ class Cumsum(Op):
 
     def forward(ctx, x, d, dt):
         ctx.d = d
-        return _scan(np.cumsum, x, d, dt)
+        r = _scan(np.cumsum, x, d, dt)
+        if r.ndim and r.dtype.kind == "f" and r.shape[d] and np.signbit(np.take(r, 0, d)).any():
+            r += 0.0  # torch's sum starts at +0.0: cumsum([-0.0]) is 0.0, never -0.0
+        return r
 
     def backward(ctx, grad):
         if grad.dim() == 0:
@@ -236,7 +244,8 @@ def cummax(input, dim, *, out=None):
     d = _dim(dim, x.ndim)
     v = np.maximum.accumulate(x, axis=d)
     idx = np.broadcast_to(np.arange(x.shape[d]).reshape([-1] + [1] * (x.ndim - d - 1)), x.shape)
-    i = np.maximum.accumulate(np.where(x == v, idx, 0), axis=d)
+    hit = (x == v) | (np.isnan(x) & np.isnan(v)) if x.dtype.kind in "fc" else x == v
+    i = np.maximum.accumulate(np.where(hit, idx, 0), axis=d)  # a NaN's index, as cummin's
     r = _ret("cummax")(_wrap(v), _wrap(i.astype(np.int64)))
     if _fw[0]:  # computed without an Op: the tangent at the running max's index
         _fwd.gather_tangent(input, r[0], d, r[1])

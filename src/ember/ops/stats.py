@@ -83,7 +83,8 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
     lo = se.gather(-1, _wrap(np.broadcast_to(lo_i, shape).astype(np.int64)))
     hi = se.gather(-1, _wrap(np.broadcast_to(hi_i, shape).astype(np.int64)))
     w = 0.5 if interpolation == "midpoint" else _wrap((rank - lo_i).astype(x.dtype.np))
-    r = lo + (hi - lo) * w if interpolation in ("linear", "midpoint") else lo
+    r = lo.lerp(hi, w) if interpolation in ("linear", "midpoint") else lo  # lerp(-inf, 1, .5)
+    # is -inf (torch's lerp), lo + (hi - lo) * w NaN
     r = r.squeeze(-1)
     if keepdim:
         r = r.unsqueeze(d + 1) if dim is not None else r.reshape(
@@ -404,8 +405,10 @@ def median(input, dim=None, keepdim=False, *, out=None):
         return _tuple_out(median(input, dim, keepdim), out, "median", _median_dtypes(input))
     if dim is None:
         flat = input.reshape(-1)
-        s = flat.sort().values
-        r = s[(flat.shape[0] - 1) // 2]
+        if flat.shape[0]:  # NaN if one is there; ties share the gradient
+            from .reduce import MedianAll
+            return MedianAll.apply(input)
+        r = flat.sort().values[(flat.shape[0] - 1) // 2]
         if r.grad_fn is not None:
             r.grad_fn._name = "MedianBackward0"
         return r
@@ -413,6 +416,10 @@ def median(input, dim=None, keepdim=False, *, out=None):
     k = (input.shape[dim] - 1) // 2
     v = s.values.narrow(dim, k, 1)
     i = s.indices.narrow(dim, k, 1)
+    nan = input.isnan() if input.dtype.is_floating_point and input.dim() else None
+    if nan is not None and bool(nan.any()):  # a row holding NaN: its first NaN (sort puts it last)
+        i = nan.int().argmax(dim, keepdim=True).where(nan.any(dim, keepdim=True), i)
+        v = input.gather(dim, i)
     if not keepdim:
         v, i = v.squeeze(dim), i.squeeze(dim)
     return _median_t(v, i)
@@ -440,10 +447,10 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     idxs = np.empty(xs.shape[:-1], np.int64)
     for pos in np.ndindex(xs.shape[:-1]):
         row = xs[pos]
-        u, c = np.unique(row, return_counts=True)
+        u, c = np.unique(row, return_counts=True, equal_nan=False)  # NaNs count 1 each, as torch
         v = u[np.argmax(c)]
         vals[pos] = v
-        idxs[pos] = np.nonzero(row == v)[0][-1]
+        idxs[pos] = np.nonzero(row == v)[0][-1] if v == v else np.argmax(np.isnan(row))
     v, i = _wrap(vals), _wrap(idxs)
     if _fw[0]:  # computed without an Op: the tangent at the mode's index
         _fwd.gather_tangent(input, v, d, i.unsqueeze(d) if x.ndim else i, squeeze=True)
