@@ -1,0 +1,195 @@
+"""torch's CPU order for float sums ("cascade" sums), so float32/float64 sum and mean give
+torch's bits rather than NumPy's pairwise rounding.
+
+ATen sums a contiguous run of n elements in vectors of V lanes (V = 8 float32 / 4 float64: its
+sum kernel uses 32-byte vectors even on AVX-512 machines): the n // V whole vectors are taken in
+groups of 4 (four independent vector accumulators, so 4V running lanes), and each lane adds its
+items in a *cascade*: runs of L = 2**max(4, ceil(log2 S) // 4) items (S items per lane) are
+summed from zero, every L run sums are added into a level-1 sum that is flushed into level 2
+after L of them, level 2 into level 3 likewise; at the end lane = ((run tail + level 1) +
+level 2) + level 3. The vectors left over after the groups of 4 are added into accumulator 0,
+then accumulator 0 += 1, += 2, += 3; the row's sum is 0 + its last (n mod V) elements in order
++ the V lanes in order. A reduction over the leading dimension of an (n0, n1) block runs the
+same cascade down each column (columns in blocks of 4V, or of 4 when n1 < V), and the columns
+left over use the scalar row sum: rows taken 4 at a time (4 running lanes per column), the
+rows left over added into lane 0, then lane 0 + 1 + 2 + 3. Rows shorter than V use that scalar
+row sum too. The result is stored as 0 + sum, so a zero sum is +0.
+
+Here every running lane is a column of a NumPy array and each "in order" sum is
+`np.add.reduce` over a non-last axis (elementwise adds, which NumPy performs in order) or
+`np.add.accumulate`, never the pairwise inner-axis reduce. It costs about 1.5-4x NumPy's own
+sum (more lanes, shorter loops) and ~5 us more on tiny arrays. `cascade_sum` returns None for
+what it does not cover (then the caller keeps NumPy's sum): other dtypes, non-contiguous or
+empty arrays, reductions over dimensions other than all, the trailing ones or the leading ones,
+and machines other than x86-64.
+"""
+
+import platform
+
+import numpy as np
+
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+_BLOCK = 65536  # elements per block copied by _by_axis
+_WIDE = 256  # lanes from which NumPy's reduce runs fast as it is
+_SMALL = 4096  # elements below which the copy does not pay
+# ATen builds its sum kernel with 32-byte vectors on x86-64 whatever the CPU capability
+# (AVX-512, AVX2 and the default build all give these bits); other machines keep NumPy's sum.
+_X86 = platform.machine().lower() in ("x86_64", "amd64", "i686", "i386")
+
+
+def _ceil_log2(n):
+    return 1 if n <= 2 else (n - 1).bit_length()
+
+
+def _by_axis(v, axis):
+    """Sum of v over `axis` (not the last), slice after slice. With few lanes after `axis`,
+    NumPy's reduce would loop over short rows: blocks of v are first copied with `axis` in
+    front (about _BLOCK elements each, so they stay in cache) and reduced along rows of lanes
+    that are long and contiguous."""
+    lanes = v[(0,) * (axis + 1)].size
+    if lanes >= _WIDE or v.size < _SMALL:
+        return np.add.reduce(v, axis=axis)
+    w = np.moveaxis(v, axis, 0)
+    out = np.empty(w.shape[1:], v.dtype)
+    step = max(1, _BLOCK // (w[:, 0].size))
+    for i in range(0, w.shape[1], step):
+        np.add.reduce(np.ascontiguousarray(w[:, i:i + step]), axis=0, out=out[i:i + step])
+    return out
+
+
+def _in_order(a):
+    """(A, S, *lanes) -> (A, *lanes): each lane's S items added in order."""
+    if a.shape[1] == 1:
+        return a[:, 0]
+    return _by_axis(a, 1)
+
+
+def _runs(a, step):
+    """(A, k * step, *lanes) -> (A, k, *lanes): the sums of runs of `step` items."""
+    v = a.reshape(a.shape[0], a.shape[1] // step, step, *a.shape[2:])
+    if v.shape[0] == 1:
+        return _by_axis(v[0], 1)[None]
+    return _by_axis(v, 2)
+
+
+def _cascade(a):
+    """(A, S, *lanes) -> (A, *lanes): each lane's S items summed in ATen's cascade."""
+    s = a.shape[1]
+    if s < 16:  # no whole run: the tail only
+        return _in_order(a) if s else np.zeros(a.shape[:1] + a.shape[2:], a.dtype)
+    step = 1 << max(4, _ceil_log2(s) // 4)
+    parts = []
+    for _ in range(3):  # the tail of each level, then the level above
+        whole = a.shape[1] // step * step
+        if whole < a.shape[1]:
+            parts.append(_in_order(a[:, whole:]))
+        if not whole:
+            break
+        a = _runs(a[:, :whole], step)
+    else:
+        parts.append(_in_order(a))
+    if not parts:
+        return np.zeros(a.shape[:1] + a.shape[2:], a.dtype)
+    r = parts[0]
+    for p in parts[1:]:
+        r = r + p
+    return r
+
+
+def _chain(pieces):
+    """Left-to-right sum of the (R, k) pieces laid side by side: an (R,) array."""
+    row = np.concatenate(pieces, axis=1) if len(pieces) > 1 else pieces[0]
+    if row.shape[0] < 32:
+        return np.add.accumulate(row, axis=1)[:, -1]
+    return np.add.reduce(np.ascontiguousarray(row.T), axis=0)  # rows of R lanes, in order
+
+
+def _scalar_rows(x):
+    """ATen's scalar row sum of each row of (R, n) (4 running lanes), as (R,)."""
+    r, n = x.shape
+    m = n // 4
+    if m < 2:  # at most one item per lane: one chain
+        return _chain([x[:, [0, *range(4, n), 1, 2, 3]] if m else x])
+    acc = _cascade(x[:, :4 * m].reshape(r, m, 4))
+    return _chain([acc[:, :1], x[:, 4 * m:], acc[:, 1:]])
+
+
+def _inner(x, v):
+    """Sums of the rows of a C-contiguous (R, n) array, as (R,)."""
+    r, n = x.shape
+    if n < v:
+        return _scalar_rows(x)
+    nv = n // v
+    m = nv // 4
+    left = x[:, 4 * v * m:nv * v].reshape(r, -1, v)  # the vectors after the groups of 4
+    if m:  # accumulator 0, the vectors left, accumulators 1, 2, 3
+        acc = _cascade(x[:, :4 * v * m].reshape(r, m, 4 * v)).reshape(r, 4, v)
+        left = np.concatenate([acc[:, :1], left, acc[:, 1:]], axis=1) if nv % 4 else acc
+    lanes = _in_order(left)
+    if nv * v == n:
+        return _chain([lanes])
+    return _chain([x[:, nv * v:], lanes])
+
+
+def _outer(x, v):
+    """Sums down the columns of a C-contiguous (n0, n1) array, as (n1,)."""
+    n0, n1 = x.shape
+    width = 4 * v if n1 >= v else 4
+    j = n1 // width * width
+    out = []
+    if j:
+        out.append(_cascade(x[None, :, :j])[0])
+    if j < n1:
+        m = n0 // 4
+        rest = x[:, j:]
+        acc = _cascade(rest[:4 * m].reshape(1, m, 4, n1 - j))[0]  # (4, columns)
+        a0 = acc[0]
+        for k in range(4 * m, n0):
+            a0 = a0 + rest[k]
+        for k in range(1, 4):
+            a0 = a0 + acc[k]
+        out.append(a0)
+    return np.concatenate(out) if len(out) > 1 else out[0]
+
+
+def _layout(shape, axes):
+    """The (size, reduced) runs left once size-1 dimensions go and neighbours of the same kind
+    merge, as ATen's iterator sees a contiguous tensor."""
+    runs = []
+    for i, s in enumerate(shape):
+        if s == 1:
+            continue
+        red = axes is None or i in axes
+        if runs and runs[-1][1] == red:
+            runs[-1][0] *= s
+        else:
+            runs.append([s, red])
+    return runs
+
+
+def cascade_sum(x, axes, keepdim):
+    """torch's float sum of the NumPy array x over `axes` (sorted tuple or None), or None where
+    this file does not reproduce torch's order."""
+    dt = x.dtype
+    if x.__class__ is not np.ndarray or (dt != _F32 and dt != _F64) or not _X86 or \
+            not x.size or not x.flags.c_contiguous:
+        return None
+    v = 8 if dt == _F32 else 4  # elements per 32-byte vector
+    if axes is None or len(axes) == x.ndim:
+        r = _inner(x.reshape(1, -1), v)
+        return (r + dt.type(0)).reshape((1,) * x.ndim if keepdim else ())
+    runs = _layout(x.shape, axes)
+    kinds = [red for _, red in runs]
+    if kinds == [True]:
+        r = _inner(x.reshape(1, -1), v)
+    elif kinds == [False, True]:
+        r = _inner(x.reshape(runs[0][0], -1), v)
+    elif kinds == [True, False]:
+        r = _outer(x.reshape(runs[0][0], -1), v)
+    elif kinds in ([], [False]):  # nothing left to add up
+        r = x.reshape(-1)
+    else:
+        return None
+    r = r + dt.type(0)  # ATen stores 0 + sum: a zero sum is +0
+    return r.reshape([1 if i in axes else s for i, s in enumerate(x.shape)
+                      if keepdim or i not in axes])
