@@ -169,9 +169,10 @@ def _layout(shape, axes):
 
 def cascade_sum(x, axes, keepdim):
     """torch's float sum of the NumPy array x over `axes` (sorted tuple or None), or None where
-    this file does not reproduce torch's order."""
+    this file does not reproduce torch's order (type(): a meta array answers __class__ as a
+    NumPy array)."""
     dt = x.dtype
-    if x.__class__ is not np.ndarray or (dt != _F32 and dt != _F64) or not _X86 or \
+    if type(x) is not np.ndarray or (dt != _F32 and dt != _F64) or not _X86 or \
             not x.size or not x.flags.c_contiguous:
         return None
     v = 8 if dt == _F32 else 4  # elements per 32-byte vector
