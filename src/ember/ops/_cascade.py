@@ -131,6 +131,24 @@ def _inner(x, v):
     return _chain([x[:, nv * v:], lanes])
 
 
+def _short(x, v):
+    """`_inner` of one row of fewer than 16 items per lane (no cascade run yet), in four NumPy
+    calls: the per-call cost dominates at this size (x.sum() of 8x8)."""
+    n = x.size
+    nv = n // v
+    m = nv // 4
+    if m:  # the 4 accumulators, then: accumulator 0, the vectors left, accumulators 1, 2, 3
+        acc = np.add.reduce(x[:4 * v * m].reshape(m, 4 * v), axis=0)
+        left = x[4 * v * m:nv * v]
+        seq = np.concatenate((acc[:v], left, acc[v:])) if left.size else acc
+        lanes = np.add.reduce(seq.reshape(-1, v), axis=0)
+    else:
+        lanes = np.add.reduce(x[:nv * v].reshape(nv, v), axis=0)
+    if nv * v < n:  # 0 + the last n mod v items in order + the v lanes in order
+        lanes = np.concatenate((x[nv * v:], lanes))
+    return np.add.accumulate(lanes)[-1:]
+
+
 def _outer(x, v):
     """Sums down the columns of a C-contiguous (n0, n1) array, as (n1,)."""
     n0, n1 = x.shape
@@ -177,7 +195,8 @@ def cascade_sum(x, axes, keepdim):
         return None
     v = 8 if dt == _F32 else 4  # elements per 32-byte vector
     if axes is None or len(axes) == x.ndim:
-        r = _inner(x.reshape(1, -1), v)
+        n = x.size
+        r = _short(x.reshape(-1), v) if v <= n < 64 * v else _inner(x.reshape(1, -1), v)
         return (r + dt.type(0)).reshape((1,) * x.ndim if keepdim else ())
     runs = _layout(x.shape, axes)
     kinds = [red for _, red in runs]
