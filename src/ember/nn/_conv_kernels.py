@@ -6,11 +6,13 @@ is also conv_transpose's forward) and C (the weight gradient). Each is a primiti
 is written with the other two, so first and higher derivatives come from three array kernels:
   A: im2col through an as_strided window view (`_col_view`), copied to (N, C*K, L) columns,
      one GEMM per sample. The batch goes through in chunks of about `_CHUNK` bytes of columns,
-     each copied, multiplied and given its bias while still in the core's cache.
+     each copied, multiplied and given its bias while still in the core's cache. Where that
+     gives the same bits (float32 GEMMs above `_WIDE`), a chunk's columns are laid out
+     (C*K, m, L) and one GEMM covers its m samples (`_conv_fwd_wide`).
   B: at stride 1 a full correlation of g with the flipped weight (A's kernel, chunked too);
      otherwise one GEMM to columns, then col2im by strided adds over the K kernel offsets only.
-  C: per-sample GEMMs of the columns (A's, reused when A saved them) against the output
-     gradient, giving dW^T per sample, summed over the batch.
+  C: per-sample GEMMs of the columns (A's, reused when A saved them, in either layout)
+     against the output gradient, giving dW^T per sample, summed over the batch.
 Groups add a leading batch axis to the GEMMs.
 
 Big work arrays are reused, not made fresh each step (a fresh large array page-faults on first
@@ -208,36 +210,54 @@ def _col2im(cols, S, geo, reuse=False):
 
 
 _CHUNK = 1 << 20  # bytes of columns per GEMM: they are still in the core's cache when it runs
+# Multiply-adds of one sample's GEMM above which a chunk's samples share one GEMM (float32 on
+# NumPy). OpenBLAS sums each element's dot product in one k order in its packed GEMM whatever
+# the matrix sizes, so the shared GEMM gives the per-sample products' bits; at or below this
+# size a per-sample GEMM may run OpenBLAS's small-matrix or direct kernels, whose order can
+# differ (and float64's dgemm differs at some sizes above it too), so those keep one per sample.
+_WIDE = 1_000_000
 
 
 def _conv_fwd(x, w, geo, keep=False, b=None):
     """(y + b, cols, cols' array); cols are scratch unless `keep` (then the caller owns them, in
-    the plain layout, which the weight gradient's GEMMs prefer to the `_rows` grid).
+    the plain layout, which the weight gradient's GEMMs prefer to the `_rows` grid, or on the
+    wide path as (flat array, m): chunks of m samples' (C*K, m, L) columns).
 
     The batch goes through in chunks of about _CHUNK bytes of columns: each chunk's columns are
     copied, multiplied and given their bias while they are still in cache (the chunks' GEMMs
-    are the same per-sample products as one batched call, so the values do not change)."""
+    are the same per-sample products as one batched call, so the values do not change). Where
+    `_WIDE` allows, a chunk's columns are laid out (C*K, m, L) so that one GEMM covers its m
+    samples, and the (O, m, L) product is scattered into y's (m, O, L) slots with the bias."""
     lay = None if keep else _rows(x.shape, geo)
     xp = _xp(x)
     v, L = _col_view(x, geo, lay)
     groups, O = geo[4], w.shape[0]
     N = x.shape[0]
     wm = w.reshape(groups, O // groups, -1)
-    per = _prod(v.shape[1:])
+    per, Lf = _prod(v.shape[1:]), _prod(L)
     m = max(1, min(N, _CHUNK // (per * x.itemsize))) if xp is np else N
-    if keep:
+    wide = (xp is np and x.dtype == np.float32 and N > 1 and m > 1
+            and wm.shape[1] * wm.shape[2] * Lf > _WIDE)
+    if keep and wide:  # kept in the chunks' layout, which `_conv_weight_grad` reads
+        buf = _take((N * per,), x.dtype)
+        cols = (buf, m)
+    elif keep:
         buf = _take(v.shape, x.dtype, xp)
-        cols = buf.reshape(N, groups, -1, _prod(L))
+        cols = buf.reshape(N, groups, -1, Lf)
     else:
         buf = cols = None
-        part = _scratch("cols", (m,) + v.shape[1:], x.dtype, xp)
-        pcols = part.reshape(m, groups, -1, _prod(L))
+        if not wide:
+            part = _scratch("cols", (m,) + v.shape[1:], x.dtype, xp)
+            pcols = part.reshape(m, groups, -1, Lf)
     bias = None if b is None else b.reshape((-1,) + (1,) * (x.ndim - 2))
     if lay is None:
-        y = xp.empty((N, groups, O // groups, _prod(L)), x.dtype)  # NCHW with no transpose
+        y = xp.empty((N, groups, O // groups, Lf), x.dtype)  # NCHW with no transpose
     else:
         _, Wq, Ho, Wo = lay
         y = xp.empty((N, O, Ho, Wo), x.dtype)
+    if wide:
+        return _conv_fwd_wide(v, len(geo[0]), wm, y, lay, m, bias, buf), cols, buf
+    if lay is not None:
         yq = _scratch("yq", (m, groups, O // groups, Ho * Wq), x.dtype, xp)
     for i in range(0, N, m):
         j = min(i + m, N)
@@ -266,6 +286,46 @@ def _conv_fwd(x, w, geo, keep=False, b=None):
     if not keep:
         cols = None
     return y, cols, buf
+
+
+def _conv_fwd_wide(v, nd, wm, y, lay, m, bias, buf):
+    """`_conv_fwd`'s chunks with one GEMM per chunk (v has nd kernel axes): the columns of
+    samples i:j are copied to (C*K, j-i, L) (in `buf`, flat, from element i*C*K*L, when they
+    are kept), multiplied as (O, C*K) @ (C*K, (j-i)*L), and the (O, j-i, L) product is moved
+    into y with the bias."""
+    xp = np
+    N = v.shape[0]
+    groups, Og, CKg = wm.shape
+    O = groups * Og
+    Lsh = v.shape[2 + nd:]
+    Lf = _prod(Lsh)
+    dt = y.dtype
+    per = _prod(v.shape[1:])
+    flat = _scratch("colsT", (per * m,), dt) if buf is None else None
+    qflat = _scratch("yT", (O * m * Lf,), dt)
+    move = (1,) + tuple(range(2, 2 + nd)) + (0,) + tuple(range(2 + nd, v.ndim))
+    yv = y.reshape(N, O, -1)
+    for i in range(0, N, m):
+        j = min(i + m, N)
+        n = j - i
+        part = flat[:per * n] if buf is None else buf[i * per:j * per]
+        xp.copyto(part.reshape(v.shape[1:2 + nd] + (n,) + Lsh), v[i:j].transpose(move))
+        q = qflat[:O * n * Lf].reshape(groups, Og, n * Lf)
+        xp.matmul(wm, part.reshape(groups, CKg, n * Lf), out=q)
+        q = q.reshape(O, n, Lf).transpose(1, 0, 2)
+        if lay is None:
+            dst = yv[i:j]
+        else:
+            _, Wq, Ho, Wo = lay
+            q = q.reshape(n, O, Ho, Wq)[..., :Wo]
+            dst = y[i:j]
+        if bias is None:
+            xp.copyto(dst, q)
+        else:
+            xp.add(q, bias.reshape((O,) + (1,) * (q.ndim - 2)), out=dst)
+    if lay is None:
+        return y.reshape((N, O) + Lsh)
+    return y
 
 
 def _conv_input_grad(g, w, S, geo):
@@ -302,6 +362,16 @@ def _conv_weight_grad(x, g, wshape, geo, cols=None):
     N, O = g.shape[:2]
     xp = _xp(g)
     gm = g.reshape(N, groups, O // groups, -1)
+    if type(cols) is tuple:  # `_conv_fwd_wide`'s kept chunks: (C*K, m, L) each, m at a time
+        buf, m = cols
+        L = gm.shape[-1]
+        CKg = buf.size // (N * groups * L)
+        per = _scratch("dw", (N, groups, CKg, O // groups), g.dtype, xp)
+        for i in range(0, N, m):
+            j = min(i + m, N)
+            c = buf[i * CKg * groups * L:j * CKg * groups * L].reshape(groups, CKg, j - i, L)
+            xp.matmul(c.transpose(2, 0, 1, 3), gm[i:j].swapaxes(-1, -2), out=per[i:j])
+        return xp.ascontiguousarray(per.sum(0).swapaxes(-1, -2)).reshape(wshape)
     # per-sample GEMMs of dW^T = cols g^T, then summed: the transposed products are the same
     # dot products bit for bit, and OpenBLAS runs this orientation 20-30 % faster here
     per = _scratch("dw", (N, groups, cols.shape[2], O // groups), g.dtype, xp)
