@@ -29,6 +29,7 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 _K_BETA = math.sqrt(2.0) * (2.0 / math.sqrt(math.pi)) * 0.5
 _K_KAPPA = 0.044715
+_ONE_SIXTH = float(np.float32(1.0) / np.float32(6.0))  # torch's hardsigmoid gradient, float64 too
 
 
 def _elu_fwd(xp, x, alpha, scale, in_scale):
@@ -137,7 +138,7 @@ _ACT = {
                  lambda g, x, lo, hi: where((x <= lo) | (x >= hi), 0.0, g)),
     "hardsigmoid": ("HardsigmoidBackward0",
                     lambda xp, x: xp.minimum(xp.maximum(x + 3, 0), 6) / 6,
-                    lambda g, x: where((x > -3) & (x < 3), g / 6, 0.0)),
+                    lambda g, x: where((x > -3) & (x < 3), g * _ONE_SIXTH, 0.0)),
     "hardswish": ("HardswishBackward0", _hardswish_fwd, _hardswish_bwd),
     "softplus": ("SoftplusBackward0", _softplus_fwd, _softplus_bwd),
     "threshold": ("ThresholdBackward0", lambda xp, x, th, v: _sel(x <= th, v, x, xp),  # NaN: x

@@ -1,4 +1,4 @@
-"""Fused array kernels of mse_loss and smooth_l1_loss (the `fast` path of
+"""Fused array kernels of mse_loss, smooth_l1_loss and huber_loss (the `fast` path of
 `autograd._composite.record`; the composites in `_functional_loss` stay the reference that double
 backward differentiates).
 
@@ -7,7 +7,9 @@ graph. Backward: torch's CPU kernels' formulas, with norm = 1/n for a mean (2/n 
 to the computing dtype as torch casts its scalar:
   mse:       dx = (norm * (x - y)) * g
   smooth_l1: dx = (s * norm) * g,  s = x - y over beta where |x - y| < beta, else its sign
-and the target's gradient is -dx.
+  huber:     dx = (norm * d) * g inside the band, (+-norm * g) * delta outside
+and the target's gradient is the same formula at y - x (as torch's: not -dx, whose zeros have
+the other sign).
 """
 
 import numpy as np
@@ -38,8 +40,11 @@ def _norm(d, reduction, scale):
     return d.dtype.type(scale / d.size if d.size else float("nan"))  # (no element to scale)
 
 
-def _grads(dx, needs):
-    return dx if needs[0] else None, np.negative(dx) if needs[1] else None
+def _grads(f, state, needs):
+    """f(x - y) for the input and, as torch's, f(y - x) for the target (not -f(x - y): a zero
+    difference's sign differs)."""
+    d, x, y = state[0], state[-2], state[-1]
+    return f(d) if needs[0] else None, f(np.subtract(y, x)) if needs[1] else None
 
 
 def _new(a):
@@ -49,14 +54,15 @@ def _new(a):
 def mse_fwd(xp, x, y, reduction):
     d = np.subtract(x, y, out=_new(x))
     out = _reduced(np.multiply(d, d, out=_new(d)), reduction)
-    return np.asarray(out), (d, reduction)
+    return np.asarray(out), (d, reduction, x, y)
 
 
 def mse_bwd(state, g, needs):
-    d, reduction = state
-    dx = np.multiply(d, _norm(d, reduction, 2.0), out=_new(d))
-    dx *= g
-    return _grads(dx, needs)
+    def f(d):
+        dx = np.multiply(d, _norm(d, state[1], 2.0), out=_new(d))
+        dx *= g
+        return dx
+    return _grads(f, state, needs)
 
 
 def smooth_l1_fwd(xp, x, y, reduction, beta):
@@ -68,15 +74,48 @@ def smooth_l1_fwd(xp, x, y, reduction, beta):
     small /= beta
     loss -= 0.5 * beta
     copy_where(loss, small, band)  # a bit select: no mispredicted branch
-    return np.asarray(_reduced(loss, reduction)), (d, reduction, beta)
+    return np.asarray(_reduced(loss, reduction)), (d, reduction, beta, x, y)
 
 
 def smooth_l1_bwd(state, g, needs):
-    d, reduction, beta = state
-    # x / beta inside the band, its sign outside: the band's |x / beta| < 1 (or rounds to 1),
-    # so clipping x / beta to [-1, 1] gives each of torch's values (NaN stays NaN)
-    s = np.divide(d, d.dtype.type(beta), out=_new(d))
-    np.clip(s, -1.0, 1.0, out=s)
-    s *= _norm(d, reduction, 1.0)
-    s *= g
-    return _grads(s, needs)
+    _, reduction, beta = state[:3]
+
+    def f(d):
+        # x / beta inside the band, its sign outside: the band's |x / beta| < 1 (or rounds to
+        # 1), so clipping x / beta to [-1, 1] gives each of torch's values (NaN stays NaN)
+        s = np.divide(d, d.dtype.type(beta), out=_new(d))
+        np.clip(s, -1.0, 1.0, out=s)
+        s *= _norm(d, reduction, 1.0)
+        s *= g
+        return s
+    return _grads(f, state, needs)
+
+
+def huber_fwd(xp, x, y, reduction, delta):
+    d = np.subtract(x, y, out=_new(x))
+    z = np.abs(d)
+    t = d.dtype.type
+    loss = np.subtract(z, t(0.5) * t(delta), out=_new(z))  # delta (z - delta / 2) where z >= delta
+    loss *= t(delta)
+    small = np.multiply(z, t(0.5), out=_new(z))  # and 0.5 z z where z < delta
+    small *= z
+    copy_where(loss, small, z < delta)
+    return np.asarray(_reduced(loss, reduction)), (d, reduction, delta, x, y)
+
+
+def _huber_grad(d, g, norm, delta):
+    """torch's huber_loss_backward: norm * d * g inside (-delta, delta), +-norm * g * delta
+    outside (NaN stays NaN)."""
+    out = np.multiply(d, norm, out=_new(d))
+    out *= g
+    hi, lo = d >= delta, d <= -delta
+    if hi.any() or lo.any():
+        edge = np.multiply(np.multiply(norm, g), d.dtype.type(delta))
+        out = np.where(hi, edge, np.where(lo, -edge, out)).astype(d.dtype, copy=False)
+    return out
+
+
+def huber_bwd(state, g, needs):
+    d, reduction, delta = state[:3]
+    norm = _norm(d, reduction, 1.0)
+    return _grads(lambda e: _huber_grad(e, g, norm, delta), state, needs)

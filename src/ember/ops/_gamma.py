@@ -1,9 +1,10 @@
 """Gamma-family and Bessel kernels NumPy lacks (lgamma, digamma, polygamma, i0, i1), on arrays.
 
-All evaluate in float64 and cast back. lgamma and digamma shift x up by the recurrence
+All but trigamma evaluate in float64 and cast back. lgamma and digamma shift x up by the recurrence
 (Gamma(x+1) = x Gamma(x), psi(x+1) = psi(x) + 1/x) until x >= 10, where their Stirling series
 converge to rounding with eight Bernoulli terms; negative x goes through the reflection formula.
-polygamma(n >= 1) is (-1)^(n+1) n! zeta(n+1, x), the Hurwitz zeta summed directly below 10 and by
+polygamma(1) is torch's own trigamma (in x's type, so its truncation error is torch's);
+polygamma(n >= 2) is (-1)^(n+1) n! zeta(n+1, x), the Hurwitz zeta summed directly below 10 and by
 Euler-Maclaurin above. i0/i1 sum their power series, whose terms are all positive (no
 cancellation), with as many terms as the largest |x| needs.
 """
@@ -128,9 +129,34 @@ def _zeta(s, z):
     return r
 
 
+def trigamma(x):
+    """torch's trigamma (polygamma(1, x) and digamma's gradient), step for step in x's float
+    type: reflection below 1/2 (sin(pi x) of the rounded pi x, so float32 poles are finite; a
+    float32 sine correctly rounded, as glibc's sinf, not NumPy's SIMD one), six recurrence
+    steps, a four-term asymptotic series."""
+    t = x.dtype.type if x.dtype in (np.float32, np.float64) else np.float32
+    z = x.astype(t(0).dtype, copy=True)
+    one, pi = t(1), t(math.pi)
+    with np.errstate(all="ignore"):
+        refl = z < t(0.5)
+        s = np.sin(pi * z) if t is np.float64 else np.sin((pi * z).astype(np.float64)).astype(t)
+        result = np.where(refl, -((pi * pi) / (s * s)), t(0))
+        z = np.where(refl, one - z, z)
+        for _ in range(6):
+            result += one / (z * z)
+            z += one
+        ixx = one / (z * z)
+        result += (one + one / (t(2) * z) + ixx * (one / t(6) - ixx * (one / t(30) - ixx * (
+            one / t(42))))) / z
+        result = np.where(refl, -result, result)
+    return result.astype(x.dtype, copy=False)
+
+
 def polygamma(n, x):
     if n == 0:
         return digamma(x)
+    if n == 1:
+        return trigamma(x)
     z = _f64(x)
     with np.errstate(all="ignore"):
         pole = (z <= 0) & (z == np.round(z))  # kept out of _zeta: -1e30 + 1 never reaches 10
@@ -145,7 +171,7 @@ def polygamma(n, x):
         if refl is not None:
             out = np.where(refl, (np.pi / _sin_pi(z)) ** 2 - out, out)
         out = np.where(pole, np.inf if n % 2 else -np.inf, out)
-        out = np.where(z == np.inf, 0.0, out)
+        out = np.where(z == np.inf, 0.0 if n == 1 else np.nan, out)  # torch's psi_n(inf), n > 1
     return _back(out, x)
 
 
@@ -154,7 +180,7 @@ def _bessel_series(x, order):
     z = _f64(x)
     q = (z * z) / 4.0
     term = np.ones_like(z) if order == 0 else z / 2.0
-    out = term.copy()
+    out = term + 0.0  # i1(-0.0) is +0.0 in torch
     finite = np.abs(z[np.isfinite(z)])
     top = min(float(finite.max()) if finite.size else 0.0, 720.0)  # beyond, the result is inf
     n = int(top / 2 + 12 * math.sqrt(top / 2 + 1) + 20)

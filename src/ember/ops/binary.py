@@ -102,7 +102,8 @@ class Copysign(Op):
         a, = ctx.saved_tensors
         safe = where(a == 0, 1.0, a)
         # d/da: +-1 where a != 0; none for the sign source
-        return where(a == 0, 0.0, grad * ctx.output / safe), grad.new_zeros(grad.shape)
+        ratio = where(a == 0, 0.0, ctx.output / safe)  # torch's grad * ratio: -0.0 where
+        return grad * ratio, grad.new_zeros(grad.shape)  # grad < 0; exact on subnormals
 
 
 class Xlogy(Op):
@@ -127,12 +128,14 @@ class Xlogy(Op):
 class Nextafter(Op):
     _name = "NextafterBackward0"
     jvp = _fwd.elementwise
+    save_inputs = (0, 1)
 
     def forward(ctx, x, y):
         return ctx_xp(x).nextafter(x, y)
 
     def backward(ctx, grad):
-        return grad, grad.new_zeros(grad.shape)
+        a, b = ctx.saved_tensors  # torch: no gradient where x == y (the result is y)
+        return where(a != b, grad, 0.0), grad.new_zeros(grad.shape)
 
 
 class Ldexp(Op):
@@ -158,8 +161,11 @@ class Frexp(Op):
         ctx.exponent = e
         return m, e.astype(np.int32)
 
-    def backward(ctx, grad, _):
-        return grad / _wrap((2.0 ** ctx.exponent).astype(grad.dtype.np))  # x = m 2^e
+    def backward(ctx, grad, _):  # x = m 2^e; torch's 2^e is exp2 of the int32 exponent, in the
+        with np.errstate(over="ignore"):  # default dtype: inf (gradient 0) past float32's range
+            two_e = _wrap((2.0 ** ctx.exponent).astype(D.get_default_dtype().np))
+        r = grad / two_e
+        return r if r.dtype is grad.dtype else r.to(grad.dtype)
 
     def jvp(ctx, t):
         return t / _wrap((2.0 ** ctx.exponent).astype(t.dtype.np)), None
@@ -311,7 +317,7 @@ class Addcmul(Op):
     def backward(ctx, grad):
         t1, t2 = ctx.saved_tensors
         v = ctx.value
-        return grad, grad * t2 * v, grad * t1 * v, None
+        return grad, grad * (t2 * v), grad * (t1 * v), None  # torch's order (overflow)
 
 
 class Addcdiv(Op):
@@ -328,8 +334,8 @@ class Addcdiv(Op):
     def backward(ctx, grad):
         t1, t2 = ctx.saved_tensors
         v = ctx.value
-        q = grad * v / t2
-        return grad, q, -q * t1 / t2, None  # d(t1/t2) = (1/t2, -t1/t2^2)
+        # d(t1/t2) = (1/t2, -t1/t2^2), in torch's order: t2 * t2 may overflow or underflow
+        return grad, grad * (v / t2), -grad * (v * t1 / (t2 * t2)), None
 
 
 def _f32(x, t1, t2, value):

@@ -194,11 +194,31 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
         m = xp.max(x, axis=axes, keepdims=True) if x.size else xp.full(shape, -np.inf, x.dtype)
         m[~xp.isfinite(m)] = 0
     m = _wrap(m)
-    r = (input - m).exp().sum(axes, keepdim=True).log() + m
+    x = input.detach()
+    r = (x - m).exp().sum(axes, keepdim=True).log() + m
     r = r if keepdim else r.squeeze(axes) if axes else r.reshape(())
-    if r.grad_fn is not None:
-        r.grad_fn._name = "LogsumexpBackward0"
-    return r
+    return LogSumExp.apply(input, r._data, axes, keepdim)
+
+
+class LogSumExp(Op):
+    """Attaches torch's logsumexp gradient, grad * exp(x - result), to the value computed above
+    (not the composite's chain rule, which splits a gradient where exp(x - max) of several
+    elements rounds the result to their max: torch gives each of them grad)."""
+
+    _name = "LogsumexpBackward0"
+    jvp = _fwd.reduction
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(ctx, x, r, axes, keepdim):
+        ctx.axes, ctx.keepdim, ctx.in_shape = (tuple(axes) if axes else None), keepdim, x.shape
+        return r
+
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        g = _unsqueeze_to(grad, ctx.axes, ctx.keepdim, ctx.in_shape)
+        y = _unsqueeze_to(ctx.output, ctx.axes, ctx.keepdim, ctx.in_shape)
+        return g * (x - y).exp(), None, None, None
 
 
 class VectorNorm(Op):
@@ -220,7 +240,7 @@ class VectorNorm(Op):
         grad = _unsqueeze_to(grad, ctx.axes, ctx.keepdim, ctx.in_shape)
         y = _unsqueeze_to(y, ctx.axes, ctx.keepdim, ctx.in_shape)
         if p == 2:
-            return x * (grad / y).masked_fill(y == 0, 0), None, None, None
+            return grad * (x / y).masked_fill(y == 0, 0), None, None, None  # torch's order
         if p < 1:
             xs = x.sign() * x.abs().pow(p - 1).masked_fill(x == 0, 0)
         elif p < 2:
@@ -256,6 +276,11 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
         raise NotImplementedError("ember does not implement torch.norm(p='nuc') yet")
     elif (p == math.inf or p == -math.inf) and 0 in input._data.shape:
         r = _empty_inf_norm(input, p, dim, keepdim)
+    elif (p == math.inf or p == -math.inf or p == "inf") and not input.dtype.is_complex:
+        a = input.detach().abs()
+        v = a.amax(dim if dim is not None else (), keepdim) if p != -math.inf else \
+            a.amin(dim if dim is not None else (), keepdim)
+        return InfNorm.apply(input, v._data, _axes(input, dim), keepdim)
     elif p == math.inf or p == "inf":
         r = input.abs().amax(dim if dim is not None else (), keepdim)
     elif p == -math.inf:
@@ -272,6 +297,29 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     if r.grad_fn is not None:
         r.grad_fn._name = "LinalgVectorNormBackward0"
     return r
+
+
+class InfNorm(Op):
+    """torch's gradient of the +-inf norm (given its value): shared evenly by the elements
+    whose |x| is the norm or NaN, times sign(x), so a NaN norm gives 0, not NaN."""
+
+    _name = "LinalgVectorNormBackward0"
+    jvp = _fwd.reduction
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(ctx, x, r, axes, keepdim):
+        ctx.axes, ctx.keepdim, ctx.in_shape = axes, keepdim, x.shape
+        return r
+
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        g = _unsqueeze_to(grad, ctx.axes, ctx.keepdim, ctx.in_shape)
+        y = _unsqueeze_to(ctx.output, ctx.axes, ctx.keepdim, ctx.in_shape)
+        a = x.abs()
+        mask = ((a == y) | a.isnan()).to(g.dtype)
+        count = mask.sum() if ctx.axes is None else mask.sum(ctx.axes, keepdim=True)
+        return x.sign() * ((g / count) * mask), None, None, None
 
 
 def _empty_inf_norm(input, p, dim, keepdim):

@@ -102,8 +102,8 @@ class Div(Op):
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        ga = grad / b
-        return ga, (-ga * a / b if isinstance(b, Tensor) else None)  # d(a/b)/db = -a/b^2
+        ga = grad / b  # d(a/b)/db = -a/b^2, as torch's -grad * ((a / b) / b): grad / b may
+        return ga, (-grad * (a / b / b) if isinstance(b, Tensor) else None)  # overflow to inf
 
 
 class DivMode(Op):
@@ -172,12 +172,13 @@ class Pow(Op):
                 ga = grad * (b * a ** (b - 1)) if b != 0 else grad.new_zeros(grad.shape)
         if ctx.needs_input_grad[1]:
             y = ctx.output
+            # d a^b/db = a^b ln a, as torch's grad * where(..., 0, a^b ln a): -0.0 where grad < 0
             if isinstance(a, Tensor):
-                gb = where((a == 0) & (b >= 0), 0.0, grad * y * a.log())  # d a^b/db = a^b ln a
+                gb = grad * where((a == 0) & (b >= 0), 0.0, y * a.log())
             elif a == 0:
-                gb = where(b >= 0, 0.0, grad * y * float("-inf"))
+                gb = grad * where(b >= 0, 0.0, y * float("-inf"))
             else:
-                gb = grad * y * math.log(a)
+                gb = grad * (y * math.log(a))
         return ga, gb
 
 
@@ -206,8 +207,9 @@ class Atan2(Op):
 
     def backward(ctx, grad):
         y, x = ctx.saved_tensors
-        r = x * x + y * y
-        return grad * x / r, grad * -y / r
+        recip = (y * y + x * x).reciprocal()  # torch's: an infinite 1 / r (r underflowed to 0,
+        recip = where(recip.isinf(), 0.0, recip)  # as at the origin) counts as 0, not NaN
+        return grad * x * recip, grad * -y * recip
 
 
 class Maximum(Op):

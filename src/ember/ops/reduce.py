@@ -160,10 +160,32 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if out is not None:
         _nansum_kernel(input, out)
         return _out(nansum(input, dim, keepdim, dtype=dtype or out.dtype), out, exact=True)
-    r = sum(input.masked_fill(input.isnan(), 0), dim, keepdim, dtype=dtype)
-    if r.grad_fn is not None:
-        r.grad_fn._name = "NansumBackward0"
-    return r
+    if not (input.requires_grad and _gm._enabled[0]) or input.dtype.is_complex:
+        r = sum(input.masked_fill(input.isnan(), 0), dim, keepdim, dtype=dtype)
+        if r.grad_fn is not None:
+            r.grad_fn._name = "NansumBackward0"
+        return r
+    x = input.detach()
+    r = sum(x.masked_fill(x.isnan(), 0), dim, keepdim, dtype=dtype)
+    return Nansum.apply(input, r._data, _axes(input, dim), keepdim)
+
+
+class Nansum(Op):
+    """torch's nansum gradient, grad * ~isnan(x) (a product: an infinite grad gives NaN at the
+    NaNs, as nanmean of an all-NaN slice does), attached to the value computed above."""
+
+    _name = "NansumBackward0"
+    jvp = _fwd.reduction
+    save_inputs = (0,)
+
+    def forward(ctx, x, r, axes, keepdim):
+        ctx.axes, ctx.keepdim, ctx.in_shape = axes, keepdim, x.shape
+        return r
+
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        g = _unsqueeze_to(grad, ctx.axes, ctx.keepdim, ctx.in_shape)
+        return (g * (~x.isnan()).to(g.dtype)).to(x.dtype), None, None, None
 
 
 class Mean(Op):
@@ -232,8 +254,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
         return _out(nanmean(input, dim, keepdim, dtype=dtype or out.dtype), out, exact=True)
     if dtype is not None:
         input = input.to(dtype)
-    keep = ~input.isnan()
-    return sum(input.masked_fill(~keep, 0), dim, keepdim) / sum(keep, dim, keepdim)
+    return nansum(input, dim, keepdim) / sum(~input.isnan(), dim, keepdim)
 
 
 class Prod(Op):
@@ -251,8 +272,11 @@ class Prod(Op):
         axes = None if ctx.axis is None else (ctx.axis,)
         g = _unsqueeze_to(grad, axes, ctx.keepdim, ctx.in_shape)
         y = _unsqueeze_to(ctx.output, axes, ctx.keepdim, ctx.in_shape)
-        if not bool((x == 0).any()):
-            return g * y / x, None, None, None
+        zeros = int((x == 0).sum())
+        if not zeros:
+            return g * (y / x), None, None, None  # torch's order: g * y may overflow
+        if zeros > 1 and ctx.axis is None:  # torch: all zero, even beside a NaN or inf
+            return x.new_zeros(x.shape), None, None, None
         # with zeros: product of all the others, by exclusive cumulative products
         d = 0 if ctx.axis is None else ctx.axis
         xf = x.reshape(-1) if ctx.axis is None else x

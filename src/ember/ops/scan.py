@@ -197,21 +197,24 @@ class Cumprod(Op):
         y = ctx.output
         if not bool((x == 0).any()):
             return (grad * y).flip(d).cumsum(d).flip(d) / x, None, None
-        # exact with zeros: sum_{k>=i} g_k prod_{j<=k, j!=i} x_j, by brute force over i
+        # with zeros, torch's rule: before the first zero the formula above (its terms from the
+        # first zero on dropped); at the first zero, y_{z-1} times sum_{z<=k<z2} g_k
+        # prod_{z<j<=k} x_j (up to the second zero z2); after it 0, even beside a NaN or inf
         n = x.shape[d]
-        cols = []
-        for i in range(n):
-            mask = [1.0] * n
-            mask[i] = 0.0
-            sh = [1] * x.dim()
-            sh[d] = n
-            from .creation import tensor
-            m = tensor(mask, dtype=x.dtype).reshape(sh)
-            xi = x * m + (1 - m)
-            p = xi.cumprod(d)
-            keep = tensor([0.0] * i + [1.0] * (n - i), dtype=x.dtype).reshape(sh)
-            cols.append((grad * p * keep).sum(d, keepdim=True))
-        return cat_(cols, d), None, None
+        if n == 1:
+            return grad, None, None
+        from .ternary import where
+        count = (x == 0).to(D.int64).cumsum(d)
+        before = count == 0
+        g = ((y * grad).masked_fill(~before, 0).flip(d).cumsum(d).flip(d) / x)
+        g = g.masked_fill(~before, 0)
+        first = (x == 0) & (count == 1)
+        between = (count == 1) & ~first
+        s = (x.masked_fill(~between, 1).cumprod(d) * grad.masked_fill(count != 1, 0)).sum(
+            d, keepdim=True)
+        y_prev = cat_([y.narrow(d, 0, 1).new_ones(y.narrow(d, 0, 1).shape),
+                       y.narrow(d, 0, n - 1)], d)
+        return where(first, s * y_prev, g), None, None
 
 
 def cumprod(input, dim, *, dtype=None, out=None):

@@ -20,7 +20,7 @@ from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
 from ._util import on_device, on_host
 from .inplace import _out
-from .reduce import _legacy_name, _median_t, _mode_t, _ret, _tuple_out
+from .reduce import MaxAll, _legacy_name, _median_t, _mode_t, _ret, _tuple_out
 
 _fw = _fwd._fw
 _histogram_t = _ret("histogram", collections.namedtuple("histogram", ["hist", "bin_edges"]))
@@ -129,6 +129,8 @@ def nanmedian(input, dim=None, keepdim=False, *, out=None):
         return _tuple_out(nanmedian(input, dim, keepdim), out, "nanmedian", check)
     if dim is None:
         flat = input.reshape(-1)
+        if flat.shape[0] and input.dtype.is_floating_point:  # ties share the gradient, as torch
+            return NanMedianAll.apply(input)
         k = int((~np.isnan(flat._data)).sum()) if input.dtype.is_floating_point else flat.numel()
         s = flat.sort().values
         r = s[((k or flat.numel()) - 1) // 2]  # all NaN: torch's middle position
@@ -396,6 +398,23 @@ def _median_dtypes(input):
                                f"Long; but got torch.{id_._legacy} instead (while checking "
                                "arguments for median)")
     return check
+
+
+class NanMedianAll(MaxAll):
+    """torch's nanmedian(): the lower middle of the non-NaN values (NaN if all are); its
+    gradient is shared evenly by every element equal to it (every NaN if it is NaN)."""
+
+    _name = "NanmedianBackward0"
+
+    def forward(ctx, x):
+        from .._device import array_module
+        xp = array_module(x)
+        flat = x.reshape(-1)
+        k = int((~xp.isnan(flat)).sum())
+        return xp.asarray(xp.sort(flat)[((k or flat.size) - 1) // 2])
+
+    def backward(ctx, grad):
+        return MaxAll.backward(ctx, grad)[:1]
 
 
 def median(input, dim=None, keepdim=False, *, out=None):

@@ -116,7 +116,7 @@ _UNARY = {
     "lgamma": (lambda xp, x: _gamma.lgamma(x), lambda g, x, y: g * x.digamma(), "x", True),
     "digamma": (lambda xp, x: _gamma.digamma(x), lambda g, x, y: g * polygamma(1, x), "x", True),
     "i0": (lambda xp, x: _gamma.i0(x), lambda g, x, y: g * _I1.apply(x), "x", True),
-    "sinc": (lambda xp, x: _sinc(xp, x), lambda g, x, y: g * _dsinc(x), "x", True),
+    "sinc": (lambda xp, x: _sinc(xp, x), lambda g, x, y: _dsinc(g, x), "x", True),
     "deg2rad": (lambda xp, x: x * x.dtype.type(math.pi / 180), lambda g, x, y: g * (math.pi / 180),
                 "", True),
     "rad2deg": (lambda xp, x: x * x.dtype.type(180 / math.pi), lambda g, x, y: g * (180 / math.pi),
@@ -132,10 +132,12 @@ def _sinc(xp, x):
         return xp.where(x == 0, x.dtype.type(1), xp.sin(px) / px)
 
 
-def _dsinc(x):
-    """d sinc = (cos(pi x) - sinc x) / x, and 0 at x == 0."""
-    safe = where(x == 0, 1.0, x)
-    return where(x == 0, 0.0, ((x * math.pi).cos() - x.sinc()) / safe)
+def _dsinc(g, x):
+    """g d sinc = g (pi x cos(pi x) - sin(pi x)) / (pi x^2), and 0 where pi x^2 is 0, in
+    torch's order (pi x^2 underflows to 0 or overflows to inf in float32 as torch's does)."""
+    px = x * math.pi
+    sq = x * x * math.pi
+    return where(sq == 0, 0.0, g * (px * px.cos() - px.sin()) / sq)
 
 
 class _I1(Op):
@@ -311,6 +313,8 @@ class Logit(Op):
         r = g / (x * (1 - x))
         if ctx.eps is not None:
             r = r.masked_fill((x < ctx.eps) | (x > 1 - ctx.eps), 0)
+        else:  # torch's: NaN outside [0, 1], where the forward is NaN too
+            r = r.masked_fill((x < 0) | (x > 1), math.nan)
         return r, None
 
 
@@ -378,7 +382,7 @@ class NanToNum(Op):
         return xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
 
     def backward(ctx, grad):
-        return where(_wrap(ctx.finite), grad, 0.0), None, None, None
+        return grad * _wrap(ctx.finite), None, None, None  # torch's product: -0.0 where grad < 0
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
