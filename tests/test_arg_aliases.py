@@ -282,8 +282,8 @@ def test_size_keyword_with_positional_sizes_is_refused():
 def test_python_written_functions_match_torch():
     """PY_FUNCTIONS / PY_METHODS list exactly the names torch writes in Python."""
     import types
-    lazy = {n for n, (mod, _) in ember._LAZY_JIT.items() if mod == ".functional"}
-    for name in sorted(set(dir(ember)) | lazy):  # torch.functional's, loaded yet or not
+    lazy = {n for k, v in vars(ember).items() if k.startswith("_LAZY") for n in v}
+    for name in sorted(set(dir(ember)) | lazy):  # lazily loaded ones too, loaded yet or not
         f, t = getattr(ember, name), getattr(torch, name, None)
         if name[:1] == "_" or not inspect.isfunction(f) or t is None or not callable(t):
             continue

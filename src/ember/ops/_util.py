@@ -169,7 +169,7 @@ _VARARG_NAME = {fn: kw for kw, fns in _VARARG_NAMES.items() for fn in fns}
 PY_FUNCTIONS = frozenset((
     "atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "broadcast_shapes",
     "broadcast_tensors", "cartesian_prod", "cdist", "chain_matmul", "einsum", "lu",
-    "pca_lowrank", "svd_lowrank", "unravel_index",
+    "pca_lowrank", "svd_lowrank", "unravel_index", "load", "save", "vmap",
     "meshgrid", "norm", "split", "stft", "tensordot", "unique", "unique_consecutive", "compile",
     "get_rng_state", "initial_seed", "is_tensor", "manual_seed", "seed", "set_default_dtype",
     "set_default_tensor_type", "set_printoptions", "set_rng_state",
