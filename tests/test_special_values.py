@@ -351,3 +351,39 @@ def test_grads_at_special_values_follow_the_math():
     assert _grad(lambda x: x.cumprod(0), [2.0, 0.0, 3.0, 0.0, NAN])[0] == [1.0, 8.0, 0.0, 0.0, 0.0]
     assert _grad(lambda x: x.cumprod(0), [0.0, 2.0, 3.0])[0] == [9.0, 0.0, 0.0]
     assert np.isnan(_grad(lambda x: ember.nanmean(x), [NAN, NAN])[0]).all()  # grad / 0 * 0
+
+
+@pytest.mark.parametrize("x0,d", [([1., 3., 2., 5., 5., float("nan"), 2.], 0),
+                                  ([[1., 4.], [3., 2.], [0., 7.]], 0),
+                                  ([[1., 4.], [3., 2.], [0., 7.]], -1)])
+def test_cummax_values_carry_the_gradient(x0, d):
+    """cummax's values are differentiable (CummaxBackward0): each value's gradient goes to the
+    element it came from, as cummin's."""
+    x = ember.tensor(x0, requires_grad=True)
+    v, i = ember.cummax(x, d)
+    g = np.arange(1, v.numel() + 1, dtype=np.float32).reshape(v.shape)
+    v.backward(ember.tensor(g))
+    want = np.zeros(np.shape(x0), np.float32)  # g scattered to the indices along d
+    np.add.at(want, tuple(np.indices(g.shape)[k] if k != (d % g.ndim) else i.numpy()
+                          for k in range(g.ndim)), g)
+    np.testing.assert_array_equal(x.grad.numpy(), want)
+    assert v.grad_fn.name() == "CummaxBackward0" and not i.requires_grad
+    if torch is not None:
+        t = torch.tensor(x0, requires_grad=True)
+        tv, ti = torch.cummax(t, d)
+        tv.backward(torch.tensor(g))
+        np.testing.assert_array_equal(i.numpy(), ti.numpy())
+        np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+def test_zero_norm_is_recorded_with_an_undefined_gradient():
+    """torch records norm(0) (LinalgVectorNormBackward0) but its gradient is undefined: x.grad
+    stays None and autograd.grad calls x unused."""
+    x = ember.tensor([[1., 0., -2.], [0., 0., 3.]], requires_grad=True)
+    y = x.norm(0)
+    assert y.item() == 3.0 and y.grad_fn.name() == "LinalgVectorNormBackward0"
+    y.backward()
+    assert x.grad is None
+    assert ember.autograd.grad(x.norm(p=0, dim=1).sum(), x, allow_unused=True) == (None,)
+    with pytest.raises(RuntimeError, match="appears to not have been used in the graph"):
+        ember.autograd.grad(ember.linalg.vector_norm(x, 0), x)

@@ -286,8 +286,10 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     elif p == -math.inf:
         r = input.abs().amin(dim if dim is not None else (), keepdim)
     elif p == 0:
-        r = (input != 0).to(input.dtype).sum(dim, keepdim=keepdim) if dim is not None else \
-            (input != 0).to(input.dtype).sum()
+        with _gm.no_grad():
+            c = (input != 0).to(input.dtype).sum(dim, keepdim=keepdim) if dim is not None else \
+                (input != 0).to(input.dtype).sum()
+        return CountNorm.apply(input, c._data)
     elif p == 1:
         r = input.abs().sum(dim, keepdim=keepdim) if dim is not None else input.abs().sum()
     else:
@@ -297,6 +299,23 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     if r.grad_fn is not None:
         r.grad_fn._name = "LinalgVectorNormBackward0"
     return r
+
+
+class CountNorm(Op):
+    """The 0-"norm" (the count of nonzeros, given): torch records the node, whose gradient is
+    undefined (x.grad stays None; autograd.grad calls x unused)."""
+
+    _name = "LinalgVectorNormBackward0"
+
+    def forward(ctx, x, r):
+        return r
+
+    def backward(ctx, grad):
+        return None, None
+
+    def jvp(ctx, t, _):
+        from .creation import zeros_like
+        return zeros_like(ctx.result)
 
 
 class InfNorm(Op):

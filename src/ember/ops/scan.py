@@ -21,13 +21,14 @@ _cummin_t = _ret("cummin")
 class Cummin(Op):
     _name = "CumminBackward0"
     nondiff_outputs = (1,)
+    _running = np.minimum
 
     def forward(ctx, x, d):
         ctx.shape, ctx.d = x.shape, d
         if x.ndim == 0:
             ctx.idx = np.zeros((), np.int64)
             return x.copy(), ctx.idx
-        v = np.minimum.accumulate(x, axis=d)  # NaN propagates, as in torch
+        v = ctx._running.accumulate(x, axis=d)  # NaN propagates, as in torch
         pos = np.arange(x.shape[d]).reshape([-1] + [1] * (x.ndim - d - 1))
         hit = (x == v) | (np.isnan(x) & np.isnan(v)) if x.dtype.kind in "fc" else x == v
         ctx.idx = np.maximum.accumulate(np.where(hit, pos, 0), axis=d).astype(np.int64)
@@ -240,16 +241,19 @@ def _scan_dtypes(input):
     return check
 
 
+class Cummax(Cummin):
+    """cummax: Cummin's rule with the running maximum (its values carry a gradient, as torch's
+    CummaxBackward0: each value's gradient goes to its source)."""
+    _name = "CummaxBackward0"
+    _running = np.maximum
+
+
+_cummax_t = _ret("cummax")
+
+
 def cummax(input, dim, *, out=None):
     if out is not None:
         return _tuple_out(cummax(input, dim), out, "cummax", _scan_dtypes(input))
-    x = input._data
-    d = _dim(dim, x.ndim)
-    v = np.maximum.accumulate(x, axis=d)
-    idx = np.broadcast_to(np.arange(x.shape[d]).reshape([-1] + [1] * (x.ndim - d - 1)), x.shape)
-    hit = (x == v) | (np.isnan(x) & np.isnan(v)) if x.dtype.kind in "fc" else x == v
-    i = np.maximum.accumulate(np.where(hit, idx, 0), axis=d)  # a NaN's index, as cummin's
-    r = _ret("cummax")(_wrap(v), _wrap(i.astype(np.int64)))
-    if _fw[0]:  # computed without an Op: the tangent at the running max's index
-        _fwd.gather_tangent(input, r[0], d, r[1])
-    return r
+    d = _dim(dim, input.dim())
+    v, i = Cummax.apply(input, d)
+    return _cummax_t(v, i)
