@@ -15,6 +15,7 @@ the other sign).
 import numpy as np
 
 from .._select import copy_where
+from ..ops._cascade import cascade_sum
 
 _F32_64 = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -27,11 +28,16 @@ def eligible(x, y):
 
 
 def _reduced(d, reduction):
-    if reduction == "mean":
-        return d.mean(dtype=d.dtype) if d.size else np.asarray(np.nan, d.dtype)
-    if reduction == "sum":
+    """The loss array reduced as torch's apply_loss_reduction: its sum in torch's order
+    (`ops/_cascade.py`), divided by n for a mean, so the printed loss is torch's bit for bit."""
+    if reduction == "none":
+        return d
+    s = cascade_sum(d, None, False)
+    if s is None:  # a layout _cascade does not cover (or empty): NumPy's sum
+        if reduction == "mean":
+            return d.mean(dtype=d.dtype) if d.size else np.asarray(np.nan, d.dtype)
         return np.asarray(np.add.reduce(d, axis=None))
-    return d
+    return np.true_divide(s, d.dtype.type(d.size), out=s) if reduction == "mean" else s
 
 
 def _norm(d, reduction, scale):
