@@ -458,8 +458,13 @@ def test_recurrent_layers(cls, fast):
     GRUCell mix their float32 state in and return float32."""
     if cls == "LSTM" and fast == "float16":
         pytest.skip("torch's oneDNN LSTM has no float16 kernel on this CPU (it raises)")
-    te, ty, tg = _recurrent(torch, cls, fast)
     ee, ey, eg = _recurrent(ember, cls, fast)
+    try:
+        te, ty, tg = _recurrent(torch, cls, fast)
+    except RuntimeError as e:  # oneDNN's bfloat16 LSTM needs AVX-512 bfloat16 instructions
+        if cls == "LSTM" and "primitive descriptor" in str(e):
+            pytest.skip(f"torch's oneDNN LSTM has no {fast} kernel on this CPU (it raises)")
+        raise
     assert ee == te
     tol = 2e-2 if fast == "float16" else 5e-2
     np.testing.assert_allclose(ey, ty, rtol=tol, atol=tol)

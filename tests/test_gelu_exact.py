@@ -55,10 +55,14 @@ def _data():
 # ---- without torch ----
 
 def test_zero_and_sign():
-    for x in (np.array([0.0, -0.0, 0.0], np.float32), _strided(np.array([0.0, -0.0], np.float32))):
+    """gelu(-0.0) is -0.0 through oneDNN's AVX-512 kernel and the C library's erff (ATen's
+    scalar rest), +0.0 through oneDNN's kernel below AVX-512 (x/2 + x/2 erf, fused)."""
+    keeps = _gelu._isa()[1]
+    for x, sign in ((np.array([0.0, -0.0, 0.0], np.float32), keeps),
+                    (_strided(np.array([0.0, -0.0], np.float32)), True)):
         y = _gelu.gelu_fwd(np, x)
         assert (y == 0).all()
-        assert (np.signbit(y) == np.signbit(x)).all()
+        assert (np.signbit(y) == (np.signbit(x) & sign)).all()
 
 
 @pytest.mark.parametrize("layout", [lambda x: x, _strided])
@@ -69,7 +73,11 @@ def test_close_to_float64(layout):
     assert np.abs(y - r).max() < 1.5e-6  # erf's absolute error, times |x| / 2
     pos = x > 0
     ulp = np.spacing(r[pos].astype(np.float32)).astype(np.float64)
-    assert (np.abs(y[pos] - r[pos]) <= 5 * ulp).all()
+    # oneDNN's AVX-512 quintics are within a few ulp of the true gelu; the Abramowitz-Stegun
+    # erf (below AVX-512; 1.5e-7 absolute, evaluated in float32: 4.6e-7 seen) is not, near 0
+    bound = 5 * ulp if _gelu._isa()[1] or layout is _strided else np.maximum(
+        5 * ulp, 8e-7 * x[pos] / 2)
+    assert (np.abs(y[pos] - r[pos]) <= bound).all()
 
 
 @pytest.mark.parametrize("layout", [lambda x: x, _strided])
