@@ -156,6 +156,42 @@ def test_check_rejects_an_unfused_kernel():
     assert _fma._passes_check(fused, F32) and _fma._passes_check(fused, F64)
 
 
+def _fake_blas(dt, block, fused_bulk=True):
+    """A raw axpy fn(n, alpha, px, incx, py, incy) as OpenBLAS's Haswell kernels compute it:
+    the first n - n % block elements fused (or not), the rest unfused."""
+    import ctypes
+    c = ctypes.POINTER(ctypes.c_float if dt == F32 else ctypes.c_double)
+
+    def fn(n, alpha, px, incx, py, incy):
+        x = np.ctypeslib.as_array(ctypes.cast(px, c), (n,))
+        y = np.ctypeslib.as_array(ctypes.cast(py, c), (n,))
+        bulk = n - n % block
+        if fused_bulk:
+            y[:bulk] = _fma._emulate(y[:bulk], x[:bulk], alpha)
+        else:
+            y[:bulk] += x[:bulk] * dt.type(alpha)
+        y[bulk:] += x[bulk:] * dt.type(alpha)
+    return fn
+
+
+@pytest.mark.parametrize("dt", [F32, F64])
+def test_a_kernel_fused_in_blocks_takes_its_bulk_and_emulates_the_tail(dt):
+    for block in (16, 32):
+        calls = []
+        fake = _fake_blas(dt, block)
+        axpy = _fma._checked_form(lambda *a: calls.append(a[0]) or fake(*a), dt)
+        assert axpy is not None and axpy.__name__ == "blocked"
+        a, b = _data(dt, 3 * _fma._CHUNK + 45)
+        calls.clear()
+        y = a.copy()
+        axpy(y, b, dt.type(-0.01))
+        np.testing.assert_array_equal(y, _exact(a, b, -0.01, dt))
+        # the bulk in chunks, each a whole number of blocks, no longer than _CHUNK
+        assert sum(calls) == len(a) - len(a) % block and max(calls) <= _fma._CHUNK
+    assert _fma._checked_form(_fake_blas(dt, 1), dt).__name__ == "whole"  # fused throughout
+    assert _fma._checked_form(_fake_blas(dt, 32, fused_bulk=False), dt) is None
+
+
 @pytest.mark.parametrize("dt", [F32, F64])
 def test_sgd_step_is_one_rounding(dt, path):
     p, g = _data(dt, 2 * _fma._BLOCK + 12345 if dt == F32 else 3001, seed=1)

@@ -11,7 +11,11 @@ Three ways to the one rounding, fastest first:
 - the BLAS's axpy (y += alpha * x), where it is NumPy's bundled OpenBLAS (its ILP64 symbols,
   named with the `64_` suffix), found among this process's mapped libraries, and its kernel
   passes a one-time check against the exact result (lengths 1-40 and longer, so every tail of
-  its vector loop is seen): OpenBLAS's x86-64 and ARM kernels are fused. Checked per dtype.
+  its vector loop is seen; unaligned starts). Checked per dtype. OpenBLAS's SkylakeX and ARM
+  kernels are fused throughout; its Haswell kernels (AVX2 machines, AMD's included) fuse their
+  vector loop, 32 float32 / 16 float64 elements a step, and leave the rest to an unfused
+  scalar loop: there the bulk goes through the BLAS and the last n % 32 (16) elements through
+  the emulation below.
 - float32 otherwise: the product of two float32 values is exact in float64, so the float64 sum
   rounded to float32 is the fused result (except when the float64 sum lands exactly halfway
   between two float32 values after rounding, which needs an exponent gap of ~29 bits and a
@@ -58,7 +62,12 @@ def _blas_library():
 
 
 def _find_axpy(dtype):
-    """The BLAS's ILP64 axpy for dtype, when its kernel computes a fused multiply-add."""
+    """The BLAS's ILP64 axpy for dtype, wrapped to round once on every element: the whole call
+    when its kernel is fused throughout; else, when its vector loop is fused in blocks of 16, 32
+    or 64 elements (OpenBLAS's x86-64 Haswell kernels leave the last n % 32 float32 / n % 16
+    float64 elements to an unfused scalar loop), that bulk through the BLAS in chunks small
+    enough that it runs them on one thread (its threads would each leave a tail) and the tail
+    emulated. None when no form passes the check."""
     import ctypes
     lib = _blas_library()
     fn = None
@@ -72,23 +81,52 @@ def _find_axpy(dtype):
     fn.argtypes = (ctypes.c_int64, c, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p,
                    ctypes.c_int64)
     fn.restype = None
+    return _checked_form(fn, dtype)
 
-    def axpy(y, x, alpha):  # y += alpha * x, both C-contiguous, same dtype and size
+
+def _checked_form(fn, dtype):
+    """The first form of the raw axpy fn(n, alpha, x pointer, 1, y pointer, 1) that passes the
+    check (`_find_axpy`), or None."""
+    size = dtype.itemsize
+
+    def whole(y, x, alpha):  # y += alpha * x, both C-contiguous, same dtype and size
         fn(y.size, alpha, x.ctypes.data, 1, y.ctypes.data, 1)
-    return axpy if _passes_check(axpy, dtype) else None
+    if _passes_check(whole, dtype):
+        return whole
+    for block in (16, 32, 64):
+        def blocked(y, x, alpha, block=block):
+            n = y.size
+            bulk = n - n % block
+            if bulk:
+                px, py = x.ctypes.data, y.ctypes.data
+                for i in range(0, bulk, _CHUNK):
+                    off = i * size
+                    fn(min(_CHUNK, bulk - i), alpha, px + off, 1, py + off, 1)
+            if bulk < n:
+                yt = y.reshape(-1)[bulk:]
+                _emulate(yt, x.reshape(-1)[bulk:], alpha, out=yt)
+        if _passes_check(blocked, dtype):
+            return blocked
+    return None
+
+
+_CHUNK = 4096  # elements per BLAS call in the blocked form (OpenBLAS threads axpy above 10000)
 
 
 def _passes_check(axpy, dtype):
+    """axpy's results equal the emulation's, at lengths 1-40 and longer ones (every tail of a
+    vector loop is seen), at unaligned starts, and past one chunk."""
     rng = np.random.default_rng(12345)
     alpha = dtype.type(-0.0123456789)
-    for n in list(range(1, 41)) + [67, 131, 1031]:
-        a = rng.standard_normal(n).astype(dtype)
-        b = rng.standard_normal(n).astype(dtype)
-        want = _emulate(a, b, alpha)
-        y = a.copy()
-        axpy(y, b, alpha)
-        if not np.array_equal(y, want):
-            return False
+    for n in list(range(1, 41)) + [67, 131, 1031, 2 * _CHUNK + 1000]:
+        for off in (0, 1, 3) if n > 40 else (0,):
+            a = rng.standard_normal(n + off).astype(dtype)[off:]
+            b = rng.standard_normal(n + off).astype(dtype)[off:]
+            want = _emulate(a, b, alpha)
+            y = a.copy() if not off else a
+            axpy(y, b, alpha)
+            if not np.array_equal(y, want):
+                return False
     return True
 
 
