@@ -12,11 +12,6 @@ more on large ones (about 6 % at 784x64x256); both give the same bits.
 Complex, integer, CuPy and meta arrays go to their own `matmul` (BLAS rounds the two products in
 a complex element's parts once, the loop twice); so do complex products with an inner dimension of
 1 (NumPy's loop for matmul, BLAS for dot: their bits differ).
-
-`agrees` guards the callers' faster arrangements of a product (linear's W x^T, convolution's one
-GEMM over several samples): OpenBLAS picks its kernels by CPU, and whether two arrangements give
-the same bits is a property of the kernel (they do with its SkylakeX kernels, not with Haswell's),
-so each arrangement is used only where a check on this machine finds the plain one's bits.
 """
 
 import numpy as np
@@ -38,7 +33,8 @@ def matmul(a, b, out=None):
                     and a.dtype == b.dtype):
                 return _padded(a, b, out)
             if (len(sa) == 2 and len(sb) == 2 and out is None
-                    and sa[0] * sa[1] * sb[1] < _DOT_MAX and (sa[1] > 1 or a.dtype.char in _BLAS)):
+                    and sa[0] * sa[1] * sb[1] < _DOT_MAX
+                    and (sa[1] > 1 or a.dtype.char in _BLAS)):
                 return np.dot(a, b)
         return np.matmul(a, b, out=out)
     return _xp(a).matmul(a, b, out=out)
@@ -50,15 +46,3 @@ def _padded(a, b, out):
     b2 = np.zeros(b.shape[:-2] + (2, b.shape[-1]), b.dtype)
     b2[..., :1, :] = b
     return np.matmul(a2, b2, out=out)
-
-
-_AGREES = {}  # name -> bool, the checks' results in this process
-
-
-def agrees(name, check):
-    """check() (True when a faster arrangement of a product gives the plain one's bits here),
-    run once per process and name."""
-    r = _AGREES.get(name)
-    if r is None:
-        r = _AGREES[name] = bool(check())
-    return r

@@ -6,10 +6,10 @@ is also conv_transpose's forward) and C (the weight gradient). Each is a primiti
 is written with the other two, so first and higher derivatives come from three array kernels:
   A: im2col through an as_strided window view (`_col_view`), copied to (N, C*K, L) columns,
      one GEMM per sample. The batch goes through in chunks of about `_CHUNK` bytes of columns,
-     each copied, multiplied and given its bias while still in the core's cache. Where that
-     gives the same bits (float32 GEMMs above `_WIDE`, with a BLAS kernel that passes
-     `_wide_check`), a chunk's columns are laid out (C*K, m, L) and one GEMM covers its m
-     samples (`_conv_fwd_wide`).
+     each copied, multiplied and given its bias while still in the core's cache. For float32
+     GEMMs above `_WIDE` a chunk's columns are laid out (C*K, m, L) and one GEMM covers its m
+     samples (`_conv_fwd_wide`): the same bits with OpenBLAS's SkylakeX kernels; its Haswell
+     kernels (AVX2) sum in another order there, last bits apart (neither is torch's oneDNN).
   B: at stride 1 a full correlation of g with the flipped weight (A's kernel, chunked too);
      otherwise one GEMM to columns, then col2im by strided adds over the K kernel offsets only.
   C: per-sample GEMMs of the columns (A's, reused when A saved them, in either layout)
@@ -30,7 +30,7 @@ import threading
 
 import numpy as np
 
-from .. import _gemm, _meta
+from .. import _meta
 from .._device import array_module as _xp
 from .._meta import MetaArray
 
@@ -238,7 +238,7 @@ def _conv_fwd(x, w, geo, keep=False, b=None):
     per, Lf = _prod(v.shape[1:]), _prod(L)
     m = max(1, min(N, _CHUNK // (per * x.itemsize))) if xp is np else N
     wide = (xp is np and x.dtype == np.float32 and N > 1 and m > 1
-            and wm.shape[1] * wm.shape[2] * Lf > _WIDE and _gemm.agrees("conv_wide", _wide_check))
+            and wm.shape[1] * wm.shape[2] * Lf > _WIDE)
     if keep and wide:  # kept in the chunks' layout, which `_conv_weight_grad` reads
         buf = _take((N * per,), x.dtype)
         cols = (buf, m)
@@ -287,21 +287,6 @@ def _conv_fwd(x, w, geo, keep=False, b=None):
     if not keep:
         cols = None
     return y, cols, buf
-
-
-def _wide_check():
-    """Whether one GEMM over several samples' columns gives the per-sample GEMMs' float32 bits
-    with this BLAS, at shapes of the course CNN's and odd ones (`_gemm.agrees`)."""
-    rng = np.random.default_rng(0)
-    for O, CK, L, m in ((32, 144, 256, 3), (64, 288, 64, 4), (33, 153, 437, 2), (128, 64, 144, 3),
-                        (40, 112, 300, 2)):
-        w = rng.standard_normal((O, CK)).astype(np.float32)
-        c = rng.standard_normal((CK, m, L)).astype(np.float32)
-        one = np.matmul(w, c.reshape(CK, m * L)).reshape(O, m, L)
-        for i in range(m):
-            if not np.array_equal(one[:, i], np.matmul(w, np.ascontiguousarray(c[:, i]))):
-                return False
-    return True
 
 
 def _conv_fwd_wide(v, nd, wm, y, lay, m, bias, buf):
