@@ -188,6 +188,14 @@ def test_a_kernel_fused_in_blocks_takes_its_bulk_and_emulates_the_tail(dt):
         np.testing.assert_array_equal(y, _exact(a, b, -0.01, dt))
         # the bulk in chunks, each a whole number of blocks, no longer than _CHUNK
         assert sum(calls) == len(a) - len(a) % block and max(calls) <= _fma._CHUNK
+        assert all(c % block == 0 for c in calls)
+    # with a BLAS on one thread, the bulk in one call
+    calls = []
+    axpy = _fma._checked_form(lambda *a: calls.append(a[0]) or fake(*a), dt, lambda: 1)
+    a, b = _data(dt, 3 * _fma._CHUNK + 45)
+    calls.clear()
+    axpy(a, b, dt.type(0.5))
+    assert calls == [len(a) - len(a) % 32]
     assert _fma._checked_form(_fake_blas(dt, 1), dt).__name__ == "whole"  # fused throughout
     assert _fma._checked_form(_fake_blas(dt, 32, fused_bulk=False), dt) is None
 

@@ -81,12 +81,15 @@ def _find_axpy(dtype):
     fn.argtypes = (ctypes.c_int64, c, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p,
                    ctypes.c_int64)
     fn.restype = None
-    return _checked_form(fn, dtype)
+    threads = getattr(lib, "scipy_openblas_get_num_threads64_", None)
+    if threads is not None:
+        threads.argtypes, threads.restype = (), ctypes.c_int
+    return _checked_form(fn, dtype, threads)
 
 
-def _checked_form(fn, dtype):
+def _checked_form(fn, dtype, threads=None):
     """The first form of the raw axpy fn(n, alpha, x pointer, 1, y pointer, 1) that passes the
-    check (`_find_axpy`), or None."""
+    check (`_find_axpy`), or None; threads() is the BLAS's pool size (None: unknown)."""
     size = dtype.itemsize
 
     def whole(y, x, alpha):  # y += alpha * x, both C-contiguous, same dtype and size
@@ -97,7 +100,10 @@ def _checked_form(fn, dtype):
         def blocked(y, x, alpha, block=block):
             n = y.size
             bulk = n - n % block
-            if bulk:
+            if bulk <= _CHUNK or (threads is not None and threads() == 1):
+                if bulk:
+                    fn(bulk, alpha, x.ctypes.data, 1, y.ctypes.data, 1)
+            else:
                 px, py = x.ctypes.data, y.ctypes.data
                 for i in range(0, bulk, _CHUNK):
                     off = i * size
@@ -110,7 +116,9 @@ def _checked_form(fn, dtype):
     return None
 
 
-_CHUNK = 4096  # elements per BLAS call in the blocked form (OpenBLAS threads axpy above 10000)
+# elements per BLAS call in the blocked form when the BLAS may use threads: OpenBLAS splits an
+# axpy of more than 10000 elements between its threads, and each thread's part leaves a tail
+_CHUNK = 8192
 
 
 def _passes_check(axpy, dtype):
