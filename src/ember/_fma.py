@@ -81,7 +81,8 @@ def _find_axpy(dtype):
     fn.argtypes = (ctypes.c_int64, c, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p,
                    ctypes.c_int64)
     fn.restype = None
-    threads = getattr(lib, "scipy_openblas_get_num_threads64_", None)
+    threads = getattr(lib, "scipy_openblas_get_num_threads64_", None) or getattr(
+        lib, "openblas_get_num_threads64_", None)  # NumPy's OpenBLAS: newer and older names
     if threads is not None:
         threads.argtypes, threads.restype = (), ctypes.c_int
     return _checked_form(fn, dtype, threads)
