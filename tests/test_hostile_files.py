@@ -12,6 +12,7 @@ case says so, its text) must be torch's. `TORCH_ONLY_OK` lists where ember refus
 torch loads, on purpose.
 """
 
+import gc
 import io
 import pickle
 import struct
@@ -200,7 +201,9 @@ def _slot(obj, name):
 
 
 def snapshot():
-    """ember's process-wide state."""
+    """ember's process-wide state (after a collection: a Conv node freed by the collector hands its
+    columns back to the convolution's buffer pool, a cache, not state a file may change)."""
+    gc.collect()
     state = {
         "default_dtype": repr(ember.get_default_dtype()), "grad": ember.is_grad_enabled(),
         "inference": ember.is_inference_mode_enabled(),
