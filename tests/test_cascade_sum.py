@@ -83,6 +83,20 @@ def test_layouts_equal_torch(one_thread, shape, dim, keepdim):
 
 
 @requires_torch
+@x86
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+def test_bias_gradient_shapes_equal_torch(one_thread, dt):
+    """sum(0) of (n0, n1) with n1 a multiple of four vectors and n0 below 256 (a linear layer's
+    bias gradient: _cascade._columns)."""
+    rng = np.random.default_rng(21)
+    for n0 in [2, 3, 15, 16, 17, 31, 32, 33, 64, 100, 128, 200, 255, 256, 300]:
+        for n1 in [32, 64, 96, 256] + ([8, 10, 31] if dt == "float32" else [4, 10, 15]):
+            a = _values(rng, n0 * n1, dt, n0 % 3).astype(dt).reshape(n0, n1)
+            for keep in (False, True):
+                assert _same(ember.tensor(a).sum(0, keep), torch.tensor(a).sum(0, keep)), (n0, n1)
+
+
+@requires_torch
 def test_special_values_equal_torch(one_thread):
     for v in ([-0.0] * 20, [-0.0], [np.inf, -np.inf] + [1.0] * 30, [np.nan] + [1.0] * 40,
               [3e38] * 40, [1e30, -1e30] * 9):
@@ -169,7 +183,9 @@ def test_matches_scalar_walk(dt):
         a = _values(rng, shape[0] * shape[1], dt, 0).astype(dt).reshape(shape)
         want = np.array([_walk_inner(row, v) for row in a])
         assert cascade_sum(a, (1,), False).tobytes() == want.tobytes(), shape
-    for shape in [(9, 3), (20, 5), (50, 9), (70, 37), (300, 70), (700, 2)]:
+    for shape in [(9, 3), (20, 5), (50, 9), (70, 37), (300, 70), (700, 2),
+                  (2, 32), (15, 64), (16, 32), (64, 256), (100, 96), (255, 32), (256, 64),
+                  (4, 10), (7, 10), (8, 10), (64, 10), (67, 15), (1023, 12), (1024, 10)]:
         a = _values(rng, shape[0] * shape[1], dt, 0).astype(dt).reshape(shape)
         assert cascade_sum(a, (0,), False).tobytes() == _walk_outer(a, v).tobytes(), shape
 

@@ -163,3 +163,20 @@ def test_linear_orientation_keeps_float32_bits(m, k, n):
         np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-4)
         np.testing.assert_allclose(got3.numpy(), np.matmul(x, w.T).reshape(1, m, n), rtol=1e-5,
                                    atol=1e-4)
+
+
+@requires_torch
+@pytest.mark.parametrize("shape,n", [((64, 30), 256), ((64, 30), 10), ((20, 30), 500),
+                                     ((7, 30), 33), ((4, 9, 30), 17), ((1, 30), 8)])
+def test_linear_bias_grad_is_torchs_sum(shape, n):
+    """linear's bias gradient is torch's grad.sum(0) bit for bit (its order of additions)."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal(shape).astype(np.float32)
+    w = rng.standard_normal((n, shape[-1])).astype(np.float32)
+    g = rng.standard_normal(shape[:-1] + (n,)).astype(np.float32)
+    got = []
+    for L in (ember, torch):
+        b = L.zeros(n, requires_grad=True)
+        L.nn.functional.linear(L.from_numpy(x), L.from_numpy(w), b).backward(L.from_numpy(g))
+        got.append(b.grad.numpy())
+    np.testing.assert_array_equal(got[0], got[1])

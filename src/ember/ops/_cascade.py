@@ -170,6 +170,59 @@ def _outer(x, v):
     return np.concatenate(out) if len(out) > 1 else out[0]
 
 
+def _columns(x):
+    """`_outer` of an (n0, n1) array with 1 < n0 < 256 rows and n1 a multiple of 4V columns:
+    every column is a lane of its own, and below 256 items a lane holds at most 15 whole runs of
+    16 (one level), so its sum is (the rows after the runs, in order) + (the runs, in order)."""
+    n0, n1 = x.shape
+    k = n0 >> 4
+    if not k:
+        return np.add.reduce(x, axis=0)
+    runs = np.add.reduce(x[:k << 4].reshape(k, 16, n1), axis=1)
+    level = np.add.reduce(runs, axis=0) if k > 1 else runs[0]
+    if k << 4 == n0:
+        return level
+    return np.add.reduce(x[k << 4:], axis=0) + level
+
+
+def _scalar_columns(x):
+    """`_outer` of an (n0, n1) array with 4 <= n0 < 1024 and V <= n1 < 4V: all columns take the
+    scalar row sum (4 running lanes each, at most 255 items a lane: one level of runs)."""
+    n0, n1 = x.shape
+    m = n0 >> 2
+    acc = (_columns(x[:m << 2].reshape(m, 4 * n1)) if m > 1 else x[:4].reshape(-1))
+    acc = acc.reshape(4, n1)
+    r = acc[0]
+    for k in range(m << 2, n0):
+        r = r + x[k]
+    return r + acc[1] + acc[2] + acc[3]
+
+
+def column_sum(x):
+    """torch's x.sum(0) of a 2-d NumPy array in the two layouts a linear layer's bias gradient
+    takes (n1 a multiple of 4V columns and n0 < 256 rows, or V <= n1 < 4V and 4 <= n0 < 1024),
+    in few NumPy calls; None otherwise (cascade_sum then covers it). Checks inline: the bias
+    gradient takes this path on every step."""
+    dt = x.dtype
+    if dt is _F32:
+        v = 8
+    elif dt is _F64:
+        v = 4
+    else:
+        return None
+    if type(x) is not np.ndarray or not _X86 or not x.flags.c_contiguous:
+        return None
+    n0, n1 = x.shape
+    if 1 < n0 < 256 and n1 and not n1 % (4 * v):
+        r = _columns(x)
+    elif 3 < n0 < 1024 and v <= n1 < 4 * v:
+        r = _scalar_columns(x)
+    else:
+        return None
+    r += 0  # ATen stores 0 + sum (a zero sum is +0); r is a fresh array
+    return r
+
+
 def _layout(shape, axes):
     """The (size, reduced) runs left once size-1 dimensions go and neighbours of the same kind
     merge, as ATen's iterator sees a contiguous tensor."""
@@ -198,6 +251,10 @@ def cascade_sum(x, axes, keepdim):
         n = x.size
         r = _short(x.reshape(-1), v) if v <= n < 64 * v else _inner(x.reshape(1, -1), v)
         return (r + dt.type(0)).reshape((1,) * x.ndim if keepdim else ())
+    if axes == (0,) and x.ndim == 2:
+        r = column_sum(x)
+        if r is not None:
+            return r.reshape(1, -1) if keepdim else r
     runs = _layout(x.shape, axes)
     kinds = [red for _, red in runs]
     if kinds == [True]:
