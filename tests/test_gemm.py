@@ -1,7 +1,8 @@
 """ember._gemm.matmul: products whose inner dimension is 1 (outer products: the weight gradient of a
-batch of one) go through BLAS with k padded to 2, not NumPy's unblocked loop, and keep the loop's
-values: each element the one rounded product. Against torch, the gradients of Linear and matmul at
-batch 1 are its exact products."""
+batch of one) are torch's: one mm of the folded rows gives the plain products (signed zeros kept),
+a batched or single-row/column one goes through BLAS with k padded to 2, not NumPy's unblocked
+loop, and keeps the loop's values (each element the one rounded product, +0.0 for a zero).
+Against torch, the gradients of Linear and matmul at batch 1 are its exact products."""
 
 import numpy as np
 import pytest
@@ -54,9 +55,83 @@ def test_padded_path_is_taken(monkeypatch):
     calls = []
     real = _gemm._padded
     monkeypatch.setattr(_gemm, "_padded", lambda *a: calls.append(1) or real(*a))
+    a = ember.randn(4, 50, 1, requires_grad=True)
+    (a @ ember.randn(4, 1, 30)).sum().backward()  # torch's bmm: k = 1, batched
+    assert len(calls) == 1
     lin = ember.nn.Linear(300, 20)
-    lin(ember.randn(1, 300)).sum().backward()  # dW = g^T x with k = 1
-    assert calls
+    lin(ember.randn(1, 300)).sum().backward()  # dW = g^T x with k = 1: one mm, plain products
+    assert len(calls) == 1
+
+
+def _signed(shape, dt, seed):
+    """Values with +0, -0 and products that underflow to a signed zero."""
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(shape).astype(dt)
+    f = a.reshape(-1)
+    f[rng.random(f.size) < 0.25] = 0.0
+    f[rng.random(f.size) < 0.15] = -0.0
+    tiny = rng.random(f.size) < 0.05
+    f[tiny] = np.copysign(np.array(1e-30 if dt == "float32" else 1e-200, dt),
+                          rng.standard_normal(tiny.sum()))
+    return a
+
+
+def _plain_products_in_torch(dt):
+    """Whether this machine's torch returns the plain products for a (m, 1) @ (1, n) mm (its
+    BLAS's k = 1 gemm; MKL's on the machines measured): the comparison below needs it."""
+    a, b = _signed((6, 1), dt, 40), _signed((1, 5), dt, 41)
+    r = (torch.from_numpy(a) @ torch.from_numpy(b)).numpy()
+    return r.tobytes() == np.multiply(a, b).tobytes()
+
+
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+def test_inner_one_zero_signs(dt):
+    """Without torch: the folded mm's plain products, -0.0 where the signs differ; +0.0 from the
+    batched (bmm) and single-row (gemv) products."""
+    for sa, sb, plain in [((5, 1), (1, 7), True), ((3, 5, 1), (1, 6), True),
+                          ((300, 1), (1, 9), True), ((1, 1), (1, 9), False),
+                          ((40, 1), (1, 1), False), ((4, 50, 1), (4, 1, 30), False),
+                          ((5, 1), (3, 1, 6), False)]:
+        a, b = _signed(sa, dt, 11), _signed(sb, dt, 12)
+        want = np.multiply(a, b) if plain else np.multiply(a, b) + np.zeros((), dt)
+        assert _gemm.matmul(a, b).tobytes() == want.tobytes(), (sa, sb)
+
+
+@requires_torch
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+@pytest.mark.parametrize("sa,sb", [((5, 1), (1, 7)), ((300, 1), (1, 400)), ((3, 5, 1), (1, 6)),
+                                   ((2, 3, 5, 1), (1, 6)), ((2, 1), (1, 2)), ((1, 1), (1, 9)),
+                                   ((9, 1), (1, 1)), ((40, 1), (1, 1)), ((4, 5, 1), (4, 1, 6)),
+                                   ((5, 1), (3, 1, 6)), ((4, 50, 1), (4, 1, 30))])
+def test_inner_one_signed_zeros_equal_torch(dt, sa, sb):
+    """k = 1 products with zeros of both signs and underflowing products: torch's mm keeps the
+    sign of a zero product (-0.0 where the signs differ), its bmm and gemv give +0.0."""
+    if not _plain_products_in_torch(dt):
+        pytest.skip("this machine's torch BLAS adds k = 1 products to +0: ember keeps the signs")
+    a, b = _signed(sa, dt, 1), _signed(sb, dt, 2)
+    want = (torch.from_numpy(a) @ torch.from_numpy(b)).numpy()
+    got = (ember.from_numpy(a) @ ember.from_numpy(b)).numpy()
+    assert got.shape == want.shape and got.tobytes() == want.tobytes()
+
+
+@requires_torch
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+def test_batch_one_linear_gradients_keep_signed_zeros(dt):
+    """Through Linear with zeros of both signs in x and in the incoming gradient: dW = g^T x at
+    a batch of one and dx = g W with one output are torch's products, -0.0 where its are."""
+    if not _plain_products_in_torch(dt):
+        pytest.skip("this machine's torch BLAS adds k = 1 products to +0: ember keeps the signs")
+    x1, w1, g1 = _signed((1, 30), dt, 3), _signed((20, 30), dt, 4), _signed((1, 20), dt, 5)
+    x2, w2, g2 = _signed((6, 30), dt, 6), _signed((1, 30), dt, 7), _signed((6, 1), dt, 8)
+    grads = []
+    for lib in (ember, torch):
+        t1 = lib.from_numpy(w1.copy()).requires_grad_(True)
+        lib.nn.functional.linear(lib.from_numpy(x1), t1).backward(lib.from_numpy(g1))
+        t2 = lib.from_numpy(x2.copy()).requires_grad_(True)
+        lib.nn.functional.linear(t2, lib.from_numpy(w2)).backward(lib.from_numpy(g2))
+        grads.append([t1.grad.numpy(), t2.grad.numpy()])
+    for e, t in zip(*grads):
+        assert e.dtype == t.dtype and e.tobytes() == t.tobytes()
 
 
 @requires_torch

@@ -1,10 +1,14 @@
 """Matrix products of arrays, routed around NumPy's slow paths (values unchanged).
 
-NumPy's `matmul` sends a product whose inner dimension is 1 (an outer product: the weight
-gradient of a batch of one, `(784, 1) @ (1, 256)`) to its unblocked C loop, about 10x slower than
-BLAS there (250 us against 20 at that shape, float32, one thread); `np.dot` reaches BLAS for it
-but at twice the padded product's time. With k padded to 2 by zeros, BLAS computes
-`a * b + 0 * 0`: each element is the one rounded product, as the loop computes it.
+A product whose inner dimension is 1 (an outer product: the weight gradient of a batch of one,
+`(784, 1) @ (1, 256)`) is, in torch, one `mm` (a's batch dimensions folded into its rows) whose
+BLAS call (MKL's sgemm/dgemm with k = 1) returns the plain products `a * b`, the sign of a zero
+product included (-0.0 where the signs differ): here `np.multiply`, broadcast. A batched one
+(b with batch dimensions: torch's bmm) and one with a single row or column (torch's gemv) come
+out of a sum started at +0 in torch: each element the rounded product, +0.0 for a zero. NumPy's
+`matmul` sends those to its unblocked C loop (same values), about 10x slower than BLAS from a
+few hundred elements; `np.dot` reaches BLAS at twice the padded product's time. With k padded
+to 2 by zeros, BLAS computes `a * b + 0 * 0`: the loop's values, at BLAS speed.
 
 `np.dot` has less call overhead than `np.matmul` on small 2-d operands (0.5 against 1.0 us) and
 more on large ones (about 6 % at 784x64x256); both give the same bits.
@@ -29,9 +33,11 @@ def matmul(a, b, out=None):
     if type(a) is _ndarray and type(b) is _ndarray:
         sa, sb = a.shape, b.shape
         if len(sa) > 1 and len(sb) > 1:
-            if (sa[-1] == 1 and sa[-2] * sb[-1] >= _PAD_MIN and a.dtype.char in _BLAS
-                    and a.dtype == b.dtype):
-                return _padded(a, b, out)
+            if sa[-1] == 1 and a.dtype.char in _BLAS and a.dtype == b.dtype:
+                if len(sb) == 2 and sb[1] > 1 and a.size > 1:  # torch's mm: signed zeros kept
+                    return np.multiply(a, b, out=out)
+                if sa[-2] * sb[-1] >= _PAD_MIN:
+                    return _padded(a, b, out)
             if (len(sa) == 2 and len(sb) == 2 and out is None
                     and sa[0] * sa[1] * sb[1] < _DOT_MAX
                     and (sa[1] > 1 or a.dtype.char in _BLAS)):
