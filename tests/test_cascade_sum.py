@@ -176,7 +176,8 @@ def _walk_outer(x, v):
 def test_matches_scalar_walk(dt):
     rng = np.random.default_rng(11)
     v = 8 if dt == "float32" else 4
-    for n in [1, 3, 4, 7, 8, 9, 31, 32, 33, 100, 511, 512, 513, 1000, 2047, 4100, 9000]:
+    for n in [1, 3, 4, 7, 8, 9, 16, 17, 31, 32, 33, 64, 65, 80, 95, 100, 511, 512, 513, 1000,
+              2047, 4100, 9000]:
         a = _values(rng, n, dt, n % 3).astype(dt)
         assert cascade_sum(a, None, False).tobytes() == _walk_inner(a, v).tobytes(), n
     for shape in [(3, 5), (4, 40), (2, 700), (5, 1030)]:
