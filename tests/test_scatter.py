@@ -177,3 +177,23 @@ def test_embedding_skips_the_padding_index_with_create_graph():
     out = ember.nn.functional.embedding(idx, w, padding_idx=0)
     gw, = ember.autograd.grad(out, w, g, create_graph=True)
     np.testing.assert_array_equal(gw.detach().numpy(), [[0] * 3, [20] * 3, [20] * 3, [0] * 3])
+
+
+@pytest.mark.parametrize("kind", ["unique", "few", "many"])
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+def test_embedding_gradient_rows_once_and_repeated(kind, dt):
+    """Embedding's backward assigns the rows looked up once (0 + g: -0.0 becomes +0.0) and adds
+    the repeated ones in order: the loop's bits from zeros, and torch's, zeros' signs included."""
+    rng = np.random.default_rng(9)
+    n = {"unique": 10000, "few": 3000, "many": 40}[kind]
+    idx = rng.permutation(n)[:300] if kind == "unique" else rng.integers(0, n, 300)
+    g = _values((300, 16), dt, rng)
+    g[rng.random(g.shape) < 0.1] = -0.0
+    w = ember.zeros(n, 16, dtype=getattr(ember, dt), requires_grad=True)
+    ember.nn.functional.embedding(ember.from_numpy(idx), w).backward(ember.from_numpy(g))
+    want = _loop(np.zeros((n, 16), dt), idx, g)
+    assert w.grad.numpy().tobytes() == want.tobytes()
+    if torch is not None:
+        tw = torch.zeros(n, 16, dtype=getattr(torch, dt), requires_grad=True)
+        torch.nn.functional.embedding(torch.from_numpy(idx), tw).backward(torch.from_numpy(g))
+        assert w.grad.numpy().tobytes() == tw.grad.numpy().tobytes()
