@@ -198,6 +198,40 @@ def test_big_levels_match_scalar_walk():
     assert cascade_sum(a, None, False).tobytes() == _walk_inner(a, 4).tobytes()
 
 
+@x86
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+def test_einsum_runs_match_scalar_walk(dt):
+    """Rows and columns long enough for _by_axis's einsum (4 or more contiguous lanes, 4096+
+    elements), with runs of zeros of both signs: the documented order, and +0 for a zero sum."""
+    rng = np.random.default_rng(31)
+    v = 8 if dt == "float32" else 4
+    for n in (5000, 33_000):
+        a = _values(rng, n, dt, n % 3).astype(dt)
+        a[100:3000] = -0.0
+        assert cascade_sum(a, None, False).tobytes() == _walk_inner(a, v).tobytes(), n
+    for shape in [(300, 20), (700, 9), (5000, 4)]:
+        a = _values(rng, shape[0] * shape[1], dt, 0).astype(dt).reshape(shape)
+        a[:, 1] = -0.0
+        assert cascade_sum(a, (0,), False).tobytes() == _walk_outer(a, v).tobytes(), shape
+    z = np.full(8192, -0.0, dt)
+    assert cascade_sum(z, None, False).tobytes() == np.zeros((), dt).tobytes()
+
+
+@requires_torch
+@x86
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+def test_big_sums_equal_torch(one_thread, dt):
+    """Sizes past _by_axis's einsum threshold, over all, the last, the first and the leading
+    dimensions (a batch's loss, an embedding output's sum)."""
+    rng = np.random.default_rng(32)
+    for i, shape in enumerate([(32, 50, 128), (200_001,), (7, 30_000), (3000, 70), (20, 40, 33)]):
+        a = _values(rng, int(np.prod(shape)), dt, i % 3).astype(dt).reshape(shape)
+        a.reshape(-1)[:2000] = -0.0
+        for fn in (lambda x: x.sum(), lambda x: x.mean(), lambda x: x.sum(-1),
+                   lambda x: x.sum(0), lambda x: x.sum(tuple(range(x.dim() - 1)))):
+            assert _same(fn(ember.tensor(a)), fn(torch.tensor(a))), (shape, dt)
+
+
 def test_integer_valued_sums_are_exact():
     rng = np.random.default_rng(5)
     for shape, dim in [((1000,), None), ((64, 1024), -1), ((1024, 64), 0), ((7, 3), 0)]:
