@@ -42,7 +42,6 @@ from ..amp import _hook as _amp
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ..ops._cascade import cascade_sum as _cascade_sum
-from ..ops._cascade import column_sum as _column_sum
 from ..ops._util import torch_args as _torch_args
 from . import _linear_view
 
@@ -106,9 +105,7 @@ class _Linear(Op):
         gw = _wrap(_mm(g2.T, x._data.reshape(-1, n_in))) if need_w else None
         gb = None
         if need_b:  # torch's grad.sum(0): its order of additions where _cascade has it
-            gb = _column_sum(g2)  # its common shapes, in few calls
-            if gb is None:
-                gb = _cascade_sum(g2, (0,), False)
+            gb = _cascade_sum(g2, (0,), False)
             gb = _wrap(g2.sum(0) if gb is None else gb)
         return gx, gw, gb
 
