@@ -91,6 +91,8 @@ def _max_scatter(g, arg, S, geo):
     out = xp.zeros(lead + tuple(n + lo + hi for n, (lo, hi) in zip(S, pads)), g.dtype)
     zero = g.dtype.type(0)
     disjoint = all(si >= di * (ki - 1) + 1 for si, di, ki in zip(s, d, k))
+    if disjoint:  # torch adds each gradient into zeros: 0 + (-0.0) is +0.0
+        g = g + zero
     for j, key in _offsets(k, d, s, L):
         if disjoint:  # windows do not overlap: each input cell is written at most once
             copy_where(out[key], g, arg == j, xp)
@@ -287,6 +289,8 @@ class MaxPoolTiled(Op):
             v = _split(dst, ax, L[i], k[i])
             _route(g, parts, res, [v[(slice(None),) * (ax + 1) + (j,)] for j in range(k[i])])
             g = dst
+        dx += 0  # torch adds each gradient into zeros: every zero +0.0 (g * False and a -0.0
+        # gradient gave -0.0)
         return _wrap(dx), None
 
     def _release(self):

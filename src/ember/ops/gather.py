@@ -740,6 +740,8 @@ def masked_select(input, mask, *, out=None):
     x = input.expand(shape) if input.shape != shape else input
     m = np.broadcast_to(mask._data, shape)
     r = Select.apply(x, (m,), True)
+    if r.grad_fn is not None:  # its gradient written at the mask (torch's masked_scatter_ into
+        r.grad_fn.adv = False  # zeros: a -0.0 stays -0.0), not added as an advanced index's
     _same_dtype_out(input, out, "masked_select(): self and result must have the same scalar type")
     return _out(_named(r, "MaskedSelectBackward0"), out)
 

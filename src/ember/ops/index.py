@@ -504,8 +504,10 @@ def _pad_into(grad, shape, dim, start):
 
 
 def _scatter_into(g, shape, d, idx):
-    """Zeros of `shape` with g placed at idx along d (idx an int64 array shaped like g)."""
-    return IndexGrad.apply(g, shape, _along(idx, d), True)
+    """Zeros of `shape` with g placed at idx along d (idx an int64 array shaped like g, no index
+    twice in a slice): written, not added, so a -0.0 stays -0.0 (torch's zeros().scatter_ in the
+    backward of sort, topk, kthvalue, median and max/min along a dim)."""
+    return IndexGrad.apply(g, shape, _along(idx, d), False)
 
 
 def _along(idx, d):

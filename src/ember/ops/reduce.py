@@ -321,8 +321,11 @@ class MaxAll(Op):
 
     def backward(ctx, grad):
         x, = ctx.saved_tensors
+        from .ternary import where as _where
         mask = x.isnan() if bool(ctx.output.isnan()) else (x == ctx.output)
-        return grad * mask / mask.sum(), None  # ties share the gradient evenly, NaNs too
+        # ties share the gradient evenly, NaNs too; +0.0 elsewhere (torch's zeros().masked_fill_:
+        # grad * False would be -0.0 for a negative grad)
+        return _where(mask, grad / mask.sum(), 0.0), None
 
 
 class MedianAll(MaxAll):
