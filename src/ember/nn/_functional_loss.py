@@ -265,9 +265,10 @@ def _check_nll(input, target, weight, ignore_index):
             raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
     c = input.shape[1] if nd > 1 else input.shape[0]
     t = target._data.astype(np.int64, copy=False)
-    bad = (t != ignore_index) & ((t < 0) | (t >= c))
-    if bad.any():
-        raise IndexError(f"Target {t[bad].flat[0]} is out of bounds.")
+    if ignore_index >= 0 or not t.size or t.min() < 0 or t.max() >= c:  # else all in range
+        bad = (t != ignore_index) & ((t < 0) | (t >= c))
+        if bad.any():
+            raise IndexError(f"Target {t[bad].flat[0]} is out of bounds.")
     if weight is not None and weight.numel() != c:
         raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no "
                            f"classes but got weight tensor of shape: {list(weight.shape)}")
