@@ -255,3 +255,38 @@ def test_linear_bias_grad_is_torchs_sum(shape, n):
         L.nn.functional.linear(L.from_numpy(x), L.from_numpy(w), b).backward(L.from_numpy(g))
         got.append(b.grad.numpy())
     np.testing.assert_array_equal(got[0], got[1])
+
+
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+@pytest.mark.parametrize("sa,sb", [((784, 1), (1, 256)), ((70000, 1), (1, 3)), ((3, 1), (1, 30000))])
+def test_large_outer_product_through_ger_keeps_every_bit(dt, sa, sb, monkeypatch):
+    """A large 2-d (m, 1) @ (1, n) goes through the BLAS's ger on an array of -0.0 where NumPy's
+    OpenBLAS is found: the plain products, zeros of both signs, underflows, inf and NaN as
+    np.multiply gives them, and from strided operands too."""
+    from ember import _fma
+    calls = []
+    real = _gemm._find_ger
+    monkeypatch.setattr(_gemm, "_ger", {})
+    monkeypatch.setattr(_gemm, "_find_ger", lambda d: calls.append(d) or real(d))
+    a, b = _signed(sa, dt, 21), _signed(sb, dt, 22)
+    a.reshape(-1)[:3] = [np.inf, np.nan, -np.inf]
+    b.reshape(-1)[1] = 0.0
+    with np.errstate(all="ignore"):
+        want = np.multiply(a, b)
+        got = _gemm.matmul(a, b)
+        strided = _gemm.matmul(np.repeat(a, 2, axis=1)[:, :1], np.repeat(b, 2, axis=0)[:1])
+    assert got.tobytes() == want.tobytes() and strided.tobytes() == want.tobytes()
+    assert calls == [np.dtype(dt)]
+    if _fma._blas_library() is not None and "openblas" in str(np.show_config(mode="dicts")).lower():
+        assert _gemm._ger[np.dtype(dt)] is not None  # NumPy's OpenBLAS: ger is found and passes
+
+
+def test_ger_check_fails_a_wrong_outer_product():
+    """The one-time check rejects a ger that loses the sign of zero products (an array of +0.0
+    to add into) or rounds otherwise."""
+    plus_zero = lambda a, b: np.multiply(a, b) + np.zeros((), a.dtype)  # noqa: E731
+    twice = lambda a, b: (np.multiply(a, b) * a.dtype.type(3)) / a.dtype.type(3)  # noqa: E731
+    for dt in (np.dtype(np.float32), np.dtype(np.float64)):
+        assert _gemm._ger_passes(lambda a, b: np.multiply(a, b), dt)
+        assert not _gemm._ger_passes(plus_zero, dt)
+        assert not _gemm._ger_passes(twice, dt)
