@@ -322,8 +322,13 @@ def _conv_fwd_wide(v, nd, wm, y, lay, m, bias, buf):
             dst = y[i:j]
         if bias is None:
             xp.copyto(dst, q)
-        else:
+        elif lay is None:
             xp.add(q, bias.reshape((O,) + (1,) * (q.ndim - 2)), out=dst)
+        else:  # rows of Wo: the bias added to the contiguous product first (the same sums),
+            # then one copy (NumPy's three-operand loop pays more per short row than a copy)
+            qc = qflat[:O * n * Lf].reshape(O, n * Lf)
+            xp.add(qc, bias.reshape(O, 1), out=qc)
+            xp.copyto(dst, q)
     if lay is None:
         return y.reshape((N, O) + Lsh)
     return y
