@@ -184,6 +184,26 @@ def test_embedding_bag(mode):
           idx.reshape(2, 4))
 
 
+def test_embedding_bag_max_gradient_goes_to_the_first_maximum():
+    """Tied rows in a bag: the whole gradient goes to the first maximum in bag order (torch's
+    max_indices), not shared between them (amax's rule), a repeated row once."""
+    w = np.array([[1, 2, 3], [1, 0, 3], [5, 2, 1], [0, 0, 0]], np.float32)
+    g = np.array([[1.0, 10.0, 100.0]], np.float32)
+    for bag, want in [([0, 1], [[1, 10, 100], [0, 0, 0]]), ([1, 0], [[0, 10, 0], [1, 0, 100]]),
+                      ([0, 0, 1], [[1, 10, 100], [0, 0, 0]])]:
+        t = ember.tensor(w, requires_grad=True)
+        ember.nn.functional.embedding_bag(ember.tensor([bag]), t, mode="max").backward(
+            ember.tensor(g))
+        np.testing.assert_array_equal(t.grad.numpy()[:2], np.array(want, np.float32))
+    t = ember.tensor(w, requires_grad=True)
+    ember.nn.functional.embedding_bag(ember.tensor([[2, 0, 1]]), t, mode="max").backward(
+        ember.tensor(g))
+    np.testing.assert_array_equal(t.grad.numpy()[[0, 2]], [[0, 0, 100], [1, 10, 0]])
+    tied = np.repeat(np.arange(4, dtype=np.float32)[:, None], 3, 1)[[0, 2, 2, 1, 3, 3]]
+    check(lambda L, w, i, o: L.nn.functional.embedding_bag(i, w, o, mode="max"), tied,
+          np.array([1, 2, 4, 5, 0, 3], np.int64), np.array([0, 3], np.int64))
+
+
 @requires_torch
 def test_embedding_bag_weights_and_padding():
     idx = np.array([1, 2, 4, 5, 4, 3], np.int64)

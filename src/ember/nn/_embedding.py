@@ -288,7 +288,9 @@ def _bag_sums(input, weight, offsets, mode, psw, include_last_offset, padding_id
         rows = []
         for i in range(n_bags):
             sel = np.nonzero(bag[keep] == i)[0]
-            rows.append(emb[tensor(sel)].amax(0) if len(sel) else zeros(d, dtype=weight.dtype))
+            # max(0), not amax: its gradient goes whole to the first maximum in bag order (torch's
+            # max_indices), where amax shares it between tied rows
+            rows.append(emb[tensor(sel)].max(0)[0] if len(sel) else zeros(d, dtype=weight.dtype))
         from ..ops.shape import stack
         return stack(rows) if rows else zeros((0, d), dtype=weight.dtype)
     if psw is not None:
