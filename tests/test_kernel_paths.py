@@ -223,6 +223,56 @@ def test_pad_oracle(mode, shape, pad):
     check(lambda L, a: L.nn.functional.pad(a, pad, mode=mode), arr(shape, seed=9))
 
 
+def _raster_grad(g, shape, pad, mode):
+    """The input gradient of reflect / replicate padding by torch's definition: zeros, then each
+    output cell of each plane added into its source cell in raster order (a scalar loop)."""
+    n = len(pad) // 2
+    maps = []
+    for ax in range(n):  # the trailing dims, first to last
+        lo, hi = pad[2 * (n - 1 - ax)], pad[2 * (n - 1 - ax) + 1]
+        size = shape[len(shape) - n + ax]
+        j = np.arange(-lo, size + hi)
+        if mode == "reflect":
+            j = np.abs(j)
+            j = np.where(j >= size, 2 * (size - 1) - j, j)
+        else:
+            j = np.clip(j, 0, size - 1)
+        maps.append(j)
+    want = np.zeros(shape, g.dtype)
+    for lead in np.ndindex(*shape[:len(shape) - n]):
+        for out in np.ndindex(*g.shape[len(shape) - n:]):
+            src = tuple(int(m[o]) for m, o in zip(maps, out))
+            want[lead + src] += g[lead + out]
+    return want
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate"])
+@pytest.mark.parametrize("shape, pad", [((2, 3, 8), (2, 3)), ((2, 2, 5, 6), (1, 2, 2, 1)),
+                                        ((1, 2, 5, 6), (4, 3, 1, 4)),
+                                        ((1, 2, 3, 4, 5), (1, 1, 2, 1, 1, 2)),
+                                        ((2, 3, 6), (-1, 2)), ((1, 2, 5, 6), (-2, 3, 1, -1))])
+def test_pad_gradient_sums_in_raster_order(mode, shape, pad):
+    """Cells fed by several output cells (borders, and the corners of a 2-d / 3-d pad) get them
+    in the output's raster order, from zero (a lone -0.0 gradient gives +0.0), as torch's kernel:
+    summing one dim after the other rounds otherwise."""
+    if mode == "reflect" and any(p >= s for p, s in zip(pad, np.repeat(shape[::-1], 2))):
+        pytest.skip("reflect pads must be smaller than the dim")
+    x = arr(shape, seed=12)
+    t = ember.tensor(x, requires_grad=True)
+    y = F.pad(t, pad, mode=mode)
+    rng = np.random.default_rng(13)
+    g = (rng.standard_normal(tuple(y.shape)) * 10.0 ** rng.integers(-3, 4, tuple(y.shape)))
+    g = g.astype(np.float32)
+    g[rng.random(g.shape) < 0.2] = -0.0
+    y.backward(ember.tensor(g))
+    want = _raster_grad(g, shape, pad, mode)
+    assert t.grad.numpy().tobytes() == want.tobytes()
+    if torch is not None:
+        tt = torch.tensor(x, requires_grad=True)
+        torch.nn.functional.pad(tt, pad, mode=mode).backward(torch.tensor(g))
+        assert t.grad.numpy().tobytes() == tt.grad.numpy().tobytes()
+
+
 def test_pad_oracle_negative_circular():
     check(lambda L, a: L.nn.functional.pad(a, (-2, 3, 1, -3), mode="circular"),
           arr((2, 3, 7, 9), seed=10))
