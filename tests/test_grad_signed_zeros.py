@@ -4,7 +4,7 @@ torch builds these gradients in two ways, and a -0.0 in the incoming gradient (g
 negative g, common after a multiply by zeros) tells them apart:
 - added into zeros (max_pool's CPU backward, an advanced index's index_put_ with accumulate):
   0 + (-0.0) is +0.0, and every cell no window picked is +0.0;
-- written into zeros (zeros().scatter_ for sort, topk, kthvalue, median and max/min along a dim;
+- written into zeros (zeros().scatter_ for sort, topk, kthvalue, (nan)median and max/min along a dim;
   masked_scatter_ for masked_select; masked_fill_ for max() and median() of the whole tensor):
   a -0.0 stays -0.0, and every other cell is +0.0.
 The expected gradients here are built from those definitions with NumPy (every case has zeros
@@ -84,6 +84,7 @@ def test_sort_topk_kthvalue_median_max_write_their_gradient():
     g1 = _g((4, 1), 4)
     for fn in (lambda L, t: t.max(1, keepdim=True), lambda L, t: t.min(1, keepdim=True),
                lambda L, t: t.median(1, keepdim=True), lambda L, t: t.kthvalue(3, 1, True),
+               lambda L, t: t.nanmedian(1, keepdim=True),
                lambda L, t: t.topk(1, 1)):
         t = ember.tensor(x, requires_grad=True)
         idx = fn(ember, t)[1].numpy()
@@ -138,6 +139,7 @@ CASES = {
     "topk": ((4, 9), lambda L, t: t.topk(3, 1)),
     "kthvalue": ((4, 9), lambda L, t: t.kthvalue(2, 1)),
     "median_dim": ((4, 9), lambda L, t: t.median(1)),
+    "nanmedian_dim": ((4, 9), lambda L, t: t.nanmedian(1)),
     "max_dim": ((4, 9), lambda L, t: t.max(1)),
     "min_dim": ((4, 9), lambda L, t: t.min(0)),
     "max_all": ((4, 9), lambda L, t: t.max()),

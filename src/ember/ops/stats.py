@@ -15,10 +15,13 @@ import collections
 import numpy as np
 
 from .. import _dtype as D
+from .._device import array_module as _xp
 from .._tensor import Tensor, _dim, _wrap
 from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
+from ..autograd.function import Op
 from ._util import on_device, on_host
+from .index import _scatter_into
 from .inplace import _out
 from .reduce import MaxAll, _legacy_name, _median_t, _mode_t, _ret, _tuple_out
 
@@ -140,16 +143,35 @@ def nanmedian(input, dim=None, keepdim=False, *, out=None):
     nd = input.dim()
     d = _dim(dim, nd)
     x = input if nd else input.reshape(1)
-    srt = x.sort(d)
+    order = x.detach().sort(d).indices
     nan = np.isnan(x._data) if x.dtype.is_floating_point else np.zeros(x.shape, bool)
     k = x.shape[d] - nan.sum(d, keepdims=True)
-    pos = _wrap(((np.where(k == 0, x.shape[d], k) - 1) // 2).astype(np.int64))  # all-NaN: torch's
-    v, i = srt.values.gather(d, pos), srt.indices.gather(d, pos)
-    if not keepdim or not nd:
-        v, i = v.squeeze(d), i.squeeze(d)
-    if v.grad_fn is not None:
-        v.grad_fn._name = "NanmedianBackward1"
-    return _nanmedian_t(v, i)
+    # an all-NaN slice: its middle position (torch's index there comes from its selection
+    # algorithm: equal for up to 2 and 5 elements)
+    pos = _wrap(((np.where(k == 0, x.shape[d], k) - 1) // 2).astype(np.int64))
+    i = order.gather(d, pos)
+    v = _Picked.apply(x, i._data, d, keepdim and nd)
+    return _nanmedian_t(v, i if keepdim and nd else i.squeeze(d))
+
+
+class _Picked(Op):
+    """The values of x at idx along d, one per slice (nanmedian's): its gradient is written at
+    idx, not added (torch's zeros().scatter_: a -0.0 stays -0.0)."""
+
+    _name = "NanmedianBackward1"
+
+    def forward(ctx, x, idx, d, keepdim):
+        ctx.shape, ctx.d, ctx.idx, ctx.keepdim = x.shape, d, idx, keepdim
+        v = _xp(x).take_along_axis(x, idx, d)
+        return v if keepdim else v.squeeze(d)
+
+    def backward(ctx, grad):
+        g = grad if ctx.keepdim else grad.unsqueeze(ctx.d)
+        return _scatter_into(g, ctx.shape, ctx.d, ctx.idx), None, None, None
+
+    def jvp(ctx, t, *_):
+        v = t.gather(ctx.d, _wrap(ctx.idx))
+        return v if ctx.keepdim else v.squeeze(ctx.d)
 
 
 def histc(input, bins=100, min=0, max=0, *, out=None):
