@@ -172,6 +172,8 @@ def _raster_sum(g, pads, mode, shape):
     bands, the corners of a 2-d pad) get theirs with np.add.at, which adds in index order, over
     the output cells that feed them only."""
     xp = _xp(g)
+    if not g.size:
+        return xp.zeros(shape, g.dtype)
     lead = g.ndim - len(pads)
     S = shape[lead:]
     planes = math.prod(shape[:lead])
