@@ -72,6 +72,7 @@ def test_bits_equal_torch(one_thread, dt):
 @pytest.mark.parametrize("shape,dim,keepdim", [
     ((32, 50, 256), -1, False), ((32, 50, 256), 0, True), ((4, 5, 6), (1, 2), False),
     ((4, 5, 6), (0, 1), True), ((5, 1, 7), 0, False), ((1, 300), 0, False), ((300, 1), 0, True),
+    ((4, 5, 6), 1, False), ((32, 50, 128), 1, True), ((3, 7, 9, 40), (1, 2), False),
     ((2, 3, 1), 2, False), ((70000,), None, False), ((9, 4000), 0, False), ((3, 9000), 1, True),
     ((), None, False), ((1,), 0, True)])
 def test_layouts_equal_torch(one_thread, shape, dim, keepdim):
@@ -260,9 +261,25 @@ def test_grad_unchanged():
     assert np.allclose(x.grad._data, 1 + 1 / 3)
 
 
+@x86
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+def test_middle_dim_matches_scalar_walk(dt):
+    """A middle dim summed (kept dims on both sides): each outer block down its columns, as
+    torch's (N, C, L).sum(1) and var / mean over dim 1."""
+    rng = np.random.default_rng(12)
+    v = 8 if dt == "float32" else 4
+    for shape in [(4, 5, 6), (3, 20, 5), (2, 50, 9), (5, 70, 37), (2, 300, 70), (6, 17, 64),
+                  (3, 4, 10), (2, 1030, 3), (32, 50, 128)]:
+        a = _values(rng, int(np.prod(shape)), dt, 0).astype(dt).reshape(shape)
+        want = np.stack([_walk_outer(block, v) for block in a])
+        assert cascade_sum(a, (1,), False).tobytes() == want.tobytes(), shape
+        a4 = a.reshape(shape[:1] + (1,) + shape[1:])  # a size-1 dim merges away
+        assert cascade_sum(a4, (2,), True).tobytes() == want[:, None, None].tobytes(), shape
+
+
 def test_other_layouts_left_to_numpy():
     a = np.ones((4, 5, 6), np.float32)
-    assert cascade_sum(a, (1,), False) is None  # a middle dimension
+    assert cascade_sum(np.ones((2, 3, 4, 5), np.float32), (1, 3), False) is None  # two runs
     assert cascade_sum(a[:, ::2], None, False) is None  # not contiguous
     assert cascade_sum(a.astype(np.float16), None, False) is None
     assert cascade_sum(np.zeros((0, 3), np.float32), (0,), False) is None

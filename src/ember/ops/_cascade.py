@@ -81,7 +81,10 @@ def _in_order(a):
 
 
 def _runs(a, step):
-    """(A, k * step, *lanes) -> (A, k, *lanes): the sums of runs of `step` items."""
+    """(A, k * step, *lanes) -> (A, k, *lanes): the sums of runs of `step` items (a batch of
+    A > 1 first made contiguous, for `_by_axis`'s in-order einsum)."""
+    if a.shape[0] > 1 and not a.flags.c_contiguous and a[0, 0].size >= 4:
+        a = np.ascontiguousarray(a)
     v = a.reshape(a.shape[0], a.shape[1] // step, step, *a.shape[2:])
     if v.shape[0] == 1:
         return _by_axis(v[0], 1)[None]
@@ -177,24 +180,27 @@ def _short(x, v):
 
 
 def _outer(x, v):
-    """Sums down the columns of a C-contiguous (n0, n1) array, as (n1,)."""
-    n0, n1 = x.shape
+    """Sums down the columns of a C-contiguous (n0, n1) array, as (n1,); of a (B, n0, n1) one
+    (a middle dim reduced), each of the B blocks so, as (B, n1)."""
+    if x.ndim == 2:
+        return _outer(x[None], v)[0]
+    b, n0, n1 = x.shape
     width = 4 * v if n1 >= v else 4
     j = n1 // width * width
     out = []
     if j:
-        out.append(_cascade(x[None, :, :j])[0])
+        out.append(_cascade(x[:, :, :j]))
     if j < n1:
         m = n0 // 4
-        rest = x[:, j:]
-        acc = _cascade(rest[:4 * m].reshape(1, m, 4, n1 - j))[0]  # (4, columns)
-        a0 = acc[0]
+        rest = x[:, :, j:]
+        acc = _cascade(rest[:, :4 * m].reshape(b, m, 4, n1 - j))  # (B, 4, columns)
+        a0 = acc[:, 0]
         for k in range(4 * m, n0):
-            a0 = a0 + rest[k]
+            a0 = a0 + rest[:, k]
         for k in range(1, 4):
-            a0 = a0 + acc[k]
+            a0 = a0 + acc[:, k]
         out.append(a0)
-    return np.concatenate(out) if len(out) > 1 else out[0]
+    return np.concatenate(out, axis=1) if len(out) > 1 else out[0]
 
 
 def _columns(x):
@@ -292,6 +298,8 @@ def cascade_sum(x, axes, keepdim):
         r = _inner(x.reshape(runs[0][0], -1), v)
     elif kinds == [True, False]:
         r = _outer(x.reshape(runs[0][0], -1), v)
+    elif kinds == [False, True, False]:  # a middle dim: each outer block down its columns
+        r = _outer(x.reshape(runs[0][0], runs[1][0], -1), v).reshape(-1)
     elif kinds in ([], [False]):  # nothing left to add up
         r = x.reshape(-1)
     else:
