@@ -68,6 +68,13 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
     if out is not None:
         return _out(var(_in_out_dtype(input, dim, out), dim, unbiased, keepdim,
                         correction=correction), out)
+    return _variance(input, dim, unbiased, keepdim, correction, False)
+
+
+def _variance(input, dim, unbiased, keepdim, correction, keep_wide):
+    """var's value (accumulated in the wider type for float32 and the halves, then rounded
+    once; with `keep_wide` left in that type, for std's square root), recorded as one
+    VarBackward0 node whose backward is torch's formula in the input's dtype."""
     if not (input.dtype.is_floating_point or input.dtype.is_complex):
         raise RuntimeError("std and var only support floating point and complex dtypes")
     given = (dim, unbiased, correction)
@@ -77,20 +84,50 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
     wide = _WIDE.get(input.dtype)
     r = _var_untracked(input, wide, axes, keepdim, n - c)
     if r is not None:
+        if keep_wide:
+            return _wrap(r)
         with np.errstate(over="ignore"):  # a variance beyond float32 is inf, silently
             return _wrap(r.astype(input.dtype.np))
-    x = input if wide is None else input.to(wide)
-    mu = x.mean(axes, keepdim=True) if axes is not None else x.mean()
-    dev = x - mu
-    if dev.dtype.is_complex:  # |dev|^2: the variance of a complex tensor is real
-        dev = dev.abs()
-    r = (dev * dev).sum(axes, keepdim=keepdim) / builtins_max(n - c, 0)
-    if wide is not None:
-        r = r.to(input.dtype)
+    node = _enabled[0] and input._rg and not _fw[0]  # (forward AD: the composed ops' tangents)
+    with _gm.set_grad_enabled(_enabled[0] and not node):
+        x = input if wide is None else input.to(wide)
+        mu = x.mean(axes, keepdim=True) if axes is not None else x.mean()
+        dev = x - mu
+        if dev.dtype.is_complex:  # |dev|^2: the variance of a complex tensor is real
+            dev = dev.abs()
+        r = (dev * dev).sum(axes, keepdim=keepdim) / builtins_max(n - c, 0)
+        if wide is not None and not keep_wide:
+            r = r.to(input.dtype)
+    if node:
+        r = _Var.apply(input, r._data, axes, keepdim, n - c)
     if r.grad_fn is not None:
         r.grad_fn._name = "VarBackward0"
         r.grad_fn._given = (input, _shown_var_args(given, dim, c), keepdim)  # torch's saved
     return r
+
+
+class _Var(Op):
+    """The variance (computed by the caller) as torch's node: its backward is torch's
+    var_backward, ((2 / dof) * grad) * (x - x.mean(dims, keepdim=True)), in x's dtype (a
+    gradient from std's wider variance comes back to it exactly)."""
+
+    _name = "VarBackward0"
+    save_inputs = (0,)
+
+    def forward(ctx, x, value, axes, keepdim, dof):
+        ctx.axes, ctx.keepdim, ctx.dof = axes, keepdim, dof
+        return value
+
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        real = x.real.dtype if x.dtype.is_complex else x.dtype
+        if grad.dtype is not real:
+            grad = grad.to(real)
+        axes = ctx.axes
+        g = _unsqueeze_to(grad, axes, ctx.keepdim, x.shape)
+        mu = x.mean(axes, keepdim=True) if axes is not None else x.mean()
+        k = 2.0 / ctx.dof if ctx.dof else math.copysign(math.inf, ctx.dof or 1.0)
+        return (k * g) * (x - mu), None, None, None, None
 
 
 def _shown_var_args(given, dim, c):
@@ -127,8 +164,7 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
     if r is not None:
         with np.errstate(over="ignore"):
             return _wrap(np.sqrt(r).astype(input.dtype.np))
-    v = var(input if wide is None else input.to(wide), dim, unbiased, keepdim,
-            correction=correction)
+    v = _variance(input, dim, unbiased, keepdim, correction, True)
     r = StdSqrt.apply(v, input.dtype.np if wide is not None else None)  # rounded once
     if r.grad_fn is not None:
         r.grad_fn._given = (input,) + v.grad_fn._given[1:]  # torch's saved arguments of std
