@@ -18,9 +18,14 @@ from ._conv_kernels import _xp
 
 
 def _apply_mats(x, mats):
-    """x with its trailing len(mats) dims each mapped by a (out, in) matrix."""
+    """x with its trailing len(mats) dims each mapped by a (out, in) matrix: matmul, or where x
+    holds inf or NaN, each output as the sum of its nonzero taps only (a 0 * inf in the product
+    would make every output of the row NaN; torch reads only the taps)."""
     xp = _xp(x)
     nd = len(mats)
+    if type(x) is not MetaArray and x.dtype.kind in "fc" and x.size and \
+            not bool(xp.isfinite(x.sum())):  # a sum that overflows also takes the taps
+        return _apply_taps(x, mats)
     for i, m in enumerate(mats):
         if m is None:
             continue
@@ -33,6 +38,38 @@ def _apply_mats(x, mats):
             x = xp.moveaxis(xp.moveaxis(x, ax, -1) @ m.T, -1, ax)
     if type(x) is MetaArray:  # ascontiguousarray would give a plain (CPU) array
         return x.copy()
+    return xp.ascontiguousarray(x)
+
+
+def _apply_taps(x, mats):
+    """`_apply_mats` reading only each output's nonzero taps, in increasing input order."""
+    xp = _xp(x)
+    nd = len(mats)
+    for i, m in enumerate(mats):
+        if m is None:
+            continue
+        m = np.asarray(m.get() if hasattr(m, "get") else m)
+        ax = x.ndim - nd + i
+        bshape = [1] * x.ndim
+        bshape[ax] = -1
+        rows, cols = np.nonzero(m)  # row by row, columns increasing
+        rank = np.arange(rows.size) - np.searchsorted(rows, rows)  # a tap's place in its row
+        y = None
+        for t in range(int(rank.max()) + 1 if rank.size else 0):
+            sel = rank == t
+            idx = np.zeros(m.shape[0], np.int64)
+            idx[rows[sel]] = cols[sel]
+            w = np.zeros(m.shape[0], x.dtype)
+            w[rows[sel]] = m[rows[sel], cols[sel]]
+            term = xp.take(x, xp.asarray(idx), axis=ax) * xp.asarray(w).reshape(bshape)
+            has = np.zeros(m.shape[0], bool)
+            has[rows[sel]] = True
+            if y is None:
+                y = term if has.all() else xp.where(xp.asarray(has).reshape(bshape), term, 0)
+            else:
+                y = xp.where(xp.asarray(has).reshape(bshape), y + term, y)
+        x = y if y is not None else xp.zeros(x.shape[:ax] + (m.shape[0],) + x.shape[ax + 1:],
+                                             x.dtype)
     return xp.ascontiguousarray(x)
 
 

@@ -1,19 +1,26 @@
 """Resampling: interpolate (nearest, nearest-exact, linear/bilinear/trilinear, bicubic, area),
 pixel_shuffle/pixel_unshuffle and affine_grid (grid_sample is in `_grid_sample.py`).
 
-Every interpolation mode is separable, so it is one (out, in) weight matrix per spatial dim
-built with torch's index arithmetic (in float32 where torch computes in float, so nearest
-picks the same pixels), applied by `_pool.Separable`; its gradient is the transposed matrices.
+Every interpolation mode is separable. nearest and nearest-exact gather each output's source
+along each dim (torch's index arithmetic, in float32 as torch computes it, so they pick the same
+pixels), and their gradient adds into zeros in the output's raster order, as torch's kernel. The
+other modes are one (out, in) weight matrix per spatial dim, applied by `_pool.Separable` (only
+the nonzero taps where the input holds inf or NaN); their gradient is the transposed matrices.
 The shuffles and affine_grid are compositions of ember ops.
 """
 
+import itertools
 import math
 import warnings
 
 import numpy as np
 
+from .. import _meta
+from .._meta import MetaArray
 from .._tensor import _wrap
+from ..autograd import forward_ad as _fwd
 from ..autograd.function import Op
+from ._conv_kernels import _xp
 from ._grid_sample import _ALIGN_WARN
 from ._pool import Separable, _adaptive_avg
 
@@ -28,7 +35,8 @@ def _scale(n, o, align_corners, sf, dtype):
     return dtype(1.0 / sf) if sf is not None and sf > 0 else dtype(n) / dtype(o)
 
 
-def _nearest_matrix(n, o, sf, exact):
+def _nearest_source(n, o, sf, exact):
+    """Each output's source index along a dim of n (torch's nearest index, in float32)."""
     s = np.float32(1.0 / sf) if sf is not None and sf > 0 else np.float32(n) / np.float32(o)
     d = np.arange(o, dtype=np.float32)
     if exact:
@@ -39,9 +47,81 @@ def _nearest_matrix(n, o, sf, exact):
         src = np.floor(d / 2)
     else:
         src = np.floor(d * s)
-    m = np.zeros((o, n))
-    m[np.arange(o), np.minimum(src.astype(np.int64), n - 1)] = 1
-    return m
+    return np.minimum(src.astype(np.int64), n - 1)
+
+
+class Nearest(Op):
+    """nearest / nearest-exact resampling: a gather of each output's source along each trailing
+    dim (a copy: -0.0, inf and NaN as they are). Its backward adds the gradient into zeros in the
+    output's raster order (torch's kernel)."""
+
+    _name = "UpsampleBackward0"
+    jvp = _fwd.linear
+
+    def forward(ctx, x, srcs):
+        ctx.srcs, ctx.shape = srcs, x.shape
+        return _gather(x, srcs)
+
+    def backward(ctx, grad):
+        return NearestGrad.apply(grad, ctx.srcs, ctx.shape), None
+
+
+class NearestGrad(Op):
+    _name = "UpsampleBackwardBackward0"
+    jvp = _fwd.linear
+
+    def forward(ctx, g, srcs, shape):
+        ctx.srcs = srcs
+        return _raster_add(g, srcs, shape)
+
+    def backward(ctx, grad):
+        return Nearest.apply(grad, ctx.srcs), None, None
+
+
+def _gather(x, srcs):
+    xp = _xp(x)
+    if type(x) is MetaArray:
+        return _meta.empty(x.shape[:x.ndim - len(srcs)] + tuple(len(s) for s in srcs), x.dtype)
+    for i, src in enumerate(srcs):
+        x = xp.take(x, xp.asarray(src), axis=x.ndim - len(srcs) + i)
+    return x
+
+
+def _raster_add(g, srcs, shape):
+    """Zeros of `shape`, each cell of g added into its source in raster order. A source takes a
+    run of consecutive outputs along each dim (nearest is monotone), so a cell's contributions
+    come in the order of their ranks in the runs, the first dim's rank first: one add per rank
+    tuple over all cells that have it (slices where every run has the same length)."""
+    xp = _xp(g)
+    if type(g) is MetaArray:
+        return _meta.empty(shape, g.dtype)
+    nd = len(srcs)
+    lead = (slice(None),) * (g.ndim - nd)
+    acc = xp.zeros(shape, g.dtype)
+    per_dim = []
+    for n, src in zip(shape[g.ndim - nd:], srcs):
+        count = np.bincount(src, minlength=n)
+        start = np.searchsorted(src, np.arange(n))
+        ranks = []
+        for a in range(int(count.max()) if count.size else 0):
+            rows = np.flatnonzero(count > a)
+            if rows.size == n and np.array_equal(start, np.arange(n) * count[0]) and \
+                    (count == count[0]).all():
+                ranks.append((slice(None), slice(a, None, int(count[0]))))
+            else:
+                ranks.append((rows, start[rows] + a))
+        per_dim.append(ranks)
+    for combo in itertools.product(*per_dim):
+        dst, src = [d for d, _ in combo], [s for _, s in combo]
+        if all(isinstance(d, slice) for d in dst):
+            acc[lead + tuple(dst)] += g[lead + tuple(src)]
+            continue
+        di = np.ix_(*[np.arange(n)[d] if isinstance(d, slice) else d
+                      for d, n in zip(dst, shape[g.ndim - nd:])])
+        si = np.ix_(*[np.arange(g.shape[g.ndim - nd + k])[s] if isinstance(s, slice) else s
+                      for k, s in enumerate(src)])
+        acc[lead + tuple(xp.asarray(i) for i in di)] += g[lead + tuple(xp.asarray(i) for i in si)]
+    return acc
 
 
 def _source(n, o, align_corners, sf, dtype, cubic):
@@ -153,12 +233,14 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             align_corners)
     if mode == "area":
         return _adaptive_avg(input.dim() - 2, input, out)
+    if mode in ("nearest", "nearest-exact"):
+        srcs = [_nearest_source(n, o, sf, mode == "nearest-exact")
+                for n, o, sf in zip(input.shape[2:], out, scales)]
+        return _named(Nearest.apply(input, srcs), mode, False, out, scales, align_corners)
     dtype = input.dtype.np.type
     mats = []
     for n, o, sf in zip(input.shape[2:], out, scales):
-        if mode in ("nearest", "nearest-exact"):
-            mats.append(_nearest_matrix(n, o, sf, mode == "nearest-exact"))
-        elif mode == "bicubic":
+        if mode == "bicubic":
             mats.append(_cubic_matrix(n, o, align_corners, sf, dtype))
         else:
             mats.append(_linear_matrix(n, o, align_corners, sf, dtype))

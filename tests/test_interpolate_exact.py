@@ -1,0 +1,115 @@
+"""Interpolation with special values, and nearest's gradient in torch's order.
+
+nearest / nearest-exact copy each output's source pixel: -0.0, inf and NaN come out as they went
+in (ember's weight-matrix product turned -0.0 into +0.0 and spread one inf or NaN over its whole
+row as 0 * inf). Their gradient is torch's kernel's: zeros, then each output cell's gradient
+added into its source in the output's raster order. The weighted modes (linear, cubic, area,
+adaptive average pooling) read only an output's taps when the input is not finite.
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+
+import ember
+from oracle import requires_torch, torch
+
+F = ember.nn.functional
+SPECIAL = np.array([[[[1.0, -0.0, np.inf, 2.0], [2.0, 3.0, np.nan, -1.0],
+                      [-np.inf, 0.5, 4.0, -0.0]]]], np.float32)
+
+
+def _source(n, o, exact):
+    s = np.float32(n) / np.float32(o)
+    d = np.arange(o, dtype=np.float32)
+    src = np.floor((d + np.float32(0.5)) * s) if exact else np.floor(d * s)
+    return np.minimum(src.astype(np.int64), n - 1)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])
+@pytest.mark.parametrize("size", [(6, 8), (5, 7), (2, 3), (3, 4)])
+def test_nearest_copies_special_values(mode, size):
+    got = F.interpolate(ember.tensor(SPECIAL), size=size, mode=mode).numpy()
+    rows, cols = (_source(n, o, mode == "nearest-exact") for n, o in zip(SPECIAL.shape[2:], size))
+    want = SPECIAL[:, :, rows][:, :, :, cols]
+    assert got.tobytes() == want.tobytes()
+
+
+def _raster_grad(g, in_shape, srcs):
+    """Zeros, then each output cell of each plane added into its source, in raster order."""
+    want = np.zeros(in_shape, g.dtype)
+    nd = len(srcs)
+    for lead in np.ndindex(*in_shape[:-nd]):
+        for out in itertools.product(*[range(len(s)) for s in srcs]):
+            want[lead + tuple(int(s[o]) for s, o in zip(srcs, out))] += g[lead + out]
+    return want
+
+
+@pytest.mark.parametrize("shape,size,mode", [
+    ((2, 3, 4, 5), (8, 10), "nearest"), ((1, 2, 4, 5), (12, 15), "nearest"),
+    ((2, 2, 7, 9), (10, 20), "nearest"), ((1, 2, 16, 16), (5, 7), "nearest"),
+    ((2, 3, 9), (22,), "nearest"), ((1, 2, 3, 4, 5), (4, 7, 11), "nearest"),
+    ((2, 3, 8, 8), (5, 13), "nearest-exact"), ((2, 3, 6), (13,), "nearest-exact")])
+def test_nearest_gradient_sums_in_raster_order(shape, size, mode):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape).astype(np.float32)
+    t = ember.tensor(x, requires_grad=True)
+    y = F.interpolate(t, size=size, mode=mode)
+    g = (rng.standard_normal(tuple(y.shape)) * 10.0 ** rng.integers(-3, 4, tuple(y.shape)))
+    g = g.astype(np.float32)
+    g[rng.random(g.shape) < 0.2] = -0.0
+    y.backward(ember.tensor(g))
+    srcs = [_source(n, o, mode == "nearest-exact") for n, o in zip(shape[2:], size)]
+    assert t.grad.numpy().tobytes() == _raster_grad(g, shape, srcs).tobytes()
+    if torch is not None:
+        tt = torch.tensor(x, requires_grad=True)
+        ty = torch.nn.functional.interpolate(tt, size=size, mode=mode)
+        ty.backward(torch.tensor(g))
+        assert y.detach().numpy().tobytes() == ty.detach().numpy().tobytes()
+        assert t.grad.numpy().tobytes() == tt.grad.numpy().tobytes()
+        assert y.grad_fn.name() == ty.grad_fn.name()
+
+
+def test_nearest_second_derivative_is_the_gather():
+    x = ember.tensor(np.arange(6.0).reshape(1, 1, 2, 3), requires_grad=True)
+    y = F.interpolate(x, scale_factor=2, mode="nearest")
+    g = ember.tensor(np.random.default_rng(1).standard_normal((1, 1, 4, 6)), requires_grad=True)
+    (gx,) = ember.autograd.grad(y, x, g, create_graph=True)
+    (gg,) = ember.autograd.grad(gx.sum(), g)
+    assert np.array_equal(gg.numpy(), np.ones((1, 1, 4, 6)))  # each g cell lands once
+
+
+@pytest.mark.parametrize("mode,kw", [("bilinear", {}), ("bilinear", {"align_corners": True}),
+                                     ("bicubic", {}), ("area", {})])
+def test_weighted_modes_keep_special_values_local(mode, kw):
+    """An inf or NaN reaches only the outputs whose taps read it (the weight-matrix product
+    made whole rows NaN)."""
+    x = np.ones((1, 1, 6, 8), np.float32)
+    x[0, 0, 1, 1] = np.inf
+    x[0, 0, 4, 6] = np.nan
+    y = F.interpolate(ember.tensor(x), size=(12, 16), mode=mode, **kw).numpy()[0, 0]
+    assert np.isfinite(y[9:, :6]).all() and np.isfinite(y[:4, 10:]).all()  # far from both
+    if torch is not None:
+        t = torch.nn.functional.interpolate(torch.tensor(x), size=(12, 16), mode=mode, **kw)
+        t = t.numpy()[0, 0]
+        np.testing.assert_allclose(y[np.isfinite(t)], t[np.isfinite(t)], rtol=1e-5, atol=1e-5)
+        assert np.isfinite(y).sum() >= np.isfinite(t).sum()  # (torch also reads zero weights)
+
+
+def test_adaptive_avg_pool_keeps_special_values_local():
+    got = F.adaptive_avg_pool2d(ember.tensor(SPECIAL), (1, 2)).numpy()
+    assert got[0, 0, 0, 0] == np.float32((1.0 + 2.0 - np.inf + 0.5 - 0.0 + 3.0) / 6) or \
+        np.isneginf(got[0, 0, 0, 0])
+    assert np.isnan(got[0, 0, 0, 1])
+
+
+@requires_torch
+def test_adaptive_avg_pool_special_values_equal_torch():
+    x = np.ones((1, 2, 6, 6), np.float32)
+    x[0, 0, 0, 0], x[0, 1, 5, 5] = np.inf, np.nan
+    for size in [(2, 2), (3, 4), (1, 1)]:
+        e = F.adaptive_avg_pool2d(ember.tensor(x), size).numpy()
+        t = torch.nn.functional.adaptive_avg_pool2d(torch.tensor(x), size).numpy()
+        np.testing.assert_array_equal(np.isnan(e), np.isnan(t))
+        np.testing.assert_array_equal(np.isinf(e), np.isinf(t))
