@@ -387,3 +387,15 @@ def test_zero_norm_is_recorded_with_an_undefined_gradient():
     assert ember.autograd.grad(x.norm(p=0, dim=1).sum(), x, allow_unused=True) == (None,)
     with pytest.raises(RuntimeError, match="appears to not have been used in the graph"):
         ember.autograd.grad(ember.linalg.vector_norm(x, 0), x)
+
+
+def test_batch_norm_eval_without_bias_gives_positive_zeros():
+    """Without a bias torch's evaluation beta is 0 - mean * alpha: for a zero mean +0.0, so a
+    -0.0 input comes out +0.0 (ember's -(mean * alpha) gave -0.0, printed -0.)."""
+    x = np.zeros((2, 3, 4), np.float32)
+    x[0] = -0.0
+    y = F.batch_norm(ember.tensor(x), ember.zeros(3), ember.ones(3)).numpy()
+    assert not np.signbit(y).any()
+    if torch is not None:
+        t = torch.nn.functional.batch_norm(torch.tensor(x), torch.zeros(3), torch.ones(3))
+        assert y.tobytes() == t.numpy().tobytes()

@@ -201,7 +201,8 @@ def batch_norm_fwd(xp, x, weight, bias, running_mean, running_var, training, eps
         mean = running_mean._data.copy()
         rstd = 1 / xp.sqrt(running_var._data + eps)
         alpha = rstd if weight is None else rstd * weight
-        beta = -(mean * alpha) if bias is None else _fma.fma3(-mean, alpha, bias)
+        # (without a bias torch's beta is 0 - mean * alpha: +0.0, not -0.0, for a zero mean)
+        beta = 0 - mean * alpha if bias is None else _fma.fma3(-mean, alpha, bias)
         y = _fma.fma3(x3, alpha.reshape(col), beta.reshape(col))
         return y.reshape(x.shape), (xp, x, training, mean, rstd, weight, bias)
     n = x3.shape[0] * x3.shape[2]
