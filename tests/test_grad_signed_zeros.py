@@ -164,3 +164,35 @@ def test_signed_zero_gradients_equal_torch(name):
     got, want = _grad(ember, fn, x, g), _grad(torch, fn, x, g)
     assert got.shape == want.shape
     np.testing.assert_array_equal(_bits(got), _bits(want))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_nll_loss_gradient_is_written_at_the_targets(reduction, weighted):
+    """torch's nll_loss backward: zeros, and at each counted row's target w[t] * -(g / total)
+    ('mean') or w[t] * -g; an ignored row stays +0.0 (ember multiplied a dense -w / total by g:
+    -0.0 everywhere for a negative g, and another rounding with weights)."""
+    rng = np.random.default_rng(30)
+    x = rng.standard_normal((7, 5)).astype(np.float32)
+    t = np.array([0, 4, 2, 2, 1, 3, 2])
+    w = (rng.random(5) + 0.1).astype(np.float32) if weighted else None
+    n_out = (7,) if reduction == "none" else ()
+    g = (rng.standard_normal(n_out) - 1).astype(np.float32)
+    xt = ember.tensor(x, requires_grad=True)
+    loss = F.nll_loss(xt, ember.tensor(t), weight=None if w is None else ember.tensor(w),
+                      ignore_index=2, reduction=reduction)
+    loss.backward(ember.tensor(g))
+    keep = t != 2
+    wt = np.where(keep, 1.0 if w is None else w[t], 0).astype(np.float32)
+    gv = -(g / np.float32(wt.sum(dtype=np.float32))) if reduction == "mean" else -g
+    want = np.zeros_like(x)
+    rows = np.flatnonzero(keep)
+    vals = np.broadcast_to(gv, (7,))[rows] * (1 if w is None else w[t[rows]])
+    want[rows, t[rows]] = vals
+    assert xt.grad.numpy().tobytes() == want.tobytes()
+    if torch is not None:
+        tt = torch.tensor(x, requires_grad=True)
+        torch.nn.functional.nll_loss(tt, torch.tensor(t), weight=None if w is None else
+                                     torch.tensor(w), ignore_index=2,
+                                     reduction=reduction).backward(torch.tensor(g))
+        assert xt.grad.numpy().tobytes() == tt.grad.numpy().tobytes()

@@ -91,6 +91,29 @@ def _row_weight(ctx):
     return wt if ctx.reduction != "mean" else wt / ctx.tw
 
 
+def _target_grad(ctx, gd):
+    """The input gradient at each row's target as torch's nll_loss backward computes it:
+    w[t] * -(g / total_weight) for 'mean', w[t] * -g otherwise (g per row for 'none'), and
+    +0.0 for an ignored row (torch writes into zeros only at the targets it counts)."""
+    g = gd.reshape(-1)  # (one element unless 'none')
+    gval = -(g / float(ctx.tw)) if ctx.reduction == "mean" else -g  # (a weak Python float:
+    # the division in g's dtype, by the total weight's exact value)
+    if ctx.wt is None:
+        return gval
+    v = ctx.wt * gval
+    valid = ctx.__dict__.get("valid")
+    return v if valid is None else _xp(v).where(valid, v, v.dtype.type(0))
+
+
+def _nll_grad(ctx, gd):
+    """torch's nll_loss input gradient as an (M, C) array: zeros, each row's target written."""
+    m, c = ctx.m_c
+    xp = np if isinstance(ctx.tc, np.ndarray) else _xp(ctx.tc)  # the targets' device
+    g2 = xp.zeros((m, c), gd.dtype)
+    g2[xp.arange(m), ctx.tc] = _target_grad(ctx, gd)
+    return g2
+
+
 def _nll_coef(ctx, dtype):
     """The (M, C) matrix c with loss = sum(c * x) (before the upstream gradient)."""
     m, c = ctx.m_c
@@ -122,6 +145,7 @@ def _nll_forward(ctx, x2, t, w, ignore_index, reduction):
         total = losses.sum(dtype=x2.dtype)
         return np.asanyarray(total if reduction == "sum" else total / ctx.tw)
     valid = t != ignore_index
+    ctx.valid = None if bool(valid.all()) else valid
     tc = np.where(valid, t, 0)
     wt = valid.astype(x2.dtype) if w is None else w[tc] * valid
     rows = np.arange(len(tc)) if isinstance(tc, np.ndarray) else _xp(tc).arange(len(tc))
@@ -152,13 +176,10 @@ class _NllLoss(Op):
         return out.reshape(t.shape) if reduction == "none" else out
 
     def backward(ctx, grad):
-        coef = _nll_coef(ctx, grad._data.dtype)
         if _enabled[0]:
-            g2 = _scale(ctx, _wrap(coef), grad)
+            g2 = _scale(ctx, _wrap(_nll_coef(ctx, grad._data.dtype)), grad)
             return _unrows_t(g2, ctx.in_shape), None, None
-        gd = grad._data
-        coef *= gd.reshape(-1, 1) if ctx.reduction == "none" else gd
-        return _wrap(_unrows(coef, ctx.in_shape)), None, None
+        return _wrap(_unrows(_nll_grad(ctx, grad._data), ctx.in_shape)), None, None
 
 
 def _unrows_t(g2, shape):
@@ -198,19 +219,18 @@ class _CrossEntropy(Op):
         return out.reshape(t.shape) if reduction == "none" else out
 
     def backward(ctx, grad):
-        coef = _nll_coef(ctx, grad._data.dtype)
         if _enabled[0]:
             x, = ctx.saved_tensors
             x2 = x.reshape(1, -1) if x.dim() == 1 else \
                 x if x.dim() == 2 else x.movedim(1, -1).reshape(-1, x.shape[1])
-            gl = _scale(ctx, _wrap(coef), grad)
+            gl = _scale(ctx, _wrap(_nll_coef(ctx, grad._data.dtype)), grad)
             g2 = gl - x2.softmax(1) * gl.sum(1, keepdim=True)
             return _unrows_t(g2, ctx.in_shape), None, None
         gd = grad._data
         if ctx.reduction != "none" and gd.dtype == ctx.lp.dtype and ctx.lp.shape[1] > 1 \
                 and ctx.lp.__class__ is np.ndarray and np.isfinite(gd):
             return _wrap(_unrows(_ce_grad(ctx, gd), ctx.in_shape)), None, None
-        coef *= gd.reshape(-1, 1) if ctx.reduction == "none" else gd
+        coef = _nll_grad(ctx, gd)
         g2 = coef - np.exp(ctx.lp) * coef.sum(axis=1, keepdims=True)  # dlogsoftmax
         return _wrap(_unrows(g2, ctx.in_shape)), None, None
 
@@ -224,12 +244,12 @@ class _CrossEntropy(Op):
 
 
 def _ce_grad(ctx, gd):
-    """coef * gd - softmax * rowsum(coef * gd) without the dense coef: its row holds c = -w gd
-    at the target and z = 0 * gd elsewhere (gd a finite scalar), so the row sum is c + z
-    exactly, and every entry is what the dense formula gives, bit for bit."""
+    """g - softmax * rowsum(g) for torch's nll gradient g without the dense g: its row holds c
+    (`_target_grad`) at the target and +0.0 elsewhere (gd a finite scalar), so the row sum is
+    c + 0 exactly, and every entry is what the dense formula gives, bit for bit."""
     rows = np.arange(ctx.lp.shape[0])
-    c = np.multiply(-_row_weight(ctx), gd)
-    z = gd.dtype.type(0) * gd
+    c = _target_grad(ctx, gd)
+    z = gd.dtype.type(0)  # torch's nll gradient is written into zeros: +0.0 off the targets
     g2 = np.exp(ctx.lp)
     g2 *= np.reshape(c + z, (-1, 1)) if np.ndim(c) else c + z
     at = g2[rows, ctx.tc]
