@@ -2,7 +2,6 @@
 torch's checks and messages, and its adjoint."""
 
 import itertools
-import math
 
 import numpy as np
 
@@ -11,6 +10,7 @@ from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
 from ..autograd.function import Op
 from ._conv_kernels import _zero_pad
+from ._pool_common import raster_add
 
 
 def _sz(s):
@@ -167,39 +167,10 @@ class PadGrad(Op):
 
 def _raster_sum(g, pads, mode, shape):
     """Reflect / replicate padding's input gradient as torch's kernel sums it: zeros, then every
-    output cell added into its source cell in the output's raster order (per plane). A cell fed
-    once is 0 + g (a -0.0 becomes +0.0): one slice. The cells fed several times (the border
-    bands, the corners of a 2-d pad) get theirs with np.add.at, which adds in index order, over
-    the output cells that feed them only."""
-    xp = _xp(g)
-    if not g.size:
-        return xp.zeros(shape, g.dtype)
+    output cell added into its source cell in the output's raster order (`raster_add`)."""
     lead = g.ndim - len(pads)
-    S = shape[lead:]
-    planes = math.prod(shape[:lead])
-    src, many = None, None  # each output cell's source (a flat index into the trailing dims);
-    for n, (lo, hi) in zip(S, pads):  # the input cells fed more than once
-        idx = _pad_index(n, lo, hi, mode).astype(np.int64)
-        src = idx if src is None else src[..., None] * n + idx
-        twice = np.bincount(idx, minlength=n) > 1
-        many = twice if many is None else many[..., None] | twice
-    g2 = g.reshape(planes, -1)
-    if all(lo >= 0 and hi >= 0 for lo, hi in pads):  # no crop: the identity part is one slice
-        inner = (slice(None),) + tuple(slice(lo, lo + n) for n, (lo, _) in zip(S, pads))
-        acc = g.reshape((planes,) + g.shape[lead:])[inner] + g.dtype.type(0)
-        acc = acc.reshape(planes, -1)
-        cells = np.flatnonzero(many)
-        feeds = many.reshape(-1)[src.reshape(-1)]  # the output cells whose source is one of them
-        compact = np.empty(many.size, np.int64)
-        compact[cells] = np.arange(cells.size)
-        part = xp.zeros((planes, cells.size), g.dtype)
-        xp.add.at(part, (slice(None), xp.asarray(compact[src.reshape(-1)[feeds]])),
-                  g2[:, xp.asarray(np.flatnonzero(feeds))])
-        acc[:, xp.asarray(cells)] = part
-        return acc.reshape(shape)
-    acc = xp.zeros((planes, math.prod(S)), g.dtype)
-    xp.add.at(acc, (slice(None), xp.asarray(src.reshape(-1))), g2)
-    return acc.reshape(shape)
+    return raster_add(_xp(g), g, [_pad_index(n, lo, hi, mode)
+                                  for n, (lo, hi) in zip(shape[lead:], pads)], shape)
 
 
 _PAD_HELP = ("Supported combinations for non-constant padding:\n"

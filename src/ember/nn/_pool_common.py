@@ -4,6 +4,8 @@ size, and the per-offset slices that the windowed kernels loop over."""
 import itertools
 import numbers
 
+import numpy as np
+
 
 def _tuple(v, n, name, fn):
     if v is None:
@@ -122,3 +124,69 @@ def _max_pool1d_params(input, kernel_size, stride, padding, dilation, ceil_mode)
     if L <= 0:
         raise RuntimeError(f"max_pool1d() Invalid computed output size: {L}")
     return (k,), (s,), (p,), (d,), (L,)
+
+
+def raster_add(xp, g, srcs, shape):
+    """The adjoint of a separable gather, summed as torch's CPU kernels do: zeros of `shape`, then
+    each cell of g added into its source cell in g's raster order (plane by plane). srcs[k] gives
+    the source index along trailing dim k for each index of g there (nearest interpolation,
+    reflect / replicate padding).
+
+    A source cell's contributions come in the order of the raster positions feeding it, which is
+    the order of their ranks along each dim, the first dim's rank first; so one add per tuple of
+    ranks covers every cell having it. Along a dim the cells of a rank and the positions feeding
+    them are cut into runs on regular grids (a border read backwards, an integer scale factor's
+    stride), each a slice; where there would be many runs, one fancy index instead."""
+    nd = len(srcs)
+    lead = (slice(None),) * (len(shape) - nd)
+    acc = xp.zeros(shape, g.dtype)
+    if not g.size:
+        return acc
+    per_dim = []
+    for n, m, src in zip(shape[len(shape) - nd:], g.shape[g.ndim - nd:], srcs):
+        src = np.asarray(src, np.int64)
+        order = np.argsort(src, kind="stable")  # g's indices grouped by source, increasing
+        count = np.bincount(src, minlength=n)
+        first = np.cumsum(count) - count
+        ranks = []
+        for a in range(int(count.max())):
+            rows = np.flatnonzero(count > a)
+            ranks.append(_runs_of(rows, order[first[rows] + a], n, m))
+        per_dim.append(ranks)
+    for combo in itertools.product(*per_dim):  # rank tuples, lexicographically
+        for pieces in itertools.product(*combo):  # disjoint cells: any order
+            dst, src = tuple(d for d, _ in pieces), tuple(s for _, s in pieces)
+            if all(isinstance(k, slice) for k in dst + src):
+                acc[lead + dst] += g[lead + src]
+                continue
+            di = np.ix_(*[np.arange(n)[d] if isinstance(d, slice) else d
+                          for d, n in zip(dst, shape[len(shape) - nd:])])
+            si = np.ix_(*[np.arange(m)[k] if isinstance(k, slice) else k
+                          for k, m in zip(src, g.shape[g.ndim - nd:])])
+            acc[lead + tuple(xp.asarray(i) for i in di)] += \
+                g[lead + tuple(xp.asarray(i) for i in si)]
+    return acc
+
+
+def _runs_of(rows, outs, n, m, most=8):
+    """[(dst, src)]: the cells `rows` (increasing) and the positions `outs` feeding them, cut into
+    runs where rows step by 1 and outs by a constant, as slices; one (rows, outs) pair of index
+    arrays when that takes more than `most` runs."""
+    runs, i = [], 0
+    while i < rows.size:
+        j = i + 1
+        step = int(outs[j] - outs[i]) if j < rows.size and rows[j] == rows[i] + 1 else None
+        if step is not None and step != 0:
+            while j + 1 < rows.size and rows[j + 1] == rows[j] + 1 and \
+                    outs[j + 1] - outs[j] == step:
+                j += 1
+            j += 1
+        else:
+            step = 1
+        if len(runs) == most:
+            return [(rows, outs)]
+        last = int(outs[j - 1]) + step
+        runs.append((slice(int(rows[i]), int(rows[j - 1]) + 1),
+                     slice(int(outs[i]), None if last < 0 else last, step)))
+        i = j
+    return runs

@@ -9,7 +9,6 @@ the nonzero taps where the input holds inf or NaN); their gradient is the transp
 The shuffles and affine_grid are compositions of ember ops.
 """
 
-import itertools
 import math
 import warnings
 
@@ -23,6 +22,7 @@ from ..autograd.function import Op
 from ._conv_kernels import _xp
 from ._grid_sample import _ALIGN_WARN
 from ._pool import Separable, _adaptive_avg
+from ._pool_common import raster_add
 
 _MODES = ("nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact")
 _NEEDS = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
@@ -72,7 +72,9 @@ class NearestGrad(Op):
 
     def forward(ctx, g, srcs, shape):
         ctx.srcs = srcs
-        return _raster_add(g, srcs, shape)
+        if type(g) is MetaArray:
+            return _meta.empty(shape, g.dtype)
+        return raster_add(_xp(g), g, srcs, shape)
 
     def backward(ctx, grad):
         return Nearest.apply(grad, ctx.srcs), None, None
@@ -85,43 +87,6 @@ def _gather(x, srcs):
     for i, src in enumerate(srcs):
         x = xp.take(x, xp.asarray(src), axis=x.ndim - len(srcs) + i)
     return x
-
-
-def _raster_add(g, srcs, shape):
-    """Zeros of `shape`, each cell of g added into its source in raster order. A source takes a
-    run of consecutive outputs along each dim (nearest is monotone), so a cell's contributions
-    come in the order of their ranks in the runs, the first dim's rank first: one add per rank
-    tuple over all cells that have it (slices where every run has the same length)."""
-    xp = _xp(g)
-    if type(g) is MetaArray:
-        return _meta.empty(shape, g.dtype)
-    nd = len(srcs)
-    lead = (slice(None),) * (g.ndim - nd)
-    acc = xp.zeros(shape, g.dtype)
-    per_dim = []
-    for n, src in zip(shape[g.ndim - nd:], srcs):
-        count = np.bincount(src, minlength=n)
-        start = np.searchsorted(src, np.arange(n))
-        ranks = []
-        for a in range(int(count.max()) if count.size else 0):
-            rows = np.flatnonzero(count > a)
-            if rows.size == n and np.array_equal(start, np.arange(n) * count[0]) and \
-                    (count == count[0]).all():
-                ranks.append((slice(None), slice(a, None, int(count[0]))))
-            else:
-                ranks.append((rows, start[rows] + a))
-        per_dim.append(ranks)
-    for combo in itertools.product(*per_dim):
-        dst, src = [d for d, _ in combo], [s for _, s in combo]
-        if all(isinstance(d, slice) for d in dst):
-            acc[lead + tuple(dst)] += g[lead + tuple(src)]
-            continue
-        di = np.ix_(*[np.arange(n)[d] if isinstance(d, slice) else d
-                      for d, n in zip(dst, shape[g.ndim - nd:])])
-        si = np.ix_(*[np.arange(g.shape[g.ndim - nd + k])[s] if isinstance(s, slice) else s
-                      for k, s in enumerate(src)])
-        acc[lead + tuple(xp.asarray(i) for i in di)] += g[lead + tuple(xp.asarray(i) for i in si)]
-    return acc
 
 
 def _source(n, o, align_corners, sf, dtype, cubic):
