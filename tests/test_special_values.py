@@ -399,3 +399,19 @@ def test_batch_norm_eval_without_bias_gives_positive_zeros():
     if torch is not None:
         t = torch.nn.functional.batch_norm(torch.tensor(x), torch.zeros(3), torch.ones(3))
         assert y.tobytes() == t.numpy().tobytes()
+
+
+def test_prod_gradient_with_zeros_beside_inf():
+    """prod along a dim holding a zero: torch's exclusive cumulative products start from ones
+    (ember built them as x * 0 + 1 from the first slice, NaN where that slice held an inf)."""
+    x = np.array([[np.inf, -3, 0, 0, 2, 0], [1, 2, 0, 5, 3, 4], [np.inf, 0, 2, 3, 1, 1]],
+                 np.float32)
+    t = ember.tensor(x, requires_grad=True)
+    t.prod(0).backward(ember.full((6,), -1.5))
+    got = t.grad.numpy()
+    assert np.isfinite(got[:, 1:]).all() and np.isinf(got[:, 0]).all()
+    assert got[0, 2] == 0 and got[1, 2] == 0 and got[2, 2] == 0
+    if torch is not None:
+        tt = torch.tensor(x, requires_grad=True)
+        tt.prod(0).backward(torch.full((6,), -1.5))
+        assert got.tobytes() == tt.grad.numpy().tobytes()

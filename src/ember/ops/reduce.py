@@ -281,7 +281,7 @@ class Prod(Op):
         d = 0 if ctx.axis is None else ctx.axis
         xf = x.reshape(-1) if ctx.axis is None else x
         n = xf.shape[d]
-        ones = xf.narrow(d, 0, 1) * 0 + 1
+        ones = xf.new_ones(xf.shape[:d] + (1,) + xf.shape[d + 1:])  # (not x * 0 + 1: NaN at inf)
         left = cat_([ones, xf.narrow(d, 0, n - 1).cumprod(d)], d) if n > 1 else ones
         rev = xf.flip(d)
         right = cat_([ones, rev.narrow(d, 0, n - 1).cumprod(d)], d).flip(d) if n > 1 else ones
