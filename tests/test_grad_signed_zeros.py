@@ -4,7 +4,7 @@ torch builds these gradients in two ways, and a -0.0 in the incoming gradient (g
 negative g, common after a multiply by zeros) tells them apart:
 - added into zeros (max_pool's CPU backward, an advanced index's index_put_ with accumulate):
   0 + (-0.0) is +0.0, and every cell no window picked is +0.0;
-- written into zeros (zeros().scatter_ for sort, topk, kthvalue, (nan)median and max/min along a dim;
+- written into zeros (zeros().scatter_ for sort, topk, kthvalue, (nan)median, mode and max/min along a dim;
   masked_scatter_ for masked_select; masked_fill_ for max() and median() of the whole tensor):
   a -0.0 stays -0.0, and every other cell is +0.0.
 The expected gradients here are built from those definitions with NumPy (every case has zeros
@@ -84,7 +84,7 @@ def test_sort_topk_kthvalue_median_max_write_their_gradient():
     g1 = _g((4, 1), 4)
     for fn in (lambda L, t: t.max(1, keepdim=True), lambda L, t: t.min(1, keepdim=True),
                lambda L, t: t.median(1, keepdim=True), lambda L, t: t.kthvalue(3, 1, True),
-               lambda L, t: t.nanmedian(1, keepdim=True),
+               lambda L, t: t.nanmedian(1, keepdim=True), lambda L, t: t.mode(1, True),
                lambda L, t: t.topk(1, 1)):
         t = ember.tensor(x, requires_grad=True)
         idx = fn(ember, t)[1].numpy()
@@ -140,6 +140,7 @@ CASES = {
     "kthvalue": ((4, 9), lambda L, t: t.kthvalue(2, 1)),
     "median_dim": ((4, 9), lambda L, t: t.median(1)),
     "nanmedian_dim": ((4, 9), lambda L, t: t.nanmedian(1)),
+    "mode": ((4, 9), lambda L, t: t.mode(1)),
     "max_dim": ((4, 9), lambda L, t: t.max(1)),
     "min_dim": ((4, 9), lambda L, t: t.min(0)),
     "max_all": ((4, 9), lambda L, t: t.max()),
@@ -196,3 +197,16 @@ def test_nll_loss_gradient_is_written_at_the_targets(reduction, weighted):
                                      torch.tensor(w), ignore_index=2,
                                      reduction=reduction).backward(torch.tensor(g))
         assert xt.grad.numpy().tobytes() == tt.grad.numpy().tobytes()
+
+
+def test_mode_values_carry_the_gradient():
+    """mode's values are differentiable (torch's ModeBackward0); ember returned them detached,
+    so a loss through them lost that part of the gradient, or failed to backpropagate."""
+    x = np.array([[1.0, 2.0, 2.0, 3.0], [4.0, 4.0, 1.0, 1.0]], np.float32)
+    t = ember.tensor(x, requires_grad=True)
+    v, i = t.mode(1)
+    assert v.requires_grad and v.grad_fn.name() == "ModeBackward0"
+    (v * ember.tensor([-1.0, 2.0])).sum().backward()
+    want = np.zeros_like(x)
+    want[0, 2], want[1, 3] = -1.0, 2.0
+    assert np.array_equal(t.grad.numpy(), want) and i.tolist() == [2, 3]

@@ -19,6 +19,7 @@ from .._device import array_module as _xp
 from .._tensor import Tensor, _dim, _wrap
 from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
+from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ._util import on_device, on_host
 from .index import _scatter_into
@@ -155,8 +156,8 @@ def nanmedian(input, dim=None, keepdim=False, *, out=None):
 
 
 class _Picked(Op):
-    """The values of x at idx along d, one per slice (nanmedian's): its gradient is written at
-    idx, not added (torch's zeros().scatter_: a -0.0 stays -0.0)."""
+    """The values of x at idx along d, one per slice (nanmedian's, mode's): its gradient is
+    written at idx, not added (torch's zeros().scatter_: a -0.0 stays -0.0)."""
 
     _name = "NanmedianBackward1"
 
@@ -493,6 +494,11 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
         vals[pos] = v
         idxs[pos] = np.nonzero(row == v)[0][-1] if v == v else np.argmax(np.isnan(row))
     v, i = _wrap(vals), _wrap(idxs)
+    if input.requires_grad and _gm._enabled[0] and x.ndim and not _fw[0]:
+        # torch's ModeBackward0: the gradient written at the mode's index
+        v = _Picked.apply(input, np.expand_dims(idxs, d), d, keepdim)
+        v.grad_fn._name = "ModeBackward0"
+        return _mode_t(v, i.unsqueeze(d) if keepdim else i)
     if _fw[0]:  # computed without an Op: the tangent at the mode's index
         _fwd.gather_tangent(input, v, d, i.unsqueeze(d) if x.ndim else i, squeeze=True)
     if keepdim:
