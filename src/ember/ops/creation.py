@@ -27,7 +27,8 @@ from .._layout import format_rank, format_strides
 from .._tensor import Size, Tensor, _wrap
 from ..amp import _hook as _amp
 from ..autograd import grad_mode as _gm
-from ..autograd.function import _NUMPY_ERRORS, creation_error, torch_error
+from .._device import array_module as _xp
+from ..autograd.function import _NUMPY_ERRORS, Op, creation_error, torch_error
 from ._util import check_factory, size_args, user_stacklevel
 from .inplace import _out
 
@@ -650,26 +651,56 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
 
 
 def complex(real, imag, *, out=None):
-    """Matches torch.complex: the parts are set, not added (keeps -0.0 and inf imaginary)."""
-    dt = np.result_type(real._data.dtype, imag._data.dtype, np.complex64)
+    """Matches torch.complex: the parts are set, not added (keeps -0.0 and inf imaginary);
+    differentiable (ComplexBackward0: the gradient's real and imaginary parts)."""
     try:
-        r = np.empty(np.broadcast_shapes(real._data.shape, imag._data.shape), dt)
+        np.broadcast_shapes(real._data.shape, imag._data.shape)
     except _NUMPY_ERRORS as e:
         raise torch_error(e, (real._data, imag._data)) from None
-    r.real = real._data
-    r.imag = imag._data
-    return _wrap(r) if out is None else _out(_wrap(r), out, "complex", (real, imag),
-                                             exact=_SCALAR_TYPE)
+    r = _Complex.apply(real, imag)
+    return r if out is None else _out(r, out, "complex", (real, imag), exact=_SCALAR_TYPE)
+
+
+class _Complex(Op):
+    _name = "ComplexBackward0"
+
+    def forward(ctx, re, im):
+        dt = np.result_type(re.dtype, im.dtype, np.complex64)
+        xp = _xp(re)
+        r = xp.empty(np.broadcast_shapes(re.shape, im.shape), dt)
+        r.real = re
+        r.imag = im
+        return r
+
+    def backward(ctx, grad):
+        return grad.real, grad.imag
 
 
 def polar(abs, angle, *, out=None):
     if _amp.on and out is None and _amp.active():
         return _amp.fp32(polar, abs, angle)
     try:
-        r = _wrap(abs._data * np.exp(1j * angle._data))
+        np.broadcast_shapes(abs._data.shape, angle._data.shape)
     except _NUMPY_ERRORS as e:
         raise torch_error(e, (abs._data, angle._data)) from None
+    r = _Polar.apply(abs, angle)
     return r if out is None else _out(r, out, "polar", (abs, angle), exact=_SCALAR_TYPE)
+
+
+class _Polar(Op):
+    """abs * e^(i angle); torch's PolarBackward0: grad_abs = re(conj(g) sgn(r)), grad_angle =
+    re(conj(g) i r)."""
+
+    _name = "PolarBackward0"
+    save_output = True
+
+    def forward(ctx, a, ang):
+        return a * _xp(a).exp(1j * ang)
+
+    def backward(ctx, grad):
+        r = ctx.output
+        gc = grad.conj()
+        return (gc * r.sgn()).real, (gc * (r * 1j)).real
 
 
 _SCALAR_TYPE = ("Expected object of scalar type {result} but got scalar type {out} for argument "
