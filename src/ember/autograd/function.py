@@ -152,6 +152,7 @@ class Op(Node):
     """Base of ember's primitives: forward on arrays, backward on Tensors."""
 
     save_inputs = ()      # indices of inputs whose Tensors backward reads (ctx.saved_tensors)
+    _holomorphic = False  # backward is the real formula of a holomorphic function (below)
     _f32 = False          # backward runs on bfloat16 gradients: it reads everything in float32
     save_output = False   # backward reads ctx.output
     nondiff_outputs = ()  # output positions with no gradient (e.g. indices)
@@ -233,9 +234,27 @@ class Op(Node):
             if up is not grads:
                 self._f32 = True
                 grads = up
+        if self._holomorphic and grads[0] is not None and grads[0].dtype.is_complex:
+            return _conjugated(self, grads)  # (the flagged ops have one output)
         if self._packed:  # saved-tensor hooks: every saved value unpacked once, as torch's
             return _saved.backward_unpacked(self, grads)
         return self.backward(*grads)
+
+
+def _conjugated(node, grads):
+    """A holomorphic op's backward in torch's convention for complex tensors (the conjugate
+    Wirtinger derivative: grad * conj(f'(z))). Its formula, written for real numbers, gives
+    grad * f'(z); so it runs on the conjugated gradients and its results are conjugated back
+    (for a real input the engine then keeps the real part, as torch)."""
+    grads = [g.conj() if g is not None and g.dtype.is_complex else g for g in grads]
+    node._holomorphic = False  # (this call only: the formula itself, unpacking included)
+    try:
+        res = node._call_backward(grads)
+    finally:
+        del node._holomorphic
+    if res.__class__ is not tuple:
+        res = (res,)
+    return tuple(r.conj() if r is not None and r.dtype.is_complex else r for r in res)
 
 
 _NO_EDGE = (None, 0)

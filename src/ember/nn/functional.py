@@ -54,6 +54,7 @@ __getattr__ = _module_getattr(__name__)
 # ---------------------------------------------------------------- linear
 class _Linear(Op):
     _name = "AddmmBackward0"
+    _holomorphic = True  # (complex gradients: Op._call_backward)
     save_inputs = (0, 1)
     next_functions = property(_linear_view.next_functions)  # torch's addmm(b, x, w.t()) chain
     _torch_saved = _linear_view.SPECS

@@ -304,6 +304,7 @@ def _pointwise_out(r, out, name, input, other, exact=False):
 # ---------------------------------------------------------------- fused multiply/divide-add
 class Addcmul(Op):
     _name = "AddcmulBackward0"
+    _holomorphic = True  # (complex gradients: Op._call_backward)
     jvp = _fwd.elementwise
     save_inputs = (1, 2)
 
@@ -322,6 +323,7 @@ class Addcmul(Op):
 
 class Addcdiv(Op):
     _name = "AddcdivBackward0"
+    _holomorphic = True  # (complex gradients: Op._call_backward)
     jvp = _fwd.elementwise
     save_inputs = (1, 2)
 

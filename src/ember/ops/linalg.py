@@ -28,6 +28,7 @@ _fw = _fwd._fw
 
 class MatMul(Op):
     _name = "MmBackward0"
+    _holomorphic = True  # (complex gradients: Op._call_backward)
     jvp = _fwd.multilinear
     save_inputs = (0, 1)
     _keep_strides = True  # torch's node answers its inputs' strides after backward
@@ -370,6 +371,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
 
 class Einsum(Op):
     _name = "EinsumBackward0"
+    _holomorphic = True  # (complex gradients: Op._call_backward)
     jvp = _fwd.multilinear
 
     def forward(ctx, *arrays, parts, out):

@@ -81,6 +81,7 @@ class Rsub(Sub):
 
 class Mul(Op):
     _name = "MulBackward0"
+    _holomorphic = True  # (complex gradients: Op._call_backward)
     jvp = _fwd.elementwise
     save_inputs = (0, 1)
 
@@ -94,6 +95,7 @@ class Mul(Op):
 
 class Div(Op):
     _name = "DivBackward0"
+    _holomorphic = True
     jvp = _fwd.elementwise
     save_inputs = (0, 1)
 
@@ -151,6 +153,7 @@ class NotDifferentiable(DivMode):
 
 class Pow(Op):
     _name = "PowBackward0"
+    _holomorphic = True  # (complex gradients: Op._call_backward)
     jvp = _fwd.elementwise
     save_inputs = (0, 1)
     save_output = True

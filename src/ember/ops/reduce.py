@@ -259,6 +259,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 class Prod(Op):
     _name = "ProdBackward0"
+    _holomorphic = True  # (complex gradients: Op._call_backward)
     jvp = _fwd.reduction
     save_inputs = (0,)
     save_output = True

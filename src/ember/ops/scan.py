@@ -182,6 +182,7 @@ def cumsum(input, dim, *, dtype=None, out=None):
 
 class Cumprod(Op):
     _name = "CumprodBackward0"
+    _holomorphic = True  # (complex gradients: Op._call_backward)
     save_inputs = (0,)
     save_output = True
     jvp = _fwd.transposed

@@ -194,6 +194,7 @@ class Lerp(Op):
     """start + weight (end - start), evaluated from the nearer end as torch does."""
 
     _name = "LerpBackward0"
+    _holomorphic = True  # (complex gradients: Op._call_backward)
     jvp = _fwd.elementwise
     save_inputs = (0, 1, 2)
 

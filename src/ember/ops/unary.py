@@ -229,6 +229,14 @@ _FOUND = "Found dtype {out} but expected {result}"
 _NOKW = {}
 
 
+# complex-differentiable: their real backward formulas give torch's complex gradients through
+# Op._holomorphic (abs, sgn, angle and the real-only functions are not)
+_HOLOMORPHIC = frozenset(("neg", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt",
+                          "rsqrt", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh",
+                          "tanh", "asinh", "acosh", "atanh", "sigmoid", "reciprocal", "sinc",
+                          "deg2rad", "rad2deg"))
+
+
 def _make_unary(name, fwd, bwd, reads, floating):
     fast = _ARRAY_BWD.get(name)
     exact = _FOUND if name in _OUT_EXACT else False
@@ -251,6 +259,7 @@ def _make_unary(name, fwd, bwd, reads, floating):
         "save_inputs": (0,) if reads == "x" else (),
         "save_output": reads == "y",
         "_grad_inplace": name == "relu",
+        "_holomorphic": name in _HOLOMORPHIC,
         "forward": lambda ctx, x: fwd(np if x.__class__ is _ndarray else _xp(x), x),
         "backward": backward,
         "jvp": _fwd.elementwise,  # the backward's derivative times the tangent
@@ -400,8 +409,18 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
 def conj(input):
     """ember's conj is eager (a conjugated copy): torch's lazy conjugate bit never exists, so
     `resolve_conj`/`resolve_neg` have nothing to resolve and return their input, as torch's do
-    for a tensor without the bit."""
-    return input if not input.dtype.is_complex else _wrap(np.conj(input._data))
+    for a tensor without the bit. Differentiable: its gradient is the gradient conjugated."""
+    return input if not input.dtype.is_complex else Conj.apply(input)
+
+
+class Conj(Op):
+    _name = "ConjBackward0"
+
+    def forward(ctx, x):
+        return _xp(x).conj(x)
+
+    def backward(ctx, grad):
+        return grad.conj()
 
 
 def resolve_conj(input):
