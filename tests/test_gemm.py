@@ -258,7 +258,8 @@ def test_linear_bias_grad_is_torchs_sum(shape, n):
 
 
 @pytest.mark.parametrize("dt", ["float32", "float64"])
-@pytest.mark.parametrize("sa,sb", [((784, 1), (1, 256)), ((70000, 1), (1, 3)), ((3, 1), (1, 30000))])
+@pytest.mark.parametrize("sa,sb", [((784, 1), (1, 256)), ((70000, 1), (1, 3)),
+                                   ((3, 1), (1, 30000))])
 def test_large_outer_product_through_ger_keeps_every_bit(dt, sa, sb, monkeypatch):
     """A large 2-d (m, 1) @ (1, n) goes through the BLAS's ger on an array of -0.0 where NumPy's
     OpenBLAS is found: the plain products, zeros of both signs, underflows, inf and NaN as

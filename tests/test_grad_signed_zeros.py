@@ -4,8 +4,9 @@ torch builds these gradients in two ways, and a -0.0 in the incoming gradient (g
 negative g, common after a multiply by zeros) tells them apart:
 - added into zeros (max_pool's CPU backward, an advanced index's index_put_ with accumulate):
   0 + (-0.0) is +0.0, and every cell no window picked is +0.0;
-- written into zeros (zeros().scatter_ for sort, topk, kthvalue, (nan)median, mode and max/min along a dim;
-  masked_scatter_ for masked_select; masked_fill_ for max() and median() of the whole tensor):
+- written into zeros (zeros().scatter_ for sort, topk, kthvalue, (nan)median, mode and max/min
+  along a dim; masked_scatter_ for masked_select; masked_fill_ for max() and median() of the
+  whole tensor):
   a -0.0 stays -0.0, and every other cell is +0.0.
 The expected gradients here are built from those definitions with NumPy (every case has zeros
 of both signs in g and ties from ReLU zeros in x), and compared with live torch where installed.

@@ -23,11 +23,11 @@ import numpy as np
 from .. import _dtype as D
 from .. import _meta
 from .._device import _default, as_device, to_device
+from .._device import array_module as _xp
 from .._layout import format_rank, format_strides
 from .._tensor import Size, Tensor, _wrap
 from ..amp import _hook as _amp
 from ..autograd import grad_mode as _gm
-from .._device import array_module as _xp
 from ..autograd.function import _NUMPY_ERRORS, Op, creation_error, torch_error
 from ._util import check_factory, size_args, user_stacklevel
 from .inplace import _out
