@@ -2,7 +2,8 @@
 z.grad = dL/dx + i dL/dy (the conjugate Wirtinger derivative, times 2). A holomorphic op's
 backward is then grad * conj(f'(z)); ember's formulas, written for real numbers, gave
 grad * f'(z) (mul, div, pow, matmul, linear, einsum, exp, log, sqrt, sigmoid, prod, ...), and
-conj was not differentiable. Checked by central differences on the real and imaginary parts,
+conj was not differentiable. Not yet in that convention (left out here): pinv, eigh, lstsq,
+and slogdet's sign. Checked by central differences on the real and imaginary parts,
 and against torch where installed."""
 
 import numpy as np
@@ -44,6 +45,13 @@ OPS = {
     "lerp": lambda L, z, w: L.lerp(z, w, 0.3),
     "addcmul": lambda L, z, w: L.addcmul(z, z, w, value=0.5),
     "abs": lambda L, z, w: z.abs() * w.real,
+    "addmm": lambda L, z, w: L.addmm(z[:, :3], z, w.mT),
+    "det": lambda L, z, w: L.linalg.det(z[:, :3] + 2 * L.eye(3)),
+    "inv": lambda L, z, w: L.linalg.inv(z[:, :3] + 2 * L.eye(3)),
+    "solve": lambda L, z, w: L.linalg.solve(z[:, :3] + 2 * L.eye(3), w),
+    "solve_triangular": lambda L, z, w: L.linalg.solve_triangular(
+        z[:, :3].triu() + 2 * L.eye(3), w, upper=True),
+    "logabsdet": lambda L, z, w: L.linalg.slogdet(z[:, :3] + 2 * L.eye(3))[1].real,
 }
 
 

@@ -176,6 +176,7 @@ class Inv(Op):
     """(inverse, info); `check` raises torch's error for a singular matrix."""
 
     _name = "LinalgInvExBackward0"
+    _holomorphic = True  # (complex gradients: Op._call_backward)
     jvp = _fwd.transposed
     save_output = True
     nondiff_outputs = (1,)
@@ -190,6 +191,7 @@ class Inv(Op):
 
 class Det(Op):
     _name = "LinalgDetBackward0"
+    _holomorphic = True  # (complex gradients: Op._call_backward)
     jvp = _fwd.transposed
     save_inputs = (0,)
     save_output = True
@@ -205,6 +207,7 @@ class Det(Op):
 
 class Slogdet(Op):
     _name = "LinalgSlogdetBackward0"
+    _holomorphic = True  # log|det| is the real part of log det: glog * A^-H for complex A
     save_inputs = (0,)
     nondiff_outputs = (0,)
 
@@ -228,6 +231,7 @@ class Slogdet(Op):
 
 class Solve(Op):
     _name = "LinalgSolveExBackward0"
+    _holomorphic = True  # (complex gradients: Op._call_backward)
     jvp = _fwd.transposed
     save_inputs = (0,)
     save_output = True
@@ -252,6 +256,7 @@ class Solve(Op):
 
 class SolveTriangular(Op):
     _name = "LinalgSolveTriangularBackward0"
+    _holomorphic = True  # (complex gradients: Op._call_backward)
     jvp = _fwd.transposed
     save_inputs = (0,)
     save_output = True

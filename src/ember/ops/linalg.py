@@ -259,6 +259,7 @@ ger = outer
 
 class Addmm(Op):
     _name = "AddmmBackward0"
+    _holomorphic = True  # (complex gradients: Op._call_backward)
     save_inputs = (1, 2)
     _keep_strides = True
 
