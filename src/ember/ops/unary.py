@@ -422,6 +422,9 @@ class Conj(Op):
     def backward(ctx, grad):
         return grad.conj()
 
+    def jvp(ctx, t):  # conj is real-linear: the tangent conjugated
+        return t.conj()
+
 
 def resolve_conj(input):
     return input
