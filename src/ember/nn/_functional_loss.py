@@ -251,7 +251,7 @@ def _ce_grad(ctx, gd):
     c = _target_grad(ctx, gd)
     z = gd.dtype.type(0)  # torch's nll gradient is written into zeros: +0.0 off the targets
     g2 = np.exp(ctx.lp)
-    g2 *= np.reshape(c + z, (-1, 1)) if np.ndim(c) else c + z
+    g2 *= np.reshape(c + z, (-1, 1))  # (c: one value, or one per row with class weights)
     at = g2[rows, ctx.tc]
     np.subtract(z, g2, out=g2)  # dlogsoftmax
     g2[rows, ctx.tc] = c - at
