@@ -238,3 +238,26 @@ def test_lstm_forward_ad_as_torch_dispatches(dtype):
             assert got == theirs
         else:
             np.testing.assert_allclose(got, theirs, rtol=1e-10)
+
+
+@pytest.mark.parametrize("kind", ["RNN", "GRU", "LSTM"])
+def test_packed_sequences_read_no_uninitialised_memory(kind, monkeypatch):
+    """With packed sequences a step advances only its first batch_sizes[t] rows; the hidden
+    states saved for the weight gradients must hold zeros past them, not whatever np.empty
+    returned (GRU and RNN read that memory: NaN gradients, depending on the heap)."""
+    def grads(empty_value):
+        ember.manual_seed(0)
+        rnn = getattr(ember.nn, kind)(3, 4, num_layers=2, bidirectional=True)
+        x = ember.tensor(np.random.default_rng(1).standard_normal((5, 3, 3)).astype(np.float32))
+        packed = ember.nn.utils.rnn.pack_padded_sequence(x, [5, 3, 2])
+        with monkeypatch.context() as m:
+            if empty_value is not None:  # "uninitialised" memory made visible
+                real = np.empty
+                m.setattr(np, "empty", lambda *a, **k: np.full_like(real(*a, **k), empty_value))
+            out, _ = rnn(packed)
+            out.data.sum().backward()
+        return [p.grad.numpy().copy() for p in rnn.parameters()]
+    clean = grads(None)
+    for g, c in zip(grads(np.nan), clean):
+        assert np.isfinite(g).all()
+        np.testing.assert_array_equal(g, c)

@@ -161,7 +161,7 @@ class RNNLayer(_RecurrentOp):
         H = w_hh.shape[0]
         xp = _xp(x)  # NumPy, or CuPy for a device array (np.dot/np.tanh dispatch to it)
         ys = xp.zeros((T, B, H), x.dtype)
-        hprev = xp.empty((T, B, H), x.dtype)
+        hprev = xp.zeros((T, B, H), x.dtype)  # (packed: rows past a step's batch are read as 0)
         h = h0.copy()
         for t in _steps(T, reverse):
             b = bs[t]
@@ -400,7 +400,7 @@ class GRULayer(_RecurrentOp):
         r_z = xp.zeros((T, B, 2 * H), x.dtype)
         n_ = xp.zeros((T, B, H), x.dtype)
         hn_ = xp.zeros((T, B, H), x.dtype)  # W_hn h + b_hn
-        hprev = xp.empty((T, B, H), x.dtype)
+        hprev = xp.zeros((T, B, H), x.dtype)  # (packed: rows past a step's batch are read as 0)
         ys = xp.zeros((T, B, H), x.dtype)
         h = h0.copy()
         w_hhT = xp.ascontiguousarray(w_hh.T)
