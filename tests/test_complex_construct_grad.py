@@ -44,3 +44,30 @@ def test_complex_and_polar_gradients():
 def test_complex_keeps_its_parts():
     z = ember.complex(ember.tensor([1.0, -0.0]), ember.tensor([float("inf"), -0.0])).numpy()
     assert z[0].imag == np.inf and np.signbit(z[1].real) and np.signbit(z[1].imag)
+
+
+def test_angle_values_and_gradient():
+    """torch.angle: pi for negative reals, 0 otherwise (NaN kept), the argument of a complex
+    number in its real dtype; gradient 0 for reals, grad * z / |z|^2 * i for complex, 0 at 0."""
+    x = ember.tensor([1.0, -2.0, 0.0, -0.0, float("nan"), -float("inf")], requires_grad=True)
+    y = ember.angle(x)
+    y.sum().backward()
+    pi = np.float32(np.pi)
+    np.testing.assert_array_equal(y.detach().numpy(), [0, pi, 0, 0, np.nan, pi])
+    assert y.grad_fn.name() == "AngleBackward0" and not x.grad.numpy().any()
+    assert ember.angle(ember.tensor([1, -2])).dtype is ember.float32
+    zs = np.array([1 + 1j, -2 + 0.5j, 0j, 3 - 4j], np.complex64)
+    z = ember.tensor(zs, requires_grad=True)
+    a = z.angle()
+    assert a.dtype is ember.float32
+    np.testing.assert_allclose(a.detach().numpy(), np.arctan2(zs.imag, zs.real), rtol=1e-6)
+    (a * ember.tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
+    w = np.array([1.0, 2.0, 3.0, 4.0])
+    want = np.where(zs == 0, 0, w * zs / np.abs(zs) ** 2 * 1j)
+    np.testing.assert_allclose(z.grad.numpy(), want, rtol=1e-6, atol=1e-7)
+    if torch is not None:
+        t = torch.tensor(zs, requires_grad=True)
+        ta = t.angle()
+        (ta * torch.tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
+        assert a.detach().numpy().tobytes() == ta.detach().numpy().tobytes()
+        np.testing.assert_array_equal(z.grad.numpy(), t.grad.resolve_conj().numpy())

@@ -165,6 +165,7 @@ METHODS = {
     "arctanh_": unary.atanh_, "fix": unary.trunc, "fix_": unary.trunc_,
     "positive": unary.positive, "__pos__": unary.positive, "round": unary.round,
     "nan_to_num": unary.nan_to_num, "conj": unary.conj, "conj_physical": unary.conj,
+    "angle": unary.angle,
     "resolve_conj": unary.resolve_conj, "resolve_neg": unary.resolve_neg, "__neg__": unary.neg,
     "__abs__": unary.abs, "polygamma": unary._polygamma_method, "polygamma_": unary._polygamma_,
     "nan_to_num_": _unary_inplace(unary.nan_to_num, False),

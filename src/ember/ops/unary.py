@@ -15,7 +15,7 @@ __all__ = ["polygamma", "abs", "abs_", "neg", "neg_", "exp", "exp_", "exp2", "ex
            "logit", "logit_", "lgamma", "digamma", "i0", "i0_", "sinc", "sinc_", "deg2rad",
            "deg2rad_", "rad2deg", "rad2deg_", "negative", "absolute", "arcsin", "arccos", "arctan",
            "arcsinh", "arccosh", "arctanh", "fix", "positive", "round", "nan_to_num", "conj",
-           "resolve_conj", "resolve_neg"]
+           "resolve_conj", "resolve_neg", "angle"]
 
 import math
 
@@ -424,6 +424,35 @@ class Conj(Op):
 
     def jvp(ctx, t):  # conj is real-linear: the tangent conjugated
         return t.conj()
+
+
+def angle(input, *, out=None):
+    """Matches torch.angle: the argument of a complex number (atan2(imag, real), in the real
+    dtype); for real numbers pi where x < 0, else 0 (NaN stays NaN); integers give the default
+    float dtype."""
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        input = _cast(input, D.get_default_dtype())
+    r = Angle.apply(input)
+    return r if out is None else _out(r, out, "angle", (input,), warn=2)
+
+
+class Angle(Op):
+    _name = "AngleBackward0"
+    save_inputs = (0,)
+
+    def forward(ctx, x):
+        xp = _xp(x)
+        if x.dtype.kind == "c":
+            return xp.angle(x)
+        r = xp.where(x < 0, x.dtype.type(math.pi), x.dtype.type(0))
+        return xp.where(xp.isnan(x), x, r)
+
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        if not x.dtype.is_complex:  # torch: zeros (a NaN gradient does not get through)
+            return x.new_zeros(x.shape)
+        # torch's angle_backward: 0 at z = 0, else grad * z / |z|^2 * i
+        return where(x == 0, 0.0, ((grad * x) / x.abs().pow(2)) * 1j)
 
 
 def resolve_conj(input):
