@@ -16,6 +16,7 @@ from .ops import (
     index,
     inplace,
     linalg,
+    masked,
     moments,
     pointwise,
     rearrange,
@@ -250,13 +251,13 @@ METHODS = {
     "swapaxes_": views._inplace_view(shape.transpose, "swapaxes_"),
     "swapdims_": views._inplace_view(shape.transpose, "swapdims_"),
 
-    # ---- gather/scatter, index_*, masked_*, take/put (ops/gather.py)
+    # ---- gather/scatter, index_*, take/put (ops/gather.py), masked_* (ops/masked.py)
     "gather": gather.gather, "scatter_add": gather.scatter_add,
     "scatter_reduce": gather.scatter_reduce, "index_select": gather.index_select,
     "index_add": gather.index_add, "index_fill": gather.index_fill,
     "index_copy": gather.index_copy, "index_reduce": gather.index_reduce,
-    "masked_fill": gather.masked_fill, "masked_scatter": gather.masked_scatter,
-    "masked_select": gather.masked_select, "take": gather.take,
+    "masked_fill": masked.masked_fill, "masked_scatter": masked.masked_scatter,
+    "masked_select": masked.masked_select, "take": gather.take,
     "take_along_dim": gather.take_along_dim, "put": gather.put, "scatter": gather._scatter_method,
     "scatter_": gather._scatter_inplace, "scatter_add_": _inplace_version(gather.scatter_add),
     "scatter_reduce_": _inplace_version(gather.scatter_reduce, saves=True),
@@ -264,8 +265,8 @@ METHODS = {
     "index_fill_": _inplace_version(gather.index_fill, overlap=False),
     "index_copy_": _inplace_version(gather.index_copy),
     "index_reduce_": _inplace_version(gather.index_reduce, saves=True),
-    "masked_fill_": _inplace_version(gather.masked_fill, overlap=False),
-    "masked_scatter_": gather._masked_scatter_inplace, "put_": _inplace_version(gather.put),
+    "masked_fill_": _inplace_version(masked.masked_fill, overlap=False),
+    "masked_scatter_": masked._masked_scatter_inplace, "put_": _inplace_version(gather.put),
 
     # ---- shape and views (ops/shape.py)
     "view": shape.view, "reshape": shape.reshape, "view_as": shape.view_as,

@@ -247,11 +247,7 @@ def _conjugated(node, grads):
     grad * f'(z); so it runs on the conjugated gradients and its results are conjugated back
     (for a real input the engine then keeps the real part, as torch)."""
     grads = [g.conj() if g is not None and g.dtype.is_complex else g for g in grads]
-    node._holomorphic = False  # (this call only: the formula itself, unpacking included)
-    try:
-        res = node._call_backward(grads)
-    finally:
-        del node._holomorphic
+    res = _saved.backward_unpacked(node, grads) if node._packed else node.backward(*grads)
     if res.__class__ is not tuple:
         res = (res,)
     return tuple(r.conj() if r is not None and r.dtype.is_complex else r for r in res)

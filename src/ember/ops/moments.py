@@ -120,7 +120,7 @@ class _Var(Op):
 
     def backward(ctx, grad):
         x, = ctx.saved_tensors
-        real = x.real.dtype if x.dtype.is_complex else x.dtype
+        real = D.from_numpy_dtype(x._data.real.dtype) if x.dtype.is_complex else x.dtype
         if grad.dtype is not real:
             grad = grad.to(real)
         axes = ctx.axes
