@@ -86,15 +86,20 @@ def masked_scatter(input, mask, source):
     if mask.dtype is not D.bool_:
         raise RuntimeError("masked_scatter_ only supports boolean masks, but got mask with dtype "
                            f"{_st(mask.dtype)}")
+    x, m = _broadcast(input, mask)
+    if int(m.sum()) > source.numel():
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    return MaskedScatter.run((x, source, None), (x._data, source._data, m), {})
+
+
+def _broadcast(input, mask):
+    """input and the mask's array broadcast to their common shape (torch's error if none)."""
     try:
         shape = np.broadcast_shapes(input.shape, mask.shape)
     except ValueError:
         raise broadcast_error(mask._data, input._data) from None
-    x = input.expand(shape) if input.shape != shape else input
-    m = np.broadcast_to(mask._data, shape)
-    if int(m.sum()) > source.numel():
-        raise RuntimeError("Number of elements of source < number of ones in mask")
-    return MaskedScatter.run((x, source, None), (x._data, source._data, m), {})
+    return (input.expand(shape) if input.shape != shape else input,
+            np.broadcast_to(mask._data, shape))
 
 
 def _masked_scatter_inplace(self, mask, source):
@@ -117,12 +122,7 @@ def _masked_scatter_inplace(self, mask, source):
 def masked_select(input, mask, *, out=None):
     if mask.dtype is not D.bool_:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
-    try:
-        shape = np.broadcast_shapes(input.shape, mask.shape)
-    except ValueError:
-        raise broadcast_error(mask._data, input._data) from None
-    x = input.expand(shape) if input.shape != shape else input
-    m = np.broadcast_to(mask._data, shape)
+    x, m = _broadcast(input, mask)
     r = Select.apply(x, (m,), True)
     if r.grad_fn is not None:  # its gradient written at the mask (torch's masked_scatter_ into
         r.grad_fn.adv = False  # zeros: a -0.0 stays -0.0), not added as an advanced index's
