@@ -2,9 +2,10 @@
 z.grad = dL/dx + i dL/dy (the conjugate Wirtinger derivative, times 2). A holomorphic op's
 backward is then grad * conj(f'(z)); ember's formulas, written for real numbers, gave
 grad * f'(z) (mul, div, pow, matmul, linear, einsum, exp, log, sqrt, sigmoid, prod, ...), and
-conj was not differentiable. Not yet in that convention (left out here): pinv, eigh, lstsq,
-and slogdet's sign. Checked by central differences on the real and imaginary parts,
-and against torch where installed."""
+conj was not differentiable. The non-holomorphic decompositions (cholesky, qr, eigh, svd, and
+pinv / lstsq through them) take their conjugate transposes (A = L L^H, V^H gV, ...), sgn has
+its own formula, and logsumexp shifts by the real parts' max. Checked by central differences
+on the real and imaginary parts, and against torch where installed."""
 
 import numpy as np
 import pytest
@@ -52,7 +53,29 @@ OPS = {
     "solve_triangular": lambda L, z, w: L.linalg.solve_triangular(
         z[:, :3].triu() + 2 * L.eye(3), w, upper=True),
     "logabsdet": lambda L, z, w: L.linalg.slogdet(z[:, :3] + 2 * L.eye(3))[1].real,
+    "slogdet_sign": lambda L, z, w: L.linalg.slogdet(z[:, :3] + 2 * L.eye(3))[0] + w[0, 0],
+    "sgn": lambda L, z, w: z.sgn() + w,
+    "logsumexp": lambda L, z, w: L.logsumexp(z * w, 1),
+    "cholesky": lambda L, z, w: L.linalg.cholesky(_herm(L, z)),
+    "qr_q": lambda L, z, w: L.linalg.qr(z.mT)[0] * L.tensor(R.T),
+    "qr_r": lambda L, z, w: L.linalg.qr(z.mT)[1],
+    "qr_wide": lambda L, z, w: L.linalg.qr(z)[1] * L.tensor(R),
+    "eigvalsh": lambda L, z, w: L.linalg.eigvalsh(_herm(L, z)),
+    "eigh_vectors": lambda L, z, w: L.linalg.eigh(_herm(L, z))[1].abs() * L.tensor(R[:, :3]),
+    "svdvals": lambda L, z, w: L.linalg.svdvals(z),
+    "svd_u": lambda L, z, w: L.linalg.svd(z, full_matrices=False)[0].abs() * L.tensor(R[:, :3]),
+    "svd_vh": lambda L, z, w: L.linalg.svd(z.mT, full_matrices=False)[2].abs() * L.tensor(R[:, :3]),
+    "svd_old_v": lambda L, z, w: L.svd(z)[2].abs() * L.tensor(R.T[:, :3]),
+    "pinv": lambda L, z, w: L.linalg.pinv(z),
+    "pinv_hermitian": lambda L, z, w: L.linalg.pinv(_herm(L, z), hermitian=True),
+    "lstsq": lambda L, z, w: L.linalg.lstsq(z.mT, w.mT[:, :2]).solution,
 }
+
+
+def _herm(L, z):
+    """A Hermitian positive definite matrix made from z (3 x 3)."""
+    a = z[:, :3]
+    return a @ a.mH + L.eye(3)
 
 
 def _loss(L, y):
@@ -105,3 +128,40 @@ def test_complex_second_derivative_through_conj():
     np.testing.assert_allclose(g.detach().numpy(), 2 * Z)  # d|z|^2 = 2z in torch's convention
     (gg,) = ember.autograd.grad((g.real * 3).sum(), z)
     np.testing.assert_allclose(gg.numpy(), np.full(Z.shape, 6.0))
+
+
+def test_complex_decomposition_values():
+    """pinv and lstsq take conjugate transposes (they were A^+ with V^T / U^T); torch.svd's V is
+    Vh^H; slogdet's log|det| is real; torch.sign refuses complex numbers (torch.sgn takes them)."""
+    a = ember.tensor(Z)
+    np.testing.assert_allclose(ember.linalg.pinv(a).numpy(), np.linalg.pinv(Z), atol=1e-12)
+    h = Z[:, :3] @ Z[:, :3].conj().T + np.eye(3)
+    np.testing.assert_allclose(ember.linalg.pinv(ember.tensor(h), hermitian=True).numpy(),
+                               np.linalg.inv(h), atol=1e-12)
+    b = W.T[:, :2].copy()
+    x = ember.linalg.lstsq(ember.tensor(Z.T.copy()), ember.tensor(b)).solution.numpy()
+    np.testing.assert_allclose(x, np.linalg.lstsq(Z.T, b, rcond=None)[0], atol=1e-12)
+    u, s, v = ember.svd(a)
+    np.testing.assert_allclose((u.numpy() * s.numpy()) @ v.numpy().conj().T, Z, atol=1e-12)
+    sign, logabs = ember.linalg.slogdet(ember.tensor(h * 1j))
+    assert logabs.dtype == ember.float64 and sign.dtype == ember.complex128
+    np.testing.assert_allclose(logabs.item(), np.log(abs(np.linalg.det(h))))
+    r = ember.tensor(R[:, :3], requires_grad=True)  # a real matrix's sign: no gradient, as torch
+    sign, logabs = ember.linalg.slogdet(r)
+    assert sign.requires_grad and sign.grad_fn is logabs.grad_fn
+    (sign * 3).backward()
+    assert r.grad is None
+    with pytest.raises(NotImplementedError, match="torch.sign is not intended to support complex"):
+        ember.sign(a)
+
+
+@pytest.mark.parametrize("which", ["svd", "eigh"])
+def test_complex_phase_dependent_loss_raises(which):
+    """A loss that depends on the arbitrary phases of complex singular / eigen vectors has no
+    gradient: torch's error."""
+    a = ember.tensor(Z[:, :3], requires_grad=True)
+    with pytest.raises(RuntimeError, match="specified up to multiplication by e\\^\\{i phi\\}"):
+        if which == "svd":
+            ember.linalg.svd(a)[0].real.sum().backward()
+        else:
+            ember.linalg.eigh(_herm(ember, a))[1].real.sum().backward()

@@ -156,7 +156,7 @@ def _diagonal(a):
 
 
 def _skew(a):
-    return a - a.mT
+    return a - a.mH  # skew-Hermitian part (times 2); skew-symmetric for real a
 
 
 class _Factor(Op):
@@ -206,10 +206,14 @@ class Det(Op):
 
 
 class Slogdet(Op):
+    """(sign, log|det|): log|det| real for complex A as well; both outputs differentiable as
+    torch's (a real matrix's sign has no gradient)."""
+
     _name = "LinalgSlogdetBackward0"
-    _holomorphic = True  # log|det| is the real part of log det: glog * A^-H for complex A
     save_inputs = (0,)
-    nondiff_outputs = (0,)
+    save_output = True
+    _materialize = False  # an output without a gradient stays None (the engine's zeros would
+    # give a real matrix's sign a zero gradient where torch leaves .grad None)
 
     def jvp(ctx, t):
         (a,) = ctx.saved_tensors
@@ -220,13 +224,20 @@ class Slogdet(Op):
     def forward(ctx, a):
         xp = _xp(a)
         sign, logabs = xp.linalg.slogdet(a)
-        return xp.asarray(sign, dtype=a.dtype), xp.asarray(logabs, dtype=a.dtype)
+        return xp.asarray(sign, dtype=a.dtype), xp.asarray(logabs, dtype=a.real.dtype)
 
     def backward(ctx, gsign, glog):
-        if glog is None:
-            return (None,)
         (a,) = ctx.saved_tensors
-        return glog.unsqueeze(-1).unsqueeze(-1) * inverse(a).mT  # d log|det| = A^-T
+        if not a.dtype.is_complex:
+            if glog is None:
+                return (None,)
+            return glog.unsqueeze(-1).unsqueeze(-1) * inverse(a).mT  # d log|det| = A^-T
+        # torch's: g = glog + i im(gsign conj(sign)), gA = g A^-H
+        g = glog
+        if gsign is not None:
+            phase = (gsign * ctx.output.conj()).imag * 1j
+            g = phase if g is None else g + phase
+        return g.unsqueeze(-1).unsqueeze(-1) * inverse(a).mH
 
 
 class Solve(Op):
@@ -303,10 +314,10 @@ class Cholesky(Op):
 
     def backward(ctx, grad, _):
         low = ctx.output
-        t = (low.mT @ grad).tril()
-        mid = 0.5 * (t + t.tril(-1).mT)  # Hermitian, built from the lower triangle
-        ga = SolveTriangular.apply(low.mT, mid, True, True, False)
-        return SolveTriangular.apply(low, ga, False, False, False), None, None  # L^-T mid L^-1
+        t = (low.mH @ grad).tril()
+        mid = 0.5 * (t + t.tril(-1).mH)  # Hermitian, built from the lower triangle
+        ga = SolveTriangular.apply(low.mH, mid, True, True, False)
+        return SolveTriangular.apply(low, ga, False, False, False), None, None  # L^-H mid L^-1
 
 
 class Qr(_Factor):
@@ -341,16 +352,21 @@ class Qr(_Factor):
         # A = Q [R1 R2]: the square part X = Q R1, then Y = Q R2 adds Y gR2^T to gQ
         r1, gr1, gr2 = r.narrow(-1, 0, m), gr.narrow(-1, 0, m), gr.narrow(-1, m, n - m)
         y = q @ r.narrow(-1, m, n - m)
-        gx = _qr_grad(q, r1, gq + y @ gr2.mT, gr1)
+        gx = _qr_grad(q, r1, gq + y @ gr2.mH, gr1)
         from .rearrange import cat
         return cat([gx, q @ gr2], -1), None
 
 
 def _qr_grad(q, r, gq, gr):
-    """gA = [gQ + Q copyltu(M)] R^-T with M = R gR^T - gQ^T Q (m >= n)."""
-    mm = r @ gr.mT - gq.mT @ q
-    sym = mm.tril() + mm.tril(-1).mT
-    return SolveTriangular.apply(r.mT, gq + q @ sym, False, False, False)
+    """gA = [gQ + Q copyltu(M)] R^-H with M = R gR^H - gQ^H Q (m >= n); copyltu mirrors the
+    lower triangle (conjugated) above the diagonal and keeps the diagonal's real part."""
+    mm = r @ gr.mH - gq.mH @ q
+    if mm.dtype.is_complex:
+        sym = mm.tril(-1)
+        sym = sym + sym.mH + _diag_embed(_diagonal(mm).real.to(mm.dtype))
+    else:
+        sym = mm.tril() + mm.tril(-1).mT
+    return SolveTriangular.apply(r.mH, gq + q @ sym, False, False, False)
 
 
 class Eigh(_Factor):
@@ -364,10 +380,19 @@ class Eigh(_Factor):
 
     def backward(ctx, gw, gv):
         w, v = ctx._outs()
-        mid = 0 if gv is None else 0.5 * _skew(v.mT @ gv) / _gaps(w)
+        mid = 0
+        if gv is not None:
+            vhgv = v.mH @ gv
+            if vhgv.dtype.is_complex:  # (the diagonal of skew(V^H gV) is the phase's part)
+                im = _diagonal(vhgv).imag
+                _check_gauge(im, im * 0, "linalg_eigh_backward: The eigenvectors")
+                mid = 0.5 * _skew(vhgv) / _gaps(w)
+                mid = mid - _diag_embed(_diagonal(mid))
+            else:
+                mid = 0.5 * _skew(vhgv) / _gaps(w)
         if gw is not None:
             mid = mid + _diag_embed(gw)
-        return v @ mid @ v.mT, None  # V (diag(gL) + skew(V^T gV) / E) V^T
+        return v @ mid @ v.mH, None  # V (diag(gL) + skew(V^H gV) / E) V^H
 
 
 def _gaps(x):
@@ -393,23 +418,46 @@ class Svd(_Factor):
             u, vh = u.narrow(-1, 0, k), vh.narrow(-2, 0, k)
             gu = None if gu is None else gu.narrow(-1, 0, k)
             gvh = None if gvh is None else gvh.narrow(-2, 0, k)
-        v, gv = vh.mT, None if gvh is None else gvh.mT
+        v, gv = vh.mH, None if gvh is None else gvh.mH
         e = _gaps(s * s)
+        uhgu = None if gu is None else u.mH @ gu
+        vhgv = None if gv is None else v.mH @ gv
+        if u.dtype.is_complex:  # the loss must not depend on the vectors' phases
+            ims = [None if x is None else _diagonal(x).imag for x in (uhgu, vhgv)]
+            if ims[0] is not None or ims[1] is not None:
+                im_u = ims[0] if ims[0] is not None else ims[1] * 0
+                im_v = ims[1] if ims[1] is not None else ims[0] * 0
+                _check_gauge(im_u, -im_v, "svd_backward: The singular vectors",
+                             "this phase term, making it")
         mid = 0
         if gu is not None:
-            mid = _skew(u.mT @ gu) * s.unsqueeze(-2) / e
+            uhgu = _skew(uhgu)
+            mid = uhgu * s.unsqueeze(-2) / e
         if gv is not None:
-            mid = mid + s.unsqueeze(-1) * _skew(v.mT @ gv) / e
+            mid = mid + s.unsqueeze(-1) * _skew(vhgv) / e
         if gs is not None:
             mid = mid + _diag_embed(gs)
+        if u.dtype.is_complex and gu is not None:
+            mid = mid + _diag_embed(_diagonal(uhgu) / (2 * s))
         ga = u @ mid @ vh
-        if m > k and gu is not None:  # (I - U U^T) gU S^-1 V^T
+        if m > k and gu is not None:  # (I - U U^H) gU S^-1 V^H
             gus = gu / s.unsqueeze(-2)
-            ga = ga + (gus - u @ (u.mT @ gus)) @ vh
-        if n > k and gv is not None:  # U S^-1 gV^T (I - V V^T)
+            ga = ga + (gus - u @ (u.mH @ gus)) @ vh
+        if n > k and gv is not None:  # U S^-1 gV^H (I - V V^H)
             gvs = gv / s.unsqueeze(-2)
-            ga = ga + u @ (gvs.mT - (gvs.mT @ v) @ vh)
+            ga = ga + u @ (gvs.mH - (gvs.mH @ v) @ vh)
         return ga, None
+
+
+def _check_gauge(a, b, what, depends="this quantity, so it is"):
+    """torch's check that a loss of complex eigen / singular vectors does not depend on their
+    arbitrary phases: allclose(a, b, rtol=1e-2, atol=1e-2) for the imaginary parts a, b of the
+    gradient's diagonal terms."""
+    if bool(((a - b).abs() <= 1e-2 + 1e-2 * b.abs()).all()):
+        return
+    raise RuntimeError(f"{what} in the complex case are specified up to multiplication by "
+                       f"e^{{i phi}}. The specified loss function depends on {depends} "
+                       "ill-defined.")
 
 
 # ---- functions shared by torch.* and torch.linalg ------------------------------------------------
@@ -427,10 +475,10 @@ def _pinv(a, atol=None, rtol=None, hermitian=False):
     if hermitian:
         w, v = Eigh.apply(a, "L")
         keep = _keep(w.abs(), w.abs().amax(-1, keepdim=True), a, atol, rtol)
-        return (v * _safe_recip(w, keep).unsqueeze(-2)) @ v.mT
+        return (v * _safe_recip(w, keep).to(v.dtype).unsqueeze(-2)) @ v.mH
     u, s, vh = Svd.apply(a, False)
     keep = _keep(s, s.narrow(-1, 0, 1) if s.shape[-1] else s, a, atol, rtol)
-    return (vh.mT * _safe_recip(s, keep).unsqueeze(-2)) @ u.mT
+    return (vh.mH * _safe_recip(s, keep).to(vh.dtype).unsqueeze(-2)) @ u.mH
 
 
 def _keep(s, smax, a, atol, rtol):
@@ -584,10 +632,10 @@ def svd(input, some=True, compute_uv=True, *, out=None):
                            f"{input._data.ndim} dimensions instead")
     if not compute_uv:  # torch fills U and V with zeros, at full size
         u, s, vh = _svd(input, True)
-        r = _osvd_t(u.detach() * 0, _svd(input, False).S, vh.mT.detach() * 0)
+        r = _osvd_t(u.detach() * 0, _svd(input, False).S, vh.mH.detach() * 0)
     else:
         u, s, vh = _svd(input, not some)
-        r = _osvd_t(u, s, vh.mT)
+        r = _osvd_t(u, s, vh.mH)  # torch.svd's V: A = U diag(S) V^H
     return _tuple_out(r, out, "svd", "_linalg_svd")
 
 

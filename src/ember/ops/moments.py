@@ -218,9 +218,11 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
             input = input.to(out.dtype)  # torch sums and logs in the result's dtype
         return _out(logsumexp(input, dim, keepdim), out)
     axes = _axes(input, dim)
-    if not input.dtype.is_floating_point:
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
         input = input.to(D.get_default_dtype())
     x = input._data
+    if x.dtype.kind == "c":  # torch shifts complex values by the max of their real parts
+        x = x.real
     if isinstance(x, np.ndarray):
         m = np.array(np.max(x, axis=axes, keepdims=True, initial=-np.inf))  # -inf if empty
         m[~np.isfinite(m)] = 0
@@ -242,6 +244,7 @@ class LogSumExp(Op):
     elements rounds the result to their max: torch gives each of them grad)."""
 
     _name = "LogsumexpBackward0"
+    _holomorphic = True  # complex: grad * conj(exp(x - result)) (Op._call_backward)
     jvp = _fwd.reduction
     save_inputs = (0,)
     save_output = True

@@ -58,6 +58,12 @@ def _sign(xp, x):
     return xp.nan_to_num(s, nan=0.0) if x.dtype.kind == "f" else s  # torch: sign(nan) = 0
 
 
+def _no_complex_sign(x):
+    if x.dtype.kind == "c":
+        raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support complex "
+                                  "numbers. Please use torch.sgn instead.")
+
+
 def _relu(xp, x):
     if x.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
@@ -106,8 +112,8 @@ _UNARY = {
              lambda g, x, y: g * (-2 / _SQRT_PI) * (-(x * x)).exp(), "x", True),
     "erfinv": (lambda xp, x: _special.erfinv(xp, x),
                lambda g, x, y: g * (_SQRT_PI / 2) * (y * y).exp(), "y", True),
-    "sign": (_sign, _ZERO, "", False),
-    "sgn": (_sign, _ZERO, "", False),
+    "sign": (lambda xp, x: _no_complex_sign(x) or _sign(xp, x), _ZERO, "", False),
+    "sgn": (_sign, lambda g, x, y: _dsgn(g, x), "x", False),
     "floor": (_rounding(lambda xp, x: xp.floor(x), "floor_vml_cpu"), _ZERO, "", False),
     "ceil": (_rounding(lambda xp, x: xp.ceil(x), "ceil_vml_cpu"), _ZERO, "", False),
     "trunc": (_rounding(lambda xp, x: xp.trunc(x), "trunc_vml_cpu"), _ZERO, "", False),
@@ -124,6 +130,15 @@ _UNARY = {
 }
 _NAMES = {"log1p": "Log1PBackward0", "deg2rad": "Deg2RadBackward0", "rad2deg": "Rad2DegBackward0"}
 _UNARY_FNS = {}
+
+
+def _dsgn(g, x):
+    """sgn's gradient: zeros for real x; for complex x torch's SgnBackward0 (the conjugate
+    Wirtinger derivative of z / |z|): (g - re(conj(g) sgn z) sgn z) / |z|, 0 where z is 0."""
+    if not x.dtype.is_complex:
+        return _ZERO(g, x, None)
+    a, s = x.abs(), x.sgn()
+    return where(a == 0, 0.0, (g - (g.conj() * s).real * s) / a)
 
 
 def _sinc(xp, x):
