@@ -117,9 +117,25 @@ class ConvInputGrad(Op):
     def backward(ctx, grad):
         g, w = ctx.saved_tensors
         need = ctx.needs_input_grad
-        dg = Conv.apply(grad, w, None, ctx.geo) if need[0] else None
-        dw = ConvWeightGrad.apply(grad, g, w.shape, ctx.geo) if need[1] else None
+        grad, geo = _unpad_output(grad, g.shape[2:], ctx.geo)
+        dg = Conv.apply(grad, w, None, geo) if need[0] else None
+        dw = ConvWeightGrad.apply(grad, g, w.shape, geo) if need[1] else None
         return dg, dw, None, None
+
+
+def _unpad_output(grad, n_in, geo):
+    """conv_transpose's output_padding e (below the stride or the dilation): the output's high
+    side is cut by hi - e instead of hi. Its adjoint, a convolution, then pads that side by
+    hi - e, or (e > hi) drops the gradient's last e - hi positions, which no input reached.
+    Returns (grad, geo)."""
+    k, stride, pads, dil, groups = geo
+    over = [n - ((m - 1) * s - lo - hi + d * (kk - 1) + 1) for n, m, s, (lo, hi), d, kk in
+            zip(grad.shape[2:], n_in, stride, pads, dil, k)]
+    if not any(over):
+        return grad, geo
+    keep = tuple(slice(0, n - max(e - hi, 0)) for n, e, (_, hi) in zip(grad.shape[2:], over, pads))
+    pads = tuple((lo, max(hi - e, 0)) for e, (lo, hi) in zip(over, pads))
+    return grad[(Ellipsis,) + keep], (k, stride, pads, dil, groups)
 
 
 class ConvWeightGrad(Op):
@@ -294,6 +310,11 @@ def _conv_transpose(nd, name, input, weight, bias, stride, padding, output_paddi
     how = _dt.backend(input, weight, bias, geo, True, op) if mixed else None
     S = tuple((n - 1) * s - lo - hi + d * (k - 1) + o + 1 for n, s, (lo, hi), d, k, o in
               zip(input.shape[2:], stride, pads, dil, weight.shape[2:], op))
+    if min(S) < 1:  # (torch reports a 1-d convolution's sizes as its 2-d view's)
+        lead = (1,) if nd == 1 else ()
+        given, got = (" x ".join(map(str, lead + tuple(v))) for v in (input.shape[2:], S))
+        raise RuntimeError(f"Given input size per channel: ({given}). Calculated output size "
+                           f"per channel: ({got}). Output size is too small")
     out = ConvInputGrad.apply(input, weight, S, geo)
     if how is not None and how[0] == "cast_out" and out.dtype is not how[1]:
         out = out.to(how[1])

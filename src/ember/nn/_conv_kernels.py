@@ -337,7 +337,11 @@ def _conv_fwd_wide(v, nd, wm, y, lay, m, bias, buf):
 def _conv_input_grad(g, w, S, geo):
     k, stride, pads, dil, groups = geo
     if all(s == 1 for s in stride):  # a full correlation: im2col + GEMM beats col2im's adds
-        return _full_corr(g, w, geo)
+        # (conv_transpose's output_padding e, dilation > e: the high side is cut by hi - e,
+        # which may be negative: then the output reaches past the last input's reach)
+        pads = tuple((lo, hi - (n - (m + d * (kk - 1) - lo - hi))) for n, m, (lo, hi), d, kk in
+                     zip(S, g.shape[2:], pads, dil, k))
+        return _full_corr(g, w, (k, stride, pads, dil, groups))
     O, Cg = w.shape[:2]
     N = g.shape[0]
     gm = g.reshape(N, groups, O // groups, -1)
