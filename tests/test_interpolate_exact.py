@@ -113,3 +113,62 @@ def test_adaptive_avg_pool_special_values_equal_torch():
         t = torch.nn.functional.adaptive_avg_pool2d(torch.tensor(x), size).numpy()
         np.testing.assert_array_equal(np.isnan(e), np.isnan(t))
         np.testing.assert_array_equal(np.isinf(e), np.isinf(t))
+
+
+# ---- a dim that keeps its size under scale_factor (floor(n * s) == n), as torch's kernels do:
+# the linear kernels (and the anti-aliased ones) copy it; 2-d nearest copies it; 1-d / 3-d
+# nearest and nearest-exact still step by 1 / s; bicubic uses the scale too. ember resampled
+# the linear dims and copied the 1-d / 3-d nearest ones. Gradients stay the forward's adjoint
+# (torch's nearest 1-d / 3-d and bicubic backward kernels copy such a dim although their forward
+# does not, and its anti-aliased backward resamples it: there ember keeps the adjoint).
+SAME = [  # (mode, input shape, scale_factor, antialias)
+    ("linear", (1, 2, 3), (1.2,), False),
+    ("linear", (1, 2, 4), (1.25,), False),
+    ("bilinear", (1, 2, 3, 4), (1.0, 1.2), False),
+    ("bilinear", (1, 2, 3, 4), (1.2, 1.25), False),
+    ("trilinear", (1, 2, 2, 3, 4), (1.1, 1.2, 1.6), False),
+    ("bilinear", (1, 2, 3, 4), (1.1, 1.1), True),
+    ("bicubic", (1, 2, 3, 4), (1.2, 1.25), True),
+    ("nearest", (1, 2, 3), (1.2,), False),
+    ("nearest", (1, 2, 4, 3), (1.2, 1.3), False),
+    ("nearest", (1, 2, 2, 3, 4), (1.0, 1.2, 1.2), False),
+    ("nearest-exact", (1, 2, 3, 4), (1.2, 1.0), False),
+]
+
+
+def _kept_dim_reference(x, mode, sf):
+    """What torch's forward does when every dim keeps its size, by its formulas."""
+    nd = x.ndim - 2
+    for i, s in enumerate(sf):
+        n = x.shape[2 + i]
+        o = int(np.floor(n * s))
+        if o != n:
+            continue
+        if mode.startswith("nearest") and not (mode == "nearest" and nd == 2):
+            d = np.arange(o, dtype=np.float32)
+            step = np.float32(1.0 / s)
+            src = np.floor((d + np.float32(0.5)) * step) if mode == "nearest-exact" else \
+                np.floor(d * step)
+            x = np.take(x, np.minimum(src.astype(np.int64), n - 1), axis=2 + i)
+    return x
+
+
+@pytest.mark.parametrize("case", SAME, ids=lambda c: f"{c[0]}-{c[2]}-aa{c[3]}")
+def test_kept_size_dims(case):
+    mode, shape, sf, aa = case
+    x = np.random.default_rng(5).standard_normal(shape).astype(np.float32)
+    kw = {"antialias": True} if aa else {}
+    got = F.interpolate(ember.tensor(x), scale_factor=sf, mode=mode, **kw).numpy()
+    if all(int(np.floor(n * s)) == n for n, s in zip(shape[2:], sf)):
+        np.testing.assert_array_equal(got, _kept_dim_reference(x, mode, sf))
+    # the gradient is the forward's adjoint: <f(x), y> = <x, f'(y)>
+    xt = ember.tensor(x.astype(np.float64), requires_grad=True)
+    out = F.interpolate(xt, scale_factor=sf, mode=mode, **kw)
+    y = np.random.default_rng(6).standard_normal(tuple(out.shape))
+    out.backward(ember.tensor(y))
+    np.testing.assert_allclose((out.detach().numpy() * y).sum(), (x * xt.grad.numpy()).sum(),
+                               rtol=1e-9)
+    if torch is not None:
+        want = torch.nn.functional.interpolate(torch.tensor(x), scale_factor=sf, mode=mode,
+                                               **kw).numpy()
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)

@@ -35,13 +35,15 @@ def _scale(n, o, align_corners, sf, dtype):
     return dtype(1.0 / sf) if sf is not None and sf > 0 else dtype(n) / dtype(o)
 
 
-def _nearest_source(n, o, sf, exact):
-    """Each output's source index along a dim of n (torch's nearest index, in float32)."""
+def _nearest_source(n, o, sf, exact, nd):
+    """Each output's source index along a dim of n (torch's nearest index, in float32). A dim
+    that keeps its size is copied by torch's 2-d nearest kernel only: its 1-d and 3-d kernels
+    and nearest-exact still step by 1 / scale_factor."""
     s = np.float32(1.0 / sf) if sf is not None and sf > 0 else np.float32(n) / np.float32(o)
     d = np.arange(o, dtype=np.float32)
     if exact:
         src = np.floor((d + np.float32(0.5)) * s)
-    elif o == n:
+    elif o == n and (nd == 2 or sf is None):
         src = d
     elif o == 2 * n:
         src = np.floor(d / 2)
@@ -99,6 +101,8 @@ def _source(n, o, align_corners, sf, dtype, cubic):
 
 
 def _linear_matrix(n, o, align_corners, sf, dtype):
+    if o == n:  # torch's linear kernels copy a dim that keeps its size (whatever the scale)
+        return np.eye(n, dtype=dtype)
     src = _source(n, o, align_corners, sf, dtype, False)
     i0 = np.minimum(src.astype(np.int64), n - 1)
     lam = (src - i0).astype(dtype)
@@ -192,14 +196,15 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         from ._resample_aa import aa_matrix, check_dtype
         check_dtype(input)
         dtype = input.dtype.np.type
-        return _named(Separable.apply(input, [
+        return _named(Separable.apply(input, [  # (a dim that keeps its size is copied)
+            np.eye(n, dtype=dtype) if o == n else
             aa_matrix(n, o, _scale(n, o, align_corners, sf, dtype), mode, dtype)
             for n, o, sf in zip(input.shape[2:], out, scales)]), mode, True, out, scales,
             align_corners)
     if mode == "area":
         return _adaptive_avg(input.dim() - 2, input, out)
     if mode in ("nearest", "nearest-exact"):
-        srcs = [_nearest_source(n, o, sf, mode == "nearest-exact")
+        srcs = [_nearest_source(n, o, sf, mode == "nearest-exact", len(out))
                 for n, o, sf in zip(input.shape[2:], out, scales)]
         return _named(Nearest.apply(input, srcs), mode, False, out, scales, align_corners)
     dtype = input.dtype.np.type
