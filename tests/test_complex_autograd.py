@@ -55,6 +55,9 @@ OPS = {
     "logabsdet": lambda L, z, w: L.linalg.slogdet(z[:, :3] + 2 * L.eye(3))[1].real,
     "slogdet_sign": lambda L, z, w: L.linalg.slogdet(z[:, :3] + 2 * L.eye(3))[0] + w[0, 0],
     "sgn": lambda L, z, w: z.sgn() + w,
+    "pow_complex": lambda L, z, w: z ** (w * 0.3),
+    "rpow_complex": lambda L, z, w: 2.5 ** (w * 0.3),
+    "acosh": lambda L, z, w: (z - 1.2).acosh(),  # re(z) < 0 in places: the branch matters
     "logsumexp": lambda L, z, w: L.logsumexp(z * w, 1),
     "cholesky": lambda L, z, w: L.linalg.cholesky(_herm(L, z)),
     "qr_q": lambda L, z, w: L.linalg.qr(z.mT)[0] * L.tensor(R.T),
@@ -165,3 +168,19 @@ def test_complex_phase_dependent_loss_raises(which):
             ember.linalg.svd(a)[0].real.sum().backward()
         else:
             ember.linalg.eigh(_herm(ember, a))[1].real.sum().backward()
+
+
+def test_complex_gradient_zero_imaginary_parts_are_positive():
+    """torch's grad * conj(f'(z)) leaves an exact zero imaginary part +0 for real-valued
+    complex numbers; conjugating the real formula's result made it -0 ("3.-0.j" printed)."""
+    z = ember.tensor([1 + 0j, 2 + 0j], requires_grad=True)
+    (z * ember.tensor([3 + 0j, 0j])).backward(ember.ones(2, dtype=ember.complex64))
+    assert not np.signbit(z.grad.numpy().imag).any()
+    assert repr(z.grad) == "tensor([3.+0.j, 0.+0.j])"
+    z = ember.tensor([1 + 0j, 2 + 0j], requires_grad=True)
+    z.exp().sum().real.backward()
+    assert not np.signbit(z.grad.numpy().imag).any()
+    if torch is not None:
+        t = torch.tensor([1 + 0j, 2 + 0j], requires_grad=True)
+        t.exp().sum().real.backward()
+        assert repr(z.grad) == repr(t.grad)

@@ -250,7 +250,13 @@ def _conjugated(node, grads):
     res = _saved.backward_unpacked(node, grads) if node._packed else node.backward(*grads)
     if res.__class__ is not tuple:
         res = (res,)
-    return tuple(r.conj() if r is not None and r.dtype.is_complex else r for r in res)
+    # conj(r) + (-0 + 0j): the imaginary zeros come out +0, as torch's grad * conj(f'(z)) gives
+    # them (a plain conj turned the formula's +0 into -0, which prints as "3.-0.j")
+    return tuple(r.conj() + _CONJ_ZERO if r is not None and r.dtype.is_complex else r
+                 for r in res)
+
+
+_CONJ_ZERO = complex(-0.0, 0.0)  # adds nothing to a real part, turns an imaginary -0 into +0
 
 
 _NO_EDGE = (None, 0)

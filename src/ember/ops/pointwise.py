@@ -176,10 +176,11 @@ class Pow(Op):
         if ctx.needs_input_grad[1]:
             y = ctx.output
             # d a^b/db = a^b ln a, as torch's grad * where(..., 0, a^b ln a): -0.0 where grad < 0
+            real_b = b >= 0 if not b.dtype.is_complex else (b.imag == 0) & (b.real >= 0)
             if isinstance(a, Tensor):
-                gb = grad * where((a == 0) & (b >= 0), 0.0, y * a.log())
+                gb = grad * where((a == 0) & real_b, 0.0, y * a.log())
             elif a == 0:
-                gb = grad * where(b >= 0, 0.0, y * float("-inf"))
+                gb = grad * where(real_b, 0.0, y * float("-inf"))
             else:
                 gb = grad * (y * math.log(a))
         return ga, gb

@@ -100,7 +100,9 @@ _UNARY = {
     "cosh": (lambda xp, x: xp.cosh(x), lambda g, x, y: g * x.sinh(), "x", True),
     "tanh": (lambda xp, x: xp.tanh(x), lambda g, x, y: g * (1 - y * y), "y", True),
     "asinh": (lambda xp, x: xp.arcsinh(x), lambda g, x, y: g * (x * x + 1).rsqrt(), "x", True),
-    "acosh": (lambda xp, x: xp.arccosh(x), lambda g, x, y: g * (x * x - 1).rsqrt(), "x", True),
+    "acosh": (lambda xp, x: xp.arccosh(x), lambda g, x, y: g * (
+        (x - 1).rsqrt() * (x + 1).rsqrt() if x.dtype.is_complex else (x * x - 1).rsqrt()), "x",
+        True),  # (complex: 1 / sqrt(z^2 - 1) takes the other branch where re(z) < 0)
     "atanh": (lambda xp, x: xp.arctanh(x), lambda g, x, y: g / (1 - x * x), "x", True),
     "sigmoid": (lambda xp, x: _special.sigmoid(xp, x), lambda g, x, y: g * (y * (1 - y)), "y",
                 True),
