@@ -45,10 +45,10 @@ def _q_arg(input, q):
         qa = q._data
         if qa.size and not ((qa >= 0) & (qa <= 1)).all():
             raise RuntimeError("quantile() q values must be in the range [0, 1]")
-        return qa.reshape(-1).astype(np.float64), q.dim() == 1
+        return qa.reshape(-1), q.dim() == 1
     if not 0 <= q <= 1:
         raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {q}")
-    return np.array([float(q)]), False
+    return np.array([float(q)], input.dtype.np), False  # torch: a tensor of the input's dtype
 
 
 def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
@@ -72,9 +72,10 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
     n = x.shape[-1]
     nan = np.isnan(x._data)
     valid = (n - nan.sum(-1, keepdims=True)) if ignore_nan else np.full(nan.shape[:-1] + (1,), n)
-    rank = qs.reshape((-1,) + (1,) * (x.dim() - 1)) * np.maximum(valid - 1, 0)
+    # ranks in the input's dtype, as torch's q * (n - 1): a float32 0.6 * 5 is 3.0, not 3.0000001
+    rank = qs.reshape((-1,) + (1,) * (x.dim() - 1)) * np.maximum(valid - 1, 0).astype(qs.dtype)
     if not ignore_nan:  # a slice with NaN ranks its last (NaN) element, as torch
-        rank = np.where(nan.any(-1, keepdims=True), n - 1.0, rank)
+        rank = np.where(nan.any(-1, keepdims=True), qs.dtype.type(n - 1), rank)
     lo_i, hi_i = np.floor(rank), np.ceil(rank)
     if interpolation == "lower":
         hi_i = lo_i
@@ -90,7 +91,7 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
     r = lo.lerp(hi, w) if interpolation in ("linear", "midpoint") else lo  # lerp(-inf, 1, .5)
     # is -inf (torch's lerp), lo + (hi - lo) * w NaN
     r = r.squeeze(-1)
-    if keepdim:
+    if keepdim and input.dim():  # (a 0-d input keeps no dim, as torch)
         r = r.unsqueeze(d + 1) if dim is not None else r.reshape(
             (len(qs),) + (1,) * input.dim())
     return r if vector else r.squeeze(0)
