@@ -301,7 +301,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     if dim is None and keepdim:
         r = vector_norm(x, ord, tuple(range(x.dim())), True, dtype=dtype)
     else:
-        r = _norm(x, ord, dim, keepdim, dtype)
+        r = _norm(x, ord, dim, keepdim, dtype=dtype)
     return _out(r, out, "linalg_vector_norm", exact=True)
 
 

@@ -261,7 +261,8 @@ class LogSumExp(Op):
 
 
 class VectorNorm(Op):
-    """The p-norm of a real tensor, whose gradient is 0 (not nan) where the norm is 0."""
+    """The p-norm of a real tensor (p finite, nonzero, negative too), whose gradient is 0
+    (not nan) where the norm is 0."""
 
     _name = "LinalgVectorNormBackward0"
     jvp = _fwd.reduction
@@ -272,7 +273,8 @@ class VectorNorm(Op):
         ctx.p, ctx.axes, ctx.keepdim, ctx.in_shape = p, axes, keepdim, x.shape
         if p == 2:
             return np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdim))
-        return np.sum(np.abs(x) ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
+        with np.errstate(divide="ignore"):  # (p < 0: a zero element makes the norm 0)
+            return np.sum(np.abs(x) ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
 
     def backward(ctx, grad):
         (x,), y, p = ctx.saved_tensors, ctx.output, ctx.p
@@ -280,9 +282,10 @@ class VectorNorm(Op):
         y = _unsqueeze_to(y, ctx.axes, ctx.keepdim, ctx.in_shape)
         if p == 2:
             return grad * (x / y).masked_fill(y == 0, 0), None, None, None  # torch's order
-        if p < 1:
+        if p < 1:  # (negative p too) torch's: sgn(x) |x|^(p-1) (0 at 0) * grad * |x|_p^(1-p)
             xs = x.sign() * x.abs().pow(p - 1).masked_fill(x == 0, 0)
-        elif p < 2:
+            return xs * grad * y.pow(1 - p), None, None, None
+        if p < 2:
             xs = x.sign() * x.abs().pow(p - 1)
         else:
             xs = x * x.abs().pow(p - 2)
@@ -303,7 +306,8 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     if input.dtype.is_complex:  # every norm of a complex tensor is that of its moduli: real
         input = input.abs()
     q = 2 if p is None or p == "fro" else p
-    if input.dtype.is_floating_point and not isinstance(q, str) and 0 < q < math.inf:
+    if input.dtype.is_floating_point and not isinstance(q, str) and q != 0 and \
+            -math.inf < q < math.inf:
         axes = _axes(input, dim)
         r = VectorNorm.apply(input, q, None if axes == () else axes, keepdim)
         if r.grad_fn is not None:
