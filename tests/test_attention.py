@@ -279,3 +279,26 @@ def test_mismatched_mask_types_warn():
 def test_generate_square_subsequent_mask_dtype_and_device():
     _run_both(lambda lib: [lib.nn.Transformer.generate_square_subsequent_mask(
         4, device="cpu", dtype=lib.float64)])
+
+
+@pytest.mark.parametrize("mask", ["bool", "float"])
+def test_sdpa_fully_masked_row_gives_zeros(mask):
+    """A query row whose every key is masked: zeros out and no gradient (torch's attention
+    kernels, its _safe_softmax), not NaN."""
+    rng = np.random.default_rng(0)
+    q, k, v = (ember.tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True)
+               for s in ((1, 2, 3, 4), (1, 2, 5, 4), (1, 2, 5, 4)))
+    m = np.ones((3, 5), bool)
+    m[1] = False
+    am = ember.tensor(m) if mask == "bool" else ember.tensor(np.where(m, 0.0, -np.inf)
+                                                             .astype(np.float32))
+    o = ember.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=am)
+    o.sum().backward()
+    assert (o.detach().numpy()[:, :, 1] == 0).all() and np.isfinite(o.detach().numpy()).all()
+    assert (q.grad.numpy()[:, :, 1] == 0).all()
+    assert np.isfinite(k.grad.numpy()).all() and np.isfinite(v.grad.numpy()).all()
+
+    def f(L, q, k, v):
+        return L.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=L.tensor(m))
+    check(f, arr((1, 2, 3, 4)), arr((1, 2, 5, 4), seed=1), arr((1, 2, 5, 4), seed=2),
+          rtol=1e-4, atol=1e-5)

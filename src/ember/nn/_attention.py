@@ -50,7 +50,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     w = query @ key.transpose(-2, -1) * scale_factor
     if bias is not None:
         w = w + bias
-    w = _F().softmax(w, dim=-1)
+    w = _F()._softmax_op(_F()._SafeSoftmax, w, -1, None)  # a fully masked row gives zeros
     if dropout_p > 0.0:
         w = _F().dropout(w, dropout_p, True)
     return w @ value

@@ -235,6 +235,21 @@ class _Softmax(Op):
         return y * (t - (y * t).sum(ctx.dim, keepdim=True))
 
 
+class _SafeSoftmax(_Softmax):
+    """softmax whose rows of all -inf give zeros, not NaN (torch's _safe_softmax, what its
+    attention kernels give a fully masked row); the backward reads the zeros: no gradient."""
+
+    _name = "SafeSoftmaxBackward0"
+
+    def forward(ctx, x, dim):
+        dead = (x == -np.inf).all(axis=dim, keepdims=True)
+        if not dead.any():
+            return _Softmax.forward(ctx, x, dim)
+        with np.errstate(invalid="ignore"):
+            e = _Softmax.forward(ctx, x, dim)
+        return _xp(e).where(dead, e.dtype.type(0), e)
+
+
 def _softmax_dim(name, ndim, stacklevel=3):
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
                   "to include dim=X as an argument.", stacklevel=stacklevel)
