@@ -256,6 +256,8 @@ def fma(a, b, alpha, negate=False):
     dt = np.result_type(a, b)
     kind = _kind(dt, a, b)
     if kind is None:
+        if dt == np.bool_:  # torch casts alpha to the result's dtype: a bool stays a bool
+            alpha = bool(alpha)
         return a - b * alpha if negate else a + b * alpha
     if negate:
         alpha = -alpha

@@ -282,7 +282,8 @@ class _Computed(NotDifferentiable):
 def gcd(input, other, *, out=None):
     _only_int(input, other, "gcd_cpu")
     try:
-        r = _wrap(np.gcd(input._data, other._data).astype(result_type(input, other).np))
+        dt = result_type(input, other).np  # in the result's dtype: a -3 wraps to uint8's 253
+        r = _wrap(np.gcd(np.asarray(input._data).astype(dt), np.asarray(other._data).astype(dt)))
     except _NUMPY_ERRORS as e:
         raise torch_error(e, (input._data, other._data)) from None
     return _pointwise_out(r, out, "gcd", input, other)
@@ -291,7 +292,8 @@ def gcd(input, other, *, out=None):
 def lcm(input, other, *, out=None):
     _only_int(input, other, "lcm_cpu")
     try:
-        r = _wrap(np.lcm(input._data, other._data).astype(result_type(input, other).np))
+        dt = result_type(input, other).np  # in the result's dtype: a -3 wraps to uint8's 253
+        r = _wrap(np.lcm(np.asarray(input._data).astype(dt), np.asarray(other._data).astype(dt)))
     except _NUMPY_ERRORS as e:
         raise torch_error(e, (input._data, other._data)) from None
     return _pointwise_out(r, out, "lcm", input, other)
@@ -354,10 +356,17 @@ def _half(r, dt):
 def _fused(cls, input, tensor1, tensor2, value):
     dt = result_type(input, tensor1, tensor2)
     arrays = [t._data.astype(dt.np, copy=False) for t in (input, tensor1, tensor2)]
+    if dt is D.bool_:
+        raise NotImplementedError(f'"{cls.__name__.lower()}_cpu_out" not implemented for '
+                                  "'Bool'")
     if dt is D.bfloat16 or dt is D.float16:  # torch: value as float (opmath), not rounded
         v = np.float32(value)
-    else:
-        v = dt.np.type(value) if dt.is_floating_point else value
+    elif dt.is_complex:
+        v = value
+    elif dt.is_floating_point:
+        v = dt.np.type(value)
+    else:  # value in the result's dtype, as torch's kernel: 0.5 truncates to 0, -1 wraps
+        v = np.array(int(value), np.int64).astype(dt.np)[()]
     try:
         r = cls.run((input, tensor1, tensor2, None), arrays + [v], {})
     except ValueError as e:

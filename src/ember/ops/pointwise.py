@@ -515,7 +515,22 @@ def _rfloordiv(self, other):
     return floor_divide(_tensor_arg(other), self)
 
 
+def _bool_pow(input, exponent):
+    """torch's pow on bool: a Python bool exponent keeps a bool tensor bool (x ** True is x,
+    x ** False all True); a bool tensor as the exponent of a bool has no kernel."""
+    if isinstance(exponent, Tensor) and exponent.dtype is D.bool_ and (
+            input.__class__ is bool or isinstance(input, Tensor) and input.dtype is D.bool_):
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    if exponent.__class__ is bool and isinstance(input, Tensor) and input.dtype is D.bool_:
+        return input.clone() if exponent else _wrap(_xp(input._data).ones_like(input._data))
+    return None
+
+
 def pow(input, exponent, *, out=None):
+    if exponent.__class__ is bool or isinstance(exponent, Tensor) and exponent.dtype is D.bool_:
+        r = _bool_pow(input, exponent)
+        if r is not None:
+            return r if out is None else _out(r, out, "pow", (input, exponent))
     if not isinstance(input, Tensor):  # torch's scalar-base kernel warns once when it casts
         r = _binary(PowScalar, input, exponent)
         return r if out is None else _out(r, out, "pow", (exponent,))

@@ -230,6 +230,9 @@ def lerp(input, end, weight, *, out=None):
     if not (dt.is_floating_point or dt.is_complex):
         kind = "tensor" if isinstance(weight, Tensor) else "scalar"
         raise NotImplementedError(f'"lerp_kernel_{kind}" not implemented for \'{dt._legacy[:-6]}\'')
+    if isinstance(weight, Tensor) and weight.dtype is not dt and not weight._data.ndim and \
+            not weight.dtype.is_complex:  # torch takes a 0-d weight of any real dtype
+        weight = weight.to(dt)
     for name, v in (("end", end), ("weight", weight)):
         if isinstance(v, Tensor) and v.dtype is not dt:
             raise RuntimeError(f"expected dtype {_cname(dt)} for `{name}` but got dtype "
