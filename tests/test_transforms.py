@@ -106,3 +106,20 @@ def test_modules_and_inplace():
     np.testing.assert_allclose(x.numpy(), (before - 0.5) / 0.5, atol=1e-6)
     assert isinstance(T.InterpolationMode.BILINEAR, T.InterpolationMode)
     assert T.Resize(8, interpolation=3).interpolation is T.InterpolationMode.BICUBIC
+
+
+def test_resize_antialias_is_interpolate_and_differentiable():
+    """torchvision's tensor resize (antialias=True, its default) is F.interpolate(antialias=True):
+    the same values, and gradients flow (ember's own NumPy filter detached its result)."""
+    import ember.vision.transforms.functional as TF
+    x = ember.rand(3, 20, 30, requires_grad=True)
+    for mode, interp in (("bilinear", TF.InterpolationMode.BILINEAR),
+                         ("bicubic", TF.InterpolationMode.BICUBIC)):
+        y = TF.resize(x, [7, 11], interpolation=interp)
+        want = ember.nn.functional.interpolate(x[None], size=(7, 11), mode=mode,
+                                               align_corners=False, antialias=True)[0]
+        assert y.grad_fn is not None
+        assert np.array_equal(y.detach().numpy(), want.detach().numpy())
+        y.sum().backward()
+        assert x.grad is not None and np.isfinite(x.grad.numpy()).all()
+        x.grad = None

@@ -269,47 +269,14 @@ def pad(img, padding, fill=0, padding_mode="constant"):
 
 # ---- resize -------------------------------------------------------------------------------------
 
-def _aa_weights(n_in, n_out, cubic):
-    """(n_out, n_in) antialiased interpolation weights, torch's/Pillow's support and filter."""
-    scale = n_in / n_out
-    half = 2.0 if cubic else 1.0
-    support = half * scale if scale >= 1.0 else half
-    inv = 1.0 / scale if scale >= 1.0 else 1.0
-    w = np.zeros((n_out, n_in))
-    for i in range(n_out):
-        center = scale * (i + 0.5)
-        lo = max(int(center - support + 0.5), 0)
-        hi = min(int(center + support + 0.5), n_in)
-        x = np.abs((np.arange(lo, hi) - center + 0.5) * inv)
-        if cubic:  # Keys cubic with a = -0.5, as Pillow's antialiased bicubic
-            k = np.where(x < 1, ((1.5 * x - 2.5) * x) * x + 1,
-                         np.where(x < 2, ((-0.5 * x + 2.5) * x - 4) * x + 2, 0.0))
-        else:
-            k = np.maximum(1.0 - x, 0.0)
-        total = k.sum()
-        w[i, lo:hi] = k / total if total != 0 else k
-    return w
-
-
-def _resize_aa(x, size, cubic):
-    """Antialiased bilinear/bicubic of a float (N, C, H, W) array: width pass, then height."""
-    ww = _aa_weights(x.shape[-1], size[1], cubic).astype(x.dtype)
-    wh = _aa_weights(x.shape[-2], size[0], cubic).astype(x.dtype)
-    return np.matmul(wh, np.matmul(x, ww.T))
-
-
 def resize(img, size, interpolation="bilinear", antialias=True):
     _assert_image_tensor(img)
     size = list(size)
     antialias = bool(antialias) and interpolation in ("bilinear", "bicubic")
     x, cast, squeeze, out_dtype = _cast_squeeze_in(img, [D.float32, D.float64])
-    if antialias:
-        arr = _resize_aa(x.detach().cpu().numpy(), size, interpolation == "bicubic")
-        x = _tensor(arr, x.dtype, img.device)
-    else:
-        from ...nn._resample import interpolate
-        align = False if interpolation in ("bilinear", "bicubic") else None
-        x = interpolate(x, size=size, mode=interpolation, align_corners=align)
+    from ...nn._resample import interpolate  # (antialiased: differentiable, as torchvision's)
+    align = False if interpolation in ("bilinear", "bicubic") else None
+    x = interpolate(x, size=size, mode=interpolation, align_corners=align, antialias=antialias)
     if interpolation == "bicubic" and out_dtype == D.uint8:
         x = x.clamp(min=0, max=255)
     return _cast_squeeze_out(x, cast, squeeze, out_dtype)
