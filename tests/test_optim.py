@@ -7,6 +7,7 @@ plus the same tolerance relative to the largest parameter, for values that cance
 
 import copy
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -445,3 +446,21 @@ def test_complex_parameters_step_as_real_pairs(name):
         out.append(p.detach().numpy().copy())
     np.testing.assert_allclose(out[0], out[1], rtol=1e-6)
 
+
+
+@pytest.mark.parametrize("name,what", [
+    ("Adam", "params and state_steps"), ("AdamW", "params and state_steps"),
+    ("Adamax", "params and state_steps"), ("RAdam", "params and state_steps"),
+    ("RMSprop", "params and state_steps"), ("Rprop", "params and state_steps"),
+    ("NAdam", "params, mu_products and state_steps"),
+    ("ASGD", "params, mus, etas, and state_steps"), ("Adadelta", "params and state_steps")])
+def test_capturable_on_cpu_refused_at_step(name, what):
+    """capturable=True was stored and ignored; torch refuses it at step() for CPU parameters
+    that have a grad (CUDA graphs cannot capture them)."""
+    p = ember.nn.Parameter(ember.randn(3))
+    opt = getattr(ember.optim, name)([p], lr=0.01, capturable=True)
+    opt.step()  # no grad yet: nothing to check, as torch
+    p.grad = ember.randn(3)
+    with pytest.raises(AssertionError, match=f"If capturable=True, {re.escape(what)} must be on "
+                                             "supported devices"):
+        opt.step()

@@ -12,6 +12,8 @@ from .optimizer import Optimizer, _advance, _check_lr, _check_nonneg, _full_like
 class Adadelta(Optimizer):
     """Matches torch.optim.Adadelta."""
 
+    _CAPTURE_XLA = False
+
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
                  capturable=False, maximize=False, differentiable=False):
         _check_lr(lr)

@@ -15,6 +15,8 @@ from .optimizer import Optimizer, _check_lr, _check_nonneg, _full_like, _scalar
 class ASGD(Optimizer):
     """Matches torch.optim.ASGD."""
 
+    _CAPTURED = "params, mus, etas, and state_steps"
+
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
                  foreach=None, maximize=False, differentiable=False, capturable=False):
         _check_lr(lr)

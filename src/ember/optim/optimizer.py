@@ -335,6 +335,8 @@ class Optimizer:
                 loss = closure()
         states = self.state
         for group in self.param_groups:
+            if group.get("capturable"):
+                self._check_capturable(group)
             stateful = self._uses_state(group)
             for p in group["params"]:
                 g = p.grad
@@ -351,6 +353,17 @@ class Optimizer:
 
     def _uses_state(self, group):
         return True
+
+    _CAPTURED = "params and state_steps"  # what torch's capturable check names
+    _CAPTURE_XLA = True
+
+    def _check_capturable(self, group):
+        """torch's check: capturable=True only where CUDA graphs could capture the step (not on
+        the CPU), over the parameters that have a grad."""
+        ok = _get_capturable_supported_devices(self._CAPTURE_XLA)
+        if any(p.grad is not None and p.device.type not in ok for p in group["params"]):
+            raise AssertionError(f"If capturable=True, {self._CAPTURED} must be on supported "
+                                 f"devices: {ok}.")
 
     def _init_state(self, p, state, group):
         """Fills an empty state dict before a parameter's first update."""
