@@ -412,9 +412,12 @@ class NanToNum(Op):
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
-    if not input.dtype.is_floating_point:
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):  # (complex: each part)
         r = input.clone()
     else:
+        if input.dtype.is_complex and input.requires_grad and _enabled[0]:
+            raise RuntimeError("nan_to_num does not support automatic differentiation for "
+                               "outputs with complex dtype.")
         fi = np.finfo(input.dtype.np)
         pos = fi.max if posinf is None else posinf
         low = fi.min if neginf is None else neginf
