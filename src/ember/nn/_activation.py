@@ -174,8 +174,11 @@ _KERNELS = {"gelu": "GeluKernelImpl", "softshrink": "softshrink_check",
 
 
 def _act(name, input, params=(), inplace=False, given=None):
+    if input.dtype.is_complex and name == "hardtanh":
+        raise NotImplementedError("clamp is not supported for complex types")
     if not input.dtype.is_floating_point and not (
-            name in ("threshold", "hardtanh") and input.dtype is not D.bool_):
+            name in ("threshold", "hardtanh") and input.dtype is not D.bool_
+            and not input.dtype.is_complex):
         kernel = _KERNELS.get(name, f"{name}_cpu")
         raise NotImplementedError(f"\"{kernel}\" not implemented for "
                                   f"'{input.dtype._legacy[:-6]}'")

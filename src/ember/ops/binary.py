@@ -195,6 +195,9 @@ def xlogy(input, other, *, out=None):
     if not isinstance(input, Tensor):
         from .creation import tensor
         input = tensor(input, dtype=D.get_default_dtype() if isinstance(input, int) else None)
+    dt = result_type(input, other)
+    if dt.is_complex:
+        raise NotImplementedError(f'"xlogy_cpu" not implemented for \'{dt._legacy[:-6]}\'')
     return _pointwise_out(_binary(Xlogy, input, other, floating=True), out, "xlogy", input, other)
 
 
@@ -242,6 +245,8 @@ def _frexp_dtypes(input, out):
 
 
 def heaviside(input, values, *, out=None):
+    if input.dtype.is_complex or isinstance(values, Tensor) and values.dtype.is_complex:
+        raise RuntimeError("heaviside is not yet implemented for complex tensors.")
     if isinstance(values, Tensor) and values.dtype is not input.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     r = _np_binary(input, values, _heaviside, "heaviside")

@@ -576,22 +576,32 @@ def atan2(input, other, *, out=None):
 arctan2 = atan2
 
 
+def _no_complex(a, b, name, what="not implemented"):
+    if any(isinstance(v, Tensor) and v.dtype.is_complex or isinstance(v, complex)
+           for v in (a, b)):
+        raise RuntimeError(f"{name} {what} for complex tensors.")
+
+
 def maximum(input, other, *, out=None):
+    _no_complex(input, other, "maximum")
     r = _binary(Maximum, input, other)
     return r if out is None else _out(r, out, "maximum", (input, other), warn=2)
 
 
 def minimum(input, other, *, out=None):
+    _no_complex(input, other, "minimum")
     r = _binary(Minimum, input, other)
     return r if out is None else _out(r, out, "minimum", (input, other), warn=2)
 
 
 def fmax(input, other, *, out=None):
+    _no_complex(input, other, "fmax")
     r = _binary(Fmax, input, other)
     return r if out is None else _out(r, out, "fmax", (input, other), warn=2)
 
 
 def fmin(input, other, *, out=None):
+    _no_complex(input, other, "fmin")
     r = _binary(Fmin, input, other)
     return r if out is None else _out(r, out, "fmin", (input, other), warn=2)
 

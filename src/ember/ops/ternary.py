@@ -154,6 +154,8 @@ def _clamp(input, lo, hi, classes):
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     bounds = [v for v in (lo, hi) if v is not None]
     dt = result_type(input, *bounds)
+    if dt.is_complex:
+        raise NotImplementedError("clamp is not supported for complex types")
     x = operand(input, dt)
     if isinstance(lo, Tensor) or isinstance(hi, Tensor):
         lo, hi = (None if v is None else _tensor_arg(v) for v in (lo, hi))

@@ -58,6 +58,9 @@ def _sign(xp, x):
     return xp.nan_to_num(s, nan=0.0) if x.dtype.kind == "f" else s  # torch: sign(nan) = 0
 
 
+_NO_COMPLEX_CLAMP = "clamp is not supported for complex types"
+
+
 def _no_complex_sign(x):
     if x.dtype.kind == "c":
         raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support complex "
@@ -67,11 +70,17 @@ def _no_complex_sign(x):
 def _relu(xp, x):
     if x.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
+    if x.dtype.kind == "c":
+        raise NotImplementedError(_NO_COMPLEX_CLAMP)
     return _special.relu(xp, x)
 
 
 def _rounding(f, kernel):
-    return lambda xp, x: _no(x, "b", kernel) or (f(xp, x) if x.dtype.kind == "f" else x.copy())
+    def rounded(xp, x):
+        if x.dtype.kind == "c":  # (a copy would pass the complex values through unrounded)
+            raise NotImplementedError(f"{kernel[:-8]} is not supported for complex inputs")
+        return _no(x, "b", kernel) or (f(xp, x) if x.dtype.kind == "f" else x.copy())
+    return rounded
 
 
 _ZERO = lambda g, x, y: g.new_zeros(g.shape)  # noqa: E731  constant pieces: zeros (inf/nan g too)
@@ -119,11 +128,12 @@ _UNARY = {
     "floor": (_rounding(lambda xp, x: xp.floor(x), "floor_vml_cpu"), _ZERO, "", False),
     "ceil": (_rounding(lambda xp, x: xp.ceil(x), "ceil_vml_cpu"), _ZERO, "", False),
     "trunc": (_rounding(lambda xp, x: xp.trunc(x), "trunc_vml_cpu"), _ZERO, "", False),
-    "frac": (lambda xp, x: _no(x, "biu", "frac_cpu") or x - xp.trunc(x), lambda g, x, y: g, "",
+    "frac": (lambda xp, x: _no(x, "biuc", "frac_cpu") or x - xp.trunc(x), lambda g, x, y: g, "",
              False),
     "lgamma": (lambda xp, x: _gamma.lgamma(x), lambda g, x, y: g * x.digamma(), "x", True),
     "digamma": (lambda xp, x: _gamma.digamma(x), lambda g, x, y: g * polygamma(1, x), "x", True),
-    "i0": (lambda xp, x: _gamma.i0(x), lambda g, x, y: g * _I1.apply(x), "x", True),
+    "i0": (lambda xp, x: _no(x, "c", "i0_vml_cpu") or _gamma.i0(x),
+           lambda g, x, y: g * _I1.apply(x), "x", True),
     "sinc": (lambda xp, x: _sinc(xp, x), lambda g, x, y: _dsinc(g, x), "x", True),
     "deg2rad": (lambda xp, x: x * x.dtype.type(math.pi / 180), lambda g, x, y: g * (math.pi / 180),
                 "", True),
@@ -376,9 +386,9 @@ class Round(Op):
     def forward(ctx, x, decimals=0):
         xp = ctx_xp(x)
         if decimals == 0:
-            return _no(x, "b", "round_vml_cpu") or (xp.round(x) if x.dtype.kind == "f" else
-                                                     x.copy())
-        _no(x, "biu", "round_cpu")
+            return _no(x, "bc", "round_vml_cpu") or (xp.round(x) if x.dtype.kind == "f" else
+                                                      x.copy())
+        _no(x, "biuc", "round_cpu")
         ten = x.dtype.type(10.0 ** (decimals if decimals > 0 else -decimals))
         return xp.round(x * ten) / ten if decimals > 0 else xp.round(x / ten) * ten
 
