@@ -184,3 +184,19 @@ def test_complex_gradient_zero_imaginary_parts_are_positive():
         t = torch.tensor([1 + 0j, 2 + 0j], requires_grad=True)
         t.exp().sum().real.backward()
         assert repr(z.grad) == repr(t.grad)
+
+
+def test_logdet_negative_determinant():
+    """torch's logdet of a real matrix is where(sign == -1, nan, log|det|): NaN with no gradient
+    for a negative determinant (ember's log|det| + log(sign) gave A^-T); complex: log(sign) +
+    log|det|."""
+    x = ember.tensor([[1.0, 2.0], [3.0, 1.0]], dtype=ember.float64, requires_grad=True)
+    y = ember.logdet(x)
+    y.backward()
+    assert np.isnan(y.item()) and (x.grad.numpy() == 0).all()
+    assert y.grad_fn.name() == "WhereBackward0"
+    p = ember.tensor([[2.0, 1.0], [1.0, 3.0]], dtype=ember.float64, requires_grad=True)
+    ember.logdet(p).backward()
+    np.testing.assert_allclose(p.grad.numpy(), np.linalg.inv(p.detach().numpy()).T)
+    c = ember.tensor(Z[:, :3] + 2 * np.eye(3))
+    np.testing.assert_allclose(ember.logdet(c).numpy(), np.log(np.linalg.det(c.numpy())))

@@ -567,7 +567,10 @@ def _tuple_out(r, out, parser, name):
 def logdet(input):
     _check_matrix(input, "logdet")
     sign, logabs = Slogdet.apply(input)
-    return logabs + sign.log()  # log(-1) = nan for a negative determinant, as torch
+    if input.dtype.is_complex:
+        return sign.log() + logabs
+    from .ternary import where  # torch's: NaN for a negative determinant, with no gradient
+    return where(sign == -1, math.nan, logabs)
 
 
 def cholesky(input, upper=False, *, out=None):
