@@ -201,8 +201,18 @@ def lstsq(A, B, rcond=None, *, driver=None):
         raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size("
                            f"{-1 if vector else -2})")
     rhs = B.unsqueeze(-1) if vector else B
-    x = _d._pinv(A, rtol=rcond) @ rhs
     driver = driver or "gelsy"
+    if driver == "gels":  # QR (LQ when wide) with no rank decision: rcond does not apply
+        x = _gels(A, rhs)
+    else:
+        if driver == "gelsy" and rcond is not None and bool(
+                (matrix_rank(A, rtol=_lstsq_rcond(A, rcond)) < min(A.shape[-2:])).any()):
+            from ._compat import EmberNotImplemented
+            raise EmberNotImplemented(
+                "ember does not implement torch.linalg.lstsq's gelsy rank decision (QR with "
+                "column pivoting) for a matrix that rcond makes rank-deficient yet: "
+                "driver='gelsd' gives the singular-value decision")
+        x = _d._pinv(A, rtol=rcond) @ rhs
     empty = _wrap(np.zeros((0,), dtype=A._data.dtype))
     rank, sv = _wrap(np.zeros((0,), np.int64)), empty
     if driver != "gels":
@@ -214,6 +224,18 @@ def lstsq(A, B, rcond=None, *, driver=None):
     if driver != "gelsy" and m > n and bool((matrix_rank(A) == n).all()):
         resid = ((A @ x - rhs) ** 2).sum(-2)
     return _lstsq_t(x.squeeze(-1) if vector else x, resid, rank, sv)
+
+
+def _gels(A, B):
+    """LAPACK gels: the least-squares solution of a full-rank A (m >= n) from A = QR, or the
+    minimum-norm one of a wide A from A^H = QR; no rank decision (rank-deficient A: huge or
+    infinite values, as LAPACK's)."""
+    m, n = A.shape[-2:]
+    if m >= n:
+        q, r = _d.Qr.apply(A, "reduced")
+        return solve_triangular(r, q.mH @ B, upper=True)
+    q, r = _d.Qr.apply(A.mH, "reduced")
+    return q @ solve_triangular(r.mH, B, upper=False)
 
 
 def _lstsq_rcond(A, rcond):
