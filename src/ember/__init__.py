@@ -254,6 +254,7 @@ _LAZY_JIT = {"_assert": (".jit", "_assert"), "_dynamo": ("._dynamo", None),
                  "cartesian_prod", "block_diag", "cdist", "chain_matmul", "unravel_index", "lu",
                  "svd_lowrank", "pca_lowrank", "stft", "istft")}}
 _LAZY_MISC = {"distributions": (".distributions", None), "fft": (".fft", None),
+              "special": (".special", None),
               "summary": ("._summary", "summary"), "viz": (".viz", None),  # issue 18
               "onnx": (".onnx", None),
               "distributed": (".distributed", None),
@@ -261,7 +262,11 @@ _LAZY_MISC = {"distributions": (".distributions", None), "fft": (".fft", None),
               "func": (".func", None), "vmap": (".func", "vmap"),
               "set_hints": ("._hints", "set_hints"),  # ember's hints on errors (issue 18)
               **{_n: (".ops.integration", _n) for _n in (
-                  "trapezoid", "trapz", "cumulative_trapezoid")}}
+                  "trapezoid", "trapz", "cumulative_trapezoid")},
+              "cov": (".ops.correlation", "cov"), "corrcoef": (".ops.correlation", "corrcoef"),
+              **{_n: (".ops.windows", _n) for _n in (
+                  "hann_window", "hamming_window", "blackman_window", "bartlett_window",
+                  "kaiser_window")}}
 _LAZY_SPARSE = {"sparse": (".sparse", None), "spmm": (".sparse._products", "spmm"),
                 "sparse_coo_tensor": ("._sparse", "sparse_coo_tensor")}
 for _d in (_LAZY_SPARSE, _LAZY_DEVICES, _LAZY_PRECISION, _LAZY_AUTOCAST, _LAZY_JIT, _LAZY_MISC):

@@ -104,6 +104,16 @@ def _is_inference(self):
     return False  # ember does not tag inference-mode tensors
 
 
+def _cov(self, *, correction=1, fweights=None, aweights=None):
+    from .ops.correlation import cov
+    return cov(self, correction=correction, fweights=fweights, aweights=aweights)
+
+
+def _corrcoef(self):
+    from .ops.correlation import corrcoef
+    return corrcoef(self)
+
+
 def _sparse_method(name):
     """A sparse-layout method: loads ember/_sparse.py on the first call."""
     def method(self, *args, **kwargs):
@@ -169,6 +179,7 @@ METHODS = {
     "angle": unary.angle,
     "resolve_conj": unary.resolve_conj, "resolve_neg": unary.resolve_neg, "__neg__": unary.neg,
     "__abs__": unary.abs, "polygamma": unary._polygamma_method, "polygamma_": unary._polygamma_,
+    "mvlgamma": unary.mvlgamma, "mvlgamma_": unary._mvlgamma_,
     "nan_to_num_": _unary_inplace(unary.nan_to_num, False),
     "round_": _unary_inplace(unary.round, False),
 
@@ -340,6 +351,9 @@ METHODS = {
     **{_n: _sparse_method(_n) for _n in (
         "to_dense", "to_sparse", "coalesce", "is_coalesced", "indices", "values", "_indices",
         "_values", "_nnz", "sparse_dim", "dense_dim")},
+
+    # ---- cov / corrcoef (ops/correlation.py, loaded on the first call)
+    "cov": _cov, "corrcoef": _corrcoef,
 
     # ---- softmax family (nn/functional.py, loaded on first use; it rebinds these when it loads)
     "softmax": _softmax, "log_softmax": _log_softmax,

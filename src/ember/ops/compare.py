@@ -9,7 +9,7 @@ __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "less", "less_equal", "greater", 
            "not_equal", "equal", "logical_and", "logical_or", "logical_xor", "logical_not",
            "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift",
            "bitwise_not", "isnan", "isinf", "isfinite", "isposinf", "isneginf", "signbit",
-           "isreal"]
+           "isreal", "isin"]
 
 import numpy as np
 
@@ -168,3 +168,15 @@ def _invert(self):
         raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
                         "tensors")
     return _wrap(np.invert(self._data))
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False, out=None):
+    """Whether each element is among test_elements (compared in their promoted dtype; NaN is
+    never in), as torch.isin; either may be a Number."""
+    for v in (elements, test_elements):
+        if isinstance(v, Tensor) and v.dtype.is_bool or isinstance(v, bool):
+            raise RuntimeError("Unsupported input type encountered for isin(): Bool")
+    dt = result_type(elements, test_elements)
+    a, b = operand(elements, dt), operand(test_elements, dt)
+    r = _wrap(np.asarray(np.isin(a, b, assume_unique=bool(assume_unique), invert=bool(invert))))
+    return r if out is None else _out(r, out, "isin", (elements, test_elements))

@@ -5,17 +5,17 @@ float dtype), plus round (decimals), positive and nan_to_num. Every op also gets
 """
 
 # ruff: noqa: F822 (most names below are made by _make_unary from the `_UNARY` table)
-__all__ = ["polygamma", "abs", "abs_", "neg", "neg_", "exp", "exp_", "exp2", "exp2_", "expm1",
-           "expm1_", "log", "log_", "log2", "log2_", "log10", "log10_", "log1p", "log1p_", "sqrt",
-           "sqrt_", "rsqrt", "rsqrt_", "sin", "sin_", "cos", "cos_", "tan", "tan_", "asin",
-           "asin_", "acos", "acos_", "atan", "atan_", "sinh", "sinh_", "cosh", "cosh_", "tanh",
-           "tanh_", "asinh", "asinh_", "acosh", "acosh_", "atanh", "atanh_", "sigmoid", "sigmoid_",
-           "relu", "relu_", "reciprocal", "reciprocal_", "erf", "erf_", "erfc", "erfc_", "erfinv",
-           "sign", "sgn", "floor", "floor_", "ceil", "ceil_", "trunc", "trunc_", "frac", "frac_",
-           "logit", "logit_", "lgamma", "digamma", "i0", "i0_", "sinc", "sinc_", "deg2rad",
-           "deg2rad_", "rad2deg", "rad2deg_", "negative", "absolute", "arcsin", "arccos", "arctan",
-           "arcsinh", "arccosh", "arctanh", "fix", "positive", "round", "nan_to_num", "conj",
-           "resolve_conj", "resolve_neg", "angle"]
+__all__ = ["polygamma", "mvlgamma", "abs", "abs_", "neg", "neg_", "exp", "exp_", "exp2", "exp2_",
+           "expm1", "expm1_", "log", "log_", "log2", "log2_", "log10", "log10_", "log1p",
+           "log1p_", "sqrt", "sqrt_", "rsqrt", "rsqrt_", "sin", "sin_", "cos", "cos_", "tan",
+           "tan_", "asin", "asin_", "acos", "acos_", "atan", "atan_", "sinh", "sinh_", "cosh",
+           "cosh_", "tanh", "tanh_", "asinh", "asinh_", "acosh", "acosh_", "atanh", "atanh_",
+           "sigmoid", "sigmoid_", "relu", "relu_", "reciprocal", "reciprocal_", "erf", "erf_",
+           "erfc", "erfc_", "erfinv", "sign", "sgn", "floor", "floor_", "ceil", "ceil_", "trunc",
+           "trunc_", "frac", "frac_", "logit", "logit_", "lgamma", "digamma", "i0", "i0_", "sinc",
+           "sinc_", "deg2rad", "deg2rad_", "rad2deg", "rad2deg_", "negative", "absolute",
+           "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "fix", "positive",
+           "round", "nan_to_num", "conj", "resolve_conj", "resolve_neg", "angle"]
 
 import math
 
@@ -206,6 +206,30 @@ def polygamma(n, input, *, out=None):
         input = _cast(input, D.get_default_dtype())
     r = Polygamma.run((None, input), (n, input._data), {})
     return r if out is None else _out(r, out, "polygamma", (input,), warn=2)
+
+
+def mvlgamma(input, p, *, out=None):
+    """torch.mvlgamma (torch.special.multigammaln): sum of lgamma(x - j / 2) over j < p (torch's
+    order: j from p - 1 down to 0) + p (p - 1) / 4 log(pi)."""
+    if input.dtype is D.bool_:
+        raise RuntimeError("The input tensor may not be a boolean tensor.")
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    if not input.dtype.is_floating_point:
+        input = _cast(input, D.get_default_dtype())
+    from .creation import arange
+    args = arange(-p * 0.5 + 0.5, 0.5, 0.5, dtype=input.dtype, device=input.device)
+    r = (args + input.unsqueeze(-1)).lgamma().sum(-1) + p * (p - 1) * math.log(math.pi) * 0.25
+    return r if out is None else _out(r, out, "mvlgamma", (input,))
+
+
+def _mvlgamma_(self, p):
+    r = mvlgamma(self, p)
+    if r.dtype is not self.dtype:
+        raise _cast_error(r.dtype, self.dtype)
+    _check_inplace(self)
+    _inplace(self, r)
+    return self
 
 
 def _polygamma_method(self, n):
