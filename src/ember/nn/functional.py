@@ -183,6 +183,8 @@ class _LogSoftmax(Op):
 
     def forward(ctx, x, dim, rounded=False):
         ctx.dim = dim
+        if not x.shape[dim]:  # nothing to normalise over: an empty result, as torch
+            return x.copy()
         if x.__class__ is _ndarray:  # the ufuncs' reduce directly: the methods add ~1 us each
             s = x - np.maximum.reduce(x, axis=dim, keepdims=True)
             total = np.add.reduce(np.exp(s), axis=dim, keepdims=True)
@@ -214,6 +216,8 @@ class _Softmax(Op):
 
     def forward(ctx, x, dim):
         ctx.dim = dim
+        if not x.shape[dim]:  # nothing to normalise over: an empty result, as torch
+            return x.copy()
         if x.__class__ is _ndarray:  # the ufuncs' reduce directly: the methods add ~1 us each
             e = np.exp(x - np.maximum.reduce(x, axis=dim, keepdims=True))
             e /= np.add.reduce(e, axis=dim, keepdims=True)

@@ -136,6 +136,8 @@ def nanmedian(input, dim=None, keepdim=False, *, out=None):
         flat = input.reshape(-1)
         if flat.shape[0] and input.dtype.is_floating_point:  # ties share the gradient, as torch
             return NanMedianAll.apply(input)
+        if not flat.shape[0]:
+            return _empty_median(input)
         k = int((~np.isnan(flat._data)).sum()) if input.dtype.is_floating_point else flat.numel()
         s = flat.sort().values
         r = s[((k or flat.numel()) - 1) // 2]  # all NaN: torch's middle position
@@ -451,10 +453,10 @@ def median(input, dim=None, keepdim=False, *, out=None):
         if flat.shape[0]:  # NaN if one is there; ties share the gradient
             from .reduce import MedianAll
             return MedianAll.apply(input)
-        r = flat.sort().values[(flat.shape[0] - 1) // 2]
-        if r.grad_fn is not None:
-            r.grad_fn._name = "MedianBackward0"
-        return r
+        return _empty_median(input)
+    if not input.dim():  # a 0-d input: its one element, index 0
+        v, i = median(input.reshape(1), 0)
+        return _median_t(v.reshape(()), i.reshape(()))
     s = input.sort(dim)
     k = (input.shape[dim] - 1) // 2
     v = s.values.narrow(dim, k, 1)
@@ -466,6 +468,15 @@ def median(input, dim=None, keepdim=False, *, out=None):
     if not keepdim:
         v, i = v.squeeze(dim), i.squeeze(dim)
     return _median_t(v, i)
+
+
+def _empty_median(input):
+    """torch's median / nanmedian of no elements: NaN in the input's dtype (an integer dtype's
+    cast of NaN, its minimum)."""
+    with np.errstate(invalid="ignore"):
+        v = np.array(np.nan).astype(input.dtype.np)
+    from .creation import tensor
+    return tensor(v, device=input.device)
 
 
 def _mode_dtypes(input):
@@ -483,6 +494,9 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     dev = on_device(input)
     if dev is not None:  # a NumPy-only kernel
         return on_host(dev, mode, input, dim, keepdim)
+    if not input.dim():  # a 0-d input: its one element, index 0
+        v, i = mode(input.reshape(1), 0)
+        return _mode_t(v.reshape(()), i.reshape(()))
     x = input._data
     d = _dim(dim, x.ndim)
     xs = np.moveaxis(x, d, -1)
