@@ -225,6 +225,9 @@ _LAZY = {"nn": (".nn", None), "optim": (".optim", None), "utils": (".utils", Non
          "linalg": (".linalg", None), "save": (".serialization", "save"),
          "load": (".serialization", "load"), "softmax": (".nn.functional", "softmax"),
          "log_softmax": (".nn.functional", "log_softmax"),
+         "channel_shuffle": (".nn.functional", "channel_shuffle"),
+         **{_n: (".linalg", _n) for _n in ("cholesky_solve", "cholesky_inverse",
+                                            "triangular_solve")},
          # the rest of torch's namespace (issue 13): modules that load on first use
          "accelerator": (".accelerator", None), "backends": (".backends", None),
          "mps": (".mps", None), "amp": (".amp", None), "jit": (".jit", None),
@@ -252,7 +255,8 @@ _LAZY_AUTOCAST = {"autocast": (".amp.autocast_mode", "autocast"),
 _LAZY_JIT = {"_assert": (".jit", "_assert"), "_dynamo": ("._dynamo", None),
              **{_n: (".functional", _n) for _n in (
                  "cartesian_prod", "block_diag", "cdist", "chain_matmul", "unravel_index", "lu",
-                 "svd_lowrank", "pca_lowrank", "stft", "istft")}}
+                 "svd_lowrank", "pca_lowrank", "stft", "istft", "combinations", "vander", "pdist",
+                 "renorm", "addr")}}
 _LAZY_MISC = {"distributions": (".distributions", None), "fft": (".fft", None),
               "special": (".special", None),
               "summary": ("._summary", "summary"), "viz": (".viz", None),  # issue 18

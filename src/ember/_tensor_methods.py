@@ -114,6 +114,16 @@ def _corrcoef(self):
     return corrcoef(self)
 
 
+def _renorm(self, p, dim, maxnorm):
+    from .functional import renorm
+    return renorm(self, p, dim, maxnorm)
+
+
+def _addr(self, vec1, vec2, *, beta=1, alpha=1):
+    from .functional import addr
+    return addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+
 def _sparse_method(name):
     """A sparse-layout method: loads ember/_sparse.py on the first call."""
     def method(self, *args, **kwargs):
@@ -353,7 +363,7 @@ METHODS = {
         "_values", "_nnz", "sparse_dim", "dense_dim")},
 
     # ---- cov / corrcoef (ops/correlation.py, loaded on the first call)
-    "cov": _cov, "corrcoef": _corrcoef,
+    "cov": _cov, "corrcoef": _corrcoef, "renorm": _renorm, "addr": _addr,
 
     # ---- softmax family (nn/functional.py, loaded on first use; it rebinds these when it loads)
     "softmax": _softmax, "log_softmax": _log_softmax,

@@ -31,7 +31,8 @@ from .ops.split import split
 __all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "broadcast_shapes", "broadcast_tensors",
            "cartesian_prod", "block_diag", "cdist", "chain_matmul", "einsum", "istft", "lu",
            "norm", "meshgrid", "pca_lowrank", "split", "stft", "svd_lowrank", "tensordot",
-           "unique", "unique_consecutive", "unravel_index"]
+           "unique", "unique_consecutive", "unravel_index", "combinations", "vander", "pdist",
+           "renorm", "addr"]
 
 _WARNED = set()
 
@@ -55,6 +56,91 @@ def cartesian_prod(*tensors):
         raise RuntimeError("meshgrid expects all tensors to have the same dtype")
     grids = meshgrid(*tensors, indexing="ij")
     return stack([g.reshape(-1) for g in grids], 1)
+
+
+def combinations(input, r=2, with_replacement=False):
+    """Matches torch.combinations: the r-element combinations of a 1-d tensor's elements, in
+    itertools' order, as rows (differentiable: an index of the input)."""
+    if input.dim() != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.shape)}")
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return input.new_empty((0,))
+    pick = itertools.combinations_with_replacement if with_replacement else \
+        itertools.combinations
+    import numpy as np
+    idx = np.array(list(pick(range(input.shape[0]), r)), np.int64).reshape(-1, r)
+    return input[tensor(idx)]
+
+
+def vander(x, N=None, increasing=False):
+    """Matches torch.vander: columns x^(N-1) ... x^0 (x^0 ... x^(N-1) when increasing), the
+    powers by a running product as torch's; integers stay integers."""
+    if x.dim() != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    n = x.shape[0] if N is None else N
+    if n < 0:
+        raise RuntimeError("N must be non-negative.")
+    return _powers(x if x.dtype.is_floating_point or x.dtype.is_complex or x.dtype is D.int64
+                   else x.to(D.int64), n, increasing)
+
+
+def _powers(x, n, increasing=True):
+    from .ops.creation import ones
+    cols = [ones(tuple(x.shape) + (min(n, 1),), dtype=x.dtype, device=x.device)]
+    if n > 1:
+        cols.append(x.unsqueeze(-1).expand(*x.shape, n - 1).cumprod(-1))
+    r = cat(cols, -1)
+    return r if increasing else r.flip(-1)
+
+
+def pdist(input, p=2):
+    """Matches torch.pdist: the p-norm distances between the rows of a 2-d tensor, each pair
+    i < j once, in row-major order of the pairs."""
+    if input.dim() != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    import numpy as np
+    i, j = np.triu_indices(input.shape[0], 1)
+    diff = input[tensor(i.astype(np.int64))] - input[tensor(j.astype(np.int64))]
+    from .linalg import vector_norm
+    return vector_norm(diff, p, dim=-1)
+
+
+def renorm(input, p, dim, maxnorm, *, out=None):
+    """Matches torch.renorm: each slice along dim whose p-norm exceeds maxnorm scaled to
+    maxnorm / (norm + 1e-7)."""
+    from .linalg import vector_norm
+    from .ops.ternary import where
+    d = dim % input.dim() if input.dim() else 0
+    dims = tuple(k for k in range(input.dim()) if k != d)
+    with_grad = vector_norm(input, p, dim=dims, keepdim=True)
+    r = input * where(with_grad > maxnorm, maxnorm / (with_grad + 1e-7), 1.0)
+    if out is not None:
+        from .ops.inplace import _out
+        return _out(r, out, "renorm", (input,))
+    return r
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
+    """Matches torch.addr: beta input + alpha vec1 (x) vec2, input ignored (NaN too) where beta
+    is 0."""
+    if vec1.dim() != 1 or vec2.dim() != 1:
+        raise RuntimeError(f"addr: Expected 1-D argument vec1, but got {vec1.dim()}-D"
+                           if vec1.dim() != 1 else
+                           f"addr: Expected 1-D argument vec2, but got {vec2.dim()}-D")
+    outer = (vec1.unsqueeze(1) * alpha) * vec2 if alpha != 1 else vec1.unsqueeze(1) * vec2
+    if beta == 0:  # input's values unread; its gradient zeros, as torch's grad * beta
+        from .ops.ternary import where
+        r = where(tensor(False), input, outer)
+    else:
+        r = (input * beta if beta != 1 else input) + outer
+    if out is not None:
+        from .ops.inplace import _out
+        return _out(r, out, "addr", (input, vec1, vec2))
+    return r
 
 
 def block_diag(*tensors):

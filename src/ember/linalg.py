@@ -26,12 +26,15 @@ from .ops.moments import norm as _norm
 LinAlgError = _d._LinAlgError
 _lstsq_t = _d._rtype("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 _inv_ex_t = _d._rtype("linalg_inv_ex", ["inverse", "info"])
+_solve_ex_t = _d._rtype("linalg_solve_ex", ["result", "info"])
+_triangular_t = _d._rtype("triangular_solve", ["solution", "cloned_coefficient"])
 _chol_ex_t = _d._rtype("linalg_cholesky_ex", ["L", "info"])
 __all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "eig", "eigh",
            "eigvals", "eigvalsh", "inv", "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex",
            "lu_solve", "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank",
            "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd",
-           "svdvals", "vecdot", "vector_norm"]
+           "svdvals", "vecdot", "vector_norm", "solve_ex", "tensorinv", "tensorsolve",
+           "diagonal", "vander"]
 __getattr__ = _module_getattr(__name__)
 
 
@@ -79,6 +82,99 @@ def solve(A, B, *, left=True, out=None):
     _batch_check(A, B, 1 if vector else 2)
     r = _d.Solve.apply(A, B, vector) if left else _d.Solve.apply(A.mT, B.mT, False).mT
     return _out(r, out, "_linalg_solve_ex", exact=True)
+
+
+def solve_ex(A, B, *, left=True, check_errors=False, out=None):
+    """(solution, info) as torch.linalg.solve_ex: a singular A gives info > 0 (the first zero
+    pivot) and LAPACK's inf / nan solution instead of the error, unless check_errors."""
+    _d._check_matrix(A, "linalg.solve_ex")
+    a = A._data
+    from .ops.lu import _getrf, _getrs
+    lu, piv, info = _getrf(a if left else np.swapaxes(a, -1, -2))
+    if info.any() and check_errors:
+        k, _ = _d._singular_index(a)
+        raise _d._LinAlgError(f"torch.linalg.solve_ex: {_d._batch_prefix(a, k)}The solver failed "
+                              "because the input matrix is singular.")
+    if not info.any():
+        x = solve(A, B, left=left)
+    else:
+        vector = B.dim() == 1 or (B.dim() == A.dim() - 1 and B.shape == A.shape[:-1])
+        b = B._data[..., None] if vector else (B._data if left else np.swapaxes(B._data, -1, -2))
+        r = _getrs(lu, piv, b).astype(a.dtype)
+        r = r[..., 0] if vector else (r if left else np.swapaxes(r, -1, -2))
+        x = _wrap(r)
+    r = _solve_ex_t(x, _wrap(info.astype(np.int32)))
+    return r if out is None else _outs(r, out, "linalg_solve_ex", "linalg_solve_ex")
+
+
+def cholesky_solve(B, L, upper=False, *, out=None):
+    """torch.cholesky_solve: X with A X = B for A = L L^H (U^H U when upper)."""
+    if L.shape[-1] != B.shape[-2]:
+        raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is "
+                           f"{L.shape[-2]} by {L.shape[-1]} but each b matrix is {B.shape[-2]} "
+                           f"by {B.shape[-1]}")
+    return _out(_d.CholeskySolve.apply(B, L, bool(upper)), out, "cholesky_solve")
+
+
+def cholesky_inverse(L, upper=False, *, out=None):
+    """torch.cholesky_inverse: A^-1 for A = L L^H (U^H U when upper)."""
+    from .ops.creation import eye
+    i = eye(L.shape[-1], dtype=L.dtype, device=L.device).expand(L.shape)
+    return _out(cholesky_solve(i, L, upper), out, "cholesky_inverse")
+
+
+def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, out=None):
+    """The deprecated torch.triangular_solve: (solution of op(A) X = b, a copy of A)."""
+    import warnings
+    warnings.warn("torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangular"
+                  "and will be removed in a future PyTorch release.\ntorch.linalg.solve_triangular "
+                  "has its arguments reversed and does not return a copy of one of the inputs.\nX "
+                  "= torch.triangular_solve(B, A).solution\nshould be replaced with\nX = "
+                  "torch.linalg.solve_triangular(A, B).", UserWarning, stacklevel=2)
+    a = A.mT if transpose else A
+    x = solve_triangular(a, b, upper=upper != bool(transpose), unitriangular=unitriangular)
+    r = _triangular_t(x, A.clone())
+    return r if out is None else _outs(r, out, "triangular_solve", "triangular_solve")
+
+
+def tensorinv(A, ind=2, *, out=None):
+    """torch.linalg.tensorinv: the inverse of A viewed as a prod(shape[:ind]) square matrix,
+    shaped shape[ind:] + shape[:ind]."""
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    front, back = tuple(A.shape[:ind]), tuple(A.shape[ind:])
+    n = int(np.prod(front))
+    if int(np.prod(back)) != n:
+        raise RuntimeError("Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           "prod(self.shape[:ind]), but got "
+                           f"{int(np.prod(back))} != {n}")
+    return _out(inv(A.reshape(n, n)).reshape(back + front), out, "linalg_tensorinv")
+
+
+def tensorsolve(A, B, dims=None, *, out=None):
+    """torch.linalg.tensorsolve: X with tensordot(A, X, X.dim()) = B."""
+    if dims is not None:
+        nd = A.dim()
+        dims = [d % nd for d in dims]
+        A = A.permute([d for d in range(nd) if d not in dims] + dims)
+    rest = tuple(A.shape[B.dim():])
+    n = int(np.prod(B.shape))
+    x = solve(A.reshape(n, int(np.prod(rest))), B.reshape(n))
+    return _out(x.reshape(rest), out, "linalg_tensorsolve")
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    """torch.linalg.diagonal: torch.diagonal with the last two dims as defaults."""
+    return A.diagonal(offset, dim1, dim2)
+
+
+def vander(x, *, N=None):
+    """torch.linalg.vander: x^0 ... x^(N-1) along a new last dim (batched)."""
+    n = x.shape[-1] if N is None else N
+    if n <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    from .functional import _powers
+    return _powers(x, n)
 
 
 def _batch_check(A, B, core):

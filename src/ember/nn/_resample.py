@@ -275,6 +275,24 @@ def pixel_shuffle(input, upscale_factor):
     return x.permute(*perm).reshape(*lead, C // (r * r), H * r, W * r)
 
 
+def channel_shuffle(input, groups):
+    """Matches torch.nn.functional.channel_shuffle: (N, g*k, *) -> its channels interleaved,
+    channel c of group j moving to c * g + j."""
+    if input.dim() <= 2:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with "
+                           f"sizes {list(input.shape)}")
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of "
+                           f"groups:{groups}")
+    c = input.shape[1]
+    if c % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels "
+                           f"and {groups} groups.")
+    n, rest = input.shape[0], tuple(input.shape[2:])
+    return input.reshape((n, groups, c // groups) + rest).transpose(1, 2).reshape(
+        (n, c) + rest)
+
+
 def pixel_unshuffle(input, downscale_factor):
     """Matches torch.nn.functional.pixel_unshuffle: (*, C, H*r, W*r) -> (*, C*r*r, H, W)."""
     r = int(downscale_factor)

@@ -24,7 +24,7 @@ __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
            "pixel_shuffle", "pixel_unshuffle", "prelu", "relu", "relu6", "relu_", "rrelu", "rrelu_",
            "scaled_dot_product_attention", "selu", "sigmoid", "silu", "softmax", "softmin",
            "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold", "threshold_",
-           "unfold", "upsample", "rms_norm"]
+           "unfold", "upsample", "rms_norm", "channel_shuffle", "pdist"]
 
 import math
 import numbers
@@ -460,6 +460,12 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     return ((a / na) * (b / nb)).sum(dim)
 
 
+def pdist(input, p=2):
+    """Matches torch.nn.functional.pdist (torch.pdist)."""
+    from ..functional import pdist as f
+    return f(input, p)
+
+
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """Matches torch.nn.functional.pairwise_distance: ||x1 - x2 + eps||_p over the last dim."""
     d = max(x1.dim(), x2.dim()) - 1
@@ -572,6 +578,7 @@ from ._pool_fractional import *  # noqa: E402,F401,F403
 from ._pool_fractional import __all__ as _fractional_names  # noqa: E402
 from ._resample import (  # noqa: E402,F401
     affine_grid,
+    channel_shuffle,
     interpolate,
     pixel_shuffle,
     pixel_unshuffle,

@@ -301,6 +301,31 @@ def _tri_solve(xp, t, b):
         return xp.full(np.broadcast_shapes(t.shape[:-1] + (1,), b.shape), xp.nan, dtype=t.dtype)
 
 
+class CholeskySolve(Op):
+    """X with (L L^H) X = B from the lower factor L (U^H U X = B from the upper one), reading
+    only that triangle, as LAPACK's potrs; torch's gradient, which treats the factor as a full
+    matrix: gB = cholesky_solve(G, L), gL = -(gB X^H + X gB^H) L (-U (...) when upper)."""
+
+    _name = "CholeskySolveBackward0"
+    save_inputs = (1,)
+    save_output = True
+
+    def forward(ctx, b, f, upper):
+        ctx.upper = upper
+        xp = _xp(f)
+        low = xp.swapaxes(xp.triu(f), -1, -2).conj() if upper else xp.tril(f)
+        with np.errstate(all="ignore"):
+            y = _tri_solve(xp, low, b)
+            return _tri_solve(xp, xp.swapaxes(low, -1, -2).conj(), y)
+
+    def backward(ctx, grad):
+        (f,), x = ctx.saved_tensors, ctx.output
+        gb = CholeskySolve.apply(grad, f, ctx.upper)
+        common = gb @ x.mH
+        common = common + common.mH
+        return gb, -(f @ common) if ctx.upper else -(common @ f), None
+
+
 class Cholesky(Op):
     """(lower factor, info); `check` raises torch's error for a matrix that is not PD."""
 
