@@ -200,3 +200,24 @@ def test_logdet_negative_determinant():
     np.testing.assert_allclose(p.grad.numpy(), np.linalg.inv(p.detach().numpy()).T)
     c = ember.tensor(Z[:, :3] + 2 * np.eye(3))
     np.testing.assert_allclose(ember.logdet(c).numpy(), np.log(np.linalg.det(c.numpy())))
+
+
+@pytest.mark.parametrize("fn", ["det", "slogdet", "logdet"])
+def test_singular_matrix_first_order_gradient(fn):
+    """A singular matrix's det / slogdet / logdet backward: torch solves with its LU factors,
+    so there is no error: det's gradient is 0 (its zero pivots nudged to eps, times det 0),
+    slogdet's and logdet's inf / nan. ember's inverse raised."""
+    x = ember.tensor([[1.0, 2.0], [2.0, 4.0]], dtype=ember.float64, requires_grad=True)
+    y = {"det": lambda: ember.linalg.det(x), "slogdet": lambda: ember.linalg.slogdet(x)[1],
+         "logdet": lambda: ember.logdet(x)}[fn]()
+    y.backward()
+    g = x.grad.numpy()
+    if fn == "det":
+        assert (g == 0).all()
+    else:
+        np.testing.assert_array_equal(g, [[-np.inf, np.inf], [np.inf, -np.inf]])
+    if torch is not None:
+        t = torch.tensor([[1.0, 2.0], [2.0, 4.0]], dtype=torch.float64, requires_grad=True)
+        {"det": lambda: torch.linalg.det(t), "slogdet": lambda: torch.linalg.slogdet(t)[1],
+         "logdet": lambda: torch.logdet(t)}[fn]().backward()
+        np.testing.assert_array_equal(np.abs(g), np.abs(t.grad.numpy()))

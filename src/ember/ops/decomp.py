@@ -20,6 +20,7 @@ import numpy as np
 from .._tensor import Tensor, _wrap
 from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
+from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from . import lu as _lu
 from ._util import user_stacklevel
@@ -201,8 +202,36 @@ class Det(Op):
 
     def backward(ctx, grad):
         (a,), d = ctx.saved_tensors, ctx.output
-        # TODO(singular A): torch uses the adjugate via SVD there; this path needs A invertible
-        return (grad * d).unsqueeze(-1).unsqueeze(-1) * inverse(a).mT  # d det = det A^-T
+        # d det = det A^-T. A singular A (det 0): torch's first-order formula solves with its LU
+        # factors' zero pivots nudged to eps, so the gradient is 0 * finite (no error). (Its
+        # double backward takes the adjugate through an SVD: ember's needs A invertible.)
+        inv = _inverse_or_lu(a, nudge=True)
+        return (grad * d).unsqueeze(-1).unsqueeze(-1) * inv.mT
+
+
+def _inverse_or_lu(a, nudge=False):
+    """inverse(a), or for a singular matrix in a first-order backward `_lu_inverse` (torch's
+    det / slogdet backward solve with the LU factors: no error there)."""
+    try:
+        return inverse(a)
+    except _LinAlgError:
+        if _gm._enabled[0]:
+            raise
+        return _lu_inverse(a, nudge)
+
+
+def _lu_inverse(a, nudge=False):
+    """A^-1 from getrf's factors with IEEE arithmetic: a singular matrix gives inf / nan (or,
+    with `nudge`, finite values: its zero pivots replaced by eps, torch's det backward), never
+    an error. First-order backward only: an array wrapped without a graph."""
+    x = a._data
+    lu, piv, _ = _getrf(x)
+    if nudge:
+        dg = np.diagonal(lu, axis1=-2, axis2=-1).copy()
+        eps = np.finfo(lu.real.dtype).eps
+        np.einsum("...ii->...i", lu)[...] = np.where(dg == 0, eps, dg)
+    eye = np.broadcast_to(np.eye(x.shape[-1], dtype=lu.dtype), lu.shape)
+    return _wrap(_lu._getrs(lu, piv, eye).astype(x.dtype, copy=False))
 
 
 class Slogdet(Op):
@@ -228,16 +257,17 @@ class Slogdet(Op):
 
     def backward(ctx, gsign, glog):
         (a,) = ctx.saved_tensors
-        if not a.dtype.is_complex:
+        inv = _inverse_or_lu(a)  # (singular: inf / nan, as torch's
+        if not a.dtype.is_complex:                           # LU solve gives them)
             if glog is None:
                 return (None,)
-            return glog.unsqueeze(-1).unsqueeze(-1) * inverse(a).mT  # d log|det| = A^-T
+            return glog.unsqueeze(-1).unsqueeze(-1) * inv.mT  # d log|det| = A^-T
         # torch's: g = glog + i im(gsign conj(sign)), gA = g A^-H
         g = glog
         if gsign is not None:
             phase = (gsign * ctx.output.conj()).imag * 1j
             g = phase if g is None else g + phase
-        return g.unsqueeze(-1).unsqueeze(-1) * inverse(a).mH
+        return g.unsqueeze(-1).unsqueeze(-1) * inv.mH
 
 
 class Solve(Op):
