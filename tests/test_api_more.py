@@ -180,3 +180,28 @@ def test_against_torch():
     ]
     for f in pairs:
         np.testing.assert_allclose(f(ember).numpy(), f(torch).numpy(), rtol=1e-10)
+
+
+def test_view_scatters():
+    """select_scatter / slice_scatter / diagonal_scatter: input with the view's elements
+    replaced by src; gradients to both (the view's part of input's gradient is 0)."""
+    a = ember.zeros(3, 4, requires_grad=True)
+    s = ember.ones(4, requires_grad=True)
+    r = ember.select_scatter(a, s * 2, 0, 1)
+    want = np.zeros((3, 4))
+    want[1] = 2
+    np.testing.assert_array_equal(r.detach().numpy(), want)
+    (r * ember.arange(12.0).reshape(3, 4)).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), np.where(np.arange(12).reshape(3, 4) // 4 == 1,
+                                                           0, np.arange(12.0).reshape(3, 4)))
+    np.testing.assert_array_equal(s.grad.numpy(), 2 * np.arange(4.0, 8.0))
+    assert r.grad_fn.name() == "SelectScatterBackward0"
+    np.testing.assert_array_equal(ember.slice_scatter(ember.zeros(8), ember.ones(2), 0, 1, 6, 3)
+                                  .numpy(), [0, 1, 0, 0, 1, 0, 0, 0])
+    d = ember.diagonal_scatter(ember.zeros(3, 4), ember.ones(3), 1).numpy()
+    np.testing.assert_array_equal(d, np.eye(3, 4, 1))
+    with pytest.raises(RuntimeError, match=r"expected src to have a size equal to the slice of "
+                                           r"self. src size = \[3\], slice size = \[4\]"):
+        ember.select_scatter(ember.zeros(3, 4), ember.ones(3), 0, 1)
+    z = ember.tensor([1 + 2j])
+    assert ember.conj_physical(z).item() == 1 - 2j and z.conj_physical_().item() == 1 - 2j

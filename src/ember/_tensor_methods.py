@@ -29,6 +29,7 @@ from .ops import (
     stats,
     ternary,
     unary,
+    view_copy,
     views,
 )
 from .ops.creation import _new_like
@@ -185,7 +186,7 @@ METHODS = {
     "arccosh": unary.acosh, "arccosh_": unary.acosh_, "arctanh": unary.atanh,
     "arctanh_": unary.atanh_, "fix": unary.trunc, "fix_": unary.trunc_,
     "positive": unary.positive, "__pos__": unary.positive, "round": unary.round,
-    "nan_to_num": unary.nan_to_num, "conj": unary.conj, "conj_physical": unary.conj,
+    "nan_to_num": unary.nan_to_num, "conj": unary.conj,
     "angle": unary.angle,
     "resolve_conj": unary.resolve_conj, "resolve_neg": unary.resolve_neg, "__neg__": unary.neg,
     "__abs__": unary.abs, "polygamma": unary._polygamma_method, "polygamma_": unary._polygamma_,
@@ -364,6 +365,9 @@ METHODS = {
 
     # ---- cov / corrcoef (ops/correlation.py, loaded on the first call)
     "cov": _cov, "corrcoef": _corrcoef, "renorm": _renorm, "addr": _addr,
+    "conj_physical": unary.conj_physical, "conj_physical_": unary._conj_physical_,
+    "select_scatter": view_copy.select_scatter, "slice_scatter": view_copy.slice_scatter,
+    "diagonal_scatter": view_copy.diagonal_scatter,
 
     # ---- softmax family (nn/functional.py, loaded on first use; it rebinds these when it loads)
     "softmax": _softmax, "log_softmax": _log_softmax,

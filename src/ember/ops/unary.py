@@ -15,7 +15,7 @@ __all__ = ["polygamma", "mvlgamma", "abs", "abs_", "neg", "neg_", "exp", "exp_",
            "trunc_", "frac", "frac_", "logit", "logit_", "lgamma", "digamma", "i0", "i0_", "sinc",
            "sinc_", "deg2rad", "deg2rad_", "rad2deg", "rad2deg_", "negative", "absolute",
            "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "fix", "positive",
-           "round", "nan_to_num", "conj", "resolve_conj", "resolve_neg", "angle"]
+           "round", "nan_to_num", "conj", "conj_physical", "resolve_conj", "resolve_neg", "angle"]
 
 import math
 
@@ -458,6 +458,20 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
         r = NanToNum.apply(input, nan, pos, low)
     return r if out is None else _out(r, out, "nan_to_num", (input,), exact=(
         "nan_to_num: dtype of out: {out} should be same as input: {result}"))
+
+
+def conj_physical(input, *, out=None):
+    """torch.conj_physical: a conjugated copy (ember's conj is eager already); real tensors
+    come back as they are."""
+    r = conj(input)
+    return r if out is None else _out(r, out, "conj_physical", (input,))
+
+
+def _conj_physical_(self):
+    if self.dtype.is_complex:
+        _check_inplace(self)
+        _inplace(self, conj(self))
+    return self
 
 
 def conj(input):

@@ -48,3 +48,38 @@ def _contiguous():
 
 
 globals().update({f"{v}_copy": _make(v) for v in _VIEWS})
+
+
+# ---- the view ops' scatters: a copy of input with the view's elements replaced by src
+def _scatter_into_view(name, input, src, view):
+    out = input.clone()
+    v = view(out)
+    if tuple(v.shape) != tuple(src.shape):
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src.shape)}, slice size = {list(v.shape)}")
+    v.copy_(src)
+    if out.grad_fn is not None:
+        out.grad_fn._name = name
+    return out
+
+
+def select_scatter(input, src, dim, index):
+    """torch.select_scatter: input with input.select(dim, index) replaced by src."""
+    return _scatter_into_view("SelectScatterBackward0", input, src,
+                              lambda t: t.select(dim, index))
+
+
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+    """torch.slice_scatter: input with input[..., start:end:step, ...] (along dim) replaced."""
+    d = dim % input.dim()
+    key = (slice(None),) * d + (slice(start, end, step),)
+    return _scatter_into_view("SliceScatterBackward0", input, src, lambda t: t[key])
+
+
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    """torch.diagonal_scatter: input with input.diagonal(offset, dim1, dim2) replaced by src."""
+    return _scatter_into_view("DiagonalScatterBackward0", input, src,
+                              lambda t: t.diagonal(offset, dim1, dim2))
+
+
+__all__ += ["select_scatter", "slice_scatter", "diagonal_scatter"]
