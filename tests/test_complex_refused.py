@@ -56,3 +56,14 @@ def test_refused(name):
         with pytest.raises(exc) as t:
             fn(torch, torch.tensor(Z))
         assert str(t.value) == msg
+
+
+def test_silu_complex_forward_only():
+    """torch's silu takes complex inputs (z sigmoid(z)) but refuses to differentiate them."""
+    z = [1 + 2j, -0.5 + 0.1j]
+    got = ember.nn.functional.silu(ember.tensor(z)).numpy()
+    want = [v / (1 + complex(__import__("cmath").exp(-v))) for v in z]
+    assert abs(got - want).max() < 1e-6
+    with pytest.raises(RuntimeError, match="silu does not support automatic differentiation for "
+                                           "outputs with complex dtype."):
+        ember.nn.functional.silu(ember.tensor(z, requires_grad=True))

@@ -176,6 +176,11 @@ _KERNELS = {"gelu": "GeluKernelImpl", "softshrink": "softshrink_check",
 def _act(name, input, params=(), inplace=False, given=None):
     if input.dtype.is_complex and name == "hardtanh":
         raise NotImplementedError("clamp is not supported for complex types")
+    if input.dtype.is_complex and name == "silu":  # torch: forward only
+        if input.requires_grad and _gm.is_grad_enabled():
+            raise RuntimeError("silu does not support automatic differentiation for outputs "
+                               "with complex dtype.")
+        return _ACT_OPS[name].run((input,), (input._data,), {"params": params})
     if not input.dtype.is_floating_point and not (
             name in ("threshold", "hardtanh") and input.dtype is not D.bool_
             and not input.dtype.is_complex):
