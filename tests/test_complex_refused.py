@@ -67,3 +67,44 @@ def test_silu_complex_forward_only():
     with pytest.raises(RuntimeError, match="silu does not support automatic differentiation for "
                                            "outputs with complex dtype."):
         ember.nn.functional.silu(ember.tensor(z, requires_grad=True))
+
+
+ORDERED = {  # torch has no complex kernel: NumPy's lexicographic order must not answer instead
+    "sort": (lambda L, z: z.sort(), RuntimeError, " Sort does not support complex dtypes on CPU"),
+    "argsort": (lambda L, z: z.argsort(), RuntimeError,
+                " Sort does not support complex dtypes on CPU"),
+    "topk": (lambda L, z: z.topk(1), RuntimeError, " topk does not support complex dtypes on CPU"),
+    "max": (lambda L, z: z.max(), NotImplementedError,
+            "\"max_all\" not implemented for 'ComplexFloat'"),
+    "max_dim": (lambda L, z: z.max(0), RuntimeError, "max(): does not support complex input"),
+    "amin": (lambda L, z: z.amin(), NotImplementedError,
+             "\"min_values_cpu\" not implemented for 'ComplexFloat'"),
+    "argmax": (lambda L, z: z.argmax(), RuntimeError, "argmax(): does not support complex input"),
+    "cummax": (lambda L, z: z.cummax(0), NotImplementedError,
+               "\"cummax_cpu\" not implemented for 'ComplexFloat'"),
+    "median": (lambda L, z: z.median(), NotImplementedError,
+               "\"median_cpu\" not implemented for 'ComplexFloat'"),
+    "kthvalue": (lambda L, z: z.kthvalue(1), NotImplementedError,
+                 "\"kthvalue_cpu\" not implemented for 'ComplexFloat'"),
+    "mode": (lambda L, z: z.mode(), NotImplementedError,
+             "\"mode_cpu\" not implemented for 'ComplexFloat'"),
+    "unique": (lambda L, z: z.unique(), NotImplementedError,
+               "\"unique\" not implemented for 'ComplexFloat'"),
+    "nansum": (lambda L, z: z.nansum(), RuntimeError,
+               "nansum on CPU does not support complex inputs"),
+    "searchsorted": (lambda L, z: L.searchsorted(z, z), NotImplementedError,
+                     "\"searchsorted_out_cpu\" not implemented for 'ComplexFloat'"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ORDERED))
+def test_ordering_refused(name):
+    fn, exc, msg = ORDERED[name]
+    z = [1 + 2j, -1 + 0.5j, 0.5 - 1j]
+    with pytest.raises(exc) as e:
+        fn(ember, ember.tensor(z))
+    assert str(e.value) == msg
+    if torch is not None:
+        with pytest.raises(exc) as t:
+            fn(torch, torch.tensor(z))
+        assert str(t.value) == msg

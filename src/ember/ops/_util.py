@@ -405,3 +405,30 @@ def _to_dev(r, dev):
         items = [_to_dev(v, dev) for v in r]
         return type(r)(*items) if hasattr(r, "_fields") else type(r)(items)
     return r
+
+
+# ---------------------------------------------------------------- complex inputs torch refuses
+_KERNEL = '"{}" not implemented for \'{}\''
+_NO_COMPLEX = {  # name -> (exception, message or kernel name)
+    "sort": (RuntimeError, " Sort does not support complex dtypes on CPU"),
+    "topk": (RuntimeError, " topk does not support complex dtypes on CPU"),
+    "argmax": (RuntimeError, "argmax(): does not support complex input"),
+    "argmin": (RuntimeError, "argmin(): does not support complex input"),
+    "max_dim": (RuntimeError, "max(): does not support complex input"),
+    "min_dim": (RuntimeError, "min(): does not support complex input"),
+    "nansum": (RuntimeError, "nansum on CPU does not support complex inputs"),
+    **{k: (NotImplementedError, k) for k in (
+        "max_all", "min_all", "max_values_cpu", "min_values_cpu", "aminmax_cpu", "cummax_cpu",
+        "cummin_cpu", "median_cpu", "median_out", "kthvalue_cpu", "mode_cpu", "unique",
+        "searchsorted_out_cpu")},
+}
+
+
+def no_complex(t, name):
+    """torch's error for a complex tensor where its kernel has none (ember's NumPy would order
+    complex numbers lexicographically)."""
+    if t.dtype.is_complex:
+        exc, msg = _NO_COMPLEX[name]
+        if exc is NotImplementedError:
+            msg = _KERNEL.format(msg, t.dtype._legacy[:-6])
+        raise exc(msg)

@@ -20,7 +20,7 @@ from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ._cascade import cascade_sum as _cascade_sum
-from ._util import dims, numpy_dims
+from ._util import dims, no_complex, numpy_dims
 from .inplace import _cast_error, _out
 
 _ndarray = np.ndarray
@@ -157,6 +157,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keep
 
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    no_complex(input, "nansum")
     if out is not None:
         _nansum_kernel(input, out)
         return _out(nansum(input, dim, keepdim, dtype=dtype or out.dtype), out, exact=True)
@@ -243,6 +244,7 @@ def _nansum_kernel(input, out):
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    no_complex(input, "nansum")
     if not (input.dtype.is_floating_point or input.dtype.is_complex):
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
                            f"but got {_legacy_name(input.dtype)}")
@@ -426,12 +428,14 @@ def _maxmin_out(input, dim, keepdim, out, is_max):
 
 
 def max(input, dim=None, keepdim=False, *, out=None):
+    no_complex(input, "max_all" if dim is None else "max_dim")
     if out is not None:
         return _maxmin_out(input, dim, keepdim, out, True)
     return _maxmin(input, dim, keepdim, None, True)
 
 
 def min(input, dim=None, keepdim=False, *, out=None):
+    no_complex(input, "min_all" if dim is None else "min_dim")
     if out is not None:
         return _maxmin_out(input, dim, keepdim, out, False)
     return _maxmin(input, dim, keepdim, None, False)
@@ -470,6 +474,7 @@ def _same_as_input(input, out):
 
 
 def amax(input, dim=(), keepdim=False, *, out=None):
+    no_complex(input, "max_values_cpu")
     if out is not None:
         _same_as_input(input, out)
         return _out(amax(input, dim, keepdim), out)
@@ -477,6 +482,7 @@ def amax(input, dim=(), keepdim=False, *, out=None):
 
 
 def amin(input, dim=(), keepdim=False, *, out=None):
+    no_complex(input, "min_values_cpu")
     if out is not None:
         _same_as_input(input, out)
         return _out(amin(input, dim, keepdim), out)
@@ -487,6 +493,7 @@ def amin(input, dim=(), keepdim=False, *, out=None):
 
 
 def aminmax(input, *, dim=None, keepdim=False, out=None):
+    no_complex(input, "aminmax_cpu")
     if out is not None:
         return _tuple_out(aminmax(input, dim=dim, keepdim=keepdim), out, "aminmax")
     if dim is None and 0 in input._data.shape:
@@ -512,6 +519,7 @@ def _check_arg(input, dim, name):
 
 
 def argmax(input, dim=None, keepdim=False, *, out=None):
+    no_complex(input, "argmax")
     if out is not None:
         return _out(argmax(input, dim, keepdim), out, exact=True)
     _check_arg(input, dim, "argmax")
@@ -526,6 +534,7 @@ def argmax(input, dim=None, keepdim=False, *, out=None):
 
 
 def argmin(input, dim=None, keepdim=False, *, out=None):
+    no_complex(input, "argmin")
     if out is not None:
         return _out(argmin(input, dim, keepdim), out, exact=True)
     _check_arg(input, dim, "argmin")

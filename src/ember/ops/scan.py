@@ -11,6 +11,7 @@ from .. import _dtype as D
 from .._tensor import _dim, _wrap
 from ..autograd import forward_ad as _fwd
 from ..autograd.function import Op
+from ._util import no_complex
 from .inplace import _out
 from .reduce import _acc_dtype, _legacy_name, _ret, _tuple_out, cat_
 
@@ -46,6 +47,7 @@ class Cummin(Op):
 
 
 def cummin(input, dim, *, out=None):
+    no_complex(input, "cummin_cpu")
     if out is not None:
         return _tuple_out(cummin(input, dim), out, "cummin", _scan_dtypes(input))
     d = _dim(dim, input.dim())
@@ -253,6 +255,7 @@ _cummax_t = _ret("cummax")
 
 
 def cummax(input, dim, *, out=None):
+    no_complex(input, "cummax_cpu")
     if out is not None:
         return _tuple_out(cummax(input, dim), out, "cummax", _scan_dtypes(input))
     d = _dim(dim, input.dim())

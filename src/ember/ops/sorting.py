@@ -19,7 +19,7 @@ from .._device import array_module as _xp
 from .._tensor import Tensor, _dim, _wrap
 from ..autograd.function import Op
 from . import _stable_order as _so
-from ._util import on_device, on_host, result_type
+from ._util import no_complex, on_device, on_host, result_type
 from .index import _scatter_into
 from .inplace import _out
 
@@ -104,6 +104,7 @@ def _pair_out(r, out, name, values_msg=None):
 
 
 def sort(input, dim=-1, descending=False, stable=False, *, out=None):
+    no_complex(input, "sort")
     from .reduce import _sort_t
     v, i = SortOp.apply(input, _axis(input, dim), descending)  # always stable: torch's CPU too
     if v.grad_fn is not None:
@@ -115,14 +116,17 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
+    no_complex(input, "sort")
     return sort(input, dim, descending, stable).indices
 
 
 def msort(input, *, out=None):
+    no_complex(input, "sort")
     return _out(sort(input, 0).values, out, exact=True)
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
+    no_complex(input, "topk")
     from .reduce import _topk_t
     d = _axis(input, dim)
     n = input._data.shape[d] if input._data.ndim else 1
@@ -168,6 +172,7 @@ class KthValue(Op):
 
 
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
+    no_complex(input, "kthvalue_cpu")
     from .reduce import _kth_t
     d = _axis(input, dim)
     n = input._data.shape[d] if input._data.ndim else 1
@@ -259,10 +264,12 @@ def _unique(input, dim, return_inverse, return_counts, consecutive):
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    no_complex(input, "unique")
     return _unique(input, dim, return_inverse, return_counts, False)
 
 
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    no_complex(input, "unique")
     return _unique(input, dim, return_inverse, return_counts, True)
 
 
@@ -361,6 +368,8 @@ def _search(bnd_t, values, right, out_int32, sorter):
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
                  sorter=None, out=None):
+    no_complex(input if isinstance(input, Tensor) else sorted_sequence, "searchsorted_out_cpu")
+    no_complex(sorted_sequence, "searchsorted_out_cpu")
     dev = on_device(sorted_sequence, input, sorter)
     if dev is not None:  # a NumPy-only kernel
         r = on_host(dev, searchsorted, sorted_sequence, input, out_int32=out_int32, right=right,
@@ -406,6 +415,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
+    no_complex(input if isinstance(input, Tensor) else boundaries, "searchsorted_out_cpu")
     if boundaries.dim() != 1:
         raise RuntimeError("boundaries tensor must be 1 dimension, but got "
                            f"dim({boundaries.dim()})")

@@ -21,7 +21,7 @@ from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
-from ._util import on_device, on_host
+from ._util import no_complex, on_device, on_host
 from .index import _scatter_into
 from .inplace import _out
 from .reduce import MaxAll, _legacy_name, _median_t, _mode_t, _ret, _tuple_out
@@ -116,6 +116,7 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", ou
 
 
 def nanmedian(input, dim=None, keepdim=False, *, out=None):
+    no_complex(input, "median_cpu")
     if out is not None:
         if dim is None:
             raise TypeError('nanmedian() missing 1 required positional arguments: "dim"')
@@ -180,6 +181,7 @@ class _Picked(Op):
 
 def histc(input, bins=100, min=0, max=0, *, out=None):
     """Matches torch.histc: bins of equal width, counted in the input's dtype as torch does."""
+    no_complex(input, "aminmax_cpu")
     if not input.dtype.is_floating_point:
         raise NotImplementedError("\"histogram_cpu\" not implemented for "
                                   f"'{input.dtype._legacy[:-6]}'")
@@ -444,6 +446,7 @@ class NanMedianAll(MaxAll):
 
 
 def median(input, dim=None, keepdim=False, *, out=None):
+    no_complex(input, "median_cpu" if dim is None else "median_out")
     if out is not None:
         if dim is None:
             raise TypeError('median() missing 1 required positional arguments: "dim"')
@@ -489,6 +492,7 @@ def _mode_dtypes(input):
 
 
 def mode(input, dim=-1, keepdim=False, *, out=None):
+    no_complex(input, "mode_cpu")
     if out is not None:
         return _tuple_out(mode(input, dim, keepdim), out, "mode", _mode_dtypes(input))
     dev = on_device(input)
