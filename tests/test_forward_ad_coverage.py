@@ -221,6 +221,8 @@ FUNCTIONAL = {
             (lambda L, a: F(L).pad(a, (1, 1, 2, 2), "reflect"), [A2]),
             (lambda L, a: F(L).pad(a, (1, 0, 1, 1, 2, 1), "replicate"), [A3])],
     "pairwise_distance": [(lambda L, a, b: F(L).pairwise_distance(a, b), [M, M2])],
+    "pdist": [(lambda L, a: F(L).pdist(a, 3), [M])],
+    "channel_shuffle": [(lambda L, a: F(L).channel_shuffle(a, 2), [_u(1, 4, 2, 3)])],
     "pixel_shuffle": [(lambda L, a: F(L).pixel_shuffle(a, 2), [_u(1, 8, 2, 3)])],
     "pixel_unshuffle": [(lambda L, a: F(L).pixel_unshuffle(a, 2), [_u(1, 2, 4, 6)])],
     "poisson_nll_loss": [(lambda L, a, b: F(L).poisson_nll_loss(a, b), [M, P]),

@@ -497,3 +497,35 @@ def test_lu_unpack_and_singular():
 ])
 def test_lu_errors(fn):
     check_error(lambda L, z: fn(L), np.zeros(1))
+
+
+@pytest.mark.parametrize("shape,hermitian", [((3, 3), True), ((3, 3), False), ((3, 5), False),
+                                             ((5, 3), False)])
+def test_pinv_gradient_is_torchs_formula(shape, hermitian):
+    """pinv's gradient is torch's pinv_backward, which treats A as a general matrix (also with
+    hermitian=True, where ember's eigh path gave a symmetric gradient), and its jvp
+    -A+ dA A+ + A+ A+^H dA^H (I - A A+) + (I - A+ A) dA^H A+^H A+."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(shape)
+    if hermitian:
+        a = a @ a.T + np.eye(3)
+    g = np.cos(np.arange(a.size)).reshape(shape[::-1])
+    t = ember.tensor(a, requires_grad=True)
+    ember.linalg.pinv(t, hermitian=hermitian).backward(ember.tensor(g))
+    p = np.linalg.pinv(a)
+    m, n = shape
+    if m <= n:
+        k = g.T @ p
+        want = -(p @ k).T + k @ p.T - a @ p @ k @ p.T + p.T @ p @ (g.T - k @ a)
+    else:
+        k = p @ g.T
+        want = -(k @ p).T + (g.T - a @ k) @ p @ p.T + p.T @ k - p.T @ k @ p @ a
+    np.testing.assert_allclose(t.grad.numpy(), want, rtol=1e-9, atol=1e-12)
+    da = rng.standard_normal(shape)
+    import ember.autograd.forward_ad as fwAD
+    with fwAD.dual_level():
+        out = fwAD.unpack_dual(ember.linalg.pinv(fwAD.make_dual(ember.tensor(a),
+                                                                 ember.tensor(da))))
+    jvp = (-p @ da @ p + p @ p.T @ da.T @ (np.eye(m) - a @ p)
+           + (np.eye(n) - p @ a) @ da.T @ p.T @ p)
+    np.testing.assert_allclose(out.tangent.detach().numpy(), jvp, rtol=1e-9, atol=1e-12)

@@ -102,6 +102,9 @@ def pdist(input, p=2):
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
+    from .autograd import forward_ad as _fwd
+    if _fwd._fw[0] and _fwd.tangent_of(input) is not None:  # torch has no forward derivative
+        raise NotImplementedError(_fwd.MISSING.format("_pdist_forward"))
     import numpy as np
     i, j = np.triu_indices(input.shape[0], 1)
     diff = input[tensor(i.astype(np.int64))] - input[tensor(j.astype(np.int64))]

@@ -522,11 +522,51 @@ def _svd(a, full_matrices, name="linalg.svd"):
     return _svd_t(*Svd.apply(a, bool(full_matrices)))
 
 
+class Pinv(Op):
+    """Attaches torch's pinv derivatives (pinv_backward / pinv_jvp, which treat A as a general
+    matrix, hermitian=True too) to the pseudo-inverse computed by `_pinv_value`."""
+
+    _name = "LinalgPinvBackward0"
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(ctx, a, r):
+        return r
+
+    def backward(ctx, grad):
+        (a,), p = ctx.saved_tensors, ctx.output
+        m, n = a.shape[-2:]
+        ph, gh = p.mH, grad.mH
+        if m <= n:
+            k = gh @ p
+            kph = k @ ph
+            return -(p @ k).mH + kph - (a @ p) @ kph + (ph @ p) @ (gh - k @ a), None
+        k = p @ gh
+        phk = ph @ k
+        return -(k @ p).mH + (gh - a @ k) @ p @ ph + phk - phk @ p @ a, None
+
+    def jvp(ctx, ta, _):
+        a, p = ctx.inputs[0], ctx.result
+        from .creation import eye
+        da_h, ph = ta.mH, p.mH
+        m, n = a.shape[-2:]
+        return (-(p @ ta @ p) + p @ ph @ da_h @ (eye(m, dtype=a.dtype) - a @ p)
+                + (eye(n, dtype=a.dtype) - p @ a) @ da_h @ ph @ p)
+
+
 def _pinv(a, atol=None, rtol=None, hermitian=False):
     if a._data.ndim < 2 or not (a.dtype.is_floating_point or a.dtype.is_complex):
         raise RuntimeError(f"linalg.pinv({a.dtype._legacy[0]}{a.dtype._legacy[1:-6]}"
                            f"{{{list(a.shape)}}}): expected a tensor with 2 or more dimensions "
                            "of float, double, cfloat or cdouble types")
+    if not a.requires_grad:
+        return _pinv_value(a, atol, rtol, hermitian)
+    with _gm.no_grad():
+        r = _pinv_value(a.detach(), atol, rtol, hermitian)
+    return Pinv.apply(a, r._data)
+
+
+def _pinv_value(a, atol, rtol, hermitian):
     if hermitian:
         w, v = Eigh.apply(a, "L")
         keep = _keep(w.abs(), w.abs().amax(-1, keepdim=True), a, atol, rtol)
