@@ -166,3 +166,25 @@ def test_transform_errors_match_torch():
     check_error(lambda L, t: L.func.jvp(lambda a: a, t, t), x)
     check_error(lambda L, t: L.func.jvp(lambda a: a, (t,), (t, t)), x)
     check_error(lambda L, t: L.func.jvp(lambda a: L.ones(3), (t,), (t,), strict=True), x)
+
+
+def test_transforms_keep_the_graph_to_closed_over_tensors():
+    """torch.func's results stay differentiable with respect to a tensor the function closes
+    over that requires grad (ember detached them: w.grad missed the second-order part)."""
+    w = ember.tensor([1.0, 2.0], requires_grad=True)
+    x = ember.tensor([[1.0, 0.0], [0.0, 3.0]])
+    g = ember.func.grad(lambda x: (x @ w).pow(2).sum())(x)  # g = 2 (x w) x^T rows
+    assert g.requires_grad
+    (g.sum() + w.sum()).backward()
+    np.testing.assert_allclose(w.grad.numpy(), [21.0, 33.0])  # d/dw sum(2 x^T x w) + 1
+    w = ember.tensor([1.0, 2.0], requires_grad=True)
+    o, fn = ember.func.vjp(lambda x: (x @ w) ** 2, x)
+    (v,) = fn(ember.ones(2))
+    (o.sum() + v.sum()).backward()
+    np.testing.assert_allclose(w.grad.numpy(), [22.0, 68.0])
+    w = ember.tensor([1.0, 2.0], requires_grad=True)
+    ember.func.hessian(lambda v: ((v * w) ** 3).sum())(ember.tensor([1.0, 2.0])).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [18.0, 144.0])
+    assert not ember.func.grad(lambda x: (x ** 2).sum())(ember.tensor([1.0, 2.0])).requires_grad
+    with ember.no_grad():
+        assert not ember.func.grad(lambda x: (x * w).sum())(ember.tensor([1.0, 2.0])).requires_grad

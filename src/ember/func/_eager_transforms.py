@@ -109,6 +109,29 @@ def _keep_graph(flat_inputs):
     return _DEPTH[0] > 0 or any(t.requires_grad for t in flat_inputs)
 
 
+def _reaches_outside(outs, phys, enabled):
+    """Whether grad mode was on outside the transform and the outputs' graph reaches a leaf
+    that requires grad other than the transform's own inputs (a tensor the function closes
+    over): then the results stay differentiable with respect to it, as torch's."""
+    if not enabled:
+        return False
+    from ..autograd.function import AccumulateGrad
+    own = {id(p) for p in phys}
+    seen, stack = set(), [o.grad_fn for o in outs if isinstance(o, Tensor) and
+                          o.grad_fn is not None]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.__class__ is AccumulateGrad:
+            if id(node.variable) not in own:
+                return True
+            continue
+        stack.extend(n for n, _ in node._edges)
+    return False
+
+
 def _grads(outs, inputs, grad_outputs, create, retain=None):
     import ember
     gs = autograd.grad(outs, inputs, grad_outputs, retain_graph=retain, create_graph=create,
@@ -124,6 +147,7 @@ def _plain(t, create):
 def _grad_and_value(func, argnums, has_aux, args, kwargs):
     import ember
     frames = _frames()
+    enabled = autograd.grad_mode.is_grad_enabled()
     with enable_grad():
         args, spec, phys, flat = _prepare(args, argnums, frames)
         create = _keep_graph(flat)
@@ -142,6 +166,7 @@ def _grad_and_value(func, argnums, has_aux, args, kwargs):
                                f"Tensor, got tensor with {output.dim()} dims. Maybe you wanted "
                                "to use the vjp or jacrev APIs instead?")
         out = _to_phys(output, frames)
+        create = create or _reaches_outside([out], phys, enabled)
         if out.requires_grad:
             gs = _grads([out], phys, [ember.ones_like(out)], create)
         else:
@@ -186,6 +211,7 @@ def _check_outputs(flat, api):
 def vjp(func, *primals, has_aux=False):
     """Matches torch.func.vjp: (output, vjp_fn[, aux])."""
     frames = _frames()
+    enabled = autograd.grad_mode.is_grad_enabled()
     with enable_grad():
         flat_p, p_spec = tree_flatten(primals)
         lifted = [_lift(t, frames) for t in flat_p]
@@ -205,6 +231,7 @@ def vjp(func, *primals, has_aux=False):
                                    f"complex Tensors, got Tensor with dtype {o.dtype}")
         outs = [_to_phys(o, frames) for o in flat_o]
     phys = [p for _, p in lifted]
+    create = create or _reaches_outside(outs, phys, enabled)
 
     def vjp_fn(cotangents, retain_graph=True, create_graph=None):
         flat_c, c_spec = tree_flatten(cotangents)
@@ -284,6 +311,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
 
 def _jacobian(func, argnums, has_aux, args, kwargs, api):
     frames = _frames()
+    enabled = autograd.grad_mode.is_grad_enabled()
     with enable_grad():
         args, spec, phys, flat = _prepare(args, argnums, frames)
         create = _keep_graph(flat)
@@ -296,6 +324,8 @@ def _jacobian(func, argnums, has_aux, args, kwargs, api):
             output, aux = output
         flat_o, o_spec = tree_flatten(output)
         _check_outputs(flat_o, "vjp(f, *primals)")
+        create = create or _reaches_outside([_to_phys(o, frames) for o in flat_o], phys,
+                                            enabled)
         per_out = []
         for o in flat_o:
             jacs = _jac_rows(_to_phys(o, frames), phys, frames, create)
@@ -357,6 +387,7 @@ def _linearized(func, flat_p, p_spec, has_aux, api):
     """Run func once: (outputs, out spec, aux, dummies u, g = J^T u per input, frames, create)."""
     import ember
     frames = _frames()
+    enabled = autograd.grad_mode.is_grad_enabled()
     with enable_grad():
         lifted = [_lift(t, frames) for t in flat_p]
         create = _keep_graph(flat_p)
@@ -374,6 +405,7 @@ def _linearized(func, flat_p, p_spec, has_aux, api):
                                    f"unsupported type {type(o)}")
         outs = [_to_phys(o, frames) for o in flat_o]
         phys = [p for _, p in lifted]
+        create = create or _reaches_outside(outs, phys, enabled)
         us = [ember.zeros_like(o).requires_grad_() for o in outs]
         live = [(o, u) for o, u in zip(outs, us) if o.requires_grad]
         gs = autograd.grad([o for o, _ in live], phys, [u for _, u in live], create_graph=True,
