@@ -225,3 +225,22 @@ def test_helpers():
             with EC.GraphExecGroup():
                 pass
     assert isinstance(g, EC.GraphExecGroup)
+
+
+def test_non_reentrant_create_graph():
+    """backward(create_graph=True) through a non-reentrant checkpoint keeps the gradient
+    differentiable (ember recomputed on detached copies: the second-order part was lost)."""
+    from ember.utils.checkpoint import checkpoint
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    y = checkpoint(lambda x: x ** 3, x, use_reentrant=False)
+    (g,) = ember.autograd.grad(y.sum(), x, create_graph=True)
+    assert g.requires_grad
+    (y.sum() + g.sum()).backward()
+    np.testing.assert_allclose(x.grad.numpy(), [9.0, 24.0])  # 3x^2 + 6x
+    w = ember.tensor([2.0, 3.0], requires_grad=True)
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    y = checkpoint(lambda x: (x * w) ** 2, x, use_reentrant=False)
+    (g,) = ember.autograd.grad(y.sum(), x, create_graph=True)
+    g.sum().backward()  # g = 2 x w^2
+    np.testing.assert_allclose(x.grad.numpy(), [8.0, 18.0])
+    np.testing.assert_allclose(w.grad.numpy(), [8.0, 24.0])

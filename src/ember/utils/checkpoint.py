@@ -241,7 +241,9 @@ class _Recompute(Function):
     def backward(ctx, *grads):
         plan = ctx.plan
         args, kwargs = plan["args"], plan["kwargs"]
-        fresh = detach_variable(tuple(args))
+        create = is_grad_enabled()  # backward(create_graph=True): the recomputed graph hangs
+        # off the arguments themselves, so the gradients stay differentiable in them
+        fresh = tuple(args) if create else detach_variable(tuple(args))
         swap = {id(a): f for a, f in zip(args, fresh) if isinstance(a, Tensor)}
         with fork_rng(enabled=plan["rng"] is not None):
             if plan["rng"] is not None:
@@ -254,7 +256,8 @@ class _Recompute(Function):
         targets = [swap[id(t)] for t in plan["args_rg"]] + plan["leaves"]
         pairs = [(o, g) for o, g in zip(outputs, grads) if g is not None]
         got = autograd.grad([o for o, _ in pairs], targets, [g for _, g in pairs],
-                            allow_unused=True) if pairs else [None] * len(targets)
+                            allow_unused=True, create_graph=create) if pairs else \
+            [None] * len(targets)
         return (None,) + tuple(got)
 
 
