@@ -753,3 +753,66 @@ def test_leaf_grads_never_alias_each_other_or_the_given_gradient():
         (a.clone() + b).sum().backward()
         assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
     assert w.grad.tolist() == [[2.0] * 3] * 4
+
+
+def test_retain_grad_with_inputs_and_after_inplace():
+    """retain_grad: backward(inputs=[y]) stores y's gradient once (ember added it twice), and
+    after an in-place op on y the retained gradient is the new version's (ember kept the hook on
+    the old node)."""
+    x = ember.ones(2, requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    (y * 3).sum().backward(inputs=[y])
+    assert y.grad.tolist() == [3.0, 3.0] and x.grad is None
+    x = ember.ones(2, requires_grad=True)
+    y = x * 1
+    y.retain_grad()
+    y.mul_(2)
+    (y ** 2).sum().backward()
+    assert y.grad.tolist() == [4.0, 4.0] and x.grad.tolist() == [8.0, 8.0]
+
+
+def test_once_differentiable():
+    """A backward marked @once_differentiable runs under no_grad; differentiating its result
+    raises torch's error (ember differentiated through it, silently wrong where it used NumPy)."""
+    from ember.autograd.function import once_differentiable
+
+    class Sq(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 2
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return ember.tensor(g.detach().numpy() * 2 * x.detach().numpy())
+
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = ember.autograd.grad((Sq.apply(x) ** 2).sum(), x, create_graph=True)
+    assert g.requires_grad and g.grad_fn.name() == "torch::autograd::Error"
+    with pytest.raises(RuntimeError, match="trying to differentiate twice a function that was "
+                                           "marked with @once_differentiable"):
+        g.sum().backward()
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    Sq.apply(x).sum().backward()
+    assert x.grad.tolist() == [2.0, 4.0]
+
+
+def test_grad_modes_nested_and_on_generators():
+    """inference_mode(False) turns grad mode on (inside no_grad / inference_mode too), and the
+    decorators set their mode while a decorated generator runs, as torch's."""
+    x = ember.ones(2, requires_grad=True)
+    with ember.inference_mode():
+        with ember.inference_mode(False):
+            assert ember.is_grad_enabled() and (x * 2).requires_grad
+    with ember.no_grad():
+        with ember.inference_mode(False):
+            assert ember.is_grad_enabled()
+
+    @ember.no_grad()
+    def gen():
+        yield ember.is_grad_enabled()
+        yield ember.is_grad_enabled()
+    assert list(gen()) == [False, False] and ember.is_grad_enabled()

@@ -286,7 +286,8 @@ def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fal
         return None
     if accumulate:
         for t, g in zip(inputs, results):
-            if g is not None:
+            if g is not None and not (t.grad_fn is not None and t.__dict__.get("_retains")):
+                # (a non-leaf that retains its grad got it from its retain_grad hook already)
                 _accumulate(t, g, create_graph, shared,
                             t._accumulator() if t.grad_fn is None else None)
         return None

@@ -502,7 +502,35 @@ def _rebase(t, ctx, i):
 
 
 def once_differentiable(fn):
-    return fn
+    """torch's decorator for a custom Function's backward that is not differentiable: it runs
+    under no_grad, and where grad is on (a create_graph backward) and an input requires grad,
+    its results come out of a DelayedError node whose own backward raises."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        from .grad_mode import no_grad
+        with no_grad():
+            outputs = fn(ctx, *args)
+        if not _enabled[0] or not any(isinstance(a, Tensor) and a.requires_grad for a in args):
+            return outputs
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        res = tuple(None if o is None else _DelayedError.apply(o.detach().requires_grad_())
+                    for o in outs)
+        return res[0] if single else res
+    return wrapper
+
+
+class _DelayedError(Op):
+    _name = "torch::autograd::Error"
+
+    def forward(ctx, x):
+        return x
+
+    def backward(ctx, grad):
+        raise RuntimeError("trying to differentiate twice a function that was marked with "
+                           "@once_differentiable")
 
 
 

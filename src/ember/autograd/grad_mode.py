@@ -5,6 +5,8 @@ works as a context manager and as a decorator, as torch's do.
 """
 
 import functools
+import inspect
+import sys
 
 _enabled = [True]
 _inference = [False]
@@ -30,6 +32,9 @@ class _Mode:
         return False
 
     def __call__(self, fn):
+        if inspect.isgeneratorfunction(fn):
+            return _generator(fn, self.clone)
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             with self.__class__.__new__(self.__class__)._clone(self):
@@ -42,6 +47,33 @@ class _Mode:
 
     def clone(self):
         return self.__class__.__new__(self.__class__)._clone(self)
+
+
+def _generator(fn, mode):
+    """A decorated generator function: the mode is on whenever the generator runs (each resume
+    up to its next yield) and off while its caller runs, as torch's decorators do."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        gen = fn(*args, **kwargs)
+        try:
+            with mode():
+                response = gen.send(None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    with mode():
+                        gen.close()
+                    raise
+                except BaseException:
+                    with mode():
+                        response = gen.throw(*sys.exc_info())
+                else:
+                    with mode():
+                        response = gen.send(request)
+        except StopIteration as e:
+            return e.value
+    return wrapper
 
 
 class no_grad(_Mode):
@@ -119,8 +151,7 @@ class inference_mode(_Mode):
     def __enter__(self):
         self._prev = _enabled[0]
         self._prev_inf = _inference[0]
-        if self._mode:
-            _enabled[0] = False
+        _enabled[0] = not self._mode  # torch: inference mode off means grad mode on
         _inference[0] = self._mode
 
     def __exit__(self, *exc):

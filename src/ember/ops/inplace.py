@@ -155,12 +155,23 @@ def _inplace(self, result):
             from .shape import _rebase_view
             _rebase_view(self, result)
         else:
+            old, nr = self.grad_fn, self._output_nr
             self.grad_fn = result.grad_fn
             self._output_nr = result._output_nr
             self._rg = True
+            if old is not None and self.__dict__.get("_retains"):  # retain_grad follows the
+                _move_retain_hook(self, old, nr)                     # new version, as torch's
         from .shape import _refresh_views
         _refresh_views(self)
     return self
+
+
+def _move_retain_hook(t, old, nr):
+    hooks = (old._tensor_hooks or {}).get(nr)
+    if hooks and getattr(hooks[-1], "_retains_grad", False):
+        hooks.pop()
+    t.__dict__.pop("_retains", None)
+    t.retain_grad()
 
 
 def _recording(self, other=None):
