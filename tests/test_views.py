@@ -236,3 +236,24 @@ def test_multi_output_view_inplace_refused():
         a, b = (x * 1).split(1)
         a.mul_(2)
     check_error(f, arr((2, 3)))
+
+
+def test_view_made_in_no_grad_modified_with_grad_on():
+    """torch forbids an in-place op with grad on into a view made under no_grad of a tensor
+    that requires grad (ember changed the leaf silently, recording nothing)."""
+    x = ember.ones(2, requires_grad=True)
+    with ember.no_grad():
+        v = x[:1]
+    with pytest.raises(RuntimeError, match="A view was created in no_grad mode and is being "
+                                           "modified inplace with grad mode enabled"):
+        v.mul_(2)
+    assert x.tolist() == [1.0, 1.0]
+    y = x * 1
+    with ember.no_grad():
+        w = y.view(2)
+        w.mul_(2)  # both inside no_grad: allowed
+    z = ember.ones(2)
+    with ember.no_grad():
+        u = z[:1]
+    u.mul_(2)  # a base that does not require grad: allowed
+    assert z.tolist() == [2.0, 1.0]

@@ -82,6 +82,8 @@ def _view_of(base, data, fn=None):
     t = _wrap(data, fn is not None, fn)
     t._vc = base._vc
     t._base = base if base._base is None else base._base
+    if base._rg and not _gm._enabled[0]:  # torch forbids its in-place use with grad on
+        t.__dict__["_nograd_view"] = True
     return t
 
 
@@ -97,6 +99,12 @@ _CPP_NAMES = {np.dtype(k): v for k, v in (
     ("int8", "signed char"), ("int16", "short int"), ("int32", "int"), ("int64", "long int"),
     ("uint8", "unsigned char"), ("bool", "bool"))}
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
+_NOGRAD_VIEW = (
+    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
+    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify "
+    "your code by moving both the view and the inplace either both inside the no_grad block (if "
+    "you don't want the inplace to be tracked) or both outside (if you want the inplace to be "
+    "tracked).")
 
 
 class Tensor:
@@ -732,6 +740,8 @@ def _check_inplace(t, overlap=True):
     tril_/triu_ allow that in torch."""
     if overlap:
         _check_overlap(t._data)
+    if _gm._enabled[0] and t._base is not None and t.__dict__.get("_nograd_view"):
+        raise RuntimeError(_NOGRAD_VIEW)
     if _gm._enabled[0] and t._rg:
         if t.grad_fn is None:
             from ._hints import attach

@@ -22,6 +22,7 @@ from .. import _layout as L
 from .._device import array_module
 from .._tensor import Size, Tensor, _dim, _wrap
 from ..autograd import forward_ad as _fwd
+from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ._util import size_args, xp_of
 
@@ -42,6 +43,8 @@ def _view(cls, input, *args):
     r._base = input if base is None else base
     chain = input.__dict__.get("_view_fn") if base is not None else None
     r._view_fn = (chain or ()) + ((cls, args),)
+    if not _gm._enabled[0] and r._base._rg:  # torch forbids its in-place use with grad on
+        r.__dict__["_nograd_view"] = True
     if r._rg:
         root = r._base
         if root.grad_fn is not None:  # an in-place op on root may later change its history
