@@ -172,3 +172,58 @@ def test_kept_size_dims(case):
         want = torch.nn.functional.interpolate(torch.tensor(x), scale_factor=sf, mode=mode,
                                                **kw).numpy()
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+# ---- uint8 and half inputs: ember built the weights in the input's dtype, so uint8 bilinear /
+# bicubic gave zeros (fractional weights truncated) and bfloat16 bicubic was off by ~6 %
+@pytest.mark.parametrize("mode,aa", [("bilinear", False), ("bicubic", False),
+                                     ("bilinear", True), ("bicubic", True)])
+def test_uint8_bilinear_bicubic(mode, aa):
+    x = np.random.default_rng(3).integers(0, 256, (2, 3, 13, 17)).astype(np.uint8)
+    for kw in ({"size": (20, 31)}, {"size": (7, 9)}, {"scale_factor": 0.5}):
+        got = F.interpolate(ember.tensor(x), mode=mode, antialias=aa, **kw)
+        assert got.dtype == ember.uint8
+        # in float64, width pass then height pass, each rounded and clipped to 0..255 as torch's
+        # fixed-point kernel does: within 1 of it (2 for bicubic's larger int16 weights' error)
+        out, sf = tuple(got.shape[2:]), kw.get("scale_factor")
+        first = {"size": (x.shape[2], out[1])} if sf is None else {"scale_factor": (1.0, sf)}
+        then = {"size": out} if sf is None else {"scale_factor": (sf, 1.0)}
+        w = F.interpolate(ember.tensor(x.astype(np.float64)), mode=mode, antialias=aa,
+                          **first).numpy()
+        w = np.clip(np.floor(w + 0.5), 0, 255)
+        ref = F.interpolate(ember.tensor(w), mode=mode, antialias=aa, **then).numpy()
+        assert np.abs(got.numpy().astype(float) - np.clip(ref, 0, 255)).max() <= (
+            1.0 if mode == "bilinear" else 2.0)
+        if torch is not None:  # torch's fixed-point passes, bit for bit
+            want = torch.nn.functional.interpolate(torch.tensor(x), mode=mode, antialias=aa,
+                                                   **kw).numpy()
+            np.testing.assert_array_equal(got.numpy(), want)
+    row = F.interpolate(ember.tensor([[[[0, 200]]]], dtype=ember.uint8), scale_factor=2,
+                        mode="bilinear")
+    if not aa and mode == "bilinear":
+        assert row.tolist() == [[[[0, 50, 150, 200], [0, 50, 150, 200]]]]
+
+
+@pytest.mark.parametrize("dt", ["bfloat16", "float16"])
+def test_half_types_weights_in_float32(dt):
+    x = ember.ones(1, 1, 4, 4, dtype=getattr(ember, dt))
+    assert F.interpolate(x, scale_factor=2, mode="bicubic").unique().tolist() == [1.0]
+    y = ember.tensor(np.random.default_rng(0).standard_normal((1, 2, 6, 7)).astype(np.float32))
+    got = F.interpolate(y.to(getattr(ember, dt)), scale_factor=2.5, mode="bicubic").float()
+    ref = F.interpolate(y.double(), scale_factor=2.5, mode="bicubic")
+    tol = 0.01 if dt == "bfloat16" else 0.001
+    assert (got.double() - ref).abs().max().item() < tol
+
+
+@pytest.mark.parametrize("dt,mode,shape,kernel", [
+    ("int64", "bilinear", (1, 3, 4, 4), "upsample_bilinear2d_channels_last"),
+    ("int32", "bicubic", (1, 3, 4, 4), "compute_indices_weights_cubic"),
+    ("int64", "nearest", (1, 3, 4), "compute_indices_weights_nearest"),
+    ("bool", "nearest", (1, 3, 4, 4), "upsample_nearest2d_channels_last"),
+    ("uint8", "linear", (1, 3, 4), "compute_indices_weights_linear"),
+    ("uint8", "area", (1, 3, 4, 4), "adaptive_avg_pool2d"),
+    ("int8", "trilinear", (1, 3, 4, 4, 4), "compute_indices_weights_linear")])
+def test_integer_inputs_torch_refuses(dt, mode, shape, kernel):
+    x = ember.ones(shape, dtype=getattr(ember, dt))
+    with pytest.raises(NotImplementedError, match=f'"{kernel}" not implemented for'):
+        F.interpolate(x, scale_factor=2, mode=mode)

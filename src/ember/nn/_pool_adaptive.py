@@ -82,6 +82,14 @@ class Separable(Op):
     def forward(ctx, x, mats):
         ctx.mats = mats
         xp = _xp(x)
+        if x.dtype.kind == "u" or x.dtype.itemsize < 4 and x.dtype.kind in "fV":
+            # uint8 images and the half types: weights and sums in float32 (torch's opmath),
+            # rounded once at the end (uint8 to the nearest integer, clipped)
+            y = _apply_mats(x.astype(np.float32), [None if m is None else
+                                                   xp.asarray(m, np.float32) for m in mats])
+            if x.dtype.kind == "u":
+                return xp.clip(xp.floor(y + np.float32(0.5)), 0, 255).astype(x.dtype)
+            return y.astype(x.dtype)
         return _apply_mats(x, [None if m is None else xp.asarray(m, x.dtype) for m in mats])
 
     def backward(ctx, grad):

@@ -183,6 +183,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
                                   f"{_NEEDS[mode]}D input")
     out, scales = _sizes(input, size, scale_factor, recompute_scale_factor)
+    _check_integral(input, mode, antialias)
     if antialias:
         if mode not in ("bilinear", "bicubic", "lanczos") or input.dim() != 4:
             raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos "
@@ -192,10 +193,20 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             raise ValueError("Lanczos mode does not support align_corners=True")
         if not antialias:
             raise ValueError("Lanczos mode requires antialias=True")
+    if input.dtype.np == np.uint8 and mode in ("bilinear", "bicubic"):  # torch's fixed point
+        from ._resample_aa import aa_matrix, uint8_resample
+        f64 = np.float64
+        mats = [None if o == n else aa_matrix(n, o, _scale(n, o, align_corners, sf, f64), mode,
+                                              f64) if antialias else
+                (_cubic_matrix if mode == "bicubic" else _linear_matrix)(n, o, align_corners,
+                                                                        sf, f64)
+                for n, o, sf in zip(input.shape[2:], out, scales)]
+        from ..ops.creation import tensor
+        return tensor(uint8_resample(input._data, mats), device=input.device)
     if antialias:
         from ._resample_aa import aa_matrix, check_dtype
         check_dtype(input)
-        dtype = input.dtype.np.type
+        dtype = _weights_dtype(input)
         return _named(Separable.apply(input, [  # (a dim that keeps its size is copied)
             np.eye(n, dtype=dtype) if o == n else
             aa_matrix(n, o, _scale(n, o, align_corners, sf, dtype), mode, dtype)
@@ -207,7 +218,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         srcs = [_nearest_source(n, o, sf, mode == "nearest-exact", len(out))
                 for n, o, sf in zip(input.shape[2:], out, scales)]
         return _named(Nearest.apply(input, srcs), mode, False, out, scales, align_corners)
-    dtype = input.dtype.np.type
+    dtype = _weights_dtype(input)
     mats = []
     for n, o, sf in zip(input.shape[2:], out, scales):
         if mode == "bicubic":
@@ -219,6 +230,38 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
 _NODES = {"nearest": "Nearest", "nearest-exact": "NearestExact", "linear": "Linear",
           "bilinear": "Bilinear", "bicubic": "Bicubic", "trilinear": "Trilinear"}
+
+
+def _check_integral(input, mode, antialias):
+    """torch's kernels for integer and bool inputs: uint8 only, in nearest / nearest-exact and
+    2-d bilinear / bicubic; its error names the kernel that has none."""
+    dt = input.dtype.np
+    if dt.kind not in "biu" or dt == np.uint8 and (
+            mode in ("nearest", "nearest-exact", "bilinear", "bicubic") or antialias):
+        return
+    nd = input.dim() - 2
+    if antialias:
+        kernel = "compute_index_ranges_weights"
+    elif mode == "area":
+        kernel = "adaptive_avg_pool3d_cpu" if nd == 3 else "adaptive_avg_pool2d"
+    elif mode in ("linear", "trilinear"):
+        kernel = "compute_indices_weights_linear"
+    elif mode == "bicubic":
+        kernel = "compute_indices_weights_cubic"
+    elif mode == "bilinear":
+        kernel = "upsample_bilinear2d_channels_last"
+    else:
+        kernel = "upsample_nearest2d_channels_last" if nd == 2 else \
+            "compute_indices_weights_nearest"
+    raise NotImplementedError(f'"{kernel}" not implemented for '
+                              f"'{input.dtype._legacy[:-6]}'")
+
+
+def _weights_dtype(input):
+    """The dtype interpolation weights are computed in: the input's, float32 for uint8 and the
+    half types (torch's opmath)."""
+    dt = input.dtype.np
+    return np.float32 if dt.kind == "u" or dt.itemsize < 4 else dt.type
 
 
 def _named(r, mode, aa, out, scales, align_corners):

@@ -15,12 +15,8 @@ from .. import _dtype as D
 
 
 def check_dtype(input):
-    """torch's anti-aliased kernels take float32 and float64 (and uint8, on a fixed-point path of
-    their own that ember does not reproduce)."""
-    if input.dtype is D.uint8:
-        from .._args import unsupported
-        unsupported("torch.nn.functional.interpolate", "antialias", True)
-    if input.dtype not in (D.float32, D.float64):
+    """torch's anti-aliased kernels take float32 and float64, and uint8 (`uint8_resample`)."""
+    if input.dtype not in (D.float32, D.float64, D.uint8):
         raise NotImplementedError("\"compute_index_ranges_weights\" not implemented for "
                                   f"'{input.dtype._legacy[:-6]}'")
 
@@ -62,3 +58,26 @@ def aa_matrix(n, o, scale, mode, dtype):
             w = w / total
         m[i, lo:lo + count] = w
     return m
+
+
+# ---- torch's uint8 kernels (bilinear and bicubic, anti-aliased or not): Pillow's algorithm on
+# the float64 weights of the float kernels (aa_matrix, or nn/_resample's linear / cubic ones)
+def uint8_resample(x, mats):
+    """The trailing two dims of uint8 x mapped by (out, in) float64 weights (None: unchanged),
+    width first, as torch's kernel: each pass with the weights rounded to int16 fixed point
+    (their precision the largest that keeps the biggest weight below 2^15), the sums rounded
+    half up by the shift and clipped to 0..255 before the next pass."""
+    for ax in (-1, -2):
+        m = mats[ax]
+        if m is None:
+            continue
+        prec = 0
+        top = m.max()
+        while prec < 22 and int(0.5 + top * (1 << (prec + 1))) < (1 << 15):
+            prec += 1
+        scaled = m * (1 << prec)
+        w = np.where(m < 0, np.trunc(scaled - 0.5), np.trunc(scaled + 0.5)).astype(np.int64)
+        y = np.moveaxis(x, ax, -1).astype(np.int64) @ w.T
+        y = (y + (1 << (prec - 1) if prec else 0)) >> prec
+        x = np.moveaxis(np.clip(y, 0, 255).astype(np.uint8), -1, ax)
+    return np.ascontiguousarray(x)
