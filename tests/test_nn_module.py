@@ -344,3 +344,33 @@ def test_hook_handles_are_torch_utils_hooks_removable_handles():
     h2.remove()
     opt.step()
     assert calls == ["fwd", "step"]
+
+
+def test_state_dict_pre_and_post_hooks():
+    """Module.register_state_dict_pre_hook(module, prefix, keep_vars) and the public post hook
+    (module, state_dict, prefix, local_metadata), which must return None."""
+    m = ember.nn.Linear(2, 2)
+    calls = []
+    m.register_state_dict_pre_hook(lambda mod, prefix, keep: calls.append(("pre", prefix, keep)))
+    h = m.register_state_dict_post_hook(
+        lambda mod, sd, prefix, meta: calls.append(("post", prefix, list(sd))))
+    ember.nn.Sequential(m).state_dict()
+    assert calls == [("pre", "0.", False), ("post", "0.", ["0.weight", "0.bias"])]
+    h.remove()
+    m.register_state_dict_post_hook(lambda mod, sd, prefix, meta: {"x": 1})
+    with pytest.raises(RuntimeError, match="state_dict post-hook must return None"):
+        m.state_dict()
+
+
+def test_softmax2d_and_deprecated_upsamples():
+    x = ember.randn(2, 3, 4, 5)
+    np.testing.assert_allclose(ember.nn.Softmax2d()(x).numpy(), ember.softmax(x, 1).numpy())
+    with pytest.raises(ValueError, match="Softmax2d: expected input to be 3D or 4D, got 2D"):
+        ember.nn.Softmax2d()(ember.ones(2, 2))
+    with pytest.warns(UserWarning, match="upsample_bilinear` is deprecated"):
+        r = ember.nn.functional.upsample_bilinear(ember.arange(4.0).reshape(1, 1, 2, 2),
+                                                  scale_factor=2)
+    np.testing.assert_allclose(r[0, 0, 0].numpy(), [0, 1 / 3, 2 / 3, 1], rtol=1e-6)
+    with pytest.warns(UserWarning, match="upsample_nearest` is deprecated"):
+        r = ember.nn.functional.upsample_nearest(ember.arange(4.0).reshape(1, 1, 2, 2), size=3)
+    assert r[0, 0, 0].tolist() == [0.0, 0.0, 1.0]

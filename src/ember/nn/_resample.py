@@ -280,6 +280,21 @@ def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
+def upsample_nearest(input, size=None, scale_factor=None):
+    """Matches torch.nn.functional.upsample_nearest (deprecated: interpolate's nearest)."""
+    warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """Matches torch.nn.functional.upsample_bilinear (deprecated: interpolate's bilinear with
+    align_corners=True)."""
+    warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
 class _EmptyShuffle(Op):
     """torch's pixel_shuffle / pixel_unshuffle of an empty tensor: the shuffle gives the new
     shape but the unshuffle hands its input's shape back, so each one's gradient (the other)

@@ -24,7 +24,8 @@ __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
            "pixel_shuffle", "pixel_unshuffle", "prelu", "relu", "relu6", "relu_", "rrelu", "rrelu_",
            "scaled_dot_product_attention", "selu", "sigmoid", "silu", "softmax", "softmin",
            "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold", "threshold_",
-           "unfold", "upsample", "rms_norm", "channel_shuffle", "pdist"]
+           "unfold", "upsample", "rms_norm", "channel_shuffle", "pdist", "upsample_nearest",
+           "upsample_bilinear"]
 
 import math
 import numbers
@@ -583,6 +584,8 @@ from ._resample import (  # noqa: E402,F401
     pixel_shuffle,
     pixel_unshuffle,
     upsample,
+    upsample_bilinear,
+    upsample_nearest,
 )
 
 __all__ += _loss_names + _margin_names

@@ -4,6 +4,7 @@ from . import (
     activation,
     adaptive,
     batchnorm,
+    channelshuffle,
     container,
     conv,
     distance,
@@ -26,6 +27,7 @@ from . import (
 from .activation import *  # noqa: F401,F403
 from .adaptive import *  # noqa: F401,F403
 from .batchnorm import *  # noqa: F401,F403
+from .channelshuffle import *  # noqa: F401,F403
 from .container import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .distance import *  # noqa: F401,F403
@@ -46,7 +48,8 @@ from .transformer import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
 
 __all__ = ["Module"] + [name for family in (
-    activation, adaptive, batchnorm, container, conv, distance, dropout, flatten, fold,
+    activation, adaptive, batchnorm, channelshuffle, container, conv, distance, dropout,
+    flatten, fold,
     instancenorm, linear, loss, normalization, padding, pixelshuffle, pooling, rnn, sparse,
     transformer, upsampling)
     for name in family.__all__]

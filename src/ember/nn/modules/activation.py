@@ -12,7 +12,7 @@ from .module import Module
 __all__ = ["Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsigmoid", "Tanh",
            "SiLU", "Mish", "Hardswish", "ELU", "CELU", "SELU", "GLU", "GELU", "Hardshrink",
            "LeakyReLU", "LogSigmoid", "Softplus", "Softshrink", "PReLU", "Softsign",
-           "Tanhshrink", "Softmin", "Softmax", "LogSoftmax", "MultiheadAttention"]
+           "Tanhshrink", "Softmin", "Softmax", "LogSoftmax", "Softmax2d", "MultiheadAttention"]
 
 
 def _inplace_only(self):
@@ -271,6 +271,16 @@ class Softmin(_DimModule):
 class Softmax(_DimModule):
     def forward(self, input):
         return F.softmax(input, self.dim, _stacklevel=5)
+
+
+class Softmax2d(Module):
+    """Matches torch.nn.Softmax2d: softmax over the channels of (C, H, W) / (N, C, H, W)."""
+
+    def forward(self, input):
+        if input.dim() not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D "
+                             "instead")
+        return F.softmax(input, -3, _stacklevel=5)
 
 
 class LogSoftmax(_DimModule):

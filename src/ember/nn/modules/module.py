@@ -117,6 +117,7 @@ class Module:
         d["_forward_pre_hooks"] = OrderedDict()
         d["_forward_pre_hooks_with_kwargs"] = OrderedDict()
         d["_state_dict_hooks"] = OrderedDict()
+        d["_state_dict_pre_hooks"] = OrderedDict()
         d["_load_state_dict_pre_hooks"] = OrderedDict()
         d["_load_state_dict_post_hooks"] = OrderedDict()
         d["_modules"] = {}
@@ -454,6 +455,8 @@ class Module:
         if destination is None:
             destination = OrderedDict()
             destination._metadata = OrderedDict()
+        for hook in self.__dict__.get("_state_dict_pre_hooks", {}).values():
+            hook(self, prefix, keep_vars)
         meta = getattr(destination, "_metadata", None)
         local_metadata = {"version": self._version}
         if meta is not None:
@@ -466,6 +469,8 @@ class Module:
         for hook in self._state_dict_hooks.values():
             res = hook(self, destination, prefix, local_metadata)
             if res is not None:
+                if getattr(hook, "_from_public_api", False):
+                    raise RuntimeError("state_dict post-hook must return None")
                 destination = res
         return destination
 
@@ -587,6 +592,18 @@ class Module:
 
     def _register_state_dict_hook(self, hook):
         return _add_hook(self._state_dict_hooks, hook, False)
+
+    def register_state_dict_pre_hook(self, hook):
+        """hook(module, prefix, keep_vars), called before the module's state_dict is built."""
+        return _add_hook(self.__dict__.setdefault("_state_dict_pre_hooks", OrderedDict()), hook,
+                         False)
+
+    def register_state_dict_post_hook(self, hook):
+        """hook(module, state_dict, prefix, local_metadata), after; it must return None."""
+        def public(*args):
+            return hook(*args)
+        public._from_public_api = True
+        return _add_hook(self._state_dict_hooks, public, False)
 
     # ---- modes and conversions ----
     def train(self, mode=True):

@@ -3,7 +3,7 @@
 from .. import _resample
 from .module import Module
 
-__all__ = ["PixelShuffle", "PixelUnshuffle", "ChannelShuffle"]
+__all__ = ["PixelShuffle", "PixelUnshuffle"]
 
 
 class PixelShuffle(Module):
@@ -33,16 +33,3 @@ class PixelUnshuffle(Module):
     def extra_repr(self):
         return f"downscale_factor={self.downscale_factor}"
 
-
-class ChannelShuffle(Module):
-    """Matches torch.nn.ChannelShuffle."""
-
-    def __init__(self, groups):
-        super().__init__()
-        self.groups = groups
-
-    def forward(self, input):
-        return _resample.channel_shuffle(input, self.groups)
-
-    def extra_repr(self):
-        return f"groups={self.groups}"
