@@ -1,12 +1,14 @@
 """nn.functional against torch: activations (values and grads, at kinks too), linear, softmax
 family, dropout streams, embeddings, padding, distances."""
 
+import warnings
+
 import numpy as np
 import pytest
 
 import ember
 import ember.nn  # noqa: F401
-from oracle import arr, check, check_error, requires_torch
+from oracle import arr, check, check_error, requires_torch, torch
 
 X = arr((3, 5))
 KINKS = np.array([[-3.0, -1.0, -0.5, 0.0, 0.5], [1.0, 3.0, 6.0, -6.0, 20.0],
@@ -265,3 +267,26 @@ def test_linear_dtype_errors():
                 arr((2, 3)), arr((2,)))
     check_error(lambda L, x, w, b: L.nn.functional.linear(x, w, b), arr((2, 3)),
                 arr((2, 3)), arr((2,), "float64"))
+
+
+def test_dropout2d_of_a_3d_input_is_batched_1d():
+    """torch's dropout2d reads a 3-d input as a batch (N, C, L) of channel-wise 1-d dropout, with
+    its warning (ember took it as one (C, H, W) image: other masks from the same draws); the
+    warning comes in eval mode too."""
+    ember.manual_seed(0)
+    with pytest.warns(UserWarning, match="Received a 3D input to dropout2d and assuming that "
+                                         "channel-wise 1D dropout"):
+        y = ember.nn.functional.dropout2d(ember.ones(3, 4, 5), 0.5, True)
+    mask = y[:, :, 0].numpy()
+    assert (y.numpy() == mask[:, :, None]).all()  # one draw per (n, c), shared along L
+    ember.manual_seed(0)
+    draws = ember.empty(3, 4, 1).bernoulli_(0.5).numpy()[:, :, 0] * 2
+    np.testing.assert_array_equal(mask, draws)
+    with pytest.warns(UserWarning, match="Received a 3D input to dropout2d"):
+        ember.nn.Dropout2d().eval()(ember.ones(3, 4, 5))
+    if torch is not None:
+        torch.manual_seed(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t = torch.nn.functional.dropout2d(torch.ones(3, 4, 5), 0.5, True)
+        np.testing.assert_array_equal(y.numpy(), t.numpy())

@@ -374,11 +374,28 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     return _dropout_impl(input, p, training, inplace, feature=True, alpha=True)
 
 
+_SPATIAL = {"dropout2d": ("2 spatial dimensions", "3D or 4D"),
+            "dropout3d": ("3 spatial dimensions", "4D or 5D")}
+
+
 def _feature_dropout(input, p, training, inplace, batched_dim, name):
     _check_p(p)
     if input.dim() not in (batched_dim - 1, batched_dim):
+        dims, ok = _SPATIAL.get(name, ("1 spatial dimension", "2D or 3D"))
         warnings.warn(f"{name}: Received a {input.dim()}-D input to {name}, which is deprecated "
-                      f"and will result in an error in a future release.", stacklevel=3)
+                      "and will result in an error in a future release. To retain the behavior "
+                      "and silence this warning, please use dropout instead. Note that "
+                      f"{name} exists to provide channel-wise dropout on inputs with {dims}, a "
+                      f"channel dimension, and an optional batch dimension (i.e. {ok} inputs).",
+                      stacklevel=3)
+    if name == "dropout2d" and input.dim() == 3:  # torch: a batched 1-d input (N, C, L)
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
+                      "1D dropout behavior is desired - input is interpreted as shape (N, C, L), "
+                      "where C is the channel dim. This behavior will change in a future release "
+                      "to interpret the input as one without a batch dimension, i.e. shape (C, H, "
+                      "W). To maintain the 1D channel-wise dropout behavior, please switch to "
+                      "using dropout1d instead.", stacklevel=3)
+        return _dropout_impl(input, p, training, inplace, feature=True)
     if input.dim() == batched_dim - 1:
         out = _dropout_impl(input.unsqueeze(0), p, training, False, feature=True)
         out = out.squeeze(0)
