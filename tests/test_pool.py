@@ -210,3 +210,18 @@ def test_max_pool_window_of_lowest_values_picks_its_first_real_cell(fn, shape, k
         res.append((i.numpy(), t.grad.numpy()))
     for a, b in zip(*res):
         np.testing.assert_array_equal(a, b)
+
+
+def test_integer_average_pooling():
+    """torch's avg_pool of int64: int64 sums divided as C++ integers (toward zero); the other
+    integer and bool dtypes, and every integer adaptive average pool, have no kernel (ember's
+    float division failed, and its weight matrices gave adaptive pools zeros)."""
+    F = ember.nn.functional
+    assert F.avg_pool2d(ember.arange(16).reshape(1, 1, 4, 4), 2).tolist() == [[[[2, 4],
+                                                                               [10, 12]]]]
+    assert F.avg_pool1d(ember.tensor([[[-3, -4, 5, 7]]]), 2).tolist() == [[[-3, 6]]]
+    with pytest.raises(NotImplementedError, match="\"avg_pool2d\" not implemented for 'Byte'"):
+        F.avg_pool2d(ember.ones(1, 1, 2, 2, dtype=ember.uint8), 2)
+    with pytest.raises(NotImplementedError,
+                       match="\"adaptive_avg_pool2d\" not implemented for 'Long'"):
+        F.adaptive_avg_pool2d(ember.arange(16).reshape(1, 1, 4, 4), 2)

@@ -159,6 +159,10 @@ def _adaptive_avg(nd, input, output_size):
         return _adaptive_avg(2, input.unsqueeze(-2), (1, sizes[0])).squeeze(-2)
     if all(o == 1 for o in sizes):  # torch takes the mean (MeanBackward1) for a 1x1 output
         return input.mean(tuple(range(-1, -nd - 1, -1)), keepdim=True)
+    if input.dtype.np.kind in "biu":  # (ember's weight matrices would give zeros)
+        kernel = "adaptive_avg_pool3d_cpu" if nd == 3 else "adaptive_avg_pool2d"
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{input.dtype._legacy[:-6]}'")
     S = input.shape[-nd:]
     mats = [None if n == o else _avg_matrix(n, o) for n, o in zip(S, sizes)]
     r = AdaptiveAvg.apply(input, mats)

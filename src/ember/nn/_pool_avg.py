@@ -42,9 +42,15 @@ class AvgPool(Op):
         k, s, p, d, L = geo
         xpad = _zero_pad(x, _pads(ctx.S, k, s, p, d, L))
         out = None
+        integral = x.dtype.kind in "iu"  # torch: int64 sums, divided as C++ integers (toward 0)
         for _, key in _offsets(k, d, s, L):
-            out = xpad[key].copy() if out is None else out.__iadd__(xpad[key])
-        out /= _xp(x).asarray(div)
+            v = xpad[key].astype(np.int64) if integral else xpad[key]
+            out = v.copy() if out is None else out.__iadd__(v)
+        xp = _xp(x)
+        if integral:
+            q = xp.abs(out) // xp.asarray(div).astype(np.int64)
+            return (xp.where(out < 0, -q, q)).astype(x.dtype)
+        out /= xp.asarray(div)
         return out
 
     def backward(ctx, grad):
@@ -85,6 +91,10 @@ def _avg_pool(nd, name, input, kernel_size, stride, padding, ceil_mode, count_in
         raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
+    if input.dtype.np.kind in "biu" and input.dtype.np != np.int64:  # torch: int64 only
+        kernel = "avg_pool3d_out_frame" if nd == 3 else "avg_pool2d"
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{input.dtype._legacy[:-6]}'")
     params = _pool_params(nd, name, kernel_size, stride, padding, 1)
     if nd == 3:
         _check_3d_shape(shape, "avg_pool3d()")
