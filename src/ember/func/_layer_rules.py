@@ -109,6 +109,7 @@ RULES["interpolate"] = _fold_rule(_RESAMPLE, "input")
 RULES["upsample"] = _fold_rule(_RESAMPLE[:5], "input")
 RULES["upsample_nearest"] = _fold_rule(("input", "size", "scale_factor"), "input")
 RULES["upsample_bilinear"] = _fold_rule(("input", "size", "scale_factor"), "input")
+RULES["channel_shuffle"] = _fold_rule(("input", "groups"), "input")
 
 
 def _trailing(call, level, size, args, kwargs):
