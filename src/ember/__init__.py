@@ -96,6 +96,7 @@ from .ops.sampling import *  # noqa: E402,F403
 from .ops.scan import *  # noqa: E402,F403
 from .ops.shape import *  # noqa: E402,F403
 from .ops.sorting import *  # noqa: E402,F403
+from .ops.special_fns import igamma, igammac  # noqa: E402
 from .ops.split import *  # noqa: E402,F403
 from .ops.stats import *  # noqa: E402,F403
 from .ops.ternary import *  # noqa: E402,F403

@@ -1,8 +1,8 @@
 """torch.special: most of it is torch's top-level ops under SciPy's names (expit is sigmoid,
 gammaln is lgamma, psi is digamma, multigammaln is mvlgamma, ...); entr, ndtr and xlog1py have
-their kernels here, with torch's gradients. The rest of torch.special (the Bessel functions, the
-orthogonal polynomials, gammainc / gammaincc, zeta, erfcx, log_ndtr, ndtri, i0e, i1, i1e) raise
-EmberNotImplemented.
+their kernels here, with torch's gradients; the Bessel functions, erfcx, log_ndtr, ndtri, i0e,
+i1, i1e, zeta, gammainc / gammaincc and the orthogonal polynomials are in ops/special_fns.py
+(several need SciPy: `pip install ember[special]`).
 """
 
 import math
@@ -18,6 +18,41 @@ from .ops.binary import xlogy  # noqa: F401
 from .ops.inplace import _out
 from .ops.moments import logsumexp  # noqa: F401
 from .ops.pointwise import _binary, _cast, ctx_xp
+from .ops.special_fns import (  # noqa: F401
+    airy_ai,
+    bessel_j0,
+    bessel_j1,
+    bessel_y0,
+    bessel_y1,
+    chebyshev_polynomial_t,
+    chebyshev_polynomial_u,
+    chebyshev_polynomial_v,
+    chebyshev_polynomial_w,
+    erfcx,
+    gammainc,
+    gammaincc,
+    hermite_polynomial_h,
+    hermite_polynomial_he,
+    i0e,
+    i1,
+    i1e,
+    laguerre_polynomial_l,
+    legendre_polynomial_p,
+    log_ndtr,
+    modified_bessel_i0,
+    modified_bessel_i1,
+    modified_bessel_k0,
+    modified_bessel_k1,
+    ndtri,
+    scaled_modified_bessel_k0,
+    scaled_modified_bessel_k1,
+    shifted_chebyshev_polynomial_t,
+    shifted_chebyshev_polynomial_u,
+    shifted_chebyshev_polynomial_v,
+    shifted_chebyshev_polynomial_w,
+    spherical_bessel_j0,
+    zeta,
+)
 from .ops.unary import (  # noqa: F401  (torch.special's names for these)
     digamma,
     erf,
@@ -38,7 +73,16 @@ from .ops.unary import (  # noqa: F401  (torch.special's names for these)
 
 __all__ = ["entr", "ndtr", "xlog1py", "expit", "logit", "erf", "erfc", "erfinv", "exp2",
            "expm1", "log1p", "digamma", "psi", "polygamma", "gammaln", "multigammaln", "i0",
-           "sinc", "round", "softmax", "log_softmax", "logsumexp", "xlogy"]
+           "sinc", "round", "softmax", "log_softmax", "logsumexp", "xlogy", "airy_ai", "bessel_j0",
+           "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0", "modified_bessel_i1",
+           "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0",
+           "scaled_modified_bessel_k1", "spherical_bessel_j0", "erfcx", "i0e", "i1", "i1e",
+           "log_ndtr", "ndtri", "zeta", "gammainc", "gammaincc", "chebyshev_polynomial_t",
+           "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
+           "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
+           "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w",
+           "hermite_polynomial_h", "hermite_polynomial_he", "laguerre_polynomial_l",
+           "legendre_polynomial_p"]
 
 expit, psi, gammaln, multigammaln = sigmoid, digamma, lgamma, mvlgamma
 __getattr__ = _module_getattr(__name__)

@@ -24,7 +24,10 @@ def _f64(x):
 
 
 def _back(r, x):
-    return r.astype(x.dtype) if x.dtype != np.float64 else r
+    if x.dtype == np.float64:
+        return r
+    with np.errstate(over="ignore"):  # beyond the type's range: inf, as torch's
+        return r.astype(x.dtype)
 
 
 def _shift_up(z, step):

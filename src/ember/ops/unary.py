@@ -167,6 +167,11 @@ def _dsinc(g, x):
     return where(sq == 0, 0.0, g * (px * px.cos() - px.sin()) / sq)
 
 
+def _eps(x):
+    """The machine epsilon of x's float type."""
+    return float(np.finfo(x.dtype.np).eps) if x.dtype is not D.bfloat16 else 2.0 ** -7
+
+
 class _I1(Op):
     """Modified Bessel I1: the derivative of i0 (torch.special.i1)."""
 
@@ -178,10 +183,12 @@ class _I1(Op):
     def forward(ctx, x):
         return _gamma.i1(x)
 
-    def backward(ctx, grad):
+    def backward(ctx, grad):  # I1' = I0 - I1 / x; torch's 0.5 where |x| <= the type's eps
         x, = ctx.saved_tensors
-        safe = where(x == 0, 1.0, x)
-        return grad * where(x == 0, 0.5, x.i0() - ctx.output / safe)  # I1' = I0 - I1/x
+        eps = _eps(x)
+        big = x.abs() > eps
+        safe = where(big, x, eps)
+        return grad * where(big, safe.i0() - ctx.output * safe.reciprocal(), 0.5)
 
 
 class Polygamma(Op):
