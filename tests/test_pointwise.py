@@ -2,6 +2,8 @@
 grad_fn-name cases over 0-d, empty, broadcast and non-contiguous inputs in float32/float64,
 plus integer/bool cases where torch allows them. Hand tests cover what a table cannot say."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -93,6 +95,18 @@ def test_erf_erfinv_accuracy():
     check(lambda L, x: L.erfinv(x), y, rtol=1e-12, atol=0, grad=False)
     check(lambda L, x: L.erf(x), x.astype(np.float32), rtol=2e-7, atol=0, grad=False)
     check(lambda L, x: L.erfinv(x), y.astype(np.float32), rtol=3e-7, atol=0, grad=False)
+
+
+def test_erfc_erfinv_zero_dim():
+    # 0-d inputs in erfc's tail (|x| >= 1) and erfinv's (NumPy's 1 - e of a 0-d array is a
+    # scalar: they raised before), e.g. Normal.icdf of a 0-d probability
+    for v, want in ((5.0, math.erfc(5.0)), (-5.0, math.erfc(-5.0)), (1.5, math.erfc(1.5))):
+        got = ember.erfc(ember.tensor(v, dtype=ember.float64))
+        assert got.shape == () and got.item() == pytest.approx(want, rel=1e-13)
+    assert ember.erfinv(ember.tensor(1.0)).item() == math.inf
+    assert ember.erfinv(ember.tensor(0.9)).item() == pytest.approx(1.1630871536766743, rel=1e-6)
+    icdf = ember.distributions.Normal(0.5, 2.0).icdf(ember.tensor(0.9999999))
+    assert icdf.shape == () and icdf.item() == pytest.approx(10.83315658569336, rel=1e-6)
 
 
 def test_nan_to_num_args():

@@ -138,7 +138,7 @@ def erf(xp, x):
 
 def erfc(xp, x):
     z, e, big, tail = _erf_parts(xp, x)
-    out = 1.0 - e
+    out = xp.asarray(1.0 - e)  # (an array also for a 0-d x: NumPy's 1.0 - e is a scalar)
     if tail is not None:
         zb = z[big]
         out[big] = xp.where(zb < 0, 2.0 - tail, tail)
