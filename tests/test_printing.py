@@ -255,3 +255,16 @@ def test_cuda_tensor_prints_device():
     expected = tensor_repr(_Stub(data, requires_grad=True, dev="cuda:0"))
     assert "device='cuda:0', dtype=torch.float64" in expected
     assert repr(t) == expected
+
+
+def test_grad_fn_printed_without_namespace():
+    """torch prints a C++ node by its class name (CopySlices), not its qualified name()."""
+    import ember
+    a = ember.ones(2, requires_grad=True)
+    b = a * 1
+    b[0] = 5
+    assert b.grad_fn.name() == "torch::autograd::CopySlices"
+    assert repr(b) == "tensor([5., 1.], grad_fn=<CopySlices>)"
+    m = ember.ones(2, device="meta", requires_grad=True) * 1
+    m[0] = 5
+    assert repr(m) == "tensor(..., device='meta', size=(2,), grad_fn=<CopySlices>)"

@@ -158,8 +158,9 @@ def _add_suffixes(text, suffixes, indent):
 
 
 def _grad_fn_name(fn):
+    """The node's class name as torch prints it: CopySlices, not torch::autograd::CopySlices."""
     name = getattr(fn, "name", None)
-    return name() if callable(name) else type(fn).__name__
+    return name().rpartition("::")[2] if callable(name) else type(fn).__name__
 
 
 def tensor_repr(t):

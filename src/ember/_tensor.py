@@ -688,7 +688,8 @@ def _meta_repr(t):
     if t.dtype is not D.get_default_dtype():
         parts.append(f"dtype={t.dtype}")
     if t.grad_fn is not None:
-        parts.append(f"grad_fn=<{t.grad_fn.name()}>")
+        from ._printing import _grad_fn_name
+        parts.append(f"grad_fn=<{_grad_fn_name(t.grad_fn)}>")
     elif t._rg:
         parts.append("requires_grad=True")
     return "tensor(..., " + ", ".join(parts) + ")"
