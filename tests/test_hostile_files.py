@@ -644,3 +644,51 @@ def test_legacy_file_missing_a_storage_reads_zeros(tmp_path):
     missing.write_bytes(legacy_bytes(program(f.tensor()), {"0": F32}, keys=[]))
     for _ in range(3):
         assert serialization.load(missing).tolist() == [0.0, 0.0, 0.0]
+
+
+def _zip_of(entries):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in entries:
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+_A = pickle.dumps({"who": "A"}, protocol=2)
+_B = pickle.dumps({"who": "B"}, protocol=2)
+POLYGLOTS = {  # entries -> what torch loads (a dict) or the start of its error
+    "second pkl ending in data.pkl": ([("b/xdata.pkl", _A), ("b/data.pkl", _B),
+                                       ("b/version", b"3\n")], {"who": "B"}),
+    "nested data.pkl first": ([("b/c/data.pkl", _A), ("b/data.pkl", _B), ("b/version", b"3\n")],
+                              {"who": "B"}),
+    "two folders": ([("b/version", b"3\n"), ("a/data.pkl", _A)],
+                    "[enforce fail at inline_container.cc:340] . file in archive is not in a "
+                    "subdirectory b/: a/data.pkl"),
+    "no folder": ([("data.pkl", _A)], "[enforce fail at inline_container.cc:180] . file in "
+                                      "archive is not in a subdirectory: data.pkl"),
+    "no version": ([("b/data.pkl", _A)], 'Expected hasRecord("version") to be true'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(POLYGLOTS))
+def test_zip_reads_the_record_torch_reads(case):
+    """A zip that holds more than one data.pkl-like entry loads what torch loads, or fails as
+    torch's reader does: a scanner that reads the archive as torch does sees what ember runs."""
+    entries, want = POLYGLOTS[case]
+    data = _zip_of(entries)
+    for load in (ember.load, serialization.get_unsafe_globals_in_checkpoint):
+        if isinstance(want, dict):
+            if load is ember.load:
+                assert load(io.BytesIO(data)) == want
+            continue
+        with pytest.raises(RuntimeError) as e:
+            load(io.BytesIO(data))
+        assert str(e.value).startswith(want)
+    if torch is None:
+        pytest.skip("torch (the oracle) is not installed")
+    if isinstance(want, dict):
+        assert torch.load(io.BytesIO(data)) == want
+    else:
+        with pytest.raises(RuntimeError) as e:
+            torch.load(io.BytesIO(data))
+        assert str(e.value).startswith(want)

@@ -311,17 +311,36 @@ class _ArchiveMap:
         return np.ndarray.__new__(np.memmap, (numel,), dtype, buffer=self.mm, offset=offset)
 
 
+def _archive_prefix(names):
+    """The archive's folder as torch's PyTorchStreamReader finds it: the first entry's name up
+    to its '/'. Every entry must be inside it (so no second data.pkl elsewhere can be read by a
+    tool that searches differently), and it must hold a version record."""
+    first = names[0] if names else ""
+    if "/" not in first:
+        raise RuntimeError("[enforce fail at inline_container.cc:180] . file in archive is not "
+                           f"in a subdirectory: {first}")
+    prefix = first[:first.index("/") + 1]
+    for n in names:
+        if not n.startswith(prefix):
+            raise RuntimeError("[enforce fail at inline_container.cc:340] . file in archive is "
+                               f"not in a subdirectory {prefix}: {n}")
+    if prefix + ".data/version" not in names and prefix + "version" not in names:
+        raise RuntimeError('Expected hasRecord("version") to be true, but got false.  (Could '
+                           "this error message be improved?  If so, please report an "
+                           "enhancement request to PyTorch.)")
+    return prefix
+
+
 def _load_zip(fh, mmap, restore, weights_only, pickle_module, load_args):
     zf = _open_zip(fh)
     names = zf.namelist()
-    pkl = [n for n in names if n.endswith("data.pkl") and n.count("/") <= 1]
-    if not pkl:
-        if any(n.endswith("constants.pkl") for n in names):
+    prefix = _archive_prefix(names)
+    if prefix + "data.pkl" not in names:
+        if prefix + "constants.pkl" in names:
             raise RuntimeError("this is a TorchScript archive (torch.jit.save), which ember "
                                "cannot load")
         raise RuntimeError("PytorchStreamReader failed locating file data.pkl: file not found"
                            + _MINIZ_ADVICE)
-    prefix = pkl[0][:-len("data.pkl")]
     swap = False
     if prefix + "byteorder" in names:
         order = _read_record(zf, prefix + "byteorder")
@@ -576,8 +595,9 @@ def get_unsafe_globals_in_checkpoint(f):
     import pickletools
     with _open_for_read(f) as fh:
         zf = _open_zip(fh)
-        pkl = next((n for n in zf.namelist() if n.endswith("data.pkl")), None)
-        if pkl is None:
+        names = zf.namelist()
+        pkl = _archive_prefix(names) + "data.pkl"
+        if pkl not in names:
             raise RuntimeError("PytorchStreamReader failed locating file data.pkl: file not found")
         data = _read_record(zf, pkl)
     from ._pickle_safe import _map_protocol2_name, _user_lookup, _user_table
