@@ -14,8 +14,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+import ember
 from ember import _random as R
 from ember import _random_normal as RN
+from oracle import torch
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "rng_vectors.json")
 with open(DATA) as _f:
@@ -1082,3 +1084,47 @@ def test_call_form_matches_torch(code):
         assert np.array_equal(*bits)
     assert e_warn == t_warn
     assert e_state == t_state
+
+
+FILLS = {"NormalBackward0": lambda b: b.normal_(), "UniformBackward0": lambda b: b.uniform_(),
+         "RandomBackward0": lambda b: b.random_(0, 5), "RandomBackward1": lambda b: b.random_(5),
+         "RandomBackward2": lambda b: b.random_(),
+         "BernoulliBackward2": lambda b: b.bernoulli_(0.5),
+         "BernoulliBackward1": lambda b: b.bernoulli_(b.detach() * 0 + 0.5),
+         "ExponentialBackward0": lambda b: b.exponential_(),
+         "GeometricBackward0": lambda b: b.geometric_(0.5),
+         "CauchyBackward0": lambda b: b.cauchy_(), "LogNormalBackward0": lambda b: b.log_normal_()}
+
+
+@pytest.mark.parametrize("name", sorted(FILLS))
+def test_random_fill_cuts_the_gradient(name):
+    """An in-place random fill replaces the values: torch's node for it passes a zero gradient
+    to the old history (before, the gradient flowed through as if nothing had changed)."""
+    a = ember.ones(4, requires_grad=True)
+    b = a * 2
+    v = b._version
+    assert FILLS[name](b) is b
+    assert b.grad_fn.name() == name and b._version == v + 1
+    g, = ember.autograd.grad(b.sum(), a)
+    assert g.tolist() == [0.0] * 4
+    b = a * 2  # a view: only its part of the base is cut (CopySlices)
+    FILLS[name](b[:2])
+    g, = ember.autograd.grad(b.sum(), a)
+    assert b.grad_fn.name() == "torch::autograd::CopySlices" and g.tolist() == [0, 0, 2, 2]
+    with ember.no_grad():  # nothing recorded without grad mode
+        c = a * 2
+    FILLS[name](c)
+    assert c.grad_fn is None
+
+
+def test_random_fill_on_non_leaf_draws_as_torch():
+    if torch is None:
+        pytest.skip("torch (the oracle) is not installed")
+    got = []
+    for L in (ember, torch):
+        L.manual_seed(3)
+        b = L.ones(5, requires_grad=True) * 2
+        b.normal_()
+        got.append((b.detach().numpy().copy(), L.rand(2).numpy()))
+    np.testing.assert_array_equal(got[0][0], got[1][0])
+    np.testing.assert_array_equal(got[0][1], got[1][1])
