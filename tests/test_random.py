@@ -1128,3 +1128,41 @@ def test_random_fill_on_non_leaf_draws_as_torch():
         got.append((b.detach().numpy().copy(), L.rand(2).numpy()))
     np.testing.assert_array_equal(got[0][0], got[1][0])
     np.testing.assert_array_equal(got[0][1], got[1][1])
+
+
+INF = float("inf")
+EXTREME = {  # torch's values: an exact float64 fma, infinite means and overflow handled
+    "normal -inf": lambda L: L.empty(3).normal_(-INF, 1.0),
+    "normal(inf, 0)": lambda L: L.normal(INF, 0.0, (5,)),
+    "log_normal inf": lambda L: L.empty(3).log_normal_(INF, 1.0),
+    "cauchy inf": lambda L: L.empty(20).cauchy_(INF, 1.0),
+    "normal 1e308": lambda L: L.empty(3, dtype=L.float64).normal_(1e308, 1e308),
+    "normal -1e308": lambda L: L.empty(3, dtype=L.float64).normal_(-1e308, 1e308),
+    "normal 1.7e308": lambda L: L.empty(64, dtype=L.float64).normal_(1e308, 1.7e308),
+    "normal std inf": lambda L: L.empty(20).normal_(0.0, INF),
+    "normal -inf 1e308": lambda L: L.empty(64, dtype=L.float64).normal_(-INF, 1e308),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EXTREME))
+def test_extreme_means_and_scales(case):
+    """NaN came out where the product or the split in the fused multiply-add overflowed, or
+    the mean was infinite."""
+    ember.manual_seed(0)
+    got = EXTREME[case](ember).numpy()
+    if case in ("normal -inf", "normal -inf 1e308"):
+        assert (got == -INF).all()
+    elif case in ("normal(inf, 0)", "log_normal inf", "cauchy inf"):
+        assert (got == INF).all()
+    assert not np.isnan(got).any()
+    if case == "normal 1e308":  # z std + mean exactly: finite although z std overflows
+        ember.manual_seed(0)
+        z = ember.empty(3, dtype=ember.float64).normal_().numpy()
+        want = [float(Fraction(v) * Fraction(1e308) + Fraction(1e308)) if abs(
+            Fraction(v) * Fraction(1e308) + Fraction(1e308)) < Fraction(1.7976931348623157e308)
+            else math.copysign(INF, v) for v in z]
+        np.testing.assert_array_equal(got, want)
+    if torch is None:
+        pytest.skip("torch (the oracle) is not installed")
+    torch.manual_seed(0)
+    np.testing.assert_array_equal(got, EXTREME[case](torch).numpy())

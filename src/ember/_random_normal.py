@@ -81,6 +81,11 @@ def _split(a):
 
 def fma64(a, b, c):
     """float64 fused multiply-add, exact (Boldo-Melquiond: exact product, 2Sum, round-to-odd)."""
+    with np.errstate(invalid="ignore", over="ignore"):  # (inf and NaN handled below)
+        return _fma64(a, b, c)
+
+
+def _fma64(a, b, c):
     a, b, c = (np.asarray(v, _F64) for v in (a, b, c))
     uh = a * b
     ah, al = _split(a)
@@ -91,8 +96,21 @@ def fma64(a, b, c):
     v = tl + ul
     v = _round_to_odd(np.atleast_1d(v), np.atleast_1d(_two_sum_err(tl, ul, v)))
     out = th + v
-    # products that are exact in float64 (the common case for uniforms) need no correction
-    return np.where(np.isfinite(uh), out, uh + c)
+    # an infinite product or sum is the plain sum (2Sum's error terms are NaN there)
+    out = np.where(np.isfinite(uh) & np.isfinite(th), out, uh + c)
+    finite = np.isfinite(a) & np.isfinite(b)
+    out = np.where(finite & np.isinf(c), c, out)  # (the product may overflow, the sum is c)
+    # finite operands whose product (or Veltkamp's split, for |a| or |b| > ~1e300) overflowed:
+    big = ~np.isfinite(out) & finite & np.isfinite(c)
+    if big.any():  # the same fma on the larger factor and c scaled by 2^-600 (exact), then back
+        i = np.flatnonzero(big)
+        a, b, c = (np.broadcast_to(v, out.shape).reshape(-1)[i] for v in (a, b, c))
+        scale_a = np.abs(a) > np.abs(b)
+        a = np.where(scale_a, a * 2.0 ** -600, a)
+        b = np.where(scale_a, b, b * 2.0 ** -600)
+        out = np.array(out)
+        out.reshape(-1)[i] = _fma64(a, b, c * 2.0 ** -600) * 2.0 ** 600
+    return out
 
 
 def libm(name, x):
