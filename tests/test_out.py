@@ -381,9 +381,9 @@ def test_bitwise_not_of_a_float_is_refused_as_torch():
 def _out_functions():
     import importlib
     seen = {}
-    for label in ("ember", "ember.linalg", "ember.nn.functional"):
+    for label in ("ember", "ember.linalg", "ember.nn.functional", "ember.special"):
         mod = importlib.import_module(label)
-        for name in sorted(dir(mod)):
+        for name in sorted(set(dir(mod)) | set(getattr(mod, "__all__", ()))):  # (lazy ones too)
             f = getattr(mod, name, None)
             if name[:1] == "_" or not inspect.isfunction(f):
                 continue
@@ -407,7 +407,8 @@ def _samples():
             (1, m), (m, 1, 1), (m > 1, m, m), (m.long(),), (m.long(), m.long()), ((m, m),),
             (v, v), (m, v), (b, b), (m, b, b), (m, m, v, v), (v, m, v), (m, 0, i), (m, 0, i[0]),
             (m, 0, i, m), (m, 0, i[0], m), (m, 0, i, m, "sum"), (m, 0, i[0], m, "prod"),
-            (m, m > 1), (v, v * 2), ((3,), 2.0), (spd,), (spd, spd), (spd, m, True)]
+            (m, m > 1), (v, v * 2), ((3,), 2.0), (spd,), (spd, spd), (spd, m, True),
+            (m, 2, 0, 1.0), (m, v, v)]
 
 
 def test_every_out_parameter_writes_into_out():

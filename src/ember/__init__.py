@@ -291,7 +291,7 @@ __all__ = ["Tensor", "Size", "device", "dtype", "bool", "uint8", "int8", "int16"
            "initial_seed", "get_rng_state", "set_rng_state", "set_printoptions", "is_tensor",
            "is_floating_point", "is_complex", "is_nonzero", "numel", "get_num_threads",
            "set_num_threads", "get_num_interop_threads", "set_num_interop_threads",
-           "compile", "pi", "e", "inf", "nan", "newaxis"]
+           "compile", "pi", "e", "inf", "nan", "newaxis", "igamma", "igammac"]
 __all__ += [_n for _m in _OPS for _n in _m.__all__]
 __all__ += [_n for _n, (_where, _attr) in _LAZY.items()
             if _attr is not None and not _n.startswith("_")]  # torch._assert is not in torch's

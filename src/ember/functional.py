@@ -31,8 +31,9 @@ from .ops.split import split
 __all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "broadcast_shapes", "broadcast_tensors",
            "cartesian_prod", "block_diag", "cdist", "chain_matmul", "einsum", "istft", "lu",
            "norm", "meshgrid", "pca_lowrank", "split", "stft", "svd_lowrank", "tensordot",
-           "unique", "unique_consecutive", "unravel_index", "combinations", "vander", "pdist",
-           "renorm", "addr"]
+           "unique", "unique_consecutive", "unravel_index"]  # (torch.functional's exactly;
+# combinations, vander, pdist, renorm and addr below are top-level torch functions, lazily
+# bound by ember/__init__.py)
 
 _WARNED = set()
 
