@@ -476,3 +476,30 @@ def test_complex_and_integer_refusals(fn):
 def test_logit_eps(fn):
     x = np.array([0.05, 0.3, 0.5, 0.85, 0.97], np.float64)
     check(fn, x)
+
+
+_INT_ALPHA = "For integral input tensors, argument alpha must not be a floating point number."
+ALPHA_ERRORS = [
+    (lambda L, x: x.add(x, alpha=0.5), _INT_ALPHA), (lambda L, x: x.sub(x, alpha=0.5), _INT_ALPHA),
+    (lambda L, x: L.add(x, 1, alpha=1.0), _INT_ALPHA), (lambda L, x: x.add_(x, alpha=2.0),
+                                                         _INT_ALPHA),
+    (lambda L, x: L.rsub(x, x, alpha=0.5), _INT_ALPHA),
+    (lambda L, x: x.add(x, alpha=True), "Boolean alpha only supported for Boolean results."),
+    (lambda L, x: x.float().sub(x, alpha=1j), "For non-complex input tensors, argument alpha "
+                                              "must not be a complex number."),
+]
+
+
+@pytest.mark.parametrize("k", range(len(ALPHA_ERRORS)))
+def test_alpha_of_another_kind_is_refused(k):
+    """An int tensor plus a float alpha was computed in float64 (a float result where torch
+    refuses); alpha=1.0 too."""
+    fn, text = ALPHA_ERRORS[k]
+    check_error(fn, np.array([1, 2], np.int8), exc=RuntimeError, match=text)
+
+
+def test_alpha_of_the_result_kind_computes():
+    run(lambda L, x: x.add(x, alpha=0.5), np.array([1.0, 2.0]))
+    run(lambda L, x: x.add(x, alpha=2), np.array([True, False]))
+    run(lambda L, x: x.add(x, alpha=True), np.array([True, False]))
+    run(lambda L, x: x.float().sub(x, alpha=3), np.array([1, 2], np.int8))

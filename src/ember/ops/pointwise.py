@@ -383,8 +383,23 @@ def _tensor_arg(a):
     return tensor(a)
 
 
+def _check_alpha(a, b, alpha):
+    """torch's alpha_check for add / sub / rsub: an alpha of another kind than the result's."""
+    dt = result_type(a, b)
+    if isinstance(alpha, bool) and dt is not D.bool_:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if isinstance(alpha, complex) and not dt.is_complex:
+        raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex "
+                           "number.")
+    if isinstance(alpha, float) and not (dt.is_floating_point or dt.is_complex):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
+
+
 def add(input, other, *, alpha=1, out=None):
-    if alpha == 1 and out is None and input.__class__ is Tensor:
+    if alpha.__class__ is not int:
+        _check_alpha(input, other, alpha)
+    elif alpha == 1 and out is None and input.__class__ is Tensor:
         r = _fast(input, other, np.add)
         if r is not None:
             return r
@@ -405,7 +420,9 @@ def _check_bool_sub(a, b):
 
 
 def sub(input, other, *, alpha=1, out=None):
-    if alpha == 1 and out is None and input.__class__ is Tensor and input.dtype is not D.bool_:
+    if alpha.__class__ is not int:
+        _check_alpha(input, other, alpha)
+    elif alpha == 1 and out is None and input.__class__ is Tensor and input.dtype is not D.bool_:
         r = _fast(input, other, np.subtract)
         if r is not None:
             return r
@@ -433,10 +450,8 @@ def rsub(input, other, alpha=1):
     if input.dtype is D.bool_ or other.__class__ is bool or (
             isinstance(other, Tensor) and other.dtype is D.bool_):
         _check_bool_sub(other, input)
-    dt = result_type(input, other)
-    if isinstance(alpha, float) and not (dt.is_floating_point or dt.is_complex):
-        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
-                           "point number.")
+    if alpha.__class__ is not int:
+        _check_alpha(input, other, alpha)
     if isinstance(other, Tensor):  # torch broadcasts (other, input): its error names them so
         try:
             np.broadcast_shapes(other._data.shape, input._data.shape)
