@@ -17,6 +17,7 @@ from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ..ops import _special
+from ..ops._util import checked
 from ..ops.inplace import _inplace
 from ..ops.pointwise import ctx_xp as _xp
 from ..ops.ternary import where
@@ -284,11 +285,12 @@ def softplus(input, beta=1, threshold=20):
 
 
 def threshold(input, threshold, value, inplace=False):
+    checked(threshold, input.dtype), checked(value, input.dtype)  # (torch's overflow errors)
     return _act("threshold", input, (float(threshold), float(value)), inplace)
 
 
 def threshold_(input, threshold, value):
-    return _act("threshold", input, (float(threshold), float(value)), True)
+    return threshold(input, threshold, value, True)
 
 
 def logsigmoid(input):

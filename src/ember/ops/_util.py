@@ -16,6 +16,44 @@ _SCALARS = (bool, int, float, complex, np.generic)
 _ndarray = np.ndarray
 
 
+_CHECKED_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+                  "int64": "int64_t", "float32": "float", "float16": "c10::Half",
+                  "bfloat16": "c10::BFloat16"}
+_FLOAT_MAX = {"float32": 3.4028234663852886e38, "float16": 65504.0,
+              "bfloat16": 3.3895313892515355e38}
+
+
+def checked(v, dt):
+    """A Python number `v` as torch's checked conversion (c10::checked_convert) takes it into
+    dtype `dt`: RuntimeError where it does not fit (a finite number beyond a float type's
+    largest; float64 and bool take anything). An integer for an unsigned type may be negative down to
+    -max and wraps as C++'s does (uint8 -1 is 255). Returns the number to store."""
+    if dt.is_floating_point:
+        top = _FLOAT_MAX.get(dt.name)
+        if top is not None and not isinstance(v, complex) and top < abs(v) < _INF:
+            raise _overflow(dt)
+        return v
+    if dt is D.bool_ or dt.is_complex or isinstance(v, (bool, np.bool_, complex)):
+        return v
+    info = np.iinfo(dt.np)
+    if isinstance(v, (float, np.floating)):
+        if not info.min <= v <= info.max:  # (NaN too)
+            raise _overflow(dt)
+        return v
+    v = int(v)
+    if not (info.min or -info.max) <= v <= info.max:
+        raise _overflow(dt)
+    return v + info.max + 1 if v < 0 and not info.min else v
+
+
+_INF = float("inf")
+
+
+def _overflow(dt):
+    return RuntimeError(f"value cannot be converted to type {_CHECKED_NAMES[dt.name]} without "
+                        "overflow")
+
+
 def scalar_type(v):
     if isinstance(v, np.generic):
         v = v.item()

@@ -19,7 +19,7 @@ from .. import _fma
 from .._tensor import Tensor, _wrap
 from ..autograd import forward_ad as _fwd
 from ..autograd.function import _NUMPY_ERRORS, Op, torch_error
-from ._util import broadcast_error, result_type
+from ._util import broadcast_error, checked, result_type
 from .inplace import _CPP, _out
 from .pointwise import NotDifferentiable, _binary, _cast, ctx_xp
 from .reduce import _ret
@@ -364,6 +364,7 @@ def _fused(cls, input, tensor1, tensor2, value):
     if dt is D.bool_:
         raise NotImplementedError(f'"{cls.__name__.lower()}_cpu_out" not implemented for '
                                   "'Bool'")
+    checked(value, dt)
     if dt is D.bfloat16 or dt is D.float16:  # torch: value as float (opmath), not rounded
         v = np.float32(value)
     elif dt.is_complex:

@@ -29,7 +29,7 @@ from .._tensor import Size, Tensor, _wrap
 from ..amp import _hook as _amp
 from ..autograd import grad_mode as _gm
 from ..autograd.function import _NUMPY_ERRORS, Op, creation_error, torch_error
-from ._util import check_factory, size_args, user_stacklevel
+from ._util import check_factory, checked, size_args, user_stacklevel
 from .inplace import _out
 
 
@@ -425,6 +425,7 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
     dt = dtype or _fill_dtype(fill_value) if out is None else _out_dtype(dtype, device, out)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
+    fill_value = checked(fill_value, dt)
     shape = _size("full", (size,))
     try:
         t = np.full(shape, fill_value, dt.np)

@@ -27,7 +27,7 @@ from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
-from ._util import broadcast_error, user_stacklevel
+from ._util import broadcast_error, checked, user_stacklevel
 from .index import IndexGrad, IndexPut, Select, _along, _fmt, _xp
 from .inplace import _out
 
@@ -76,7 +76,7 @@ def _scalar_to(value, dtype, name):
         from .linalg import _C_NAMES
         raise RuntimeError(f"value cannot be converted to type {_C_NAMES.get(dtype.name)} "
                            "without overflow")
-    return dtype.np.type(value)
+    return dtype.np.type(checked(value, dtype))
 
 
 # ---------------------------------------------------------------- gather

@@ -20,6 +20,7 @@ from .._tensor import Tensor, _check_inplace, _check_overlap, _wrap
 from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
+from ._util import checked
 
 _ndarray = np.ndarray
 _enabled = _gm._enabled
@@ -397,6 +398,8 @@ def _setitem(self, key, value):
     k, advanced, _ = _key(self, key, defer=bounds)
     if isinstance(value, (list, tuple, str, _ndarray, dict, set)):
         raise TypeError(f"can't assign a {_type_name(value)} to a torch.{self.dtype._legacy}")
+    if not isinstance(value, Tensor):
+        value = checked(value, self.dtype)
     if advanced:
         target = _target_shape(self._data, k, bounds)
     else:

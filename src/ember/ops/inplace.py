@@ -17,7 +17,7 @@ from .._tensor import Tensor, _check_inplace, _check_overlap
 from ..autograd import grad_mode as _gm
 from ..autograd.forward_ad import carries, inplace_tangent
 from ..autograd.function import Op, _fw, torch_error
-from ._util import user_stacklevel
+from ._util import checked, user_stacklevel
 
 _enabled = _gm._enabled
 _ndarray = np.ndarray
@@ -273,6 +273,7 @@ def fill_(self, value):
         if _recording(self, value):
             return _inplace(self, FillTensor.run((self, value), (self._data, value._data), {}))
         value = value.item()
+    value = checked(value, self.dtype)
     if _recording(self):
         return _inplace(self, Fill.run((self, None), (self._data, value), {}))
     self._data[...] = value

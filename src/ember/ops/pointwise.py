@@ -24,7 +24,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
-from ._util import broadcast_error, operand, opmath_scalar, result_type
+from ._util import broadcast_error, checked, operand, opmath_scalar, result_type
 from .inplace import _out
 
 _enabled = _gm._enabled
@@ -384,7 +384,8 @@ def _tensor_arg(a):
 
 
 def _check_alpha(a, b, alpha):
-    """torch's alpha_check for add / sub / rsub: an alpha of another kind than the result's."""
+    """torch's alpha_check for add / sub / rsub (an alpha of another kind than the result's is
+    refused), then alpha as the result's dtype takes it (uint8's -1 is 255)."""
     dt = result_type(a, b)
     if isinstance(alpha, bool) and dt is not D.bool_:
         raise RuntimeError("Boolean alpha only supported for Boolean results.")
@@ -394,12 +395,13 @@ def _check_alpha(a, b, alpha):
     if isinstance(alpha, float) and not (dt.is_floating_point or dt.is_complex):
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
                            "point number.")
+    return checked(alpha, dt)
 
 
 def add(input, other, *, alpha=1, out=None):
-    if alpha.__class__ is not int:
-        _check_alpha(input, other, alpha)
-    elif alpha == 1 and out is None and input.__class__ is Tensor:
+    if alpha.__class__ is not int or alpha != 1:
+        alpha = _check_alpha(input, other, alpha)
+    elif out is None and input.__class__ is Tensor:
         r = _fast(input, other, np.add)
         if r is not None:
             return r
@@ -420,9 +422,9 @@ def _check_bool_sub(a, b):
 
 
 def sub(input, other, *, alpha=1, out=None):
-    if alpha.__class__ is not int:
-        _check_alpha(input, other, alpha)
-    elif alpha == 1 and out is None and input.__class__ is Tensor and input.dtype is not D.bool_:
+    if alpha.__class__ is not int or alpha != 1:
+        alpha = _check_alpha(input, other, alpha)
+    elif out is None and input.__class__ is Tensor and input.dtype is not D.bool_:
         r = _fast(input, other, np.subtract)
         if r is not None:
             return r
@@ -450,8 +452,8 @@ def rsub(input, other, alpha=1):
     if input.dtype is D.bool_ or other.__class__ is bool or (
             isinstance(other, Tensor) and other.dtype is D.bool_):
         _check_bool_sub(other, input)
-    if alpha.__class__ is not int:
-        _check_alpha(input, other, alpha)
+    if alpha.__class__ is not int or alpha != 1:
+        alpha = _check_alpha(input, other, alpha)
     if isinstance(other, Tensor):  # torch broadcasts (other, input): its error names them so
         try:
             np.broadcast_shapes(other._data.shape, input._data.shape)
@@ -555,6 +557,9 @@ def pow(input, exponent, *, out=None):
         if isinstance(exponent, int) and exponent < 0 and not (
                 input.dtype.is_floating_point or input.dtype.is_complex):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if isinstance(exponent, int) and not (input.dtype.is_floating_point or
+                                              input.dtype.is_complex):
+            checked(exponent, input.dtype)  # torch's integral kernel reads it in the dtype
         r = _binary(Pow, input, exponent)
     return r if out is None else _out(r, out, "pow", (input, exponent), warn=2)
 

@@ -16,7 +16,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd import forward_ad as _fwd
 from ..autograd.function import Op
 from . import _special
-from ._util import broadcast_error, operand, result_type
+from ._util import broadcast_error, checked, operand, result_type
 from .inplace import _out
 from .pointwise import _cname, _tensor_arg, _xp, ctx_xp
 
@@ -48,7 +48,8 @@ def where(condition, input=None, other=None, *, out=None):
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input = _tensor_arg(input)
     dt = result_type(input, other)
-    x, y = operand(input, dt), operand(other, dt)
+    x = operand(input if isinstance(input, Tensor) else checked(input, dt), dt)
+    y = operand(other if isinstance(other, Tensor) else checked(other, dt), dt)
     c = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if c.dtype != np.bool_:
         if c.dtype != np.uint8:
@@ -171,8 +172,8 @@ def _clamp(input, lo, hi, classes):
                     except ValueError:
                         raise broadcast_error(np.broadcast_to(0, shape), a) from None
             raise
-    lo_a = None if lo is None else operand(lo, dt)
-    hi_a = None if hi is None else operand(hi, dt)
+    lo_a = None if lo is None else operand(checked(lo, dt), dt)
+    hi_a = None if hi is None else operand(checked(hi, dt), dt)
     r = classes[0].run((input, None, None), (x, lo_a, hi_a), {})
     if r.grad_fn is not None:
         r.grad_fn._given = (lo, hi)  # torch saves the bounds as given
@@ -240,6 +241,8 @@ def lerp(input, end, weight, *, out=None):
             raise RuntimeError(f"expected dtype {_cname(dt)} for `{name}` but got dtype "
                                f"{_cname(v.dtype)}")
     cls = LerpTensor if isinstance(weight, Tensor) else Lerp
+    if not isinstance(weight, Tensor):
+        checked(weight, dt)
     w = weight._data if isinstance(weight, Tensor) else (
         np.float32(weight) if dt is D.bfloat16 or dt is D.float16 else dt.np.type(weight))
     # (torch reads a half type's scalar weight as float)
