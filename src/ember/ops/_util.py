@@ -26,8 +26,8 @@ _FLOAT_MAX = {"float32": 3.4028234663852886e38, "float16": 65504.0,
 def checked(v, dt):
     """A Python number `v` as torch's checked conversion (c10::checked_convert) takes it into
     dtype `dt`: RuntimeError where it does not fit (a finite number beyond a float type's
-    largest; float64 and bool take anything). An integer for an unsigned type may be negative down to
-    -max and wraps as C++'s does (uint8 -1 is 255). Returns the number to store."""
+    largest; float64 and bool take anything). An integer for an unsigned type may be negative
+    down to -max and wraps as C++'s does (uint8 -1 is 255). Returns the number to store."""
     if dt.is_floating_point:
         top = _FLOAT_MAX.get(dt.name)
         if top is not None and not isinstance(v, complex) and top < abs(v) < _INF:
