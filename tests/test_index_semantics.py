@@ -3,6 +3,8 @@ bincount, searchsorted/bucketize (N-d boundaries, sorter, side, NaN), histc binn
 precision, out= on the ordering and statistics ops, and a randomized differential test of
 advanced-index reads (values and gradients) and writes, including Python ranges as indices."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -653,3 +655,38 @@ _INDEX_PUT_ERRORS = {
 @pytest.mark.parametrize("name", list(_INDEX_PUT_ERRORS))
 def test_index_put_errors(name):
     check_error(_INDEX_PUT_ERRORS[name], np.arange(12.0).reshape(3, 4).astype(np.float32))
+
+
+EXPANDED = {  # writes into an expanded tensor reach the shared memory, selected elements only
+    "index_put_": (lambda L, x: x.index_put_((L.tensor([0]), L.tensor([1])), L.tensor(1.0)),
+                   [[0.0, 1.0, 0.0]], "index_put_", "tensor[indices] = tensor"),
+    "index_put_ accumulate": (lambda L, x: x.index_put_((L.tensor([0, 1]), L.tensor([1, 1])),
+                                                        L.tensor(1.0), accumulate=True),
+                              [[0.0, 2.0, 0.0]], "index_put_", "tensor[indices] = tensor"),
+    "index_fill_": (lambda L, x: x.index_fill_(0, L.tensor([0]), 1.0), [[1.0, 1.0, 1.0]],
+                    "index_fill_", "tensor[mask] = scalar"),
+    "index_fill_ dim 1": (lambda L, x: x.index_fill_(1, L.tensor([2]), L.tensor(3.0)),
+                          [[0.0, 0.0, 3.0]], "index_fill_", "tensor[mask] = scalar"),
+    "masked_fill_": (lambda L, x: x.masked_fill_(L.tensor([[True, False, False],
+                                                         [False, False, False]]), 1.0),
+                     [[1.0, 0.0, 0.0]], "masked_fill_", "tensor[mask] = scalar"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EXPANDED))
+def test_write_into_expanded_tensor(case):
+    """index_put_ / index_fill_ wrote the whole expanded result back row by row, so the last
+    row won and the write was lost; torch writes the selected elements through the shared
+    memory, with its deprecation warning."""
+    fn, want, name, example = EXPANDED[case]
+    libs = [ember] + ([torch] if torch is not None else [])
+    for L in libs:
+        b = L.zeros(1, 3)
+        with pytest.warns(UserWarning, match=rf"^Use of {name} on expanded tensors is deprecated\. "
+                                             r"Please clone\(\) the tensor before performing this "
+                                             "operation. This also applies to advanced indexing "
+                                             rf"e\.g\. {re.escape(example)}"):
+            assert fn(L, b.expand(2, 3)) is not None
+        assert b.tolist() == want, L.__name__
+    if torch is None:
+        pytest.skip("torch (the oracle) is not installed")

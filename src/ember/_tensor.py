@@ -753,6 +753,24 @@ def _check_inplace(t, overlap=True):
                                       "used in an in-place operation."), "inplace")
 
 
+def _expanded(t, name, example):
+    """Whether t is expanded (one memory location behind several elements) and written
+    without recording: torch's index_put_ / index_fill_ / masked_fill_ then write only the
+    elements they select, through the shared memory, with a deprecation warning."""
+    a = t._data
+    if 0 not in a.strides or not a.size or _gm._enabled[0] and t._rg or type(a) is _MetaArray:
+        return False
+    if not any(s == 0 and n > 1 for n, s in zip(a.shape, a.strides)):
+        return False
+    import warnings
+
+    from .ops._util import user_stacklevel
+    warnings.warn(f"Use of {name} on expanded tensors is deprecated. Please clone() the tensor "
+                  f"before performing this operation. This also applies to advanced indexing e.g. "
+                  f"{example}", UserWarning, stacklevel=user_stacklevel())
+    return True
+
+
 def _check_overlap(a):
     if 0 in a.strides and a.size:  # an empty tensor has no element to share memory
         for n, s in zip(a.shape, _strides_of(a) if type(a) is _MetaArray else a.strides):

@@ -288,10 +288,10 @@ METHODS = {
     "scatter_": gather._scatter_inplace, "scatter_add_": _inplace_version(gather.scatter_add),
     "scatter_reduce_": _inplace_version(gather.scatter_reduce, saves=True),
     "index_add_": _inplace_version(gather.index_add),
-    "index_fill_": _inplace_version(gather.index_fill, overlap=False),
+    "index_fill_": gather.index_fill_,
     "index_copy_": _inplace_version(gather.index_copy),
     "index_reduce_": _inplace_version(gather.index_reduce, saves=True),
-    "masked_fill_": _inplace_version(masked.masked_fill, overlap=False),
+    "masked_fill_": masked.masked_fill_,
     "masked_scatter_": masked._masked_scatter_inplace, "put_": _inplace_version(gather.put),
 
     # ---- shape and views (ops/shape.py)

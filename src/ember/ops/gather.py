@@ -22,7 +22,7 @@ from .._args import refuse_if
 from .._device import scatter_add as _scatter_add
 from .._device import ufunc_at
 from .._meta import MetaArray
-from .._tensor import Tensor, _check_inplace, _dim, _wrap
+from .._tensor import Tensor, _check_inplace, _dim, _expanded, _wrap
 from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
@@ -538,6 +538,24 @@ def _named(r, name):
 
 
 def index_fill(input, dim, index, value):
+    from .masked import masked_fill  # (masked.py imports this file's helpers)
+    return _named(masked_fill(input, _wrap(_index_fill_mask(input, dim, index, value)), value),
+                  "IndexFillBackward0")
+
+
+def index_fill_(self, dim, index, value):
+    _check_inplace(self, False)
+    if _expanded(self, "index_fill_", "tensor[mask] = scalar"):
+        mask = _index_fill_mask(self, dim, index, value)
+        v = value.item() if isinstance(value, Tensor) else value
+        self._data[mask] = _scalar_to(v, self.dtype, "index_fill_")  # only the selected
+        self._bump()                                 # elements, through the shared memory
+        return self
+    return _index_fill_(self, dim, index, value)
+
+
+def _index_fill_mask(input, dim, index, value):
+    """index_fill's argument checks, then the mask of the elements it fills."""
     if isinstance(value, Tensor) and value._data.ndim:
         raise RuntimeError("index_fill_ only supports a 0-dimensional value tensor, but got "
                            f"tensor with {value.dim()} dimension(s).")
@@ -558,8 +576,10 @@ def index_fill(input, dim, index, value):
         mask[_dim_key(d, idx, 1)] = True
     else:
         mask[()] = bool(idx.size)
-    from .masked import masked_fill  # (masked.py imports this file's helpers)
-    return _named(masked_fill(input, _wrap(mask), value), "IndexFillBackward0")
+    return mask
+
+
+_index_fill_ = _inplace_version(index_fill, overlap=False)
 
 
 def index_copy(input, dim, index, source, *, out=None):

@@ -16,7 +16,7 @@ from .. import _dtype as D
 from .._device import array_module as _xp
 from .._device import scatter_add
 from .._meta import MetaArray
-from .._tensor import Tensor, _check_inplace, _check_overlap, _wrap
+from .._tensor import Tensor, _check_inplace, _check_overlap, _expanded, _wrap
 from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
@@ -492,6 +492,10 @@ def _index_put_args(self, indices, values, name, accumulate):
 def index_put_(self, indices, values, accumulate=False):
     _check_inplace(self, overlap=False)
     k, v = _index_put_args(self, indices, values, "index_put_", accumulate)
+    if _expanded(self, "index_put_", "tensor[indices] = tensor"):
+        (_add_at if accumulate else _set_at)(self._data, k, v._data)  # (through the shared
+        self._bump()                                                   # memory, in order)
+        return self
     from .inplace import _inplace
     return _inplace(self, IndexPut.apply(self, v, k, bool(accumulate)))
 

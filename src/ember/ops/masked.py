@@ -7,11 +7,11 @@ __all__ = ["masked_fill", "masked_scatter", "masked_select"]
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import Tensor, _check_inplace, _wrap
+from .._tensor import Tensor, _check_inplace, _expanded, _wrap
 from ..autograd import forward_ad as _fwd
 from ..autograd.function import Op
 from ._util import broadcast_error
-from .gather import _named, _same_dtype_out, _scalar_to, _st
+from .gather import _inplace_version, _named, _same_dtype_out, _scalar_to, _st
 from .index import IndexGrad, Select, _fmt, _xp
 from .inplace import _out
 
@@ -57,6 +57,20 @@ def masked_fill(input, mask, value):
         return _named(r, "MaskedFillBackward1")
     return MaskedFill.run((input, None, None), (input._data, m,
                                                 _scalar_to(value, input.dtype, None)), {})
+
+
+def masked_fill_(self, mask, value):
+    _check_inplace(self, False)
+    if _expanded(self, "masked_fill_", "tensor[mask] = scalar"):
+        r = masked_fill(self, mask, value)
+        m = np.broadcast_to(mask._data, self._data.shape)
+        self._data[m] = r._data[m]  # only the selected elements, through the shared memory
+        self._bump()
+        return self
+    return _masked_fill_(self, mask, value)
+
+
+_masked_fill_ = _inplace_version(masked_fill, overlap=False)
 
 
 class MaskedScatter(Op):
