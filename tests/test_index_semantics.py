@@ -690,3 +690,26 @@ def test_write_into_expanded_tensor(case):
         assert b.tolist() == want, L.__name__
     if torch is None:
         pytest.skip("torch (the oracle) is not installed")
+
+
+ADV_LAYOUT = {"x[:, [0, 2]]": lambda L, x: x[:, [0, 2]],
+              "x[..., [0, 2]]": lambda L, x: x[..., [0, 2]],
+              "x[:, mask]": lambda L, x: x[:, L.tensor([True, False, True])],
+              "x[[0, 1], :, [0, 1]]": lambda L, x: x[[0, 1], :, [0, 1]],
+              "x[:, None, [0, 1]]": lambda L, x: x[:, None, [0, 1]],
+              "x[:, [[0], [1]], [1, 2]]": lambda L, x: x[:, [[0], [1]], [1, 2]]}
+
+
+@pytest.mark.parametrize("case", sorted(ADV_LAYOUT))
+def test_advanced_index_result_is_row_major(case):
+    """NumPy lays an advanced-index result out with the indexed dims first in memory, so
+    view() of it failed where torch's (row-major) result views fine."""
+    fn = ADV_LAYOUT[case]
+    r = fn(ember, ember.arange(24.0).reshape(2, 3, 4))
+    assert r.is_contiguous()
+    assert r.view(-1).shape == (r.numel(),)
+    want = np.arange(24.0).reshape(2, 3, 4)
+    if torch is None:
+        pytest.skip("torch (the oracle) is not installed")
+    t = fn(torch, torch.from_numpy(want))
+    assert r.stride() == t.stride() and r.tolist() == t.tolist()

@@ -265,7 +265,9 @@ class Select(Op):
         r = _at(x, key)
         if not advanced and r.__class__ is not x.__class__:  # all ints: NumPy gives a scalar
             r = x[key + (Ellipsis,)]  # a 0-d view instead, so writes reach x as in torch
-        return r
+        elif advanced and not r.flags.c_contiguous and x.flags.c_contiguous:
+            r = _xp(r).ascontiguousarray(r)  # torch's row-major result (NumPy puts the
+        return r                             # advanced dims first in memory: view() failed)
 
     def backward(ctx, grad):
         return IndexGrad.apply(grad, ctx.in_shape, ctx.key, ctx.adv), None, None
