@@ -15,6 +15,7 @@ them along without growth.
 import datetime
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -259,8 +260,18 @@ def test_ddp_refusals(world_of_one):
 def _ember_launch(*args, cwd=ROOT):
     _mpiexec()
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src"))
-    return subprocess.run([sys.executable, "-m", "ember", "launch", *args], capture_output=True,
-                          text=True, timeout=120, env=env, cwd=cwd)
+    # its own process group: on a timeout the ranks (grandchildren, which hold the pipes open)
+    # are killed too, so a stuck MPI job fails the test instead of hanging the suite
+    p = subprocess.Popen([sys.executable, "-m", "ember", "launch", *args], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=env, cwd=cwd,
+                         start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out, err = p.communicate()
+        raise AssertionError(f"ember launch {' '.join(args)} still ran after 120 s:\n{out}{err}")
+    return subprocess.CompletedProcess(p.args, p.returncode, out, err)
 
 
 def test_launch_example_ddp_mnist(tmp_path):
