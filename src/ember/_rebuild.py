@@ -429,22 +429,37 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, bac
     return t
 
 
+# the legacy format fills its storages after the pickle is read: while a legacy file loads,
+# the conj / neg tensors made from them are listed here, and computed again once they are filled
+_deferred = [None]
+
+
 def _apply_metadata(t, metadata):
     """torch's lazy conj/neg bits: the stored values are the un-conjugated, un-negated ones."""
     if not isinstance(metadata, dict):
         raise AssertionError(f"expected dict, got {type(metadata).__name__}")
-    a = t._data
-    if metadata.get("conj"):
-        if not t.dtype.is_complex:
-            raise RuntimeError("ember cannot set the conjugate bit of a non-complex tensor")
-        a = a.conj()
-    if metadata.get("neg"):
-        a = -a
+    if metadata.get("conj") and not t.dtype.is_complex:
+        raise RuntimeError("ember cannot set the conjugate bit of a non-complex tensor")
+    a = _conj_neg(t._data, metadata)
     if a is t._data:
         return t
     out = _wrap(a)
     out._rg = t._rg
+    if _deferred[0] is not None:
+        _deferred[0].append((out, t, metadata))
     return out
+
+
+def _conj_neg(a, metadata):
+    if metadata.get("conj"):
+        a = a.conj()
+    return -a if metadata.get("neg") else a
+
+
+def finish_deferred(pending):
+    """The conj / neg tensors of a legacy file, from their storages' values now read."""
+    for out, t, metadata in pending:
+        out._data[...] = _conj_neg(t._data, metadata)
 
 
 def _rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, backward_hooks,

@@ -462,7 +462,12 @@ def _load_legacy(fh, restore, weights_only, pickle_module, load_args):
             storages[view_key] = _Storage(storages[key].array[offset:offset + size], kind)
         return storages[view_key]
 
-    result = _unpickle(fh, persistent_load, weights_only, pickle_module, load_args)
+    from . import _rebuild
+    pending, _rebuild._deferred[0] = [], []
+    try:
+        result = _unpickle(fh, persistent_load, weights_only, pickle_module, load_args)
+    finally:
+        pending, _rebuild._deferred[0] = _rebuild._deferred[0], None
     reader = _FileReader(fh)
     count = np.empty(1, "<i8")
     for key in header():
@@ -476,6 +481,7 @@ def _load_legacy(fh, restore, weights_only, pickle_module, load_args):
             raise RuntimeError(f"storage has wrong byte size: expected {int(count[0]) * itemsize} "
                                f"got {nbytes}")
         _fill(storage, reader, swap)
+    _rebuild.finish_deferred(pending)
     return result
 
 
