@@ -729,3 +729,29 @@ def test_conj_and_neg_views_from_torch(fmt):
             want = t.resolve_conj().resolve_neg().numpy()
             np.testing.assert_array_equal(got["t"].numpy(), want)
             np.testing.assert_array_equal(got["list"][0].numpy(), want)
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_views_of_one_storage_as_two_dtypes_are_refused(tmp_path, legacy):
+    """torch refuses to save one storage's data viewed as two dtypes; ember wrote two storages,
+    so the loaded tensors no longer shared memory."""
+    c = ember.tensor([1 + 2j, 3 - 1j])
+    i = ember.tensor([1, 2], dtype=ember.int32)
+    for obj in ((c, c.real), {"a": i, "b": i.view(ember.float32)}):
+        path = tmp_path / "x.pt"
+        with pytest.raises(RuntimeError, match="^Cannot save multiple tensors or storages that "
+                                               "view the same data as different types$"):
+            ember.save(obj, path, _use_new_zipfile_serialization=not legacy)
+        assert not path.exists()
+    x = ember.arange(6.0)  # one dtype: shared, as before
+    path = tmp_path / "ok.pt"
+    ember.save((x, x[2:], x.view(2, 3)), path, _use_new_zipfile_serialization=not legacy)
+    a, b, m = ember.load(path)
+    a[3] = 100.0
+    assert b[1].item() == 100.0 and m[1, 0].item() == 100.0
+    if torch is None:
+        pytest.skip("torch (the oracle) is not installed")
+    t = torch.tensor([1 + 2j])
+    with pytest.raises(RuntimeError, match="^Cannot save multiple tensors or storages that view "
+                                           "the same data as different types$"):
+        torch.save((t, t.real), io.BytesIO(), _use_new_zipfile_serialization=not legacy)

@@ -70,6 +70,7 @@ class _StorageTable:
     def __init__(self, legacy):
         self.legacy = legacy
         self.by_root = {}
+        self.dtype_of = {}  # root -> the one dtype its data is saved as (torch refuses two)
         self.storages = []
 
     def layout(self, t):
@@ -83,6 +84,9 @@ class _StorageTable:
                     root.nbytes % item or off % item):
                 key = (id(root), a.dtype)
                 if key not in self.by_root:
+                    if self.dtype_of.setdefault(id(root), a.dtype) != a.dtype:
+                        raise RuntimeError("Cannot save multiple tensors or storages that view "
+                                           "the same data as different types")
                     self.by_root[key] = self._add(root.ravel(order="K").view(a.dtype), root)
                 return self.by_root[key], off // item, tuple(s // item for s in a.strides)
             if isinstance(a, np.ndarray):  # the owner is strided: keep only the span `a` covers
