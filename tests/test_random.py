@@ -1166,3 +1166,19 @@ def test_extreme_means_and_scales(case):
         pytest.skip("torch (the oracle) is not installed")
     torch.manual_seed(0)
     np.testing.assert_array_equal(got, EXTREME[case](torch).numpy())
+
+
+def test_dropout_with_a_tensor_p_draws_as_torch():
+    """A 0-d float32 tensor p drew its mask through bernoulli_'s tensor path (another stream)."""
+    got = []
+    for L in [ember] + ([torch] if torch is not None else []):
+        F = L.nn.functional
+        L.manual_seed(0)
+        a = F.dropout(L.ones(7), L.tensor(0.5))
+        b = L.nn.Dropout(L.tensor(0.2))(L.ones(5))
+        got.append((a.tolist(), b.tolist(), L.rand(1).item()))
+    ember.manual_seed(0)
+    assert got[0][0] == ember.nn.functional.dropout(ember.ones(7), 0.5).tolist()  # a float p
+    if torch is None:
+        pytest.skip("torch (the oracle) is not installed")
+    assert got[0] == got[1]

@@ -316,8 +316,11 @@ Tensor.log_softmax = _torch_args(_log_softmax_method, "log_softmax", is_method=T
 
 # ---------------------------------------------------------------- dropout
 def _check_p(p):
+    """p checked, as the float torch's kernel takes (a 0-d tensor p is read as a double: as a
+    tensor it drew its mask through bernoulli_'s tensor path, another stream)."""
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    return float(p) if isinstance(p, Tensor) else p
 
 
 def _dense(a):
@@ -331,7 +334,7 @@ def _dense(a):
 
 
 def _dropout_impl(input, p, training, inplace, feature=False, alpha=False):
-    _check_p(p)
+    p = _check_p(p)
     if not training or p == 0 or input.numel() == 0:
         return input
     if p == 1:
@@ -379,7 +382,7 @@ _SPATIAL = {"dropout2d": ("2 spatial dimensions", "3D or 4D"),
 
 
 def _feature_dropout(input, p, training, inplace, batched_dim, name):
-    _check_p(p)
+    p = _check_p(p)
     if input.dim() not in (batched_dim - 1, batched_dim):
         dims, ok = _SPATIAL.get(name, ("1 spatial dimension", "2D or 3D"))
         warnings.warn(f"{name}: Received a {input.dim()}-D input to {name}, which is deprecated "
