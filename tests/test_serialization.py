@@ -755,3 +755,35 @@ def test_views_of_one_storage_as_two_dtypes_are_refused(tmp_path, legacy):
     with pytest.raises(RuntimeError, match="^Cannot save multiple tensors or storages that view "
                                            "the same data as different types$"):
         torch.save((t, t.real), io.BytesIO(), _use_new_zipfile_serialization=not legacy)
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_meta_tensors_round_trip(legacy):
+    """A meta tensor is saved as torch saves it (no storage: _rebuild_meta_tensor_no_storage);
+    ember wrote a storage of zeros, which torch loaded as a CPU tensor of zeros."""
+    m = ember.nn.Linear(2, 3, device="meta")
+    v = ember.empty(4, 6, device="meta")[1:, ::2]
+    buf = io.BytesIO()
+    ember.save({"sd": m.state_dict(), "params": list(m.parameters()), "view": v}, buf,
+               _use_new_zipfile_serialization=not legacy)
+    assert b"_rebuild_meta_tensor_no_storage" in buf.getvalue()
+    for weights_only in (True, False):
+        buf.seek(0)
+        r = ember.load(buf, weights_only=weights_only)
+        assert r["sd"]["weight"].is_meta and tuple(r["sd"]["weight"].shape) == (3, 2)
+        p = r["params"][0]
+        assert isinstance(p, ember.nn.Parameter) and p.is_meta and p.requires_grad
+        assert r["view"].is_meta and r["view"].stride() == (6, 2) and r["view"].shape == (3, 3)
+    if torch is None:
+        pytest.skip("torch (the oracle) is not installed")
+    buf.seek(0)
+    t = torch.load(buf)
+    assert t["sd"]["weight"].is_meta and t["view"].stride() == (6, 2)
+    assert isinstance(t["params"][1], torch.nn.Parameter) and t["params"][1].is_meta
+    tb = io.BytesIO()
+    mt = torch.nn.Linear(2, 3, device="meta")
+    torch.save({"sd": mt.state_dict(), "view": torch.empty(4, 6, device="meta")[1:, ::2]}, tb,
+               _use_new_zipfile_serialization=not legacy)
+    tb.seek(0)
+    r = ember.load(tb)
+    assert r["sd"]["bias"].is_meta and r["view"].stride() == (6, 2)

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._device import array_device, device, to_host
+from ._meta import MetaArray as _MetaArray
 from ._tensor import Size, Tensor, _contiguous_strides, _ptr
 
 MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
@@ -47,6 +48,12 @@ class _Global:
 
 _REBUILD_V2 = _Global("torch._utils", "_rebuild_tensor_v2")
 _REBUILD_PARAMETER = _Global("torch._utils", "_rebuild_parameter")
+_REBUILD_META = _Global("torch._utils", "_rebuild_meta_tensor_no_storage")
+
+
+def _meta_args(t, requires_grad):
+    """A meta tensor as torch records it: no storage, its dtype, size and strides."""
+    return t.dtype, tuple(t.shape), tuple(t.stride()), requires_grad
 
 
 class _SavedStorage:
@@ -56,12 +63,13 @@ class _SavedStorage:
 
 
 class _TensorArgs:
-    """The arguments of one `_rebuild_tensor_v2` call (the tensor inside a Parameter)."""
+    """The arguments of one `_rebuild_tensor_v2` (or, for a meta tensor,
+    `_rebuild_meta_tensor_no_storage`) call: the tensor inside a Parameter."""
 
-    __slots__ = ("args",)
+    __slots__ = ("args", "meta")
 
-    def __init__(self, args):
-        self.args = args
+    def __init__(self, args, meta=False):
+        self.args, self.meta = args, meta
 
 
 class _StorageTable:
@@ -156,12 +164,16 @@ class _Pickler(pickle._Pickler):
                 if is_lazy(obj):  # a lazy module's placeholder: its class, as torch writes it
                     return (_Global("torch.nn.parameter", type(obj).__name__),
                             (obj.requires_grad,))
+            meta = type(obj._data) is _MetaArray
             if obj._is_param:
-                inner = _TensorArgs(self.table.tensor_args(obj, False))
+                inner = _TensorArgs(_meta_args(obj, False) if meta else
+                                    self.table.tensor_args(obj, False), meta)
                 return _REBUILD_PARAMETER, (inner, obj.requires_grad, OrderedDict())
+            if meta:
+                return _REBUILD_META, _meta_args(obj, obj.requires_grad)
             return _REBUILD_V2, self.table.tensor_args(obj, obj.requires_grad)
         if type(obj) is _TensorArgs:
-            return _REBUILD_V2, obj.args
+            return (_REBUILD_META if obj.meta else _REBUILD_V2), obj.args
         if isinstance(obj, Size):
             return _Global("torch", "Size"), (tuple(obj),)
         if isinstance(obj, device):

@@ -27,6 +27,7 @@ from ._rebuild import (  # noqa: F401 - serialization and _tensor import these f
     _is_int,
     _new_parameter,
     _rebuild_from_type_v2,
+    _rebuild_meta_tensor_no_storage,
     _rebuild_parameter,
     _rebuild_parameter_with_state,
     _rebuild_tensor,
@@ -437,11 +438,10 @@ def _torch_globals():
          "builtins.set": set, "builtins.complex": complex,
          "torch._tensor._rebuild_from_type_v2": _rebuild_from_type_v2}
     for fn in (_rebuild_tensor, _rebuild_tensor_v2, _rebuild_tensor_v3, _rebuild_parameter,
-               _rebuild_parameter_with_state):
+               _rebuild_parameter_with_state, _rebuild_meta_tensor_no_storage):
         g["torch._utils." + fn.__name__] = fn
     for name, what in (("qtensor", "quantized tensors"), ("sparse_tensor", "sparse tensors"),
                        ("nested_tensor", "nested tensors"),
-                       ("meta_tensor_no_storage", "meta tensors"),
                        ("wrapper_subclass", "tensor wrapper subclasses"),
                        ("device_tensor_from_numpy", "tensors of a foreign device"),
                        ("device_tensor_from_cpu_tensor", "tensors of a foreign device")):

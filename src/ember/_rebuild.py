@@ -484,6 +484,22 @@ def _rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, bac
     return t
 
 
+def _rebuild_meta_tensor_no_storage(dtype, size, stride, requires_grad):
+    """torch's record of a meta tensor: dtype, size and strides, no storage."""
+    if not isinstance(dtype, D.dtype):
+        raise TypeError(f"empty_strided(): argument 'dtype' must be torch.dtype, not "
+                        f"{_type_name(dtype)}")
+    if not (all(_is_int(n) and n >= 0 for n in size) and len(stride) == len(size) and
+            all(_is_int(s) and s >= 0 for s in stride)):
+        raise RuntimeError(f"invalid size {size!r} or stride {stride!r} of a meta tensor")
+    from . import _meta
+    if dtype is D.bfloat16:
+        D._load_bfloat16()
+    t = _wrap(_meta.empty(tuple(size), dtype.np, tuple(stride)))
+    _set_requires_grad(t, requires_grad)
+    return t
+
+
 def _rebuild_parameter(data, requires_grad, backward_hooks=None):
     return _new_parameter(data, requires_grad)
 
