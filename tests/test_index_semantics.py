@@ -713,3 +713,18 @@ def test_advanced_index_result_is_row_major(case):
         pytest.skip("torch (the oracle) is not installed")
     t = fn(torch, torch.from_numpy(want))
     assert r.stride() == t.stride() and r.tolist() == t.tolist()
+
+
+@pytest.mark.parametrize("dt", ["int8", "int16"])
+def test_narrow_integer_index_tensors_are_refused(dt):
+    """torch indexes with int64 / int32 (and byte / bool masks) only; ember took int8 / int16
+    index tensors. A 0-d one indexes as a Python int in both."""
+    text = "tensors used as indices must be long, int, byte or bool tensors"
+    x = np.arange(4.0)
+    i = np.array([1, 0], dt)
+    check_error(lambda L, x, i: x[i], x, i, exc=IndexError, match=text)
+    check_error(lambda L, x, i: x.index_put((i,), L.tensor(1.0)), x, i, exc=IndexError,
+                match=text)
+    check_error(lambda L, x, i: x.__setitem__(i, 5.0), x, i, exc=IndexError, match=text)
+    e = ember.tensor(x)
+    assert e[ember.tensor(1, dtype=getattr(ember, dt))].item() == 1.0

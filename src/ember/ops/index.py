@@ -49,10 +49,11 @@ def _normalize(k, put=False):
                 return bool(k.item())  # a 0-d mask indexes as a Python bool does
             return np.asarray(k._data, bool) if k._data.__class__ is _ndarray else k._data \
                 .astype(bool)
-        if k.dtype.is_floating_point or k.dtype.is_complex:
+        if k._data.ndim == 0 and not put and not (k.dtype.is_floating_point or
+                                                  k.dtype.is_complex):
+            return int(k.item())  # (a 0-d integer tensor of any width indexes as an int)
+        if k.dtype is not D.int64 and k.dtype is not D.int32:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        if k._data.ndim == 0 and not put:
-            return int(k.item())
         return k._data.astype(np.int64, copy=False)
     if isinstance(k, (bool, np.bool_)):
         return bool(k)
