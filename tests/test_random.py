@@ -1182,3 +1182,57 @@ def test_dropout_with_a_tensor_p_draws_as_torch():
     if torch is None:
         pytest.skip("torch (the oracle) is not installed")
     assert got[0] == got[1]
+
+
+DTYPE_CASES = {
+    "bfloat16 random_()": lambda L: L.empty(2, dtype=L.bfloat16).random_(),
+    "bool geometric_": lambda L: L.empty(3, dtype=L.bool).geometric_(0.5),
+    "int64 dropout": lambda L: L.nn.functional.dropout(L.ones(3, dtype=L.int64), 0.5),
+    "bool dropout": lambda L: L.nn.functional.dropout(L.ones(3, dtype=L.bool), 0.5),
+    "int32 dropout p=1": lambda L: L.nn.functional.dropout(L.ones(3, dtype=L.int32), 1.0),
+    "int64 alpha_dropout": lambda L: L.nn.functional.alpha_dropout(L.ones(3, dtype=L.int64),
+                                                                   0.5, True),
+    "1-d feature_alpha_dropout": lambda L: L.nn.functional.feature_alpha_dropout(
+        L.ones(3), 0.5, True),
+    "0-d feature_alpha_dropout": lambda L: L.nn.functional.feature_alpha_dropout(
+        L.tensor(1.0), 0.5, True),
+    "1-d feature_alpha_dropout p=1": lambda L: L.nn.functional.feature_alpha_dropout(
+        L.ones(3), 1.0, True),
+}
+DTYPE_WANT = {  # torch's answers
+    "bfloat16 random_()": [149.0, 179.0],
+    "bool geometric_": (NotImplementedError, "\"geometric_cpu\" not implemented for 'Bool'"),
+    "int64 dropout": (RuntimeError, "result type Float can't be cast to the desired output "
+                                    "type Long"),
+    "bool dropout": (RuntimeError, "result type Float can't be cast to the desired output "
+                                   "type Bool"),
+    "int32 dropout p=1": [0, 0, 0],
+    "int64 alpha_dropout": (RuntimeError, "result type Float can't be cast to the desired "
+                                          "output type Long"),
+    "1-d feature_alpha_dropout": (RuntimeError, "Feature dropout requires at least 2 "
+                                                "dimensions in the input"),
+    "0-d feature_alpha_dropout": (RuntimeError, "Feature dropout requires at least 2 "
+                                                "dimensions in the input"),
+    "1-d feature_alpha_dropout p=1": [0.0, 0.0, 0.0],
+}
+
+
+@pytest.mark.parametrize("case", sorted(DTYPE_CASES))
+def test_random_ops_dtypes_as_torch(case):
+    """bfloat16 random_() crashed; bool geometric_ and integer dropout computed where torch
+    refuses; feature dropout of a 0-d / 1-d input ran without torch's error."""
+    want = DTYPE_WANT[case]
+    if case.startswith("bfloat16") and not ember._dtype.has_bfloat16():
+        import importlib.util
+        if importlib.util.find_spec("ml_dtypes") is None:
+            pytest.skip("bfloat16 needs ml_dtypes (ember[bf16])")
+    for L in [ember] + ([torch] if torch is not None else []):
+        L.manual_seed(0)
+        if isinstance(want, tuple):
+            with pytest.raises(want[0]) as e:
+                DTYPE_CASES[case](L)
+            assert str(e.value) == want[1]
+        else:
+            assert DTYPE_CASES[case](L).tolist() == want
+    if torch is None:
+        pytest.skip("torch (the oracle) is not installed")

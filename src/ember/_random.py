@@ -453,6 +453,8 @@ def random_default_values(gen, n, np_dtype, out=None):
         return _chunked(n, np_dtype, lambda m: (gen.random64(m) % mod).astype(np_dtype), out)
     if np_dtype.kind == "f":
         mod = (1 << (np.finfo(np_dtype).nmant + 1)) + 1
+    elif np_dtype.name == "bfloat16":  # (ml_dtypes' type, kind 'V'): 8 significant bits
+        mod = (1 << 8) + 1
     else:
         mod = int(np.iinfo(np_dtype).max) + 1
     mod = _U64(mod)

@@ -335,8 +335,13 @@ def _dense(a):
 
 def _dropout_impl(input, p, training, inplace, feature=False, alpha=False):
     p = _check_p(p)
+    if feature and training and 0 < p < 1 and input.dim() < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     if not training or p == 0 or input.numel() == 0:
         return input
+    if not (input.dtype.is_floating_point or input.dtype.is_complex) and p < 1:
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{input.dtype._legacy[:-6]}")
     if p == 1:
         x = input._data
         zero = _wrap((np if isinstance(x, np.ndarray) else _xp(x)).zeros((), input.dtype.np))

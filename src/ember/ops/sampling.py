@@ -745,6 +745,8 @@ def _geometric_(self, *args, **kwargs):
     p = _float(a["p"])
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_g(p)}")
+    if self.dtype is D.bool_:
+        raise _not_implemented("geometric_cpu", self.dtype)
     gen = _gen(a.get("generator"))
     return _filled(self, "GeometricBackward0", lambda: _write(
         self, lambda out: _assign(out, R.geometric_values(gen, out.size, p))))
