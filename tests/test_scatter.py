@@ -197,3 +197,21 @@ def test_embedding_gradient_rows_once_and_repeated(kind, dt):
         tw = torch.zeros(n, 16, dtype=getattr(torch, dt), requires_grad=True)
         torch.nn.functional.embedding(torch.from_numpy(idx), tw).backward(torch.from_numpy(g))
         assert w.grad.numpy().tobytes() == tw.grad.numpy().tobytes()
+
+
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_max_min_spellings(include_self):
+    """torch 2.13's scatter_reduce takes reduce='max' / 'min' as amax / amin (ember refused)."""
+    x = ember.tensor([1.0, 2.0, 7.0])
+    i = ember.tensor([0, 0, 2])
+    s = ember.tensor([5.0, -1.0, 3.0])
+    for short, full in (("max", "amax"), ("min", "amin")):
+        got = x.scatter_reduce(0, i, s, short, include_self=include_self)
+        assert got.tolist() == x.scatter_reduce(0, i, s, full, include_self=include_self).tolist()
+        if torch is not None:
+            t = torch.tensor([1.0, 2.0, 7.0]).scatter_reduce(
+                0, torch.tensor([0, 0, 2]), torch.tensor([5.0, -1.0, 3.0]), short,
+                include_self=include_self)
+            assert got.tolist() == t.tolist()
+    want = {True: [5.0, 2.0, 7.0], False: [5.0, 2.0, 3.0]}[include_self]
+    assert x.scatter_reduce(0, i, s, "max", include_self=include_self).tolist() == want

@@ -401,6 +401,7 @@ def scatter_add(input, dim, index, src, *, out=None):
 
 
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=None):
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # (torch 2.13 takes both)
     if reduce not in ("sum", "prod", "mean", "amax", "amin"):
         raise RuntimeError("reduce argument must be either sum, prod, mean, amax or amin, got "
                            f"{reduce}")
