@@ -205,3 +205,51 @@ def test_view_scatters():
         ember.select_scatter(ember.zeros(3, 4), ember.ones(3), 0, 1)
     z = ember.tensor([1 + 2j])
     assert ember.conj_physical(z).item() == 1 - 2j and z.conj_physical_().item() == 1 - 2j
+
+
+_RNG = np.random.default_rng(5)
+_A = _RNG.normal(size=(3, 4))
+INPLACE_MORE = {
+    "addmm_": lambda L, a: a.addmm_(L.tensor(_RNG.normal(size=(3, 5)) * 0 + 0.5),
+                                    L.tensor(np.arange(20.0).reshape(5, 4) / 10), beta=0.5,
+                                    alpha=2),
+    "addmv_": lambda L, a: a[:, 0].addmv_(L.tensor(np.arange(15.0).reshape(3, 5) / 7),
+                                          L.tensor(np.arange(5.0))),
+    "addbmm_": lambda L, a: a.addbmm_(L.tensor(np.ones((2, 3, 5))), L.tensor(np.ones((2, 5, 4)))),
+    "baddbmm_": lambda L, a: a[None].baddbmm_(L.tensor(np.ones((1, 3, 5))),
+                                              L.tensor(np.ones((1, 5, 4))), alpha=0.5),
+    "addr_": lambda L, a: a.addr_(L.tensor([1.0, 2.0, 3.0]), L.tensor([1.0, 0.0, -1.0, 2.0]),
+                                  alpha=3),
+    "renorm_": lambda L, a: a.renorm_(2, 0, 1.0),
+    "arctan2_": lambda L, a: a.arctan2_(L.tensor(_A[::-1].copy())),
+    "greater_": lambda L, a: a.greater_(0.0), "less_equal_": lambda L, a: a.less_equal_(0.1),
+    "not_equal_": lambda L, a: a.not_equal_(L.tensor(_A[0])), "less_": lambda L, a: a.less_(0.0),
+    "greater_equal_": lambda L, a: a.greater_equal_(L.tensor(_A[1])),
+    "gt_": lambda L, a: a.gt_(0.0), "eq_": lambda L, a: a.eq_(L.tensor(_A)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE_MORE))
+def test_more_inplace_methods(name):
+    """In-place methods ember lacked, and the comparisons' in-place forms: values, and the
+    gradient torch gives (a comparison written in place passes zero to the old history; ember
+    let the gradient through as if nothing changed)."""
+    fn = INPLACE_MORE[name]
+    got = []
+    for L in [ember] + ([torch] if torch is not None else []):
+        a = L.tensor(_A.copy())
+        fn(L, a)
+        w = L.tensor(_A.copy(), requires_grad=True)
+        y = w * 2
+        fn(L, y)
+        g, = L.autograd.grad(y.sum(), w)
+        got.append((a.numpy().copy(), g.numpy().copy(), y.grad_fn.name()))
+    if name in ("greater_", "less_equal_", "not_equal_", "less_", "greater_equal_", "gt_",
+                "eq_"):
+        assert not got[0][1].any()  # a zero gradient to the old history
+        assert got[0][2].endswith(("Backward0", "Backward1"))
+    if torch is None:
+        pytest.skip("torch (the oracle) is not installed")
+    np.testing.assert_allclose(got[0][0], got[1][0], rtol=1e-12)
+    np.testing.assert_allclose(got[0][1], got[1][1], rtol=1e-12)
+    assert got[0][2].rpartition("::")[2] == got[1][2].rpartition("::")[2]

@@ -35,7 +35,7 @@ from .ops import (
 )
 from .ops.creation import _new_like
 from .ops.gather import _inplace_version
-from .ops.inplace import _binary_inplace, _unary_inplace
+from .ops.inplace import _binary_inplace, _unary_inplace, replaced
 
 
 def _bfloat16(self, memory_format=None):
@@ -116,6 +116,18 @@ def _corrcoef(self):
     return corrcoef(self)
 
 
+def _compare_inplace(fn, node):
+    """eq_, lt_, ...: the comparison written into self; torch's node (EqBackward0 for a number,
+    EqBackward1 for a tensor) gives self's old history a zero gradient."""
+    write = _binary_inplace(fn, saves_self=False)
+
+    def op(self, other, *args, **kw):
+        return replaced(self, f"{node}Backward{int(isinstance(other, Tensor))}",
+                        lambda: write(self, other, *args, **kw))
+    op.__wrapped__ = fn
+    return op
+
+
 def _renorm(self, p, dim, maxnorm):
     from .functional import renorm
     return renorm(self, p, dim, maxnorm)
@@ -155,6 +167,7 @@ METHODS = {
     "remainder_": _remainder_, "__imod__": _remainder_, "floor_divide_": _floor_divide_,
     "__ifloordiv__": _floor_divide_, "fmod_": _binary_inplace(pointwise.fmod, True),
     "atan2_": _binary_inplace(pointwise.atan2, True),
+    "arctan2_": _binary_inplace(pointwise.atan2, True),
     "float_power_": _binary_inplace(pointwise.float_power, True),
     "square_": _unary_inplace(pointwise.square, True),
 
@@ -237,12 +250,17 @@ METHODS = {
     "__rshift__": compare.bitwise_right_shift, "isnan": compare.isnan, "isinf": compare.isinf,
     "isfinite": compare.isfinite, "isposinf": compare.isposinf, "isneginf": compare.isneginf,
     "signbit": compare.signbit, "isreal": compare.isreal,
-    "eq_": _binary_inplace(compare.eq, saves_self=False),
-    "ne_": _binary_inplace(compare.ne, saves_self=False),
-    "lt_": _binary_inplace(compare.lt, saves_self=False),
-    "le_": _binary_inplace(compare.le, saves_self=False),
-    "gt_": _binary_inplace(compare.gt, saves_self=False),
-    "ge_": _binary_inplace(compare.ge, saves_self=False),
+    "eq_": _compare_inplace(compare.eq, "Eq"),
+    "ne_": _compare_inplace(compare.ne, "Ne"),
+    "lt_": _compare_inplace(compare.lt, "Lt"),
+    "le_": _compare_inplace(compare.le, "Le"),
+    "gt_": _compare_inplace(compare.gt, "Gt"),
+    "ge_": _compare_inplace(compare.ge, "Ge"),
+    "not_equal_": _compare_inplace(compare.ne, "Ne"),
+    "less_": _compare_inplace(compare.lt, "Lt"),
+    "less_equal_": _compare_inplace(compare.le, "Le"),
+    "greater_": _compare_inplace(compare.gt, "Gt"),
+    "greater_equal_": _compare_inplace(compare.ge, "Ge"),
     "logical_and_": _binary_inplace(compare.logical_and, saves_self=False),
     "logical_or_": _binary_inplace(compare.logical_or, saves_self=False),
     "logical_xor_": _binary_inplace(compare.logical_xor, saves_self=False),
@@ -327,6 +345,8 @@ METHODS = {
     "inner": linalg.inner, "vdot": linalg.vdot,
     "outer": linalg.outer, "ger": linalg.outer, "addmm": linalg.addmm, "addmv": linalg.addmv,
     "baddbmm": linalg.baddbmm, "addbmm": linalg.addbmm,
+    **{_n + "_": _binary_inplace(getattr(linalg, _n), saves_self=False)
+       for _n in ("addmm", "addmv", "baddbmm", "addbmm")},
 
     # ---- decompositions and solvers (ops/decomp.py)
     "det": decomp.det, "inverse": decomp.inverse, "slogdet": decomp.slogdet,
@@ -369,6 +389,7 @@ METHODS = {
 
     # ---- cov / corrcoef (ops/correlation.py, loaded on the first call)
     "cov": _cov, "corrcoef": _corrcoef, "renorm": _renorm, "addr": _addr,
+    "renorm_": _binary_inplace(_renorm), "addr_": _binary_inplace(_addr, saves_self=False),
     "conj_physical": unary.conj_physical, "conj_physical_": unary._conj_physical_,
     "select_scatter": view_copy.select_scatter, "slice_scatter": view_copy.slice_scatter,
     "diagonal_scatter": view_copy.diagonal_scatter,

@@ -121,10 +121,18 @@ def renorm(input, p, dim, maxnorm, *, out=None):
     d = dim % input.dim() if input.dim() else 0
     dims = tuple(k for k in range(input.dim()) if k != d)
     with_grad = vector_norm(input, p, dim=dims, keepdim=True)
-    r = input * where(with_grad > maxnorm, maxnorm / (with_grad + 1e-7), 1.0)
+    r = _named(input * where(with_grad > maxnorm, maxnorm / (with_grad + 1e-7), 1.0),
+               "RenormBackward0")
     if out is not None:
         from .ops.inplace import _out
         return _out(r, out, "renorm", (input,))
+    return r
+
+
+def _named(r, name):
+    """The composite's last node named as torch's single node for the op."""
+    if r.grad_fn is not None:
+        r.grad_fn._name = name
     return r
 
 
@@ -141,6 +149,7 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
         r = where(tensor(False), input, outer)
     else:
         r = (input * beta if beta != 1 else input) + outer
+    r = _named(r, "AddrBackward0")
     if out is not None:
         from .ops.inplace import _out
         return _out(r, out, "addr", (input, vec1, vec2))

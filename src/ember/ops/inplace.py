@@ -174,6 +174,37 @@ def _move_retain_hook(t, old, nr):
     t.retain_grad()
 
 
+class _Replaced(Op):
+    """The node of an in-place op whose new values do not depend differentiably on the old
+    (a random fill, a comparison): torch's formula gives the old history a zero gradient."""
+
+    def forward(ctx, x, values):
+        return values
+
+    def backward(ctx, grad):
+        return grad.new_zeros(grad.shape), None
+
+
+_REPLACED = {}
+
+
+def replaced(self, name, write):
+    """Runs `write()`, an in-place op that replaces self's values. On a tensor that requires
+    grad (grad mode on) its history then continues through torch's node `name`, whose gradient
+    is zero: without it the gradient flowed on as if the values had not changed (a view's base
+    gets torch's CopySlices)."""
+    if not (_gm._enabled[0] and self._rg):
+        return write()
+    version = self._vc[0]
+    write()
+    node = _REPLACED.get(name)
+    if node is None:
+        node = _REPLACED[name] = type(name, (_Replaced,), {"_name": name})
+    values = self._data.copy()
+    self._vc[0] = version  # (_inplace counts the one version torch's op makes)
+    return _inplace(self, node.run((self, None), (values, values), {}))
+
+
 def _recording(self, other=None):
     """Whether an in-place op runs as a graph op: something needs its gradient, or (forward AD,
     one flag read) a tangent must follow it."""

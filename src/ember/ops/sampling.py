@@ -26,6 +26,7 @@ from ..autograd import grad_mode as _gm
 from ..autograd.function import _NUMPY_ERRORS, Op, creation_error
 from ._parser import _Parser, _tp_name
 from ._util import check_factory, user_stacklevel
+from .inplace import replaced as _replaced
 
 __all__ = ["rand", "rand_like", "randn", "randn_like", "randint", "randint_like", "randperm",
            "normal", "bernoulli", "multinomial", "poisson"]
@@ -285,7 +286,7 @@ def _uniform_(self, *args, **kwargs):
     """Matches torch.Tensor.uniform_."""
     _, a = _P_UNIFORM_.parse(args, kwargs)
     _check_inplace(self)
-    return _filled(self, "UniformBackward0", lambda: _uniform(
+    return _replaced(self, "UniformBackward0", lambda: _uniform(
         self, _float(a["from"]), _float(a["to"]), _gen(a.get("generator"))))
 
 
@@ -331,7 +332,7 @@ def _normal_(self, *args, **kwargs):
     """Matches torch.Tensor.normal_."""
     _, a = _P_NORMAL_.parse(args, kwargs)
     _check_inplace(self)
-    return _filled(self, "NormalBackward0", lambda: _normal(
+    return _replaced(self, "NormalBackward0", lambda: _normal(
         self, _float(a["mean"]), _float(a["std"]), _gen(a.get("generator"))))
 
 
@@ -361,26 +362,6 @@ class _ZeroGrad(Op):
     def backward(ctx, grad):
         from .creation import zeros
         return tuple(None if m is None else zeros(m[0], dtype=m[1]) for m in ctx._in_meta)
-
-
-_FILL_NODES = {}
-
-
-def _filled(self, name, fill):
-    """Runs the in-place random `fill()` on self. On a tensor that requires grad (grad mode on)
-    its history then continues through torch's node `name`, whose gradient is zero: the drawn
-    values do not depend on the old ones (a view's base gets torch's CopySlices)."""
-    if not (_gm._enabled[0] and self._rg):
-        return fill()
-    version = self._vc[0]
-    fill()
-    node = _FILL_NODES.get(name)
-    if node is None:
-        node = _FILL_NODES[name] = type(name, (_ZeroGrad,), {"_name": name})
-    values = self._data.copy()
-    self._vc[0] = version  # (_inplace counts the one version torch's fill makes)
-    from .inplace import _inplace
-    return _inplace(self, node.run((self,), (values,), {"values": values}))
 
 
 class _Normal1(_ZeroGrad):
@@ -579,7 +560,7 @@ def _random_(self, *args, **kwargs):
     _check_inplace(self)
     frm = _int(a["from"]) if sig == 1 else None
     to = None if a.get("to") is None else _int(a["to"])
-    return _filled(self, ("RandomBackward2", "RandomBackward0", "RandomBackward1")[sig],
+    return _replaced(self, ("RandomBackward2", "RandomBackward0", "RandomBackward1")[sig],
                    lambda: _random(self, sig, frm, to, _gen(a.get("generator"))))
 
 
@@ -685,8 +666,8 @@ def _bernoulli_(self, *args, **kwargs):
     _check_inplace(self)
     gen = _gen(a.get("generator"))
     if sig == 0:
-        return _filled(self, "BernoulliBackward1", lambda: _bernoulli_t(self, a["p"], gen))
-    return _filled(self, "BernoulliBackward2", lambda: _bernoulli_p(self, _float(a["p"]), gen))
+        return _replaced(self, "BernoulliBackward1", lambda: _bernoulli_t(self, a["p"], gen))
+    return _replaced(self, "BernoulliBackward2", lambda: _bernoulli_p(self, _float(a["p"]), gen))
 
 
 def bernoulli(*args, **kwargs):
@@ -734,7 +715,7 @@ def _exponential_(self, *args, **kwargs):
                            f"dtype must be a floating point but you specified "
                            f"{_type_name(self.dtype)}")
     gen = _gen(a.get("generator"))
-    return _filled(self, "ExponentialBackward0", lambda: _write(
+    return _replaced(self, "ExponentialBackward0", lambda: _write(
         self, lambda out: _assign(out, R.exponential_values(gen, out.size, lambd))))
 
 
@@ -748,7 +729,7 @@ def _geometric_(self, *args, **kwargs):
     if self.dtype is D.bool_:
         raise _not_implemented("geometric_cpu", self.dtype)
     gen = _gen(a.get("generator"))
-    return _filled(self, "GeometricBackward0", lambda: _write(
+    return _replaced(self, "GeometricBackward0", lambda: _write(
         self, lambda out: _assign(out, R.geometric_values(gen, out.size, p))))
 
 
@@ -761,7 +742,7 @@ def _log_normal_(self, *args, **kwargs):
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_g(std)}")
     _check_float(self.dtype, "log_normal_cpu")
     gen = _gen(a.get("generator"))
-    return _filled(self, "LogNormalBackward0", lambda: _write(
+    return _replaced(self, "LogNormalBackward0", lambda: _write(
         self, lambda out: _assign(out, R.log_normal_values(gen, out.size, mean, std))))
 
 
@@ -777,7 +758,7 @@ def _cauchy_(self, *args, **kwargs):
                            f"dtype must be a floating point but you specified "
                            f"{_CPP[self.dtype.name]}")
     gen = _gen(a.get("generator"))
-    return _filled(self, "CauchyBackward0", lambda: _write(
+    return _replaced(self, "CauchyBackward0", lambda: _write(
         self, lambda out: _assign(out, R.cauchy_values(gen, out.size, median, sigma))))
 
 
