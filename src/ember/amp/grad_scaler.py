@@ -10,6 +10,8 @@ import warnings
 from collections import abc, defaultdict
 from enum import Enum
 
+import numpy as np
+
 __all__ = ["OptState", "GradScaler"]
 
 
@@ -55,9 +57,10 @@ def _update_scale(scale, growth_tracker, found_inf, growth_factor, backoff_facto
         return
     successful = int(growth_tracker) + 1
     if successful == growth_interval:
-        new_scale = scale.new_full((), float(scale) * growth_factor)  # rounded to float32
-        if bool(new_scale.isfinite()):
-            scale.copy_(new_scale)
+        with np.errstate(over="ignore"):  # rounded to the scale's type: kept only if finite
+            new_scale = np.asarray(float(scale) * growth_factor).astype(scale.dtype.np)
+        if np.isfinite(new_scale):
+            scale.fill_(float(new_scale))
         growth_tracker.fill_(0)
     else:
         growth_tracker.fill_(successful)

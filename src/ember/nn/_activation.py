@@ -289,8 +289,11 @@ def threshold(input, threshold, value, inplace=False):
     return _act("threshold", input, (float(threshold), float(value)), inplace)
 
 
+_threshold = threshold
+
+
 def threshold_(input, threshold, value):
-    return threshold(input, threshold, value, True)
+    return _threshold(input, threshold, value, True)
 
 
 def logsigmoid(input):
