@@ -134,11 +134,13 @@ def test_chi2_values():
     check(lambda L: (D(L).Chi2(3).df, D(L).Chi2(L.tensor([1, 4])).df), grad=False)
 
 
-def test_chi2_cdf_is_refused():
-    # Chi2.cdf is Gamma.cdf, which needs torch.special.gammainc (not in ember yet)
-    with pytest.raises(NotImplementedError, match=r"^ember does not implement "
-                       r"torch.distributions.Gamma.cdf \(torch.special.gammainc\) yet$"):
-        ember.distributions.Chi2(2.0).cdf(ember.tensor(1.0))
+def test_chi2_cdf():
+    # Chi2.cdf is Gamma.cdf: torch.special.gammainc, which needs SciPy (ember[special])
+    pytest.importorskip("scipy")
+    v = arr((2, 3), seed=2, low=0.05, high=6.0)
+    check(lambda L, v: D(L).Chi2(L.tensor([1.0, 3.0, 7.5])).cdf(v), v)
+    got = ember.distributions.Chi2(2.0).cdf(ember.tensor(1.0, dtype=ember.float64)).item()
+    assert got == pytest.approx(1 - np.exp(-0.5), rel=1e-14)  # chi2(2) is Exponential(1/2)
 
 
 # --- shapes, expand, repr, validation -----------------------------------------------------

@@ -2,7 +2,7 @@
 import numbers
 
 import ember
-from ember._args import EmberNotImplementedError
+import ember.special  # noqa: F401  (gammainc, for cdf)
 from ember.distributions import constraints
 from ember.distributions._gamma_sampler import StandardGamma
 from ember.distributions.exp_family import ExponentialFamily
@@ -77,6 +77,4 @@ class Gamma(ExponentialFamily):
     def cdf(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        # the regularised lower incomplete gamma function is not in ember yet
-        raise EmberNotImplementedError("ember does not implement torch.distributions.Gamma.cdf "
-                                       "(torch.special.gammainc) yet")
+        return ember.special.gammainc(self.concentration, self.rate * value)
