@@ -787,3 +787,30 @@ def test_meta_tensors_round_trip(legacy):
     tb.seek(0)
     r = ember.load(tb)
     assert r["sd"]["bias"].is_meta and r["view"].stride() == (6, 2)
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_python_attributes_of_tensors_are_saved(legacy):
+    """torch saves the attributes a user set on a tensor or Parameter (its state); ember
+    dropped them."""
+    t = ember.ones(2)
+    t.foo = "bar"
+    p = ember.nn.Parameter(ember.ones(2))
+    p.flag = 3
+    plain = ember.ones(2, requires_grad=True) * 2
+    plain.retain_grad()  # ember's own attributes (retain_grad's) are not user state
+    buf = io.BytesIO()
+    ember.save([t, p, plain.detach(), ember.ones(1)], buf,
+               _use_new_zipfile_serialization=not legacy)
+    assert b"_rebuild_from_type_v2" in buf.getvalue()
+    assert b"_rebuild_parameter_with_state" in buf.getvalue()
+    for weights_only in (True, False):
+        buf.seek(0)
+        r = ember.load(buf, weights_only=weights_only)
+        assert r[0].foo == "bar" and r[1].flag == 3 and isinstance(r[1], ember.nn.Parameter)
+    if torch is None:
+        pytest.skip("torch (the oracle) is not installed")
+    buf.seek(0)
+    r = torch.load(buf)
+    assert r[0].foo == "bar" and r[1].flag == 3 and isinstance(r[1], torch.nn.Parameter)
+    assert not r[2].__dict__

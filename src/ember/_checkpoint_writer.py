@@ -49,6 +49,16 @@ class _Global:
 _REBUILD_V2 = _Global("torch._utils", "_rebuild_tensor_v2")
 _REBUILD_PARAMETER = _Global("torch._utils", "_rebuild_parameter")
 _REBUILD_META = _Global("torch._utils", "_rebuild_meta_tensor_no_storage")
+_REBUILD_FROM_TYPE = _Global("torch._tensor", "_rebuild_from_type_v2")
+_REBUILD_PARAMETER_STATE = _Global("torch._utils", "_rebuild_parameter_with_state")
+_TENSOR = _Global("torch", "Tensor")
+
+
+def _user_state(t):
+    """The Python attributes a user set on tensor t (ember's own start with '_'), which torch
+    saves with it (_rebuild_from_type_v2 / _rebuild_parameter_with_state)."""
+    d = getattr(t, "__dict__", None)
+    return {k: v for k, v in d.items() if not k.startswith("_")} if d else None
 
 
 def _meta_args(t, requires_grad):
@@ -165,12 +175,19 @@ class _Pickler(pickle._Pickler):
                     return (_Global("torch.nn.parameter", type(obj).__name__),
                             (obj.requires_grad,))
             meta = type(obj._data) is _MetaArray
+            state = _user_state(obj)
             if obj._is_param:
                 inner = _TensorArgs(_meta_args(obj, False) if meta else
                                     self.table.tensor_args(obj, False), meta)
+                if state:
+                    return _REBUILD_PARAMETER_STATE, (inner, obj.requires_grad, OrderedDict(),
+                                                      state)
                 return _REBUILD_PARAMETER, (inner, obj.requires_grad, OrderedDict())
             if meta:
                 return _REBUILD_META, _meta_args(obj, obj.requires_grad)
+            if state:
+                return _REBUILD_FROM_TYPE, (_REBUILD_V2, _TENSOR, self.table.tensor_args(
+                    obj, obj.requires_grad), state)
             return _REBUILD_V2, self.table.tensor_args(obj, obj.requires_grad)
         if type(obj) is _TensorArgs:
             return (_REBUILD_META if obj.meta else _REBUILD_V2), obj.args
