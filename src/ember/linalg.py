@@ -22,6 +22,7 @@ from .ops.eig import eig, eigvals  # noqa: F401  (torch.linalg.eig, eigvals)
 from .ops.inplace import _out
 from .ops.linalg import matmul
 from .ops.moments import norm as _norm
+from .ops.pinv import _keep, _pinv
 
 LinAlgError = _d._LinAlgError
 _lstsq_t = _d._rtype("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
@@ -273,7 +274,7 @@ def svdvals(A, *, driver=None, out=None):
 
 
 def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
-    return _d._castable(_d._pinv(A, atol, rtol, hermitian), out, "linalg_pinv", "linalg.pinv")
+    return _d._castable(_pinv(A, atol, rtol, hermitian), out, "linalg_pinv", "linalg.pinv")
 
 
 _DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
@@ -308,7 +309,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
                 "ember does not implement torch.linalg.lstsq's gelsy rank decision (QR with "
                 "column pivoting) for a matrix that rcond makes rank-deficient yet: "
                 "driver='gelsd' gives the singular-value decision")
-        x = _d._pinv(A, rtol=rcond) @ rhs
+        x = _pinv(A, rtol=rcond) @ rhs
     empty = _wrap(np.zeros((0,), dtype=A._data.dtype))
     rank, sv = _wrap(np.zeros((0,), np.int64)), empty
     if driver != "gels":
@@ -494,7 +495,7 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
     else:
         s = _d._svd(A, False, "linalg.matrix_rank").S
     smax = s.amax(-1, keepdim=True) if s.shape[-1] else s
-    return _out(_d._keep(s, smax, A, atol, rtol).sum(-1), out, grad=False)
+    return _out(_keep(s, smax, A, atol, rtol).sum(-1), out, grad=False)
 
 
 _COND_ORDS = (None, 2, -2, "fro", "nuc", 1, -1, math.inf, -math.inf)

@@ -2,8 +2,8 @@
 svd, and the torch.* functions built on them (torch.det, torch.inverse, torch.svd, ...).
 
 The factorizations are primitives whose backward is the standard matrix-calculus formula,
-written with ember ops so it is itself differentiable; everything else (pinv, logdet,
-matrix_power, matrix_exp, cross) is a composite. `ember.linalg` wraps these in torch.linalg's API.
+written with ember ops so it is itself differentiable; everything else (logdet,
+matrix_power, matrix_exp, cross) is a composite. The pseudo-inverse is in pinv.py. `ember.linalg` wraps these in torch.linalg's API.
 Gradients are for real inputs; forwards run batched over leading dims through NumPy's gufuncs.
 """
 
@@ -522,83 +522,6 @@ def _svd(a, full_matrices, name="linalg.svd"):
     return _svd_t(*Svd.apply(a, bool(full_matrices)))
 
 
-class Pinv(Op):
-    """Attaches torch's pinv derivatives (pinv_backward / pinv_jvp, which treat A as a general
-    matrix, hermitian=True too) to the pseudo-inverse computed by `_pinv_value`."""
-
-    _name = "LinalgPinvBackward0"
-    save_inputs = (0,)
-    save_output = True
-
-    def forward(ctx, a, r):
-        return r
-
-    def backward(ctx, grad):
-        (a,), p = ctx.saved_tensors, ctx.output
-        m, n = a.shape[-2:]
-        ph, gh = p.mH, grad.mH
-        if m <= n:
-            k = gh @ p
-            kph = k @ ph
-            return -(p @ k).mH + kph - (a @ p) @ kph + (ph @ p) @ (gh - k @ a), None
-        k = p @ gh
-        phk = ph @ k
-        return -(k @ p).mH + (gh - a @ k) @ p @ ph + phk - phk @ p @ a, None
-
-    def jvp(ctx, ta, _):
-        a, p = ctx.inputs[0], ctx.result
-        from .creation import eye
-        da_h, ph = ta.mH, p.mH
-        m, n = a.shape[-2:]
-        return (-(p @ ta @ p) + p @ ph @ da_h @ (eye(m, dtype=a.dtype) - a @ p)
-                + (eye(n, dtype=a.dtype) - p @ a) @ da_h @ ph @ p)
-
-
-def _pinv(a, atol=None, rtol=None, hermitian=False):
-    if a._data.ndim < 2 or not (a.dtype.is_floating_point or a.dtype.is_complex):
-        raise RuntimeError(f"linalg.pinv({a.dtype._legacy[0]}{a.dtype._legacy[1:-6]}"
-                           f"{{{list(a.shape)}}}): expected a tensor with 2 or more dimensions "
-                           "of float, double, cfloat or cdouble types")
-    if not a.requires_grad:
-        return _pinv_value(a, atol, rtol, hermitian)
-    with _gm.no_grad():
-        r = _pinv_value(a.detach(), atol, rtol, hermitian)
-    return Pinv.apply(a, r._data)
-
-
-def _pinv_value(a, atol, rtol, hermitian):
-    if hermitian:
-        w, v = Eigh.apply(a, "L")
-        keep = _keep(w.abs(), w.abs().amax(-1, keepdim=True), a, atol, rtol)
-        return (v * _safe_recip(w, keep).to(v.dtype).unsqueeze(-2)) @ v.mH
-    u, s, vh = Svd.apply(a, False)
-    keep = _keep(s, s.narrow(-1, 0, 1) if s.shape[-1] else s, a, atol, rtol)
-    return (vh.mH * _safe_recip(s, keep).to(vh.dtype).unsqueeze(-2)) @ u.mH
-
-
-def _keep(s, smax, a, atol, rtol):
-    """Mask of singular values above max(atol, rtol * smax), torch's pinv / matrix_rank rule."""
-    if rtol is None:
-        rtol = 0.0 if atol is not None and _positive(atol) else \
-            float(np.finfo(a._data.dtype).eps) * max(a.shape[-2:])
-    tol = smax * rtol
-    if atol is not None:
-        from .pointwise import maximum
-        tol = maximum(tol, atol if isinstance(atol, Tensor) else _wrap(
-            np.asarray(atol, dtype=a._data.dtype)))
-    return s > tol
-
-
-def _positive(atol):
-    return bool((atol > 0).all()) if isinstance(atol, Tensor) else atol > 0
-
-
-def _safe_recip(s, keep):
-    from .ternary import where
-    one = s.detach() * 0 + 1
-    return where(keep, 1 / where(keep, s, one), s * 0)
-
-
 def _qr(a, mode, name="linalg.qr"):
     if mode not in ("reduced", "r", "complete"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
@@ -682,6 +605,7 @@ def cholesky(input, upper=False, *, out=None):
 def pinverse(input, rcond=1e-15):
     if _amp.on and _amp.active():
         return _amp.fp32(pinverse, input, rcond)
+    from .pinv import _pinv
     return _pinv(input, rtol=rcond)
 
 
