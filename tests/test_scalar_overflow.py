@@ -52,6 +52,13 @@ ERRORS = {  # name -> (fn(L), the dtype named)
     "float16 fill_": (lambda L: _t(L, F32).half().fill_(1e5), "c10::Half"),
     "float16 fill_ 65504.5": (lambda L: _t(L, F32).half().fill_(65504.5), "c10::Half"),
     "bfloat16 full": (lambda L: L.full((2,), 3.39e38, dtype=L.bfloat16), "c10::BFloat16"),
+    "float16 masked_fill": (lambda L: _t(L, F32).half().masked_fill(_t(L, F32) > 1, -1e9),
+                            "c10::Half"),
+    "float16 clamp": (lambda L: _t(L, F32).half().clamp(min=-1e9), "c10::Half"),
+    "float16 add alpha": (lambda L: _t(L, F32).half().add(_t(L, F32).half(), alpha=1e5),
+                          "c10::Half"),
+    "bfloat16 addcmul": (lambda L: _t(L, F32).bfloat16().addcmul(
+        _t(L, F32).bfloat16(), _t(L, F32).bfloat16(), value=1e39), "float"),
 }
 
 
@@ -88,6 +95,15 @@ WRAPS = {  # torch's results (a negative integer into uint8 wraps)
     "float16 fill_ 65504": (lambda L, t: L.tensor(F32).half().fill_(65504.0).float(),
                             [65504.0] * 2),
     "clamp -5 wraps": (lambda L, t: t.clamp(-5, 255), [251, 251, 251]),
+    # float16 / bfloat16 ops that read the number as float: it rounds to inf there
+    "float16 where -1e9": (lambda L, t: L.where(t > 3, L.ones(3).half(), -1e9).float(),
+                           [-INF, 1.0, 1.0]),
+    "float16 addcmul 1e5": (lambda L, t: L.ones(2).half().addcmul(
+        L.ones(2).half(), L.ones(2).half(), value=1e5).float(), [INF, INF]),
+    "float16 lerp 1e5": (lambda L, t: L.ones(2).half().lerp(L.ones(2).half(), 1e5).float(),
+                         [1.0, 1.0]),
+    "float16 threshold 1e5": (lambda L, t: L.nn.functional.threshold(
+        L.ones(2).half(), 1e5, 0.0).float(), [0.0, 0.0]),
     "clamp in range": (lambda L, t: t.clamp(1, 7), [1, 5, 7]),
 }
 

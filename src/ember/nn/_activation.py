@@ -285,7 +285,7 @@ def softplus(input, beta=1, threshold=20):
 
 
 def threshold(input, threshold, value, inplace=False):
-    checked(threshold, input.dtype), checked(value, input.dtype)  # (torch's overflow errors)
+    checked(threshold, input.dtype, True), checked(value, input.dtype, True)  # torch's errors
     return _act("threshold", input, (float(threshold), float(value)), inplace)
 
 

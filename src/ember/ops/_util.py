@@ -23,11 +23,15 @@ _FLOAT_MAX = {"float32": 3.4028234663852886e38, "float16": 65504.0,
               "bfloat16": 3.3895313892515355e38}
 
 
-def checked(v, dt):
+def checked(v, dt, opmath=False):
     """A Python number `v` as torch's checked conversion (c10::checked_convert) takes it into
     dtype `dt`: RuntimeError where it does not fit (a finite number beyond a float type's
     largest; float64 and bool take anything). An integer for an unsigned type may be negative
-    down to -max and wraps as C++'s does (uint8 -1 is 255). Returns the number to store."""
+    down to -max and wraps as C++'s does (uint8 -1 is 255). Returns the number to store.
+    `opmath`: the op reads a float16 / bfloat16 tensor's number as float (where, addcmul,
+    lerp, threshold), so only float's range is checked (1e5 then rounds to inf)."""
+    if opmath and (dt is D.float16 or dt is D.bfloat16):
+        dt = D.float32
     if dt.is_floating_point:
         top = _FLOAT_MAX.get(dt.name)
         if top is not None and not isinstance(v, complex) and top < abs(v) < _INF:

@@ -364,7 +364,7 @@ def _fused(cls, input, tensor1, tensor2, value):
     if dt is D.bool_:
         raise NotImplementedError(f'"{cls.__name__.lower()}_cpu_out" not implemented for '
                                   "'Bool'")
-    checked(value, dt)
+    checked(value, dt, True)
     if dt is D.bfloat16 or dt is D.float16:  # torch: value as float (opmath), not rounded
         v = np.float32(value)
     elif dt.is_complex:

@@ -2,9 +2,9 @@
 svd, and the torch.* functions built on them (torch.det, torch.inverse, torch.svd, ...).
 
 The factorizations are primitives whose backward is the standard matrix-calculus formula,
-written with ember ops so it is itself differentiable; everything else (logdet,
-matrix_power, matrix_exp, cross) is a composite. The pseudo-inverse is in pinv.py. `ember.linalg` wraps these in torch.linalg's API.
-Gradients are for real inputs; forwards run batched over leading dims through NumPy's gufuncs.
+written with ember ops so it is itself differentiable; everything else (logdet, matrix_power,
+matrix_exp, cross) is a composite. The pseudo-inverse is in pinv.py. `ember.linalg` wraps these
+in torch.linalg's API. Forwards run batched over leading dims through NumPy's gufuncs.
 """
 
 __all__ = ["det", "inverse", "slogdet", "logdet", "cholesky", "pinverse", "matrix_power",

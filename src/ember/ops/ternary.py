@@ -48,8 +48,8 @@ def where(condition, input=None, other=None, *, out=None):
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input = _tensor_arg(input)
     dt = result_type(input, other)
-    x = operand(input if isinstance(input, Tensor) else checked(input, dt), dt)
-    y = operand(other if isinstance(other, Tensor) else checked(other, dt), dt)
+    x = operand(input if isinstance(input, Tensor) else checked(input, dt, True), dt)
+    y = operand(other if isinstance(other, Tensor) else checked(other, dt, True), dt)
     c = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if c.dtype != np.bool_:
         if c.dtype != np.uint8:
@@ -242,7 +242,7 @@ def lerp(input, end, weight, *, out=None):
                                f"{_cname(v.dtype)}")
     cls = LerpTensor if isinstance(weight, Tensor) else Lerp
     if not isinstance(weight, Tensor):
-        checked(weight, dt)
+        checked(weight, dt, True)
     w = weight._data if isinstance(weight, Tensor) else (
         np.float32(weight) if dt is D.bfloat16 or dt is D.float16 else dt.np.type(weight))
     # (torch reads a half type's scalar weight as float)
