@@ -1236,3 +1236,24 @@ def test_random_ops_dtypes_as_torch(case):
             assert DTYPE_CASES[case](L).tolist() == want
     if torch is None:
         pytest.skip("torch (the oracle) is not installed")
+
+
+@pytest.mark.parametrize("dt", ["float16", "bfloat16"])
+def test_gamma_family_half_types_refused_as_torch(dt):
+    """Dirichlet / Beta sampled float16 as float64; Gamma raised a RuntimeError naming
+    'Float16' where torch raises NotImplementedError for 'Half'."""
+    if dt == "bfloat16" and not ember._dtype.has_bfloat16():
+        import importlib.util
+        if importlib.util.find_spec("ml_dtypes") is None:
+            pytest.skip("bfloat16 needs ml_dtypes (ember[bf16])")
+    name = {"float16": "Half", "bfloat16": "BFloat16"}[dt]
+    for L in [ember] + ([torch] if torch is not None else []):
+        D, t = L.distributions, getattr(L, dt)
+        cases = [(lambda: D.Gamma(L.tensor([1.0], dtype=t), 1.0).sample(), "gamma_cpu"),
+                 (lambda: D.Dirichlet(L.tensor([1.0, 2.0], dtype=t)).sample(), "dirichlet"),
+                 (lambda: D.Beta(L.tensor([1.0], dtype=t), L.tensor([1.0], dtype=t)).sample(),
+                  "dirichlet")]
+        for fn, kernel in cases:
+            with pytest.raises(NotImplementedError) as e:
+                fn()
+            assert str(e.value) == f"\"{kernel}\" not implemented for '{name}'"

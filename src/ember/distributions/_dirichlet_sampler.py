@@ -17,6 +17,9 @@ from ember.distributions._gamma_sampler import _digamma, _gamma_one
 
 
 def sample_dirichlet(conc):
+    if conc.dtype not in (ember.float32, ember.float64):
+        raise NotImplementedError(f'"dirichlet" not implemented for '
+                                  f"'{conc.dtype._legacy[:-6]}'")
     T = np.float32 if conc.dtype == ember.float32 else np.float64
     gen = R._gen(None)
     uniform = lambda: float(gen.uniform53(1)[0])  # noqa: E731

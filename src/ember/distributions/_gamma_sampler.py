@@ -137,8 +137,8 @@ class StandardGamma(ember.autograd.Function):
     @staticmethod
     def forward(ctx, conc):
         if conc.dtype not in (ember.float32, ember.float64):
-            raise RuntimeError(f'"gamma_cpu" not implemented for '
-                               f"'{str(conc.dtype).split('.')[-1].capitalize()}'")
+            raise NotImplementedError(f'"gamma_cpu" not implemented for '
+                                      f"'{conc.dtype._legacy[:-6]}'")
         out = ember.from_numpy(standard_gamma_values(conc)).to(conc.device)
         ctx.save_for_backward(conc, out)
         return out
