@@ -424,6 +424,10 @@ def test_every_out_parameter_writes_into_out():
                 warnings.simplefilter("ignore")
                 try:
                     r0 = f(*args)
+                except ImportError as e:  # an optional extra that is not installed
+                    if "pip install ember[" not in str(e):
+                        raise
+                    break
                 except Exception:  # noqa: BLE001 - not this sample
                     continue
                 if not isinstance(r0, (ember.Tensor, tuple)) or isinstance(r0, tuple) and not all(

@@ -64,6 +64,8 @@ ERRORS = {  # name -> (fn(L), the dtype named)
 
 @pytest.mark.parametrize("case", sorted(ERRORS))
 def test_overflowing_scalar_is_refused(case):
+    if case.startswith("bfloat16"):
+        pytest.importorskip("ml_dtypes")  # (ember's bfloat16 needs the bf16 extra)
     fn, name = ERRORS[case]
     text = f"value cannot be converted to type {name} without overflow"
     with pytest.raises(RuntimeError) as e:
