@@ -96,7 +96,6 @@ from .ops.sampling import *  # noqa: E402,F403
 from .ops.scan import *  # noqa: E402,F403
 from .ops.shape import *  # noqa: E402,F403
 from .ops.sorting import *  # noqa: E402,F403
-from .ops.special_fns import igamma, igammac  # noqa: E402
 from .ops.split import *  # noqa: E402,F403
 from .ops.stats import *  # noqa: E402,F403
 from .ops.ternary import *  # noqa: E402,F403
@@ -269,6 +268,8 @@ _LAZY_MISC = {"distributions": (".distributions", None), "fft": (".fft", None),
               **{_n: (".ops.integration", _n) for _n in (
                   "trapezoid", "trapz", "cumulative_trapezoid")},
               "cov": (".ops.correlation", "cov"), "corrcoef": (".ops.correlation", "corrcoef"),
+              "igamma": (".ops.special_fns", "igamma"),
+              "igammac": (".ops.special_fns", "igammac"),
               **{_n: (".ops.windows", _n) for _n in (
                   "hann_window", "hamming_window", "blackman_window", "bartlett_window",
                   "kaiser_window")}}
@@ -291,7 +292,7 @@ __all__ = ["Tensor", "Size", "device", "dtype", "bool", "uint8", "int8", "int16"
            "initial_seed", "get_rng_state", "set_rng_state", "set_printoptions", "is_tensor",
            "is_floating_point", "is_complex", "is_nonzero", "numel", "get_num_threads",
            "set_num_threads", "get_num_interop_threads", "set_num_interop_threads",
-           "compile", "pi", "e", "inf", "nan", "newaxis", "igamma", "igammac"]
+           "compile", "pi", "e", "inf", "nan", "newaxis"]
 __all__ += [_n for _m in _OPS for _n in _m.__all__]
 __all__ += [_n for _n, (_where, _attr) in _LAZY.items()
             if _attr is not None and not _n.startswith("_")]  # torch._assert is not in torch's

@@ -25,7 +25,6 @@ from .ops import (
     scan,
     shape,
     sorting,
-    special_fns,
     split,
     stats,
     ternary,
@@ -114,6 +113,16 @@ def _cov(self, *, correction=1, fweights=None, aweights=None):
 def _corrcoef(self):
     from .ops.correlation import corrcoef
     return corrcoef(self)
+
+
+def _igamma(self, other, *, out=None):  # (special_fns.py loads on the first call)
+    from .ops.special_fns import igamma
+    return igamma(self, other, out=out)
+
+
+def _igammac(self, other, *, out=None):
+    from .ops.special_fns import igammac
+    return igammac(self, other, out=out)
 
 
 def _compare_inplace(fn, node):
@@ -224,9 +233,8 @@ METHODS = {
     "isclose": binary.isclose, "allclose": binary.allclose, "dist": binary.dist,
     "kron": binary.kron, "hypot_": _binary_inplace(binary.hypot),
     "copysign_": _binary_inplace(binary.copysign), "xlogy_": _binary_inplace(binary.xlogy),
-    "igamma": special_fns.igamma, "igammac": special_fns.igammac,
-    "igamma_": _binary_inplace(special_fns.igamma),
-    "igammac_": _binary_inplace(special_fns.igammac),
+    "igamma": _igamma, "igammac": _igammac, "igamma_": _binary_inplace(_igamma),
+    "igammac_": _binary_inplace(_igammac),
     "nextafter_": _binary_inplace(binary.nextafter), "ldexp_": _binary_inplace(binary.ldexp),
     "heaviside_": _binary_inplace(binary.heaviside), "gcd_": _binary_inplace(binary.gcd),
     "lcm_": _binary_inplace(binary.lcm), "addcmul_": _binary_inplace(_addcmul, False),
