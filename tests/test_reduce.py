@@ -212,3 +212,36 @@ def _complex(shape, seed=0):
 def test_complex_reductions_are_torch_s(fn):
     # the variance and every norm of a complex tensor are real; float_power stays complex
     check(fn, _complex((3, 4)), grad=False, rtol=1e-4)
+
+
+EMPTY_DIM = {
+    "std": lambda L, x: L.std(x, dim=()), "var": lambda L, x: L.var(x, dim=[]),
+    "var keepdim": lambda L, x: L.var(x, dim=(), keepdim=True),
+    "std correction": lambda L, x: x.std((), correction=0),
+    "var_mean": lambda L, x: L.var_mean(x, dim=()), "std_mean": lambda L, x: L.std_mean(x, dim=[]),
+    "count_nonzero ()": lambda L, x: L.count_nonzero(x, dim=()),
+    "count_nonzero []": lambda L, x: L.count_nonzero(x, dim=[]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EMPTY_DIM))
+@pytest.mark.parametrize("dt", ["float64", "float32"])
+def test_empty_dim_list_reduces_every_dim(case, dt):
+    """dim=() / [] reduces over every dim in torch; ember's var / std divided by n - 1 over no
+    elements (inf) or kept the shape (float32), and count_nonzero returned 0 / 1 per element."""
+    x = np.array([[0.0, 1.0, 2.0], [3.0, 0.0, 5.0]], dt)
+    got = EMPTY_DIM[case](ember, ember.tensor(x))
+    flat = got if isinstance(got, tuple) else (got,)
+    whole = {"std": np.std(x, ddof=1), "var": np.var(x, ddof=1),
+             "var keepdim": np.var(x, ddof=1), "std correction": np.std(x),
+             "var_mean": np.var(x, ddof=1), "std_mean": np.std(x, ddof=1),
+             "count_nonzero ()": 4, "count_nonzero []": 4}[case]
+    assert flat[0].numel() == 1
+    np.testing.assert_allclose(flat[0].item(), whole, rtol=1e-6)
+    if torch is None:
+        pytest.skip("torch (the oracle) is not installed")
+    want = EMPTY_DIM[case](torch, torch.tensor(x))
+    want = want if isinstance(want, tuple) else (want,)
+    for g, w in zip(flat, want):
+        assert tuple(g.shape) == tuple(w.shape) and str(g.dtype) == str(w.dtype)
+        np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-6)

@@ -61,6 +61,8 @@ def _var_args(dim, unbiased, keepdim, correction):
     # var(x, True) is var(x, unbiased=True); var(x, 0) is var(x, dim=0)
     if isinstance(dim, bool):
         unbiased, dim = dim, None
+    elif isinstance(dim, (tuple, list)) and not dim:  # torch: an empty dim list is every dim
+        dim = None
     return dim, _correction(unbiased, correction), keepdim
 
 

@@ -574,5 +574,5 @@ def any(input, dim=None, keepdim=False, *, out=None):
 
 
 def count_nonzero(input, dim=None):
-    axes = _axes(input, dim)
+    axes = _axes(input, None if isinstance(dim, (tuple, list)) and not dim else dim)  # () = all
     return _wrap(np.asarray(np.count_nonzero(input._data, axis=axes), dtype=np.int64))
