@@ -79,3 +79,36 @@ def test_gradient_of_irfft_doubles_mirrored_bins():
     y.sum().backward()
     g = x.grad.numpy()
     assert np.allclose(g.real, [1.0, 0, 0, 0]) and g.shape == (4,)
+
+
+FFT_ERRORS = {
+    "fft n=-1": (lambda L: L.fft.fft(L.ones(4), n=-1), RuntimeError,
+                 "Invalid number of data points (-1) specified"),
+    "rfft n=-1": (lambda L: L.fft.rfft(L.ones(4), n=-1), RuntimeError,
+                  "Invalid number of data points (-1) specified"),
+    "irfft n=-1": (lambda L: L.fft.irfft(L.ones(4), n=-1), RuntimeError,
+                   "Invalid number of data points (-1) specified"),
+    "hfft n=-1": (lambda L: L.fft.hfft(L.ones(4), n=-1), RuntimeError,
+                  "Invalid number of data points (-1) specified"),
+    "ihfft n=-1": (lambda L: L.fft.ihfft(L.ones(4), n=-1), RuntimeError,
+                   "Invalid number of data points (-1) specified"),
+    "fftfreq int": (lambda L: L.fft.fftfreq(4, dtype=L.int64), RuntimeError,
+                    "fftfreq requires a floating point or complex dtype"),
+    "rfftfreq int": (lambda L: L.fft.rfftfreq(4, dtype=L.int32), RuntimeError,
+                     "rfftfreq requires a floating point or complex dtype"),
+    "fftfreq complex": (lambda L: L.fft.fftfreq(4, dtype=L.complex64), NotImplementedError,
+                        "\"arange_cpu\" not implemented for 'ComplexFloat'"),
+    "fftfreq -1": (lambda L: L.fft.fftfreq(-1), RuntimeError,
+                   "Trying to create tensor with negative dimension -1: [-1]"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FFT_ERRORS))
+def test_fft_argument_errors(case):
+    """n=-1 was taken as the default length, and an integer fftfreq dtype gave zeros."""
+    fn, exc, text = FFT_ERRORS[case]
+    check_error(fn, exc=exc, match=text)
+
+
+def test_fftn_minus_one_keeps_the_size():
+    check(lambda L: L.fft.fftn(L.ones(4), s=(-1,)), grad=False)

@@ -267,3 +267,29 @@ def test_loss_reprs_and_legacy_args():
         m = ember.nn.MSELoss(size_average=False)
     assert m.reduction == "sum"
     assert list(ember.nn.CrossEntropyLoss(weight=ember.ones(3)).state_dict()) == ["weight"]
+
+
+def test_late_loss_fixes():
+    """multi_margin_loss of a 1-d input with a (1,) target kept no dim with reduction='none';
+    triplet_margin_loss took margin <= 0; binary_cross_entropy's target gradient was clamped
+    at +-50 where torch's -logit(x) is +-inf."""
+    F = ember.nn.functional
+    x = ember.tensor([0.3, -1.2, 0.8, 2.0])
+    assert tuple(F.multi_margin_loss(x, ember.tensor([2]), reduction="none").shape) == (1,)
+    assert tuple(F.multi_margin_loss(x, ember.tensor(2), reduction="none").shape) == ()
+    for m in (-1.0, 0.0):
+        with pytest.raises(ValueError, match=f"^margin must be greater than 0, got {m}$"):
+            F.triplet_margin_loss(ember.ones(2, 3), ember.ones(2, 3), ember.zeros(2, 3), margin=m)
+    p = ember.tensor([0.0, 1.0, 0.3], dtype=ember.float64, requires_grad=True)
+    t = ember.tensor([1.0, 0.0, 0.5], dtype=ember.float64, requires_grad=True)
+    F.binary_cross_entropy(p, t, reduction="sum").backward()
+    assert t.grad.tolist()[:2] == [float("inf"), float("-inf")]
+    assert t.grad.tolist()[2] == pytest.approx(-np.log(0.3 / 0.7), rel=1e-14)
+    if torch is None:
+        pytest.skip("torch (the oracle) is not installed")
+    tp = torch.tensor([0.0, 1.0, 0.3], dtype=torch.float64, requires_grad=True)
+    tt = torch.tensor([1.0, 0.0, 0.5], dtype=torch.float64, requires_grad=True)
+    torch.nn.functional.binary_cross_entropy(tp, tt, reduction="sum").backward()
+    assert t.grad.tolist() == tt.grad.tolist()
+    assert tuple(torch.nn.functional.multi_margin_loss(
+        torch.tensor([0.3, -1.2, 0.8, 2.0]), torch.tensor([2]), reduction="none").shape) == (1,)

@@ -236,6 +236,8 @@ def _dims_c2r(x, s, dim):
 
 # ----------------------------------------------------------------------------- public API
 def _1d(n, dim):
+    if n is not None:
+        _check_n(n)  # (n=-1 is an error here; in an n-d `s`, -1 keeps a dim's size)
     return (None if n is None else (n,)), (dim,)
 
 
@@ -311,9 +313,13 @@ def hfftn(input, s=None, dim=None, norm=None):
     return _c2r(input, s, dim, norm, True, "hfftn")
 
 
-def _freq(values, n, d, dtype, requires_grad, device):
+def _freq(values, n, d, dtype, requires_grad, device, api):
     from .ops.creation import tensor
     dt = D.get_default_dtype() if dtype is None else dtype
+    if not (dt.is_floating_point or dt.is_complex):
+        raise RuntimeError(f"{api} requires a floating point or complex dtype")
+    if dt.is_complex:
+        raise NotImplementedError(f"\"arange_cpu\" not implemented for '{dt._legacy[:-6]}'")
     with np.errstate(divide="ignore", invalid="ignore"):
         values = np.asarray(values, np.float64) / (d * n) if n else \
             np.asarray(values, np.float64) * np.nan
@@ -324,15 +330,18 @@ def _freq(values, n, d, dtype, requires_grad, device):
 def fftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """[0, 1, ..., (n-1)//2, -(n//2), ..., -1] / (d*n)."""
     _refuse_layout("fftfreq", layout)
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     r = _freq(np.concatenate([np.arange((n - 1) // 2 + 1), -np.arange(n // 2, 0, -1)]), n, d,
-              dtype, requires_grad, device)
+              dtype, requires_grad, device, "fftfreq")
     return _maybe_out(r, out)
 
 
 def rfftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """[0, 1, ..., n//2] / (d*n)."""
     _refuse_layout("rfftfreq", layout)
-    return _maybe_out(_freq(np.arange(n // 2 + 1), n, d, dtype, requires_grad, device), out)
+    return _maybe_out(_freq(np.arange(n // 2 + 1), n, d, dtype, requires_grad, device,
+                            "rfftfreq"), out)
 
 
 def _refuse_layout(api, layout):

@@ -584,8 +584,8 @@ class _BinaryCrossEntropy(Op):
         need = ctx.needs_input_grad
         gx = g * (x - t) / ((1 - x) * x).clamp_min(1e-12) if need[0] else None
         gt = None
-        if need[1]:  # d/dt = log(1 - x) - log(x), each clamped at -100
-            gt = g * ((-x).log1p().clamp_min(-100) - x.log().clamp_min(-100))
+        if need[1]:  # torch's d/dt = -logit(x), unclamped (inf at x = 0, -inf at x = 1)
+            gt = -x.logit() * g
         return gx, gt, None, None
 
 

@@ -152,7 +152,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     h = h * (1 - one_hot(t, c)).to(x.dtype)
     loss = h.sum(1) / c
     if input.dim() <= 1:
-        loss = loss.reshape(())
+        loss = loss.reshape(target.shape)  # a (1,) target keeps its dim, as torch's
     return _reduce(loss, reduction)
 
 
@@ -207,6 +207,8 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
         return _amp.fp32(triplet_margin_loss, anchor, positive, negative, margin, p, eps, swap,
                          size_average, reduce, reduction)
     reduction = _resolve(size_average, reduce, reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
     a, po, n = anchor.dim(), positive.dim(), negative.dim()
     if not a == po == n:
         raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the "
