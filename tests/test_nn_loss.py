@@ -293,3 +293,28 @@ def test_late_loss_fixes():
     assert t.grad.tolist() == tt.grad.tolist()
     assert tuple(torch.nn.functional.multi_margin_loss(
         torch.tensor([0.3, -1.2, 0.8, 2.0]), torch.tensor([2]), reduction="none").shape) == (1,)
+
+
+def test_nll_checks_as_torch():
+    """A (1,) target of a 1-d input is one sample (ember refused it: torch computes the
+    forward, though its backward then fails); a longer one gets torch's ValueError; a weight
+    of another dtype than the input is refused (ember cast it)."""
+    F = ember.nn.functional
+    v = ember.tensor([0.5, -0.3, 1.2, 0.1])
+    one = F.nll_loss(v, ember.tensor([1]), reduction="none")
+    assert one.shape == () and one.item() == pytest.approx(0.3)
+    assert F.nll_loss(v, ember.tensor([1])).item() == pytest.approx(0.3)
+    check_error(lambda L, v: L.nn.functional.nll_loss(v, L.tensor([1, 2])), v.numpy(),
+                exc=ValueError,
+                match="For 1D input, 1D target must have size 1, but got target size: 2")
+    x = np.ones((3, 4), np.float32)
+    check_error(lambda L, x: L.nn.functional.cross_entropy(x, L.tensor([0, 1, 2]),
+                                                           weight=L.ones(4, dtype=L.float64)),
+                x, exc=RuntimeError, match="expected scalar type Float but found Double")
+    check_error(lambda L, x: L.nn.functional.nll_loss(x.double(), L.tensor([0, 1, 2]),
+                                                      weight=L.ones(4)),
+                x, exc=RuntimeError, match="expected scalar type Double but found Float")
+    if torch is not None:
+        t = torch.nn.functional.nll_loss(torch.tensor([0.5, -0.3, 1.2, 0.1]), torch.tensor([1]),
+                                         reduction="none")
+        assert t.shape == () and t.item() == pytest.approx(one.item())

@@ -276,9 +276,9 @@ def _check_nll(input, target, weight, ignore_index):
     if nd <= 2:
         if target.dim() > 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        if nd == 1 and target.dim() != 0:
-            raise RuntimeError(f"size mismatch (got input: [{input.shape[0]}], target: "
-                               f"[{', '.join(str(s) for s in target.shape)}])")
+        if nd == 1 and target.dim() == 1 and target.shape[0] != 1:
+            raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: "
+                             f"{target.shape[0]}")
     else:
         expected = (input.shape[0],) + tuple(input.shape[2:])
         if tuple(target.shape) != expected:
@@ -292,7 +292,10 @@ def _check_nll(input, target, weight, ignore_index):
     if weight is not None and weight.numel() != c:
         raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no "
                            f"classes but got weight tensor of shape: {list(weight.shape)}")
-    return t
+    if weight is not None and weight.dtype is not input.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype._legacy[:-6]} but found "
+                           f"{weight.dtype._legacy[:-6]}")
+    return t.reshape(()) if nd == 1 else t  # (a (1,) target of a 1-d input: one sample)
 
 
 def _nll_like(cls, input, target, weight, ignore_index, reduction, called=None):
