@@ -245,3 +245,13 @@ def test_empty_dim_list_reduces_every_dim(case, dt):
     for g, w in zip(flat, want):
         assert tuple(g.shape) == tuple(w.shape) and str(g.dtype) == str(w.dtype)
         np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("call", ["median()", "median(1)", "nanmedian()", "nanmedian(1)"])
+def test_median_of_bool_refused(call):
+    """torch has no bool median kernel; ember computed one."""
+    kernel = "median_cpu" if call.endswith("()") else "median_out"
+    name, arg = call[:-1].split("(")
+    check_error(lambda L, b: getattr(b, name)(*([int(arg)] if arg else [])),
+                np.array([[True, False, True]]), exc=NotImplementedError,
+                match=f"\"{kernel}\" not implemented for 'Bool'")

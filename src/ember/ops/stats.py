@@ -115,8 +115,16 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", ou
     return _quantile_out(input, _quantile(input, q, dim, keepdim, interpolation, True), out)
 
 
+def _no_bool_median(input, dim):
+    """torch's median kernels have no bool one."""
+    if input.dtype is D.bool_:
+        kernel = "median_cpu" if dim is None else "median_out"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+
+
 def nanmedian(input, dim=None, keepdim=False, *, out=None):
     no_complex(input, "median_cpu")
+    _no_bool_median(input, dim)
     if out is not None:
         if dim is None:
             raise TypeError('nanmedian() missing 1 required positional arguments: "dim"')
@@ -447,6 +455,7 @@ class NanMedianAll(MaxAll):
 
 def median(input, dim=None, keepdim=False, *, out=None):
     no_complex(input, "median_cpu" if dim is None else "median_out")
+    _no_bool_median(input, dim)
     if out is not None:
         if dim is None:
             raise TypeError('median() missing 1 required positional arguments: "dim"')
