@@ -318,3 +318,20 @@ def test_nll_checks_as_torch():
         t = torch.nn.functional.nll_loss(torch.tensor([0.5, -0.3, 1.2, 0.1]), torch.tensor([1]),
                                          reduction="none")
         assert t.shape == () and t.item() == pytest.approx(one.item())
+
+
+def test_nll_loss_double_backward():
+    """nll_loss's gradient did not require grad, so a second-order grad raised; torch's
+    NllLossBackwardBackward0 reads the input too (its gradient there is zero)."""
+    x0 = np.log(np.array([[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]]))
+    for L in [ember] + ([torch] if torch is not None else []):
+        x = L.tensor(x0, requires_grad=True)
+        g, = L.autograd.grad(L.nn.functional.nll_loss(x, L.tensor([2, 0])), x, create_graph=True)
+        assert g.requires_grad and g.grad_fn.name() == "NllLossBackwardBackward0"
+        gg, = L.autograd.grad((g * g).sum(), x)
+        assert not gg.numpy().any()
+        w = L.ones(2, requires_grad=True)
+        g, = L.autograd.grad(L.nn.functional.nll_loss(x, L.tensor([2, 0]), reduction="none"), x,
+                             grad_outputs=w, create_graph=True)
+        gw, = L.autograd.grad(g.sum(), w)
+        assert gw.tolist() == [-1.0, -1.0]

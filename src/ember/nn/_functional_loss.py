@@ -178,8 +178,25 @@ class _NllLoss(Op):
     def backward(ctx, grad):
         if _enabled[0]:
             g2 = _scale(ctx, _wrap(_nll_coef(ctx, grad._data.dtype)), grad)
-            return _unrows_t(g2, ctx.in_shape), None, None
+            g = _unrows_t(g2, ctx.in_shape)
+            x = getattr(ctx, "_nll_args", (None,))[0]
+            if x is not None and x._rg:  # torch's double-backward node reads the input too
+                g = _NllLossDouble.run((g, x), (g._data, x._data), {})
+            return g, None, None
         return _wrap(_unrows(_nll_grad(ctx, grad._data), ctx.in_shape)), None, None
+
+
+class _NllLossDouble(Op):
+    """nll_loss's gradient, linear in grad_output and constant in the input: torch's node takes
+    both, so the gradient requires grad when the input does, with zeros for the input."""
+
+    _name = "NllLossBackwardBackward0"
+
+    def forward(ctx, g, x):
+        return g
+
+    def backward(ctx, grad):
+        return grad, grad.new_zeros(ctx._in_meta[1][0]) if ctx.needs_input_grad[1] else None
 
 
 def _unrows_t(g2, shape):
