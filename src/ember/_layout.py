@@ -111,6 +111,34 @@ def non_overlapping_and_dense(shape, strides):
     return True
 
 
+def overlap(a, b):
+    """torch's get_overlap_status of two arrays (a written-to one and an input): 1 when they are
+    the same elements in the same layout, 2 when they share some memory otherwise, 0 when they
+    share none, or when torch does not look (one of them is empty, or not non-overlapping and
+    dense: an expanded, strided or flipped view). Shared memory is read as torch reads it: the
+    byte ranges [first element, first + numel * itemsize) intersect."""
+    if a is b:
+        return 1
+    if not a.size or not b.size or type(a) is MetaArray or type(b) is MetaArray:
+        return 0
+    if isinstance(a, _ndarray):
+        if not isinstance(b, _ndarray) or not np.may_share_memory(a, b):
+            return 0
+        pa, pb = a.__array_interface__["data"][0], b.__array_interface__["data"][0]
+    else:  # a device array: its module's test, its pointer
+        from ._device import array_module
+        if type(b) is not type(a) or not array_module(a).may_share_memory(a, b):
+            return 0
+        pa, pb = a.data.ptr, b.data.ptr
+    sa, sb = strides_of(a), strides_of(b)
+    if not (non_overlapping_and_dense(a.shape, sa) and non_overlapping_and_dense(b.shape, sb)):
+        return 0
+    ea, eb = pa + a.nbytes, pb + b.nbytes
+    if pa == pb and ea == eb:
+        return 1 if sa == sb else 2
+    return 2 if pa < eb and pb < ea else 0
+
+
 def _like_channels_last(shape, strides):
     """torch's is_channels_last_strides_2d/3d: strides that read as channels-last."""
     order = _ORDER.get(len(shape))

@@ -353,7 +353,7 @@ METHODS = {
     "inner": linalg.inner, "vdot": linalg.vdot,
     "outer": linalg.outer, "ger": linalg.outer, "addmm": linalg.addmm, "addmv": linalg.addmv,
     "baddbmm": linalg.baddbmm, "addbmm": linalg.addbmm,
-    **{_n + "_": _binary_inplace(getattr(linalg, _n), saves_self=False)
+    **{_n + "_": _binary_inplace(getattr(linalg, _n), saves_self=False, alias=False)
        for _n in ("addmm", "addmv", "baddbmm", "addbmm")},
 
     # ---- decompositions and solvers (ops/decomp.py)
@@ -397,7 +397,7 @@ METHODS = {
 
     # ---- cov / corrcoef (ops/correlation.py, loaded on the first call)
     "cov": _cov, "corrcoef": _corrcoef, "renorm": _renorm, "addr": _addr,
-    "renorm_": _binary_inplace(_renorm), "addr_": _binary_inplace(_addr, saves_self=False),
+    "renorm_": _binary_inplace(_renorm), "addr_": _binary_inplace(_addr, False, False),
     "conj_physical": unary.conj_physical, "conj_physical_": unary._conj_physical_,
     "select_scatter": view_copy.select_scatter, "slice_scatter": view_copy.slice_scatter,
     "diagonal_scatter": view_copy.diagonal_scatter,

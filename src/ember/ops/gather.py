@@ -22,7 +22,7 @@ from .._args import refuse_if
 from .._device import scatter_add as _scatter_add
 from .._device import ufunc_at
 from .._meta import MetaArray
-from .._tensor import Tensor, _check_inplace, _dim, _expanded, _wrap
+from .._tensor import Tensor, _check_alias, _check_inplace, _dim, _expanded, _wrap
 from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
@@ -409,16 +409,19 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=Non
     return _out(r, out, exact=True)
 
 
-def _inplace_version(fn, overlap=True, saves=False):
+def _inplace_version(fn, overlap=True, saves=False, alias=True):
     """`self.op_(...)` from `op`. An op that `saves` its input and output for backward runs on a
     clone of self while recording, and its node then watches self as its output, as torch's
-    does: a later write to self is refused at backward."""
+    does: a later write to self is refused at backward. With `alias`, self may share no memory
+    with a tensor argument (torch's index ops: the index, the source)."""
     def op(self, *args, **kwargs):
         _check_inplace(self, overlap)
         from .inplace import _inplace
         rec = saves and _enabled[0] and (self._rg or any(isinstance(a, Tensor) and a._rg
                                                          for a in args))
         r = fn(self.clone() if rec else self, *args, **kwargs)
+        if alias:
+            _check_alias(self, args, full=True)
         _inplace(self, r)
         node = r.grad_fn
         if rec and node is not None:
@@ -430,7 +433,9 @@ def _inplace_version(fn, overlap=True, saves=False):
 def _scatter_inplace(self, dim, index, src=None, *, value=None, reduce=None):
     _check_inplace(self, True)
     from .inplace import _inplace
-    return _inplace(self, _scatter_impl(self, dim, index, src, value, reduce, "inplace"))
+    r = _scatter_impl(self, dim, index, src, value, reduce, "inplace")
+    _check_alias(self, (index, src), full=True)
+    return _inplace(self, r)
 
 
 # ---------------------------------------------------------------- index_* family
@@ -546,6 +551,7 @@ def index_fill(input, dim, index, value):
 
 def index_fill_(self, dim, index, value):
     _check_inplace(self, False)
+    _check_alias(self, (index,), full=True)  # (not the value: torch reads it as a number)
     if _expanded(self, "index_fill_", "tensor[mask] = scalar"):
         mask = _index_fill_mask(self, dim, index, value)
         v = value.item() if isinstance(value, Tensor) else value
@@ -580,7 +586,7 @@ def _index_fill_mask(input, dim, index, value):
     return mask
 
 
-_index_fill_ = _inplace_version(index_fill, overlap=False)
+_index_fill_ = _inplace_version(index_fill, overlap=False, alias=False)
 
 
 def index_copy(input, dim, index, source, *, out=None):

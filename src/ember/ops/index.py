@@ -16,7 +16,7 @@ from .. import _dtype as D
 from .._device import array_module as _xp
 from .._device import scatter_add
 from .._meta import MetaArray
-from .._tensor import Tensor, _check_inplace, _check_overlap, _expanded, _wrap
+from .._tensor import Tensor, _check_alias, _check_inplace, _check_overlap, _expanded, _wrap
 from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
@@ -410,12 +410,17 @@ def _setitem(self, key, value):
         target = sub.shape
         _check_overlap(sub)  # torch copies into the view: an expanded one is refused
     zero_d = not isinstance(value, Tensor) or not value._data.ndim  # a fill, not a copy
+    if advanced and key is not True and not _mask_fill(k, value):  # torch's index_put_: no
+        keys = key if isinstance(key, tuple) else (key,)            # memory shared with the
+        _check_alias(self, keys + (value,), full=True)              # indices or the value
     if isinstance(value, Tensor):
         if advanced and key is not True and not _mask_fill(k, value):
             value = _fit(value, target, True)
             _check_put_dtype(self, value)  # index_put_ converts no dtype
         else:
             value = _fit(value, target, advanced)
+            if not (advanced or zero_d):  # copy_ into the view (a 0-d value fills it)
+                _check_alias(_wrap(sub), (value,))
         if value.dtype is not self.dtype:
             value = value.to(self.dtype)
     for b in bounds:
@@ -495,6 +500,9 @@ def _index_put_args(self, indices, values, name, accumulate):
 def index_put_(self, indices, values, accumulate=False):
     _check_inplace(self, overlap=False)
     k, v = _index_put_args(self, indices, values, "index_put_", accumulate)
+    if accumulate or not (k.__class__ is tuple and k and k[0].__class__ is bool or
+                          _mask_fill(k, v)):  # (torch's masked_fill_ path does not look)
+        _check_alias(self, (values,) + tuple(indices), full=True)
     if _expanded(self, "index_put_", "tensor[indices] = tensor"):
         (_add_at if accumulate else _set_at)(self._data, k, v._data)  # (through the shared
         self._bump()                                                   # memory, in order)

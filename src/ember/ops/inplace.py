@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import Tensor, _check_inplace, _check_overlap
+from .._tensor import Tensor, _check_alias, _check_inplace, _check_overlap, _may_share
 from ..autograd import grad_mode as _gm
 from ..autograd.forward_ad import carries, inplace_tangent
 from ..autograd.function import Op, _fw, torch_error
@@ -25,9 +25,6 @@ _ndarray = np.ndarray
 
 _OUT_GRAD = ("{}(): functions with out=... arguments don't support automatic differentiation, "
              "but one of the arguments requires grad.")
-_PARTIAL = ("unsupported operation: some elements of the input tensor and the written-to tensor "
-            "refer to a single memory location. Please clone() the tensor before performing the "
-            "operation.")
 _EXACT = "Expected out tensor to have dtype {result_c}, but got {out_c} instead"
 _RESIZED = ("An output with one or more elements was resized since it had shape {}, which does "
             "not match the required output shape {}. This behavior is deprecated, and in a future "
@@ -36,7 +33,7 @@ _RESIZED = ("An output with one or more elements was resized since it had shape 
             "t.resize_(0).")
 
 
-def _out(r, out, name=None, inputs=(), exact=False, warn=True, grad=True):
+def _out(r, out, name=None, inputs=(), exact=False, warn=True, grad=True, full=False):
     """Writes the result `r` into `out=` as torch does and returns `out` (`r` when out is None).
 
     The one helper for every `out=`. Checks, in torch's order:
@@ -47,7 +44,8 @@ def _out(r, out, name=None, inputs=(), exact=False, warn=True, grad=True):
     - dtype: with `exact`, out's dtype must be the result's (torch's common wording, or the
       kernel's own as a format string over {result}/{out} like Float and {result_c}/{out_c}
       like float); otherwise the result must be castable to it (TensorIterator ops);
-    - partial memory overlap with a Tensor in `inputs`;
+    - partial memory overlap with a Tensor in `inputs` (any overlap with `full`, as torch's
+      index ops and cat check);
     - shape: a wrong-shaped `out` is resized, with torch's deprecation UserWarning when it had
       elements and `warn` (creation ops resize silently; `warn=2` as torch's pointwise
       kernels, which warn a second time when they also cast).
@@ -56,7 +54,7 @@ def _out(r, out, name=None, inputs=(), exact=False, warn=True, grad=True):
     if out is None:
         return r
     if r.__class__ is tuple or isinstance(r, tuple):
-        return _out_tuple(r, out, name, inputs, exact, warn, grad)
+        return _out_tuple(r, out, name, inputs, exact, warn, grad, full)
     if out.__class__ is not Tensor and not isinstance(out, Tensor):
         raise TypeError(f"{_name(name)}(): argument 'out' must be Tensor, not "
                         f"{type(out).__name__}")
@@ -75,9 +73,8 @@ def _out(r, out, name=None, inputs=(), exact=False, warn=True, grad=True):
                 out_c=_CPP[od.name]))
         if not D.can_cast(rd, od):
             raise _cast_error(rd, od)
-    for t in inputs:
-        if t.__class__ is Tensor or isinstance(t, Tensor):
-            _check_partial_overlap(t._data, out._data)
+    if inputs:
+        _check_alias(out, inputs, full)
     if out._data.shape != r._data.shape:
         if warn and out._data.size:
             msg = _RESIZED.format(list(out.shape), list(r.shape))
@@ -94,13 +91,13 @@ def _out(r, out, name=None, inputs=(), exact=False, warn=True, grad=True):
     return out
 
 
-def _out_tuple(r, out, name, inputs, exact, warn, grad):
+def _out_tuple(r, out, name, inputs, exact, warn, grad, full):
     if not isinstance(out, (tuple, list)):
         raise TypeError(f"{_name(name)}(): argument 'out' must be tuple of Tensors, not "
                         f"{type(out).__name__}")
     if len(out) != len(r):
         raise TypeError(f"{_name(name)}(): argument 'out' must be tuple of {len(r)} Tensors")
-    outs = [_out(a, o, name, inputs, exact, warn, grad) for a, o in zip(r, out)]
+    outs = [_out(a, o, name, inputs, exact, warn, grad, full) for a, o in zip(r, out)]
     return r.__class__(*outs) if hasattr(r, "_fields") else tuple(outs)
 
 
@@ -112,17 +109,6 @@ def _name(name, depth=2):
     while f is not None and f.f_code.co_name.startswith("_"):
         f = f.f_back
     return f.f_code.co_name if f is not None else "out"
-
-
-def _check_partial_overlap(a, b):
-    """torch refuses an out= that shares some, but not all, memory with an input."""
-    if a is b or a.__class__ is not _ndarray or not np.may_share_memory(a, b):
-        return
-    ai, bi = a.__array_interface__, b.__array_interface__
-    if ai["data"][0] == bi["data"][0] and a.shape == b.shape and a.strides == b.strides:
-        return  # the same elements: torch.add(x, y, out=x) is fine
-    if np.shares_memory(a, b, max_work=10 ** 6):
-        raise RuntimeError(_PARTIAL)
 
 
 _CPP = {"float16": "c10::Half", "float32": "float", "float64": "double",
@@ -213,10 +199,26 @@ def _recording(self, other=None):
     return _fw[0] and (carries(self) or other.__class__ is Tensor and carries(other))
 
 
-def _binary_inplace(fn, saves_self=True):
-    """`self.op_(other, ...)` from the out-of-place `op`."""
+def _binary_inplace(fn, saves_self=True, alias=True):
+    """`self.op_(other, ...)` from the out-of-place `op`. An elementwise op (`alias`) refuses
+    a partial overlap of self with a tensor argument, as torch's TensorIterator; torch's BLAS
+    ops (addmm_, ...) do not look."""
     def op(self, other, *args, **kw):
         _check_inplace(self)
+        if alias:
+            if other.__class__ is Tensor:  # inline for add_(tensor), the common case
+                a, b = self._data, other._data
+                if b is not a and (a.__class__ is not _ndarray or b.__class__ is not _ndarray or
+                                   (a.base is not None or b.base is not None) and  # (owners
+                                   _may_share(a, b)):                     # share no memory)
+                    _check_alias(self, (other,))
+            elif isinstance(other, Tensor):
+                _check_alias(self, (other,))
+            if args:
+                _check_alias(self, args)
+            for v in kw.values():  # (torch_args passes alpha=, out=: mostly not tensors)
+                if isinstance(v, Tensor):
+                    _check_alias(self, (v,))
         src = self.clone() if saves_self and _recording(self, other) else self
         return _inplace(self, fn(src, other, *args, **kw))
     op.__wrapped__ = fn  # fn's signature is op's: torch_args reads it
@@ -226,6 +228,8 @@ def _binary_inplace(fn, saves_self=True):
 def _unary_inplace(fn, saves_self):
     def op(self, *args, **kw):
         _check_inplace(self)
+        if args or kw:  # a tensor bound (clamp_), or none
+            _check_alias(self, args + tuple(kw.values()))
         src = self.clone() if saves_self and _recording(self) else self
         return _inplace(self, fn(src, *args, **kw))
     op.__wrapped__ = fn  # fn's signature is op's: torch_args reads it
@@ -317,6 +321,7 @@ def copy_(self, src, non_blocking=False):
         from .creation import tensor
         src = tensor(src)
     _check_inplace(self)
+    _check_alias(self, (src,))
     try:
         b = np.broadcast_shapes(src._data.shape, self._data.shape)
     except ValueError as e:  # torch broadcasts self (a) with src (b)

@@ -70,7 +70,7 @@ def masked_fill_(self, mask, value):
     return _masked_fill_(self, mask, value)
 
 
-_masked_fill_ = _inplace_version(masked_fill, overlap=False)
+_masked_fill_ = _inplace_version(masked_fill, overlap=False, alias=False)
 
 
 class MaskedScatter(Op):

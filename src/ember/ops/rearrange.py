@@ -75,7 +75,7 @@ def cat(tensors, dim=0, *, out=None):
     dt = result_type(*tensors)
     if not any(keep):
         r = _wrap(_xp(tensors[0]._data).zeros((0,), dt.np))
-        return r if out is None else _into(r, out)
+        return r if out is None else _into(r, out, tensors)
     ref = next(t for t, k in zip(tensors, keep) if k)
     nd = ref._data.ndim
     d = _dim(dim, nd)
@@ -97,12 +97,12 @@ def cat(tensors, dim=0, *, out=None):
     r = Cat.run(tuple(tensors), arrays, {"dim": d, "keep": keep})
     if r.grad_fn is not None:
         r.grad_fn._given = dim  # torch saves the dims as given
-    return r if out is None else _into(r, out)
+    return r if out is None else _into(r, out, tensors)
 
 
-def _into(r, out):
+def _into(r, out, tensors):
     from .inplace import _out
-    return _out(r, out)
+    return _out(r, out, inputs=tensors, full=True)  # torch's cat refuses any shared memory
 
 
 concat = concatenate = cat
@@ -346,7 +346,7 @@ def _triangle(input, diagonal, upper, out):
     r = Tril.apply(input, int(diagonal), upper)
     if upper and r.grad_fn is not None:
         r.grad_fn._name = "TriuBackward0"
-    return r if out is None else _into(r, out)
+    return r if out is None else _into(r, out, ())
 
 
 def tril(input, diagonal=0, *, out=None):
