@@ -317,10 +317,16 @@ def match_devices(x, y):
     raise device_mismatch(dev, array_device(h))
 
 
-def scatter_add(a, index, values):
+def scatter_add(a, index, values, opmath=False):
     """`a[index] += values` with repeated indices accumulated in order (np.add.at's values;
     cupyx.scatter_add). On NumPy, a key of index arrays (one per axis, or one along an axis
-    after full slices) goes through `_scatter.add_cells`: the same values, ~3x faster."""
+    after full slices) goes through `_scatter.add_cells`: the same values, ~3x faster.
+    In a's own dtype, each addition rounded, as torch's index_put_(accumulate=True) and
+    embedding's backward; with `opmath`, a float16 / bfloat16 `a` accumulates in float32 and is
+    rounded once, as torch's scatter kernels (scatter_add_, scatter_reduce_, the backward of
+    gather) buffer it."""
+    if opmath and a.dtype in _HALF_TYPES:
+        return _in_float32(scatter_add, a, index, values)
     if type(a) is np.ndarray and type(values) is np.ndarray and a.ndim > 1:
         key = index if index.__class__ is tuple else (index,)
         idx, d = key[-1], len(key) - 1
@@ -340,14 +346,27 @@ def scatter_add(a, index, values):
 
 
 _ALL = slice(None)
+_HALF_TYPES = (np.dtype(np.float16),)  # (bfloat16 ops already run in float32: _dtype)
+
+
+def _in_float32(fn, a, index, values):
+    """fn(a, index, values) run on a float32 copy of a, written back with one rounding."""
+    w = a.astype(np.float32)
+    if hasattr(values, "dtype") and values.dtype in _HALF_TYPES:
+        values = values.astype(np.float32)
+    fn(w, index, values)
+    a[...] = w
 
 
 _SCATTER = {"add": "scatter_add", "maximum": "scatter_max", "minimum": "scatter_min"}
 
 
-def ufunc_at(name, a, index, values):
+def ufunc_at(name, a, index, values, opmath=False):
     """NumPy's unbuffered `ufunc.at(a, index, values)` (repeated indices all apply) on any
-    device: cupyx's scatter kernels on CuPy, a host round trip for the ufuncs it lacks."""
+    device: cupyx's scatter kernels on CuPy, a host round trip for the ufuncs it lacks.
+    `opmath` as scatter_add's."""
+    if opmath and a.dtype in _HALF_TYPES:
+        return _in_float32(lambda w, i, v: ufunc_at(name, w, i, v), a, index, values)
     if isinstance(a, np.ndarray):
         getattr(np, name).at(a, index, values)
         return

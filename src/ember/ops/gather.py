@@ -102,8 +102,8 @@ class Gather(Op):
             return _wrap(_xp(grad._data).zeros(ctx.shape, grad.dtype.np)), None, None
         if grad.shape != idx.shape:
             grad = grad.reshape(idx.shape)
-        shape = ctx.shape or (1,)
-        return IndexGrad.apply(grad, shape, _along(idx, ctx.d), True), None, None
+        shape = ctx.shape or (1,)  # torch's scatter_add_ into zeros (float32 for float16)
+        return IndexGrad.apply(grad, shape, _along(idx, ctx.d), "opmath"), None, None
 
 
 def _gather_checks(input, d, index, name="gather"):
@@ -162,6 +162,7 @@ class Scatter(Op):
 
     _name = "ScatterBackward0"
     jvp = _fwd.transposed
+    _opmath = True  # float16 accumulates in float32 (torch's scatter kernels buffer it)
 
     def forward(ctx, x, src, d, idx, reduce, include_self=True):
         ctx.d, ctx.idx, ctx.reduce, ctx.incl = d, idx, reduce, include_self
@@ -178,17 +179,17 @@ class Scatter(Op):
             return out if x.ndim else out.reshape(())
         if not include_self:
             out[key] = _init_value(reduce, out.dtype)
-        if reduce in ("sum", "mean"):
-            _scatter_add(out, key, s)
+        if reduce in ("sum", "mean"):  # (float16 accumulates in float32, as torch's buffer)
+            _scatter_add(out, key, s, ctx._opmath)
         elif reduce == "prod":
-            ufunc_at("multiply", out, key, s)
+            ufunc_at("multiply", out, key, s, ctx._opmath)
         elif reduce == "amax":
             ufunc_at("maximum", out, key, s)
         elif reduce == "amin":
             ufunc_at("minimum", out, key, s)
         if reduce == "mean":
             count = xp.full(out.shape, 1 if include_self else 0, out.dtype)
-            ufunc_at("add", count, key, 1)
+            ufunc_at("add", count, key, 1, ctx._opmath)  # (float16 counts past 2048 exactly)
             ctx.count = xp.maximum(count, 1)
             out = out / ctx.count if out.dtype.kind in "fc" else out // ctx.count
         out = out.astype(x.dtype, copy=False)
@@ -259,6 +260,11 @@ class ScatterReduce(Scatter):
 
 class ScatterAdd(Scatter):
     _name = "ScatterAddBackward0"
+
+
+class IndexReduce(ScatterReduce):
+    _name = "IndexReduceBackward0"
+    _opmath = False  # torch's index_reduce_ rounds each step to self's dtype
 
 
 class _NoGrad(Scatter):
@@ -444,17 +450,19 @@ class IndexSelect(Op):
     _packed_arrays = ("idx",)  # torch saves the indices as a tensor: saved-tensor hooks see it
     jvp = _fwd.linear
 
-    def forward(ctx, x, d, idx):
-        ctx.shape, ctx.d, ctx.idx = x.shape, d, idx
+    def forward(ctx, x, d, idx, long=True):
+        ctx.shape, ctx.d, ctx.idx, ctx.long = x.shape, d, idx, long
         if not x.ndim:
             return x.copy()  # torch keeps a 0-d self 0-d, whatever the (valid) index
         return _xp(x).take(x, idx, axis=d)
 
     def backward(ctx, grad):
         if not ctx.shape:
-            return grad * ctx.idx.size, None, None
+            return grad * ctx.idx.size, None, None, None
         key = (slice(None),) * ctx.d + (ctx.idx,)
-        return IndexGrad.apply(grad, ctx.shape, key, True), None, None
+        # torch's backward is zeros.index_add_(d, index, grad): its scatter_add_ path or not
+        acc = "opmath" if _scatter_path(ctx.shape, ctx.d, ctx.long, 1) else True
+        return IndexGrad.apply(grad, ctx.shape, key, acc), None, None, None
 
 
 _OOR = "index out of range in self"
@@ -481,7 +489,7 @@ def index_select(input, dim, index, *, out=None):
     elif _first_bad(idx, 0, input._data.size) is not None:
         raise IndexError(_OOR)
     _same_dtype_out(input, out, "index_select(): self and result must have the same scalar type")
-    r = IndexSelect.apply(input, d, idx)
+    r = IndexSelect.apply(input, d, idx, index.dtype is D.int64)
     if r.grad_fn is not None:
         r.grad_fn._given = dim  # torch saves the dims as given
     return _out(r, out)
@@ -525,16 +533,21 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
     idx = index._data.reshape(-1).astype(np.int64, copy=False)
     n = shape[d] if shape else 1
     bad = _first_bad(idx, 0, n)
+    scatter = _scatter_path(shape, d, index.dtype is D.int64, alpha)
     if bad is not None:
-        # torch hands a 2-d+ int64 add along the first or last dim with alpha 1 to scatter_add_
-        if len(shape) > 1 and d in (0, len(shape) - 1) and index.dtype is D.int64 \
-                and alpha == 1:
+        if scatter:
             raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
         raise IndexError(_OOR)
     a = _scalar_to(alpha, input.dtype, None)
     src = source if a == 1 else source * _wrap(np.asarray(a))
-    r = IndexPut.apply(input, src, _dim_key(d, idx, len(shape)), True)
+    r = IndexPut.apply(input, src, _dim_key(d, idx, len(shape)), "opmath" if scatter else True)
     return _out(_named(r, "IndexAddBackward0"), out, exact=True)
+
+
+def _scatter_path(shape, d, long, alpha):
+    """Whether torch's index_add_ hands the work to scatter_add_ (a 2-d+ self, an int64 index,
+    along the first or last dim, alpha 1): its errors, and float32 accumulation for float16."""
+    return len(shape) > 1 and d in (0, len(shape) - 1) and long and alpha == 1
 
 
 def _named(r, name):
@@ -653,9 +666,9 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True, out=No
     bshape = [1] * src.dim()
     bshape[d] = -1
     full = np.broadcast_to(idx.reshape(bshape), src.shape)
-    r = _scatter(ScatterReduce, input, d, _wrap(np.ascontiguousarray(full)), src, reduce,
+    r = _scatter(IndexReduce, input, d, _wrap(np.ascontiguousarray(full)), src, reduce,
                  include_self)
-    return _out(_named(r, "IndexReduceBackward0"), out, exact=True)
+    return _out(r, out, exact=True)
 
 
 # ---------------------------------------------------------------- take / put

@@ -96,10 +96,12 @@ def _set_at(a, key, v):
         a[key] = v
 
 
-def _add_at(a, key, v):
+def _add_at(a, key, v, opmath=False):
+    """a[key] += v, repeated indices in order: each addition rounded to a's dtype, or (with
+    `opmath`: torch's scatter kernels) accumulated in float32 for a float16 a."""
     if key.__class__ is _Split:
         a, key = a[key[0]], key[1]
-    scatter_add(a, key, v)
+    scatter_add(a, key, v, opmath)
 
 
 def _split(items):
@@ -245,7 +247,7 @@ class IndexGrad(Op):
         xp = _xp(g)
         out = xp.zeros(shape, g.dtype)
         if accumulate and type(out) is not MetaArray:  # (meta: no values to add)
-            _add_at(out, key, g)
+            _add_at(out, key, g, accumulate == "opmath")
         else:
             _set_at(out, key, g)
         return out
@@ -315,8 +317,8 @@ class IndexPut(Op):
     def forward(ctx, x, v, key, accumulate):
         ctx.key, ctx.shape, ctx.acc = key, x.shape, accumulate
         out = x.copy()
-        if accumulate:
-            _add_at(out, key, v)
+        if accumulate:  # True, or "opmath" (index_add_ on torch's scatter_add_ path)
+            _add_at(out, key, v, accumulate == "opmath")
         else:
             _set_at(out, key, v)
         return out
