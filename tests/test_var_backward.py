@@ -85,3 +85,26 @@ def test_std_gradient_is_zero_where_the_std_is():
     t.std(1).sum().backward()
     assert np.array_equal(t.grad.numpy()[0], np.zeros(3, np.float32))
     assert np.all(np.isfinite(t.grad.numpy()))
+
+
+@pytest.mark.filterwarnings("ignore:.*degrees of freedom")
+@pytest.mark.parametrize("values,kw,want", [
+    # without dims and no degrees of freedom left, torch's gradient is inf (nan where x is its
+    # mean), not 2 / dof * (x - mean): these numbers are torch 2.13's
+    ([1.0, 2.0, 4.0], dict(correction=5), [np.inf, np.inf, np.inf]),
+    ([1.0, 2.0, 4.0], dict(correction=3), [np.inf, np.inf, np.inf]),
+    ([1.0, 2.0, 3.0], dict(correction=4), [np.inf, np.nan, np.inf]),
+    ([1.0], dict(), [np.nan]),
+    # with dims the formula stands, whatever the sign of dof
+    ([1.0, 2.0, 4.0], dict(dim=0, correction=5), [4 / 3, 1 / 3, -5 / 3]),
+    ([1.0, 2.0, 4.0], dict(dim=0, correction=3), [-np.inf, -np.inf, np.inf]),
+])
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+def test_var_gradient_without_degrees_of_freedom(values, kw, want, dt):
+    def grad(lib):
+        t = lib.tensor(values, dtype=getattr(lib, dt), requires_grad=True)
+        return lib.autograd.grad(t.var(**kw), t)[0].numpy()
+    got = grad(ember)
+    np.testing.assert_allclose(got, np.array(want, dt), rtol=1e-6)
+    if torch is not None:
+        np.testing.assert_array_equal(got, grad(torch))

@@ -128,6 +128,11 @@ class _Var(Op):
         axes = ctx.axes
         g = _unsqueeze_to(grad, axes, ctx.keepdim, x.shape)
         mu = x.mean(axes, keepdim=True) if axes is not None else x.mean()
+        if ctx.dof <= 0 and (axes is None or not x._data.ndim):
+            # torch's var_backward without dims: 2 / dof is infinite there, and (x - mean) is
+            # not applied: inf, or nan where x is its mean (inf * 0)
+            bad = _wrap(np.where((x == mu)._data, np.nan, np.inf).astype(x._data.real.dtype))
+            return g * bad, None, None, None, None
         k = 2.0 / ctx.dof if ctx.dof else math.copysign(math.inf, ctx.dof or 1.0)
         return (k * g) * (x - mu), None, None, None, None
 
