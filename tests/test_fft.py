@@ -112,3 +112,37 @@ def test_fft_argument_errors(case):
 
 def test_fftn_minus_one_keeps_the_size():
     check(lambda L: L.fft.fftn(L.ones(4), s=(-1,)), grad=False)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+def test_freq_bits(dtype):
+    """torch's fftfreq is arange(n) in the dtype times the scalar 1 / (n * d) taken in the
+    dtype: one rounding in float32 (float64 for float64), not k / (n * d) rounded from float64
+    (which was a last bit off for most n and d)."""
+    if dtype == "bfloat16":
+        pytest.importorskip("ml_dtypes")
+    from oracle import torch
+    np_dt = ember.bfloat16.np if dtype == "bfloat16" else np.dtype(dtype)
+    work = np.float64 if dtype == "float64" else np.float32
+    for n in (1, 7, 10, 33, 59):
+        for d in (1.0, 0.1, 1 / 3, 2.5, -2.0, 1e-3):
+            for name in ("fftfreq", "rfftfreq"):
+                got = getattr(ember.fft, name)(n, d, dtype=getattr(ember, dtype))
+                k = np.arange(n // 2 + 1) if name == "rfftfreq" else \
+                    np.concatenate([np.arange((n + 1) // 2), np.arange(-(n // 2), 0)])
+                scale = np.asarray(1.0 / (n * d)).astype(np_dt).astype(work)
+                want = (k.astype(work) * scale).astype(np_dt).astype(work)
+                np.testing.assert_array_equal(got.to(ember.float64).numpy(), want)
+                if torch is not None:
+                    t = getattr(torch.fft, name)(n, d, dtype=getattr(torch, dtype))
+                    np.testing.assert_array_equal(got.to(ember.float64).numpy(),
+                                                  t.double().numpy())
+
+
+def test_freq_tensor_spacing():
+    """torch's parser takes a 0-d tensor for `d` (and refuses a 1-d one)."""
+    assert ember.fft.fftfreq(4, d=ember.tensor(0.5)).tolist() == [0.0, 0.5, -1.0, -0.5]
+    assert ember.fft.rfftfreq(5, ember.tensor(2.0)).tolist() == [0.0, 0.10000000149011612,
+                                                                 0.20000000298023224]
+    check_error(lambda L: L.fft.fftfreq(4, d=L.tensor([0.5])), TypeError,
+                "fft_fftfreq(): argument 'd' must be float, not Tensor")

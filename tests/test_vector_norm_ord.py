@@ -38,3 +38,54 @@ def test_dtype():
         assert r.dtype == ember.float64
     np.testing.assert_allclose(ember.linalg.vector_norm(x, dtype=ember.float64).item(),
                                np.linalg.norm(x.numpy().astype(np.float64)), rtol=1e-12)
+
+
+_NO_IDENTITY = ("linalg.vector_norm cannot compute the {} norm on the dimension {}because this "
+                "dimension is empty and the operation does not have an identity")
+
+
+@pytest.mark.parametrize("p", [-1, -2, -0.5, float("-inf")])
+def test_negative_order_over_nothing_is_refused(p):
+    """torch refuses a negative order over an empty tensor or an empty reduced dimension (it
+    gave inf); an empty result over a non-empty dim is fine. The words are torch 2.13's."""
+    shown = f"{p:g}"
+    for fn in (ember.linalg.vector_norm, ember.norm):
+        with pytest.raises(RuntimeError) as e:
+            fn(ember.ones(0), p)
+        assert str(e.value) == (f"linalg.vector_norm cannot compute the {shown} norm on an empty "
+                                "tensor because the operation does not have an identity")
+        for shape, dim, bad in (((0, 3), 0, 0), ((3, 0), 1, 1), ((0, 3), -2, -2),
+                                ((0, 3), (1, 0), 0), ((2, 0, 0), (2, 1), 2)):
+            with pytest.raises(RuntimeError) as e:
+                fn(ember.ones(shape), p, dim=dim)
+            assert str(e.value) == _NO_IDENTITY.format(shown, bad)
+        assert fn(ember.ones(0, 3), p, dim=1).shape == (0,)
+    if torch is not None:
+        with pytest.raises(RuntimeError) as e:
+            torch.linalg.vector_norm(torch.ones(2, 0, 0), p, dim=(2, 1))
+        assert str(e.value) == _NO_IDENTITY.format(shown, 2)
+
+
+def test_nuclear_norm_through_norm():
+    """torch.norm(p='nuc') is matrix_norm's nuclear norm (ember refused it)."""
+    x = np.arange(18.0).reshape(2, 3, 3) ** 1.5
+    got = ember.norm(ember.tensor(x[0]), p="nuc")
+    np.testing.assert_allclose(got.item(), np.linalg.svd(x[0], compute_uv=False).sum(),
+                               rtol=1e-6)
+    batched = ember.norm(ember.tensor(x), p="nuc", dim=(1, 2), keepdim=True)
+    assert batched.shape == (2, 1, 1)
+    with pytest.raises(RuntimeError, match="must have at least 2 dimensions"):
+        ember.norm(ember.arange(9.0), p="nuc")
+    with pytest.raises(RuntimeError, match="dim must be a 2-tuple"):
+        ember.norm(ember.ones(2, 2, 2), p="fro", dim=(0, 1, 2))
+    if torch is not None:
+        for kw in (dict(), dict(dim=(1, 2), keepdim=True)):
+            t = torch.tensor(x, requires_grad=True)
+            e = ember.tensor(x, requires_grad=True)
+            tt, ee = (t, e) if kw else (t[0], e[0])
+            want = torch.norm(tt, p="nuc", **kw)
+            have = ember.norm(ee, p="nuc", **kw)
+            np.testing.assert_allclose(have.detach().numpy(), want.detach().numpy(), rtol=1e-12)
+            want.sum().backward()
+            have.sum().backward()
+            np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-9, atol=1e-12)

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from . import _dtype as D
-from ._tensor import _wrap
+from ._tensor import Tensor, _wrap
 from .autograd import forward_ad as _fwd
 from .autograd.function import Op
 
@@ -320,9 +320,18 @@ def _freq(values, n, d, dtype, requires_grad, device, api):
         raise RuntimeError(f"{api} requires a floating point or complex dtype")
     if dt.is_complex:
         raise NotImplementedError(f"\"arange_cpu\" not implemented for '{dt._legacy[:-6]}'")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        values = np.asarray(values, np.float64) / (d * n) if n else \
-            np.asarray(values, np.float64) * np.nan
+    if isinstance(d, Tensor):  # torch's parser takes a 0-d tensor as the number
+        if d.dim():
+            raise TypeError(f"fft_{api}(): argument 'd' must be float, not Tensor")
+        d = d.item()
+    # torch's arange(n) in the dtype times the scalar 1 / (n * d) taken in the dtype (the half
+    # types multiply in float32 and round once)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        scale = np.float64(1.0) / np.float64(n * d)
+        work = np.float64 if dt is D.float64 else np.float32
+        if dt is D.float16 or dt is D.bfloat16:
+            scale = np.asarray(scale).astype(dt.np)
+        values = np.asarray(values, work) * work(scale)
     t = tensor(values, dtype=dt, device=device)
     return t.requires_grad_(requires_grad) if requires_grad else t
 

@@ -21,6 +21,7 @@ from .ops._util import broadcast_error
 from .ops.eig import eig, eigvals  # noqa: F401  (torch.linalg.eig, eigvals)
 from .ops.inplace import _out
 from .ops.linalg import matmul
+from .ops.moments import check_identity
 from .ops.moments import norm as _norm
 from .ops.pinv import _keep, _pinv
 
@@ -417,6 +418,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     if not isinstance(ord, numbers.Number) or isinstance(ord, bool):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not "
                         f"{type(ord).__name__}")
+    check_identity(x, ord, dim)
     if dim is None and keepdim:
         r = vector_norm(x, ord, tuple(range(x.dim())), True, dtype=dtype)
     else:

@@ -299,7 +299,28 @@ class VectorNorm(Op):
         return xs * (grad / y.pow(p - 1)).masked_fill(y == 0, 0), None, None, None
 
 
+def check_identity(input, p, dim):
+    """torch refuses a negative-order vector norm over nothing (it has no identity)."""
+    if isinstance(p, str) or not p < 0 or 0 not in input._data.shape:
+        return
+    if dim is None:
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on an empty tensor "
+                           "because the operation does not have an identity")
+    shape = input._data.shape
+    for d in (dim,) if isinstance(dim, int) else dim:
+        if -len(shape) <= d < len(shape) and not shape[d]:  # (torch's words run together)
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on the "
+                               f"dimension {d}because this dimension is empty and the operation "
+                               "does not have an identity")
+
+
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    check_identity(input, p, dim)
+    if isinstance(p, str) and not (p == "fro" and (dim is None or isinstance(dim, int) or
+                                                   len(dim) <= 2)):
+        from ..linalg import matrix_norm  # torch.norm's nuclear norm, or matrix_norm's error
+        return matrix_norm(input, p, list(range(input._data.ndim)) if dim is None else dim,
+                           keepdim, dtype=dtype, out=out)
     if out is not None:
         return _out(norm(input, p, dim, keepdim, dtype=dtype), out, "linalg_vector_norm",
                     exact=True)
@@ -322,8 +343,6 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     elif p == "fro" or p == 2 or p is None:
         r = (input * input).sum(dim, keepdim=keepdim).sqrt() if dim is not None else \
             (input * input).sum().sqrt()
-    elif p == "nuc":
-        raise NotImplementedError("ember does not implement torch.norm(p='nuc') yet")
     elif (p == math.inf or p == -math.inf) and 0 in input._data.shape:
         r = _empty_inf_norm(input, p, dim, keepdim)
     elif (p == math.inf or p == -math.inf or p == "inf") and not input.dtype.is_complex:
