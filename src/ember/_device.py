@@ -325,7 +325,7 @@ def scatter_add(a, index, values, opmath=False):
     embedding's backward; with `opmath`, a float16 / bfloat16 `a` accumulates in float32 and is
     rounded once, as torch's scatter kernels (scatter_add_, scatter_reduce_, the backward of
     gather) buffer it."""
-    if opmath and a.dtype in _HALF_TYPES:
+    if opmath and a.dtype.name in _HALF_TYPES:
         return _in_float32(scatter_add, a, index, values)
     if type(a) is np.ndarray and type(values) is np.ndarray and a.ndim > 1:
         key = index if index.__class__ is tuple else (index,)
@@ -346,13 +346,13 @@ def scatter_add(a, index, values, opmath=False):
 
 
 _ALL = slice(None)
-_HALF_TYPES = (np.dtype(np.float16),)  # (bfloat16 ops already run in float32: _dtype)
+_HALF_TYPES = ("float16", "bfloat16")  # dtype names (bfloat16's comes from ml_dtypes)
 
 
 def _in_float32(fn, a, index, values):
     """fn(a, index, values) run on a float32 copy of a, written back with one rounding."""
     w = a.astype(np.float32)
-    if hasattr(values, "dtype") and values.dtype in _HALF_TYPES:
+    if hasattr(values, "dtype") and values.dtype.name in _HALF_TYPES:
         values = values.astype(np.float32)
     fn(w, index, values)
     a[...] = w
@@ -365,7 +365,7 @@ def ufunc_at(name, a, index, values, opmath=False):
     """NumPy's unbuffered `ufunc.at(a, index, values)` (repeated indices all apply) on any
     device: cupyx's scatter kernels on CuPy, a host round trip for the ufuncs it lacks.
     `opmath` as scatter_add's."""
-    if opmath and a.dtype in _HALF_TYPES:
+    if opmath and a.dtype.name in _HALF_TYPES:
         return _in_float32(lambda w, i, v: ufunc_at(name, w, i, v), a, index, values)
     if isinstance(a, np.ndarray):
         getattr(np, name).at(a, index, values)

@@ -132,8 +132,9 @@ LOW_PRECISION = [False]
 
 def low_precision_forward(cls, ctx, arrays, kwargs):
     """An op's forward on bfloat16 arrays as torch's CPU kernels compute it: in float32, with
-    one rounding of each floating output back to bfloat16. Ops given a dtype (casts, sum(dtype=))
-    and ops that view their input (those with a view geometry, `_geom`, or `keeps_storage`)
+    one rounding of each floating output back to bfloat16. Ops given a dtype (casts, sum(dtype=)),
+    ops that view their input (those with a view geometry, `_geom`, or `keeps_storage`) and ops
+    whose torch kernel rounds each step to bfloat16 (`in_dtype`: index_put_'s accumulation)
     run on the arrays as given."""
     bf = bfloat16.np
     for a in arrays:  # a bfloat16 operand always comes as an array (a scalar joins one)
@@ -141,7 +142,8 @@ def low_precision_forward(cls, ctx, arrays, kwargs):
             break
     else:
         return cls.forward(ctx, *arrays, **kwargs)
-    if hasattr(cls, "_geom") or getattr(cls, "keeps_storage", False) or any(
+    if hasattr(cls, "_geom") or getattr(cls, "keeps_storage", False) or getattr(
+            cls, "in_dtype", False) or any(
             isinstance(v, dtype) for v in (*arrays, *kwargs.values())):
         return cls.forward(ctx, *arrays, **kwargs)
     up = [a.astype(_F32) if getattr(a, "dtype", None) is bf else a for a in arrays]

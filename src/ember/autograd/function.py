@@ -154,6 +154,8 @@ class Op(Node):
     save_inputs = ()      # indices of inputs whose Tensors backward reads (ctx.saved_tensors)
     _holomorphic = False  # backward is the real formula of a holomorphic function (below)
     _f32 = False          # backward runs on bfloat16 gradients: it reads everything in float32
+    _low_grads = False    # backward takes bfloat16 gradients as they are (torch's kernel adds
+    # them up in bfloat16, each addition rounded: the backward of x[idx] and of embedding)
     save_output = False   # backward reads ctx.output
     nondiff_outputs = ()  # output positions with no gradient (e.g. indices)
     jvp = None            # forward derivative: jvp(ctx, *tangents) -> output tangent(s)
@@ -229,8 +231,9 @@ class Op(Node):
     def _call_backward(self, grads):
         if self._freed:
             raise RuntimeError(_FREED)
-        if _LOW[0]:  # bfloat16 gradients: computed in float32 (the saved tensors too), rounded
-            up = D.float32_tensors(grads)  # once per input by the engine, as torch's kernels
+        if _LOW[0] and not self._low_grads:  # bfloat16 gradients: computed in float32 (the
+            up = D.float32_tensors(grads)  # saved tensors too), rounded once per input by the
+            # engine, as torch's kernels (not those that accumulate in bfloat16: _low_grads)
             if up is not grads:
                 self._f32 = True
                 grads = up

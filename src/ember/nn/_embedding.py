@@ -23,6 +23,7 @@ class _Embedding(Op):
     _name = "EmbeddingBackward0"
     _packed_arrays = ("idx",)  # torch saves the indices as a tensor: saved-tensor hooks see it
     jvp = _fwd.multilinear  # linear in the weight (the indices have no tangent)
+    _low_grads = True  # torch adds a bfloat16 gradient's rows up in bfloat16
 
     def forward(ctx, idx, w, padding_idx, scale_grad_by_freq):
         ctx.idx, ctx.n = idx, w.shape[0]
@@ -38,7 +39,11 @@ class _Embedding(Op):
                 keep = idx != ctx.padding_idx
                 idx, g = idx[keep], g[keep]
             gw = np.zeros((ctx.n, g.shape[-1]), g.dtype)
-            if ctx.scale:  # each row added as fma(g, 1/count, acc), in index order
+            if ctx.scale and g.itemsize == 2:  # float16 / bfloat16: torch scales the rows in
+                inv = (1.0 / np.maximum(np.bincount(idx, minlength=ctx.n), 1)).astype(g.dtype)
+                g = (g.astype(np.float32) * inv[idx, None].astype(np.float32)).astype(g.dtype)
+                _scatter_add(gw, idx, g)  # the dtype, then adds them up in it
+            elif ctx.scale:  # each row added as fma(g, 1/count, acc), in index order
                 inv = (1.0 / np.maximum(np.bincount(idx, minlength=ctx.n), 1)).astype(g.dtype)
                 _fma_rows(gw, idx, g, inv[idx])
             elif g.dtype.char in "fd" and idx.size > 64:

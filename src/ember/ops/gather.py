@@ -146,7 +146,7 @@ def _init_value(reduce, dtype):
     v = _REDUCE_INIT[reduce]
     if not isinstance(v, str):
         return v
-    if dtype.kind == "f" or dtype.kind == "c":
+    if dtype.kind == "f" or dtype.kind == "c" or dtype.name == "bfloat16":
         return -np.inf if v == "low" else np.inf
     if dtype.kind == "b":
         return v != "low"
@@ -163,6 +163,12 @@ class Scatter(Op):
     _name = "ScatterBackward0"
     jvp = _fwd.transposed
     _opmath = True  # float16 accumulates in float32 (torch's scatter kernels buffer it)
+    in_dtype = True  # bfloat16 too, rounded to bfloat16 where torch's kernel stores (the sum,
+    # mean's counts and quotient): not one float32 computation rounded at the end
+
+    @staticmethod
+    def _counts_wide(x):  # mean's counts: in float32 too (float16 counts past 2048 exactly)
+        return True
 
     def forward(ctx, x, src, d, idx, reduce, include_self=True):
         ctx.d, ctx.idx, ctx.reduce, ctx.incl = d, idx, reduce, include_self
@@ -189,9 +195,10 @@ class Scatter(Op):
             ufunc_at("minimum", out, key, s)
         if reduce == "mean":
             count = xp.full(out.shape, 1 if include_self else 0, out.dtype)
-            ufunc_at("add", count, key, 1, ctx._opmath)  # (float16 counts past 2048 exactly)
+            ufunc_at("add", count, key, 1, ctx._opmath or ctx._counts_wide(x))
             ctx.count = xp.maximum(count, 1)
-            out = out / ctx.count if out.dtype.kind in "fc" else out // ctx.count
+            out = out / ctx.count if out.dtype.kind in "fc" or out.dtype.name == "bfloat16" \
+                else out // ctx.count
         out = out.astype(x.dtype, copy=False)
         return out if x.ndim else out.reshape(())
 
@@ -264,8 +271,11 @@ class ScatterAdd(Scatter):
 
 class IndexReduce(ScatterReduce):
     _name = "IndexReduceBackward0"
-    _opmath = False  # torch's index_reduce_ rounds each step to self's dtype
+    _opmath = False  # torch's index_reduce_ rounds each step to self's dtype (bfloat16's too)
 
+    @staticmethod
+    def _counts_wide(x):  # torch counts a 2-d+ self's hits with index_add_ (its scatter path)
+        return x.ndim > 1
 
 class _NoGrad(Scatter):
     jvp = _fwd.missing
@@ -447,6 +457,7 @@ def _scatter_inplace(self, dim, index, src=None, *, value=None, reduce=None):
 # ---------------------------------------------------------------- index_* family
 class IndexSelect(Op):
     _name = "IndexSelectBackward0"
+    _low_grads = True  # its backward (index_add_) adds a bfloat16 gradient up as torch's does
     _packed_arrays = ("idx",)  # torch saves the indices as a tensor: saved-tensor hooks see it
     jvp = _fwd.linear
 

@@ -241,6 +241,7 @@ class IndexGrad(Op):
 
     _name = "IndexBackwardBackward0"
     jvp = _fwd.linear
+    in_dtype = True  # a bfloat16 gradient is added up in bfloat16 (index_put_'s accumulation)
 
     def forward(ctx, g, shape, key, accumulate):
         ctx.key = key
@@ -259,6 +260,7 @@ class IndexGrad(Op):
 class Select(Op):
     _name = "IndexBackward0"
     jvp = _fwd.linear
+    _low_grads = True  # torch's backward index_put_s the bfloat16 gradient, in bfloat16
 
     def forward(ctx, x, key, advanced):
         ctx.in_shape, ctx.key, ctx.adv = x.shape, key, advanced
@@ -313,6 +315,7 @@ def _getitem(self, key):
 class IndexPut(Op):
     _name = "IndexPutBackward0"
     jvp = _fwd.linear_all  # linear in (x, v) together
+    in_dtype = True  # bfloat16 accumulates in bfloat16, each addition rounded, as torch's
 
     def forward(ctx, x, v, key, accumulate):
         ctx.key, ctx.shape, ctx.acc = key, x.shape, accumulate
