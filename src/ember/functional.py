@@ -233,12 +233,32 @@ class _CountNonzero(Function):
 
 
 def _euclidean_dist(x1, x2):
-    """torch's matmul form: |a|^2 + |b|^2 - 2ab as one product, clamped, then the root."""
-    n1 = x1.pow(2).sum(-1, keepdim=True)
-    n2 = x2.pow(2).sum(-1, keepdim=True)
-    a = cat([x1 * -2, n1, n1.new_ones(n1.shape)], -1)
-    b = cat([x2, n2.new_ones(n2.shape), n2], -1)
-    return (a @ b.mT).clamp_min(1e-30).sqrt()
+    return _EuclidMM.apply(x1, x2)
+
+
+class _EuclidMM(Function):
+    """torch's matmul form of the p=2 distance: |a|^2 + |b|^2 - 2ab as one product, clamped at
+    0 (a point's distance to itself is 0), then the root. Its gradient is torch's
+    _cdist_backward: grad * (x1_i - x2_j) / d_ij summed over the other side, 0 where d_ij = 0
+    (the root's own derivative is infinite there)."""
+
+    @staticmethod
+    def forward(ctx, x1, x2):
+        n1 = x1.pow(2).sum(-1, keepdim=True)
+        n2 = x2.pow(2).sum(-1, keepdim=True)
+        a = cat([x1 * -2, n1, n1.new_ones(n1.shape)], -1)
+        b = cat([x2, n2.new_ones(n2.shape), n2], -1)
+        d = (a @ b.mT).clamp_min(0).sqrt()
+        ctx.save_for_backward(x1, x2, d)
+        return d
+
+    @staticmethod
+    def backward(ctx, grad):
+        x1, x2, d = ctx.saved_tensors
+        r = (grad / d).masked_fill(d == 0, 0)
+        g1 = x1 * r.sum(-1, keepdim=True) - r @ x2
+        g2 = x2 * r.sum(-2).unsqueeze(-1) - r.mT @ x1
+        return g1.sum_to_size(x1.shape), g2.sum_to_size(x2.shape)
 
 
 def chain_matmul(*matrices, out=None):
