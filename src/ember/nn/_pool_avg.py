@@ -1,6 +1,8 @@
 """Average pooling (avg_pool1d/2d/3d) and lp_pool1d/2d: k adds of strided slices of the padded
 input (one per kernel offset), divided by each window's count; backward adds back per offset."""
 
+import math
+
 import numpy as np
 
 from ..amp import _hook as _amp
@@ -139,8 +141,22 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                      count_include_pad, divisor_override)
 
 
+def _inf_norm_pool(pool, input, norm_type, kernel_size, stride, ceil_mode):
+    """torch's lp_pool for an infinite norm: the window's largest (smallest) |x| by max_pool."""
+    if not isinstance(norm_type, (int, float)) or norm_type not in (math.inf, -math.inf):
+        return None
+    from ._pool import max_pool1d, max_pool2d
+    mp = max_pool1d if pool == 1 else max_pool2d
+    if norm_type > 0:
+        return mp(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    return -mp(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+
+
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """Matches torch.nn.functional.lp_pool1d."""
+    r = _inf_norm_pool(1, input, norm_type, kernel_size, stride, ceil_mode)
+    if r is not None:
+        return r
     out = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return (out.sign() * out.abs().relu()).mul(kernel_size).pow(1.0 / norm_type)
 
@@ -148,5 +164,8 @@ def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """Matches torch.nn.functional.lp_pool2d."""
     kh, kw = _tuple(kernel_size, 2, "kernel_size", "lp_pool2d")
+    r = _inf_norm_pool(2, input, norm_type, kernel_size, stride, ceil_mode)
+    if r is not None:
+        return r
     out = avg_pool2d(input.pow(norm_type), (kh, kw), stride, 0, ceil_mode)
     return (out.sign() * out.abs().relu()).mul(kh * kw).pow(1.0 / norm_type)
