@@ -214,7 +214,8 @@ def cholesky(A, *, upper=False, out=None):
     if _amp.on and out is None and _amp.active():
         return _amp.fp32(cholesky, A, upper=upper)
     _d._check_matrix(A, "linalg.cholesky")
-    low = _d.Cholesky.apply(A, "linalg.cholesky")[0]
+    low = _d.Cholesky.apply(A, "linalg.cholesky", True, upper)[0]  # (upper: from A's upper
+    # triangle, as LAPACK's 'U')
     return _out(low.mH if upper else low, out, "linalg_cholesky_ex", exact=True)
 
 
@@ -222,7 +223,7 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     if _amp.on and out is None and _amp.active():
         return _amp.fp32(cholesky_ex, A, upper=upper, check_errors=check_errors)
     _d._check_matrix(A, "linalg.cholesky")
-    low, info = _d.Cholesky.apply(A, "linalg.cholesky_ex", bool(check_errors))
+    low, info = _d.Cholesky.apply(A, "linalg.cholesky_ex", bool(check_errors), upper)
     r = _chol_ex_t(low.mH if upper else low, info)
     return _outs(r, out, "linalg_cholesky_ex", "linalg_cholesky_ex")
 

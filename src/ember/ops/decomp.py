@@ -357,14 +357,18 @@ class CholeskySolve(Op):
 
 
 class Cholesky(Op):
-    """(lower factor, info); `check` raises torch's error for a matrix that is not PD."""
+    """(lower factor, info); `check` raises torch's error for a matrix that is not PD. With
+    `upper`, the factor of the Hermitian matrix A's upper triangle gives (LAPACK's 'U'): the
+    lower factor of A^H, whose gradient torch writes with the lower formula all the same."""
 
     _name = "LinalgCholeskyExBackward0"
     jvp = _fwd.transposed
     save_output = True
     nondiff_outputs = (1,)
 
-    def forward(ctx, a, name, check=True):
+    def forward(ctx, a, name, check=True, upper=False):
+        if upper:
+            a = _xp(a).swapaxes(a, -1, -2).conj()
         return _cholesky_ex(a, name, check)
 
     def backward(ctx, grad, _):
@@ -372,7 +376,8 @@ class Cholesky(Op):
         t = (low.mH @ grad).tril()
         mid = 0.5 * (t + t.tril(-1).mH)  # Hermitian, built from the lower triangle
         ga = SolveTriangular.apply(low.mH, mid, True, True, False)
-        return SolveTriangular.apply(low, ga, False, False, False), None, None  # L^-H mid L^-1
+        return (SolveTriangular.apply(low, ga, False, False, False),  # L^-H mid L^-1
+                None, None, None)
 
 
 class Qr(_Factor):
@@ -598,7 +603,7 @@ def cholesky(input, upper=False, *, out=None):
                   "removed in a future PyTorch release.", UserWarning,
                   stacklevel=user_stacklevel())
     _check_matrix(input, "cholesky")
-    low = Cholesky.apply(input, "cholesky")[0]
+    low = Cholesky.apply(input, "cholesky", True, upper)[0]
     return _castable(low.mH if upper else low, out, "cholesky", "cholesky")
 
 
