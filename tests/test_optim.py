@@ -464,3 +464,27 @@ def test_capturable_on_cpu_refused_at_step(name, what):
     with pytest.raises(AssertionError, match=f"If capturable=True, {re.escape(what)} must be on "
                                              "supported devices"):
         opt.step()
+
+
+_ZERO_D = [("Adafactor", {}), ("SGD", dict(lr=0.0)),
+           ("SGD", dict(lr=0.1, momentum=0.9, dampening=1.0)), ("Adam", dict(betas=(0.0, 0.99))),
+           ("NAdam", dict(betas=(0.0, 0.99))), ("RAdam", dict(betas=(0.0, 0.99))),
+           ("Adamax", dict(betas=(0.0, 0.99))), ("RMSprop", dict(alpha=0.0, centered=True))]
+
+
+@pytest.mark.parametrize("name,kw", _ZERO_D)
+def test_zero_dim_float32_parameter(name, kw):
+    """A 0-d float32 parameter through a multiply-add whose factor is 0 (Adafactor's first
+    step): NumPy's 0-d multiply gives a scalar, which the fused add could not write into."""
+    def run(L):
+        p = L.tensor(1.5, requires_grad=True)
+        opt = getattr(L.optim, name)([p], **kw)
+        for g in (0.3, -0.2, 0.1):
+            p.grad = L.tensor(g)
+            opt.step()
+        return p.item()
+    got = run(ember)
+    assert got == got or name == "RMSprop"  # (torch's centered RMSprop with alpha 0 gives nan)
+    if torch is not None:
+        want = run(torch)
+        assert got == want or (got != got and want != want)

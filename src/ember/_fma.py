@@ -189,7 +189,8 @@ def _fma32(a, b, alpha, out):
             of[i:j] = t
         return out
     t = np.multiply(b, alpha, dtype=np.float64)
-    t = np.add(t, a, out=t if t.shape == shape else None)
+    t = np.add(t, a, out=t if type(t) is np.ndarray and t.shape == shape else None)  # (0-d:
+    # NumPy's multiply gives a scalar)
     out[...] = t
     return out
 
