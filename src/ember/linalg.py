@@ -512,9 +512,12 @@ def cond(A, p=None, *, out=None):
     if p not in _COND_ORDS or isinstance(p, bool):
         raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
     if p is None or p in (2, -2):
-        s = _d._svd(A, False).S
-        r = s.amax(-1) / s.amin(-1)
-        r = r if p != -2 else 1 / r
+        if not A.shape[-1] or not A.shape[-2]:  # torch's condition number of nothing: 0
+            return _d._castable(_wrap(np.zeros(A.shape[:-2], A._data.real.dtype)), out, None,
+                                "linalg.cond", grad=False)
+        s = _d._svd(A, False).S  # descending: torch divides the first by the last
+        big, small = s[..., 0], s[..., -1]
+        r = small / big if p == -2 else big / small
     else:
         _d._check_matrix(A, f"linalg.cond(ord={p})")
         if A.shape[-1] == 0:

@@ -451,6 +451,8 @@ def _qr_grad(q, r, gq, gr):
 class Eigh(_Factor):
     _name = "LinalgEighBackward0"
     jvp = _fwd.transposed
+    _materialize = False  # an unused output's gradient stays None (not zeros): eigvalsh's
+    # gradient V diag(gL) V^H needs no eigenvalue gaps, finite at repeated eigenvalues
 
     def forward(ctx, a, uplo):
         w, v = _xp(a).linalg.eigh(a, UPLO=uplo)
@@ -470,7 +472,7 @@ class Eigh(_Factor):
             else:
                 mid = 0.5 * _skew(vhgv) / _gaps(w)
         if gw is not None:
-            mid = mid + _diag_embed(gw)
+            mid = mid + _diag_embed(gw.to(v.dtype))  # (complex V: real gL taken as complex)
         return v @ mid @ v.mH, None  # V (diag(gL) + skew(V^H gV) / E) V^H
 
 
@@ -483,6 +485,7 @@ def _gaps(x):
 class Svd(_Factor):
     _name = "LinalgSvdBackward0"
     jvp = _fwd.transposed
+    _materialize = False  # (as Eigh's: svdvals' gradient U diag(gS) V^H at repeated values)
 
     def forward(ctx, a, full_matrices):
         ctx.full = full_matrices
@@ -515,7 +518,7 @@ class Svd(_Factor):
         if gv is not None:
             mid = mid + s.unsqueeze(-1) * _skew(vhgv) / e
         if gs is not None:
-            mid = mid + _diag_embed(gs)
+            mid = mid + _diag_embed(gs.to(u.dtype))
         if u.dtype.is_complex and gu is not None:
             mid = mid + _diag_embed(_diagonal(uhgu) / (2 * s))
         ga = u @ mid @ vh
