@@ -372,6 +372,9 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     return _out(r, out, "addbmm", exact=True)
 
 
+_F16 = np.dtype(np.float16)
+
+
 class Einsum(Op):
     _name = "EinsumBackward0"
     _holomorphic = True  # (complex gradients: Op._call_backward)
@@ -379,6 +382,9 @@ class Einsum(Op):
 
     def forward(ctx, *arrays, parts, out):
         ctx.parts, ctx.out = parts, out
+        if any(a.dtype == _F16 for a in arrays):  # torch's float16 bmm and sums accumulate in
+            wide = [a.astype(np.float32) if a.dtype == _F16 else a for a in arrays]  # float32
+            return Einsum.forward(ctx, *wide, parts=parts, out=out).astype(_F16)
         if len(arrays) == 2:
             r = _pair(arrays[0], arrays[1], parts[0], parts[1], out)
             if r is not None:

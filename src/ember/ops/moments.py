@@ -267,6 +267,9 @@ class LogSumExp(Op):
         return g * (x - y).exp(), None, None, None
 
 
+_F16 = np.dtype(np.float16)
+
+
 class VectorNorm(Op):
     """The p-norm of a real tensor (p finite, nonzero, negative too), whose gradient is 0
     (not nan) where the norm is 0."""
@@ -278,6 +281,8 @@ class VectorNorm(Op):
 
     def forward(ctx, x, p, axes, keepdim):
         ctx.p, ctx.axes, ctx.keepdim, ctx.in_shape = p, axes, keepdim, x.shape
+        if x.dtype == _F16:  # torch accumulates a float16 norm in float32 (300^2 overflows)
+            return VectorNorm.forward(ctx, x.astype(np.float32), p, axes, keepdim).astype(_F16)
         if p == 2:
             return np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdim))
         with np.errstate(divide="ignore"):  # (p < 0: a zero element makes the norm 0)
