@@ -290,3 +290,22 @@ def test_dropout2d_of_a_3d_input_is_batched_1d():
             warnings.simplefilter("ignore")
             t = torch.nn.functional.dropout2d(torch.ones(3, 4, 5), 0.5, True)
         np.testing.assert_array_equal(y.numpy(), t.numpy())
+
+
+@pytest.mark.filterwarnings("ignore:dropout3d")
+@pytest.mark.parametrize("shape", [(2, 3, 4), (2, 3), (5, 2, 3, 4), (3, 2, 2, 2, 2)])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_dropout3d_takes_any_but_5d_as_unbatched(shape, inplace):
+    """torch's dropout3d unsqueezes every input but a 5-d one: a 3-d (C, H, W) input drops whole
+    x[i] slices (ember drew one mask per (dim 0, dim 1) pair)."""
+    def run(L):
+        L.manual_seed(0)
+        x = L.ones(shape)
+        r = L.nn.functional.dropout3d(x, 0.5, inplace=inplace)
+        return (x if inplace else r).numpy()
+    got = run(ember)
+    if len(shape) in (2, 3, 4):  # one keep/drop per x[i]: each slice all 0 or all 2
+        flat = got.reshape(shape[0], -1)
+        assert all(len(set(row.tolist())) == 1 for row in flat)
+    if torch is not None:
+        np.testing.assert_array_equal(got, run(torch))

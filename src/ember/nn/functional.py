@@ -404,7 +404,8 @@ def _feature_dropout(input, p, training, inplace, batched_dim, name):
                       "W). To maintain the 1D channel-wise dropout behavior, please switch to "
                       "using dropout1d instead.", stacklevel=3)
         return _dropout_impl(input, p, training, inplace, feature=True)
-    if input.dim() == batched_dim - 1:
+    if input.dim() == batched_dim - 1 or name == "dropout3d" and input.dim() != 5:
+        # (torch's dropout3d takes any input but a 5-d one as unbatched)
         out = _dropout_impl(input.unsqueeze(0), p, training, False, feature=True)
         out = out.squeeze(0)
         return input.copy_(out) if inplace else out
