@@ -347,3 +347,31 @@ def test_time_sequence_prediction_example_follows_torch():
     np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-9)
     for e, t in zip(results[0][1], results[1][1]):
         np.testing.assert_allclose(e, t, rtol=1e-8, atol=1e-10)
+
+
+def test_float64_step_is_one_fused_multiply_add():
+    """torch's p.add_(d, alpha=t) rounds a float64 x + t*d once; ember rounded the product and
+    the sum apart, a last-bit drift that grew over iterations."""
+    from fractions import Fraction
+    x0 = [-1.5, 2.0, 0.5, 0.3]
+    c = [3.3, -1.7, 0.123456789, 2.2]
+
+    def run(L):
+        x = L.tensor(x0, dtype=L.float64, requires_grad=True)
+        w = L.tensor(c, dtype=L.float64)
+        opt = L.optim.LBFGS([x], max_iter=1)
+
+        def closure():
+            opt.zero_grad()
+            loss = (x * w).sum()
+            loss.backward()
+            return loss
+        opt.step(closure)
+        return x.detach().numpy()
+    got = run(ember)
+    # first step: d = -g = -c, t = min(1, 1 / |g|_1) * lr (lr 1): x + t d, rounded once
+    t = min(1.0, 1.0 / sum(abs(v) for v in c))
+    want = [float(Fraction(a) + Fraction(t) * Fraction(-v)) for a, v in zip(x0, c)]
+    np.testing.assert_array_equal(got, np.array(want))
+    if torch is not None:
+        np.testing.assert_array_equal(got, run(torch))

@@ -13,6 +13,7 @@ tensors; the private helpers (`_strong_wolfe`, `_cubic_interpolate`) work on arr
 
 import numpy as np
 
+from .. import _fma
 from .._device import array_module as _xp
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import enable_grad, no_grad
@@ -342,12 +343,8 @@ def _real(a):
 
 
 def _axpy_(a, x, alpha):
-    """a += alpha * x as torch's a.add_(x, alpha=alpha): alpha is rounded to a's dtype and, in
-    float32, the multiply-add rounds once (the product is exact in float64)."""
-    if a.dtype == np.float32:
-        t = x.astype(np.float64)
-        t *= np.float64(np.float32(alpha))
-        t += a
-        a[...] = t
-    else:
-        a += x * a.dtype.type(alpha)
+    """a += alpha * x as torch's a.add_(x, alpha=alpha): alpha rounded to a's dtype, the
+    multiply-add rounded once (float64's too: torch's kernel fuses it)."""
+    if x.dtype != a.dtype:
+        x = x.astype(a.dtype)
+    _fma.fma_(a, x, alpha)
