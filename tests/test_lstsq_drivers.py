@@ -52,3 +52,23 @@ def test_gelsy_rank_deficient_at_rcond_refused():
         ember.linalg.lstsq(a, b, rcond=0.5)
     assert ember.linalg.lstsq(a, b, rcond=0.5, driver="gelsd").rank.item() < 4
     ember.linalg.lstsq(a, b)  # full rank at the default rcond: solved
+
+
+@pytest.mark.parametrize("driver", ["gels", "gelsd", "gelss", "gelsy"])
+def test_complex_residuals_are_real_squared_moduli(driver):
+    """A complex lstsq's residuals are sum |r|^2 (real), its singular values real: ember summed
+    r^2 (complex) and returned complex empties."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((5, 3)) + 1j * rng.standard_normal((5, 3))
+    b = rng.standard_normal((5, 2)) + 1j * rng.standard_normal((5, 2))
+    out = ember.linalg.lstsq(ember.tensor(a), ember.tensor(b), driver=driver)
+    assert out.residuals.dtype is ember.float64 and out.singular_values.dtype is ember.float64
+    if driver != "gelsy":
+        x = np.linalg.lstsq(a, b, rcond=None)[0]
+        np.testing.assert_allclose(out.residuals.numpy(), (np.abs(a @ x - b) ** 2).sum(0),
+                                   rtol=1e-10)
+    if torch is not None:
+        t = torch.linalg.lstsq(torch.tensor(a), torch.tensor(b), driver=driver)
+        np.testing.assert_allclose(out.residuals.numpy(), t.residuals.numpy(), rtol=1e-10)
+        np.testing.assert_allclose(out.singular_values.numpy(), t.singular_values.numpy(),
+                                   rtol=1e-12)

@@ -312,7 +312,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
                 "column pivoting) for a matrix that rcond makes rank-deficient yet: "
                 "driver='gelsd' gives the singular-value decision")
         x = _pinv(A, rtol=rcond) @ rhs
-    empty = _wrap(np.zeros((0,), dtype=A._data.dtype))
+    empty = _wrap(np.zeros((0,), dtype=A._data.real.dtype))  # (real for a complex A too)
     rank, sv = _wrap(np.zeros((0,), np.int64)), empty
     if driver != "gels":
         rank = matrix_rank(A, rtol=_lstsq_rcond(A, rcond))
@@ -321,7 +321,8 @@ def lstsq(A, B, rcond=None, *, driver=None):
     resid = empty
     m, n = A.shape[-2:]
     if driver != "gelsy" and m > n and bool((matrix_rank(A) == n).all()):
-        resid = ((A @ x - rhs) ** 2).sum(-2)
+        r = A @ x - rhs
+        resid = (r.abs() ** 2 if r.is_complex() else r ** 2).sum(-2)  # |r|^2, real
     return _lstsq_t(x.squeeze(-1) if vector else x, resid, rank, sv)
 
 
