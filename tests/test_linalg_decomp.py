@@ -10,7 +10,8 @@ import warnings
 import numpy as np
 import pytest
 
-from oracle import arr, check, check_error
+import ember
+from oracle import arr, check, check_error, torch
 
 _SQ = [(3, 3), (2, 4, 4)]
 _DT = ["float32", "float64"]
@@ -530,3 +531,21 @@ def test_pinv_gradient_is_torchs_formula(shape, hermitian):
     jvp = (-p @ da @ p + p @ p.T @ da.T @ (np.eye(m) - a @ p)
            + (np.eye(n) - p @ a) @ da.T @ p.T @ p)
     np.testing.assert_allclose(out.tangent.detach().numpy(), jvp, rtol=1e-9, atol=1e-12)
+
+
+def test_complex_lu_pivots_by_abs_re_plus_abs_im():
+    """LAPACK's getrf picks a complex pivot by |re| + |im| (i?amax), not the modulus: for
+    [[3, 1], [2+2j, 1]] the pivot is row 2 (|2|+|2| = 4 > 3) though |2+2j| < 3."""
+    a = ember.tensor([[3 + 0j, 1], [2 + 2j, 1]])
+    f = ember.linalg.lu_factor(a)
+    assert f.pivots.tolist() == [2, 2]
+    p, low, up = ember.linalg.lu(a)
+    np.testing.assert_allclose((p @ low @ up).numpy(), a.numpy(), rtol=1e-12)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        m = rng.standard_normal((4, 4)) + 1j * rng.standard_normal((4, 4))
+        got = ember.linalg.lu_factor(ember.tensor(m))
+        if torch is not None:
+            want = torch.linalg.lu_factor(torch.tensor(m))
+            np.testing.assert_array_equal(got.pivots.numpy(), want.pivots.numpy())
+            np.testing.assert_allclose(got.LU.numpy(), want.LU.numpy(), rtol=1e-10, atol=1e-12)

@@ -30,7 +30,9 @@ def _getrf(a):
     rows = np.arange(flat.shape[0])
     with np.errstate(all="ignore"):
         for k in range(k_max):
-            p = k + np.argmax(np.abs(flat[:, k:, k]), axis=1)
+            col = flat[:, k:, k]  # LAPACK's i?amax: |re| + |im| for a complex column
+            p = k + np.argmax(np.abs(col.real) + np.abs(col.imag) if col.dtype.kind == "c"
+                              else np.abs(col), axis=1)
             piv[:, k] = p + 1
             moved = p != k
             if moved.any():
