@@ -275,8 +275,27 @@ def svdvals(A, *, driver=None, out=None):
     return _out(_d._svd(A, False).S, out, "_linalg_svd", exact=True)
 
 
-def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
+def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
+    """torch's two forms: (A, *, atol, rtol, hermitian) and the older (A, rcond, hermitian),
+    rcond being rtol with atol 0."""
+    if rcond is not None:
+        _one_form("linalg_pinv", "rcond", atol, rtol)
+        atol, rtol = 0.0, rcond
     return _d._castable(_pinv(A, atol, rtol, hermitian), out, "linalg_pinv", "linalg.pinv")
+
+
+def _one_form(fn, old, atol, rtol):
+    if atol is not None or rtol is not None:
+        got = ", ".join(["Tensor", "float"] + [f"{k}=float" for k, v in (("atol", atol),
+                                                                        ("rtol", rtol))
+                                               if v is not None])
+        raise TypeError(
+            f"{fn}() received an invalid combination of arguments - got ({got}), but expected "
+            "one of:\n * (Tensor input, *, Tensor atol = None, Tensor rtol = None, bool hermitian "
+            "= False, Tensor out = None)\n * (Tensor input, *, float atol = None, float rtol = "
+            f"None, bool hermitian = False, Tensor out = None)\n * (Tensor input, Tensor {old}, "
+            f"bool hermitian = False, *, Tensor out = None)\n * (Tensor input, float {old}, bool "
+            "hermitian = False, *, Tensor out = None)\n")
 
 
 _DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
@@ -488,7 +507,12 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
                 exact="linalg.norm expected out tensor dtype {result} but got: {out}")
 
 
-def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
+def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None):
+    """torch's two forms: (A, *, atol, rtol, hermitian) and the older (A, tol, hermitian), tol
+    being atol with rtol 0."""
+    if tol is not None:
+        _one_form("linalg_matrix_rank", "tol", atol, rtol)
+        atol, rtol = tol, 0.0
     if _amp.on and out is None and _amp.active():
         return _amp.fp32(matrix_rank, A, atol=atol, rtol=rtol, hermitian=hermitian)
     if A.dim() < 2:

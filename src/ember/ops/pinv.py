@@ -67,20 +67,29 @@ def _pinv_value(a, atol, rtol, hermitian):
 
 
 def _keep(s, smax, a, atol, rtol):
-    """Mask of singular values above max(atol, rtol * smax), torch's pinv / matrix_rank rule."""
+    """Mask of singular values above max(atol, rtol * smax), torch's pinv / matrix_rank rule:
+    tolerance tensors hold one value per matrix of the batch (broadcast over its singular
+    values); rtol left out is 0 where atol > 0 and eps * max(m, n) elsewhere."""
+    real = s._data.dtype
+    if atol is not None:
+        atol = (atol if isinstance(atol, Tensor) else _wrap(np.asarray(atol, real))).unsqueeze(-1)
     if rtol is None:
-        rtol = 0.0 if atol is not None and _positive(atol) else \
-            float(np.finfo(a._data.dtype).eps) * max(a.shape[-2:])
+        default = float(np.finfo(real).eps) * max(a.shape[-2:])
+        if atol is None:
+            rtol = _wrap(np.asarray(default, real))
+        else:
+            from .ternary import where
+            rtol = where(atol > 0, _wrap(np.asarray(0.0, real)),
+                         _wrap(np.asarray(default, real)))
+    elif isinstance(rtol, Tensor):
+        rtol = rtol.unsqueeze(-1)
+    else:
+        rtol = _wrap(np.asarray(rtol, real))
     tol = smax * rtol
     if atol is not None:
         from .pointwise import maximum
-        tol = maximum(tol, atol if isinstance(atol, Tensor) else _wrap(
-            np.asarray(atol, dtype=a._data.dtype)))
+        tol = maximum(tol, atol)
     return s > tol
-
-
-def _positive(atol):
-    return bool((atol > 0).all()) if isinstance(atol, Tensor) else atol > 0
 
 
 def _safe_recip(s, keep):
