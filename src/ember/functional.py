@@ -118,7 +118,18 @@ def renorm(input, p, dim, maxnorm, *, out=None):
     maxnorm / (norm + 1e-7)."""
     from .linalg import vector_norm
     from .ops.ternary import where
-    d = dim % input.dim() if input.dim() else 0
+    for name, v in (("p", p), ("maxnorm", maxnorm)):  # torch's checks, in its order
+        if isinstance(v, complex):
+            raise RuntimeError(f"renorm: {name} must be real-valued")
+        if name == "p" and not p > 0:
+            raise RuntimeError("renorm: non-positive-norm not supported")
+    if not maxnorm >= 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {float(maxnorm):g}")
+    if input.dim() < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.dim()} "
+                           "dimensions")
+    from ._tensor import _dim
+    d = _dim(dim, input.dim())
     dims = tuple(k for k in range(input.dim()) if k != d)
     with_grad = vector_norm(input, p, dim=dims, keepdim=True)
     r = _named(input * where(with_grad > maxnorm, maxnorm / (with_grad + 1e-7), 1.0),

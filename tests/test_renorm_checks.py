@@ -1,0 +1,33 @@
+"""renorm refuses what torch's does, with its words and in its order (ember computed a result:
+a negative maxnorm negated the rows, a 1-d input was renormed)."""
+
+import pytest
+
+import ember
+from oracle import check_error
+
+CASES = [
+    ("L.renorm(L.ones(2, 3), 0, 0, 1.0)", RuntimeError, "renorm: non-positive-norm not supported"),
+    ("L.renorm(L.ones(2, 3), -1, 0, 1.0)", RuntimeError,
+     "renorm: non-positive-norm not supported"),
+    ("L.renorm(L.ones(2, 3), 2, 0, -1.0)", RuntimeError,
+     "renorm: expected maxnorm to be >= 0 but got -1"),
+    ("L.renorm(L.ones(2, 3), 2, 0, -0.5)", RuntimeError,
+     "renorm: expected maxnorm to be >= 0 but got -0.5"),
+    ("L.renorm(L.tensor([1.0, 2.0]), 2, 0, 1.0)", RuntimeError,
+     "renorm: input needs at least 2 dimensions, got 1 dimensions"),
+    ("L.renorm(L.tensor(1.0), 2, 0, 1.0)", RuntimeError,
+     "renorm: input needs at least 2 dimensions, got 0 dimensions"),
+    ("L.renorm(L.ones(2, 3), 2, 2, 1.0)", IndexError,
+     "Dimension out of range (expected to be in range of [-2, 1], but got 2)"),
+]
+
+
+@pytest.mark.parametrize("code,exc,msg", CASES)
+def test_refused(code, exc, msg):
+    check_error(lambda L: eval(code, {"L": L}), exc, msg)
+
+
+def test_still_renorms():
+    r = ember.ones(2, 3).renorm(2, -1, 1.0)
+    assert r.shape == (2, 3) and abs(float((r[:, 0] ** 2).sum()) - 1.0) < 1e-5
