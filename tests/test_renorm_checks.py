@@ -25,7 +25,7 @@ CASES = [
 
 @pytest.mark.parametrize("code,exc,msg", CASES)
 def test_refused(code, exc, msg):
-    check_error(lambda L: eval(code, {"L": L}), exc, msg)
+    check_error(lambda L: eval(code, {"L": L}), exc=exc, match=msg)
 
 
 def test_still_renorms():
