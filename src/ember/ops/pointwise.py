@@ -108,6 +108,18 @@ class Div(Op):
         return ga, (-grad * (a / b / b) if isinstance(b, Tensor) else None)  # overflow to inf
 
 
+class _HalfMul(Mul):
+    """float16 times a number torch's kernel reads as float32: one rounding of the product."""
+
+    def forward(ctx, x, y):
+        return (x * y).astype(np.float16)
+
+
+class _HalfDiv(Div):
+    def forward(ctx, x, y):
+        return (x / y).astype(np.float16)
+
+
 class DivMode(Op):
     """div with rounding_mode: piecewise constant, so torch gives zero gradients."""
 
@@ -340,8 +352,11 @@ def _binary(cls, a, b, floating=False, **kw):
         if floating and not (dt.is_floating_point or dt.is_complex):
             dt = D.get_default_dtype()
         x, y = operand(a, dt), operand(b, dt)
-        if dt is D.bfloat16 and (cls is Mul or cls is Div):  # torch's kernels read a scalar
-            x, y = opmath_scalar(a, x, y), opmath_scalar(b, y, x)  # unrounded, as float
+        if (dt is D.bfloat16 or dt is D.float16) and (cls is Mul or cls is Div):
+            x2, y2 = opmath_scalar(a, x, y), opmath_scalar(b, y, x)  # torch's kernels read a
+            if dt is D.float16 and (x2 is not x or y2 is not y):    # scalar unrounded, as float
+                cls = _HalfMul if cls is Mul else _HalfDiv  # (float16: its result rounded back)
+            x, y = x2, y2
     if x.__class__ is not y.__class__:
         x, y = match_devices(x, y)
     try:
@@ -366,8 +381,9 @@ def _fast(a, b, ufunc, floating=False):
                 floating and not a.dtype.is_floating_point):
             return None
         y = b._data
-    elif bc in _SCALAR_OK and a.dtype.is_floating_point and a.dtype is not D.bfloat16:
-        y = b
+    elif bc in _SCALAR_OK and a.dtype.is_floating_point and a.dtype is not D.bfloat16 and (
+            a.dtype is not D.float16 or ufunc is not np.multiply and ufunc is not np.true_divide):
+        y = b  # (float16 * / a number: torch reads the number as float32, _binary's way)
     else:
         return None
     try:
