@@ -23,7 +23,7 @@ def int_keys(x, descending):
     if kind in "iu":
         if not descending:
             return x
-        return ~x if x.dtype.itemsize < 8 else -x.astype(np.int64)  # the latter wraps as before
+        return ~x  # -x - 1: order reversed with no overflow (-x wrapped the int64 minimum)
     if kind != "f" or x.dtype.itemsize not in _SIGNED:
         return None
     it = _SIGNED[x.dtype.itemsize]

@@ -30,8 +30,8 @@ def _argsort(x, d, descending):
         x = x.astype(np.int8)
     if not descending:
         return np.argsort(x, axis=d, kind="stable")
-    if x.dtype.kind != "f":
-        return np.argsort(-x.astype(np.int64), axis=d, kind="stable")
+    if x.dtype.kind != "f":  # ~x = -x - 1 reverses the order (-x wraps the int64 minimum)
+        return np.argsort(~x.astype(np.int64), axis=d, kind="stable")
     nan = np.isnan(x)
     idx = np.argsort(np.where(nan, 0, -x), axis=d, kind="stable")
     first = np.argsort(~np.take_along_axis(nan, idx, d), axis=d, kind="stable")  # NaN first
