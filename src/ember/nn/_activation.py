@@ -158,6 +158,8 @@ def _make_act(name, grad_name, fwd, bwd):
     def forward(ctx, x, params):
         ctx.params = params
         with np.errstate(over="ignore", invalid="ignore"):
+            if x.dtype == np.float16:  # torch's kernels: float32 math, one rounding
+                return fwd(_xp(x), x.astype(np.float32), *params).astype(np.float16)
             return fwd(_xp(x), x, *params).astype(x.dtype, copy=False)
 
     def backward(ctx, grad):

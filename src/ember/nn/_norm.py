@@ -89,7 +89,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if _mixed(input, running_mean, running_var, weight, bias):
         return batch_norm(input.float(), running_mean, running_var, weight, bias, training,
                           momentum, eps).to(input.dtype)
-    if input.dtype is D.bfloat16 and not training:  # torch's kernel: float32 math, one rounding
+    if (input.dtype is D.bfloat16 or input.dtype is D.float16) and not training:  # torch's
+        # kernel: float32 math, one rounding
         return batch_norm(input.float(), *_floats(running_mean, running_var, weight, bias),
                           False, momentum, eps).to(input.dtype)
     if training:
@@ -176,8 +177,9 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     """Matches torch.nn.functional.group_norm."""
     if _mixed(input, weight, bias):
         return group_norm(input.float(), num_groups, weight, bias, eps).to(input.dtype)
-    if input.dtype is D.bfloat16:  # torch's kernel: float32 math, one rounding
-        return group_norm(input.float(), num_groups, *_floats(weight, bias), eps).to(input.dtype)
+    if input.dtype is D.bfloat16 or input.dtype is D.float16:  # torch's kernel: float32
+        return group_norm(input.float(), num_groups, *_floats(weight, bias),  # math, one
+                          eps).to(input.dtype)                                # rounding
     if input.dim() < 2:
         raise RuntimeError("Expected at least 2 dimensions for input tensor but received "
                            f"{input.dim()}")

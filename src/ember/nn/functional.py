@@ -53,6 +53,9 @@ __getattr__ = _module_getattr(__name__)
 
 
 # ---------------------------------------------------------------- linear
+_F16 = np.dtype(np.float16)
+
+
 class _Linear(Op):
     _name = "AddmmBackward0"
     _holomorphic = True  # (complex gradients: Op._call_backward)
@@ -67,6 +70,9 @@ class _Linear(Op):
 
     def forward(ctx, x, w, b):
         xp = _xp(x)
+        if x.dtype == _F16:  # torch's float16 addmm: float32 products, sums and bias, rounded
+            return _Linear.forward(ctx, x.astype(np.float32), w.astype(np.float32),  # once
+                                   None if b is None else b.astype(np.float32)).astype(_F16)
         if x.ndim == 1:
             out = _mm(x, w.T)
             return out if b is None else xp.add(out, b, out=out)
@@ -186,6 +192,8 @@ class _LogSoftmax(Op):
         ctx.dim = dim
         if not x.shape[dim]:  # nothing to normalise over: an empty result, as torch
             return x.copy()
+        if x.dtype == _F16:  # torch's float16 kernel: float32 math, one rounding
+            return _LogSoftmax.forward(ctx, x.astype(np.float32), dim).astype(_F16)
         if x.__class__ is _ndarray:  # the ufuncs' reduce directly: the methods add ~1 us each
             s = x - np.maximum.reduce(x, axis=dim, keepdims=True)
             total = np.add.reduce(np.exp(s), axis=dim, keepdims=True)
@@ -219,6 +227,8 @@ class _Softmax(Op):
         ctx.dim = dim
         if not x.shape[dim]:  # nothing to normalise over: an empty result, as torch
             return x.copy()
+        if x.dtype == _F16:  # torch's float16 kernel: float32 math, one rounding
+            return _Softmax.forward(ctx, x.astype(np.float32), dim).astype(_F16)
         if x.__class__ is _ndarray:  # the ufuncs' reduce directly: the methods add ~1 us each
             e = np.exp(x - np.maximum.reduce(x, axis=dim, keepdims=True))
             e /= np.add.reduce(e, axis=dim, keepdims=True)
@@ -434,8 +444,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Matches torch.nn.functional.layer_norm: (x - mean) / sqrt(var + eps) * w + b."""
     if _norm._mixed(input, weight, bias):  # torch's mixed-type kernel: float32 math
         return layer_norm(input.float(), normalized_shape, weight, bias, eps).to(input.dtype)
-    if input.dtype is D.bfloat16:  # torch's kernel: float32 math, one rounding
-        return layer_norm(input.float(), normalized_shape, *(
+    if input.dtype is D.bfloat16 or input.dtype is D.float16:  # torch's kernel: float32 math,
+        return layer_norm(input.float(), normalized_shape, *(  # one rounding
             None if p is None else p.float() for p in (weight, bias)), eps).to(input.dtype)
     if isinstance(normalized_shape, numbers.Integral):
         normalized_shape = (normalized_shape,)

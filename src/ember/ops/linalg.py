@@ -265,6 +265,10 @@ class Addmm(Op):
 
     def forward(ctx, c, a, b, beta, alpha):
         ctx.beta, ctx.alpha = beta, alpha
+        if a.dtype == _F16:  # torch's float16 gemm: float32 math, one rounding
+            wide = [v.astype(np.float32) if getattr(v, "dtype", None) == _F16 else v
+                    for v in (c, a, b)]
+            return Addmm.forward(ctx, *wide, beta, alpha).astype(_F16)
         out = _mm(a, b)
         if alpha != 1:
             out *= alpha

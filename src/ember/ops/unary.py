@@ -295,6 +295,20 @@ _HOLOMORPHIC = frozenset(("neg", "exp", "exp2", "expm1", "log", "log2", "log10",
                           "deg2rad", "rad2deg"))
 
 
+_F16 = np.dtype(np.float16)
+
+
+def _half_wide(fwd):
+    """A floating op's forward; float16 computed in float32 and rounded once, as torch's
+    kernels (opmath) do: composite formulas (sigmoid, rsqrt, sinc, deg2rad) rounded each step."""
+    def forward(ctx, x):
+        xp = np if x.__class__ is _ndarray else _xp(x)
+        if x.dtype is _F16:
+            return fwd(xp, x.astype(np.float32)).astype(_F16)
+        return fwd(xp, x)
+    return forward
+
+
 def _make_unary(name, fwd, bwd, reads, floating):
     fast = _ARRAY_BWD.get(name)
     exact = _FOUND if name in _OUT_EXACT else False
@@ -318,7 +332,8 @@ def _make_unary(name, fwd, bwd, reads, floating):
         "save_output": reads == "y",
         "_grad_inplace": name == "relu",
         "_holomorphic": name in _HOLOMORPHIC,
-        "forward": lambda ctx, x: fwd(np if x.__class__ is _ndarray else _xp(x), x),
+        "forward": _half_wide(fwd) if floating else (
+            lambda ctx, x: fwd(np if x.__class__ is _ndarray else _xp(x), x)),
         "backward": backward,
         "jvp": _fwd.elementwise,  # the backward's derivative times the tangent
     })
