@@ -144,7 +144,7 @@ def low_precision_forward(cls, ctx, arrays, kwargs):
         return cls.forward(ctx, *arrays, **kwargs)
     if hasattr(cls, "_geom") or getattr(cls, "keeps_storage", False) or getattr(
             cls, "in_dtype", False) or any(
-            isinstance(v, dtype) for v in (*arrays, *kwargs.values())):
+            isinstance(v, (dtype, np.dtype)) for v in (*arrays, *kwargs.values())):
         return cls.forward(ctx, *arrays, **kwargs)
     up = [a.astype(_F32) if getattr(a, "dtype", None) is bf else a for a in arrays]
     if "alpha" in kwargs and getattr(cls, "_alpha_in_dtype", False):  # add/sub's alpha: torch

@@ -129,6 +129,7 @@ class Nextafter(Op):
     _name = "NextafterBackward0"
     jvp = _fwd.elementwise
     save_inputs = (0, 1)
+    in_dtype = True  # bfloat16's next value is bfloat16's, not float32's rounded back
 
     def forward(ctx, x, y):
         return ctx_xp(x).nextafter(x, y)
@@ -405,9 +406,9 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     if input.dtype is not other.dtype:
         raise RuntimeError(f"{input.dtype._legacy[:-6]} did not match {other.dtype._legacy[:-6]}")
-    if rtol < 0:
+    if not rtol >= 0:  # (NaN too)
         raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
-    if atol < 0:
+    if not atol >= 0:
         raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol}")
     x, y = input._data, other._data
     if input.dtype is D.bool_:
@@ -420,8 +421,8 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
                                 (xp.abs(xf - yf) <= atol + rtol * xp.abs(yf)))
         except _NUMPY_ERRORS as e:
             raise torch_error(e, (x, y)) from None
-        if equal_nan and x.dtype.kind in "fc":
-            close |= xp.isnan(x) & xp.isnan(y)
+        if equal_nan and (x.dtype.kind in "fc" or x.dtype.name == "bfloat16"):
+            close |= xp.isnan(xf) & xp.isnan(yf)
     return _wrap(xp.asanyarray(close))  # asany: a meta result stays meta
 
 

@@ -150,8 +150,12 @@ def _checked_cast(arr, dt, from_python):
     if from_python and arr.dtype.kind in "fiu" and dt.np.kind in "iu" and arr.size:
         info = np.iinfo(dt.np)
         lo = -info.max if (arr.dtype.kind in "iu" and dt.np.kind == "u") else info.min
-        if arr.min() < lo or arr.max() > info.max:
+        if arr.min() < lo or arr.max() > info.max or arr.dtype.kind == "f" and bool(
+                np.isnan(arr).any()):  # (NaN compares false to both bounds)
             raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow")
+    if from_python and arr.dtype.kind == "c" and not (dt.is_complex or dt is D.bool_):
+        raise TypeError("'complex' object cannot be interpreted as an integer"  # torch's
+                        if dt.np.kind in "iu" else "must be real number, not complex")  # words
     if dt is D.bfloat16 or dt is D.float16:  # through float32, as torch rounds
         return D.cast_array(arr, dt)
     return arr.astype(dt.np, copy=False)

@@ -175,6 +175,9 @@ class Pow(Op):
             special = _POW_SPECIAL.get(complex(y))
             if special is not None:  # torch's specialised kernels (their rounding)
                 return special(ctx_xp(x), x)
+        if x.dtype.kind in "iu" and getattr(y, "dtype", x.dtype).kind == "i" and bool(
+                (y < 0).any()):
+            return _int_pow_negative(ctx_xp(x if isinstance(x, _ndarray) else y), x, y)
         return x ** y
 
     def backward(ctx, grad):
@@ -196,6 +199,15 @@ class Pow(Op):
             else:
                 gb = grad * (y * math.log(a))
         return ga, gb
+
+
+def _int_pow_negative(xp, x, y):
+    """Integer powers with negative exponent tensors, as torch's kernel (NumPy refuses them):
+    1 ** -n is 1, (-1) ** -n is -1 for an odd n and 1 for an even one, anything else 0."""
+    neg = y < 0
+    r = x ** xp.where(neg, 0, y)
+    inv = xp.where(x == 1, 1, xp.where(x == -1, xp.where(y % 2 == 0, 1, -1), 0))
+    return xp.where(neg, inv.astype(r.dtype), r)
 
 
 # torch's tensor ** number kernels for float32/64: these exponents are computed
@@ -522,9 +534,9 @@ divide = true_divide = div
 
 
 def _div_mode(cls, a, b, mode, aten=None):
-    if not isinstance(a, Tensor):
+    dt = result_type(a, b)  # (a Python number on the left is a wrapped number: it does not
+    if not isinstance(a, Tensor):  # promote a 0-d tensor's integer type, as torch's)
         a = _tensor_arg(a)
-    dt = result_type(a, b)
     if dt is D.bool_ and mode != "remainder":
         kernel = "div_floor_cpu" if mode == "floor" else "div_trunc_cpu"
         raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
@@ -545,7 +557,7 @@ def floor_divide(input, other, *, out=None):
 
 
 def _rfloordiv(self, other):
-    return floor_divide(_tensor_arg(other), self)
+    return floor_divide(other, self)
 
 
 def _bool_pow(input, exponent):

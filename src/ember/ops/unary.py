@@ -309,6 +309,16 @@ def _half_wide(fwd):
     return forward
 
 
+# torch's refusals of a complex input (NumPy computes these, or drops the imaginary part)
+_COMPLEX_REFUSED = {
+    **{n: (NotImplementedError, f'"{n}_vml_cpu" not implemented for \'{{}}\'')
+       for n in ("erf", "erfc", "erfinv", "lgamma")},
+    "digamma": (NotImplementedError, '"digamma" not implemented for \'{}\''),
+    "deg2rad": (RuntimeError, "deg2rad is not supported for complex tensors."),
+    "rad2deg": (RuntimeError, "rad2deg is not supported for complex tensors."),
+}
+
+
 def _make_unary(name, fwd, bwd, reads, floating):
     fast = _ARRAY_BWD.get(name)
     exact = _FOUND if name in _OUT_EXACT else False
@@ -338,9 +348,13 @@ def _make_unary(name, fwd, bwd, reads, floating):
         "jvp": _fwd.elementwise,  # the backward's derivative times the tangent
     })
 
+    refused = _COMPLEX_REFUSED.get(name)
+
     def op(input, *, out=None):
         if floating and not input.dtype.is_floating_point and not input.dtype.is_complex:
             input = _cast(input, D.get_default_dtype())
+        if refused is not None and input.dtype.is_complex:
+            raise refused[0](refused[1].format(input.dtype._legacy[:-6]))
         r = cls.run((input,), (input._data,), {})
         return r if out is None else _out(r, out, name, (input,), exact, warn)
 
@@ -350,8 +364,12 @@ def _make_unary(name, fwd, bwd, reads, floating):
     inplace = _unary_inplace(op, reads == "x")
 
     def op_(self):
-        if floating and not self.dtype.is_floating_point:
+        if floating and not self.dtype.is_floating_point and not self.dtype.is_complex:
             raise _cast_error(D.get_default_dtype(), self.dtype)
+        if name == "abs" and self.dtype.is_complex:
+            raise RuntimeError("In-place abs is not supported for complex tensors.")
+        if refused is not None and self.dtype.is_complex:
+            raise refused[0](refused[1].format(self.dtype._legacy[:-6]))
         if reads != "y":
             return inplace(self)
         _check_inplace(self)
@@ -414,8 +432,8 @@ _logit_inplace = _unary_inplace(logit, True)
 
 
 def logit_(self, eps=None):
-    if not self.dtype.is_floating_point:
-        raise _cast_error(D.get_default_dtype(), self.dtype)
+    if not self.dtype.is_floating_point and not self.dtype.is_complex:  # (complex: logit's
+        raise _cast_error(D.get_default_dtype(), self.dtype)  # refusal)
     return _logit_inplace(self, eps)
 
 
