@@ -309,3 +309,25 @@ def test_dropout3d_takes_any_but_5d_as_unbatched(shape, inplace):
         assert all(len(set(row.tolist())) == 1 for row in flat)
     if torch is not None:
         np.testing.assert_array_equal(got, run(torch))
+
+
+@pytest.mark.parametrize("hard", [False, True])
+def test_gumbel_softmax(hard):
+    """F.gumbel_softmax (ember refused it): torch's Gumbel draws (-log of exponential_ on its
+    stream), the soft sample, or the hard one-hot with the soft sample's gradient."""
+    def run(L):
+        L.manual_seed(3)
+        x = L.tensor(np.arange(12.0).reshape(3, 4) / 5, requires_grad=True)
+        y = L.nn.functional.gumbel_softmax(x, tau=0.7, hard=hard)
+        (y * L.arange(4.0)).sum().backward()
+        return y.detach().numpy(), x.grad.numpy(), L.rand(2).numpy()
+    y, g, after = run(ember)
+    np.testing.assert_allclose(y.sum(-1), 1.0, rtol=1e-12)
+    if hard:
+        assert set(np.unique(y)) <= {0.0, 1.0} and (y.sum(-1) == 1).all()
+    assert np.isfinite(g).all() and np.abs(g).sum() > 0
+    if torch is not None:
+        ty, tg, tafter = run(torch)
+        np.testing.assert_allclose(y, ty, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(g, tg, rtol=1e-9, atol=1e-12)
+        np.testing.assert_array_equal(after, tafter)  # the same draws were taken
