@@ -331,3 +331,26 @@ def test_gumbel_softmax(hard):
         np.testing.assert_allclose(y, ty, rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(g, tg, rtol=1e-9, atol=1e-12)
         np.testing.assert_array_equal(after, tafter)  # the same draws were taken
+
+
+def test_top_level_and_in_place_activations():
+    """torch.selu/celu/rrelu/threshold/hardshrink/prelu at the top level and F.selu_/celu_
+    (ember refused them)."""
+    x = np.array([-1.0, 0.5, 2.0], np.float32)
+
+    def run(L):
+        t = L.tensor(x)
+        outs = [L.selu(t), L.celu(t, 0.5), L.threshold(t, 0.6, -9.0), L.hardshrink(t, 0.7),
+                L.prelu(t, L.tensor([0.25]))]
+        for f, args in ((L.selu_, ()), (L.celu_, ()), (L.nn.functional.selu_, ()),
+                        (L.nn.functional.celu_, (2.0,)), (L.threshold_, (0.6, 0.0))):
+            y = t.clone()
+            f(y, *args)
+            outs.append(y)
+        return [o.numpy() for o in outs]
+    got = run(ember)
+    np.testing.assert_allclose(got[0], ember.nn.functional.selu(ember.tensor(x)).numpy())
+    np.testing.assert_array_equal(got[2], np.array([-9.0, -9.0, 2.0], np.float32))
+    if torch is not None:
+        for a, b in zip(got, run(torch)):
+            np.testing.assert_array_equal(a, b)

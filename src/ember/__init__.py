@@ -226,6 +226,10 @@ _LAZY = {"nn": (".nn", None), "optim": (".optim", None), "utils": (".utils", Non
          "load": (".serialization", "load"), "softmax": (".nn.functional", "softmax"),
          "log_softmax": (".nn.functional", "log_softmax"),
          "channel_shuffle": (".nn.functional", "channel_shuffle"),
+         # torch's top-level activations (torch.selu, torch.threshold_, ...)
+         **{_n: (".nn.functional", _n) for _n in (
+             "selu", "selu_", "celu", "celu_", "rrelu", "rrelu_", "threshold", "threshold_",
+             "hardshrink", "prelu")},
          **{_n: (".linalg", _n) for _n in ("cholesky_solve", "cholesky_inverse",
                                             "triangular_solve")},
          # the rest of torch's namespace (issue 13): modules that load on first use

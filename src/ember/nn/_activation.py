@@ -236,6 +236,10 @@ def selu(input, inplace=False):
                 (_SELU_ALPHA, _SELU_SCALE, 1))
 
 
+def selu_(input):
+    return selu(input, True)
+
+
 def celu(input, alpha=1.0, inplace=False):
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
@@ -243,6 +247,10 @@ def celu(input, alpha=1.0, inplace=False):
     if not inplace and r.grad_fn is not None:
         r.grad_fn._name = "CeluBackward0"  # torch's own node for celu
     return r
+
+
+def celu_(input, alpha=1.0):
+    return celu(input, alpha, True)
 
 
 def gelu(input, approximate="none"):

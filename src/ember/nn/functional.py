@@ -25,7 +25,7 @@ __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
            "scaled_dot_product_attention", "selu", "sigmoid", "silu", "softmax", "softmin",
            "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold", "threshold_",
            "unfold", "upsample", "rms_norm", "channel_shuffle", "pdist", "upsample_nearest",
-           "upsample_bilinear"]
+           "upsample_bilinear", "gumbel_softmax", "celu_", "selu_"]
 
 import math
 import numbers
@@ -551,6 +551,7 @@ def one_hot(tensor, num_classes=-1):
 from . import _norm  # noqa: E402
 from ._activation import (  # noqa: E402,F401
     celu,
+    celu_,
     elu,
     elu_,
     gelu,
@@ -571,6 +572,7 @@ from ._activation import (  # noqa: E402,F401
     rrelu,
     rrelu_,
     selu,
+    selu_,
     sigmoid,
     silu,
     softplus,
