@@ -262,3 +262,14 @@ def test_bit_equal_thread_ranges(monkeypatch):
             assert _mismatches(_gelu.gelu_bwd(np, g.T, x.T), tb) == 0, threads
     finally:
         torch.set_num_threads(before)
+
+
+def test_erf_erfc_gelu_of_huge_float64():
+    """erf/erfc of |x| past 1e154 (x * x overflows) and the gelu built on them: torch's limits
+    1, 0 and x (ember gave NaN)."""
+    import ember as E
+    x = E.tensor([1e308, -1e308, 1e200, 30.0, -28.0], dtype=E.float64)
+    assert E.erf(x).tolist() == [1.0, -1.0, 1.0, 1.0, -1.0]
+    assert E.erfc(x).tolist() == [0.0, 2.0, 0.0, 0.0, 2.0]
+    g = E.nn.functional.gelu(E.tensor([1e308, -1e308], dtype=E.float64))
+    assert g.tolist() == [1e308, 0.0] and str(g[1].item()) == "-0.0"
