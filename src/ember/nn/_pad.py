@@ -198,6 +198,8 @@ def pad(input, pad, mode="constant", value=None):
         return r
     if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if value is not None and value != 0:  # (torch lets a zero value through)
+        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
     n = len(pairs)
     if input.dim() not in (n + 1, n + 2) or n > 3:
         raise NotImplementedError(f"Padding size {len(pad)} is not supported for "

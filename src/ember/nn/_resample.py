@@ -139,6 +139,8 @@ def _sizes(input, size, scale_factor, recompute_scale_factor):
     S = list(input.shape[2:])
     if size is not None and scale_factor is not None:
         raise ValueError("only one of size or scale_factor should be defined")
+    if recompute_scale_factor and size is not None:
+        raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
     if size is not None:
         if not isinstance(size, (list, tuple)):
             size = [size] * nd
@@ -163,6 +165,16 @@ def _sizes(input, size, scale_factor, recompute_scale_factor):
     return out, [None] * nd if recompute_scale_factor else [float(f) for f in scale_factor]
 
 
+def _check_positive(sizes, out):
+    """torch's upsample shape check: every input and output size above 0."""
+    if all(n > 0 for n in sizes) and all(o > 0 for o in out):
+        return
+    names = "DHW"[3 - len(sizes):]
+    fmt = lambda v: ", ".join(f"{c}: {n}" for c, n in zip(names, v))  # noqa: E731
+    raise RuntimeError("Input and output sizes should be greater than 0, but got input "
+                       f"({fmt(sizes)}){' and' if len(sizes) == 1 else ''} output ({fmt(out)})")
+
+
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Matches torch.nn.functional.interpolate (antialias=True for bilinear and bicubic, whose
@@ -183,6 +195,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
                                   f"{_NEEDS[mode]}D input")
     out, scales = _sizes(input, size, scale_factor, recompute_scale_factor)
+    _check_positive(input.shape[2:], out)
     _check_integral(input, mode, antialias)
     if antialias:
         if mode not in ("bilinear", "bicubic", "lanczos") or input.dim() != 4:

@@ -17,7 +17,8 @@ _ndarray = np.ndarray
 
 
 _CHECKED_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
-                  "int64": "int64_t", "float32": "float", "float16": "c10::Half",
+                  "int64": "int64_t", "float32": "float", "float64": "double",
+                  "float16": "c10::Half",
                   "bfloat16": "c10::BFloat16"}
 _FLOAT_MAX = {"float32": 3.4028234663852886e38, "float16": 65504.0,
               "bfloat16": 3.3895313892515355e38}
@@ -30,6 +31,11 @@ def checked(v, dt, opmath=False):
     down to -max and wraps as C++'s does (uint8 -1 is 255). Returns the number to store.
     `opmath`: the op reads a float16 / bfloat16 tensor's number as float (where, addcmul,
     lerp, threshold), so only float's range is checked (1e5 then rounds to inf)."""
+    if isinstance(v, complex) and not (dt.is_complex or dt is D.bool_):
+        if v.imag:  # torch converts through double: the half types name it
+            name = "double" if dt is D.float16 or dt is D.bfloat16 else _CHECKED_NAMES[dt.name]
+            raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+        v = v.real
     if opmath and (dt is D.float16 or dt is D.bfloat16):
         dt = D.float32
     if dt.is_floating_point:

@@ -5,7 +5,8 @@ logspace, eye, the legacy constructors (Tensor(...), FloatTensor, Tensor.new) an
 NumPy values keep theirs) and reports ragged input with torch's message.
 """
 
-__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty",
+__all__ = ["scalar_tensor", "tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones",
+           "empty",
            "empty_strided", "full", "zeros_like", "ones_like", "empty_like", "full_like", "arange",
            "range", "linspace", "logspace", "eye", "complex", "polar", "FloatTensor",
            "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor",
@@ -422,6 +423,14 @@ def _fill_dtype(value):
     return D.scalar_dtype(value.item() if isinstance(value, np.generic) else value)
 
 
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=False,
+                  pin_memory=False):
+    """Matches torch.scalar_tensor: a 0-d tensor of the number, of the default float dtype
+    unless `dtype` says otherwise (whatever the number's type)."""
+    return full((), s, dtype=dtype or D.get_default_dtype(), layout=layout, device=device,
+                requires_grad=requires_grad, pin_memory=pin_memory)
+
+
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False):
     if layout is not None or pin_memory:
@@ -815,9 +824,17 @@ def _indices(name, rc, dtype, device, layout):
     return _finish(np.stack(rc).astype(dt.np), device)
 
 
+def _tri_checks(row, col):
+    for name, v in (("row", row), ("col", col)):
+        if v < 0:  # (torch's words run together)
+            raise RuntimeError(f"{name} must be non-negative, got{v}")
+
+
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    _tri_checks(row, col)
     return _indices("tril_indices", np.tril_indices(row, offset, col), dtype, device, layout)
 
 
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    _tri_checks(row, col)
     return _indices("triu_indices", np.triu_indices(row, offset, col), dtype, device, layout)

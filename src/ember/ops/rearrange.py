@@ -13,6 +13,7 @@ import numbers
 
 import numpy as np
 
+from .. import _dtype as D
 from .._device import array_module as _xp
 from .._tensor import Tensor, _check_inplace, _dim, _wrap
 from ..amp import _hook as _amp
@@ -289,20 +290,34 @@ def tile(input, *dims_):
     return repeat(input, reps)
 
 
-def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+def repeat_interleave(input=None, repeats=None, dim=None, *, output_size=None):
+    if input is None:  # torch.repeat_interleave(repeats=...): the one-argument form
+        input, repeats = repeats, None
     if repeats is None:  # torch.repeat_interleave(repeats_tensor)
         reps = input._data
+        if reps.ndim != 1:
+            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+        _repeats_dtype(input)
+        if reps.size and reps.min() < 0:
+            raise RuntimeError("repeats can not be negative")
         _check_size(int(reps.sum()), output_size)
         return _wrap(_xp(reps).repeat(_xp(reps).arange(len(reps)), reps).astype(np.int64))
     if dim is None:
         input, dim = input.flatten(), 0
     d = _dim(dim, input._data.ndim)
     if isinstance(repeats, Tensor):
+        if repeats._data.ndim > 1:
+            raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+        _repeats_dtype(repeats)
         reps = repeats._data.reshape(-1)
         if reps.size and reps.min() < 0:
             raise RuntimeError("repeats can not be negative")
         if reps.size == 1:
             reps = np.repeat(reps, input._data.shape[d])
+        elif reps.size != input._data.shape[d]:
+            raise RuntimeError("repeats must have the same size as input along dim, but got "
+                               f"repeats.size(0) = {reps.size} and input.size({d}) = "
+                               f"{input._data.shape[d]}")
         from .gather import index_select
         idx = np.repeat(np.arange(input._data.shape[d]), reps)
         _check_size(idx.size, output_size)
@@ -315,6 +330,12 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
                            f"{shp[d] * repeats} but got {output_size}")
     r = input.unsqueeze(d + 1).expand(shp[:d + 1] + (repeats,) + shp[d + 1:]).contiguous()
     return r.view(shp[:d] + (shp[d] * repeats,) + shp[d + 1:])
+
+
+def _repeats_dtype(repeats):
+    if repeats.dtype not in (D.int64, D.int32):
+        raise NotImplementedError("\"repeat_interleave_cpu\" not implemented for "
+                                  f"'{repeats.dtype._legacy[:-6]}'")
 
 
 def _check_size(n, output_size):
