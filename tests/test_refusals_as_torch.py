@@ -41,6 +41,14 @@ ERRORS = {
         RuntimeError, "value cannot be converted to type double without overflow"),
     "L.zeros(2, dtype=L.int32).fill_(2 + 1j)": (
         RuntimeError, "value cannot be converted to type int without overflow"),
+    "F.scaled_dot_product_attention(Q, Q, Q, attn_mask=L.ones(3, 3, dtype=L.int64))": (
+        RuntimeError, "Expected attn_mask dtype to be bool or float or to match query dtype, "
+        "but got attn_mask.dtype: long int and  query.dtype: float instead."),
+    "F.scaled_dot_product_attention(Q, Q, Q, attn_mask=L.ones(3, 3, dtype=L.float64))": (
+        RuntimeError, "Expected attn_mask dtype to be bool or float or to match query dtype, "
+        "but got attn_mask.dtype: double and  query.dtype: float instead."),
+    "F.conv_transpose2d(L.ones(1, 2, 5, 5), L.ones(2, 2, 3, 3), padding='same')": (
+        TypeError, "conv_transpose2d(): argument 'padding' must be tuple of ints, not str"),
 }
 
 VALUES = {
@@ -58,7 +66,7 @@ def test_refused(code):
     exc, msg = ERRORS[code]
     for lib in (ember,) if torch is None else (ember, torch):
         with pytest.raises(exc) as e:
-            eval(code, {"L": lib, "F": lib.nn.functional})
+            eval(code, {"L": lib, "F": lib.nn.functional, "Q": lib.ones(1, 2, 3, 4)})
         assert str(e.value) == msg
 
 

@@ -38,6 +38,12 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         allowed = np.tril(np.ones((L, S), bool))
         bias = _wrap(np.where(allowed, 0.0, -np.inf).astype(query.dtype.np))
     if attn_mask is not None:
+        md = attn_mask.dtype
+        if not (md.is_bool or md.name == "float32" or md is query.dtype):  # torch's check
+            from ..ops.inplace import _CPP
+            raise RuntimeError("Expected attn_mask dtype to be bool or float or to match query "
+                               f"dtype, but got attn_mask.dtype: {_CPP[md.name]} and  "
+                               f"query.dtype: {_CPP[query.dtype.name]} instead.")
         if attn_mask.dtype.is_bool:
             m = _wrap(np.where(attn_mask._data, 0.0, -np.inf).astype(query.dtype.np))
             bias = m if bias is None else bias + m

@@ -289,6 +289,8 @@ _AXES = ("depth", "height", "width")
 
 def _conv_transpose(nd, name, input, weight, bias, stride, padding, output_padding, groups,
                     dilation):
+    if isinstance(padding, str):  # torch's transposed convolutions take no 'same' / 'valid'
+        raise TypeError(f"{name}(): argument 'padding' must be tuple of ints, not str")
     batched = _batched(input, nd, name)
     if not batched:
         input = input.unsqueeze(0)
