@@ -47,3 +47,17 @@ def test_matmul_form_zero_distance(mode, shapes):
         assert t[0][first + (0, 0)] == 0
         for x, y in zip((d, g1, g2), t):
             np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-13)
+
+
+def test_pdist_p0_gradient_is_zero():
+    """pdist(p=0) counts differing coordinates; torch's backward gives the input a zero
+    gradient (ember's was None)."""
+    x = ember.tensor(np.arange(12.0).reshape(4, 3) % 5, requires_grad=True)
+    d = ember.pdist(x, 0)
+    d.sum().backward()
+    assert d.tolist() == [3.0] * 6
+    assert x.grad is not None and x.grad.abs().sum().item() == 0
+    if torch is not None:
+        t = torch.tensor(np.arange(12.0).reshape(4, 3) % 5, requires_grad=True)
+        torch.pdist(t, 0).sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
