@@ -134,12 +134,18 @@ def renorm(input, p, dim, maxnorm, *, out=None):
     d = _dim(dim, input.dim())
     dims = tuple(k for k in range(input.dim()) if k != d)
     with_grad = vector_norm(input, p, dim=dims, keepdim=True)
-    r = _named(input * where(with_grad > maxnorm, maxnorm / (with_grad + 1e-7), 1.0),
-               "RenormBackward0")
+    from .ops.pointwise import div  # maxnorm / (norm + 1e-7) divided once, as torch's factor
+    factor = div(_full_like(with_grad, maxnorm), with_grad + 1e-7)  # (not x * (1 / y))
+    r = _named(input * where(with_grad > maxnorm, factor, 1.0), "RenormBackward0")
     if out is not None:
         from .ops.inplace import _out
         return _out(r, out, "renorm", (input,))
     return r
+
+
+def _full_like(t, v):
+    from .ops.creation import full
+    return full((), v, dtype=t.dtype, device=t.device)
 
 
 def _named(r, name):
