@@ -38,6 +38,7 @@ def test_float32_factor_divided_once(p, dim, maxnorm):
     """torch's factor is maxnorm / (norm + 1e-7), one float32 division; ember took the
     reciprocal and multiplied (a last-bit difference on a sixth of the elements)."""
     import numpy as np
+
     from oracle import torch
     x = (np.random.default_rng(0).standard_normal((6, 7)) * 3).astype(np.float32)
     got = ember.renorm(ember.tensor(x), p, dim, maxnorm).numpy()
