@@ -733,29 +733,6 @@ def _dim(d, ndim):
 
 _OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a "
             "single memory location. Please clone() the tensor before performing the operation.")
-_PARTIAL = ("unsupported operation: some elements of the input tensor and the written-to tensor "
-            "refer to a single memory location. Please clone() the tensor before performing the "
-            "operation.")
-
-
-def _check_alias(out, inputs, full=False):
-    """torch's assert_no_partial_overlap of the written-to Tensor `out` with each Tensor among
-    `inputs` (other values are skipped): what an elementwise op (TensorIterator) checks. With
-    `full`, assert_no_overlap: the same elements are refused too (index and scatter ops, cat)."""
-    a = out._data
-    host = a.__class__ is _ndarray
-    for t in inputs:
-        if t.__class__ is Tensor or isinstance(t, Tensor):
-            b = t._data
-            if host and b.__class__ is _ndarray and b is not a and not _may_share(a, b):
-                continue  # (the common case, in one C call)
-            s = _layout.overlap(a, b)
-            if s == 2 or full and s:
-                raise RuntimeError(_PARTIAL)
-
-
-# NumPy's C test itself (its public name adds ~0.15 us of __array_function__ dispatch)
-_may_share = getattr(np.may_share_memory, "_implementation", np.may_share_memory)
 
 
 def _check_inplace(t, overlap=True):

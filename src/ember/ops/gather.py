@@ -22,14 +22,14 @@ from .._args import refuse_if
 from .._device import scatter_add as _scatter_add
 from .._device import ufunc_at
 from .._meta import MetaArray
-from .._tensor import Tensor, _check_alias, _check_inplace, _dim, _expanded, _wrap
+from .._tensor import Tensor, _check_inplace, _dim, _expanded, _wrap
 from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ._util import broadcast_error, checked, user_stacklevel
 from .index import IndexGrad, IndexPut, Select, _along, _fmt, _xp
-from .inplace import _out
+from .inplace import _check_alias, _out
 
 _ndarray = np.ndarray
 _INT_INDEX = (D.int64, D.int32)

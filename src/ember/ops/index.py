@@ -16,11 +16,12 @@ from .. import _dtype as D
 from .._device import array_module as _xp
 from .._device import scatter_add
 from .._meta import MetaArray
-from .._tensor import Tensor, _check_alias, _check_inplace, _check_overlap, _expanded, _wrap
+from .._tensor import Tensor, _check_inplace, _check_overlap, _expanded, _wrap
 from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ._util import checked
+from .inplace import _check_alias
 
 _ndarray = np.ndarray
 _enabled = _gm._enabled
