@@ -311,8 +311,8 @@ class SolveTriangular(Op):
             t = t * (1 - xp.eye(n, dtype=a.dtype)) + xp.eye(n, dtype=a.dtype)
         with np.errstate(all="ignore"):
             if left:
-                return _tri_solve(xp, t, b, upper)
-            return xp.swapaxes(_tri_solve(xp, xp.swapaxes(t, -1, -2), xp.swapaxes(b, -1, -2),
+                return _lu.tri_solve(xp, t, b, upper)
+            return xp.swapaxes(_lu.tri_solve(xp, xp.swapaxes(t, -1, -2), xp.swapaxes(b, -1, -2),
                                           not upper), -1, -2)
 
     def backward(ctx, grad):
@@ -322,32 +322,6 @@ class SolveTriangular(Op):
         ga = -(gb @ x.mT) if left else -(x.mT @ gb)  # as for solve, on the used triangle
         ga = ga.triu(int(unit)) if upper else ga.tril(-int(unit))
         return ga, gb, None, None, None
-
-
-def _tri_solve(xp, t, b, upper):
-    """t x = b for a triangular t, by substitution as BLAS's trsm. An upper t goes to LAPACK's
-    LU solve, which pivots nothing there (below the diagonal every candidate is 0) and so runs
-    the back substitution; a lower one is reversed (rows and columns) into an upper one first,
-    since LU's pivoting on a lower triangle loses the substitution's accuracy (relative error
-    ~1 on random 100 x 100 lower triangles). A zero on the diagonal gives inf/nan as trsm's
-    division does, in that matrix only."""
-    if not upper:
-        return _tri_solve(xp, t[..., ::-1, ::-1], b[..., ::-1, :], True)[..., ::-1, :]
-    try:
-        return xp.linalg.solve(t, b)
-    except np.linalg.LinAlgError:
-        return _back_substitute(xp, t, b)
-
-
-def _back_substitute(xp, u, b):
-    """x with u x = b, u upper triangular, row by row from the last (zero pivots divide)."""
-    shape = np.broadcast_shapes(u.shape[:-2], b.shape[:-2]) + b.shape[-2:]
-    x = xp.zeros(shape, np.result_type(u.dtype, b.dtype))
-    b = xp.broadcast_to(b, shape)
-    for i in range(u.shape[-1] - 1, -1, -1):
-        s = b[..., i, :] - xp.einsum("...j,...jk->...k", u[..., i, i + 1:], x[..., i + 1:, :])
-        x[..., i, :] = s / u[..., i, i][..., None]
-    return x
 
 
 class CholeskySolve(Op):
@@ -364,8 +338,8 @@ class CholeskySolve(Op):
         xp = _xp(f)
         low = xp.swapaxes(xp.triu(f), -1, -2).conj() if upper else xp.tril(f)
         with np.errstate(all="ignore"):
-            y = _tri_solve(xp, low, b, False)
-            return _tri_solve(xp, xp.swapaxes(low, -1, -2).conj(), y, True)
+            y = _lu.tri_solve(xp, low, b, False)
+            return _lu.tri_solve(xp, xp.swapaxes(low, -1, -2).conj(), y, True)
 
     def backward(ctx, grad):
         (f,), x = ctx.saved_tensors, ctx.output
