@@ -369,3 +369,17 @@ BAD_ARGS = [
 @pytest.mark.parametrize("make", BAD_ARGS)
 def test_argument_errors_match_torch(make):
     check_error(lambda lib: make(lib.utils.data, lib))
+
+
+def test_torch_module_paths_for_collate_and_workers():
+    """torch's documented paths: torch.utils.data._utils.collate (collate with a custom
+    collate_fn_map) and dataloader.get_worker_info (ember had neither path)."""
+    from ember.utils.data._utils.collate import collate, default_collate_fn_map
+    from ember.utils.data.dataloader import get_worker_info
+
+    def as_text(batch, *, collate_fn_map=None):
+        return "-".join(str(b) for b in batch)
+    got = collate([(1, "a"), (2, "b")], collate_fn_map={str: as_text, **default_collate_fn_map})
+    assert got[0].tolist() == [1, 2] and got[1] == "a-b"
+    assert get_worker_info() is None
+    assert ember.utils.data._utils.worker.get_worker_info is get_worker_info

@@ -1,7 +1,7 @@
 """ember.utils.data: datasets, samplers, collation and the DataLoader, as torch.utils.data."""
 
 from ..._compat import module_getattr as _module_getattr
-from ._collate import default_collate, default_convert
+from ._utils.collate import default_collate, default_convert
 from .dataloader import DataLoader
 from .dataset import (
     ChainDataset,

@@ -23,9 +23,10 @@ from multiprocessing.connection import wait as _mp_wait
 from ... import _dtype
 from ...ops.creation import empty
 from . import worker as _worker
-from ._collate import default_collate, default_convert
+from ._utils.collate import default_collate, default_convert
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+from .worker import get_worker_info  # noqa: F401 - torch.utils.data.dataloader has it too
 
 __all__ = ["DataLoader"]
 

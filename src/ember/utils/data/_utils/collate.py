@@ -12,10 +12,10 @@ import re
 
 import numpy as np
 
-from ... import _dtype
-from ..._tensor import Tensor
-from ...ops.creation import as_tensor, tensor
-from ...ops.shape import stack
+from .... import _dtype
+from ...._tensor import Tensor
+from ....ops.creation import as_tensor, tensor
+from ....ops.shape import stack
 
 __all__ = ["default_collate", "default_convert", "collate", "default_collate_fn_map"]
 
