@@ -379,7 +379,7 @@ def test_torch_module_paths_for_collate_and_workers():
 
     def as_text(batch, *, collate_fn_map=None):
         return "-".join(str(b) for b in batch)
-    got = collate([(1, "a"), (2, "b")], collate_fn_map={str: as_text, **default_collate_fn_map})
+    got = collate([(1, "a"), (2, "b")], collate_fn_map={**default_collate_fn_map, str: as_text})
     assert got[0].tolist() == [1, 2] and got[1] == "a-b"
     assert get_worker_info() is None
     assert ember.utils.data._utils.worker.get_worker_info is get_worker_info
