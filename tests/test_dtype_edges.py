@@ -87,3 +87,17 @@ def test_complex_in_place_unary(name):
         t = torch.tensor([1 + 1j, -0.5 + 0.25j])
         getattr(t, name + "_")()
         np.testing.assert_allclose(x.numpy(), t.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["exp", "erfinv", "log1p", "relu", "sigmoid", "abs", "neg",
+                                  "tanh", "lgamma", "sqrt", "floor", "logit"])
+@pytest.mark.parametrize("value,kind", [(0.5, "float"), (2, "int"), ([1.0], "list"),
+                                        (np.ones(2), "numpy.ndarray")])
+def test_unary_of_a_non_tensor(name, value, kind):
+    """torch's parser refuses a number, list or array where a unary op takes a Tensor (ember
+    failed inside with an AttributeError; distributions' icdf(0.5) met it)."""
+    msg = f"{name}(): argument 'input' (position 1) must be Tensor, not {kind}"
+    for lib in (ember,) if torch is None else (ember, torch):
+        with pytest.raises(TypeError) as e:
+            getattr(lib, name)(value)
+        assert str(e.value) == msg

@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import _check_inplace, _wrap
+from .._tensor import Tensor, _check_inplace, _wrap
 from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
@@ -319,6 +319,14 @@ _COMPLEX_REFUSED = {
 }
 
 
+def _not_tensor(name, x):
+    """torch's parser error for a non-Tensor input to a unary function."""
+    if not isinstance(x, Tensor):
+        kind = "numpy.ndarray" if isinstance(x, np.ndarray) else type(x).__name__
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{kind}") from None
+
+
 def _make_unary(name, fwd, bwd, reads, floating):
     fast = _ARRAY_BWD.get(name)
     exact = _FOUND if name in _OUT_EXACT else False
@@ -351,16 +359,24 @@ def _make_unary(name, fwd, bwd, reads, floating):
     refused = _COMPLEX_REFUSED.get(name)
 
     def op(input, *, out=None):
-        if floating and not input.dtype.is_floating_point and not input.dtype.is_complex:
-            input = _cast(input, D.get_default_dtype())
-        if refused is not None and input.dtype.is_complex:
-            raise refused[0](refused[1].format(input.dtype._legacy[:-6]))
-        r = cls.run((input,), (input._data,), {})
+        try:
+            if floating and not input.dtype.is_floating_point and not input.dtype.is_complex:
+                input = _cast(input, D.get_default_dtype())
+            if refused is not None and input.dtype.is_complex:
+                raise refused[0](refused[1].format(input.dtype._legacy[:-6]))
+            r = cls.run((input,), (input._data,), {})
+        except AttributeError:  # (no cost on the way through)
+            _not_tensor(name, input)
+            raise
         return r if out is None else _out(r, out, name, (input,), exact, warn)
 
     if name == "relu":
         def op(input):  # noqa: F811 - torch.relu takes no out=
-            return cls.run((input,), (input._data,), _NOKW)
+            try:
+                return cls.run((input,), (input._data,), _NOKW)
+            except AttributeError:
+                _not_tensor(name, input)
+                raise
     inplace = _unary_inplace(op, reads == "x")
 
     def op_(self):
@@ -419,6 +435,7 @@ class Logit(Op):
 
 
 def logit(input, eps=None, *, out=None):
+    _not_tensor("logit", input)
     if input.dtype.is_complex:
         raise NotImplementedError(f'"logit_cpu" not implemented for '
                                   f"'{input.dtype._legacy[:-6]}'")
