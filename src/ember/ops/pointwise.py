@@ -108,9 +108,7 @@ class Div(Op):
         return ga, (-grad * (a / b / b) if isinstance(b, Tensor) else None)  # overflow to inf
 
 
-class _HalfMul(Mul):
-    """float16 times a number torch's kernel reads as float32: one rounding of the product."""
-
+class _HalfMul(Mul):  # float16 times a number torch's kernel reads as float32: rounded once
     def forward(ctx, x, y):
         return (x * y).astype(np.float16)
 
