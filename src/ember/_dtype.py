@@ -160,16 +160,17 @@ def low_precision_forward(cls, ctx, arrays, kwargs):
     return _round_bf16(out)
 
 
-def float32_tensors(tensors):
-    """`tensors` (a sequence) with each bfloat16 Tensor as float32, so that a backward computes
-    in float32 as torch's backward kernels do (the engine rounds each input's gradient to its
-    dtype); `tensors` itself when none is bfloat16."""
+def float32_tensors(tensors, half=False):
+    """`tensors` (a sequence) with each bfloat16 Tensor (and float16 one, with `half`) as
+    float32, so that a backward computes in float32 as torch's backward kernels do (the engine
+    rounds each input's gradient to its dtype); `tensors` itself when there is none."""
+    low = (bfloat16, float16) if half else (bfloat16,)
     for t in tensors:
-        if t is not None and getattr(t, "dtype", None) is bfloat16:
+        if t is not None and getattr(t, "dtype", None) in low:
             break
     else:
         return tensors
-    return [t.float() if getattr(t, "dtype", None) is bfloat16 else t for t in tensors]
+    return [t.float() if getattr(t, "dtype", None) in low else t for t in tensors]
 
 
 def _round_bf16(a):

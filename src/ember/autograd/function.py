@@ -154,6 +154,7 @@ class Op(Node):
     save_inputs = ()      # indices of inputs whose Tensors backward reads (ctx.saved_tensors)
     _holomorphic = False  # backward is the real formula of a holomorphic function (below)
     _f32 = False          # backward runs on bfloat16 gradients: it reads everything in float32
+    _half_opmath = False  # backward is one torch kernel: float16 computed in float32, rounded
     _low_grads = False    # backward takes bfloat16 gradients as they are (torch's kernel adds
     # them up in bfloat16, each addition rounded: the backward of x[idx] and of embedding)
     save_output = False   # backward reads ctx.output
@@ -199,11 +200,11 @@ class Op(Node):
             raise RuntimeError(_FREED)
         if self._packed:
             saved = _saved.unpack_all(saved)
-            return D.float32_tensors(saved) if self._f32 else saved
+            return D.float32_tensors(saved, self._f32 == 2) if self._f32 else saved
         for t, v in zip(saved, self._saved_vc):
             if v is not None and t._vc[0] != v:
                 _raise_modified(t, v)
-        return D.float32_tensors(saved) if self._f32 else saved
+        return D.float32_tensors(saved, self._f32 == 2) if self._f32 else saved
 
     @property
     def output(self):
@@ -217,7 +218,7 @@ class Op(Node):
             t._vc = self._out_vc  # report the output's current version
             _raise_modified(t, self._out_v, self)
         if self._f32:
-            return D.float32_tensors((_wrap(out, True, self),))[0]
+            return D.float32_tensors((_wrap(out, True, self),), self._f32 == 2)[0]
         return _wrap(out, True, self)
 
     def _release(self):
@@ -231,6 +232,9 @@ class Op(Node):
     def _call_backward(self, grads):
         if self._freed:
             raise RuntimeError(_FREED)
+        if self._half_opmath and grads[0] is not None and grads[0].dtype is D.float16:
+            grads = D.float32_tensors(grads, True)  # torch's backward kernel: float32 math,
+            self._f32 = 2                           # one rounding (by the engine)
         if _LOW[0] and not self._low_grads:  # bfloat16 gradients: computed in float32 (the
             up = D.float32_tensors(grads)  # saved tensors too), rounded once per input by the
             # engine, as torch's kernels (not those that accumulate in bfloat16: _low_grads)

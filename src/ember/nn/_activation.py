@@ -166,6 +166,7 @@ def _make_act(name, grad_name, fwd, bwd):
         return bwd(grad, ctx.saved_tensors[0], *ctx.params)
     return type(name.title().replace("_", ""), (Op,), {
         "_name": grad_name, "save_inputs": (0,), "forward": forward, "backward": backward,
+        "_half_opmath": True,  # torch's <name>_backward kernels: float32 math for float16
         "jvp": _fwd.elementwise})  # the backward's derivative times the tangent
 
 

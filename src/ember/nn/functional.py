@@ -187,6 +187,7 @@ def bilinear(input1, input2, weight, bias=None):
 class _LogSoftmax(Op):
     _name = "LogSoftmaxBackward0"
     save_output = True
+    _half_opmath = True  # torch's _log_softmax_backward_data kernel
 
     def forward(ctx, x, dim, rounded=False):
         ctx.dim = dim
@@ -222,6 +223,7 @@ class _LogSoftmax(Op):
 class _Softmax(Op):
     _name = "SoftmaxBackward0"
     save_output = True
+    _half_opmath = True  # torch's _softmax_backward_data kernel
 
     def forward(ctx, x, dim):
         ctx.dim = dim

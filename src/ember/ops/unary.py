@@ -336,6 +336,8 @@ def _make_unary(name, fwd, bwd, reads, floating):
         x = ctx.saved_tensors[0] if reads == "x" else None
         y = ctx.output if reads == "y" else None
         own = ctx.__dict__.pop("_own", False)  # set by the engine for this call only
+        if name == "sigmoid" and g.dtype is D.float16:  # torch's float16 kernel: (g (1 - y)) y
+            return g * (1 - y) * y                        # in float16 (no float32 here)
         if fast is not None and not _enabled[0] and g._data.__class__ is _ndarray:
             if own and g._data.dtype == y._data.dtype:  # relu: the mask applied in place
                 _relu_grad(g._data, y._data, out=g._data)  # skips a fresh output array
@@ -349,6 +351,7 @@ def _make_unary(name, fwd, bwd, reads, floating):
         "save_inputs": (0,) if reads == "x" else (),
         "save_output": reads == "y",
         "_grad_inplace": name == "relu",
+        "_half_opmath": name == "tanh",  # torch's tanh_backward kernel (float32 for float16)
         "_holomorphic": name in _HOLOMORPHIC,
         "forward": _half_wide(fwd) if floating else (
             lambda ctx, x: fwd(np if x.__class__ is _ndarray else _xp(x), x)),
