@@ -61,6 +61,7 @@ from .ops import creation as _creation  # noqa: E402
 from .ops import decomp as _decomp  # noqa: E402
 from .ops import foreach as _foreach  # noqa: E402
 from .ops import gather as _gather  # noqa: E402
+from .ops import grids as _grids  # noqa: E402
 from .ops import index as _index  # noqa: E402
 from .ops import linalg as _linalg  # noqa: E402
 from .ops import masked as _masked  # noqa: E402
@@ -85,6 +86,7 @@ from .ops.creation import *  # noqa: E402,F403
 from .ops.decomp import *  # noqa: E402,F403
 from .ops.foreach import *  # noqa: E402,F403
 from .ops.gather import *  # noqa: E402,F403
+from .ops.grids import *  # noqa: E402,F403
 from .ops.index import *  # noqa: E402,F403
 from .ops.linalg import *  # noqa: E402,F403
 from .ops.masked import *  # noqa: E402,F403
@@ -104,7 +106,7 @@ from .ops.view_copy import *  # noqa: E402,F403
 from .ops.views import *  # noqa: E402,F403
 from .random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state  # noqa: E402
 
-_OPS = (_binary, _compare, _creation, _decomp, _foreach, _gather, _index, _linalg, _masked,
+_OPS = (_binary, _compare, _creation, _decomp, _foreach, _gather, _grids, _index, _linalg, _masked,
         _moments, _pointwise, _rearrange, _reduce, _sampling, _scan, _shape, _sorting, _split,
         _stats, _ternary, _unary, _view_copy, _views)
 

@@ -20,7 +20,8 @@ from ._spectral import istft, stft
 from ._tensor import Tensor
 from .amp import _hook as _amp
 from .autograd import Function
-from .ops.creation import meshgrid, tensor, zeros
+from .ops.creation import tensor, zeros
+from .ops.grids import meshgrid
 from .ops.linalg import einsum, tensordot
 from .ops.moments import norm
 from .ops.rearrange import atleast_1d, atleast_2d, atleast_3d
