@@ -14,6 +14,7 @@ import pytest
 
 import ember
 import ember.optim
+from ember.optim import _batched
 from oracle import requires_torch, torch
 
 SHAPES = [(7, 5), (5,), (3, 4, 2)]
@@ -403,8 +404,15 @@ def test_scratch_is_bounded_by_the_largest_parameter():
     opt = ember.optim.AdamW(ps, amsgrad=True, maximize=True)
     for _ in range(2):
         opt.step()
-    biggest = 40 * 30 * 4
+    # the largest parameter, or the largest batch of small ones stepped together
+    biggest = max(40 * 30, sum(p.numel() for p in ps if p.numel() <= _batched.SMALL)) * 4
     assert sum(f.nbytes for f in opt._flat.values()) <= 6 * biggest
+    many = [ember.zeros(8192, requires_grad=True) for _ in range(40)]  # 327,680 elements
+    for p in many:
+        p.grad = ember.ones(8192)
+    opt = ember.optim.AdamW(many, amsgrad=True, maximize=True)
+    opt.step()
+    assert sum(f.nbytes for f in opt._flat.values()) <= 6 * _batched.LIMIT * 4
 
 
 @requires_torch

@@ -20,6 +20,8 @@ from .optimizer import (
 class Adam(Optimizer):
     """Matches torch.optim.Adam."""
 
+    _batchable = True  # elementwise: small parameters step together (optim/_batched)
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):

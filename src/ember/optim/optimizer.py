@@ -26,6 +26,7 @@ from .._device import array_module as _xp
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import enable_grad
 from ..utils.hooks import add_hook as _add_hook
+from . import _batched
 
 __all__ = ["Optimizer", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
 
@@ -338,6 +339,7 @@ class Optimizer:
             if group.get("capturable"):
                 self._check_capturable(group)
             stateful = self._uses_state(group)
+            batches = {} if self._batchable and not group.get("capturable") else None
             for p in group["params"]:
                 g = p.grad
                 if g is None:
@@ -347,9 +349,26 @@ class Optimizer:
                     state = states[p]
                     if not state:
                         self._init_state(p._data, state, group)
+                if batches is not None:  # small parameters: stepped together below
+                    key = _batched.key(p._data, g._data, state)
+                    if key is not None:
+                        batches.setdefault(key, []).append((p, g._data, state))
+                        continue
                 self._update(p._data, g._data, state, group)
                 p._vc[0] += 1
+            for items in chain.from_iterable(map(_batched.chunks, batches.values())) \
+                    if batches else ():
+                if len(items) > 1:
+                    _batched.step_batched(self, group, items)
+                else:
+                    self._update(items[0][0]._data, items[0][1], items[0][2], group)
+                for p, _, _ in items:
+                    p._vc[0] += 1
         return loss
+
+    # an elementwise `_update` (its results at each position depend only on that position of the
+    # parameter, gradient and state): small parameters go through it together (optim/_batched)
+    _batchable = False
 
     def _uses_state(self, group):
         return True
