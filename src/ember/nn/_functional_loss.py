@@ -19,6 +19,7 @@ from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ..ops.ternary import where
+from . import _nll_sum
 
 __all__ = ["nll_loss", "cross_entropy", "l1_loss", "mse_loss", "smooth_l1_loss", "huber_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
@@ -131,10 +132,11 @@ def _arr(v, conv=np.asanyarray):
 _F32_64 = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def _nll_forward(ctx, x2, t, w, ignore_index, reduction):
+def _nll_forward(ctx, x2, t, w, ignore_index, reduction, in_range=False):
+    """`in_range`: _check_nll found every target in [0, C) with a negative ignore_index."""
     m = len(t)
-    if w is None and x2.__class__ is np.ndarray and x2.dtype in _F32_64 and 0 < m <= 1 << 24 \
-            and ignore_index < 0 and t.min() >= 0:
+    if w is None and type(x2) is np.ndarray and x2.dtype in _F32_64 and 0 < m <= 1 << 24 \
+            and (in_range or ignore_index < 0 and t.min() >= 0):
         # no target is ignored (_check_nll saw all in range): all weights are 1, so skip them;
         # -x is -(x * 1) and m is the sum of m ones, bit for bit
         losses = -x2[np.arange(m), t]
@@ -142,7 +144,7 @@ def _nll_forward(ctx, x2, t, w, ignore_index, reduction):
             reduction, x2.shape
         if reduction == "none":
             return losses
-        total = losses.sum(dtype=x2.dtype)
+        total = _nll_sum.cascade(losses)  # torch's order of additions
         return np.asanyarray(total if reduction == "sum" else total / ctx.tw)
     valid = t != ignore_index
     ctx.valid = None if bool(valid.all()) else valid
@@ -150,13 +152,17 @@ def _nll_forward(ctx, x2, t, w, ignore_index, reduction):
     wt = valid.astype(x2.dtype) if w is None else w[tc] * valid
     rows = np.arange(len(tc)) if isinstance(tc, np.ndarray) else _xp(tc).arange(len(tc))
     losses = -(x2[rows, tc] * wt)
+    if ctx.valid is not None:  # an ignored row's loss is +0 (torch does not read its input)
+        losses = _xp(losses).where(valid, losses, losses.dtype.type(0))
     ctx.tc, ctx.wt, ctx.reduction, ctx.m_c = tc, wt, reduction, x2.shape
     if reduction == "none":
         return losses
-    total = losses.sum(dtype=x2.dtype)
+    exact = type(losses) is np.ndarray and losses.dtype in _F32_64  # (not a meta array)
+    total = _nll_sum.cascade(losses, ctx.valid) if exact else losses.sum(dtype=x2.dtype)
     if reduction == "sum":
         return _arr(total)  # asany: a meta result stays meta
-    ctx.tw = wt.sum(dtype=x2.dtype)
+    ctx.tw = _nll_sum.cascade(wt, ctx.valid) if exact and w is not None else \
+        wt.sum(dtype=x2.dtype)  # (a count of ones: exact in any order)
     with np.errstate(invalid="ignore", divide="ignore"):
         return _arr(total / ctx.tw)
 
@@ -170,9 +176,9 @@ class _NllLoss(Op):
     _name = "NllLossBackward0"
     jvp = _fwd.linear
 
-    def forward(ctx, x, t, w, ignore_index, reduction):
+    def forward(ctx, x, t, w, ignore_index, reduction, in_range=False):
         ctx.in_shape = x.shape
-        out = _nll_forward(ctx, _rows(x), t.reshape(-1), w, ignore_index, reduction)
+        out = _nll_forward(ctx, _rows(x), t.reshape(-1), w, ignore_index, reduction, in_range)
         return out.reshape(t.shape) if reduction == "none" else out
 
     def backward(ctx, grad):
@@ -226,13 +232,13 @@ class _CrossEntropy(Op):
         raise EmberNotImplemented("ember does not implement register_hook on cross_entropy's "
                                   "NllLossBackward0 yet (ember computes it fused)")
 
-    def forward(ctx, x, t, w, ignore_index, reduction):
+    def forward(ctx, x, t, w, ignore_index, reduction, in_range=False):
         ctx.in_shape = x.shape
         x2 = _rows(x)
         lp = x2 - x2.max(axis=1, keepdims=True)
         lp -= np.log(np.exp(lp).sum(axis=1, keepdims=True))
         ctx.lp = lp
-        out = _nll_forward(ctx, lp, t.reshape(-1), w, ignore_index, reduction)
+        out = _nll_forward(ctx, lp, t.reshape(-1), w, ignore_index, reduction, in_range)
         return out.reshape(t.shape) if reduction == "none" else out
 
     def backward(ctx, grad):
@@ -302,7 +308,9 @@ def _check_nll(input, target, weight, ignore_index):
             raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
     c = input.shape[1] if nd > 1 else input.shape[0]
     t = target._data.astype(np.int64, copy=False)
-    if ignore_index >= 0 or not t.size or t.min() < 0 or t.max() >= c:  # else all in range
+    # every target in [0, c) (a negative one is a huge unsigned number): then none is ignored
+    in_range = ignore_index < 0 and t.size and t.view(np.uint64).max() < c
+    if not in_range:
         bad = (t != ignore_index) & ((t < 0) | (t >= c))
         if bad.any():
             raise IndexError(f"Target {t[bad].flat[0]} is out of bounds.")
@@ -312,14 +320,14 @@ def _check_nll(input, target, weight, ignore_index):
     if weight is not None and weight.dtype is not input.dtype:
         raise RuntimeError(f"expected scalar type {input.dtype._legacy[:-6]} but found "
                            f"{weight.dtype._legacy[:-6]}")
-    return t.reshape(()) if nd == 1 else t  # (a (1,) target of a 1-d input: one sample)
+    return (t.reshape(()) if nd == 1 else t), bool(in_range)  # ((1,): a 1-d input's sample)
 
 
 def _nll_like(cls, input, target, weight, ignore_index, reduction, called=None):
     """`called`: (name, input) of the loss the user called, when it is not this one (a
     label-smoothed cross_entropy computes nll_loss of its log_softmax), for the hint."""
     try:
-        t = _check_nll(input, target, weight, ignore_index)
+        t, in_range = _check_nll(input, target, weight, ignore_index)
     except Exception as e:  # a hint on the way out (ember._hints); torch's error is unchanged
         from .._hints import attach
         fn, shown = called or ("cross_entropy" if cls is _CrossEntropy else "nll_loss", input)
@@ -327,7 +335,7 @@ def _nll_like(cls, input, target, weight, ignore_index, reduction, called=None):
         raise
     w = None if weight is None else weight._data.astype(input.dtype.np, copy=False)
     out = cls.run((input,), (input._data,), {"t": t, "w": w, "ignore_index": ignore_index,
-                                             "reduction": reduction})
+                                             "reduction": reduction, "in_range": in_range})
     if out.grad_fn is not None:  # torch's saved values (autograd._saved)
         out.grad_fn._nll_args = (input, target, weight, ignore_index)
     return out

@@ -1,0 +1,117 @@
+"""nll_loss's reduction in torch's order of additions (ember.nn._nll_sum): bit for bit against
+torch, and against a plain Python walk of ATen's loop where torch is absent."""
+
+import numpy as np
+import pytest
+from tests.oracle import requires_torch, torch
+
+import ember
+from ember.nn import _nll_sum
+
+F = ember.nn.functional
+
+
+def _aten_loop(v, counted, dtype, levels=8):
+    """ATen's nll_loss partial sums, row by row (the reference the module's docstring states)."""
+    parts = [dtype.type(0)] * levels
+    for b in range(len(v)):
+        if not counted[b]:
+            continue
+        parts[0] = dtype.type(parts[0] + v[b])
+        for j in range(levels - 1):
+            if b & (15 << (4 * j)):
+                break
+            parts[j + 1] = dtype.type(parts[j + 1] + parts[j])
+            parts[j] = dtype.type(0)
+    total = dtype.type(0)
+    for p in parts:
+        total = dtype.type(total + p)
+    return total
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [1, 2, 15, 16, 17, 33, 64, 255, 256, 257, 1000, 4097])
+@pytest.mark.parametrize("ignored", [0.0, 0.3])
+def test_cascade_equals_atens_loop(dtype, n, ignored):
+    rng = np.random.default_rng(n)
+    dt = np.dtype(dtype)
+    v = (rng.standard_normal(n) * 10.0 ** rng.integers(-3, 4, n)).astype(dt)
+    counted = rng.random(n) >= ignored
+    counted[::16] |= ignored == 0.0
+    v[~counted] = 0
+    got = _nll_sum.cascade(v, None if counted.all() else counted)
+    want = _aten_loop(v, counted, dt)
+    assert got.dtype == dt and got.tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("ignored", [0.0, 0.3])
+def test_the_top_level_with_fewer_levels(monkeypatch, ignored):
+    # 16**7 rows reach ATen's top level; with 3 levels 16**2 do (the same code path)
+    monkeypatch.setattr(_nll_sum, "_LEVELS", 3)
+    rng = np.random.default_rng(5)
+    for n in [255, 256, 257, 300, 4096 + 17, 9000]:
+        v = rng.standard_normal(n).astype(np.float32)
+        counted = rng.random(n) >= ignored
+        v[~counted] = 0
+        got = _nll_sum.cascade(v, None if counted.all() else counted)
+        assert got.tobytes() == _aten_loop(v, counted, v.dtype, levels=3).tobytes(), n
+
+
+def test_walked_and_regular_agree_when_no_multiple_of_16_is_ignored():
+    rng = np.random.default_rng(1)
+    v = rng.standard_normal(700).astype(np.float32)
+    counted = rng.random(700) > 0.2
+    counted[::16] = True
+    v[~counted] = 0
+    assert _nll_sum._walked(v, counted).tobytes() == _nll_sum._regular(v).tobytes()
+    assert _nll_sum._walked(v, counted).tobytes() == _aten_loop(v, counted, v.dtype).tobytes()
+
+
+def test_ignored_rows_are_not_read_and_give_plus_zero():
+    x = np.array([[1.0, 2.0], [np.inf, -np.inf], [3.0, 0.5]], np.float32)
+    t = [0, -100, 1]
+    mean = F.nll_loss(ember.from_numpy(x), ember.tensor(t)).item()
+    none = F.nll_loss(ember.from_numpy(x), ember.tensor(t), reduction="none").numpy()
+    assert np.isfinite(mean) and np.isfinite(none).all() and not np.signbit(none[1])
+    if torch is not None:
+        tx, tt = torch.from_numpy(x), torch.tensor(t)
+        assert mean == torch.nn.functional.nll_loss(tx, tt).item()
+        assert none.tobytes() == torch.nn.functional.nll_loss(tx, tt, reduction="none").numpy(
+        ).tobytes()
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("ignore", [0.0, 0.2])
+def test_nll_loss_bits_match_torch(dtype, reduction, weighted, ignore):
+    rng = np.random.default_rng(7)
+    for n in [1, 3, 16, 17, 64, 100, 256, 257, 513, 3000]:
+        x = (rng.standard_normal((n, 7)) * 10.0 ** rng.integers(-2, 3, (n, 1))).astype(dtype)
+        t = rng.integers(0, 7, n)
+        if ignore:
+            t[rng.random(n) < ignore] = -100
+            t[0] = -100  # a multiple of 16 ignored: the row-by-row walk
+        w = rng.random(7).astype(dtype) if weighted else None
+        args = [(lib.from_numpy(x), lib.from_numpy(t), None if w is None else lib.from_numpy(w))
+                for lib in (ember, torch)]
+        got = F.nll_loss(args[0][0], args[0][1], weight=args[0][2], reduction=reduction)
+        want = torch.nn.functional.nll_loss(args[1][0], args[1][1], weight=args[1][2],
+                                            reduction=reduction)
+        g, wv = got.numpy(), want.numpy()
+        assert g.dtype == wv.dtype and g.shape == wv.shape
+        assert g.tobytes() == wv.tobytes() or (np.isnan(g).all() and np.isnan(wv).all()), n
+
+
+@requires_torch
+def test_nll_loss_of_log_softmax_module_matches_torch_on_the_course_shape():
+    rng = np.random.default_rng(3)
+    bad = 0
+    for _ in range(40):
+        lp = rng.standard_normal((64, 10)).astype(np.float32) - 2.5
+        t = rng.integers(0, 10, 64)
+        got = ember.nn.NLLLoss()(ember.from_numpy(lp), ember.from_numpy(t)).item()
+        want = torch.nn.NLLLoss()(torch.from_numpy(lp), torch.from_numpy(t)).item()
+        bad += got != want
+    assert bad == 0
