@@ -1,5 +1,6 @@
-"""nll_loss's reduction in torch's order of additions (ember.nn._nll_sum): bit for bit against
-torch, and against a plain Python walk of ATen's loop where torch is absent."""
+"""Losses in torch's order of additions: nll_loss's reduction (ember.nn._nll_sum), bit for bit
+against torch and against a plain Python walk of ATen's loop where torch is absent; and
+multi_margin_loss's kernel (values, gradients, its refused second derivative)."""
 
 import numpy as np
 import pytest
@@ -115,3 +116,39 @@ def test_nll_loss_of_log_softmax_module_matches_torch_on_the_course_shape():
         want = torch.nn.NLLLoss()(torch.from_numpy(lp), torch.from_numpy(t)).item()
         bad += got != want
     assert bad == 0
+
+
+# ---------------------------------------------------------------- multi_margin_loss's kernel
+@requires_torch
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_multi_margin_loss_bits_and_gradients_match_torch(reduction, dtype):
+    rng = np.random.default_rng(11)
+    for _ in range(40):
+        n, c = int(rng.integers(1, 60)), int(rng.integers(1, 20))
+        x = rng.standard_normal((n, c)).astype(dtype)
+        t = rng.integers(0, c, n)
+        p, margin = int(rng.integers(1, 3)), float(rng.choice([1.0, 0.7, -0.3]))
+        w = rng.random(c).astype(dtype) if rng.random() < 0.5 else None
+        go = rng.standard_normal(n if reduction == "none" else ()).astype(dtype)
+        res = []
+        for lib in (ember, torch):
+            xx = lib.from_numpy(x.copy()).requires_grad_()
+            loss = lib.nn.functional.multi_margin_loss(
+                xx, lib.from_numpy(t), p=p, margin=margin, reduction=reduction,
+                weight=None if w is None else lib.from_numpy(w))
+            loss.backward(lib.from_numpy(go))
+            res.append((loss.detach().numpy(), xx.grad.numpy(), loss.grad_fn.name()))
+        (e, eg, en), (tv, tg, tn) = res
+        assert e.dtype == tv.dtype and e.shape == tv.shape and e.tobytes() == tv.tobytes()
+        assert eg.tobytes() == tg.tobytes() and en == tn
+
+
+def test_multi_margin_loss_second_derivative_raises_as_torch():
+    x = ember.randn(4, 5, requires_grad=True)
+    loss = F.multi_margin_loss(x, ember.tensor([0, 1, 2, 3]), p=2)
+    (g,) = ember.autograd.grad(loss, x, create_graph=True)
+    assert g.requires_grad
+    with pytest.raises(RuntimeError, match="derivative for aten::multi_margin_loss_backward is "
+                                           "not implemented"):
+        g.sum().backward()

@@ -15,6 +15,7 @@ from .._tensor import _wrap
 from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
+from ..autograd.function import Op
 from ..ops.ternary import where
 from ._functional_loss import _REDUCTIONS, _BackwardError, _legacy_reduction, _reduce, _resolve
 
@@ -140,20 +141,68 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise ValueError("weight must be one-dimensional")
     c, rows = _check_multi_margin(input, target, weight)
     _fwd.refuse("multi_margin_loss", input, weight)
-    x = input.reshape(rows, c)
-    t = target.reshape(-1)
-    z = margin - x.gather(1, t.unsqueeze(1)) + x
-    h = where(z > 0, z, 0.0)
-    if p == 2:
-        h = h * h
-    if weight is not None:
-        h = h * weight[t].unsqueeze(1)
-    from .functional import one_hot
-    h = h * (1 - one_hot(t, c)).to(x.dtype)
-    loss = h.sum(1) / c
-    if input.dim() <= 1:
-        loss = loss.reshape(target.shape)  # a (1,) target keeps its dim, as torch's
-    return _reduce(loss, reduction)
+    w = None if weight is None else weight._data
+    loss = _MultiMargin.run((input, target, weight), (input._data.reshape(rows, c),
+                            target._data.reshape(-1), w),
+                            {"p": p, "margin": margin, "reduction": reduction,
+                             "shape": tuple(target.shape)})  # ('none': the target's shape)
+    return loss
+
+
+class _MultiMargin(Op):
+    """ATen's multi_margin_loss kernel: each sample's loss is 0 + h_j over the other classes j in
+    order, in the input's dtype, h_j = max(0, margin - x[y] + x[j])^p * w[y] (margin - x[y]
+    rounded first), divided by C; 'mean' and 'sum' add the samples' losses in order in double
+    precision (its CPU accumulate type) and divide by N there. The backward is its kernel's
+    g = 1 / (N C) or 1 / C, h = g or 2 g z (times w[y]) at the classes with z > 0, the target
+    class 0 - h_j in order, all times the upstream gradient; a second derivative raises, as
+    torch's."""
+
+    _name = "MultiMarginLossBackward0"
+    save_inputs = (0,)
+
+    def forward(ctx, x, t, w, p, margin, reduction, shape):
+        dt = x.dtype
+        n, c = x.shape
+        rows = np.arange(n)
+        z = (dt.type(margin) - x[rows, t])[:, None] + x
+        keep = z > 0
+        keep[rows, t] = False
+        h = z if p == 1 else z * z
+        if w is not None:
+            h = h * w[t][:, None]
+        h = np.where(keep, h, dt.type(0))
+        ctx.z, ctx.keep, ctx.t, ctx.w, ctx.p, ctx.reduction = z, keep, t, w, p, reduction
+        loss = np.add.accumulate(h, axis=1)[:, -1] + dt.type(0)  # (0 + the first: +0 for none)
+        loss /= dt.type(c)
+        if reduction == "none":
+            return loss.reshape(shape)
+        total = np.add.accumulate(loss.astype(np.float64))[-1] + 0.0 if n else np.float64(0)
+        if reduction == "mean":  # (an empty batch: NaN; torch leaves the result unwritten)
+            with np.errstate(invalid="ignore"):
+                total = total / np.float64(n)
+        return np.asarray(total, dt)
+
+    def backward(ctx, grad):
+        z, keep, t = ctx.z, ctx.keep, ctx.t
+        dt = z.dtype
+        n, c = z.shape
+        g = dt.type(1.0 / (n * c) if ctx.reduction == "mean" and n else 1.0 / c)
+        h = np.full(z.shape, g) if ctx.p == 1 else (dt.type(2) * g) * z
+        if ctx.w is not None:
+            h *= ctx.w[t][:, None]
+        gi = np.where(keep, h, dt.type(0))
+        tgt = np.add.accumulate(np.where(keep, -h, dt.type(0)), axis=1)[:, -1]
+        gi[np.arange(n), t] = tgt + dt.type(0)  # 0 - h_j in order
+        gd = grad._data
+        gi *= gd if gd.ndim == 0 else gd.reshape(-1, 1)
+        shape = ctx._in_meta[0][0]
+        out = _wrap(gi.reshape(shape))
+        if _enabled[0]:  # create_graph: the second derivative raises, as torch's
+            out = _BackwardError.run((grad, ctx.saved_tensors[0]), (gi.reshape(shape),), {
+                "msg": "derivative for aten::multi_margin_loss_backward is not implemented",
+                "name": "torch::autograd::NotImplemented"})
+        return out, None, None
 
 
 def _check_multi_margin(input, target, weight):
