@@ -17,6 +17,7 @@ import numpy as np
 from .. import _allocator
 from .._device import array_module as _xp
 from . import grad_mode
+from ..ops._cascade import cascade_sum as _cascade_sum
 from .function import AccumulateGrad, _anomaly
 
 _Tensor = None  # set by ember._tensor
@@ -138,7 +139,14 @@ def _sum_to(g, shape, dtype, node=None, grads=None):
     if not grad_mode._enabled[0] and a.__class__ is np.ndarray:  # nothing to record: arrays
         if a.shape != shape:
             lead = a.ndim - len(shape)
-            if lead:
+            # torch's sum_to: one sum over the leading and the broadcast (size-1) dims together,
+            # in its order of additions where _cascade has it (adjacent dims), else NumPy's
+            axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
+                                              if s == 1 and a.shape[lead + i] != 1)
+            r = _cascade_sum(a, axes, False)
+            if r is not None:
+                a = r.reshape(shape)
+            elif lead:
                 a = np.add.reduce(a, axis=tuple(range(lead)))
             ones = tuple(i for i, s in enumerate(shape) if s == 1 and a.shape[i] != 1)
             if ones:

@@ -13,7 +13,9 @@ then accumulator 0 += 1, += 2, += 3; the row's sum is 0 + its last (n mod V) ele
 same cascade down each column (columns in blocks of 4V, or of 4 when n1 < V), and the columns
 left over use the scalar row sum: rows taken 4 at a time (4 running lanes per column), the
 rows left over added into lane 0, then lane 0 + 1 + 2 + 3. Rows shorter than V use that scalar
-row sum too. The result is stored as 0 + sum, so a zero sum is +0.
+row sum too. A reduction over outer and inner dimensions around kept ones (a conv bias's
+(0, 2, 3)) sums each inner row so, and adds the rows of successive outer indices into the output
+in order. The result is stored as 0 + sum, so a zero sum is +0.
 
 Here every running lane is a column of a NumPy array and each "in order" sum is
 `np.add.reduce` over a non-last axis (elementwise adds, which NumPy performs in order),
@@ -21,8 +23,8 @@ Here every running lane is a column of a NumPy array and each "in order" sum is
 or `np.add.accumulate`, never the pairwise inner-axis reduce. It costs about 1.5-4x NumPy's own
 sum (more lanes, shorter loops) and ~5 us more on tiny arrays. `cascade_sum` returns None for
 what it does not cover (then the caller keeps NumPy's sum): other dtypes, non-contiguous or
-empty arrays, reductions over dimensions other than all, the trailing ones or the leading ones,
-and machines other than x86-64.
+empty arrays, reductions over dimensions other than all, the trailing ones, the leading ones, a
+middle run or the outer and inner ones around a middle run, and machines other than x86-64.
 """
 
 import platform
@@ -276,9 +278,10 @@ def cascade_sum(x, axes, keepdim):
     this file does not reproduce torch's order (type(): a meta array answers __class__ as a
     NumPy array)."""
     dt = x.dtype
-    if type(x) is not np.ndarray or (dt != _F32 and dt != _F64) or not _X86 or \
-            not x.size or not x.flags.c_contiguous:
+    if type(x) is not np.ndarray or (dt != _F32 and dt != _F64) or not _X86 or not x.size:
         return None
+    if not x.flags.c_contiguous:
+        return _permuted(x, axes, keepdim)
     v = 8 if dt == _F32 else 4  # elements per 32-byte vector
     if axes is None or len(axes) == x.ndim:
         n = x.size
@@ -300,6 +303,12 @@ def cascade_sum(x, axes, keepdim):
         r = _outer(x.reshape(runs[0][0], -1), v)
     elif kinds == [False, True, False]:  # a middle dim: each outer block down its columns
         r = _outer(x.reshape(runs[0][0], runs[1][0], -1), v).reshape(-1)
+    elif kinds == [True, False, True]:  # outer and inner dims (a conv bias's (0, 2, 3)): ATen
+        # sums each inner row, and adds the rows of successive outer indices into the output
+        # in order (accumulate: in order where reduce may pair)
+        a, b = runs[0][0], runs[1][0]
+        rows = _inner(x.reshape(a * b, -1), v).reshape(a, b)
+        r = np.add.accumulate(rows, axis=0)[-1]
     elif kinds in ([], [False]):  # nothing left to add up
         r = x.reshape(-1)
     else:
@@ -307,3 +316,26 @@ def cascade_sum(x, axes, keepdim):
     r = r + dt.type(0)  # ATen stores 0 + sum: a zero sum is +0
     return r.reshape([1 if i in axes else s for i, s in enumerate(x.shape)
                       if keepdim or i not in axes])
+
+
+def _permuted(x, axes, keepdim):
+    """cascade_sum of a permutation of a C-contiguous array (a transpose, `permute`, `.mT`):
+    ATen's iterator walks the elements in memory order where the output's own (contiguous)
+    layout does not order the kept dimensions otherwise, so the sum is then the contiguous
+    array's over the same dimensions, laid back in x's order. None for other layouts and where
+    the kept dimensions lie in memory in another order than x's (the output's strides then
+    decide ATen's loop order)."""
+    order = sorted(range(x.ndim), key=lambda i: -x.strides[i] if x.shape[i] > 1 else 0)
+    y = x.transpose(order)
+    if not y.flags.c_contiguous:
+        return None
+    if axes is None or len(axes) == x.ndim:
+        return cascade_sum(y, None, keepdim)
+    kept = [order.index(i) for i in range(x.ndim) if i not in axes and x.shape[i] > 1]
+    if kept != sorted(kept):
+        return None
+    r = cascade_sum(y, tuple(sorted(order.index(a) for a in axes)), True)
+    if r is None:
+        return None
+    r = r.transpose(np.argsort(order))
+    return r if keepdim else r.reshape([s for i, s in enumerate(x.shape) if i not in axes])

@@ -1,0 +1,96 @@
+"""Sums in torch's order of additions beyond contiguous inputs (ember.ops._cascade): the outer
+and inner dims around kept ones (a conv bias's (0, 2, 3)), permuted inputs (transposes), and
+the gradient of a broadcast operand (autograd's sum_to: one sum over every reduced dim).
+Sizes stay below torch's parallel grain (32768 elements), where its order depends on threads."""
+
+import numpy as np
+import pytest
+
+import ember
+from ember.ops._cascade import cascade_sum
+from tests.oracle import requires_torch, torch
+
+DTYPES = [np.float32, np.float64]
+
+
+def _same(a, b):
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape,dims", [((8, 16, 9, 9), (0, 2, 3)), ((7, 5, 33), (0, 2)),
+                                        ((3, 4, 5), (0, 2)), ((2, 1, 5), (0, 2)),
+                                        ((20, 3, 7), (0, 2)), ((2, 64, 100), (0, 2))])
+def test_outer_and_inner_dims(dtype, shape, dims):
+    rng = np.random.default_rng(sum(shape))
+    for keepdim in (False, True):
+        x = rng.standard_normal(shape).astype(dtype)
+        got = ember.from_numpy(x).sum(dims, keepdim=keepdim).numpy()
+        assert _same(got, torch.from_numpy(x).sum(dims, keepdim=keepdim).numpy())
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_permuted_inputs(dtype):
+    rng = np.random.default_rng(0)
+    covered = 0
+    for _ in range(300):
+        nd = int(rng.integers(2, 5))
+        shape = tuple(int(rng.integers(1, 12 if nd > 2 else 120)) for _ in range(nd))
+        x = rng.standard_normal(shape).astype(dtype)
+        perm = tuple(int(p) for p in rng.permutation(nd))
+        k = int(rng.integers(0, nd + 1))
+        dims = tuple(sorted(rng.choice(nd, k, replace=False).tolist())) if k else None
+        keepdim = bool(rng.integers(0, 2))
+        e, t = ember.from_numpy(x).permute(*perm), torch.from_numpy(x).permute(*perm)
+        got = (e.sum() if dims is None else e.sum(dims, keepdim=keepdim)).numpy()
+        want = (t.sum() if dims is None else t.sum(dims, keepdim=keepdim)).numpy()
+        if cascade_sum(x.transpose(perm), dims, keepdim) is not None:
+            covered += 1
+            assert _same(got, want), (shape, perm, dims, keepdim)
+    assert covered > 200  # most layouts are reproduced (the rest keep NumPy's sum)
+
+
+@requires_torch
+def test_transposed_matrix_sums():
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        a = rng.standard_normal((int(rng.integers(1, 90)), int(rng.integers(1, 90))))
+        a = a.astype(np.float32)
+        e, t = ember.from_numpy(a).t(), torch.from_numpy(a).t()
+        for dims in (None, 0, 1):
+            got = e.sum() if dims is None else e.sum(dims)
+            want = t.sum() if dims is None else t.sum(dims)
+            assert _same(got.numpy(), want.numpy())
+        assert _same(e.mean(1).numpy(), t.mean(1).numpy())
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("xs,vs", [((1000, 33), (33,)), ((4, 1001), (4, 1)),
+                                   ((33, 700), (1, 700)), ((7, 5, 33), (5, 1)),
+                                   ((8, 16, 9, 9), (16, 1, 1)), ((64, 50, 8), (8,)),
+                                   ((64, 10), (10,)), ((3, 1, 5), (1, 1, 5))])
+def test_gradient_of_a_broadcast_operand(dtype, xs, vs):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal(xs).astype(dtype)
+    v = rng.standard_normal(vs).astype(dtype)
+    g = rng.standard_normal(np.broadcast_shapes(xs, vs)).astype(dtype)
+    grads = []
+    for lib in (ember, torch):
+        vv = lib.from_numpy(v.copy()).requires_grad_()
+        (lib.from_numpy(x) + vv).backward(lib.from_numpy(g))
+        grads.append(vv.grad.numpy())
+    assert _same(*grads)
+
+
+def test_permuted_sum_is_the_contiguous_arrays():
+    # no torch needed: a transpose's full sum and its per-dim sums are the original's
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((37, 53)).astype(np.float32)
+    assert _same(cascade_sum(x.T, None, False), cascade_sum(x, None, False))
+    assert _same(cascade_sum(x.T, (1,), False), cascade_sum(x, (0,), False))
+    assert _same(cascade_sum(x.T, (0,), True), cascade_sum(x, (1,), True).T)
+    y = rng.standard_normal((4, 5, 6)).astype(np.float64).transpose(1, 0, 2)  # kept dims out of
+    assert cascade_sum(y, (2,), False) is None  # memory order: ATen's loop follows the output
