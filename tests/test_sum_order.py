@@ -5,10 +5,10 @@ Sizes stay below torch's parallel grain (32768 elements), where its order depend
 
 import numpy as np
 import pytest
+from tests.oracle import requires_torch, torch
 
 import ember
 from ember.ops._cascade import cascade_sum
-from tests.oracle import requires_torch, torch
 
 DTYPES = [np.float32, np.float64]
 

@@ -16,8 +16,8 @@ import numpy as np
 
 from .. import _allocator
 from .._device import array_module as _xp
-from . import grad_mode
 from ..ops._cascade import cascade_sum as _cascade_sum
+from . import grad_mode
 from .function import AccumulateGrad, _anomaly
 
 _Tensor = None  # set by ember._tensor
