@@ -71,7 +71,10 @@ class AvgPoolGrad(Op):
         pads = _pads(S, k, s, p, d, L)
         out = _xp(g).zeros(g.shape[:-nd] + tuple(n + lo + hi for n, (lo, hi) in zip(S, pads)),
                            g.dtype)
-        for _, key in _offsets(k, d, s, L):
+        # torch's kernel walks the outputs in order, each adding its share to its window: an
+        # input cell gets its outputs' shares by output index, that is by kernel offset from
+        # the last to the first
+        for _, key in reversed(list(_offsets(k, d, s, L))):
             out[key] += g
         return out[(Ellipsis,) + tuple(slice(lo, lo + n) for n, (lo, _) in zip(S, pads))]
 
