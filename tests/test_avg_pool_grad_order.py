@@ -4,9 +4,9 @@ last to the first)."""
 
 import numpy as np
 import pytest
+from tests.oracle import requires_torch, torch
 
 import ember
-from tests.oracle import requires_torch, torch
 
 
 @requires_torch
