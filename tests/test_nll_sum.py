@@ -7,7 +7,7 @@ import pytest
 from tests.oracle import requires_torch, torch
 
 import ember
-from ember.nn import _nll_sum
+from ember.nn import _loss_fused, _nll_sum
 
 F = ember.nn.functional
 
@@ -152,3 +152,52 @@ def test_multi_margin_loss_second_derivative_raises_as_torch():
     with pytest.raises(RuntimeError, match="derivative for aten::multi_margin_loss_backward is "
                                            "not implemented"):
         g.sum().backward()
+
+
+# ---------------------------------------------------------------- binary cross entropy
+@requires_torch
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_binary_cross_entropy_input_gradient_and_reduction_bits(reduction):
+    rng = np.random.default_rng(21)
+    for it in range(30):
+        n, dtype = int(rng.integers(1, 3000)), (np.float32, np.float64)[it % 2]
+        x, t = (rng.uniform(0.01, 0.99, n).astype(dtype) for _ in range(2))
+        w = rng.random(n).astype(dtype) if it % 3 else None
+        go = rng.standard_normal(n if reduction == "none" else ()).astype(dtype)
+        res = []
+        for lib in (ember, torch):
+            xx = lib.from_numpy(x.copy()).requires_grad_()
+            loss = lib.nn.functional.binary_cross_entropy(
+                xx, lib.from_numpy(t), weight=None if w is None else lib.from_numpy(w),
+                reduction=reduction)
+            loss.backward(lib.from_numpy(go))
+            res.append((loss.detach().numpy(), xx.grad.numpy()))
+        assert res[0][1].tobytes() == res[1][1].tobytes()  # (the values' logs may differ)
+        if reduction != "none":  # the sum of torch's own per-element losses, in its order
+            tl = torch.nn.functional.binary_cross_entropy(
+                torch.from_numpy(x), torch.from_numpy(t),
+                weight=None if w is None else torch.from_numpy(w), reduction="none").numpy()
+            got = _loss_fused._reduced(tl, reduction)
+            assert got.tobytes() == res[1][0].tobytes()
+
+
+@requires_torch
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_bce_with_logits_gradient_order(reduction):
+    # at x = 0 sigmoid is 0.5 exactly in both: the gradients' order of operations is all left
+    rng = np.random.default_rng(22)
+    for it in range(30):
+        n, dtype = int(rng.integers(1, 500)), (np.float32, np.float64)[it % 2]
+        x, t = np.zeros(n, dtype), rng.uniform(0, 1, n).astype(dtype)
+        w = rng.random(n).astype(dtype) if it % 3 else None
+        pw = rng.random(n).astype(dtype) if it % 2 else None
+        go = rng.standard_normal(n if reduction == "none" else ()).astype(dtype)
+        res = []
+        for lib in (ember, torch):
+            xx = lib.from_numpy(x.copy()).requires_grad_()
+            loss = lib.nn.functional.binary_cross_entropy_with_logits(
+                xx, lib.from_numpy(t), weight=None if w is None else lib.from_numpy(w),
+                pos_weight=None if pw is None else lib.from_numpy(pw), reduction=reduction)
+            loss.backward(lib.from_numpy(go))
+            res.append(xx.grad.numpy())
+        assert res[0].tobytes() == res[1].tobytes()

@@ -599,22 +599,26 @@ class _BinaryCrossEntropy(Op):
             loss = loss * w
         if reduction == "none":
             return loss
+        if type(loss) is np.ndarray:  # torch's apply_loss_reduction: its sum's order
+            from ._loss_fused import _reduced
+            return _reduced(loss, reduction)
         return _arr(loss.sum(dtype=x.dtype) if reduction == "sum" else loss.mean(
             dtype=x.dtype), np.asarray)
 
     def backward(ctx, grad):
+        # torch's kernels: g (x - t) / max((1 - x) x, 1e-12) and -logit(x) g (unclamped: inf at
+        # x = 0, -inf at 1), then times the weight, then / n for a mean
         x, t = ctx.saved_tensors
         g = grad if ctx.reduction == "none" else grad.expand(x.shape)
-        if ctx.reduction == "mean":
-            g = g / x.numel()
-        if ctx.w is not None:
-            g = g * _wrap(ctx.w)
         need = ctx.needs_input_grad
-        gx = g * (x - t) / ((1 - x) * x).clamp_min(1e-12) if need[0] else None
-        gt = None
-        if need[1]:  # torch's d/dt = -logit(x), unclamped (inf at x = 0, -inf at x = 1)
-            gt = -x.logit() * g
-        return gx, gt, None, None
+        out = [g * (x - t) / ((1 - x) * x).clamp_min(1e-12) if need[0] else None,
+               -x.logit() * g if need[1] else None]
+        for i, r in enumerate(out):
+            if r is not None:
+                if ctx.w is not None:
+                    r = r * _wrap(ctx.w)
+                out[i] = r / x.numel() if ctx.reduction == "mean" else r
+        return out[0], out[1], None, None
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
@@ -682,13 +686,13 @@ class _BCEWithLogits(Op):
                 from .functional import logsigmoid
                 gt = logsigmoid(-x) - logsigmoid(x) * pw
         out = []
-        for g in (gx, gt):
+        for g in (gx, gt):  # torch's order: times the upstream gradient, the weight, then / n
             if g is not None:
+                g = g * grad
                 if w is not None:
                     g = g * w
                 if ctx.reduction == "mean":
                     g = g / x.numel()
-                g = g * grad
             out.append(g)
         return out[0], out[1], None, None, None
 
