@@ -94,3 +94,40 @@ def test_permuted_sum_is_the_contiguous_arrays():
     assert _same(cascade_sum(x.T, (0,), True), cascade_sum(x, (1,), True).T)
     y = rng.standard_normal((4, 5, 6)).astype(np.float64).transpose(1, 0, 2)  # kept dims out of
     assert cascade_sum(y, (2,), False) is None  # memory order: ATen's loop follows the output
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.complex64,
+                                   np.complex128])
+def test_trace_adds_the_diagonal_in_order_in_torchs_accumulate_type(dtype):
+    rng = np.random.default_rng(4)
+    for _ in range(30):
+        n, m = int(rng.integers(1, 300)), int(rng.integers(1, 300))
+        a = rng.standard_normal((n, m)) * 10.0 ** rng.integers(-2, 3, (n, m))
+        if np.dtype(dtype).kind == "c":
+            a = a + 1j * rng.standard_normal((n, m))
+        a = a.astype(dtype)
+        assert _same(ember.from_numpy(a).trace().numpy(), torch.from_numpy(a).trace().numpy())
+
+
+@requires_torch
+@pytest.mark.parametrize("eq", ["ij->", "ij->i", "ij->j", "ji->ij", "ij", "ijk->", "i->",
+                                "bij->bj", "Aa->a", "...ij->j", "ii->i"])
+def test_einsum_of_one_operand_is_torchs_permute_and_sum(eq):
+    rng = np.random.default_rng(len(eq))
+    lhs = eq.split("->")[0]
+    for it in range(10):
+        if "..." in eq:
+            shape = tuple(int(rng.integers(1, 9)) for _ in range(len(lhs) - 1))
+        else:
+            sizes = {c: int(rng.integers(1, 40)) for c in set(lhs)}
+            shape = tuple(sizes[c] for c in lhs)
+        x = rng.standard_normal(shape).astype((np.float32, np.float64)[it % 2])
+        res = []
+        for lib in (ember, torch):
+            xx = lib.from_numpy(x.copy()).requires_grad_()
+            r = lib.einsum(eq, xx)
+            r.backward(lib.ones_like(r))
+            res.append((r.detach().numpy(), xx.grad.numpy(), r.grad_fn.name()))
+        assert _same(res[0][0], res[1][0]) and _same(res[0][1], res[1][1])
+        assert res[0][2] == res[1][2]

@@ -598,6 +598,22 @@ def _contracts(parts, out):
     return any(c not in out and sum(c in q for q in parts) > 1 for c in set("".join(parts)))
 
 
+def _einsum_one(x, labels, out):
+    """One operand, as torch's einsum takes it: each repeated label's diagonal (moved last),
+    the dims permuted to the output's labels then the summed ones, and those summed (so the
+    sum's order of additions and the graph, SumBackward1 over PermuteBackward0, are torch's)."""
+    labels = list(labels)
+    for c in dict.fromkeys(labels):
+        while labels.count(c) > 1:
+            i = labels.index(c)
+            j = labels.index(c, i + 1)
+            x = x.diagonal(0, i, j)
+            labels = [d for k, d in enumerate(labels) if k not in (i, j)] + [c]
+    summed = sorted((c for c in labels if c not in out), key=lambda c: (c.islower(), c))
+    x = x.permute([labels.index(c) for c in out] + [labels.index(c) for c in summed])
+    return x.sum(tuple(range(len(out), len(labels)))) if summed else x
+
+
 def einsum(equation, *operands):
     """Matches torch.einsum (sublist format aside)."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
@@ -609,6 +625,8 @@ def einsum(equation, *operands):
                                f"does not match the number of dimensions ({o.dim()}) for "
                                f"operand {i} and no ellipsis was given")
     _check_subscripts(parts, out, operands)
+    if len(operands) == 1:
+        return _einsum_one(operands[0], parts[0], out)
     if _amp.on and _amp.active() and _contracts(parts, out):  # torch's einsum contracts by bmm
         return _amp.lower(einsum, equation, *operands)
     r = Einsum.run(tuple(operands), [o._data for o in operands], {"parts": parts, "out": out})
