@@ -15,6 +15,7 @@ from .._tensor import _wrap
 from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
+from ._cascade import cascade_sum as _cascade_sum
 from ._util import dims
 from .inplace import _out
 from .reduce import _axes, _legacy_name, _unsqueeze_to, mean
@@ -44,12 +45,87 @@ def _wide_mean(input, dim, keepdim):
     return mean(input.to(wide), dim, keepdim).to(input.dtype)
 
 
-def _var_untracked(input, wide, axes, keepdim, dof):
-    """The wide variance as an array when nothing is recorded (one wide copy, worked in place),
-    else None."""
-    if wide is None or (_enabled[0] and input._rg) or _fw[0] or \
-            type(input._data) is not np.ndarray or input._data.size == 0:
+_F32_64 = (np.dtype(np.float32), np.dtype(np.float64))
+_WELFORD_MAX = 4096  # elements an output up to which float64's Welford loop runs (about 5 us an
+# element: 1 ms for var(dim=1) of a (64, 256) float64 tensor)
+
+
+def _layout(a, axes, keepdim):
+    """(reduced axes, their element count, the result's shape) of a reduction of a."""
+    red = tuple(range(a.ndim)) if axes is None else axes
+    n = math.prod(a.shape[i] for i in red)
+    return red, n, tuple(1 if i in red else s for i, s in enumerate(a.shape)
+                         if keepdim or i not in red)
+
+
+def _reproducible(a):
+    return type(a) is np.ndarray and a.dtype in _F32_64 and a.size and a.flags.c_contiguous
+
+
+def _welford(a, axes, keepdim, dof):
+    """ATen's Welford in double over each output's elements in order (n += 1; d = x - m;
+    m += d / n; m2 += d (x - m)), as (variance, mean) float64 arrays of the result's shape, for
+    float64 input; None for other dtypes and layouts and above _WELFORD_MAX elements an output
+    (one NumPy pass each: float32's rounding hides its difference from two passes in double,
+    which cost far less)."""
+    if not _reproducible(a) or a.dtype != np.float64:
         return None
+    red, n, shape = _layout(a, axes, keepdim)
+    if n > _WELFORD_MAX:
+        return None
+    rows = np.moveaxis(a, red, range(a.ndim - len(red), a.ndim)).reshape(-1, n)
+    m, m2 = np.zeros(rows.shape[0]), np.zeros(rows.shape[0])
+    with np.errstate(all="ignore"):
+        for k in range(n):
+            x = rows[:, k].astype(np.float64)
+            d = x - m
+            m = m + d / (k + 1)
+            m2 = m2 + d * (x - m)
+        var = np.divide(m2, np.float64(max(dof, 0)))
+    return var.reshape(shape), m.reshape(shape)
+
+
+def _exact_var(a, axes, keepdim, dof):
+    """torch's CPU var/std of a float32/float64 C-contiguous array, as float64 (None where not
+    reproduced). A one-element result (std_var_all): the mean as torch's mean (in the input's
+    dtype), then the squared deviations taken and added in order in double. Otherwise Welford
+    (`_welford`, float64)."""
+    if not _reproducible(a):
+        return None
+    _, n, shape = _layout(a, axes, keepdim)
+    if a.size != n:
+        w = _welford(a, axes, keepdim, dof)
+        return None if w is None else w[0]
+    mu = _cascade_sum(a, None, False)
+    if mu is None:
+        return None
+    with np.errstate(all="ignore"):
+        d = a.reshape(-1).astype(np.float64) - np.float64(mu / a.dtype.type(n))
+        return np.asarray(np.divide(np.add.accumulate(d * d)[-1],
+                                    np.float64(max(dof, 0)))).reshape(shape)
+
+
+def _moments_exact(input, axes, keepdim, c, v, m, sqrt):
+    """var_mean / std_mean: torch's values (one Welford pass gives both) written into v and m,
+    the results computed the usual way (their nodes keep these arrays)."""
+    w = _welford(input._data, axes, keepdim, _layout(input._data, axes, keepdim)[1] - c)
+    if w is None or v._data.__class__ is not np.ndarray or m._data.__class__ is not np.ndarray:
+        return
+    var, mu = w
+    with np.errstate(all="ignore"):
+        v._data[...] = np.sqrt(var) if sqrt else var
+        m._data[...] = mu
+
+
+def _var_untracked(input, wide, axes, keepdim, dof, exact=True):
+    """The wide variance as an array when nothing is recorded (one wide copy, worked in place;
+    torch's own where `_exact_var` has it, unless not `exact`: var_mean's), else None."""
+    if (_enabled[0] and input._rg) or _fw[0] or type(input._data) is not np.ndarray or \
+            input._data.size == 0:
+        return None
+    r = _exact_var(input._data, axes, keepdim, dof) if exact else None
+    if r is not None or wide is None:
+        return r
     with np.errstate(all="ignore"):
         w = input._data.astype(wide.np)
         w -= w.mean(axis=axes, keepdims=True)
@@ -73,7 +149,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
     return _variance(input, dim, unbiased, keepdim, correction, False)
 
 
-def _variance(input, dim, unbiased, keepdim, correction, keep_wide):
+def _variance(input, dim, unbiased, keepdim, correction, keep_wide, exact=True):
     """var's value (accumulated in the wider type for float32 and the halves, then rounded
     once; with `keep_wide` left in that type, for std's square root), recorded as one
     VarBackward0 node whose backward is torch's formula in the input's dtype."""
@@ -84,7 +160,7 @@ def _variance(input, dim, unbiased, keepdim, correction, keep_wide):
     axes = _axes(input, dim)
     n = input._data.size if axes is None else int(np.prod([input.shape[a] for a in axes]))
     wide = _WIDE.get(input.dtype)
-    r = _var_untracked(input, wide, axes, keepdim, n - c)
+    r = _var_untracked(input, wide, axes, keepdim, n - c, exact)
     if r is not None:
         if keep_wide:
             return _wrap(r)
@@ -101,6 +177,10 @@ def _variance(input, dim, unbiased, keepdim, correction, keep_wide):
         if wide is not None and not keep_wide:
             r = r.to(input.dtype)
     if node:
+        value = _exact_var(input._data, axes, keepdim, n - c) if exact else None
+        if value is not None:
+            with np.errstate(over="ignore"):
+                r = _wrap(value.astype(r._data.dtype))
         r = _Var.apply(input, r._data, axes, keepdim, n - c)
     if r.grad_fn is not None:
         r.grad_fn._name = "VarBackward0"
@@ -163,15 +243,19 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
     if out is not None:
         return _out(std(_in_out_dtype(input, dim, out), dim, unbiased, keepdim,
                         correction=correction), out)
+    return _std(input, dim, unbiased, keepdim, correction)
+
+
+def _std(input, dim, unbiased, keepdim, correction, exact=True):
     wide = _WIDE.get(input.dtype) if input.dtype.is_floating_point else None
     dim_, c, keep = _var_args(dim, unbiased, keepdim, correction)
     axes = _axes(input, dim_)
     n = input._data.size if axes is None else int(np.prod([input.shape[a] for a in axes]))
-    r = _var_untracked(input, wide, axes, keep, n - c)
+    r = _var_untracked(input, wide, axes, keep, n - c, exact)
     if r is not None:
         with np.errstate(over="ignore"):
             return _wrap(np.sqrt(r).astype(input.dtype.np))
-    v = _variance(input, dim, unbiased, keepdim, correction, True)
+    v = _variance(input, dim, unbiased, keepdim, correction, True, exact)
     r = StdSqrt.apply(v, input.dtype.np if wide is not None else None)  # rounded once
     if r.grad_fn is not None:
         r.grad_fn._given = (input,) + v.grad_fn._given[1:]  # torch's saved arguments of std
@@ -200,9 +284,19 @@ class StdSqrt(Op):
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    _moments_dtype(input, "var_mean")
-    return (var(input, dim, unbiased, keepdim, correction=correction),
-            _wide_mean(input, _var_args(dim, unbiased, keepdim, correction)[0], keepdim))
+    return _var_std_mean(False, "var_mean", input, dim, unbiased, keepdim, correction)
+
+
+def _var_std_mean(sqrt, name, input, dim, unbiased, keepdim, correction):
+    """torch's var_mean / std_mean: one Welford pass in its kernel (not std_var_all's two)."""
+    _moments_dtype(input, name)
+    d, c, _ = _var_args(dim, unbiased, keepdim, correction)
+    v = (_std(input, dim, unbiased, keepdim, correction, False) if sqrt else
+         _variance(input, dim, unbiased, keepdim, correction, False, False))
+    m = _wide_mean(input, d, keepdim)
+    if not _fw[0]:
+        _moments_exact(input, _axes(input, d), keepdim, c, v, m, sqrt)
+    return v, m
 
 
 def _moments_dtype(input, name):
@@ -211,9 +305,7 @@ def _moments_dtype(input, name):
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    _moments_dtype(input, "std_mean")
-    return (std(input, dim, unbiased, keepdim, correction=correction),
-            _wide_mean(input, _var_args(dim, unbiased, keepdim, correction)[0], keepdim))
+    return _var_std_mean(True, "std_mean", input, dim, unbiased, keepdim, correction)
 
 
 def logsumexp(input, dim, keepdim=False, *, out=None):
