@@ -131,3 +131,24 @@ def test_einsum_of_one_operand_is_torchs_permute_and_sum(eq):
             res.append((r.detach().numpy(), xx.grad.numpy(), r.grad_fn.name()))
         assert _same(res[0][0], res[1][0]) and _same(res[0][1], res[1][1])
         assert res[0][2] == res[1][2]
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_one_norm_adds_in_order(dtype):
+    rng = np.random.default_rng(8)
+    for _ in range(20):
+        x = (rng.standard_normal((int(rng.integers(1, 20)), int(rng.integers(1, 200)), 3))
+             * 10.0 ** rng.integers(-3, 4)).astype(dtype)
+        for dim in (None, 1, (0, 2), -1):
+            got = ember.linalg.vector_norm(ember.from_numpy(x), 1, dim=dim).numpy()
+            assert _same(got, torch.linalg.vector_norm(torch.from_numpy(x), 1, dim=dim).numpy())
+        ps = [rng.standard_normal(s).astype(dtype) for s in [(30, 20), (20,), (7,)]]
+        res = []
+        for lib in (ember, torch):
+            params = [lib.from_numpy(a.copy()).requires_grad_() for a in ps]
+            for q, a in zip(params, ps):
+                q.grad = lib.from_numpy(a * 3)
+            total = lib.nn.utils.clip_grad_norm_(params, 1.0, norm_type=1)
+            res.append([total.numpy()] + [q.grad.numpy() for q in params])
+        assert all(_same(a, b) for a, b in zip(*res))

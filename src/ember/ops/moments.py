@@ -377,6 +377,10 @@ class VectorNorm(Op):
             return VectorNorm.forward(ctx, x.astype(np.float32), p, axes, keepdim).astype(_F16)
         if p == 2:
             return np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdim))
+        if p == 1:
+            r = norm_one(x, axes, keepdim)
+            if r is not None:
+                return r
         with np.errstate(divide="ignore"):  # (p < 0: a zero element makes the norm 0)
             return np.sum(np.abs(x) ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
 
@@ -394,6 +398,16 @@ class VectorNorm(Op):
         else:
             xs = x * x.abs().pow(p - 2)
         return xs * (grad / y.pow(p - 1)).masked_fill(y == 0, 0), None, None, None
+
+
+def norm_one(x, axes, keepdim):
+    """torch's 1-norm of a float32/float64 C-contiguous array: each output's |x| added in order
+    in the input's dtype (its NormOneOps reduce), from 0; None for other arrays."""
+    if not _reproducible(x):
+        return None
+    red, n, shape = _layout(x, axes, keepdim)
+    rows = np.abs(np.moveaxis(x, red, range(x.ndim - len(red), x.ndim)).reshape(-1, n))
+    return (np.add.accumulate(rows, axis=1)[:, -1] + x.dtype.type(0)).reshape(shape)
 
 
 def check_identity(input, p, dim):
