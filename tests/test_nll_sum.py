@@ -201,3 +201,29 @@ def test_bce_with_logits_gradient_order(reduction):
             loss.backward(lib.from_numpy(go))
             res.append(xx.grad.numpy())
         assert res[0].tobytes() == res[1].tobytes()
+
+
+# ---------------------------------------------------------------- smooth_l1 / huber gradients
+@requires_torch
+@pytest.mark.parametrize("kind", ["smooth_l1_loss", "huber_loss"])
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_smooth_l1_and_huber_gradients_bits(kind, reduction):
+    # torch's vector loop, and its scalar tail (the last n % 16 float32 / n % 8 float64
+    # elements), which reads beta / delta as a double
+    rs = np.random.RandomState(5)
+    for trial in range(40):
+        dtype = (np.float32, np.float64)[trial % 2]
+        n = int(rs.choice([1, 5, 7, 15, 16, 17, 33, 100, 1001]))
+        par = float(rs.choice([0.3, 0.7, 1.0, 2.5, 0.1]))
+        a, b = rs.randn(n).astype(dtype), rs.randn(n).astype(dtype)
+        g, res = None, []
+        for lib in (ember, torch):
+            x, y = (lib.from_numpy(v.copy()).requires_grad_() for v in (a, b))
+            kw = {"beta": par} if kind == "smooth_l1_loss" else {"delta": par}
+            loss = getattr(lib.nn.functional, kind)(x, y, reduction=reduction, **kw)
+            if g is None:
+                g = rs.uniform(0.5, 2, tuple(loss.shape)).astype(dtype)
+            loss.backward(lib.from_numpy(g))
+            res.append((loss.detach().numpy(), x.grad.numpy(), y.grad.numpy()))
+        for e, t in zip(*res):
+            assert e.tobytes() == t.tobytes(), (n, par, dtype)

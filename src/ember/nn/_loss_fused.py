@@ -83,16 +83,43 @@ def smooth_l1_fwd(xp, x, y, reduction, beta):
     return np.asarray(_reduced(loss, reduction)), (d, reduction, beta, x, y)
 
 
+def _scalar_tail(state):
+    """Where torch's backward kernel leaves its vector loop (2 vectors a step: 16 float32 / 8
+    float64 elements) for its scalar lambda, which reads beta / delta as a double: the index in
+    the flat gradient of the first such element, for C-contiguous operands (one loop over all
+    elements); None for other layouts (their loops are not modelled)."""
+    x, y = state[-2], state[-1]
+    if not (x.flags.c_contiguous and y.flags.c_contiguous):
+        return None
+    n = x.size
+    k = n - n % (16 if x.dtype == np.float32 else 8)
+    return k if k < n else None
+
+
+def _tail_parts(d, g, k):
+    """d's and the (broadcast) upstream gradient's flat elements from k on, and d's dtype."""
+    return d.reshape(-1)[k:], np.broadcast_to(g, d.shape).reshape(-1)[k:], d.dtype.type
+
+
 def smooth_l1_bwd(state, g, needs):
     _, reduction, beta = state[:3]
+    k = _scalar_tail(state)
 
     def f(d):
         # x / beta inside the band, its sign outside: the band's |x / beta| < 1 (or rounds to
         # 1), so clipping x / beta to [-1, 1] gives each of torch's values (NaN stays NaN)
         s = np.divide(d, d.dtype.type(beta), out=_new(d))
         np.clip(s, -1.0, 1.0, out=s)
-        s *= _norm(d, reduction, 1.0)
+        norm = _norm(d, reduction, 1.0)
+        s *= norm
         s *= g
+        if k is not None:  # torch's scalar tail: (norm x g) / beta in double, the band in double
+            dt, gt, t = _tail_parts(d, g, k)
+            wide = dt.astype(np.float64)
+            with np.errstate(all="ignore"):
+                inner = (((norm * dt) * gt).astype(np.float64) / beta).astype(t)
+                s.reshape(-1)[k:] = np.where(wide <= -beta, -norm * gt,
+                                             np.where(wide >= beta, norm * gt, inner))
         return s
     return _grads(f, state, needs)
 
@@ -109,19 +136,31 @@ def huber_fwd(xp, x, y, reduction, delta):
     return np.asarray(_reduced(loss, reduction)), (d, reduction, delta, x, y)
 
 
-def _huber_grad(d, g, norm, delta):
-    """torch's huber_loss_backward: norm * d * g inside (-delta, delta), +-norm * g * delta
-    outside (NaN stays NaN)."""
+def _huber_grad(d, g, norm, delta, k):
+    """torch's huber_loss_backward: (norm * d) * g inside (-delta, delta), (norm * +-delta) * g
+    outside (NaN stays NaN); from flat index k on (its scalar tail, `_scalar_tail`) the band
+    and the outside's (+-norm * g) * delta are taken with delta a double."""
     out = np.multiply(d, norm, out=_new(d))
     out *= g
-    hi, lo = d >= delta, d <= -delta
+    t = d.dtype.type
+    hi, lo = d >= t(delta), d <= -t(delta)
     if hi.any() or lo.any():
-        edge = np.multiply(np.multiply(norm, g), d.dtype.type(delta))
-        out = np.where(hi, edge, np.where(lo, -edge, out)).astype(d.dtype, copy=False)
+        edge = np.multiply(np.multiply(norm, t(delta)), g)
+        out = np.where(hi, edge, np.where(lo, np.multiply(np.multiply(norm, -t(delta)), g),
+                                          out)).astype(d.dtype, copy=False)
+    if k is not None:
+        dt, gt, t = _tail_parts(d, g, k)
+        wide = dt.astype(np.float64)
+        with np.errstate(all="ignore"):
+            up = ((norm * gt).astype(np.float64) * delta).astype(t)
+            down = ((-norm * gt).astype(np.float64) * delta).astype(t)
+            out.reshape(-1)[k:] = np.where(wide <= -delta, down, np.where(
+                wide >= delta, up, (norm * dt) * gt))
     return out
 
 
 def huber_bwd(state, g, needs):
     d, reduction, delta = state[:3]
     norm = _norm(d, reduction, 1.0)
-    return _grads(lambda e: _huber_grad(e, g, norm, delta), state, needs)
+    k = _scalar_tail(state)
+    return _grads(lambda e: _huber_grad(e, g, norm, delta, k), state, needs)
