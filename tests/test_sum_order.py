@@ -152,3 +152,22 @@ def test_one_norm_adds_in_order(dtype):
             total = lib.nn.utils.clip_grad_norm_(params, 1.0, norm_type=1)
             res.append([total.numpy()] + [q.grad.numpy() for q in params])
         assert all(_same(a, b) for a, b in zip(*res))
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_prod_of_all_elements_bits(dtype):
+    rng = np.random.default_rng(9)
+    for it in range(80):
+        n = int(rng.integers(1, 3000))
+        a = rng.uniform(0.7, 1.4, (n,) if it % 3 else (n, 2)) * np.sign(rng.standard_normal())
+        if it % 10 == 0:
+            a[0] = 0
+        x = a.astype(dtype)
+        e = ember.from_numpy(x.copy()).requires_grad_()
+        t = torch.from_numpy(x.copy()).requires_grad_()
+        ep, tp = e.prod(), t.prod()
+        assert _same(ep.detach().numpy(), tp.detach().numpy())
+        ep.backward()
+        tp.backward()
+        assert _same(e.grad.numpy(), t.grad.numpy())
