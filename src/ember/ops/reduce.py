@@ -309,12 +309,13 @@ def _prod_all(x):
     w, f = 4 * v, x.reshape(-1)
     cnt = f.size // w
     out = np.ones(1, dt)
-    if cnt:  # (lanes in order down the blocks: a reduce over the leading axis of 16+ lanes)
-        acc = np.multiply.reduce(f[:cnt * w].reshape(cnt, w), axis=0)
-        a = (acc[:v] * acc[v:2 * v]) * (acc[2 * v:3 * v] * acc[3 * v:])
-        out *= np.multiply.accumulate(a)[-1]
-    if cnt * w < f.size:
-        out = np.multiply.accumulate(np.concatenate((out, f[cnt * w:])))[-1:]
+    with np.errstate(all="ignore"):  # overflow to inf, inf * 0 to NaN: silently, as torch
+        if cnt:  # (lanes in order down the blocks: a reduce over the leading axis of 16+)
+            acc = np.multiply.reduce(f[:cnt * w].reshape(cnt, w), axis=0)
+            a = (acc[:v] * acc[v:2 * v]) * (acc[2 * v:3 * v] * acc[3 * v:])
+            out *= np.multiply.accumulate(a)[-1]
+        if cnt * w < f.size:
+            out = np.multiply.accumulate(np.concatenate((out, f[cnt * w:])))[-1:]
     return out.reshape(())
 
 
