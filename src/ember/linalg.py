@@ -372,6 +372,8 @@ def matrix_exp(A):
 
 
 def cross(input, other, *, dim=-1, out=None):
+    if input.dim() != other.dim():
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     a, b = input.shape[dim] if input.dim() else 0, other.shape[dim] if other.dim() else 0
     if a != 3 or b != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {a} "

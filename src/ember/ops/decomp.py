@@ -532,7 +532,6 @@ def _qr(a, mode, name="linalg.qr"):
 
 
 def _cross(input, other, dim):
-    from .rearrange import stack
     nd = max(input.dim(), other.dim())
     d = dim + nd if dim < 0 else dim
     a_len = input.shape[d - nd + input.dim()] if input.dim() > d - nd + input.dim() >= 0 else 1
@@ -545,11 +544,11 @@ def _cross(input, other, dim):
     except ValueError:
         from ._util import broadcast_error
         raise broadcast_error(input._data, other._data) from None
-    input, other = input.expand(shape), other.expand(shape)
-    a = [input.narrow(dim, i, 1).squeeze(dim) for i in range(3)]
-    b = [other.narrow(dim, i, 1).squeeze(dim) for i in range(3)]
-    return stack([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2],
-                  a[0] * b[1] - a[1] * b[0]], dim)
+    from .cross import cross
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype._legacy[:-6]} but found "
+                           f"{other.dtype._legacy[:-6]}")
+    return cross(input, other, d + len(shape) - nd)
 
 
 # ---- torch.* and Tensor methods -----------------------------------------------------------------
@@ -681,4 +680,6 @@ def cross(input, other, dim=None):
                       "default value of dim will change to agree with that of linalg.cross in a "
                       "future release.", UserWarning, stacklevel=user_stacklevel())
         dim = next((i for i, d in enumerate(input.shape) if d == 3), -1)
+    if input.dim() != other.dim():  # (linalg.cross broadcasts them)
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     return _cross(input, other, dim)
