@@ -171,3 +171,15 @@ def test_prod_of_all_elements_bits(dtype):
         ep.backward()
         tp.backward()
         assert _same(e.grad.numpy(), t.grad.numpy())
+
+
+@requires_torch
+def test_column_sums_of_fewer_than_four_rows():
+    rng = np.random.default_rng(10)
+    for n0 in (1, 2, 3):
+        for n1 in list(range(1, 40)) + [100, 257]:
+            for dtype in DTYPES:
+                x = (rng.standard_normal((n0, n1)) * 10.0 ** rng.integers(-3, 4, (n0, n1)))
+                x = x.astype(dtype)
+                x[rng.random((n0, n1)) < 0.1] = -0.0
+                assert _same(cascade_sum(x, (0,), False), torch.from_numpy(x).sum(0).numpy())

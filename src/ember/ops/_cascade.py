@@ -234,10 +234,10 @@ def _scalar_columns(x):
 
 
 def column_sum(x):
-    """torch's x.sum(0) of a 2-d NumPy array in the two layouts a linear layer's bias gradient
-    takes (n1 a multiple of 4V columns and n0 < 256 rows, or V <= n1 < 4V and 4 <= n0 < 1024),
-    in few NumPy calls; None otherwise (cascade_sum then covers it). Checks inline: the bias
-    gradient takes this path on every step."""
+    """torch's x.sum(0) of a 2-d NumPy array in the layouts a linear layer's bias gradient takes
+    (fewer than 4 rows, n1 a multiple of 4V columns and n0 < 256 rows, or V <= n1 < 4V and
+    4 <= n0 < 1024), in few NumPy calls; None otherwise (cascade_sum then covers it). Checks
+    inline: the bias gradient takes this path on every step."""
     dt = x.dtype
     if dt is _F32:
         v = 8
@@ -248,7 +248,9 @@ def column_sum(x):
     if type(x) is not np.ndarray or not _X86 or not x.flags.c_contiguous:
         return None
     n0, n1 = x.shape
-    if 1 < n0 < 256 and n1 and not n1 % (4 * v):
+    if n0 < 4 and x.size:  # every layout adds fewer than 4 rows in order, from 0 (r += 0 below)
+        r = np.add.reduce(x, axis=0) if n0 > 1 else x[0].copy()
+    elif 1 < n0 < 256 and n1 and not n1 % (4 * v):
         r = _columns(x)
     elif 3 < n0 < 1024 and v <= n1 < 4 * v:
         r = _scalar_columns(x)

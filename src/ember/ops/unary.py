@@ -266,7 +266,8 @@ def _relu_grad(g, y, out=None):
         return out
     mask = np.add(np.less_equal(y, 0), -1, dtype=it)  # 0 where y <= 0, all ones elsewhere
     if out is None:
-        out = np.empty(np.broadcast_shapes(g.shape, y.shape), g.dtype)
+        out = np.empty(g.shape if g.shape == y.shape else np.broadcast_shapes(g.shape, y.shape),
+                       g.dtype)
     np.bitwise_and(g.view(it), mask, out=out.view(it))
     return out
 
