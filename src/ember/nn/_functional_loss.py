@@ -287,26 +287,27 @@ _LSM_SAVED = {"dim": lambda n, node: 0 if len(n.in_shape) == 1 else 1,
 
 
 def _check_nll(input, target, weight, ignore_index):
-    nd = input.dim()
+    xs, ts = input._data.shape, target._data.shape  # (plain tuples: this runs every step)
+    nd, td = len(xs), len(ts)
     if nd < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {nd})")
-    if nd != 1 and target.dim() and input.shape[0] != target.shape[0]:
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
-                         f"batch_size ({target.shape[0]}).")
+    if nd != 1 and td and xs[0] != ts[0]:
+        raise ValueError(f"Expected input batch_size ({xs[0]}) to match target "
+                         f"batch_size ({ts[0]}).")
     if target.dtype not in (D.int64, D.uint8):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
                            f"{target.dtype._legacy[:-6]}")
     if nd <= 2:
-        if target.dim() > 1:
+        if td > 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        if nd == 1 and target.dim() == 1 and target.shape[0] != 1:
+        if nd == 1 and td == 1 and ts[0] != 1:
             raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: "
-                             f"{target.shape[0]}")
+                             f"{ts[0]}")
     else:
-        expected = (input.shape[0],) + tuple(input.shape[2:])
-        if tuple(target.shape) != expected:
-            raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
-    c = input.shape[1] if nd > 1 else input.shape[0]
+        expected = (xs[0],) + tuple(xs[2:])
+        if tuple(ts) != expected:
+            raise RuntimeError(f"Expected target size {list(expected)}, got {list(ts)}")
+    c = xs[1] if nd > 1 else xs[0]
     t = target._data.astype(np.int64, copy=False)
     # every target in [0, c) (a negative one is a huge unsigned number): then none is ignored
     in_range = ignore_index < 0 and t.size and t.view(np.uint64).max() < c
