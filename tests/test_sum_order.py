@@ -183,3 +183,32 @@ def test_column_sums_of_fewer_than_four_rows():
                 x = x.astype(dtype)
                 x[rng.random((n0, n1)) < 0.1] = -0.0
                 assert _same(cascade_sum(x, (0,), False), torch.from_numpy(x).sum(0).numpy())
+
+
+@pytest.fixture
+def torch_one_thread():
+    # torch's softmax backward takes another path (other bits on a row's tail) with 2 threads,
+    # even on small tensors; ember follows its one-thread kernel, as the benchmarks run it
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_backward_over_the_last_dim_is_torchs_kernel(dtype, torch_one_thread):
+    from ember.nn._softmax_grad import softmax_grad
+    rng = np.random.default_rng(11)
+    for n in (1, 2, 3, 5, 8, 9, 10, 16, 17, 31, 33, 100, 257, 1001):
+        shape = (int(rng.integers(1, 6)), int(rng.integers(1, 5)), n)
+        y = torch.softmax(torch.from_numpy(rng.standard_normal(shape).astype(dtype)), -1)
+        g = rng.standard_normal(shape).astype(dtype)
+        want = torch._softmax_backward_data(torch.from_numpy(g), y, -1, y.dtype).numpy()
+        assert _same(softmax_grad(g, y.numpy()), want)
+        x = ember.from_numpy(rng.standard_normal(shape).astype(dtype)).requires_grad_()
+        out = ember.softmax(x, -1)  # through autograd, against torch's kernel on ember's y
+        out.backward(ember.from_numpy(g))
+        want = torch._softmax_backward_data(torch.from_numpy(g), torch.from_numpy(
+            out.detach().numpy()), -1, y.dtype).numpy()
+        assert _same(x.grad.numpy(), want)

@@ -45,6 +45,7 @@ from ..autograd.function import Op
 from ..ops._cascade import cascade_sum as _cascade_sum
 from ..ops._util import torch_args as _torch_args
 from . import _linear_view
+from ._softmax_grad import softmax_grad
 
 _enabled = _gm._enabled
 _NOKW = {}
@@ -244,6 +245,10 @@ class _Softmax(Op):
         if _enabled[0]:
             return y * (grad - (grad * y).sum(ctx.dim, keepdim=True))
         g, yd = grad._data, y._data
+        if ctx.dim == g.ndim - 1 and not ctx._f32:  # torch's kernel over the last dim
+            r = softmax_grad(g, yd)
+            if r is not None:
+                return _wrap(r)
         gy = g * yd
         return _wrap(gy - yd * gy.sum(axis=ctx.dim, keepdims=True))  # y (g - sum(g y))
 
