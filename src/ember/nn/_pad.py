@@ -156,7 +156,8 @@ class PadGrad(Op):
                 continue
             pre = (slice(None),) * ax
             acc = g[pre + (slice(lo, lo + n),)] + g.dtype.type(0)  # 0 + g, as torch: -0.0 is +0.0
-            for j in itertools.chain(range(lo), range(lo + n, lo + n + hi)):
+            # torch's copies, dim by dim: the right pad's gradient back first, then the left's
+            for j in itertools.chain(range(lo + n, lo + n + hi), range(lo)):
                 acc[pre + (int(idx[j]),)] += g[pre + (j,)]
             g = acc
         return g
