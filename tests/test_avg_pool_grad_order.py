@@ -55,3 +55,36 @@ def test_circular_pad_gradient_adds_the_right_pad_first():
             y.backward(lib.from_numpy(g))
             res.append(xx.grad.numpy())
         assert res[0].tobytes() == res[1].tobytes(), (sizes, pads)
+
+
+@requires_torch
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_adaptive_avg_pool_and_area_interpolation_bits(nd):
+    # each output's window summed in raster order, then / k per dim; the gradient g / k ...
+    # added over the windows in the outputs' raster order (windows overlap, or outputs share
+    # cells when there are more outputs than cells)
+    rng = np.random.default_rng(10 + nd)
+    for it in range(40):
+        dtype = (np.float32, np.float64)[it % 2]
+        shape = (int(rng.integers(1, 3)), int(rng.integers(1, 4))) + tuple(
+            int(v) for v in rng.integers(1, 12, nd))
+        outs = tuple(int(v) for v in rng.integers(1, 9, nd))
+        if it % 4 == 0:  # whole tiles
+            outs = tuple(max(1, n // int(rng.integers(1, 4))) for n in shape[2:])
+        if all(o == 1 for o in outs):
+            continue
+        x = rng.standard_normal(shape).astype(dtype)
+        for kind in ("pool", "area"):
+            g, res = None, []
+            for lib in (ember, torch):
+                xx = lib.from_numpy(x.copy()).requires_grad_()
+                F = lib.nn.functional
+                y = (getattr(F, f"adaptive_avg_pool{nd}d")(xx, outs) if kind == "pool" else
+                     F.interpolate(xx, size=outs, mode="area"))
+                if g is None:
+                    g = rng.standard_normal(tuple(y.shape)).astype(dtype)
+                y.backward(lib.from_numpy(g))
+                res.append((y.detach().numpy(), xx.grad.numpy(), y.grad_fn.name()))
+            (ey, eg, en), (ty, tg, tn) = res
+            assert ey.tobytes() == ty.tobytes() and eg.tobytes() == tg.tobytes(), (shape, outs)
+            assert en == tn

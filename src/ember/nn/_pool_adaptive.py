@@ -5,16 +5,21 @@ spatial dim, applied by matmul, so it is its own adjoint's kind and differentiat
 Indexed gathers/scatters (`GatherFlat`, `ScatterFlat`) serve adaptive max pool and max_unpool.
 """
 
+import itertools
 import math
 import numbers
 
 import numpy as np
 
 from .._meta import MetaArray
+from .._tensor import _wrap
 from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
+from ..autograd import grad_mode as _gm
 from ..autograd.function import Op
 from ._conv_kernels import _xp
+
+_enabled = _gm._enabled
 
 
 def _apply_mats(x, mats):
@@ -97,10 +102,146 @@ class Separable(Op):
 
 
 class AdaptiveAvg(Separable):
-    """Adaptive average pooling: a Separable map whose node is torch's (it saves the input)."""
+    """Adaptive average pooling: a Separable map whose node is torch's (it saves the input).
+    float32/float64 arrays take torch's kernels: each output sums its window in raster order
+    (from 0) and divides by the window's size one dim at a time; the gradient g / k_1 / k_2 ...
+    is added into zeros over each output's window, outputs in raster order (windows overlap
+    where a size does not divide). Other dtypes, large pools whose windows are not whole tiles
+    (`_EXACT_MAX`) and double backward use the weight matrices."""
 
     _name = "AdaptiveAvgPool2DBackward0"
     save_inputs = (0,)
+
+    def forward(ctx, x, mats):
+        ctx.exact, ctx.mats = False, mats
+        if type(x) is np.ndarray and x.dtype in _F32_64 and x.size:
+            bounds = _bounds_of(x.shape, mats)
+            if _tiles(x.shape, bounds) is not None or _gather_work(x.size, bounds) <= _EXACT_MAX:
+                ctx.exact = True
+                return _windows_avg(x, bounds)
+        return Separable.forward(ctx, x, mats)
+
+    def backward(ctx, grad):
+        g = grad._data
+        if ctx.exact and not _enabled[0] and type(g) is np.ndarray and g.size:
+            shape = ctx._in_meta[0][0]
+            return _wrap(_windows_grad(g, shape, _bounds_of(shape, ctx.mats))), None
+        return Separable.backward(ctx, grad)
+
+
+# element visits of the gathering path (windows that are not whole tiles) up to which it runs;
+# above it the weight matrices (a GEMM: last bits apart from torch's window sums) are faster
+_EXACT_MAX = 1 << 21
+
+
+def _gather_work(size, bounds):
+    return size * math.prod(int((end - start).max()) for start, end in bounds)
+
+
+_F32_64 = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _bounds_of(shape, mats):
+    """Per trailing dim: (window starts, window ends) of an adaptive pool to the mats' sizes."""
+    nd = len(mats)
+    out = []
+    for n, m in zip(shape[-nd:], mats):
+        out.append(_adaptive_bounds(n, n if m is None else m.shape[0]))
+    return out
+
+
+def _offsets_taken(bounds):
+    """Per dim: the (out, kmax) input index of each window offset (clipped) and its mask."""
+    res = []
+    for start, end in bounds:
+        k = int((end - start).max())
+        idx = start[:, None] + np.arange(k)
+        res.append((np.minimum(idx, end[:, None] - 1), idx < end[:, None], k))
+    return res
+
+
+def _tiles(shape, bounds):
+    """(o_1, k_1, o_2, k_2, ...) when every window is a whole tile (each size divides), else
+    None."""
+    nd = len(bounds)
+    dims = []
+    for n, (start, _) in zip(shape[-nd:], bounds):
+        o = len(start)
+        if n % o:
+            return None
+        dims += [o, n // o]
+    return tuple(dims)
+
+
+def _windows_avg(x, bounds):
+    nd = len(bounds)
+    lead = x.shape[:-nd]
+    outs = tuple(len(b[0]) for b in bounds)
+    s = np.zeros(lead + outs, x.dtype)
+    tiles = _tiles(x.shape, bounds)
+    if tiles is not None:  # whole tiles: strided views of x, no gathers
+        xr = x.reshape(lead + tiles)
+        for offs in itertools.product(*(range(k) for k in tiles[1::2])):
+            s += xr[(Ellipsis,) + tuple(v for o in offs for v in (slice(None), o))]
+        for k in tiles[1::2]:
+            s /= x.dtype.type(k)
+        return s
+    taken = _offsets_taken(bounds)
+    for offs in itertools.product(*(range(k) for _, _, k in taken)):
+        v, keep = x, None
+        for d, ((idx, mask, _), o) in enumerate(zip(taken, offs)):
+            ax = len(lead) + d
+            v = np.take(v, idx[:, o], axis=ax)
+            m = mask[:, o].reshape((-1,) + (1,) * (nd - d - 1))
+            keep = m if keep is None else keep & m
+        s += np.where(keep, v, x.dtype.type(0))  # (a window's cells in raster order)
+    for d, (start, end) in enumerate(bounds):
+        s /= (end - start).astype(x.dtype).reshape((-1,) + (1,) * (nd - d - 1))
+    return s
+
+
+def _windows_grad(g, shape, bounds):
+    """Each output's g / k_1 / k_2 ... added into zeros over its window, outputs in raster order:
+    a cell two windows share (sizes that do not divide) gets the lower output's share first,
+    which sits at the larger kernel offset, so the offsets go from the last to the first. At one
+    offset the outputs reach distinct cells (a clipped, masked one only its own last cell)."""
+    nd = len(bounds)
+    lead = g.shape[:-nd]
+    gd = g.copy()
+    for d, (start, end) in enumerate(bounds):
+        gd /= (end - start).astype(g.dtype).reshape((-1,) + (1,) * (nd - d - 1))
+    tiles = _tiles(shape, bounds)
+    if tiles is not None:  # whole tiles: each cell is 0 + its one output's share
+        acc = np.empty(lead + tiles, g.dtype)
+        acc[...] = gd.reshape(lead + tuple(v for o in tiles[0::2] for v in (o, 1)))
+        acc += g.dtype.type(0)
+        return acc.reshape(shape)
+    S = shape[-nd:]
+    if any(len(start) > n for (start, _), n in zip(bounds, S)):
+        # more outputs than cells along a dim (outputs share cells at one kernel offset): every
+        # (output, cell) pair listed in the outputs' raster order, added in that order
+        cells, owners = [], []
+        outs = [len(b[0]) for b in bounds]
+        for flat, op in enumerate(itertools.product(*(range(o) for o in outs))):
+            for ip in itertools.product(*(range(b[0][p], b[1][p]) for b, p in zip(bounds, op))):
+                cells.append(np.ravel_multi_index(ip, S))
+                owners.append(flat)
+        acc = np.zeros((math.prod(S),) + lead, g.dtype)  # cells first: add.at adds rows in order
+        np.add.at(acc, np.asarray(cells), np.moveaxis(gd.reshape(lead + (-1,))[..., owners],
+                                                      -1, 0))
+        return np.ascontiguousarray(np.moveaxis(acc, 0, -1)).reshape(shape)
+    taken = _offsets_taken(bounds)
+    acc = np.zeros(shape, g.dtype)
+    zero = g.dtype.type(0)
+    for offs in reversed(list(itertools.product(*(range(k) for _, _, k in taken)))):
+        keep, key = None, []
+        for d, ((idx, mask, _), o) in enumerate(zip(taken, offs)):
+            shp = (-1,) + (1,) * (nd - d - 1)
+            key.append(idx[:, o].reshape(shp))
+            m = mask[:, o].reshape(shp)
+            keep = m if keep is None else keep & m
+        acc[(Ellipsis,) + tuple(key)] += np.where(keep, gd, zero)
+    return acc
 
 
 def _adaptive_bounds(n, o):
