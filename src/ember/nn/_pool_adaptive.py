@@ -2,6 +2,9 @@
 
 Adaptive average pooling (and interpolation, in _resample.py) is `Separable`: one small matrix per
 spatial dim, applied by matmul, so it is its own adjoint's kind and differentiates to any order.
+For float32/float64 adaptive average pooling computes its values and first gradient as torch's
+kernels do instead (`AdaptiveAvg`: window sums in raster order), the matrices staying for
+double backward.
 Indexed gathers/scatters (`GatherFlat`, `ScatterFlat`) serve adaptive max pool and max_unpool.
 """
 
