@@ -88,3 +88,22 @@ def test_adaptive_avg_pool_and_area_interpolation_bits(nd):
             (ey, eg, en), (ty, tg, tn) = res
             assert ey.tobytes() == ty.tobytes() and eg.tobytes() == tg.tobytes(), (shape, outs)
             assert en == tn
+
+
+@requires_torch
+def test_affine_grid_values_and_node():
+    # torch's base grid (linspace in the dtype, * (n - 1), / n) and its small bmm, each output
+    # x0 t0 + x1 t1 + t2 left to right, unfused; gradients close (a matrix product over points)
+    rng = np.random.default_rng(0)
+    for it in range(40):
+        nd, dtype = 2 + it % 2, (np.float32, np.float64)[it % 4 // 2]
+        size = (int(rng.integers(1, 4)), 1) + tuple(int(rng.integers(2, 9)) for _ in range(nd))
+        theta = rng.standard_normal((size[0], nd, nd + 1)).astype(dtype)
+        res = []
+        for lib in (ember, torch):
+            t = lib.from_numpy(theta.copy()).requires_grad_()
+            grid = lib.nn.functional.affine_grid(t, size, align_corners=bool(it % 3))
+            grid.backward(lib.ones_like(grid))
+            res.append((grid.detach().numpy(), t.grad.numpy(), grid.grad_fn.name()))
+        assert res[0][0].tobytes() == res[1][0].tobytes() and res[0][2] == res[1][2]
+        np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-5, atol=1e-5)

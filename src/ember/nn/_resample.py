@@ -382,12 +382,36 @@ def pixel_unshuffle(input, downscale_factor):
 
 
 def _base_coords(n, align_corners, dtype):
+    """torch's linspace_from_neg_one: linspace(-1, 1, n) in the dtype, times (n - 1), then / n
+    (each rounded in the dtype) without align_corners."""
     if n <= 1:
         return np.zeros(max(n, 0), dtype)
-    c = np.linspace(-1, 1, n, dtype=np.float64)
+    from .. import _dtype as D
+    from ..ops.creation import linspace
+    c = linspace(-1, 1, n, dtype=D.from_numpy_dtype(np.dtype(dtype)))._data
     if not align_corners:
-        c = c * (n - 1) / n
-    return c.astype(dtype)
+        c = c * c.dtype.type(n - 1)
+        c = c / c.dtype.type(n)
+    return c
+
+
+class _AffineGrid(Op):
+    """base (P, nd + 1) times theta^T per batch, as torch's small bmm computes it: each output
+    x0 t0 + x1 t1 + ... added left to right, unfused; the gradient is the matrix product."""
+
+    _name = "AffineGridGeneratorBackward0"
+    jvp = _fwd.linear
+
+    def forward(ctx, theta, base, shape):
+        ctx.base = base
+        out = base[None, :, 0, None] * theta[:, None, :, 0]
+        for j in range(1, base.shape[1]):
+            out = out + base[None, :, j, None] * theta[:, None, :, j]
+        return out.reshape(shape)
+
+    def backward(ctx, grad):  # d theta[n] = grad[n]^T base
+        g = grad.reshape(grad.shape[0], -1, grad.shape[-1])
+        return g.transpose(1, 2) @ _wrap(ctx.base), None, None
 
 
 def affine_grid(theta, size, align_corners=None):
@@ -406,5 +430,9 @@ def affine_grid(theta, size, align_corners=None):
     axes = [_base_coords(n, align_corners, dt) for n in size[2:][::-1]]  # x (W), y (H), z (D)
     mesh = np.meshgrid(*axes[::-1], indexing="ij")[::-1]
     base = np.stack(list(mesh) + [np.ones_like(mesh[0])], -1).reshape(-1, nd + 1)
-    grid = _wrap(np.ascontiguousarray(base)) @ theta.transpose(1, 2)
+    if type(theta._data) is np.ndarray and dt.kind == "f" and dt.itemsize >= 4:
+        return _AffineGrid.run((theta,), (theta._data, np.ascontiguousarray(base)),
+                               {"shape": (size[0],) + size[2:] + (nd,)})
+    else:
+        grid = _wrap(np.ascontiguousarray(base)) @ theta.transpose(1, 2)
     return grid.reshape((size[0],) + size[2:] + (nd,))
