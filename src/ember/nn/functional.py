@@ -45,7 +45,7 @@ from ..autograd.function import Op
 from ..ops._cascade import cascade_sum as _cascade_sum
 from ..ops._util import torch_args as _torch_args
 from . import _linear_view
-from ._softmax_grad import softmax_grad
+from ._softmax_grad import softmax_grad as _softmax_grad
 
 _enabled = _gm._enabled
 _NOKW = {}
@@ -246,7 +246,7 @@ class _Softmax(Op):
             return y * (grad - (grad * y).sum(ctx.dim, keepdim=True))
         g, yd = grad._data, y._data
         if ctx.dim == g.ndim - 1 and not ctx._f32:  # torch's kernel over the last dim
-            r = softmax_grad(g, yd)
+            r = _softmax_grad(g, yd)
             if r is not None:
                 return _wrap(r)
         gy = g * yd

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..._device import array_module
 from ..._tensor import Tensor, _wrap
-from ...ops.moments import norm_one
+from ...ops.moments import norm_one as _norm_one
 
 __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_",
            "get_total_norm"]
@@ -37,7 +37,7 @@ def _vector_norm(a, p):
     if p == 0.0:
         return array_module(a).asarray(np.count_nonzero(a), a.dtype)
     if p == 1.0:  # torch's order: |x| added in order (ops.moments.norm_one)
-        r = norm_one(a, None, False)
+        r = _norm_one(a, None, False)
         return a.sum() if r is None else r
     return (a ** a.dtype.type(p)).sum() ** a.dtype.type(1.0 / p)
 
