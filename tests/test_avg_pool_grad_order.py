@@ -108,3 +108,29 @@ def test_affine_grid_values_and_node():
         assert res[0][0].tobytes() == res[1][0].tobytes() and res[0][2] == res[1][2]
         scale = np.abs(res[1][1]).max()  # (a sum over the points that cancels can be 0)
         np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-5, atol=1e-5 * scale)
+
+
+@requires_torch
+def test_batch_norm_evaluation_input_gradient():
+    # torch's evaluation kernel: invstd = 1 / sqrt(running_var + eps) in double, rounded, and
+    # dx = (dy * invstd) * w
+    rng = np.random.default_rng(1)
+    for it in range(40):
+        dtype = (np.float32, np.float64)[it % 2]
+        shape = (int(rng.integers(1, 20)), int(rng.integers(1, 6))) + tuple(
+            int(rng.integers(1, 6)) for _ in range(it % 3))
+        c = shape[1]
+        x, g = (rng.standard_normal(shape).astype(dtype) for _ in range(2))
+        w = rng.standard_normal(c).astype(dtype) if it % 4 < 2 else None
+        rm, rv = rng.standard_normal(c).astype(dtype), rng.uniform(0.3, 3, c).astype(dtype)
+        res = []
+        for lib in (ember, torch):
+            xx = lib.from_numpy(x.copy()).requires_grad_()
+            y = lib.nn.functional.batch_norm(xx, lib.from_numpy(rm.copy()),
+                                             lib.from_numpy(rv.copy()),
+                                             None if w is None else lib.from_numpy(w),
+                                             training=False)
+            y.backward(lib.from_numpy(g))
+            res.append((y.detach().numpy(), xx.grad.numpy()))
+        assert res[0][0].tobytes() == res[1][0].tobytes()
+        assert res[0][1].tobytes() == res[1][1].tobytes()
