@@ -264,7 +264,8 @@ def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fal
                 if nxt is None or (needed is not None and nxt not in needed):
                     continue
                 if g is not None:
-                    g = _sum_to(g, m[0], m[1], node, in_grads)
+                    if g._data.shape != m[0] or g.dtype is not m[1]:
+                        g = _sum_to(g, m[0], m[1], node, in_grads)
                     k = id(g._data)
                     if seen is None:
                         seen = k
@@ -281,8 +282,8 @@ def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fal
                     buffers.setdefault(nxt, [None] * len(nxt._out_meta))
                 d = deps[nxt] - 1
                 deps[nxt] = d
-                if d == 0:
-                    if all(x is None for x in buffers[nxt]):
+                if d == 0:  # (a gradient just stored: the node runs, no need to look)
+                    if g is None and all(x is None for x in buffers[nxt]):
                         buffers.pop(nxt)
                         _skip(nxt, deps, buffers, ready, needed)
                     else:

@@ -14,6 +14,7 @@ import collections
 import numpy as np
 
 from .. import _dtype as D
+from .._layout import _as_strided
 from .._tensor import Tensor, _dim, _wrap
 from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
@@ -113,6 +114,11 @@ class Sum(Op):
         if not _enabled[0] and g.__class__ is _ndarray:  # nothing recorded: a broadcast view
             if ctx.axes is not None and not ctx.keepdim:
                 g = np.expand_dims(g, ctx.axes)
+            if not g.ndim and type(g) is _ndarray:  # the sum of everything (a loss): a
+                # read-only view of the scalar (not of a meta array: its own broadcast_to)
+                g = _as_strided(g, ctx.in_shape, (0,) * len(ctx.in_shape))
+                g.flags.writeable = False  # (as broadcast_to's, at a fifth of its cost)
+                return _wrap(g), None, None, None
             return _wrap(np.broadcast_to(g, ctx.in_shape)), None, None, None
         return _unsqueeze_to(grad, ctx.axes, ctx.keepdim, ctx.in_shape).expand(ctx.in_shape), \
             None, None, None

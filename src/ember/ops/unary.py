@@ -254,10 +254,11 @@ def _polygamma_(self, n):
 def _relu_grad(g, y, out=None):
     """torch's threshold_backward on arrays: 0 where y <= 0, else g, inf and NaN included (a
     multiply by the mask would give inf * 0 = NaN, and drop the gradient of a NaN output). For
-    float32/64 it is a bit mask, as fast as the multiply; other dtypes use where."""
+    float32/64 from _MASK_MIN elements it is a bit mask, as fast as the multiply; smaller
+    arrays and other dtypes use where (the same bits)."""
     it = _INT_VIEW.get(g.dtype)
     if it is None or type(g) is not _ndarray or type(y) is not _ndarray or \
-            y.dtype != g.dtype:
+            y.dtype != g.dtype or g.size < _MASK_MIN:
         xp = ctx_xp(g)
         r = xp.where(y <= 0, g.dtype.type(0), g)
         if out is None:
@@ -273,6 +274,8 @@ def _relu_grad(g, y, out=None):
 
 
 _INT_VIEW = {np.dtype(np.float32): np.int32, np.dtype(np.float64): np.int64}
+_MASK_MIN = 4096  # elements from which the mask beats `where` (4x16: 5.7 -> 3.4 us; 64x128:
+# 11.9 against 14.9 us)
 _ARRAY_BWD = {
     "relu": lambda g, x, y: _relu_grad(g, y),
     "sigmoid": lambda g, x, y: g * ((1 - y) * y),
