@@ -87,11 +87,12 @@ def test_layouts_equal_torch(one_thread, shape, dim, keepdim):
 @x86
 @pytest.mark.parametrize("dt", ["float32", "float64"])
 def test_bias_gradient_shapes_equal_torch(one_thread, dt):
-    """sum(0) of (n0, n1) with n1 a multiple of four vectors and n0 below 256 (a linear layer's
-    bias gradient: _cascade._columns)."""
+    """sum(0) of (n0, n1) with n0 below 256 rows and any n1 (a linear layer's bias gradient:
+    _cascade.column_sum's blocks of lanes and scalar columns)."""
     rng = np.random.default_rng(21)
     for n0 in [2, 3, 15, 16, 17, 31, 32, 33, 64, 100, 128, 200, 255, 256, 300]:
-        for n1 in [32, 64, 96, 256] + ([8, 10, 31] if dt == "float32" else [4, 10, 15]):
+        for n1 in [1, 2, 3, 4, 5, 7, 32, 33, 45, 64, 70, 96, 129, 256] + (
+                [8, 10, 31] if dt == "float32" else [4, 10, 15]):
             a = _values(rng, n0 * n1, dt, n0 % 3).astype(dt).reshape(n0, n1)
             for keep in (False, True):
                 assert _same(ember.tensor(a).sum(0, keep), torch.tensor(a).sum(0, keep)), (n0, n1)
@@ -187,9 +188,14 @@ def test_matches_scalar_walk(dt):
         assert cascade_sum(a, (1,), False).tobytes() == want.tobytes(), shape
     for shape in [(9, 3), (20, 5), (50, 9), (70, 37), (300, 70), (700, 2),
                   (2, 32), (15, 64), (16, 32), (64, 256), (100, 96), (255, 32), (256, 64),
-                  (4, 10), (7, 10), (8, 10), (64, 10), (67, 15), (1023, 12), (1024, 10)]:
+                  (4, 10), (7, 10), (8, 10), (64, 10), (67, 15), (1023, 12), (1024, 10),
+                  # column_sum's mixed layouts: whole blocks of lanes, then scalar columns
+                  (4, 33), (5, 3), (6, 5), (20, 45), (70, 10), (64, 70), (200, 39), (255, 129),
+                  (17, 4), (33, 2), (100, 1), (4, 1)]:
         a = _values(rng, shape[0] * shape[1], dt, 0).astype(dt).reshape(shape)
-        assert cascade_sum(a, (0,), False).tobytes() == _walk_outer(a, v).tobytes(), shape
+        # one column is one contiguous run to ATen's iterator: a whole-array sum
+        want = _walk_outer(a, v) if shape[1] > 1 else _walk_inner(a[:, 0], v).reshape(1)
+        assert cascade_sum(a, (0,), False).tobytes() == want.tobytes(), shape
 
 
 @x86

@@ -206,9 +206,10 @@ def _outer(x, v):
 
 
 def _columns(x):
-    """`_outer` of an (n0, n1) array with 1 < n0 < 256 rows and n1 a multiple of 4V columns:
-    every column is a lane of its own, and below 256 items a lane holds at most 15 whole runs of
-    16 (one level), so its sum is (the rows after the runs, in order) + (the runs, in order)."""
+    """`_outer` of an (n0, n1) array with 1 < n0 < 256 rows whose columns are each a lane of
+    their own (n1 a multiple of 4V, or of 4 below V columns): below 256 items a lane holds at
+    most 15 whole runs of 16 (one level), so its sum is (the rows after the runs, in order) +
+    (the runs, in order)."""
     n0, n1 = x.shape
     k = n0 >> 4
     if not k:
@@ -221,8 +222,9 @@ def _columns(x):
 
 
 def _scalar_columns(x):
-    """`_outer` of an (n0, n1) array with 4 <= n0 < 1024 and V <= n1 < 4V: all columns take the
-    scalar row sum (4 running lanes each, at most 255 items a lane: one level of runs)."""
+    """`_outer` of a C-contiguous (n0, n1) array with 4 <= n0 < 1024 whose columns all take the
+    scalar row sum (V <= n1 < 4V, or the columns left of a wider one): 4 running lanes each, at
+    most 255 items a lane, so one level of runs."""
     n0, n1 = x.shape
     m = n0 >> 2
     acc = (_columns(x[:m << 2].reshape(m, 4 * n1)) if m > 1 else x[:4].reshape(-1))
@@ -235,9 +237,10 @@ def _scalar_columns(x):
 
 def column_sum(x):
     """torch's x.sum(0) of a 2-d NumPy array in the layouts a linear layer's bias gradient takes
-    (fewer than 4 rows, n1 a multiple of 4V columns and n0 < 256 rows, or V <= n1 < 4V and
-    4 <= n0 < 1024), in few NumPy calls; None otherwise (cascade_sum then covers it). Checks
-    inline: the bias gradient takes this path on every step."""
+    (fewer than 4 rows; or 4 <= n0 < 256 rows and any n1: the first n1 // W * W columns each a
+    lane of its own (W = 4V, or 4 when n1 < V), the columns left taking the scalar row sum; or
+    V <= n1 < 4V and 4 <= n0 < 1024), in few NumPy calls; None otherwise (cascade_sum then
+    covers it). Checks inline: the bias gradient takes this path on every step."""
     dt = x.dtype
     if dt is _F32:
         v = 8
@@ -250,9 +253,17 @@ def column_sum(x):
     n0, n1 = x.shape
     if n0 < 4 and x.size:  # every layout adds fewer than 4 rows in order, from 0 (r += 0 below)
         r = np.add.reduce(x, axis=0) if n0 > 1 else x[0].copy()
-    elif 1 < n0 < 256 and n1 and not n1 % (4 * v):
-        r = _columns(x)
-    elif 3 < n0 < 1024 and v <= n1 < 4 * v:
+    elif n0 < 256 and n1 > 1:  # (n0, 1) is a whole-array sum to ATen
+        width = 4 * v if n1 >= v else 4
+        j = n1 // width * width
+        if j == n1:
+            r = _columns(x)
+        elif not j:
+            r = _scalar_columns(x)
+        else:
+            r = np.concatenate((_columns(x[:, :j]),
+                                _scalar_columns(np.ascontiguousarray(x[:, j:]))))
+    elif n0 < 1024 and v <= n1 < 4 * v:
         r = _scalar_columns(x)
     else:
         return None
