@@ -42,6 +42,15 @@ def _args():
     return args
 
 
+def _torch():
+    """torch, or None where it is not installed (the ember column alone is timed then)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
 def _gemm(np, m, k, n, rng):
     """The faster orientation of an (m, k) @ (k, n) float32 product on contiguous operands."""
     a = rng.standard_normal((m, k)).astype(np.float32)
@@ -56,10 +65,7 @@ def cases(batch, rng):
     import numpy as np
 
     from ember.nn import _conv_kernels as K
-    try:
-        import torch
-    except ImportError:
-        torch = None
+    torch = _torch()
     out = []
     for c, o, s in LAYERS:
         x = rng.standard_normal((batch, c, s, s)).astype(np.float32)
@@ -104,10 +110,7 @@ def pool_cases(batch, rng):
     import numpy as np
 
     import ember
-    try:
-        import torch
-    except ImportError:
-        torch = None
+    torch = _torch()
     out = []
     for _, o, s in LAYERS:
         a = rng.standard_normal((batch, o, s, s)).astype(np.float32)
@@ -133,10 +136,7 @@ def main():
     import numpy as np
 
     from benchmarks._timing import interleaved
-    try:
-        import torch
-    except ImportError:
-        torch = None
+    torch = _torch()
     if torch is not None and args.threads:
         torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
