@@ -19,6 +19,10 @@ import numpy as np
 
 __all__ = ["dtype", "get_default_dtype", "set_default_dtype", "promote_types", "can_cast"]
 
+# the NumPy dtypes whose torch-order CPU kernels (sums, losses, pooling) ember reproduces bit for
+# bit: modules test `array.dtype in F32_64` before taking those paths
+F32_64 = (np.dtype(np.float32), np.dtype(np.float64))
+
 
 class dtype:
     """A tensor element type; `repr` is torch's (`torch.float32`) so printed text matches."""

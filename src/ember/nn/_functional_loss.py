@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._device import array_module as _xp
+from .._dtype import F32_64 as _F32_64
 from .._tensor import _wrap
 from ..amp import _hook as _amp
 from ..autograd import forward_ad as _fwd
@@ -129,7 +130,6 @@ def _arr(v, conv=np.asanyarray):
     return conv(v) if isinstance(v, (np.ndarray, np.generic)) else v
 
 
-_F32_64 = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _nll_forward(ctx, x2, t, w, ignore_index, reduction, in_range=False):

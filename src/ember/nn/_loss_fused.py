@@ -14,10 +14,9 @@ the other sign).
 
 import numpy as np
 
+from .._dtype import F32_64 as _F32_64
 from .._select import copy_where
 from ..ops._cascade import cascade_sum
-
-_F32_64 = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def eligible(x, y):

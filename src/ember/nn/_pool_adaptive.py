@@ -14,6 +14,7 @@ import numbers
 
 import numpy as np
 
+from .._dtype import F32_64 as _F32_64
 from .._meta import MetaArray
 from .._tensor import _wrap
 from ..amp import _hook as _amp
@@ -141,7 +142,6 @@ def _gather_work(size, bounds):
     return size * math.prod(int((end - start).max()) for start, end in bounds)
 
 
-_F32_64 = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _bounds_of(shape, mats):

@@ -6,11 +6,10 @@ gradients are cross products too (torch's LinalgCrossBackward0): cross(b, g) and
 import numpy as np
 
 from .. import _fma
+from .._dtype import F32_64 as _F32_64
 from ..autograd import forward_ad as _fwd
 from ..autograd.function import Op
 from .linalg import _xp
-
-_F32_64 = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 class Cross(Op):

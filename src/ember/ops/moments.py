@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._device import array_module as _xp
+from .._dtype import F32_64 as _F32_64
 from .._tensor import _wrap
 from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
@@ -45,7 +46,6 @@ def _wide_mean(input, dim, keepdim):
     return mean(input.to(wide), dim, keepdim).to(input.dtype)
 
 
-_F32_64 = (np.dtype(np.float32), np.dtype(np.float64))
 _WELFORD_MAX = 4096  # elements an output up to which float64's Welford loop runs (about 5 us an
 # element: 1 ms for var(dim=1) of a (64, 256) float64 tensor)
 
