@@ -290,3 +290,11 @@ def test_other_layouts_left_to_numpy():
     assert cascade_sum(a.astype(np.float16), None, False) is None
     assert cascade_sum(np.zeros((0, 3), np.float32), (0,), False) is None
     assert ember.tensor(a).sum(1).tolist() == np.full((4, 6), 5.0).tolist()
+
+
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+def test_column_sum_of_no_rows(dt):
+    """column_sum leaves an empty array to the general path (None), whatever its width."""
+    from ember.ops._cascade import column_sum
+    for n1 in (0, 1, 3, 4, 5, 9, 12, 33, 64):
+        assert column_sum(np.zeros((0, n1), dt)) is None, n1

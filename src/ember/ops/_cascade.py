@@ -253,7 +253,7 @@ def column_sum(x):
     n0, n1 = x.shape
     if n0 < 4 and x.size:  # every layout adds fewer than 4 rows in order, from 0 (r += 0 below)
         r = np.add.reduce(x, axis=0) if n0 > 1 else x[0].copy()
-    elif n0 < 256 and n1 > 1:  # (n0, 1) is a whole-array sum to ATen
+    elif 3 < n0 < 256 and n1 > 1:  # (n0, 1) is a whole-array sum to ATen
         width = 4 * v if n1 >= v else 4
         j = n1 // width * width
         if j == n1:
@@ -263,7 +263,7 @@ def column_sum(x):
         else:
             r = np.concatenate((_columns(x[:, :j]),
                                 _scalar_columns(np.ascontiguousarray(x[:, j:]))))
-    elif n0 < 1024 and v <= n1 < 4 * v:
+    elif 3 < n0 < 1024 and v <= n1 < 4 * v:
         r = _scalar_columns(x)
     else:
         return None
