@@ -2,9 +2,11 @@
 (ember, torch, ember, ...), so both see the same machine state, and medians are reported.
 
 `step_args` parses the training-step scripts' shared flags. `interleaved` times batches of
-`number` calls (cheap ops, whole workloads); `interleaved_steps` times every call on its own
-(training steps). `report` prints one ember/torch line, and `rerun_single_thread` repeats a script
-with BLAS, OpenMP and torch limited to one thread.
+`number` calls (cheap ops, whole workloads), `interleaved_rounds` gives every round's time and
+`ratio_spread` the range of two functions' per-round ratios (the noise around a median ratio);
+`interleaved_steps` times every call on its own (training steps). `report` prints one
+ember/torch line, and `rerun_single_thread` repeats a script with BLAS, OpenMP and torch limited
+to one thread.
 """
 
 import argparse
@@ -42,16 +44,28 @@ def per_call(fn, number):
     return (time.perf_counter() - start) / number
 
 
-def interleaved(fns, number, repeat):
-    """Median seconds per call for each of fns: one warm-up call each, then `repeat` rounds of
-    `number` calls per function, in alternation."""
+def interleaved_rounds(fns, number, repeat):
+    """Seconds per call of each of fns in each round: one warm-up call each, then `repeat` rounds
+    of `number` calls per function, in alternation; a list (one per round) for each fn."""
     for fn in fns:
         fn()
     times = [[] for _ in fns]
     for _ in range(repeat):
         for i, fn in enumerate(fns):
             times[i].append(per_call(fn, number))
-    return [statistics.median(t) for t in times]
+    return times
+
+
+def interleaved(fns, number, repeat):
+    """Median seconds per call for each of fns (`interleaved_rounds`' rounds)."""
+    return [statistics.median(t) for t in interleaved_rounds(fns, number, repeat)]
+
+
+def ratio_spread(a, b):
+    """(lowest, highest) of the per-round ratios a[i] / b[i] of two interleaved timings: how far
+    the machine's noise moves one round's ratio (None when a round has no time)."""
+    rs = [x / y for x, y in zip(a, b) if x and y]
+    return (min(rs), max(rs)) if rs and len(rs) == len(a) == len(b) else None
 
 
 def interleaved_steps(fns, steps, warmup=0):

@@ -7,7 +7,10 @@ with a description of the machine (benchmarks/results/). `--profile WORKLOAD` in
 ember's step (CPU time) into array kernels, backward bodies and ember's own dispatch / graph /
 engine / optimizer Python, by primitive, then cProfile's view (benchmarks/_profile.py).
 `--device cuda` runs both frameworks' workloads on their GPU (ember through CuPy), each step
-ending with a device synchronize so the timings cover the GPU's work.
+ending with a device synchronize so the timings cover the GPU's work. Each ratio is the ratio of
+the medians, followed by the lowest and highest of the rounds' own ratios (the noise). `--busy`
+times ember beside CPU-bound processes at the default thread setting against one thread
+(benchmarks/busy.py).
 """
 
 import argparse
@@ -16,13 +19,14 @@ import importlib.util
 import json
 import os
 import platform
+import statistics
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks._timing import import_time, interleaved  # noqa: E402
+from benchmarks._timing import import_time, interleaved_rounds, ratio_spread  # noqa: E402
 from benchmarks.course_models import (  # noqa: E402
     HIDDEN,
     LAYERS,
@@ -128,6 +132,14 @@ def machine():
             "threads": os.environ.get("OMP_NUM_THREADS", "default")}
 
 
+def _ratio_cell(a, b, spread, width):
+    """`median ratio (lowest-highest of the rounds' ratios)`, right-aligned in `width`."""
+    if not (a and b):
+        return f"{'n/a':>{width}s}"
+    text = f"{a / b:.2f}" + (f" ({spread[0]:.2f}-{spread[1]:.2f})" if spread else "")
+    return f"{text:>{width}s}"
+
+
 def _synced(lib, step):
     """`step` followed by the device's synchronize (on cuda, so a timing covers the GPU's work)."""
     if DEVICE[0] == "cpu":
@@ -149,8 +161,16 @@ def main(argv=None):
                    help="profile ember on the workloads whose name contains this: a step split "
                         "into array kernels and ember's own Python, by primitive, and cProfile")
     p.add_argument("--device", default="cpu", help="cpu or cuda: where both frameworks run")
+    p.add_argument("--busy", action="store_true",
+                   help="ember alone beside CPU-bound processes: the default thread setting "
+                        "against one thread (benchmarks/busy.py)")
+    p.add_argument("--burners", type=int, default=1, help="with --busy: the CPU-bound processes")
     ns = p.parse_args(argv)
     DEVICE[0] = ns.device
+    if ns.busy:
+        from benchmarks import busy
+        names = [n for n in WORKLOADS if not ns.only or ns.only in n]
+        return busy.run(names, rounds=ns.repeat, burners=ns.burners)
     import ember
     if ns.profile:
         from benchmarks._profile import profile
@@ -164,9 +184,8 @@ def main(argv=None):
         torch = None
     rows = []
     fmt = lambda v: f"{v * 1e3:10.2f}" if v else f"{'n/a':>10s}"  # noqa: E731
-    rfmt = lambda a, b: f"{a / b:12.2f}" if a and b else f"{'n/a':>12s}"  # noqa: E731
     print(f"{'workload':52s} {'ember ms':>10s} {'torch ms':>10s} {'numpy ms':>10s} "
-          f"{'ratio':>12s} {'ember/numpy':>12s}")
+          f"{'ratio (rounds)':>18s} {'ember/numpy (rounds)':>21s}")
     for name, (make, number) in WORKLOADS.items():
         if ns.only and ns.only not in name:
             continue
@@ -185,14 +204,20 @@ def main(argv=None):
         nf = REFERENCES[name](torch or ember) if ns.device == "cpu" and name in REFERENCES \
             else None
         live = {k: f for k, f in (("e", ef), ("t", tf), ("n", nf)) if f is not None}
-        ts = dict(zip(live, interleaved(list(live.values()), number, ns.repeat))) if live else {}
-        te, tt, tn = ts.get("e"), ts.get("t"), ts.get("n")
+        rounds = dict(zip(live, interleaved_rounds(list(live.values()), number, ns.repeat))) \
+            if live else {}
+        te, tt, tn = (statistics.median(rounds[k]) if k in rounds else None for k in "etn")
         ratio = te / tt if te and tt else None
+        spread = {k: ratio_spread(rounds["e"], rounds[k]) if "e" in rounds and k in rounds
+                  else None for k in "tn"}
         rows.append({"workload": name, "device": ns.device, "ember_s": te, "torch_s": tt,
-                     "numpy_s": tn, "ratio": ratio,
+                     "numpy_s": tn, "ratio": ratio, "ratio_rounds": spread["t"],
+                     "numpy_ratio_rounds": spread["n"],
+                     "rounds_s": {k: rounds.get(k0) for k, k0 in
+                                  (("ember", "e"), ("torch", "t"), ("numpy", "n"))},
                      **({} if ef else {"ember_error": why})})
-        print(f"{name:52s} {fmt(te)} {fmt(tt)} {fmt(tn)} {rfmt(te, tt)} {rfmt(te, tn)}",
-              flush=True)
+        print(f"{name:52s} {fmt(te)} {fmt(tt)} {fmt(tn)} {_ratio_cell(te, tt, spread['t'], 18)} "
+              f"{_ratio_cell(te, tn, spread['n'], 21)}", flush=True)
         if not ef and ns.device != "cpu":
             print(f"    ember on {ns.device}: {why[:300]}", flush=True)
     ie, it = import_time("ember"), import_time("torch") if torch else None
