@@ -164,13 +164,22 @@ def main(argv=None):
     p.add_argument("--busy", action="store_true",
                    help="ember alone beside CPU-bound processes: the default thread setting "
                         "against one thread (benchmarks/busy.py)")
-    p.add_argument("--burners", type=int, default=1, help="with --busy: the CPU-bound processes")
+    p.add_argument("--burners", type=int, default=None,
+                   help="with --busy: the CPU-bound processes (1 by default)")
     ns = p.parse_args(argv)
+    if ns.burners is not None and not ns.busy:
+        p.error("--burners goes with --busy")
+    if ns.busy and (ns.profile or ns.device != "cpu"):
+        p.error("--busy times ember on the CPU: it does not take --profile or --device")
+    if ns.busy and ns.burners is not None and ns.burners < 1:
+        p.error("--burners must be at least 1")
     DEVICE[0] = ns.device
     if ns.busy:
         from benchmarks import busy
         names = [n for n in WORKLOADS if not ns.only or ns.only in n]
-        return busy.run(names, rounds=ns.repeat, burners=ns.burners)
+        rows = busy.run(names, rounds=ns.repeat, burners=ns.burners or 1)
+        _write(ns.out, "busy", rows, None)
+        return rows
     import ember
     if ns.profile:
         from benchmarks._profile import profile
@@ -232,12 +241,16 @@ def main(argv=None):
     print(f"{'install size (MB)':52s} {se / 1e6:10.2f} "
           f"{(f'{st / 1e6:10.1f}' if st else f'{chr(32) * 7}n/a')} {'':10s} "
           f"{(f'{se / st:12.4f}' if st else f'{chr(32) * 9}n/a')}")
-    os.makedirs(ns.out, exist_ok=True)
+    _write(ns.out, "bench", rows, getattr(torch, "__version__", None))
+
+
+def _write(out, prefix, rows, torch_version):
+    """The rows as JSON with the machine's description, in `out`/<prefix>_<date>.json."""
+    os.makedirs(out, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y-%m-%d_%H%M%S")
-    path = os.path.join(ns.out, f"bench_{stamp}.json")
+    path = os.path.join(out, f"{prefix}_{stamp}.json")
     with open(path, "w") as f:
-        json.dump({"date": stamp, "machine": machine(), "torch": getattr(torch, "__version__",
-                                                                            None),
+        json.dump({"date": stamp, "machine": machine(), "torch": torch_version,
                    "results": rows}, f, indent=1)
     print(f"results written to {path}")
 

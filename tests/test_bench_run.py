@@ -109,3 +109,29 @@ def test_busy_times_both_settings_and_stops_its_burners():
     with pytest.raises(RuntimeError, match="the child timing 'no such workload' failed"):
         busy.run(["no such workload"], pairs=1, rounds=1, burners=1, out=lines.append)
     assert _our_burners() == []  # killed on the way out of a failure too
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--burners", "2"], "--burners goes with --busy"),
+    (["--busy", "--profile", "SGD"], "does not take --profile or --device"),
+    (["--busy", "--device", "cuda"], "does not take --profile or --device"),
+    (["--busy", "--burners", "0"], "--burners must be at least 1"),
+])
+def test_options_busy_does_not_honour_are_refused(argv, message, capsys):
+    with pytest.raises(SystemExit):
+        run.main(argv)
+    assert message in capsys.readouterr().err
+
+
+def test_busy_writes_its_rows(tmp_path, monkeypatch):
+    seen = {}
+
+    def fake_run(names, rounds, burners):
+        seen.update(names=names, rounds=rounds, burners=burners)
+        return [{"workload": names[0], "ratio": 1.0}]
+    monkeypatch.setattr(busy, "run", fake_run)
+    run.main(["--busy", "--only", B1, "--repeat", "2", "--burners", "3", "--out", str(tmp_path)])
+    assert seen == {"names": [B1], "rounds": 2, "burners": 3}
+    (path,) = tmp_path.iterdir()
+    assert path.name.startswith("busy_")
+    assert json.loads(path.read_text())["results"] == [{"workload": B1, "ratio": 1.0}]
